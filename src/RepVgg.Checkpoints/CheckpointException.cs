@@ -1,0 +1,30 @@
+namespace RepVgg.Checkpoints;
+
+/// <summary>What went wrong while reading a checkpoint; the compiler maps each to a diagnostic ID.</summary>
+public enum CheckpointProblem
+{
+    /// <summary>The file does not exist.</summary>
+    Missing,
+    /// <summary>The file is not a checkpoint we can parse, or it is truncated or corrupt.</summary>
+    Unreadable,
+    /// <summary>A tensor has an element type we cannot convert to floating point.</summary>
+    UnsupportedDType,
+    /// <summary>The pickle names a global outside the state_dict allow-list.</summary>
+    ForbiddenGlobal,
+}
+
+/// <summary>
+/// A checkpoint could not be read. <see cref="Exception.Message"/> is a complete sentence for the
+/// user: it says what was expected and what was found.
+/// </summary>
+public sealed class CheckpointException(CheckpointProblem problem, string file, string? tensor, string message)
+    : Exception(message)
+{
+    public CheckpointProblem Problem { get; } = problem;
+
+    /// <summary>Path of the checkpoint file.</summary>
+    public string File { get; } = file;
+
+    /// <summary>The tensor concerned, when there is one.</summary>
+    public string? Tensor { get; } = tensor;
+}

@@ -1,0 +1,39 @@
+namespace RepVgg.Compiler.Manifest;
+
+/// <summary>
+/// Every diagnostic the weights step and the generator report. IDs are stable: never reuse or
+/// renumber one. The README's diagnostics table lists them for users.
+/// </summary>
+public static class DiagnosticIds
+{
+    /// <summary>Error: the checkpoint file does not exist.</summary>
+    public const string CheckpointMissing = "RVG0001";
+    /// <summary>Error: the checkpoint is unreadable, truncated or corrupt.</summary>
+    public const string CheckpointUnreadable = "RVG0002";
+    /// <summary>Error: the tensor names follow no RepVGG naming scheme we know.</summary>
+    public const string UnknownKeyLayout = "RVG0003";
+    /// <summary>Error: a block lacks a tensor its branches need.</summary>
+    public const string MissingTensor = "RVG0004";
+    /// <summary>Error: a tensor's shape disagrees with the rest of the network.</summary>
+    public const string ShapeMismatch = "RVG0005";
+    /// <summary>Error: groups or strides cannot be made consistent across a block's branches.</summary>
+    public const string InconsistentGroupsOrStride = "RVG0006";
+    /// <summary>Error: a tensor holds NaN or infinity.</summary>
+    public const string NonFiniteValue = "RVG0007";
+    /// <summary>Error: a BatchNorm running variance is zero or negative.</summary>
+    public const string NonPositiveVariance = "RVG0008";
+    /// <summary>Error: a tensor's element type cannot be used.</summary>
+    public const string UnsupportedDType = "RVG0009";
+    /// <summary>Error: the pickle names a global outside the state_dict allow-list.</summary>
+    public const string ForbiddenPickleGlobal = "RVG0010";
+    /// <summary>Error: InputHeight or InputWidth is not a positive integer.</summary>
+    public const string InvalidInputSize = "RVG0011";
+    /// <summary>Warning: the checkpoint holds a tensor the network does not use.</summary>
+    public const string UnusedTensor = "RVG0012";
+    /// <summary>Error: the tensors are not the variant the project says they are.</summary>
+    public const string VariantMismatch = "RVG0013";
+    /// <summary>Error: the generator cannot read a model manifest.</summary>
+    public const string ManifestUnreadable = "RVG0014";
+    /// <summary>Error: ClassName or Namespace is not a valid C# name.</summary>
+    public const string InvalidName = "RVG0015";
+}

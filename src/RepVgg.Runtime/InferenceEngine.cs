@@ -1,0 +1,75 @@
+namespace RepVgg;
+
+/// <summary>
+/// Runs a plain RepVGG network one layer at a time. A generated network class owns one engine
+/// and calls, in order: <see cref="BeginBatch"/>, <see cref="Conv3x3BiasRelu"/> once per layer,
+/// then <see cref="GlobalAveragePoolLinear"/>. The engine keeps the current activation between
+/// calls (it ping-pongs between preallocated buffers), so one engine serves one call at a time;
+/// callers serialise (the generated class locks).
+/// </summary>
+public abstract class InferenceEngine : IDisposable
+{
+    protected InferenceEngine(NetworkLayout network, ModelWeights weights)
+    {
+        Network = network;
+        Weights = weights;
+    }
+
+    /// <summary>The network this engine was built for.</summary>
+    public NetworkLayout Network { get; }
+
+    /// <summary>The fused weights, in the packed layout.</summary>
+    public ModelWeights Weights { get; }
+
+    /// <summary>Makes the engine for <paramref name="backend"/>.</summary>
+    /// <exception cref="NotSupportedException"><see cref="Backend.Gpu"/>: not available yet.</exception>
+    public static InferenceEngine Create(Backend backend, NetworkLayout network, ModelWeights weights) => backend switch
+    {
+        Backend.Auto or Backend.Cpu => new Cpu.CpuInferenceEngine(network, weights),
+        Backend.Gpu => throw new NotSupportedException(
+            "The GPU backend is not available yet in this version of RepVgg; use Backend.Cpu or Backend.Auto."),
+        _ => throw new ArgumentOutOfRangeException(nameof(backend), backend, "Unknown backend."),
+    };
+
+    /// <summary>
+    /// Checks the buffers of one <c>Infer</c> call and loads the images.
+    /// <paramref name="images"/> is N x C x H x W floats (NCHW), <paramref name="logits"/> N x Classes.
+    /// </summary>
+    /// <returns>The batch size N.</returns>
+    /// <exception cref="ArgumentException">A length does not match the network's shapes.</exception>
+    public int BeginBatch(ReadOnlySpan<float> images, Span<float> logits)
+    {
+        int image = Network.ImageLength;
+        string shape = $"{Network.InputChannels} x {Network.InputHeight} x {Network.InputWidth}";
+        if (images.Length == 0 || images.Length % image != 0)
+            throw new ArgumentException(
+                $"Expected N x {shape} floats (NCHW, N >= 1, a multiple of {image}); found {images.Length}.",
+                nameof(images));
+        int batch = images.Length / image;
+        if (logits.Length != batch * Network.Head.Classes)
+            throw new ArgumentException(
+                $"Expected {batch} x {Network.Head.Classes} = {batch * Network.Head.Classes} logits for a batch of {batch}; found {logits.Length}.",
+                nameof(logits));
+        LoadInput(images, batch);
+        return batch;
+    }
+
+    /// <summary>Copies a validated batch into the engine's first activation buffer.</summary>
+    protected abstract void LoadInput(ReadOnlySpan<float> images, int batch);
+
+    /// <summary>Applies one fused layer to the current activation.</summary>
+    public abstract void Conv3x3BiasRelu(Conv3x3Layer layer);
+
+    /// <summary>Pools the current activation over space and applies the classifier, writing N x Classes logits.</summary>
+    public abstract void GlobalAveragePoolLinear(LinearHead head, Span<float> logits);
+
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    protected virtual void Dispose(bool disposing)
+    {
+    }
+}
