@@ -1,9 +1,172 @@
+using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace RepVgg.Cpu;
 
-/// <summary>Placeholder until the CPU kernels land; replaced by the runtime work.</summary>
-internal sealed class CpuInferenceEngine(NetworkLayout network, ModelWeights weights) : InferenceEngine(network, weights)
+/// <summary>
+/// Runs a network on the CPU: SIMD direct-convolution kernels over activations in
+/// <see cref="ChannelBlockedLayout"/>, ping-ponging between two buffers, with weights read in
+/// place from the blob in <see cref="Conv3x3Packing"/>'s layout.
+/// </summary>
+internal sealed unsafe class CpuInferenceEngine : InferenceEngine
 {
-    protected override void LoadInput(ReadOnlySpan<float> images, int batch) => throw new NotSupportedException();
-    public override void Conv3x3BiasRelu(Conv3x3Layer layer) => throw new NotSupportedException();
-    public override void GlobalAveragePoolLinear(LinearHead head, Span<float> logits) => throw new NotSupportedException();
+    private const int Lanes = ChannelBlockedLayout.Lanes;
+
+    // The largest activation of one image over the input and every layer's output: each buffer holds
+    // that times the batch, so a batch runs without allocating unless it is larger than any before.
+    private readonly long _largestImageFloats;
+    private readonly ActivationBuffer[] _buffers = [new(), new()];
+    private int _current;
+    private ChannelBlockedLayout _layout;
+    private int _batch;
+    private float[] _pooled;
+
+    public CpuInferenceEngine(NetworkLayout network, ModelWeights weights) : base(network, weights)
+    {
+        _largestImageFloats = new ChannelBlockedLayout(network.InputChannels, network.InputHeight, network.InputWidth).ImageFloats;
+        foreach (Conv3x3Layer layer in network.Layers)
+            _largestImageFloats = Math.Max(_largestImageFloats, OutputLayout(layer).ImageFloats);
+        ReserveBatch(1);
+        _pooled = new float[network.Head.Features];
+        KernelWidth = Vector512.IsHardwareAccelerated ? VectorWidth.Vector512 : VectorWidth.Vector256;
+    }
+
+    /// <summary>
+    /// The kernel the conv layers run: the fastest this machine accelerates, by default. Tests set it
+    /// to run both kernels on one machine; either is correct anywhere.
+    /// </summary>
+    internal VectorWidth KernelWidth { get; set; }
+
+    protected override void LoadInput(ReadOnlySpan<float> images, int batch)
+    {
+        var layout = new ChannelBlockedLayout(Network.InputChannels, Network.InputHeight, Network.InputWidth);
+        ReserveBatch(batch);
+        float* data = _buffers[0].Data;
+        NativeMemory.Clear(data, (nuint)(batch * layout.ImageFloats * sizeof(float)));
+
+        int planeLength = layout.Height * layout.Width;
+        for (int image = 0; image < batch; image++)
+        {
+            for (int c = 0; c < layout.Channels; c++)
+            {
+                ReadOnlySpan<float> plane = images.Slice((image * layout.Channels + c) * planeLength, planeLength);
+                float* block = data + image * layout.ImageFloats + layout.Offset(c / Lanes, 0, 0) + c % Lanes;
+                for (int y = 0; y < layout.Height; y++)
+                    for (int x = 0; x < layout.Width; x++)
+                        block[(y + 1) * layout.RowFloats + (x + 1) * Lanes] = plane[y * layout.Width + x];
+            }
+        }
+
+        _current = 0;
+        _layout = layout;
+        _batch = batch;
+    }
+
+    /// <exception cref="InvalidOperationException">No batch was begun, or the layer's input shape is not the current activation's.</exception>
+    /// <exception cref="ArgumentException">The layer's channels, groups or stride are not supported.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The layer's weights or bias lie outside the blob.</exception>
+    public override void Conv3x3BiasRelu(Conv3x3Layer layer)
+    {
+        RequireBatch();
+        Conv3x3Packing.Validate(layer.InChannels, layer.OutChannels, layer.Groups);
+        if (layer.Stride is not (1 or 2))
+            throw new ArgumentException($"Layer {layer.Name}: stride {layer.Stride} is not supported; expected 1 or 2.", nameof(layer));
+        var input = new ChannelBlockedLayout(layer.InChannels, layer.InHeight, layer.InWidth);
+        if (input != _layout)
+            throw new InvalidOperationException(
+                $"Layer {layer.Name} expects an input of N x {input}; the current activation is {_batch} x {_layout}.");
+
+        // Slice checks that the packed weights and bias lie inside the blob; the kernels then read them in place.
+        Weights.Slice(layer.WeightOffset, Conv3x3Packing.PackedWeightLength(layer.InChannels, layer.OutChannels, layer.Groups));
+        Weights.Slice(layer.BiasOffset, Conv3x3Packing.PackedBiasLength(layer.OutChannels));
+
+        ChannelBlockedLayout output = OutputLayout(layer);
+        ActivationBuffer target = _buffers[1 - _current];
+        target.EnsureCapacity(_batch * output.ImageFloats);
+        Conv3x3Job.Run(_buffers[_current].Data, target.Data, Weights.Data + layer.WeightOffset, Weights.Data + layer.BiasOffset,
+            layer, _batch, KernelWidth);
+        _current = 1 - _current;
+        _layout = output;
+    }
+
+    /// <exception cref="InvalidOperationException">No batch was begun, or the head's features are not the current channels.</exception>
+    /// <exception cref="ArgumentException"><paramref name="logits"/> is not batch x classes long.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The head's weights or bias lie outside the blob.</exception>
+    public override void GlobalAveragePoolLinear(LinearHead head, Span<float> logits)
+    {
+        RequireBatch();
+        if (head.Features != _layout.Channels)
+            throw new InvalidOperationException(
+                $"The head expects {head.Features} features; the current activation is {_batch} x {_layout}.");
+        if (logits.Length != _batch * head.Classes)
+            throw new ArgumentException(
+                $"Expected {_batch} x {head.Classes} = {_batch * head.Classes} logits; found {logits.Length}.", nameof(logits));
+        ReadOnlySpan<float> weight = Weights.Slice(head.WeightOffset, head.Features * head.Classes); // (Classes, Features)
+        ReadOnlySpan<float> bias = Weights.Slice(head.BiasOffset, head.Classes);
+        if (_pooled.Length < head.Features)
+            _pooled = new float[head.Features];
+        Span<float> pooled = _pooled.AsSpan(0, head.Features);
+
+        for (int image = 0; image < _batch; image++)
+        {
+            AveragePool(image, pooled);
+            Span<float> imageLogits = logits.Slice(image * head.Classes, head.Classes);
+            for (int k = 0; k < head.Classes; k++)
+                imageLogits[k] = TensorPrimitives.Dot(weight.Slice(k * head.Features, head.Features), pooled);
+            TensorPrimitives.Add(imageLogits, bias, imageLogits);
+        }
+    }
+
+    /// <summary>Averages each channel of image <paramref name="image"/> of the current activation over space.</summary>
+    private void AveragePool(int image, Span<float> pooled)
+    {
+        float* data = _buffers[_current].Data + image * _layout.ImageFloats;
+        Span<float> sum = stackalloc float[Lanes];
+        for (int block = 0; block < _layout.ChannelBlocks; block++)
+        {
+            // Sums the 16 lanes of every interior pixel: each pixel is one lane vector.
+            sum.Clear();
+            for (int y = 1; y <= _layout.Height; y++)
+                for (int x = 1; x <= _layout.Width; x++)
+                    TensorPrimitives.Add(sum, new ReadOnlySpan<float>(data + _layout.Offset(block, y, x), Lanes), sum);
+            int channels = Math.Min(Lanes, _layout.Channels - block * Lanes);
+            sum[..channels].CopyTo(pooled.Slice(block * Lanes, channels));
+        }
+        TensorPrimitives.Multiply(pooled, 1f / (_layout.Height * _layout.Width), pooled);
+    }
+
+    /// <summary>Copies the current activation out as NCHW (batch x C x H x W floats); lets tests check single layers.</summary>
+    internal void CopyActivation(Span<float> nchw)
+    {
+        RequireBatch();
+        int planeLength = _layout.Height * _layout.Width;
+        if (nchw.Length != _batch * _layout.Channels * planeLength)
+            throw new ArgumentException($"Expected {_batch} x {_layout} floats; found {nchw.Length}.", nameof(nchw));
+        float* data = _buffers[_current].Data;
+        for (int image = 0; image < _batch; image++)
+            for (int c = 0; c < _layout.Channels; c++)
+            {
+                float* block = data + image * _layout.ImageFloats + _layout.Offset(c / Lanes, 1, 1) + c % Lanes;
+                Span<float> plane = nchw.Slice((image * _layout.Channels + c) * planeLength, planeLength);
+                for (int y = 0; y < _layout.Height; y++)
+                    for (int x = 0; x < _layout.Width; x++)
+                        plane[y * _layout.Width + x] = block[y * _layout.RowFloats + x * Lanes];
+            }
+    }
+
+    private static ChannelBlockedLayout OutputLayout(Conv3x3Layer layer) =>
+        new(layer.OutChannels, layer.OutHeight, layer.OutWidth);
+
+    private void ReserveBatch(int batch)
+    {
+        foreach (ActivationBuffer buffer in _buffers)
+            buffer.EnsureCapacity(batch * _largestImageFloats);
+    }
+
+    private void RequireBatch()
+    {
+        if (_batch == 0)
+            throw new InvalidOperationException("No batch is loaded; call BeginBatch first.");
+    }
 }

@@ -1,0 +1,38 @@
+namespace RepVgg.Cpu;
+
+/// <summary>
+/// One kernel call: one output row of one block of 16 output channels, for one image.
+/// All pointers are into the activation buffers or the weight blob; strides are in floats.
+/// </summary>
+internal readonly unsafe struct Conv3x3Row
+{
+    /// <summary>
+    /// Top-left of the 3 x 3 windows of the row: the input image (<see cref="ChannelBlockedLayout"/>) at
+    /// channel block 0, lane 0, padded row <c>outputRow * stride</c>, padded column 0.
+    /// </summary>
+    public float* InputWindowTop { get; init; }
+
+    /// <summary>Floats between input channel blocks.</summary>
+    public long InputChannelBlockFloats { get; init; }
+
+    /// <summary>Floats between padded input rows.</summary>
+    public long InputRowFloats { get; init; }
+
+    /// <summary>First input channel the block reads.</summary>
+    public int FirstInputChannel { get; init; }
+
+    /// <summary>Input channels the block reads, from <see cref="FirstInputChannel"/>.</summary>
+    public int InputChannelCount { get; init; }
+
+    /// <summary>The block's packed weights, (InputChannelCount, 3, 3, 16); see <see cref="Conv3x3Packing"/>. Unaligned.</summary>
+    public float* Weights { get; init; }
+
+    /// <summary>The block's 16 biases. Unaligned.</summary>
+    public float* Bias { get; init; }
+
+    /// <summary>The output row's first interior pixel in this block, (OutputWidth, 16).</summary>
+    public float* Output { get; init; }
+
+    /// <summary>Output pixels in the row.</summary>
+    public int OutputWidth { get; init; }
+}
