@@ -1,1 +1,116 @@
-return 0;
+using System.Diagnostics;
+using RepVgg.Compiler;
+using RepVgg.Compiler.Architecture;
+using RepVgg.Compiler.Diagnostics;
+using RepVgg.Compiler.Manifest;
+using RepVgg.Compiler.Synthetic;
+
+// repvgg-compile: the weights step of the build, run by Directory.Build.targets.
+//
+//   repvgg-compile compile <checkpoint> --blob <file> --manifest <file> [--variant <name>] [--synthesize <variant>]
+//   repvgg-compile synthesize <variant> <file.pth|file.safetensors> [--layout official|timm] [--deploy] [--seed <n>]
+//
+// Diagnostics go to standard output in MSBuild's canonical format ("file : error RVG0004: ..."),
+// which the Exec task turns into build errors and warnings. Exit code 1 on any error.
+
+return ToolCommand.Run(args);
+
+internal static class ToolCommand
+{
+    public static int Run(string[] args)
+    {
+        try
+        {
+            return args.FirstOrDefault() switch
+            {
+                "compile" => Compile(new Arguments(args[1..])),
+                "synthesize" => Synthesize(new Arguments(args[1..])),
+                _ => Usage(),
+            };
+        }
+        catch (CompilationException e)
+        {
+            Console.WriteLine(e.Diagnostic.ToMSBuildLine());
+            return 1;
+        }
+        catch (ArgumentException e)
+        {
+            Console.WriteLine($"repvgg-compile : error : {e.Message}");
+            return Usage();
+        }
+    }
+
+    private static int Compile(Arguments args)
+    {
+        string checkpoint = args.Positional(0, "checkpoint");
+        string blob = args.Required("--blob"), manifest = args.Required("--manifest");
+        if (args.Optional("--synthesize") is { } synthetic && !File.Exists(checkpoint))
+            WriteSynthetic(synthetic, checkpoint, deploy: false, timm: false, seed: SyntheticCheckpoint.DefaultSeed);
+
+        var clock = Stopwatch.StartNew();
+        CompiledModel model = WeightsStep.Compile(checkpoint, args.Optional("--variant"));
+        foreach (CompilerDiagnostic warning in model.Warnings) Console.WriteLine(warning.ToMSBuildLine());
+        WeightsStep.WriteOutputs(model, blob, manifest);
+        ModelManifest m = model.Manifest;
+        Console.WriteLine(
+            $"repvgg-compile: {m.Source.File} -> {m.Variant}, {m.Layers.Count} fused conv3x3 layers ({m.Source.KeyLayout} names, {m.Source.Kind}-time), " +
+            $"{m.Blob.Floats * 4 / 1e6:F1} MB of weights, in {clock.Elapsed.TotalSeconds:F1} s");
+        return 0;
+    }
+
+    private static int Synthesize(Arguments args)
+    {
+        string variant = args.Positional(0, "variant"), path = args.Positional(1, "output file");
+        string layout = args.Optional("--layout") ?? "official";
+        if (layout is not ("official" or "timm")) throw new ArgumentException($"--layout must be official or timm; found '{layout}'.");
+        ulong seed = args.Optional("--seed") is { } s ? ulong.Parse(s) : SyntheticCheckpoint.DefaultSeed;
+        WriteSynthetic(variant, path, args.Flag("--deploy"), layout == "timm", seed);
+        return 0;
+    }
+
+    private static void WriteSynthetic(string variantName, string path, bool deploy, bool timm, ulong seed)
+    {
+        var variant = RepVggVariant.Find(variantName)
+            ?? throw new ArgumentException($"Unknown variant '{variantName}'; expected one of {string.Join(", ", RepVggVariant.Published.Select(v => v.Name))}.");
+        var clock = Stopwatch.StartNew();
+        Console.WriteLine($"repvgg-compile: making a synthetic {variant.Name} checkpoint (deterministic weights, calibrated BatchNorm) at {path}");
+        SyntheticCheckpoint.Write(path, variant, seed, timm ? KeyLayout.Timm : KeyLayout.Official, deploy);
+        Console.WriteLine($"repvgg-compile: wrote {new FileInfo(path).Length / 1e6:F1} MB in {clock.Elapsed.TotalSeconds:F1} s");
+    }
+
+    private static int Usage()
+    {
+        Console.Error.WriteLine("""
+            usage:
+              repvgg-compile compile <checkpoint> --blob <file> --manifest <file> [--variant <name>] [--synthesize <variant>]
+              repvgg-compile synthesize <variant> <file.pth|file.safetensors> [--layout official|timm] [--deploy] [--seed <n>]
+            """);
+        return 2;
+    }
+
+    /// <summary>Positional arguments and <c>--name value</c> options.</summary>
+    private sealed class Arguments
+    {
+        private readonly List<string> _positional = [];
+        private readonly Dictionary<string, string?> _options = [];
+
+        public Arguments(string[] args)
+        {
+            for (int i = 0; i < args.Length; i++)
+            {
+                if (!args[i].StartsWith("--", StringComparison.Ordinal)) _positional.Add(args[i]);
+                else if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) _options[args[i]] = args[++i];
+                else _options[args[i]] = null;
+            }
+        }
+
+        public string Positional(int index, string name) =>
+            index < _positional.Count ? _positional[index] : throw new ArgumentException($"Missing the {name} argument.");
+
+        public string Required(string name) => Optional(name) ?? throw new ArgumentException($"Missing option {name} <value>.");
+
+        public string? Optional(string name) => _options.TryGetValue(name, out string? value) && !string.IsNullOrEmpty(value) ? value : null;
+
+        public bool Flag(string name) => _options.ContainsKey(name);
+    }
+}

@@ -1,0 +1,217 @@
+using RepVgg.Checkpoints;
+using RepVgg.Compiler.Diagnostics;
+using RepVgg.Compiler.Manifest;
+
+namespace RepVgg.Compiler.Architecture;
+
+/// <summary>
+/// Infers a RepVGG network from a state dict's tensor names and shapes alone: the naming
+/// scheme, the stages and their depths, every block's widths, groups and branches, and the
+/// classifier. Nothing comes from a variant name. Strides follow RepVGG: 2 for the stem and the
+/// first block of each stage, 1 elsewhere.
+/// </summary>
+public sealed class NetworkReader
+{
+    private readonly StateDict _tensors;
+    private readonly string _file;
+    private readonly KeyLayout _layout;
+    private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+
+    private NetworkReader(StateDict tensors, KeyLayout layout)
+    {
+        _tensors = tensors;
+        _file = tensors.SourcePath;
+        _layout = layout;
+    }
+
+    /// <summary>
+    /// Reads the network. Throws <see cref="CompilationException"/> on the first error; adds a
+    /// warning to <paramref name="warnings"/> for every tensor the network does not use.
+    /// </summary>
+    public static TrainedNetwork Read(StateDict tensors, ICollection<CompilerDiagnostic> warnings)
+    {
+        KeyLayout layout = KeyLayout.Detect(tensors.Keys) ?? throw Fail(tensors.SourcePath, DiagnosticIds.UnknownKeyLayout,
+            $"Expected RepVGG tensor names, official ('stage0.rbr_dense.conv.weight', 'stage1.0.rbr_1x1.conv.weight', 'linear.weight') " +
+            $"or timm ('stem.conv_kxk.conv.weight', 'stages.0.0.conv_1x1.conv.weight', 'head.fc.weight'); found {Sample(tensors.Keys)}.");
+        var reader = new NetworkReader(tensors, layout);
+        TrainedNetwork network = reader.ReadNetwork();
+        foreach (string key in tensors.Keys.Where(k => !reader._used.Contains(k)))
+        {
+            warnings.Add(CompilerDiagnostic.Warning(DiagnosticIds.UnusedTensor, tensors.SourcePath,
+                $"Tensor '{key}' {Shape(tensors[key].Shape)} is not used by the RepVGG network inferred from this checkpoint " +
+                $"({network.Blocks.Count} blocks, {layout.Name} names); a checkpoint loaded with strict=False may have the wrong architecture."));
+        }
+        return network;
+    }
+
+    private TrainedNetwork ReadNetwork()
+    {
+        var blocks = new List<RepVggBlock>();
+        int channels = -1;
+        foreach ((int stage, int index) in BlockIndices())
+        {
+            RepVggBlock block = ReadBlock(stage, index, channels);
+            blocks.Add(block);
+            channels = block.OutChannels;
+        }
+        return new TrainedNetwork(_layout, blocks, ReadHead(channels));
+    }
+
+    /// <summary>The stem, then stages 1.. with their blocks, each numbered from 0 without gaps.</summary>
+    private IEnumerable<(int Stage, int Index)> BlockIndices()
+    {
+        var depths = new SortedDictionary<int, int>();
+        foreach (string key in _tensors.Keys)
+        {
+            if (_layout.TryParseStageBlock(key, out int stage, out int index))
+                depths[stage] = Math.Max(depths.GetValueOrDefault(stage), index + 1);
+        }
+        if (depths.Count == 0)
+            throw Fail(DiagnosticIds.MissingTensor, $"Expected the blocks of stage 1 ('{_layout.BlockPrefix(1, 0)}.*'); found no stage tensors.");
+
+        yield return (0, 0);
+        int lastStage = depths.Keys.Max();
+        for (int stage = 1; stage <= lastStage; stage++)
+        {
+            if (!depths.TryGetValue(stage, out int depth))
+                throw Fail(DiagnosticIds.MissingTensor, $"Expected tensors of stage {stage} ('{_layout.BlockPrefix(stage, 0)}.*') between the stem and stage {lastStage}; found none.");
+            for (int index = 0; index < depth; index++) yield return (stage, index);
+        }
+    }
+
+    private RepVggBlock ReadBlock(int stage, int index, int inChannels)
+    {
+        string prefix = _layout.BlockPrefix(stage, index);
+        int stride = index == 0 ? 2 : 1;
+        string reparam = $"{prefix}.{_layout.Reparam}.weight";
+        if (_tensors.ContainsKey(reparam))
+        {
+            var (weight, outChannels, groups, inferredIn) = ReadConvWeight(reparam, 3, inChannels);
+            double[] bias = ReadVector($"{prefix}.{_layout.Reparam}.bias", outChannels);
+            return new RepVggBlock(prefix, stage, index, inferredIn, outChannels, stride, groups, null, null, null,
+                new FusedConv(inferredIn, outChannels, groups, weight, bias));
+        }
+
+        string denseWeight = $"{prefix}.{_layout.Dense}.conv.weight";
+        if (!_tensors.ContainsKey(denseWeight))
+            throw Fail(DiagnosticIds.MissingTensor,
+                $"Expected block '{prefix}' to hold '{denseWeight}' (training-time) or '{reparam}' (deploy-time); found {Sample(_tensors.Keys.Where(k => k.StartsWith(prefix + ".", StringComparison.Ordinal)))}.");
+        var (denseW, outCh, g, inCh) = ReadConvWeight(denseWeight, 3, inChannels);
+        var dense = new ConvBatchNorm(denseW, 3, ReadBatchNorm($"{prefix}.{_layout.Dense}.bn", outCh));
+
+        ConvBatchNorm? pointwise = null;
+        string pointwiseWeight = $"{prefix}.{_layout.Pointwise}.conv.weight";
+        if (HasModule($"{prefix}.{_layout.Pointwise}"))
+        {
+            var (w, pointwiseOut, pointwiseGroups, _) = ReadConvWeight(pointwiseWeight, 1, inCh);
+            if (pointwiseOut != outCh)
+                throw Fail(DiagnosticIds.ShapeMismatch, $"Tensor '{pointwiseWeight}' has {pointwiseOut} output channels; expected {outCh} like '{denseWeight}'.");
+            if (pointwiseGroups != g)
+                throw Fail(DiagnosticIds.InconsistentGroupsOrStride,
+                    $"Block '{prefix}': '{denseWeight}' {Shape(_tensors[denseWeight].Shape)} implies {g} groups but '{pointwiseWeight}' {Shape(_tensors[pointwiseWeight].Shape)} implies {pointwiseGroups}; both branches must use the same groups.");
+            pointwise = new ConvBatchNorm(w, 1, ReadBatchNorm($"{prefix}.{_layout.Pointwise}.bn", outCh));
+        }
+
+        BatchNorm? identity = null;
+        string identityPrefix = $"{prefix}.{_layout.Identity}";
+        if (HasModule(identityPrefix))
+        {
+            if (stride != 1)
+                throw Fail(DiagnosticIds.InconsistentGroupsOrStride,
+                    $"Block '{prefix}' has an identity branch ('{identityPrefix}.*'), but as the first block of {(stage == 0 ? "the network" : $"stage {stage}")} it downsamples with stride 2, where an identity is impossible; expected no identity branch here.");
+            if (inCh != outCh)
+                throw Fail(DiagnosticIds.ShapeMismatch,
+                    $"Block '{prefix}' has an identity branch ('{identityPrefix}.*'), which needs as many input as output channels; found {inCh} in, {outCh} out.");
+            identity = ReadBatchNorm(identityPrefix, outCh);
+        }
+        return new RepVggBlock(prefix, stage, index, inCh, outCh, stride, g, dense, pointwise, identity, null);
+    }
+
+    private LinearClassifier ReadHead(int features)
+    {
+        string weightKey = $"{_layout.Head}.weight";
+        CheckpointTensor weight = Require(weightKey);
+        if (weight.Shape.Length != 2 || weight.Shape[1] != features)
+            throw Fail(DiagnosticIds.ShapeMismatch, $"Tensor '{weightKey}' has shape {Shape(weight.Shape)}; expected (classes, {features}) to follow the last block's {features} channels.");
+        int classes = weight.Shape[0];
+        return new LinearClassifier(_layout.Head, features, classes, ReadValues(weight), ReadVector($"{_layout.Head}.bias", classes));
+    }
+
+    /// <summary>
+    /// Reads a conv weight (Out, In / Groups, K, K) and infers the groups from the input
+    /// channels; for the stem (<paramref name="inChannels"/> &lt; 0) the input channels come from the shape.
+    /// </summary>
+    private (double[] Weight, int Out, int Groups, int In) ReadConvWeight(string key, int kernel, int inChannels)
+    {
+        CheckpointTensor tensor = Require(key);
+        int[] s = tensor.Shape;
+        if (s.Length != 4 || s[2] != kernel || s[3] != kernel || s[0] <= 0 || s[1] <= 0)
+            throw Fail(DiagnosticIds.ShapeMismatch, $"Tensor '{key}' has shape {Shape(s)}; expected (out, in/groups, {kernel}, {kernel}).");
+        int inCh = inChannels < 0 ? s[1] : inChannels;
+        if (inCh % s[1] != 0)
+            throw Fail(DiagnosticIds.InconsistentGroupsOrStride,
+                $"Tensor '{key}' has shape {Shape(s)}: {s[1]} input channels per group does not divide the {inCh} channels entering this block, so no group count fits.");
+        int groups = inCh / s[1];
+        if (s[0] % groups != 0)
+            throw Fail(DiagnosticIds.InconsistentGroupsOrStride,
+                $"Tensor '{key}' has shape {Shape(s)}: {inCh} input channels in groups of {s[1]} make {groups} groups, which do not divide its {s[0]} output channels.");
+        return (ReadValues(tensor), s[0], groups, inCh);
+    }
+
+    private BatchNorm ReadBatchNorm(string prefix, int channels)
+    {
+        double[] variance = ReadVector($"{prefix}.running_var", channels);
+        for (int i = 0; i < variance.Length; i++)
+        {
+            if (variance[i] <= 0)
+                throw Fail(DiagnosticIds.NonPositiveVariance,
+                    $"Tensor '{prefix}.running_var' holds {variance[i].ToString("R", System.Globalization.CultureInfo.InvariantCulture)} at index {i}; expected every running variance > 0.");
+        }
+        _used.Add($"{prefix}.num_batches_tracked");
+        return new BatchNorm(
+            ReadVector($"{prefix}.weight", channels), ReadVector($"{prefix}.bias", channels),
+            ReadVector($"{prefix}.running_mean", channels), variance, BatchNorm.RepVggEps);
+    }
+
+    private double[] ReadVector(string key, int length)
+    {
+        CheckpointTensor tensor = Require(key);
+        if (tensor.Shape.Length != 1 || tensor.Shape[0] != length)
+            throw Fail(DiagnosticIds.ShapeMismatch, $"Tensor '{key}' has shape {Shape(tensor.Shape)}; expected ({length}).");
+        return ReadValues(tensor);
+    }
+
+    /// <summary>Converts a tensor to float64 and checks every value is finite.</summary>
+    private double[] ReadValues(CheckpointTensor tensor)
+    {
+        double[] values = tensor.ToDoubleArray();
+        for (int i = 0; i < values.Length; i++)
+        {
+            if (!double.IsFinite(values[i]))
+                throw Fail(DiagnosticIds.NonFiniteValue,
+                    $"Tensor '{tensor.Name}' {Shape(tensor.Shape)} holds {values[i].ToString(System.Globalization.CultureInfo.InvariantCulture)} at flat index {i}; expected finite weights (was the model trained with a diverged loss?).");
+        }
+        _used.Add(tensor.Name);
+        return values;
+    }
+
+    private bool HasModule(string prefix) => _tensors.Keys.Any(k => k.StartsWith(prefix + ".", StringComparison.Ordinal));
+
+    private CheckpointTensor Require(string key) =>
+        _tensors.TryGetValue(key, out CheckpointTensor? tensor)
+            ? tensor
+            : throw Fail(DiagnosticIds.MissingTensor, $"Expected tensor '{key}'; the checkpoint does not hold it.");
+
+    private CompilationException Fail(string id, string message) => Fail(_file, id, message);
+
+    private static CompilationException Fail(string file, string id, string message) =>
+        new(CompilerDiagnostic.Error(id, file, message));
+
+    private static string Shape(int[] shape) => "(" + string.Join(", ", shape) + ")";
+
+    private static string Sample(IEnumerable<string> keys)
+    {
+        string[] first = keys.Take(4).ToArray();
+        return first.Length == 0 ? "no tensors" : string.Join(", ", first.Select(k => $"'{k}'")) + (keys.Skip(4).Any() ? ", ..." : "");
+    }
+}

@@ -1,0 +1,64 @@
+namespace RepVgg.Compiler.Architecture;
+
+/// <summary>
+/// A RepVGG architecture by its numbers: stem width, stage depths and widths, and which blocks
+/// are grouped. The published variants (paper, Table 2) are listed here; the weights step uses
+/// them to name what it inferred, and the synthetic checkpoints to build test and sample models.
+/// </summary>
+/// <param name="Name">e.g. <c>RepVGG-B1g4</c>.</param>
+/// <param name="StemWidth">Output channels of the stem: min(64, 64 a).</param>
+/// <param name="Depths">Blocks per stage 1..4.</param>
+/// <param name="Widths">Output channels per stage 1..4: 64a, 128a, 256a, 512b.</param>
+/// <param name="GroupedLayerGroups">Groups of the grouped layers, or 1 for none. Layers count from 1 at
+/// stage 1 block 0 (the stem is not counted); the grouped ones are 2, 4, ..., 26.</param>
+/// <param name="Classes">Classifier outputs.</param>
+public sealed record RepVggVariant(string Name, int StemWidth, int[] Depths, int[] Widths, int GroupedLayerGroups, int Classes = 1000)
+{
+    public static readonly RepVggVariant A0 = Make("RepVGG-A0", [2, 4, 14, 1], 0.75, 2.5);
+    public static readonly RepVggVariant A1 = Make("RepVGG-A1", [2, 4, 14, 1], 1, 2.5);
+    public static readonly RepVggVariant A2 = Make("RepVGG-A2", [2, 4, 14, 1], 1.5, 2.75);
+    public static readonly RepVggVariant B0 = Make("RepVGG-B0", [4, 6, 16, 1], 1, 2.5);
+    public static readonly RepVggVariant B1 = Make("RepVGG-B1", [4, 6, 16, 1], 2, 4);
+    public static readonly RepVggVariant B1g2 = B1.Grouped(2);
+    public static readonly RepVggVariant B1g4 = B1.Grouped(4);
+    public static readonly RepVggVariant B2 = Make("RepVGG-B2", [4, 6, 16, 1], 2.5, 5);
+    public static readonly RepVggVariant B2g4 = B2.Grouped(4);
+    public static readonly RepVggVariant B3 = Make("RepVGG-B3", [4, 6, 16, 1], 3, 5);
+    public static readonly RepVggVariant B3g4 = B3.Grouped(4);
+
+    /// <summary>Every published variant.</summary>
+    public static IReadOnlyList<RepVggVariant> Published { get; } = [A0, A1, A2, B0, B1, B1g2, B1g4, B2, B2g4, B3, B3g4];
+
+    /// <summary>The published variant with this name (case-insensitive, with or without the <c>RepVGG-</c> prefix), or null.</summary>
+    public static RepVggVariant? Find(string name) =>
+        Published.FirstOrDefault(v => string.Equals(v.Name, name, StringComparison.OrdinalIgnoreCase)
+            || string.Equals(v.Name, "RepVGG-" + name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>The blocks, stem first: (stage, index, in, out, stride, groups).</summary>
+    public IEnumerable<(int Stage, int Index, int In, int Out, int Stride, int Groups)> Blocks()
+    {
+        yield return (0, 0, 3, StemWidth, 2, 1);
+        int channels = StemWidth, layer = 1;
+        for (int s = 0; s < Depths.Length; s++)
+        {
+            for (int i = 0; i < Depths[s]; i++, layer++)
+            {
+                int groups = GroupedLayerGroups > 1 && layer % 2 == 0 ? GroupedLayerGroups : 1;
+                yield return (s + 1, i, channels, Widths[s], i == 0 ? 2 : 1, groups);
+                channels = Widths[s];
+            }
+        }
+    }
+
+    /// <summary>The published variant whose blocks match <paramref name="network"/>'s, or null for a custom network.</summary>
+    public static RepVggVariant? Match(TrainedNetwork network)
+    {
+        var blocks = network.Blocks.Select(b => (b.Stage, b.Index, b.InChannels, b.OutChannels, b.Stride, b.Groups)).ToList();
+        return Published.FirstOrDefault(v => v.Blocks().SequenceEqual(blocks));
+    }
+
+    private RepVggVariant Grouped(int groups) => this with { Name = $"{Name}g{groups}", GroupedLayerGroups = groups };
+
+    private static RepVggVariant Make(string name, int[] depths, double a, double b) =>
+        new(name, Math.Min(64, (int)(64 * a)), depths, [(int)(64 * a), (int)(128 * a), (int)(256 * a), (int)(512 * b)], 1);
+}

@@ -1,0 +1,154 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using RepVgg.Checkpoints;
+using RepVgg.Compiler.Architecture;
+using RepVgg.Compiler.Diagnostics;
+using RepVgg.Compiler.Fusion;
+using RepVgg.Compiler.Manifest;
+using RepVgg.Cpu;
+
+namespace RepVgg.Compiler;
+
+/// <summary>A checkpoint compiled to the plain network: its manifest, its packed float32 blob, and the network it was read as.</summary>
+/// <param name="Manifest">What the generator reads.</param>
+/// <param name="Blob">The fused weights, packed; the manifest's offsets point into it.</param>
+/// <param name="Network">The checkpoint's network before fusion (the float64 reference runs on it).</param>
+/// <param name="Warnings">Warnings found on the way (unused tensors).</param>
+public sealed record CompiledModel(ModelManifest Manifest, float[] Blob, TrainedNetwork Network, IReadOnlyList<CompilerDiagnostic> Warnings);
+
+/// <summary>
+/// The weights step of the build: checkpoint in, fused and packed blob plus manifest out. Reads
+/// the file, infers the architecture, folds every block's branches into one conv3x3 with bias in
+/// float64, rounds to float32 and packs each layer in the CPU kernel's layout.
+/// </summary>
+public static class WeightsStep
+{
+    /// <summary>Every tensor in the blob starts at a multiple of 16 floats (64 bytes, a cache line and a Vector512).</summary>
+    public const int BlobAlignment = 16;
+
+    /// <summary>
+    /// Compiles <paramref name="checkpointPath"/>. When <paramref name="expectedVariant"/> is given
+    /// (<c>B1g4</c> or <c>RepVGG-B1g4</c>) the inferred architecture must be that variant.
+    /// </summary>
+    /// <exception cref="CompilationException">Any error, as a diagnostic naming file, tensor, expected and found.</exception>
+    public static CompiledModel Compile(string checkpointPath, string? expectedVariant = null)
+    {
+        var warnings = new List<CompilerDiagnostic>();
+        TrainedNetwork network;
+        try
+        {
+            // Tensor values are read (and their dtypes checked) while the network is inferred.
+            network = NetworkReader.Read(CheckpointReader.Read(checkpointPath), warnings);
+        }
+        catch (CheckpointException e)
+        {
+            throw new CompilationException(ToDiagnostic(e));
+        }
+        RepVggVariant? variant = RepVggVariant.Match(network);
+        if (!string.IsNullOrWhiteSpace(expectedVariant))
+            CheckVariant(checkpointPath, expectedVariant, variant, network);
+        byte[] checkpointHash;
+        using (FileStream file = File.OpenRead(checkpointPath)) checkpointHash = SHA256.HashData(file);
+        var source = new ManifestSource(Path.GetFileName(checkpointPath), Convert.ToHexStringLower(checkpointHash),
+            network.Layout.Name, network.IsDeployed ? "deploy" : "training");
+        return Pack(network, source, variant?.Name ?? "custom", warnings);
+    }
+
+    /// <summary>Fuses and packs an in-memory network (tests and tools that have no file).</summary>
+    public static CompiledModel Pack(TrainedNetwork network, ManifestSource source, string variant, IReadOnlyList<CompilerDiagnostic> warnings)
+    {
+        // Sizes first, so the blob is allocated once: a RepVGG-B3 blob is ~0.5 GB.
+        long length = 0;
+        var offsets = new List<(long Weight, long Bias)>();
+        foreach (RepVggBlock block in network.Blocks)
+        {
+            long weight = length;
+            long bias = Align(weight + Conv3x3Packing.PackedWeightLength(block.InChannels, block.OutChannels, block.Groups));
+            length = Align(bias + Conv3x3Packing.PackedBiasLength(block.OutChannels));
+            offsets.Add((weight, bias));
+        }
+        LinearClassifier head = network.Head;
+        long headWeight = length, headBias = Align(headWeight + (long)head.Classes * head.Features);
+        length = Align(headBias + head.Classes);
+
+        var blob = new float[length];
+        var layers = new List<ManifestLayer>();
+        for (int i = 0; i < network.Blocks.Count; i++)
+        {
+            RepVggBlock block = network.Blocks[i];
+            FusedConv fused = BatchNormFolding.Fuse(block);
+            var (weight, bias) = offsets[i];
+            Conv3x3Packing.PackWeights(ToFloats(fused.Weight), block.InChannels, block.OutChannels, block.Groups,
+                blob.AsSpan((int)weight, Conv3x3Packing.PackedWeightLength(block.InChannels, block.OutChannels, block.Groups)));
+            Conv3x3Packing.PackBias(ToFloats(fused.Bias), blob.AsSpan((int)bias, Conv3x3Packing.PackedBiasLength(block.OutChannels)));
+            layers.Add(new ManifestLayer(block.Name, block.Stage, block.Index, block.InChannels, block.OutChannels,
+                block.Stride, block.Groups, new EquatableArray<string>(block.BranchNames), weight, bias));
+        }
+        ToFloats(head.Weight).CopyTo(blob.AsSpan((int)headWeight));
+        ToFloats(head.Bias).CopyTo(blob.AsSpan((int)headBias));
+
+        string blobHash = Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(blob.AsSpan())));
+        var manifest = new ModelManifest(ModelManifest.CurrentFormat, source, variant, network.InputChannels,
+            new ManifestBlob(length, blobHash, Conv3x3Packing.LayoutName), new EquatableArray<ManifestLayer>(layers),
+            new ManifestHead(head.Name, head.Features, head.Classes, headWeight, headBias));
+        return new CompiledModel(manifest, blob, network, warnings);
+    }
+
+    /// <summary>Writes the blob (raw little-endian float32) and the manifest (JSON), replacing older ones.</summary>
+    public static void WriteOutputs(CompiledModel model, string blobPath, string manifestPath)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(blobPath))!);
+        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(manifestPath))!);
+        using (FileStream blob = File.Create(blobPath)) blob.Write(MemoryMarshal.AsBytes(model.Blob.AsSpan()));
+        File.WriteAllText(manifestPath, ManifestJson.Write(model.Manifest));
+    }
+
+    /// <summary>The runtime's view of a manifest for an input of <paramref name="height"/> x <paramref name="width"/>.</summary>
+    public static NetworkLayout ToNetworkLayout(ModelManifest manifest, int height, int width)
+    {
+        var layers = new List<Conv3x3Layer>();
+        foreach (ManifestLayer layer in manifest.Layers)
+        {
+            var conv = new Conv3x3Layer(layer.Name, layer.InChannels, layer.OutChannels, layer.Groups, layer.Stride,
+                height, width, layer.WeightOffset, layer.BiasOffset);
+            layers.Add(conv);
+            (height, width) = (conv.OutHeight, conv.OutWidth);
+        }
+        ManifestHead head = manifest.Head;
+        return new NetworkLayout(manifest.InputChannels, layers[0].InHeight, layers[0].InWidth, layers,
+            new LinearHead(head.Features, head.Classes, head.WeightOffset, head.BiasOffset));
+    }
+
+    private static CompilerDiagnostic ToDiagnostic(CheckpointException e) => CompilerDiagnostic.Error(e.Problem switch
+    {
+        CheckpointProblem.Missing => DiagnosticIds.CheckpointMissing,
+        CheckpointProblem.UnsupportedDType => DiagnosticIds.UnsupportedDType,
+        CheckpointProblem.ForbiddenGlobal => DiagnosticIds.ForbiddenPickleGlobal,
+        _ => DiagnosticIds.CheckpointUnreadable,
+    }, e.File, e.Message);
+
+    private static void CheckVariant(string path, string expected, RepVggVariant? found, TrainedNetwork network)
+    {
+        RepVggVariant want = RepVggVariant.Find(expected) ?? throw new CompilationException(CompilerDiagnostic.Error(
+            DiagnosticIds.VariantMismatch, path,
+            $"Variant '{expected}' is not a published RepVGG variant; expected one of {string.Join(", ", RepVggVariant.Published.Select(v => v.Name))}."));
+        if (found == want) return;
+        string foundText = found?.Name ?? "a custom RepVGG";
+        throw new CompilationException(CompilerDiagnostic.Error(DiagnosticIds.VariantMismatch, path,
+            $"Expected {want.Name} (stage depths {string.Join("/", want.Depths)}, widths {want.StemWidth}/{string.Join("/", want.Widths)}); " +
+            $"found {foundText} (stage depths {string.Join("/", Depths(network))}, widths {string.Join("/", Widths(network))})."));
+    }
+
+    private static IEnumerable<int> Depths(TrainedNetwork n) => n.Blocks.Where(b => b.Stage > 0).GroupBy(b => b.Stage).Select(g => g.Count());
+
+    private static IEnumerable<int> Widths(TrainedNetwork n) => n.Blocks.GroupBy(b => b.Stage).Select(g => g.Last().OutChannels);
+
+    private static long Align(long offset) => (offset + BlobAlignment - 1) / BlobAlignment * BlobAlignment;
+
+    private static float[] ToFloats(double[] values)
+    {
+        var floats = new float[values.Length];
+        for (int i = 0; i < values.Length; i++) floats[i] = (float)values[i];
+        return floats;
+    }
+}

@@ -1,0 +1,249 @@
+using RepVgg.Checkpoints;
+using RepVgg.Compiler.Architecture;
+using RepVgg.Compiler.Diagnostics;
+using RepVgg.Compiler.Manifest;
+using RepVgg.Compiler.Synthetic;
+
+namespace RepVgg.Compiler.Tests;
+
+/// <summary>One test per diagnostic of the weights step, each from a deliberately broken file written here.</summary>
+public sealed class DiagnosticTests : IDisposable
+{
+    // Small but complete: a stem, a downsampling block 16 -> 16, a grouped block with identity, and the head.
+    private static readonly RepVggVariant Small = new("small", 16, [2], [16], 2, Classes: 4);
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("repvgg-diagnostics-").FullName;
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void RVG0001_missing_checkpoint()
+    {
+        string path = Path.Combine(_directory, "absent.pth");
+
+        CompilerDiagnostic d = CompileFails(path, DiagnosticIds.CheckpointMissing);
+
+        Assert.Equal(path, d.File);
+    }
+
+    [Fact]
+    public void RVG0002_truncated_checkpoint()
+    {
+        string path = WritePth(Tensors());
+        byte[] bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..(bytes.Length / 2)]);
+
+        CompileFails(path, DiagnosticIds.CheckpointUnreadable);
+    }
+
+    [Fact]
+    public void RVG0003_unknown_key_layout()
+    {
+        List<TensorToWrite> tensors = Tensors().Select(t => t with { Name = "features." + t.Name }).ToList();
+
+        CompilerDiagnostic d = CompileFails(WritePth(tensors), DiagnosticIds.UnknownKeyLayout);
+
+        Assert.Contains("features.stage0.", d.Message);
+    }
+
+    [Fact]
+    public void RVG0004_missing_branch_tensor()
+    {
+        List<TensorToWrite> tensors = Tensors().Where(t => t.Name != "stage1.1.rbr_1x1.bn.running_var").ToList();
+
+        CompilerDiagnostic d = CompileFails(WritePth(tensors), DiagnosticIds.MissingTensor);
+
+        Assert.Contains("'stage1.1.rbr_1x1.bn.running_var'", d.Message);
+    }
+
+    [Fact]
+    public void RVG0004_missing_classifier()
+    {
+        List<TensorToWrite> tensors = Tensors().Where(t => !t.Name.StartsWith("linear.", StringComparison.Ordinal)).ToList();
+
+        CompilerDiagnostic d = CompileFails(WritePth(tensors), DiagnosticIds.MissingTensor);
+
+        Assert.Contains("'linear.weight'", d.Message);
+    }
+
+    [Fact]
+    public void RVG0005_shape_mismatch_between_branches()
+    {
+        List<TensorToWrite> tensors = Replace(Tensors(), "stage1.0.rbr_dense.bn.weight", new float[15], 15);
+
+        CompilerDiagnostic d = CompileFails(WritePth(tensors), DiagnosticIds.ShapeMismatch);
+
+        Assert.Contains("'stage1.0.rbr_dense.bn.weight' has shape (15); expected (16)", d.Message);
+    }
+
+    [Fact]
+    public void RVG0005_classifier_does_not_follow_the_last_block()
+    {
+        List<TensorToWrite> tensors = Replace(Tensors(), "linear.weight", new float[4 * 12], 4, 12);
+
+        CompilerDiagnostic d = CompileFails(WritePth(tensors), DiagnosticIds.ShapeMismatch);
+
+        Assert.Contains("'linear.weight' has shape (4, 12); expected (classes, 16)", d.Message);
+    }
+
+    [Fact]
+    public void RVG0006_branches_with_different_groups()
+    {
+        // stage1.1 is grouped (2 groups of 8); make its 1x1 branch dense.
+        List<TensorToWrite> tensors = Replace(Tensors(), "stage1.1.rbr_1x1.conv.weight", new float[16 * 16], 16, 16, 1, 1);
+
+        CompilerDiagnostic d = CompileFails(WritePth(tensors), DiagnosticIds.InconsistentGroupsOrStride);
+
+        Assert.Contains("implies 2 groups", d.Message);
+        Assert.Contains("implies 1", d.Message);
+    }
+
+    [Fact]
+    public void RVG0006_identity_on_a_downsampling_block()
+    {
+        // stage1.0 is 16 -> 16 but downsamples; give it an identity branch copied from stage1.1.
+        List<TensorToWrite> tensors = Tensors();
+        tensors.AddRange(tensors.Where(t => t.Name.StartsWith("stage1.1.rbr_identity.", StringComparison.Ordinal))
+            .Select(t => t with { Name = t.Name.Replace("stage1.1.", "stage1.0.") }).ToList());
+
+        CompilerDiagnostic d = CompileFails(WritePth(tensors), DiagnosticIds.InconsistentGroupsOrStride);
+
+        Assert.Contains("'stage1.0' has an identity branch", d.Message);
+        Assert.Contains("stride 2", d.Message);
+    }
+
+    [Fact]
+    public void RVG0007_nan_in_weights()
+    {
+        List<TensorToWrite> tensors = Tensors();
+        float[] values = Values(tensors, "stage1.1.rbr_dense.conv.weight");
+        values[37] = float.NaN;
+        tensors = Replace(tensors, "stage1.1.rbr_dense.conv.weight", values, 16, 8, 3, 3);
+
+        CompilerDiagnostic d = CompileFails(WritePth(tensors), DiagnosticIds.NonFiniteValue);
+
+        Assert.Contains("'stage1.1.rbr_dense.conv.weight'", d.Message);
+        Assert.Contains("NaN at flat index 37", d.Message);
+    }
+
+    [Fact]
+    public void RVG0007_infinity_in_a_safetensors_file()
+    {
+        List<TensorToWrite> tensors = Tensors();
+        float[] values = Values(tensors, "linear.bias");
+        values[2] = float.PositiveInfinity;
+
+        CompilerDiagnostic d = CompileFails(WriteSafetensors(Replace(tensors, "linear.bias", values, 4)), DiagnosticIds.NonFiniteValue);
+
+        Assert.Contains("'linear.bias'", d.Message);
+    }
+
+    [Theory]
+    [InlineData(0f)]
+    [InlineData(-0.5f)]
+    public void RVG0008_non_positive_running_variance(float variance)
+    {
+        List<TensorToWrite> tensors = Tensors();
+        float[] values = Values(tensors, "stage1.1.rbr_identity.running_var");
+        values[5] = variance;
+
+        CompilerDiagnostic d = CompileFails(WritePth(Replace(tensors, "stage1.1.rbr_identity.running_var", values, 16)), DiagnosticIds.NonPositiveVariance);
+
+        Assert.Contains("'stage1.1.rbr_identity.running_var'", d.Message);
+        Assert.Contains("at index 5", d.Message);
+    }
+
+    [Fact]
+    public void RVG0009_unsupported_dtype()
+    {
+        List<TensorToWrite> tensors = Tensors();
+        int index = tensors.FindIndex(t => t.Name == "stage0.rbr_dense.bn.weight");
+        tensors[index] = new TensorToWrite(tensors[index].Name, TensorDType.Int32, [16], new byte[16 * 4]);
+
+        CompilerDiagnostic d = CompileFails(WriteSafetensors(tensors), DiagnosticIds.UnsupportedDType);
+
+        Assert.Contains("stage0.rbr_dense.bn.weight", d.Message);
+    }
+
+    [Fact]
+    public void RVG0010_forbidden_pickle_global()
+    {
+        // The classic payload: os.system("...") through REDUCE.
+        byte[] pickle = new PickleWriter().Proto().Global("os", "system").Mark().Value("touch pwned").Tuple().Reduce().Stop().ToArray();
+        string path = Path.Combine(_directory, "hostile.pth");
+        PthWriter.WriteArchive(path, pickle, []);
+
+        CompilerDiagnostic d = CompileFails(path, DiagnosticIds.ForbiddenPickleGlobal);
+
+        Assert.Contains("os.system", d.Message);
+        Assert.False(File.Exists("touch pwned"));
+    }
+
+    [Fact]
+    public void RVG0012_unused_tensor_is_a_warning()
+    {
+        List<TensorToWrite> tensors = Tensors();
+        tensors.Add(TensorToWrite.FromFloats("stage1.1.attn.fc1.weight", [4, 16], new float[64]));
+
+        CompiledModel model = WeightsStep.Compile(WritePth(tensors));
+
+        CompilerDiagnostic d = Assert.Single(model.Warnings);
+        Assert.Equal((DiagnosticIds.UnusedTensor, DiagnosticSeverity.Warning), (d.Id, d.Severity));
+        Assert.Contains("'stage1.1.attn.fc1.weight' (4, 16)", d.Message);
+    }
+
+    [Fact]
+    public void RVG0013_variant_mismatch()
+    {
+        CompilerDiagnostic d = CompileFails(WritePth(Tensors()), DiagnosticIds.VariantMismatch, expectedVariant: "A0");
+
+        Assert.Contains("Expected RepVGG-A0", d.Message);
+        Assert.Contains("found a custom RepVGG", d.Message);
+    }
+
+    [Fact]
+    public void Diagnostics_print_in_msbuild_canonical_format()
+    {
+        CompilerDiagnostic d = CompileFails(Path.Combine(_directory, "absent.pth"), DiagnosticIds.CheckpointMissing);
+
+        Assert.StartsWith($"{Path.Combine(_directory, "absent.pth")} : error RVG0001: ", d.ToMSBuildLine());
+    }
+
+    private static List<TensorToWrite> Tensors() =>
+        SyntheticCheckpoint.ToTensors(SyntheticNetwork.Create(Small, seed: 1, calibration: null), deploy: false);
+
+    private static float[] Values(List<TensorToWrite> tensors, string name) =>
+        System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(tensors.Single(t => t.Name == name).Data.Span).ToArray();
+
+    private static List<TensorToWrite> Replace(List<TensorToWrite> tensors, string name, float[] values, params int[] shape)
+    {
+        int index = tensors.FindIndex(t => t.Name == name);
+        Assert.True(index >= 0, $"test bug: no tensor {name}");
+        var copy = new List<TensorToWrite>(tensors);
+        copy[index] = TensorToWrite.FromFloats(name, shape, values);
+        return copy;
+    }
+
+    private string WritePth(List<TensorToWrite> tensors)
+    {
+        string path = Path.Combine(_directory, $"model-{Guid.NewGuid():N}.pth");
+        PthWriter.Write(path, tensors);
+        return path;
+    }
+
+    private string WriteSafetensors(List<TensorToWrite> tensors)
+    {
+        string path = Path.Combine(_directory, $"model-{Guid.NewGuid():N}.safetensors");
+        SafetensorsWriter.Write(path, tensors);
+        return path;
+    }
+
+    private static CompilerDiagnostic CompileFails(string path, string id, string? expectedVariant = null)
+    {
+        var error = Assert.Throws<CompilationException>(() => WeightsStep.Compile(path, expectedVariant));
+        Assert.Equal(id, error.Diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, error.Diagnostic.Severity);
+        Assert.Equal(path, error.Diagnostic.File);
+        return error.Diagnostic;
+    }
+}

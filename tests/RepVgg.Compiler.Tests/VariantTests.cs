@@ -1,0 +1,44 @@
+using RepVgg.Compiler.Architecture;
+
+namespace RepVgg.Compiler.Tests;
+
+public class VariantTests
+{
+    /// <summary>Parameters of the deployed networks, in millions, from the RepVGG paper (Table 4), which truncates to two decimals.</summary>
+    [Theory]
+    [InlineData("RepVGG-A0", 8.30)]
+    [InlineData("RepVGG-A1", 12.78)]
+    [InlineData("RepVGG-A2", 25.49)]
+    [InlineData("RepVGG-B0", 14.33)]
+    [InlineData("RepVGG-B1", 51.82)]
+    [InlineData("RepVGG-B1g2", 41.36)]
+    [InlineData("RepVGG-B1g4", 36.12)]
+    [InlineData("RepVGG-B2", 80.31)]
+    [InlineData("RepVGG-B2g4", 55.77)]
+    [InlineData("RepVGG-B3", 110.96)]
+    [InlineData("RepVGG-B3g4", 75.62)]
+    public void Published_variants_have_the_papers_parameter_counts(string name, double millions)
+    {
+        RepVggVariant variant = RepVggVariant.Find(name)!;
+
+        long parameters = variant.Blocks().Sum(b => (long)b.Out * (b.In / b.Groups) * 9 + b.Out)
+            + (long)variant.Classes * variant.Widths[^1] + variant.Classes;
+
+        Assert.Equal(millions, Math.Floor(parameters / 1e4) / 100, 6);
+    }
+
+    [Theory]
+    [InlineData("B1g4")]
+    [InlineData("RepVGG-B1g4")]
+    [InlineData("repvgg-b1g4")]
+    public void Find_accepts_names_with_and_without_prefix(string name) =>
+        Assert.Same(RepVggVariant.B1g4, RepVggVariant.Find(name));
+
+    [Fact]
+    public void Grouped_layers_are_the_even_layers_counting_from_stage_1()
+    {
+        var grouped = RepVggVariant.B1g4.Blocks().Where(b => b.Groups == 4).Select(b => $"{b.Stage}.{b.Index}");
+
+        Assert.Equal(["1.1", "1.3", "2.1", "2.3", "2.5", "3.1", "3.3", "3.5", "3.7", "3.9", "3.11", "3.13", "3.15"], grouped);
+    }
+}

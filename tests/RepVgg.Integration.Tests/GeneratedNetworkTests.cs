@@ -1,0 +1,71 @@
+using Fixtures.Wrapped;
+using RepVgg.Testing;
+
+namespace RepVgg.Integration.Tests;
+
+/// <summary>The classes the build generated from the PyTorch fixtures, against PyTorch's float64 logits.</summary>
+public class GeneratedNetworkTests
+{
+    [Fact]
+    public void Batch_inference_matches_PyTorch_for_the_official_pth()
+    {
+        PyTorchFixtures.Input input = PyTorchFixtures.LoadInput("x64");
+        using var net = TinyOfficial.Create(Backend.Cpu);
+        var logits = new float[input.Batch * TinyOfficial.ClassCount];
+
+        net.Infer(input.Images, logits);
+
+        NumericAssert.Close(input.Logits, logits, 1e-5, "TinyOfficial on x64");
+        for (int n = 0; n < input.Batch; n++)
+            Assert.Equal(input.Top5[n], NumericAssert.TopK(logits, n, input.Classes, 5));
+    }
+
+    [Fact]
+    public void Batch_inference_matches_PyTorch_for_the_timm_safetensors()
+    {
+        PyTorchFixtures.Input input = PyTorchFixtures.LoadInput("x64");
+        using var net = TinyTimm.Create();
+        var logits = new float[input.Batch * TinyTimm.ClassCount];
+
+        net.Infer(input.Images, logits);
+
+        NumericAssert.Close(input.Logits, logits, 1e-5, "TinyTimm on x64");
+    }
+
+    [Fact]
+    public void Static_single_image_inference_matches_PyTorch_at_an_odd_size()
+    {
+        PyTorchFixtures.Input input = PyTorchFixtures.LoadInput("x33x47");
+
+        float[] logits = TinyWrapped.Infer(input.Images);
+
+        NumericAssert.Close(input.Logits, logits, 1e-5, "TinyWrapped on x33x47");
+        Assert.Equal(input.Top5[0], NumericAssert.TopK(logits, 0, input.Classes, 5));
+    }
+
+    [Fact]
+    public void Constants_describe_the_compiled_shapes()
+    {
+        Assert.Equal((3, 64, 64, 10), (TinyOfficial.InputChannels, TinyOfficial.InputHeight, TinyOfficial.InputWidth, TinyOfficial.ClassCount));
+        Assert.Equal((3, 33, 47, 10), (TinyWrapped.InputChannels, TinyWrapped.InputHeight, TinyWrapped.InputWidth, TinyWrapped.ClassCount));
+    }
+
+    [Fact]
+    public void Gpu_backend_is_not_available_yet()
+    {
+        var error = Assert.Throws<NotSupportedException>(() => TinyOfficial.Create(Backend.Gpu));
+        Assert.Contains("GPU", error.Message);
+    }
+
+    [Fact]
+    public void Wrong_input_lengths_name_the_expected_shape()
+    {
+        var image = new float[3 * 64 * 64 - 1];
+        var tooShort = Assert.Throws<ArgumentException>(() => TinyOfficial.Infer(image));
+        Assert.Contains("3 x 64 x 64", tooShort.Message);
+
+        using var net = TinyOfficial.Create();
+        var wrongLogits = Assert.Throws<ArgumentException>(() => net.Infer(new float[2 * 3 * 64 * 64], new float[10]));
+        Assert.Contains("2 x 10", wrongLogits.Message);
+    }
+}
