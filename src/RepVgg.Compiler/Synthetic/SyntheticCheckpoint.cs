@@ -25,7 +25,7 @@ public static class SyntheticCheckpoint
         return network;
     }
 
-    /// <summary>Writes <paramref name="network"/> under its own layout's names; <paramref name="deploy"/> fuses every block first.</summary>
+    /// <summary>Writes <paramref name="network"/> under its layout's names; <paramref name="deploy"/> fuses every block first.</summary>
     public static void Write(string path, TrainedNetwork network, bool deploy, PthOptions? pthOptions = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
@@ -34,7 +34,11 @@ public static class SyntheticCheckpoint
         else PthWriter.Write(path, tensors, pthOptions ?? new PthOptions());
     }
 
-    /// <summary>The state_dict of <paramref name="network"/>, in the order PyTorch lists it, as float32 tensors.</summary>
+    /// <summary>
+    /// The state_dict of <paramref name="network"/>, in the order PyTorch lists it, as float32
+    /// tensors named in <see cref="TrainedNetwork.Layout"/> (so <c>network with { Layout = KeyLayout.Timm }</c>
+    /// writes timm's names).
+    /// </summary>
     public static List<TensorToWrite> ToTensors(TrainedNetwork network, bool deploy)
     {
         KeyLayout names = network.Layout;
@@ -49,8 +53,9 @@ public static class SyntheticCheckpoint
             tensors.Add(TensorToWrite.Int64Scalar($"{prefix}.num_batches_tracked", 1000));
         }
 
-        foreach (RepVggBlock block in network.Blocks)
+        foreach (RepVggBlock checkpointBlock in network.Blocks)
         {
+            RepVggBlock block = checkpointBlock with { Name = names.BlockPrefix(checkpointBlock.Stage, checkpointBlock.Index) };
             int perGroup = block.InChannels / block.Groups;
             if (deploy || block.Deployed is not null)
             {

@@ -1,0 +1,40 @@
+using Microsoft.CodeAnalysis;
+using RepVgg.Compiler.Manifest;
+
+namespace RepVgg.Generators;
+
+/// <summary>
+/// The diagnostics the generator reports. IDs come from <see cref="DiagnosticIds"/>, shared with
+/// the weights step; every one is listed in AnalyzerReleases.Unshipped.md.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Category = "RepVgg";
+
+    /// <summary>{0}: the model's class name; {1}: <c>InputHeight</c> or <c>InputWidth</c>; {2}: the value found.</summary>
+    public static readonly DiagnosticDescriptor InvalidInputSize = new(
+        DiagnosticIds.InvalidInputSize,
+        title: "RepVgg model input size is not a positive integer",
+        messageFormat: "RepVgg model '{0}': {1} must be a positive integer; found '{2}'",
+        Category,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    /// <summary>{0}: the manifest's path; {1}: what is wrong, where, expected versus found.</summary>
+    public static readonly DiagnosticDescriptor ManifestUnreadable = new(
+        DiagnosticIds.ManifestUnreadable,
+        title: "RepVgg model manifest cannot be read",
+        messageFormat: "Cannot read RepVgg model manifest '{0}': {1}",
+        Category,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    /// <summary>{0}: <c>ClassName</c> or <c>Namespace</c>; {1}: the value found; {2}: what a valid one looks like.</summary>
+    public static readonly DiagnosticDescriptor InvalidName = new(
+        DiagnosticIds.InvalidName,
+        title: "RepVgg model ClassName or Namespace is not a usable C# name",
+        messageFormat: "RepVgg model {0} '{1}' cannot be used: {2}",
+        Category,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+}

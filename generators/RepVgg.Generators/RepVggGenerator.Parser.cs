@@ -1,0 +1,255 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using System.Text.RegularExpressions;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.Diagnostics;
+using RepVgg.Compiler.Manifest;
+using static System.FormattableString;
+
+namespace RepVgg.Generators;
+
+// Inputs to a model: an AdditionalFiles item and its metadata become a validated NetworkSpec, or diagnostics.
+public sealed partial class RepVggGenerator
+{
+    /// <summary>The analyzer-config keys the build passes; each needs a CompilerVisibleItemMetadata (or CompilerVisibleProperty) item.</summary>
+    internal static class OptionKeys
+    {
+        public const string ClassName = "build_metadata.AdditionalFiles.RepVggClassName";
+        public const string Namespace = "build_metadata.AdditionalFiles.RepVggNamespace";
+        public const string InputHeight = "build_metadata.AdditionalFiles.RepVggInputHeight";
+        public const string InputWidth = "build_metadata.AdditionalFiles.RepVggInputWidth";
+        public const string ResourceName = "build_metadata.AdditionalFiles.RepVggResourceName";
+        public const string RootNamespace = "build_property.RootNamespace";
+    }
+
+    /// <summary>Input height and width when the item does not give them: the ImageNet size RepVGG is trained at.</summary>
+    private const int DefaultInputSize = 224;
+
+    // What the generated class declares besides its layer fields; a class of the same name would not compile (CS0542).
+    private static readonly string[] s_memberNames =
+    [
+        "InputChannels", "InputHeight", "InputWidth", "ClassCount", "ResourceName", "WeightFloats",
+        "Head", "Network", "Create", "Infer", "Dispose",
+    ];
+
+    private static readonly Regex s_layerFieldName = new("^Stage[0-9]+(Block[0-9]+)?$", RegexOptions.CultureInvariant);
+
+    /// <summary>The model an AdditionalFiles item declares, or <see langword="null"/> when it has no <c>RepVggClassName</c>.</summary>
+    internal static ModelRequest? ReadRequest(AdditionalText file, AnalyzerConfigOptionsProvider options, CancellationToken cancellationToken)
+    {
+        AnalyzerConfigOptions metadata = options.GetOptions(file);
+        string className = Option(metadata, OptionKeys.ClassName);
+        if (className.Length == 0) return null;
+
+        string ns = Option(metadata, OptionKeys.Namespace);
+        return new ModelRequest(
+            file.Path,
+            file.GetText(cancellationToken)?.ToString(),
+            className,
+            ns.Length > 0 ? ns : Option(options.GlobalOptions, OptionKeys.RootNamespace),
+            Option(metadata, OptionKeys.InputHeight),
+            Option(metadata, OptionKeys.InputWidth),
+            Option(metadata, OptionKeys.ResourceName));
+    }
+
+    /// <summary>Validates the metadata and the manifest, and works out every layer's shape.</summary>
+    internal static ParseResult Parse(ModelRequest request)
+    {
+        var diagnostics = new List<DiagnosticInfo>();
+        int inputHeight = ReadInputSize(request, "InputHeight", request.InputHeight, diagnostics);
+        int inputWidth = ReadInputSize(request, "InputWidth", request.InputWidth, diagnostics);
+        CheckClassName(request, diagnostics);
+        CheckNamespace(request, diagnostics);
+        ModelManifest? manifest = ReadManifest(request, diagnostics);
+
+        return manifest is null || diagnostics.Count > 0
+            ? new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics))
+            : new ParseResult(BuildNetwork(request, manifest, inputHeight, inputWidth), default);
+    }
+
+    private static string Option(AnalyzerConfigOptions options, string key) =>
+        options.TryGetValue(key, out string? value) ? value.Trim() : "";
+
+    private static int ReadInputSize(ModelRequest request, string name, string value, List<DiagnosticInfo> diagnostics)
+    {
+        if (value.Length == 0) return DefaultInputSize;
+        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int size) && size > 0) return size;
+        diagnostics.Add(Report(DiagnosticDescriptors.InvalidInputSize, request, request.ClassName, name, value));
+        return 0;
+    }
+
+    private static void CheckClassName(ModelRequest request, List<DiagnosticInfo> diagnostics)
+    {
+        string name = request.ClassName;
+        string? problem = IdentifierProblem(name)
+            ?? (s_memberNames.Contains(name) || s_layerFieldName.IsMatch(name) ? "the generated class has a member of that name" : null);
+        if (problem is not null)
+            diagnostics.Add(Report(DiagnosticDescriptors.InvalidName, request, "ClassName", name, problem));
+    }
+
+    private static void CheckNamespace(ModelRequest request, List<DiagnosticInfo> diagnostics)
+    {
+        if (request.Namespace.Length == 0) return;
+        foreach (string part in request.Namespace.Split('.'))
+        {
+            string? problem = IdentifierProblem(part);
+            if (problem is null) continue;
+            diagnostics.Add(Report(
+                DiagnosticDescriptors.InvalidName, request, "Namespace", request.Namespace,
+                $"expected C# identifiers separated by '.'; '{part}': {problem}"));
+            return;
+        }
+    }
+
+    private static string? IdentifierProblem(string name)
+    {
+        if (!SyntaxFacts.IsValidIdentifier(name)) return "expected a C# identifier (a letter or '_', then letters, digits or '_')";
+        if (SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None) return "it is a C# keyword";
+        return null;
+    }
+
+    private static ModelManifest? ReadManifest(ModelRequest request, List<DiagnosticInfo> diagnostics)
+    {
+        if (request.ManifestText is null)
+        {
+            diagnostics.Add(Report(DiagnosticDescriptors.ManifestUnreadable, request, request.FilePath, "the file could not be read."));
+            return null;
+        }
+
+        ModelManifest manifest;
+        try
+        {
+            manifest = ManifestJson.Parse(request.ManifestText);
+        }
+        catch (FormatException exception)
+        {
+            diagnostics.Add(Report(DiagnosticDescriptors.ManifestUnreadable, request, request.FilePath, exception.Message));
+            return null;
+        }
+
+        string? problem = FindTextProblem(manifest) ?? FindShapeProblem(manifest);
+        if (problem is null) return manifest;
+        diagnostics.Add(Report(DiagnosticDescriptors.ManifestUnreadable, request, request.FilePath, problem));
+        return null;
+    }
+
+    // Manifest text lands in comments of the generated code, where a line break would end the comment.
+    private static string? FindTextProblem(ModelManifest manifest)
+    {
+        var texts = new List<(string Where, string Text)>
+        {
+            ("$.source.file", manifest.Source.File),
+            ("$.source.sha256", manifest.Source.Sha256),
+            ("$.source.keyLayout", manifest.Source.KeyLayout),
+            ("$.source.kind", manifest.Source.Kind),
+            ("$.variant", manifest.Variant),
+            ("$.blob.sha256", manifest.Blob.Sha256),
+            ("$.blob.layout", manifest.Blob.Layout),
+            ("$.head.name", manifest.Head.Name),
+        };
+        for (int i = 0; i < manifest.Layers.Count; i++)
+        {
+            ManifestLayer layer = manifest.Layers[i];
+            texts.Add((Invariant($"$.layers[{i}].name"), layer.Name));
+            for (int j = 0; j < layer.Branches.Count; j++) texts.Add((Invariant($"$.layers[{i}].branches[{j}]"), layer.Branches[j]));
+        }
+
+        foreach ((string where, string text) in texts)
+        {
+            foreach (char c in text)
+            {
+                if (char.IsControl(c) || c is '\u2028' or '\u2029')
+                    return Invariant($"At {where}: expected text without control characters or line breaks, found U+{(int)c:X4}.");
+            }
+        }
+        return null;
+    }
+
+    // A manifest bug, not a user error: the layers must chain (each takes what the one before gives) so the emitted network is sound.
+    private static string? FindShapeProblem(ModelManifest manifest)
+    {
+        long floats = manifest.Blob.Floats;
+        if (manifest.InputChannels <= 0)
+            return Invariant($"At $.inputChannels: expected a positive channel count, found {manifest.InputChannels}.");
+        if (manifest.Layers.Count == 0)
+            return "At $.layers: expected at least one layer, found none.";
+
+        int channels = manifest.InputChannels;
+        string channelSource = "$.inputChannels";
+        int stage = 0, block = -1;
+        for (int i = 0; i < manifest.Layers.Count; i++)
+        {
+            ManifestLayer layer = manifest.Layers[i];
+            string where = Invariant($"$.layers[{i}] ({layer.Name})");
+            bool nextBlock = layer.Stage == stage && layer.Block == block + 1;
+            bool nextStage = layer.Stage > stage && layer.Block == 0;
+            if (!nextBlock && !nextStage)
+                return Invariant($"At {where}: expected stage {stage} block {block + 1} or block 0 of a later stage, found stage {layer.Stage} block {layer.Block}.");
+            if (layer.InChannels != channels)
+                return Invariant($"At {where}: expected {channels} input channels (the output of {channelSource}), found {layer.InChannels}.");
+            if (layer.OutChannels <= 0)
+                return Invariant($"At {where}: expected a positive output channel count, found {layer.OutChannels}.");
+            if (layer.Stride is not (1 or 2))
+                return Invariant($"At {where}: expected stride 1 or 2, found {layer.Stride}.");
+            if (layer.Groups <= 0 || layer.InChannels % layer.Groups != 0 || layer.OutChannels % layer.Groups != 0)
+                return Invariant($"At {where}: expected groups dividing both {layer.InChannels} and {layer.OutChannels}, found {layer.Groups}.");
+            if (layer.Branches.Count == 0)
+                return Invariant($"At {where}: expected the branches fused into the layer, found none.");
+            string? offsetProblem = OffsetProblem(where, "weightOffset", layer.WeightOffset, floats)
+                ?? OffsetProblem(where, "biasOffset", layer.BiasOffset, floats);
+            if (offsetProblem is not null) return offsetProblem;
+
+            channels = layer.OutChannels;
+            channelSource = where;
+            stage = layer.Stage;
+            block = layer.Block;
+        }
+
+        ManifestHead head = manifest.Head;
+        string headWhere = $"$.head ({head.Name})";
+        if (head.Features != channels)
+            return Invariant($"At {headWhere}: expected {channels} features (the output of {channelSource}), found {head.Features}.");
+        if (head.Classes <= 0)
+            return Invariant($"At {headWhere}: expected a positive class count, found {head.Classes}.");
+        return OffsetProblem(headWhere, "weightOffset", head.WeightOffset, floats)
+            ?? OffsetProblem(headWhere, "biasOffset", head.BiasOffset, floats);
+    }
+
+    private static string? OffsetProblem(string where, string name, long offset, long floats) =>
+        offset >= 0 && offset < floats
+            ? null
+            : Invariant($"At {where}: expected a {name} inside the {floats}-float blob, found {offset}.");
+
+    private static NetworkSpec BuildNetwork(ModelRequest request, ModelManifest manifest, int inputHeight, int inputWidth)
+    {
+        var layers = new List<LayerSpec>(manifest.Layers.Count);
+        int height = inputHeight, width = inputWidth;
+        foreach (ManifestLayer layer in manifest.Layers)
+        {
+            var spec = new LayerSpec(LayerFieldName(layer), layer, height, width);
+            layers.Add(spec);
+            height = spec.OutHeight;
+            width = spec.OutWidth;
+        }
+
+        // The weights step passes the resource name; without one, the conventional <Namespace>.<ClassName>.weights.
+        string resourceName = request.ResourceName.Length > 0
+            ? request.ResourceName
+            : (request.Namespace.Length > 0 ? request.Namespace + "." : "") + request.ClassName + ".weights";
+
+        return new NetworkSpec(
+            request.Namespace, request.ClassName, resourceName, manifest.Source, manifest.Variant,
+            manifest.InputChannels, inputHeight, inputWidth, manifest.Blob, new EquatableArray<LayerSpec>(layers), manifest.Head);
+    }
+
+    /// <summary><c>Stage0</c> for the stem, <c>Stage{s}Block{b}</c> for the rest.</summary>
+    private static string LayerFieldName(ManifestLayer layer) =>
+        layer.Stage == 0 && layer.Block == 0 ? "Stage0" : Invariant($"Stage{layer.Stage}Block{layer.Block}");
+
+    private static DiagnosticInfo Report(DiagnosticDescriptor descriptor, ModelRequest request, params string[] messageArgs) =>
+        new(descriptor, request.FilePath, new EquatableArray<string>(messageArgs));
+}

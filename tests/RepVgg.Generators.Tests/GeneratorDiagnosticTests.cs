@@ -1,0 +1,139 @@
+using Microsoft.CodeAnalysis;
+using RepVgg.Compiler.Manifest;
+
+namespace RepVgg.Generators.Tests;
+
+/// <summary>One test per diagnostic the generator reports: the ID, the file, expected versus found, and no source.</summary>
+public sealed class GeneratorDiagnosticTests
+{
+    [Theory]
+    [InlineData("RepVggInputHeight", "abc", "RepVgg model 'TinyNet': InputHeight must be a positive integer; found 'abc'")]
+    [InlineData("RepVggInputWidth", "0", "RepVgg model 'TinyNet': InputWidth must be a positive integer; found '0'")]
+    [InlineData("RepVggInputWidth", "-32", "RepVgg model 'TinyNet': InputWidth must be a positive integer; found '-32'")]
+    [InlineData("RepVggInputHeight", "3.5", "RepVgg model 'TinyNet': InputHeight must be a positive integer; found '3.5'")]
+    public void RVG0011_input_size_is_not_a_positive_integer(string metadata, string value, string message)
+    {
+        ModelItem model = TestModels.TinyFixture.WithMetadata(TestModels.MetadataKey(metadata), value);
+
+        AssertReportedOnly(model, DiagnosticIds.InvalidInputSize, message);
+    }
+
+    [Fact]
+    public void RVG0014_manifest_is_not_json()
+    {
+        ModelItem model = TestModels.TinyFixture with { ManifestText = "{\n  \"format\": 1,\n}" };
+
+        AssertReportedOnly(model, DiagnosticIds.ManifestUnreadable,
+            $"Cannot read RepVgg model manifest '{model.Path}': At $ (line 3, column 1): expected a property name in double quotes, found '}}'.");
+    }
+
+    [Fact]
+    public void RVG0014_manifest_lacks_a_field()
+    {
+        ModelItem model = TestModels.TinyFixture with
+        {
+            ManifestText = TestModels.TinyFixture.ManifestText.Replace("\"groups\": 2,", ""),
+        };
+
+        AssertReportedOnly(model, DiagnosticIds.ManifestUnreadable, "At $.layers[2] (line ");
+        AssertReportedOnly(model, DiagnosticIds.ManifestUnreadable, "expected property \"groups\", found only \"name\", \"stage\", \"block\"");
+    }
+
+    [Fact]
+    public void RVG0014_manifest_has_an_unsupported_format()
+    {
+        ModelItem model = TestModels.TinyFixture with
+        {
+            ManifestText = TestModels.TinyFixture.ManifestText.Replace("\"format\": 1,", "\"format\": 2,"),
+        };
+
+        AssertReportedOnly(model, DiagnosticIds.ManifestUnreadable, "At $.format (line 2, column 13): expected manifest format 1, found format 2.");
+    }
+
+    [Fact]
+    public void RVG0014_layer_shapes_do_not_chain()
+    {
+        ModelManifest manifest = ManifestJson.Parse(TestModels.TinyFixture.ManifestText);
+        ManifestLayer stage2 = manifest.Layers[3];
+        ModelManifest broken = manifest with
+        {
+            Layers = new EquatableArray<ManifestLayer>(manifest.Layers.Select(layer => layer == stage2 ? layer with { InChannels = 32 } : layer)),
+        };
+        ModelItem model = TestModels.TinyFixture with { ManifestText = ManifestJson.Write(broken) };
+
+        AssertReportedOnly(model, DiagnosticIds.ManifestUnreadable,
+            "At $.layers[3] (stage2.0): expected 16 input channels (the output of $.layers[2] (stage1.1)), found 32.");
+    }
+
+    [Fact]
+    public void RVG0014_head_does_not_take_the_last_layers_channels()
+    {
+        ModelManifest manifest = ManifestJson.Parse(TestModels.TinyFixture.ManifestText);
+        ModelItem model = TestModels.TinyFixture with
+        {
+            ManifestText = ManifestJson.Write(manifest with { Head = manifest.Head with { Features = 64 } }),
+        };
+
+        AssertReportedOnly(model, DiagnosticIds.ManifestUnreadable,
+            "At $.head (linear): expected 256 features (the output of $.layers[7] (stage4.0)), found 64.");
+    }
+
+    [Fact]
+    public void RVG0014_blocks_are_out_of_order()
+    {
+        ModelManifest manifest = ManifestJson.Parse(TestModels.TinyFixture.ManifestText);
+        ModelItem model = TestModels.TinyFixture with
+        {
+            ManifestText = ManifestJson.Write(manifest with
+            {
+                Layers = new EquatableArray<ManifestLayer>(manifest.Layers.Select((layer, i) => i == 2 ? layer with { Block = 2 } : layer)),
+            }),
+        };
+
+        AssertReportedOnly(model, DiagnosticIds.ManifestUnreadable,
+            "At $.layers[2] (stage1.1): expected stage 1 block 1 or block 0 of a later stage, found stage 1 block 2.");
+    }
+
+    [Theory]
+    [InlineData("RepVggClassName", "my-net", "RepVgg model ClassName 'my-net' cannot be used: expected a C# identifier (a letter or '_', then letters, digits or '_')")]
+    [InlineData("RepVggClassName", "class", "RepVgg model ClassName 'class' cannot be used: it is a C# keyword")]
+    [InlineData("RepVggClassName", "Network", "RepVgg model ClassName 'Network' cannot be used: the generated class has a member of that name")]
+    [InlineData("RepVggClassName", "Stage1Block0", "RepVgg model ClassName 'Stage1Block0' cannot be used: the generated class has a member of that name")]
+    [InlineData("RepVggNamespace", "Sample..Models", "RepVgg model Namespace 'Sample..Models' cannot be used: expected C# identifiers separated by '.'; '': expected a C# identifier")]
+    [InlineData("RepVggNamespace", "Sample.1Models", "RepVgg model Namespace 'Sample.1Models' cannot be used: expected C# identifiers separated by '.'; '1Models': expected a C# identifier")]
+    [InlineData("RepVggNamespace", "Sample.namespace", "RepVgg model Namespace 'Sample.namespace' cannot be used: expected C# identifiers separated by '.'; 'namespace': it is a C# keyword")]
+    public void RVG0015_class_name_or_namespace_is_not_a_usable_name(string metadata, string value, string message)
+    {
+        ModelItem model = TestModels.TinyFixture.WithMetadata(TestModels.MetadataKey(metadata), value);
+
+        AssertReportedOnly(model, DiagnosticIds.InvalidName, message);
+    }
+
+    [Fact]
+    public void Every_problem_with_an_item_is_reported_at_once()
+    {
+        ModelItem model = TestModels.TinyFixture
+            .WithMetadata(TestModels.MetadataKey("RepVggInputHeight"), "tall")
+            .WithMetadata(TestModels.MetadataKey("RepVggClassName"), "my-net") with { ManifestText = "[]" };
+
+        GeneratorDriverRunResult result = GeneratorHarness.Run(model);
+
+        Assert.Equal(
+            [DiagnosticIds.InvalidInputSize, DiagnosticIds.InvalidName, DiagnosticIds.ManifestUnreadable],
+            result.Diagnostics.Select(diagnostic => diagnostic.Id));
+        Assert.Empty(result.GeneratedTrees);
+    }
+
+    /// <summary>The run reports exactly one diagnostic, an error with this ID at the manifest file, whose message contains <paramref name="message"/>; and generates nothing.</summary>
+    private static void AssertReportedOnly(ModelItem model, string id, string message)
+    {
+        GeneratorDriverRunResult result = GeneratorHarness.Run(model);
+
+        Diagnostic diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(DiagnosticSeverity.Error, diagnostic.Severity);
+        Assert.Equal(model.Path, diagnostic.Location.GetLineSpan().Path);
+        Assert.Contains(message, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Empty(result.GeneratedTrees);
+    }
+}
