@@ -20,6 +20,7 @@ public enum CheckpointProblem
 public sealed class CheckpointException(CheckpointProblem problem, string file, string? tensor, string message)
     : Exception(message)
 {
+    /// <summary>Which kind of failure this is.</summary>
     public CheckpointProblem Problem { get; } = problem;
 
     /// <summary>Path of the checkpoint file.</summary>
@@ -27,4 +28,8 @@ public sealed class CheckpointException(CheckpointProblem problem, string file, 
 
     /// <summary>The tensor concerned, when there is one.</summary>
     public string? Tensor { get; } = tensor;
+
+    /// <summary>The file cannot be parsed: truncated, corrupt, or not a checkpoint format we read.</summary>
+    internal static CheckpointException Unreadable(string file, string message, string? tensor = null) =>
+        new(CheckpointProblem.Unreadable, file, tensor, message);
 }

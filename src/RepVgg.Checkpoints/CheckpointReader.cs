@@ -1,0 +1,57 @@
+namespace RepVgg.Checkpoints;
+
+/// <summary>
+/// Reads any checkpoint users bring, choosing the format from the file's first bytes rather than its
+/// extension: a zip is a PyTorch checkpoint, anything else is tried as safetensors.
+/// </summary>
+public static class CheckpointReader
+{
+    /// <summary>Reads the state dict of the checkpoint at <paramref name="path"/>.</summary>
+    /// <exception cref="CheckpointException">
+    /// <see cref="CheckpointProblem.Missing"/> when there is no such file; <see cref="CheckpointProblem.Unreadable"/>
+    /// when it is neither format or is damaged; <see cref="CheckpointProblem.ForbiddenGlobal"/> when its pickle names
+    /// a global off the allow-list.
+    /// </exception>
+    public static StateDict Read(string path)
+    {
+        Span<byte> head = stackalloc byte[16];
+        int read;
+        using (FileStream stream = Open(path))
+            read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
+        head = head[..read];
+
+        // "PK\x03\x04" starts a zip's first entry; "PK\x05\x06" is an empty zip, which PthReader reports clearly.
+        if (head.StartsWith("PK\x03\x04"u8) || head.StartsWith("PK\x05\x06"u8))
+            return PthReader.Read(path);
+        // A pickle starts with PROTO (0x80); torch.save wrote bare pickles before PyTorch 1.6.
+        if (head.Length >= 2 && head[0] == 0x80 && head[1] <= 5)
+            throw CheckpointException.Unreadable(path,
+                $"'{path}' is a bare pickle, as torch.save wrote before PyTorch 1.6 (legacy format); expected the zip format of PyTorch 1.6 and later. " +
+                "Load it with PyTorch and save it again: torch.save(torch.load(path), new_path).");
+        // A safetensors header is a JSON object right after its 8-byte length.
+        if ((head.Length > 8 && head[8] == (byte)'{') || path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+            return SafetensorsReader.Read(path);
+        throw CheckpointException.Unreadable(path, head.Length == 0
+            ? $"'{path}' is empty; expected a PyTorch checkpoint (.pth) or a safetensors file."
+            : $"'{path}' is neither a PyTorch checkpoint (a zip starting with 'PK') nor a safetensors file (an 8-byte header length then '{{'); " +
+              $"it starts with the bytes {Convert.ToHexString(head)}.");
+    }
+
+    /// <summary>Opens a checkpoint for reading, turning file-system failures into <see cref="CheckpointException"/>.</summary>
+    internal static FileStream Open(string path)
+    {
+        try
+        {
+            return File.OpenRead(path);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new CheckpointException(CheckpointProblem.Missing, path, null,
+                $"Expected a checkpoint file at '{path}'; found no such file.");
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw CheckpointException.Unreadable(path, $"'{path}' could not be opened for reading ({e.Message}).");
+        }
+    }
+}

@@ -1,0 +1,103 @@
+using System.IO.Compression;
+using System.Text;
+
+namespace RepVgg.Checkpoints;
+
+/// <summary>
+/// Reads PyTorch zip checkpoints (torch.save since PyTorch 1.6, both the 1.x <c>archive/</c> and the
+/// 2.x layout): <c>&lt;folder&gt;/data.pkl</c> through <see cref="RestrictedUnpickler"/>, then each storage
+/// a state-dict tensor uses from <c>&lt;folder&gt;/data/&lt;key&gt;</c>, once, into one array that every
+/// tensor on it views. Storages only other entries use (optimizer state) are never loaded.
+/// </summary>
+public static class PthReader
+{
+    /// <summary>Reads the state dict of the checkpoint at <paramref name="path"/>.</summary>
+    /// <exception cref="CheckpointException">
+    /// <see cref="CheckpointProblem.ForbiddenGlobal"/> when the pickle names a global off the allow-list;
+    /// <see cref="CheckpointProblem.Unreadable"/> when the zip, the pickle or a storage is truncated or
+    /// corrupt, the file is big-endian, or it holds no tensors.
+    /// </exception>
+    public static StateDict Read(string path)
+    {
+        try
+        {
+            using FileStream stream = CheckpointReader.Open(path);
+            using var zip = new ZipArchive(stream, ZipArchiveMode.Read);
+            ZipArchiveEntry pickleEntry = FindDataPkl(zip, path);
+            string folder = pickleEntry.FullName[..^"data.pkl".Length];
+            RequireLittleEndian(zip, folder, path);
+
+            object? root = RestrictedUnpickler.Load(ReadEntry(pickleEntry, path), path);
+            var storages = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            var tensors = new List<CheckpointTensor>();
+            foreach (var (name, tensor) in CheckpointWrappers.FindTensors(root, path))
+            {
+                StorageReference storage = tensor.Storage;
+                if (!storages.TryGetValue(storage.Key, out byte[]? bytes))
+                {
+                    ZipArchiveEntry entry = zip.GetEntry($"{folder}data/{storage.Key}")
+                        ?? throw CheckpointException.Unreadable(path,
+                            $"Tensor '{name}' in '{path}' uses storage '{storage.Key}', expected in the zip entry '{folder}data/{storage.Key}'; the archive has no such entry.", name);
+                    bytes = ReadEntry(entry, path);
+                    storages.Add(storage.Key, bytes);
+                }
+                tensors.Add(new CheckpointTensor(path, name, storage.DType, storage.StorageType,
+                    tensor.Shape, tensor.StorageOffset, tensor.Strides, bytes));
+            }
+            return new StateDict(path, tensors);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        {
+            // ZipArchive reports a missing central directory, a bad local header or a CRC mismatch this way.
+            throw CheckpointException.Unreadable(path,
+                $"'{path}' is not a readable zip archive ({e.Message}); expected a PyTorch checkpoint written by torch.save. The file is truncated or corrupt.");
+        }
+    }
+
+    /// <summary>The one <c>&lt;folder&gt;/data.pkl</c>; the folder is <c>archive</c> (1.x) or the saved file's stem (2.x).</summary>
+    private static ZipArchiveEntry FindDataPkl(ZipArchive zip, string path)
+    {
+        var candidates = zip.Entries.Where(e => e.FullName.EndsWith("/data.pkl", StringComparison.Ordinal)
+            && e.FullName.IndexOf('/') == e.FullName.Length - "/data.pkl".Length).ToList();
+        return candidates.Count switch
+        {
+            1 => candidates[0],
+            0 => throw CheckpointException.Unreadable(path,
+                $"'{path}' is a zip archive but holds no '<folder>/data.pkl'; expected a PyTorch checkpoint written by torch.save. " +
+                $"Found {Sample(zip.Entries.Select(e => e.FullName))}."),
+            _ => throw CheckpointException.Unreadable(path,
+                $"'{path}' holds {candidates.Count} pickles ({Sample(candidates.Select(e => e.FullName))}); expected exactly one '<folder>/data.pkl'."),
+        };
+    }
+
+    /// <summary>PyTorch 2.x records the writer's byte order; older files are always little-endian.</summary>
+    private static void RequireLittleEndian(ZipArchive zip, string folder, string path)
+    {
+        ZipArchiveEntry? entry = zip.GetEntry(folder + "byteorder");
+        if (entry is null)
+            return;
+        string order = Encoding.ASCII.GetString(ReadEntry(entry, path)).Trim();
+        if (order != "little")
+            throw CheckpointException.Unreadable(path,
+                $"'{path}' was saved on a '{order}'-endian machine (its 'byteorder' entry); expected 'little'. " +
+                "Load it with PyTorch on that machine and save it again on a little-endian one.");
+    }
+
+    /// <summary>One entry, whole, into a fresh array; stored entries are read straight from the file.</summary>
+    private static byte[] ReadEntry(ZipArchiveEntry entry, string path)
+    {
+        if (entry.Length > Array.MaxLength)
+            throw CheckpointException.Unreadable(path,
+                $"Zip entry '{entry.FullName}' in '{path}' declares {entry.Length} bytes; expected at most {Array.MaxLength} per storage.");
+        var bytes = new byte[entry.Length];
+        using Stream data = entry.Open();
+        data.ReadExactly(bytes);
+        return bytes;
+    }
+
+    private static string Sample(IEnumerable<string> names)
+    {
+        var list = names.Take(6).Select(name => $"'{name}'").ToList();
+        return list.Count == 0 ? "no entries" : string.Join(", ", list) + (names.Count() > list.Count ? ", ..." : "");
+    }
+}

@@ -1,0 +1,127 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+
+namespace RepVgg.Checkpoints;
+
+/// <summary>
+/// Reads safetensors files: an 8-byte little-endian header length, a JSON header mapping each tensor
+/// name to its dtype, shape and <c>data_offsets</c> (relative to the data section), then the data.
+/// The whole header is validated before any data is read; the data section is then read once and
+/// every tensor is a slice of it.
+/// </summary>
+public static class SafetensorsReader
+{
+    private const string MetadataKey = "__metadata__";
+
+    /// <summary>Reads every tensor of the file at <paramref name="path"/>, in header order.</summary>
+    /// <exception cref="CheckpointException">
+    /// <see cref="CheckpointProblem.Unreadable"/> when the header length, the JSON, an offset or a byte
+    /// length does not fit the file; <see cref="CheckpointProblem.Missing"/> when there is no file.
+    /// </exception>
+    public static StateDict Read(string path)
+    {
+        using FileStream stream = CheckpointReader.Open(path);
+        long fileLength = stream.Length;
+        Span<byte> lengthBytes = stackalloc byte[8];
+        if (stream.ReadAtLeast(lengthBytes, 8, throwOnEndOfStream: false) < 8)
+            throw CheckpointException.Unreadable(path,
+                $"'{path}' is {fileLength} bytes long; expected a safetensors file, which starts with an 8-byte header length.");
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
+        if (headerLength > (ulong)(fileLength - 8))
+            throw CheckpointException.Unreadable(path,
+                $"'{path}' declares a safetensors header of {headerLength} bytes, but only {fileLength - 8} bytes follow the length field; the file is truncated or not safetensors.");
+
+        var header = new byte[headerLength];
+        stream.ReadExactly(header);
+        long dataLength = fileLength - 8 - (long)headerLength;
+        if (dataLength > Array.MaxLength)
+            throw CheckpointException.Unreadable(path,
+                $"'{path}' has a safetensors data section of {dataLength} bytes; expected at most {Array.MaxLength}.");
+
+        List<TensorEntry> entries = ParseHeader(header, dataLength, path);
+        var data = new byte[dataLength];
+        stream.ReadExactly(data);
+        return new StateDict(path, entries.Select(entry => new CheckpointTensor(path, entry.Name, entry.DType, entry.DTypeName,
+            entry.Shape, 0, CheckpointTensor.ContiguousStrides(entry.Shape), data.AsMemory((int)entry.Begin, (int)(entry.End - entry.Begin)))));
+    }
+
+    private sealed record TensorEntry(string Name, TensorDType DType, string DTypeName, int[] Shape, long Begin, long End);
+
+    private static List<TensorEntry> ParseHeader(byte[] header, long dataLength, string path)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(header);
+        }
+        catch (JsonException e)
+        {
+            throw CheckpointException.Unreadable(path, $"The safetensors header of '{path}' is not valid JSON ({e.Message}); the file is corrupt or not safetensors.");
+        }
+
+        using (document)
+        {
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+                throw CheckpointException.Unreadable(path, $"The safetensors header of '{path}' is a JSON {document.RootElement.ValueKind}; expected an object of tensors.");
+            var entries = new List<TensorEntry>();
+            foreach (JsonProperty property in document.RootElement.EnumerateObject())
+            {
+                if (property.Name != MetadataKey)
+                    entries.Add(ParseTensor(property.Name, property.Value, dataLength, path));
+            }
+            return entries;
+        }
+    }
+
+    private static TensorEntry ParseTensor(string name, JsonElement tensor, long dataLength, string path)
+    {
+        CheckpointException Malformed(string found) => CheckpointException.Unreadable(path,
+            $"Tensor '{name}' in the safetensors header of '{path}' has {found}; expected {{\"dtype\": \"F32\", \"shape\": [...], \"data_offsets\": [begin, end]}}.", name);
+
+        if (tensor.ValueKind != JsonValueKind.Object
+            || !tensor.TryGetProperty("dtype", out JsonElement dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String
+            || !tensor.TryGetProperty("shape", out JsonElement shapeElement) || shapeElement.ValueKind != JsonValueKind.Array
+            || !tensor.TryGetProperty("data_offsets", out JsonElement offsetsElement) || offsetsElement.ValueKind != JsonValueKind.Array)
+            throw Malformed($"the entry {tensor.GetRawText()}");
+
+        var shape = new List<int>();
+        foreach (JsonElement size in shapeElement.EnumerateArray())
+        {
+            if (size.ValueKind != JsonValueKind.Number || !size.TryGetInt32(out int value) || value < 0)
+                throw Malformed($"the shape {shapeElement.GetRawText()}");
+            shape.Add(value);
+        }
+        var offsets = new List<long>();
+        foreach (JsonElement offset in offsetsElement.EnumerateArray())
+        {
+            if (offset.ValueKind != JsonValueKind.Number || !offset.TryGetInt64(out long value) || value < 0)
+                throw Malformed($"the data_offsets {offsetsElement.GetRawText()}");
+            offsets.Add(value);
+        }
+        if (offsets.Count != 2 || offsets[0] > offsets[1])
+            throw Malformed($"the data_offsets {offsetsElement.GetRawText()}");
+
+        long begin = offsets[0], end = offsets[1];
+        if (end > dataLength)
+            throw CheckpointException.Unreadable(path,
+                $"Tensor '{name}' in '{path}' has data_offsets [{begin}, {end}], but the data section holds only {dataLength} bytes; the file is truncated or corrupt.", name);
+
+        string dtypeName = dtypeElement.GetString()!;
+        TensorDType dtype = SafetensorsDTypeNames.Parse(dtypeName);
+        // An unknown type's element size is unknown too; its values are never read, so its length goes unchecked.
+        long expectedBytes;
+        try
+        {
+            expectedBytes = checked(CheckpointTensor.CountElements(shape) * dtype.ElementSize());
+        }
+        catch (OverflowException)
+        {
+            expectedBytes = long.MaxValue;
+        }
+        if (dtype != TensorDType.Other && expectedBytes != end - begin)
+            throw CheckpointException.Unreadable(path,
+                $"Tensor '{name}' in '{path}' is {dtypeName} with shape {CheckpointTensor.FormatShape(shape)}, which needs {expectedBytes} bytes; " +
+                $"its data_offsets [{begin}, {end}] hold {end - begin}. The file is corrupt.", name);
+        return new TensorEntry(name, dtype, dtypeName, shape.ToArray(), begin, end);
+    }
+}
