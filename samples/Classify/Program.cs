@@ -13,8 +13,10 @@ float[] image = TestImage.Create(RepVggA0.InputHeight, RepVggA0.InputWidth);
 
 // 1. Classify, with the shared default instance.
 float[] logits = RepVggA0.Infer(image);
+// Softmax of (logits - max): the same probabilities, without overflow for large logits.
 float[] probabilities = new float[logits.Length];
-TensorPrimitives.SoftMax(logits, probabilities);
+TensorPrimitives.Subtract(logits, TensorPrimitives.Max(logits), probabilities);
+TensorPrimitives.SoftMax(probabilities, probabilities);
 Console.WriteLine("Top-5 classes:");
 foreach (int k in Enumerable.Range(0, logits.Length).OrderByDescending(k => logits[k]).Take(5))
     Console.WriteLine($"  class {k,4}  p = {probabilities[k]:F4}  logit = {logits[k]:F4}");

@@ -38,6 +38,13 @@ internal static class ToolCommand
             Console.WriteLine($"repvgg-compile : error : {e.Message}");
             return Usage();
         }
+        catch (Exception e)
+        {
+            // A bug or an I/O failure (disk full, access denied): still one build error, never a bare crash.
+            Console.WriteLine($"repvgg-compile : error : {e.GetType().Name}: {e.Message}");
+            Console.Error.WriteLine(e);
+            return 1;
+        }
     }
 
     private static int Compile(Arguments args)

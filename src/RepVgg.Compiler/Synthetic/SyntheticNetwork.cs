@@ -47,11 +47,36 @@ public static class SyntheticNetwork
         return new TrainedNetwork(layout, blocks, head);
     }
 
-    /// <summary>A deterministic NCHW batch of N(0, 1) values, like normalised images.</summary>
+    /// <summary>
+    /// A deterministic NCHW batch that is statistically like normalised photos: per channel, an
+    /// offset (a photo's mean colour is rarely the dataset's), a few smooth low-frequency waves
+    /// (large uniform regions and gradients), and fine noise (texture). Calibrating on white noise
+    /// instead leaves the network mis-scaled for real images, whose energy is at low frequencies.
+    /// </summary>
     public static Activation RandomImages(DeterministicRandom random, Calibration size)
     {
-        double[] data = random.Normals(size.Images * 3 * size.Height * size.Width, 1.0);
-        return new Activation(data, size.Images, 3, size.Height, size.Width);
+        var images = Activation.Zeros(size.Images, 3, size.Height, size.Width);
+        for (int n = 0; n < size.Images; n++)
+        {
+            for (int c = 0; c < 3; c++)
+            {
+                double offset = random.Uniform(-1.5, 1.5);
+                var waves = Enumerable.Range(0, 3).Select(_ => (
+                    Fy: random.Uniform(0, 3 * Math.PI / size.Height), Fx: random.Uniform(0, 3 * Math.PI / size.Width),
+                    Phase: random.Uniform(0, 2 * Math.PI), Amplitude: random.Uniform(0.2, 0.6))).ToArray();
+                int plane = images.Plane(n, c);
+                for (int y = 0; y < size.Height; y++)
+                {
+                    for (int x = 0; x < size.Width; x++)
+                    {
+                        double value = offset + 0.3 * random.Normal();
+                        foreach (var w in waves) value += w.Amplitude * Math.Cos(w.Fy * y + w.Fx * x + w.Phase);
+                        images.Data[plane + y * size.Width + x] = (float)value;
+                    }
+                }
+            }
+        }
+        return images;
     }
 
     private static BatchNorm RandomNorm(DeterministicRandom random, int channels)
