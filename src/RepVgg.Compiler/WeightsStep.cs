@@ -78,14 +78,14 @@ public static class WeightsStep
             RepVggBlock block = network.Blocks[i];
             FusedConv fused = BatchNormFolding.Fuse(block);
             var (weight, bias) = offsets[i];
-            Conv3x3Packing.PackWeights(ToFloats(fused.Weight), block.InChannels, block.OutChannels, block.Groups,
+            Conv3x3Packing.PackWeights(Float32.Round(fused.Weight), block.InChannels, block.OutChannels, block.Groups,
                 blob.AsSpan((int)weight, Conv3x3Packing.PackedWeightLength(block.InChannels, block.OutChannels, block.Groups)));
-            Conv3x3Packing.PackBias(ToFloats(fused.Bias), blob.AsSpan((int)bias, Conv3x3Packing.PackedBiasLength(block.OutChannels)));
+            Conv3x3Packing.PackBias(Float32.Round(fused.Bias), blob.AsSpan((int)bias, Conv3x3Packing.PackedBiasLength(block.OutChannels)));
             layers.Add(new ManifestLayer(block.Name, block.Stage, block.Index, block.InChannels, block.OutChannels,
                 block.Stride, block.Groups, new EquatableArray<string>(block.BranchNames), weight, bias));
         }
-        ToFloats(head.Weight).CopyTo(blob.AsSpan((int)headWeight));
-        ToFloats(head.Bias).CopyTo(blob.AsSpan((int)headBias));
+        Float32.Round(head.Weight).CopyTo(blob.AsSpan((int)headWeight));
+        Float32.Round(head.Bias).CopyTo(blob.AsSpan((int)headBias));
 
         string blobHash = Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(blob.AsSpan())));
         var manifest = new ModelManifest(ModelManifest.CurrentFormat, source, variant, network.InputChannels,
@@ -144,11 +144,4 @@ public static class WeightsStep
     private static IEnumerable<int> Widths(TrainedNetwork n) => n.Blocks.GroupBy(b => b.Stage).Select(g => g.Last().OutChannels);
 
     private static long Align(long offset) => (offset + BlobAlignment - 1) / BlobAlignment * BlobAlignment;
-
-    private static float[] ToFloats(double[] values)
-    {
-        var floats = new float[values.Length];
-        for (int i = 0; i < values.Length; i++) floats[i] = (float)values[i];
-        return floats;
-    }
 }

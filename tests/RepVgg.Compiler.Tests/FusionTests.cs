@@ -2,7 +2,6 @@ using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Fusion;
 using RepVgg.Compiler.Reference;
 using RepVgg.Compiler.Synthetic;
-using RepVgg.Testing;
 
 namespace RepVgg.Compiler.Tests;
 

@@ -1,4 +1,3 @@
-using RepVgg.Testing;
 
 namespace RepVgg.Compiler.Tests;
 

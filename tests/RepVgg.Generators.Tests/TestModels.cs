@@ -3,7 +3,6 @@ extern alias compiler;
 using System.Collections.Immutable;
 using compiler::RepVgg.Compiler.Architecture;
 using compiler::RepVgg.Compiler.Synthetic;
-using RepVgg.Testing;
 using CompilerManifest = compiler::RepVgg.Compiler.Manifest.ModelManifest;
 using CompilerWeightsStep = compiler::RepVgg.Compiler.WeightsStep;
 

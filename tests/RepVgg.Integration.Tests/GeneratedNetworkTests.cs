@@ -1,5 +1,4 @@
 using Fixtures.Wrapped;
-using RepVgg.Testing;
 
 namespace RepVgg.Integration.Tests;
 

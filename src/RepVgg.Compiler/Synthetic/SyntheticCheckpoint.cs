@@ -48,7 +48,7 @@ public static class SyntheticCheckpoint
     {
         KeyLayout names = network.Layout;
         var tensors = new List<TensorToWrite>();
-        void Add(string name, double[] values, params int[] shape) => tensors.Add(TensorToWrite.FromFloats(name, shape, ToFloats(values)));
+        void Add(string name, double[] values, params int[] shape) => tensors.Add(TensorToWrite.FromFloats(name, shape, Float32.Round(values)));
         void AddNorm(string prefix, BatchNorm bn)
         {
             Add($"{prefix}.weight", bn.Gamma, bn.Channels);
@@ -83,10 +83,4 @@ public static class SyntheticCheckpoint
         return tensors;
     }
 
-    private static float[] ToFloats(double[] values)
-    {
-        var floats = new float[values.Length];
-        for (int i = 0; i < values.Length; i++) floats[i] = (float)values[i];
-        return floats;
-    }
 }
