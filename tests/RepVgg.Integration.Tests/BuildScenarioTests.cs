@@ -1,0 +1,102 @@
+using System.Diagnostics;
+using RepVgg.Checkpoints;
+
+namespace RepVgg.Integration.Tests;
+
+/// <summary>
+/// Real <c>dotnet build</c> runs of a small project that lists a RepVggModel: the diagnostics and
+/// the incrementality a user sees. Slow (each build takes seconds), so few and to the point.
+/// </summary>
+public sealed class BuildScenarioTests : IDisposable
+{
+    // Inside the repository (under this project's ignored bin/), so the scenario project picks up
+    // Directory.Build.props and Directory.Build.targets as any project here does.
+    private readonly string _directory = Path.Combine(AppContext.BaseDirectory, "scenarios", Guid.NewGuid().ToString("N"));
+
+    public BuildScenarioTests() => Directory.CreateDirectory(_directory);
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public void A_hostile_pickle_fails_the_build_with_RVG0010_naming_the_file_and_global()
+    {
+        byte[] pickle = new PickleWriter().Proto().Global("os", "system").Mark().Value("touch pwned").Tuple().Reduce().Stop().ToArray();
+        string checkpoint = Path.Combine(_directory, "hostile.pth");
+        PthWriter.WriteArchive(checkpoint, pickle, []);
+        WriteProject("hostile.pth");
+
+        (int exitCode, string output) = Build();
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains($"{checkpoint} : error RVG0010:", output);
+        Assert.Contains("os.system", output);
+        Assert.False(File.Exists(Path.Combine(_directory, "pwned")));
+    }
+
+    [Fact]
+    public void Unused_tensors_warn_and_the_weights_step_reruns_only_when_the_checkpoint_changes()
+    {
+        string checkpoint = Path.Combine(_directory, "model.pth");
+        WriteFixtureWithExtraTensor(checkpoint, "stage4.0.attn.fc.weight");
+        WriteProject("model.pth");
+
+        (int first, string firstOutput) = Build();
+        Assert.True(first == 0, firstOutput);
+        Assert.Contains("repvgg-compile: model.pth -> custom, 8 fused conv3x3 layers", firstOutput);
+        Assert.Contains($"{checkpoint} : warning RVG0012: Tensor 'stage4.0.attn.fc.weight' (4, 256)", firstOutput);
+
+        (int second, string secondOutput) = Build();
+        Assert.True(second == 0, secondOutput);
+        Assert.DoesNotContain("repvgg-compile:", secondOutput);
+
+        File.SetLastWriteTimeUtc(checkpoint, DateTime.UtcNow);
+        (int third, string thirdOutput) = Build();
+        Assert.True(third == 0, thirdOutput);
+        Assert.Contains("repvgg-compile: model.pth", thirdOutput);
+    }
+
+    private void WriteProject(string checkpoint) => File.WriteAllText(Path.Combine(_directory, "Scenario.csproj"), $"""
+        <Project Sdk="Microsoft.NET.Sdk">
+          <ItemGroup>
+            <RepVggModel Include="{checkpoint}" ClassName="ScenarioNet" />
+          </ItemGroup>
+        </Project>
+        """);
+
+    /// <summary>The PyTorch fixture's tensors, plus one the network does not use.</summary>
+    private static void WriteFixtureWithExtraTensor(string path, string extra)
+    {
+        var tensors = new List<TensorToWrite>();
+        foreach (CheckpointTensor tensor in CheckpointReader.Read(PyTorchFixtures.OfficialPth).Values)
+        {
+            tensors.Add(tensor.DType == TensorDType.Int64
+                ? TensorToWrite.Int64Scalar(tensor.Name, 0)
+                : TensorToWrite.FromFloats(tensor.Name, tensor.Shape, tensor.ToDoubleArray().Select(v => (float)v).ToArray()));
+        }
+        tensors.Add(TensorToWrite.FromFloats(extra, [4, 256], new float[4 * 256]));
+        PthWriter.Write(path, tensors);
+    }
+
+    private (int ExitCode, string Output) Build()
+    {
+#if DEBUG
+        const string configuration = "Debug";
+#else
+        const string configuration = "Release";
+#endif
+        var start = new ProcessStartInfo("dotnet", ["build", "-c", configuration, "-nodeReuse:false", "-clp:NoSummary"])
+        {
+            WorkingDirectory = _directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        // The test host's MSBuild variables would point the child build at the test run's MSBuild.
+        foreach (string name in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)).ToList())
+            start.Environment.Remove(name);
+        using Process build = Process.Start(start)!;
+        Task<string> error = build.StandardError.ReadToEndAsync();
+        string output = build.StandardOutput.ReadToEnd() + error.Result;
+        build.WaitForExit();
+        return (build.ExitCode, output);
+    }
+}
