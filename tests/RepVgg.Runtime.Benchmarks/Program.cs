@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(RepVgg.Runtime.Benchmarks.RepVggA0Inference).Assembly).Run(args);
