@@ -92,10 +92,10 @@ internal readonly unsafe struct Conv3x3Job
             };
             switch (_width, _layer.Stride)
             {
-                case (VectorWidth.Vector512, 1): Conv3x3Vector512Kernel.ConvolveRow<StrideOne>(row); break;
-                case (VectorWidth.Vector512, _): Conv3x3Vector512Kernel.ConvolveRow<StrideTwo>(row); break;
-                case (_, 1): Conv3x3Vector256Kernel.ConvolveRow<StrideOne>(row); break;
-                default: Conv3x3Vector256Kernel.ConvolveRow<StrideTwo>(row); break;
+                case (VectorWidth.Vector512, 1): Conv3x3RowKernel.ConvolveRow<Conv3x3Vector512Kernel, StrideOne>(row); break;
+                case (VectorWidth.Vector512, _): Conv3x3RowKernel.ConvolveRow<Conv3x3Vector512Kernel, StrideTwo>(row); break;
+                case (_, 1): Conv3x3RowKernel.ConvolveRow<Conv3x3Vector256Kernel, StrideOne>(row); break;
+                default: Conv3x3RowKernel.ConvolveRow<Conv3x3Vector256Kernel, StrideTwo>(row); break;
             }
         }
     }

@@ -14,31 +14,15 @@ namespace RepVgg.Cpu;
 /// because 7 divides every RepVGG output width at a 224 x 224 input (112, 56, 28, 14, 7), so no
 /// row there needs an overlapping last tile or the one-pixel path.
 /// </remarks>
-internal static unsafe class Conv3x3Vector512Kernel
+internal readonly unsafe struct Conv3x3Vector512Kernel : IConv3x3TileKernel
 {
-    /// <summary>Output pixels per register tile.</summary>
-    public const int TilePixels = 7;
+    /// <inheritdoc/>
+    public static int TilePixels => 7;
 
     private const int Lanes = ChannelBlockedLayout.Lanes;
 
-    /// <summary>Computes <c>ReLU(conv + bias)</c> for every pixel of <paramref name="row"/>.</summary>
-    public static void ConvolveRow<TStride>(in Conv3x3Row row) where TStride : struct, IConvStride
-    {
-        int width = row.OutputWidth;
-        if (width < TilePixels)
-        {
-            for (int x = 0; x < width; x++)
-                ConvolvePixel<TStride>(row, x);
-            return;
-        }
-
-        // The last tile of a row whose width is not a multiple of 7 is moved left to end at the
-        // row's end, recomputing a few pixels with the same result instead of a slow tail.
-        for (int x = 0; x < width; x += TilePixels)
-            ConvolveTile<TStride>(row, Math.Min(x, width - TilePixels));
-    }
-
-    private static void ConvolveTile<TStride>(in Conv3x3Row row, int firstPixel) where TStride : struct, IConvStride
+    /// <inheritdoc/>
+    public static void ConvolveTile<TStride>(in Conv3x3Row row, int firstPixel) where TStride : struct, IConvStride
     {
         // Floats between the inputs of neighbouring output pixels; a constant once TStride is known,
         // so the broadcasts below address with immediate displacements.
@@ -82,8 +66,8 @@ internal static unsafe class Conv3x3Vector512Kernel
         StoreRelu(sum6, output + 6 * Lanes);
     }
 
-    /// <summary>One pixel, for rows narrower than a tile (small feature maps only).</summary>
-    private static void ConvolvePixel<TStride>(in Conv3x3Row row, int pixel) where TStride : struct, IConvStride
+    /// <inheritdoc/>
+    public static void ConvolvePixel<TStride>(in Conv3x3Row row, int pixel) where TStride : struct, IConvStride
     {
         float* window = row.InputWindowTop + (long)pixel * TStride.Value * Lanes;
         float* weights = row.Weights;
