@@ -41,4 +41,31 @@ public class VariantTests
 
         Assert.Equal(["1.1", "1.3", "2.1", "2.3", "2.5", "3.1", "3.3", "3.5", "3.7", "3.9", "3.11", "3.13", "3.15"], grouped);
     }
+
+    public static IEnumerable<object[]> PublishedNames => RepVggVariant.Published.Select(v => new object[] { v.Name });
+
+    [Theory]
+    [MemberData(nameof(PublishedNames))]
+    public void Every_published_variant_is_recognised_from_its_block_shapes(string name)
+    {
+        RepVggVariant variant = RepVggVariant.Find(name)!;
+
+        Assert.Same(variant, RepVggVariant.Match(Skeleton(variant.Blocks())));
+    }
+
+    [Fact]
+    public void A_variant_with_one_block_changed_is_custom()
+    {
+        List<BlockShape> blocks = RepVggVariant.B1g4.Blocks().ToList();
+        blocks[3] = blocks[3] with { Groups = 2 };
+
+        Assert.Null(RepVggVariant.Match(Skeleton(blocks)));
+    }
+
+    /// <summary>A network of these shapes without weights: all <see cref="RepVggVariant.Match"/> looks at.</summary>
+    private static TrainedNetwork Skeleton(IEnumerable<BlockShape> shapes)
+    {
+        var blocks = shapes.Select(s => new RepVggBlock($"{s.Stage}.{s.Index}", s.Stage, s.Index, s.In, s.Out, s.Stride, s.Groups, null, null, null, null)).ToList();
+        return new TrainedNetwork(KeyLayout.Official, blocks, new LinearClassifier("linear", blocks[^1].OutChannels, 1000, [], []));
+    }
 }

@@ -1,5 +1,14 @@
 namespace RepVgg.Compiler.Architecture;
 
+/// <summary>The shape of one block: where it sits and what it computes.</summary>
+/// <param name="Stage">0 for the stem, 1.. for the stages.</param>
+/// <param name="Index">Index within the stage.</param>
+/// <param name="In">Input channels.</param>
+/// <param name="Out">Output channels.</param>
+/// <param name="Stride">1 or 2.</param>
+/// <param name="Groups">Convolution groups.</param>
+public readonly record struct BlockShape(int Stage, int Index, int In, int Out, int Stride, int Groups);
+
 /// <summary>
 /// A RepVGG architecture by its numbers: stem width, stage depths and widths, and which blocks
 /// are grouped. The published variants (paper, Table 2) are listed here; the weights step uses
@@ -34,17 +43,17 @@ public sealed record RepVggVariant(string Name, int StemWidth, int[] Depths, int
         Published.FirstOrDefault(v => string.Equals(v.Name, name, StringComparison.OrdinalIgnoreCase)
             || string.Equals(v.Name, "RepVGG-" + name, StringComparison.OrdinalIgnoreCase));
 
-    /// <summary>The blocks, stem first: (stage, index, in, out, stride, groups).</summary>
-    public IEnumerable<(int Stage, int Index, int In, int Out, int Stride, int Groups)> Blocks()
+    /// <summary>The blocks, stem first.</summary>
+    public IEnumerable<BlockShape> Blocks()
     {
-        yield return (0, 0, 3, StemWidth, 2, 1);
+        yield return new BlockShape(0, 0, 3, StemWidth, 2, 1);
         int channels = StemWidth, layer = 1;
         for (int s = 0; s < Depths.Length; s++)
         {
             for (int i = 0; i < Depths[s]; i++, layer++)
             {
                 int groups = GroupedLayerGroups > 1 && layer % 2 == 0 ? GroupedLayerGroups : 1;
-                yield return (s + 1, i, channels, Widths[s], i == 0 ? 2 : 1, groups);
+                yield return new BlockShape(s + 1, i, channels, Widths[s], i == 0 ? 2 : 1, groups);
                 channels = Widths[s];
             }
         }
@@ -53,7 +62,7 @@ public sealed record RepVggVariant(string Name, int StemWidth, int[] Depths, int
     /// <summary>The published variant whose blocks match <paramref name="network"/>'s, or null for a custom network.</summary>
     public static RepVggVariant? Match(TrainedNetwork network)
     {
-        var blocks = network.Blocks.Select(b => (b.Stage, b.Index, b.InChannels, b.OutChannels, b.Stride, b.Groups)).ToList();
+        List<BlockShape> blocks = network.Blocks.Select(b => b.Shape).ToList();
         return Published.FirstOrDefault(v => v.Blocks().SequenceEqual(blocks));
     }
 

@@ -48,6 +48,9 @@ public sealed record RepVggBlock(
     string Name, int Stage, int Index, int InChannels, int OutChannels, int Stride, int Groups,
     ConvBatchNorm? Dense, ConvBatchNorm? Pointwise, BatchNorm? Identity, FusedConv? Deployed)
 {
+    /// <summary>Where the block sits and what it computes, without its weights.</summary>
+    public BlockShape Shape => new(Stage, Index, InChannels, OutChannels, Stride, Groups);
+
     /// <summary>The branches this block holds, as the manifest names them: <c>3x3</c>, <c>1x1</c>, <c>identity</c>, or <c>reparam</c>.</summary>
     public IReadOnlyList<string> BranchNames =>
         Deployed is not null

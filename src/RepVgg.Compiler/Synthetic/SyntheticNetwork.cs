@@ -19,13 +19,20 @@ public static class SyntheticNetwork
     /// A training-time network of <paramref name="variant"/>'s shape. With <paramref name="calibration"/>
     /// null the running statistics are random instead of calibrated (fast, for large shape-only uses).
     /// </summary>
-    public static TrainedNetwork Create(RepVggVariant variant, ulong seed, Calibration? calibration, KeyLayout? layout = null)
+    public static TrainedNetwork Create(RepVggVariant variant, ulong seed, Calibration? calibration, KeyLayout? layout = null) =>
+        Create(variant.Blocks(), variant.Classes, seed, calibration, layout);
+
+    /// <summary>
+    /// A training-time network of any block shapes, e.g. a pruned one whose widths vary within a
+    /// stage. Blocks with stride 1 and as many inputs as outputs get an identity branch.
+    /// </summary>
+    public static TrainedNetwork Create(IEnumerable<BlockShape> shapes, int classes, ulong seed, Calibration? calibration, KeyLayout? layout = null)
     {
         layout ??= KeyLayout.Official;
         var random = new DeterministicRandom(seed);
         var blocks = new List<RepVggBlock>();
         Activation? x = calibration is null ? null : RandomImages(random, calibration);
-        foreach (var (stage, index, inCh, outCh, stride, groups) in variant.Blocks())
+        foreach (var (stage, index, inCh, outCh, stride, groups) in shapes)
         {
             int perGroup = inCh / groups;
             var dense = new ConvBatchNorm(random.Normals(outCh * perGroup * 9, Math.Sqrt(2.0 / (perGroup * 9))), 3, RandomNorm(random, outCh));
@@ -42,8 +49,8 @@ public static class SyntheticNetwork
             if (x is not null) x = UnfusedReference.Block(block, x);
         }
         int features = blocks[^1].OutChannels;
-        var head = new LinearClassifier(layout.Head, features, variant.Classes,
-            random.Normals(variant.Classes * features, 1.0 / Math.Sqrt(features)), random.Normals(variant.Classes, 0.01));
+        var head = new LinearClassifier(layout.Head, features, classes,
+            random.Normals(classes * features, 1.0 / Math.Sqrt(features)), random.Normals(classes, 0.01));
         return new TrainedNetwork(layout, blocks, head);
     }
 
