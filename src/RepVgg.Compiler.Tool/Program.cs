@@ -55,6 +55,8 @@ internal static class ToolCommand
             WriteSynthetic(synthetic, checkpoint, deploy: false, timm: false, seed: SyntheticCheckpoint.DefaultSeed);
 
         var clock = Stopwatch.StartNew();
+        if (File.Exists(checkpoint))
+            Console.WriteLine($"repvgg-compile: reading {Path.GetFileName(checkpoint)} ({new FileInfo(checkpoint).Length / 1e6:F1} MB)");
         CompiledModel model = WeightsStep.Compile(checkpoint, args.Optional("--variant"));
         foreach (CompilerDiagnostic warning in model.Warnings) Console.WriteLine(warning.ToMSBuildLine());
         WeightsStep.WriteOutputs(model, blob, manifest);

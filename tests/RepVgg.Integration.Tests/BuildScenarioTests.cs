@@ -55,13 +55,25 @@ public sealed class BuildScenarioTests : IDisposable
         Assert.Contains("repvgg-compile: model.pth", thirdOutput);
     }
 
-    private void WriteProject(string checkpoint) => File.WriteAllText(Path.Combine(_directory, "Scenario.csproj"), $"""
-        <Project Sdk="Microsoft.NET.Sdk">
-          <ItemGroup>
-            <RepVggModel Include="{checkpoint}" ClassName="ScenarioNet" />
-          </ItemGroup>
-        </Project>
-        """);
+    [Fact]
+    public void A_model_without_ClassName_fails_the_build_with_RVG0015()
+    {
+        WriteProject("model.pth", className: null);
+
+        (int exitCode, string output) = Build();
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("error RVG0015: RepVggModel 'model.pth' has no ClassName metadata", output);
+    }
+
+    private void WriteProject(string checkpoint, string? className = "ScenarioNet") =>
+        File.WriteAllText(Path.Combine(_directory, "Scenario.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <ItemGroup>
+                <RepVggModel Include="{checkpoint}" {(className is null ? "" : $"ClassName=\"{className}\"")} />
+              </ItemGroup>
+            </Project>
+            """);
 
     /// <summary>The PyTorch fixture's tensors, plus one the network does not use.</summary>
     private static void WriteFixtureWithExtraTensor(string path, string extra)
