@@ -25,9 +25,10 @@ public sealed class StateDict : IReadOnlyDictionary<string, CheckpointTensor>
                 ? tensor.Name[DataParallelPrefix.Length..]
                 : tensor.Name;
             if (originalNames.TryGetValue(name, out string? earlier))
-                throw CheckpointException.Unreadable(sourcePath,
-                    $"'{sourcePath}' holds both '{earlier}' and '{tensor.Name}', which name the same parameter once " +
-                    $"the DataParallel prefix '{DataParallelPrefix}' is removed; expected each parameter once.", name);
+                throw CheckpointException.Unreadable(sourcePath, earlier == tensor.Name
+                    ? $"'{sourcePath}' holds tensor '{earlier}' twice; expected each parameter once."
+                    : $"'{sourcePath}' holds both '{earlier}' and '{tensor.Name}', which name the same parameter once " +
+                      $"the DataParallel prefix '{DataParallelPrefix}' is removed; expected each parameter once.", name);
             originalNames.Add(name, tensor.Name);
             _tensors.Add(name, name == tensor.Name ? tensor : tensor.WithName(name));
         }

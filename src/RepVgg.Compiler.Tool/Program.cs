@@ -11,7 +11,8 @@ using RepVgg.Compiler.Synthetic;
 //   repvgg-compile synthesize <variant> <file.pth|file.safetensors> [--layout official|timm] [--deploy] [--seed <n>]
 //
 // Diagnostics go to standard output in MSBuild's canonical format ("file : error RVG0004: ..."),
-// which the Exec task turns into build errors and warnings. Exit code 1 on any error.
+// which the Exec task turns into build errors and warnings. Exit code 1 on any error, 2 on a
+// command line it does not understand.
 
 return ToolCommand.Run(args);
 
@@ -25,7 +26,7 @@ internal static class ToolCommand
             {
                 "compile" => Compile(new Arguments(args[1..])),
                 "synthesize" => Synthesize(new Arguments(args[1..])),
-                _ => Usage(),
+                _ => throw new UsageException($"Expected a command, compile or synthesize; found '{args.FirstOrDefault()}'."),
             };
         }
         catch (CompilationException e)
@@ -33,7 +34,7 @@ internal static class ToolCommand
             Console.WriteLine(e.Diagnostic.ToMSBuildLine());
             return 1;
         }
-        catch (ArgumentException e)
+        catch (UsageException e)
         {
             Console.WriteLine($"repvgg-compile : error : {e.Message}");
             return Usage();
@@ -71,7 +72,7 @@ internal static class ToolCommand
     {
         string variant = args.Positional(0, "variant"), path = args.Positional(1, "output file");
         string layout = args.Optional("--layout") ?? "official";
-        if (layout is not ("official" or "timm")) throw new ArgumentException($"--layout must be official or timm; found '{layout}'.");
+        if (layout is not ("official" or "timm")) throw new UsageException($"--layout must be official or timm; found '{layout}'.");
         ulong seed = args.Optional("--seed") is { } s ? ulong.Parse(s) : SyntheticCheckpoint.DefaultSeed;
         WriteSynthetic(variant, path, args.Flag("--deploy"), layout == "timm", seed);
         return 0;
@@ -80,12 +81,15 @@ internal static class ToolCommand
     private static void WriteSynthetic(string variantName, string path, bool deploy, bool timm, ulong seed)
     {
         var variant = RepVggVariant.Find(variantName)
-            ?? throw new ArgumentException($"Unknown variant '{variantName}'; expected one of {string.Join(", ", RepVggVariant.Published.Select(v => v.Name))}.");
+            ?? throw new UsageException($"Unknown variant '{variantName}'; expected one of {string.Join(", ", RepVggVariant.Published.Select(v => v.Name))}.");
         var clock = Stopwatch.StartNew();
         Console.WriteLine($"repvgg-compile: making a synthetic {variant.Name} checkpoint (deterministic weights, calibrated BatchNorm) at {path}");
         SyntheticCheckpoint.Write(path, variant, seed, timm ? KeyLayout.Timm : KeyLayout.Official, deploy);
         Console.WriteLine($"repvgg-compile: wrote {new FileInfo(path).Length / 1e6:F1} MB in {clock.Elapsed.TotalSeconds:F1} s");
     }
+
+    /// <summary>The command line is wrong; the message says how.</summary>
+    private sealed class UsageException(string message) : Exception(message);
 
     private static int Usage()
     {
@@ -114,9 +118,9 @@ internal static class ToolCommand
         }
 
         public string Positional(int index, string name) =>
-            index < _positional.Count ? _positional[index] : throw new ArgumentException($"Missing the {name} argument.");
+            index < _positional.Count ? _positional[index] : throw new UsageException($"Missing the {name} argument.");
 
-        public string Required(string name) => Optional(name) ?? throw new ArgumentException($"Missing option {name} <value>.");
+        public string Required(string name) => Optional(name) ?? throw new UsageException($"Missing option {name} <value>.");
 
         public string? Optional(string name) => _options.TryGetValue(name, out string? value) && !string.IsNullOrEmpty(value) ? value : null;
 

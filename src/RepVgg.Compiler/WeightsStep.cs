@@ -103,22 +103,6 @@ public static class WeightsStep
         File.WriteAllText(manifestPath, ManifestJson.Write(model.Manifest));
     }
 
-    /// <summary>The runtime's view of a manifest for an input of <paramref name="height"/> x <paramref name="width"/>.</summary>
-    public static NetworkLayout ToNetworkLayout(ModelManifest manifest, int height, int width)
-    {
-        var layers = new List<Conv3x3Layer>();
-        foreach (ManifestLayer layer in manifest.Layers)
-        {
-            var conv = new Conv3x3Layer(layer.Name, layer.InChannels, layer.OutChannels, layer.Groups, layer.Stride,
-                height, width, layer.WeightOffset, layer.BiasOffset);
-            layers.Add(conv);
-            (height, width) = (conv.OutHeight, conv.OutWidth);
-        }
-        ManifestHead head = manifest.Head;
-        return new NetworkLayout(manifest.InputChannels, layers[0].InHeight, layers[0].InWidth, layers,
-            new LinearHead(head.Features, head.Classes, head.WeightOffset, head.BiasOffset));
-    }
-
     private static CompilerDiagnostic ToDiagnostic(CheckpointException e) => CompilerDiagnostic.Error(e.Problem switch
     {
         CheckpointProblem.Missing => DiagnosticIds.CheckpointMissing,

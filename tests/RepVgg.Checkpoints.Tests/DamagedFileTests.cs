@@ -54,6 +54,24 @@ public sealed class DamagedFileTests
     }
 
     [Fact]
+    public void StorageEntryShorterThanThePickleDeclares_IsUnreadableNamingTheStorage()
+    {
+        // The tensor itself needs only 2 floats, but the storage it views declares 100: the entry was cut.
+        using var folder = new TemporaryFolder();
+        string path = folder.File("cut_storage.pth");
+        var pickle = new PickleWriter().Proto().EmptyOrderedDict()
+            .Mark().Value("w").TensorRebuild("0", TensorDType.Float32, 100, 0, [2], [1]).SetItems().Stop();
+        PthWriter.WriteArchive(path, pickle.ToArray(), [new("0", new byte[8])]);
+
+        var error = Assert.Throws<CheckpointException>(() => CheckpointReader.Read(path));
+
+        Assert.Equal(CheckpointProblem.Unreadable, error.Problem);
+        Assert.Equal("w", error.Tensor);
+        Assert.Contains("Storage '0' of tensor 'w'", error.Message);
+        Assert.Contains("declared as 100 elements of torch.FloatStorage (400 bytes); its zip entry holds 8 bytes", error.Message);
+    }
+
+    [Fact]
     public void StorageEntryMissingFromTheZip_IsUnreadableNamingTheTensor()
     {
         using var folder = new TemporaryFolder();

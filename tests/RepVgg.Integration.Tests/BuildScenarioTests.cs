@@ -66,6 +66,24 @@ public sealed class BuildScenarioTests : IDisposable
         Assert.Contains("error RVG0015: RepVggModel 'model.pth' has no ClassName metadata", output);
     }
 
+    [Fact]
+    public void Two_models_with_one_ClassName_fail_the_build_with_RVG0015()
+    {
+        File.WriteAllText(Path.Combine(_directory, "Scenario.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <ItemGroup>
+                <RepVggModel Include="{PyTorchFixtures.OfficialPth}" ClassName="Net" />
+                <RepVggModel Include="{PyTorchFixtures.TimmSafetensors}" ClassName="Net" />
+              </ItemGroup>
+            </Project>
+            """);
+
+        (int exitCode, string output) = Build();
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("error RVG0015: Two RepVggModel items have the same ClassName (2 items, 1 distinct names: Net, Net)", output);
+    }
+
     private void WriteProject(string checkpoint, string? className = "ScenarioNet") =>
         File.WriteAllText(Path.Combine(_directory, "Scenario.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">

@@ -39,6 +39,11 @@ public static class PthReader
                         ?? throw CheckpointException.Unreadable(path,
                             $"Tensor '{name}' in '{path}' uses storage '{storage.Key}', expected in the zip entry '{folder}data/{storage.Key}'; the archive has no such entry.", name);
                     bytes = ReadEntry(entry, path);
+                    long declared = storage.ElementCount * storage.DType.ElementSize();
+                    if (bytes.Length < declared)
+                        throw CheckpointException.Unreadable(path,
+                            $"Storage '{storage.Key}' of tensor '{name}' in '{path}' is declared as {storage.ElementCount} elements of {storage.StorageType} " +
+                            $"({declared} bytes); its zip entry holds {bytes.Length} bytes. The file is truncated or corrupt.", name);
                     storages.Add(storage.Key, bytes);
                 }
                 tensors.Add(new CheckpointTensor(path, name, storage.DType, storage.StorageType,

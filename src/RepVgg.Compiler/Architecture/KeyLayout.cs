@@ -76,9 +76,11 @@ public sealed partial class KeyLayout
     {
         Match match = _stagePattern.Match(key);
         stage = index = -1;
-        if (!match.Success) return false;
-        stage = int.Parse(match.Groups[1].Value) + (this == Timm ? 1 : 0);
-        index = int.Parse(match.Groups[2].Value);
+        // A number too large for an int is no RepVGG block: the key then counts as unused.
+        if (!match.Success || !int.TryParse(match.Groups[1].ValueSpan, out stage) || !int.TryParse(match.Groups[2].ValueSpan, out index)
+            || stage == int.MaxValue || index == int.MaxValue)
+            return false;
+        stage += this == Timm ? 1 : 0;
         return stage >= 1;
     }
 
