@@ -20,6 +20,18 @@ internal static class DiagnosticDescriptors
         DiagnosticSeverity.Error,
         isEnabledByDefault: true);
 
+    /// <summary>
+    /// {0}: the model's class name; {1}, {2}, {3}: <c>InputChannels</c>, <c>InputHeight</c>, <c>InputWidth</c>; {4}: the
+    /// largest int. Shares its ID with <see cref="InvalidInputSize"/>: both say the input size cannot be used.
+    /// </summary>
+    public static readonly DiagnosticDescriptor InputTooLarge = new(
+        DiagnosticIds.InvalidInputSize,
+        title: "RepVgg model input image is too large",
+        messageFormat: "RepVgg model '{0}': an input image of {1} x {2} x {3} floats (InputChannels x InputHeight x InputWidth) does not fit in an int (at most {4} floats); use a smaller InputHeight or InputWidth",
+        Category,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
     /// <summary>{0}: the manifest's path; {1}: what is wrong, where, expected versus found.</summary>
     public static readonly DiagnosticDescriptor ManifestUnreadable = new(
         DiagnosticIds.ManifestUnreadable,

@@ -33,8 +33,7 @@ public sealed partial class RepVggGenerator
         WriteConstruction(source, network);
         WriteImageInfer(source, network);
         WriteBatchInfer(source, network);
-        source.Line("/// <summary>Releases this instance's engine and its activation buffers; the shared weights stay mapped.</summary>");
-        source.Line("public void Dispose() => _engine.Dispose();");
+        WriteDispose(source);
         source.CloseBlock();
         return source.ToString();
     }
@@ -206,6 +205,7 @@ public sealed partial class RepVggGenerator
         source.Line("/// <exception cref=\"global::System.ArgumentException\">");
         source.Line(Invariant($"/// <paramref name=\"images\"/> is not a whole number of {image} images, or <paramref name=\"logits\"/> is not N x {classes} floats."));
         source.Line("/// </exception>");
+        source.Line("/// <exception cref=\"global::System.ObjectDisposedException\">This instance has been disposed.</exception>");
         source.Line("public void Infer(global::System.ReadOnlySpan<float> images, global::System.Span<float> logits)");
         source.OpenBlock();
         source.Line("// One engine holds one batch's activations at a time.");
@@ -215,6 +215,22 @@ public sealed partial class RepVggGenerator
         source.CloseBlock();
         source.CloseBlock();
         source.Line();
+    }
+
+    private static void WriteDispose(SourceWriter source)
+    {
+        source.Line("/// <summary>");
+        source.Line("/// Releases this instance's engine and its activation buffers once any running");
+        source.Line($"/// <see cref=\"{BatchInferCref}\"/> has finished; the shared weights stay mapped.");
+        source.Line("/// </summary>");
+        source.Line("public void Dispose()");
+        source.OpenBlock();
+        source.Line("// The lock Infer holds: the engine is never disposed under a running batch.");
+        source.Line("lock (_engine)");
+        source.OpenBlock();
+        source.Line("_engine.Dispose();");
+        source.CloseBlock();
+        source.CloseBlock();
     }
 
     // One engine call per layer, a comment saying what it fused, the activation's shape after it; a blank line between stages.

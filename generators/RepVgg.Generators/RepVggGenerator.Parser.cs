@@ -30,10 +30,11 @@ public sealed partial class RepVggGenerator
     private const int DefaultInputSize = 224;
 
     // What the generated class declares besides its layer fields; a class of the same name would not compile (CS0542).
+    // GeneratorDiagnosticTests checks this list against the members of a compiled generated class.
     private static readonly string[] s_memberNames =
     [
         "InputChannels", "InputHeight", "InputWidth", "ClassCount", "ResourceName", "WeightFloats",
-        "Head", "Network", "Create", "Infer", "Dispose",
+        "Head", "Network", "s_weights", "s_shared", "_engine", "Create", "Infer", "Dispose",
     ];
 
     private static readonly Regex s_layerFieldName = new("^Stage[0-9]+(Block[0-9]+)?$", RegexOptions.CultureInvariant);
@@ -64,7 +65,9 @@ public sealed partial class RepVggGenerator
         int inputWidth = ReadInputSize(request, "InputWidth", request.InputWidth, diagnostics);
         CheckClassName(request, diagnostics);
         CheckNamespace(request, diagnostics);
+        CheckResourceName(request, diagnostics);
         ModelManifest? manifest = ReadManifest(request, diagnostics);
+        if (manifest is not null) CheckImageLength(request, manifest.InputChannels, inputHeight, inputWidth, diagnostics);
 
         return manifest is null || diagnostics.Count > 0
             ? new ParseResult(null, new EquatableArray<DiagnosticInfo>(diagnostics))
@@ -103,6 +106,26 @@ public sealed partial class RepVggGenerator
                 $"expected C# identifiers separated by '.'; '{part}': {problem}"));
             return;
         }
+    }
+
+    // Only the build knows the logical name it embedded the weights under; a guessed name would fail at run time.
+    private static void CheckResourceName(ModelRequest request, List<DiagnosticInfo> diagnostics)
+    {
+        if (request.ResourceName.Length > 0) return;
+        diagnostics.Add(Report(
+            DiagnosticDescriptors.ManifestUnreadable, request, request.FilePath,
+            "the item lacks RepVggResourceName metadata (the logical name of the embedded weights); RepVggModel items get it from Directory.Build.targets."));
+    }
+
+    // The generated class and the engine size an image, and a batch of them, in ints.
+    private static void CheckImageLength(ModelRequest request, int channels, int height, int width, List<DiagnosticInfo> diagnostics)
+    {
+        // channels x height x width fits in an int exactly when channels x height <= int.MaxValue / width (integer
+        // division), and channels x height cannot overflow a long. An invalid size, reported already, reads as 0.
+        if (width == 0 || (long)channels * height <= int.MaxValue / width) return;
+        diagnostics.Add(Report(
+            DiagnosticDescriptors.InputTooLarge, request, request.ClassName,
+            Number(channels), Number(height), Number(width), Number(int.MaxValue)));
     }
 
     private static string? IdentifierProblem(string name)
@@ -236,13 +259,8 @@ public sealed partial class RepVggGenerator
             width = spec.OutWidth;
         }
 
-        // The weights step passes the resource name; without one, the conventional <Namespace>.<ClassName>.weights.
-        string resourceName = request.ResourceName.Length > 0
-            ? request.ResourceName
-            : (request.Namespace.Length > 0 ? request.Namespace + "." : "") + request.ClassName + ".weights";
-
         return new NetworkSpec(
-            request.Namespace, request.ClassName, resourceName, manifest.Source, manifest.Variant,
+            request.Namespace, request.ClassName, request.ResourceName, manifest.Source, manifest.Variant,
             manifest.InputChannels, inputHeight, inputWidth, manifest.Blob, new EquatableArray<LayerSpec>(layers), manifest.Head);
     }
 

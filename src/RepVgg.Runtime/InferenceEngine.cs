@@ -36,9 +36,13 @@ public abstract class InferenceEngine : IDisposable
     /// <paramref name="images"/> is N x C x H x W floats (NCHW), <paramref name="logits"/> N x Classes.
     /// </summary>
     /// <returns>The batch size N.</returns>
-    /// <exception cref="ArgumentException">A length does not match the network's shapes.</exception>
+    /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
+    /// <exception cref="ArgumentException">
+    /// A length does not match the network's shapes, or N is larger than <see cref="MaxBatch"/>.
+    /// </exception>
     public int BeginBatch(ReadOnlySpan<float> images, Span<float> logits)
     {
+        ThrowIfDisposed();
         int image = Network.ImageLength;
         string shape = $"{Network.InputChannels} x {Network.InputHeight} x {Network.InputWidth}";
         if (images.Length == 0 || images.Length % image != 0)
@@ -46,6 +50,10 @@ public abstract class InferenceEngine : IDisposable
                 $"Expected N x {shape} floats (NCHW, N >= 1, a multiple of {image}); found {images.Length}.",
                 nameof(images));
         int batch = images.Length / image;
+        if (batch > MaxBatch)
+            throw new ArgumentException(
+                $"A batch of {batch} images is too large: this network's activations fit a .NET array for at most {MaxBatch} images per call; split the batch.",
+                nameof(images));
         if (logits.Length != batch * Network.Head.Classes)
             throw new ArgumentException(
                 $"Expected {batch} x {Network.Head.Classes} = {batch * Network.Head.Classes} logits for a batch of {batch}; found {logits.Length}.",
@@ -53,6 +61,12 @@ public abstract class InferenceEngine : IDisposable
         LoadInput(images, batch);
         return batch;
     }
+
+    /// <summary>
+    /// The largest batch one call can run: the engine's activation buffers, each sized for the batch, must
+    /// fit in a .NET array.
+    /// </summary>
+    public abstract int MaxBatch { get; }
 
     /// <summary>Copies a validated batch into the engine's first activation buffer.</summary>
     protected abstract void LoadInput(ReadOnlySpan<float> images, int batch);
@@ -63,13 +77,27 @@ public abstract class InferenceEngine : IDisposable
     /// <summary>Pools the current activation over space and applies the classifier, writing N x Classes logits.</summary>
     public abstract void GlobalAveragePoolLinear(LinearHead head, Span<float> logits);
 
+    /// <summary>Whether <see cref="Dispose()"/> has run.</summary>
+    protected bool IsDisposed { get; private set; }
+
+    /// <summary>
+    /// Releases the engine's buffers. Idempotent; afterwards every call that runs the network throws
+    /// <see cref="ObjectDisposedException"/>.
+    /// </summary>
     public void Dispose()
     {
+        if (IsDisposed)
+            return;
+        IsDisposed = true;
         Dispose(true);
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>Releases the backend's buffers; called once, by the first <see cref="Dispose()"/>.</summary>
     protected virtual void Dispose(bool disposing)
     {
     }
+
+    /// <summary>Throws <see cref="ObjectDisposedException"/> once the engine is disposed.</summary>
+    protected void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(IsDisposed, this);
 }

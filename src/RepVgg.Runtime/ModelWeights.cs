@@ -55,7 +55,10 @@ public sealed unsafe class ModelWeights
         return FromArray(copy);
     }
 
-    /// <summary>Wraps an array without copying it; the array is pinned for the life of the process.</summary>
+    /// <summary>
+    /// Wraps an array without copying it; the array is pinned while this ModelWeights is alive (a finalizer
+    /// unpins it once the ModelWeights is collected).
+    /// </summary>
     public static ModelWeights FromArray(float[] blob)
     {
         var pin = GCHandle.Alloc(blob, GCHandleType.Pinned);

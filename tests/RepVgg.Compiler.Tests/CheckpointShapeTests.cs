@@ -14,7 +14,7 @@ public sealed class CheckpointShapeTests : IDisposable
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 
-    public static IEnumerable<object[]> FileShapes =>
+    public static IEnumerable<object?[]> FileShapes =>
     [
         ["official.pth", "official", false, PthFormat.Torch1, null, ""],
         ["official.pth", "official", false, PthFormat.Torch2, "model", "module."],

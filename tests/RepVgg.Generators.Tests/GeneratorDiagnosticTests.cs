@@ -18,6 +18,50 @@ public sealed class GeneratorDiagnosticTests
         AssertReportedOnly(model, DiagnosticIds.InvalidInputSize, message);
     }
 
+    [Theory]
+    [InlineData("32768", "32768")]
+    [InlineData("1", "715827883")]           // One float past the limit: 2147483649.
+    [InlineData("2147483647", "2147483647")] // Past a long too.
+    public void RVG0011_input_image_does_not_fit_in_an_int(string height, string width)
+    {
+        ModelItem model = TestModels.TinyFixture
+            .WithMetadata(TestModels.MetadataKey("RepVggInputHeight"), height)
+            .WithMetadata(TestModels.MetadataKey("RepVggInputWidth"), width);
+
+        AssertReportedOnly(model, DiagnosticIds.InvalidInputSize,
+            $"RepVgg model 'TinyNet': an input image of 3 x {height} x {width} floats (InputChannels x InputHeight x InputWidth) " +
+            "does not fit in an int (at most 2147483647 floats); use a smaller InputHeight or InputWidth");
+    }
+
+    [Fact]
+    public void The_largest_input_image_that_fits_in_an_int_compiles()
+    {
+        // 3 x 1 x 715827882 = 2147483646 floats.
+        ModelItem model = TestModels.TinyFixture
+            .WithMetadata(TestModels.MetadataKey("RepVggInputHeight"), "1")
+            .WithMetadata(TestModels.MetadataKey("RepVggInputWidth"), "715827882");
+        GeneratorDriver driver = GeneratorHarness.CreateDriver([model]);
+
+        driver.RunGeneratorsAndUpdateCompilation(
+            GeneratorHarness.CreateCompilation(GeneratorHarness.UnrelatedSource), out Compilation output, out var generatorDiagnostics);
+
+        Assert.Empty(generatorDiagnostics);
+        Assert.Equal(2, output.SyntaxTrees.Count());
+        Assert.Empty(output.GetDiagnostics().Where(diagnostic => diagnostic.Severity == DiagnosticSeverity.Error).Select(diagnostic => diagnostic.ToString()));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("  ")]
+    public void RVG0014_item_lacks_RepVggResourceName(string value)
+    {
+        ModelItem model = TestModels.TinyFixture.WithMetadata(TestModels.MetadataKey("RepVggResourceName"), value);
+
+        AssertReportedOnly(model, DiagnosticIds.ManifestUnreadable,
+            $"Cannot read RepVgg model manifest '{model.Path}': the item lacks RepVggResourceName metadata (the logical name of the embedded weights); " +
+            "RepVggModel items get it from Directory.Build.targets.");
+    }
+
     [Fact]
     public void RVG0014_manifest_is_not_json()
     {
@@ -107,6 +151,24 @@ public sealed class GeneratorDiagnosticTests
         ModelItem model = TestModels.TinyFixture.WithMetadata(TestModels.MetadataKey(metadata), value);
 
         AssertReportedOnly(model, DiagnosticIds.InvalidName, message);
+    }
+
+    [Fact]
+    public void RVG0015_class_name_is_refused_for_every_member_of_the_generated_class()
+    {
+        GeneratorHarness.CreateDriver([TestModels.TinyFixture]).RunGeneratorsAndUpdateCompilation(
+            GeneratorHarness.CreateCompilation(GeneratorHarness.UnrelatedSource), out Compilation output, out _);
+        string[] members = output.GetTypeByMetadataName("Fixtures.Models.TinyNet")!.GetMembers()
+            .Where(member => member.CanBeReferencedByName)
+            .Select(member => member.Name)
+            .Distinct()
+            .ToArray();
+
+        Assert.Contains("_engine", members);
+        Assert.All(members, name => AssertReportedOnly(
+            TestModels.TinyFixture.WithMetadata(TestModels.MetadataKey("RepVggClassName"), name),
+            DiagnosticIds.InvalidName,
+            $"RepVgg model ClassName '{name}' cannot be used: the generated class has a member of that name"));
     }
 
     [Fact]

@@ -21,25 +21,25 @@ internal static class TestModels
 
     /// <summary>The PyTorch tiny fixture network: official layout, 3 x 32 x 32 input, 10 classes.</summary>
     public static ModelItem TinyFixture { get; } = Item(
-        "TinyNet", "Fixtures.Models", inputHeight: "32", inputWidth: "32", resourceName: "Fixtures.Models.TinyNet.weights",
+        "TinyNet", "Fixtures.Models", inputHeight: "32", inputWidth: "32",
         Json(CompilerWeightsStep.Compile(PyTorchFixtures.OfficialPth).Manifest));
 
     /// <summary>RepVGG-A0 in the official layout, default input size, namespace from RootNamespace.</summary>
     public static ModelItem RepVggA0 { get; } = Item(
-        "RepVggA0", "", inputHeight: "", inputWidth: "", resourceName: "Sample.App.RepVggA0.weights",
+        "RepVggA0", "", inputHeight: "", inputWidth: "",
         Synthetic(RepVggVariant.A0, KeyLayout.Official, deploy: false, "RepVGG-A0-train.pth"));
 
     /// <summary>RepVGG-B1g4: groups 4 on layers 2, 4, ..., 26 (the odd blocks of stages 1-3, counting stage1.0 as layer 1).</summary>
     public static ModelItem RepVggB1g4 { get; } = Item(
-        "RepVggB1g4", "Sample.Vision", inputHeight: "224", inputWidth: "224", resourceName: "Sample.Vision.RepVggB1g4.weights",
+        "RepVggB1g4", "Sample.Vision", inputHeight: "224", inputWidth: "224",
         Synthetic(RepVggVariant.B1g4, KeyLayout.Official, deploy: false, "RepVGG-B1g4-train.pth"));
 
     /// <summary>
     /// An already-deployed RepVGG-A1 (timm names, <c>reparam</c> blocks): global namespace (no RootNamespace),
-    /// non-square input, default resource name.
+    /// non-square input.
     /// </summary>
     public static ModelItem DeployA1 { get; } = Item(
-        "DeployedA1", "", inputHeight: "160", inputWidth: "128", resourceName: "",
+        "DeployedA1", "", inputHeight: "160", inputWidth: "128",
         Synthetic(RepVggVariant.A1, KeyLayout.Timm, deploy: true, "repvgg_a1-deploy.safetensors"));
 
     /// <summary>Every model above.</summary>
@@ -61,8 +61,8 @@ internal static class TestModels
     /// <summary>Analyzer-config key of the item metadata <paramref name="name"/> (<c>RepVggClassName</c>, ...).</summary>
     public static string MetadataKey(string name) => "build_metadata.AdditionalFiles." + name;
 
-    private static ModelItem Item(
-        string className, string ns, string inputHeight, string inputWidth, string resourceName, string manifestText)
+    /// <summary>An item as Directory.Build.targets writes it: the resource name always follows its convention.</summary>
+    private static ModelItem Item(string className, string ns, string inputHeight, string inputWidth, string manifestText)
     {
         var metadata = new Dictionary<string, string>
         {
@@ -70,7 +70,7 @@ internal static class TestModels
             [MetadataKey("RepVggNamespace")] = ns,
             [MetadataKey("RepVggInputHeight")] = inputHeight,
             [MetadataKey("RepVggInputWidth")] = inputWidth,
-            [MetadataKey("RepVggResourceName")] = resourceName,
+            [MetadataKey("RepVggResourceName")] = $"RepVgg.{className}.weights.bin",
         };
         return new ModelItem(
             $"/repo/sample/obj/repvgg/{className}.manifest.json",

@@ -8,8 +8,14 @@ public class InferenceEngineTests
     // 3 x 7 x 5 in, 16 x 4 x 3 after the stride-2 layer, 48 x 4 x 3 after the second, 10 classes.
     private static readonly TestNetwork Network = TestNetwork.Create(3, 3, 7, 5, [new(16, 1, 2), new(48, 1, 1)], classes: 10);
 
-    private static InferenceEngine CreateEngine() =>
-        InferenceEngine.Create(Backend.Cpu, Network.Layout, ModelWeights.FromArray(Network.Blob));
+    // 1 x 1 x 1 in, 1,600,000 x 1 x 1 out: 100,000 channel blocks of 3 x 3 x 16 floats, so 14,400,000 floats an
+    // image, and (Array.MaxLength - 15) / 14,400,000 = 149 images fit an array. Its weights are never read.
+    private static readonly NetworkLayout Wide = new(1, 1, 1,
+        [new Conv3x3Layer("wide", 1, 1_600_000, 1, 1, 1, 1, WeightOffset: 0, BiasOffset: 0)],
+        new LinearHead(1_600_000, 1, WeightOffset: 0, BiasOffset: 0));
+
+    private static CpuInferenceEngine CreateEngine(NetworkLayout? layout = null) =>
+        (CpuInferenceEngine)InferenceEngine.Create(Backend.Cpu, layout ?? Network.Layout, ModelWeights.FromArray(Network.Blob));
 
     [Theory]
     [InlineData(0)]
@@ -31,6 +37,55 @@ public class InferenceEngineTests
         var error = Assert.Throws<ArgumentException>(() => engine.BeginBatch(new float[2 * 105], new float[10]));
         Assert.Equal("logits", error.ParamName);
         Assert.Contains("2 x 10 = 20", error.Message);
+    }
+
+    [Fact]
+    public void BeginBatch_rejects_a_batch_too_large_for_an_array_before_allocating()
+    {
+        using CpuInferenceEngine engine = CreateEngine(Wide);
+        Assert.Equal(149, engine.MaxBatch);
+        var error = Assert.Throws<ArgumentException>(() => engine.BeginBatch(new float[150], new float[150]));
+        Assert.Equal("images", error.ParamName);
+        Assert.Contains("batch of 150", error.Message);
+        Assert.Contains("at most 149", error.Message);
+        Assert.Equal(0, engine.ActivationCapacity);
+    }
+
+    [Fact]
+    public void MaxBatch_of_RepVGG_A0_at_224_x_224_is_set_by_its_input()
+    {
+        // The input, 3 x 224 x 224 stored as 226 x 226 x 16 = 817,216 floats, is A0's largest activation
+        // (stage 0's output, 48 x 112 x 112, is 3 x 114 x 114 x 16 = 623,808), and 2,627 of them fit an array.
+        var a0 = new NetworkLayout(3, 224, 224,
+            [new Conv3x3Layer("stage0.0", 3, 48, 1, 2, 224, 224, WeightOffset: 0, BiasOffset: 0)],
+            new LinearHead(48, 1000, WeightOffset: 0, BiasOffset: 0));
+        using CpuInferenceEngine engine = CreateEngine(a0);
+        Assert.Equal(2627, engine.MaxBatch);
+    }
+
+    [Fact]
+    public void Dispose_releases_the_activation_buffers_and_may_be_repeated()
+    {
+        CpuInferenceEngine engine = CreateEngine();
+        engine.BeginBatch(new float[2 * 105], new float[20]);
+        Assert.True(engine.ActivationCapacity > 0);
+
+        engine.Dispose();
+        Assert.Equal(0, engine.ActivationCapacity);
+        engine.Dispose();
+    }
+
+    [Fact]
+    public void Every_call_after_Dispose_throws_ObjectDisposedException()
+    {
+        CpuInferenceEngine engine = CreateEngine();
+        var logits = new float[10];
+        engine.BeginBatch(new float[105], logits);
+        engine.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => engine.BeginBatch(new float[105], logits));
+        Assert.Throws<ObjectDisposedException>(() => engine.Conv3x3BiasRelu(Network.Layout.Layers[0]));
+        Assert.Throws<ObjectDisposedException>(() => engine.GlobalAveragePoolLinear(Network.Layout.Head, logits));
     }
 
     [Fact]

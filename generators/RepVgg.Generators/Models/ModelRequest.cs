@@ -7,7 +7,7 @@ namespace RepVgg.Generators;
 /// <param name="Namespace">Its namespace (<c>RepVggNamespace</c>, else the project's <c>RootNamespace</c>); empty for the global namespace.</param>
 /// <param name="InputHeight">Input height as written (<c>RepVggInputHeight</c>); empty for the default.</param>
 /// <param name="InputWidth">Input width as written (<c>RepVggInputWidth</c>); empty for the default.</param>
-/// <param name="ResourceName">Logical name of the embedded weight blob (<c>RepVggResourceName</c>); empty for the default.</param>
+/// <param name="ResourceName">Logical name of the embedded weight blob (<c>RepVggResourceName</c>); empty when the item lacks it.</param>
 internal sealed record ModelRequest(
     string FilePath,
     string? ManifestText,

@@ -26,13 +26,13 @@ public static class DiagnosticIds
     public const string UnsupportedDType = "RVG0009";
     /// <summary>Error: the pickle names a global outside the state_dict allow-list.</summary>
     public const string ForbiddenPickleGlobal = "RVG0010";
-    /// <summary>Error: InputHeight or InputWidth is not a positive integer.</summary>
+    /// <summary>Error: InputHeight or InputWidth is not a positive integer, or the input image is too large for an int.</summary>
     public const string InvalidInputSize = "RVG0011";
     /// <summary>Warning: the checkpoint holds a tensor the network does not use.</summary>
     public const string UnusedTensor = "RVG0012";
     /// <summary>Error: the tensors are not the variant the project says they are.</summary>
     public const string VariantMismatch = "RVG0013";
-    /// <summary>Error: the generator cannot read a model manifest.</summary>
+    /// <summary>Error: the generator cannot read a model manifest, or its item lacks metadata the build sets.</summary>
     public const string ManifestUnreadable = "RVG0014";
     /// <summary>Error: ClassName or Namespace is not a valid C# name.</summary>
     public const string InvalidName = "RVG0015";

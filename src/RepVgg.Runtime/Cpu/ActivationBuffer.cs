@@ -12,10 +12,13 @@ internal sealed unsafe class ActivationBuffer
 {
     private const int AlignmentFloats = 16;
 
+    /// <summary>The most floats one buffer can hold: a .NET array's largest length, less the alignment slack.</summary>
+    public static long MaxCapacity => Array.MaxLength - (AlignmentFloats - 1);
+
     // Kept only to keep the memory alive; Data points into it.
     private float[] _storage = [];
 
-    /// <summary>First float, 64-byte aligned. Valid until the next <see cref="EnsureCapacity"/> that grows.</summary>
+    /// <summary>First float, 64-byte aligned. Valid until the next <see cref="EnsureCapacity"/> that grows, or <see cref="Release"/>.</summary>
     public float* Data { get; private set; }
 
     /// <summary>Usable floats from <see cref="Data"/>.</summary>
@@ -23,7 +26,8 @@ internal sealed unsafe class ActivationBuffer
 
     /// <summary>
     /// Makes room for at least <paramref name="floats"/> floats. Growing discards the contents: a
-    /// buffer is always completely rewritten by the layer (or input load) that grows it.
+    /// buffer is always completely rewritten by the layer (or input load) that grows it. At most
+    /// <see cref="MaxCapacity"/>: the engine checks a batch against it before sizing the buffers.
     /// </summary>
     public void EnsureCapacity(long floats)
     {
@@ -34,5 +38,13 @@ internal sealed unsafe class ActivationBuffer
         long misalignment = (long)first / sizeof(float) % AlignmentFloats;
         Data = first + (misalignment == 0 ? 0 : AlignmentFloats - misalignment);
         Capacity = floats;
+    }
+
+    /// <summary>Drops the storage, leaving the buffer empty; a later <see cref="EnsureCapacity"/> allocates again.</summary>
+    public void Release()
+    {
+        _storage = [];
+        Data = null;
+        Capacity = 0;
     }
 }

@@ -15,6 +15,7 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
 
     // The largest activation of one image over the input and every layer's output: each buffer holds
     // that times the batch, so a batch runs without allocating unless it is larger than any before.
+    // Nothing is allocated before the first batch, which BeginBatch has checked against MaxBatch.
     private readonly long _largestImageFloats;
     private readonly ActivationBuffer[] _buffers = [new(), new()];
     private int _current;
@@ -27,7 +28,6 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
         _largestImageFloats = new ChannelBlockedLayout(network.InputChannels, network.InputHeight, network.InputWidth).ImageFloats;
         foreach (Conv3x3Layer layer in network.Layers)
             _largestImageFloats = Math.Max(_largestImageFloats, OutputLayout(layer).ImageFloats);
-        ReserveBatch(1);
         _pooled = new float[network.Head.Features];
         KernelWidth = Vector512.IsHardwareAccelerated ? VectorWidth.Vector512 : VectorWidth.Vector256;
     }
@@ -37,6 +37,12 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
     /// to run both kernels on one machine; either is correct anywhere.
     /// </summary>
     internal VectorWidth KernelWidth { get; set; }
+
+    /// <inheritdoc/>
+    public override int MaxBatch => (int)Math.Min(int.MaxValue, ActivationBuffer.MaxCapacity / _largestImageFloats);
+
+    /// <summary>Floats the activation buffers hold now; lets tests see when they are allocated and released.</summary>
+    internal long ActivationCapacity => _buffers[0].Capacity + _buffers[1].Capacity;
 
     protected override void LoadInput(ReadOnlySpan<float> images, int batch)
     {
@@ -63,6 +69,7 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
         _batch = batch;
     }
 
+    /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
     /// <exception cref="InvalidOperationException">No batch was begun, or the layer's input shape is not the current activation's.</exception>
     /// <exception cref="ArgumentException">The layer's channels, groups or stride are not supported.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The layer's weights or bias lie outside the blob.</exception>
@@ -90,6 +97,7 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
         _layout = output;
     }
 
+    /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
     /// <exception cref="InvalidOperationException">No batch was begun, or the head's features are not the current channels.</exception>
     /// <exception cref="ArgumentException"><paramref name="logits"/> is not batch x classes long.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The head's weights or bias lie outside the blob.</exception>
@@ -164,8 +172,18 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
             buffer.EnsureCapacity(batch * _largestImageFloats);
     }
 
+    /// <summary>Releases both activation buffers and the pooling buffer; the base class calls it once.</summary>
+    protected override void Dispose(bool disposing)
+    {
+        foreach (ActivationBuffer buffer in _buffers)
+            buffer.Release();
+        _pooled = [];
+    }
+
+    /// <summary>Throws unless the engine is undisposed and holds a loaded batch.</summary>
     private void RequireBatch()
     {
+        ThrowIfDisposed();
         if (_batch == 0)
             throw new InvalidOperationException("No batch is loaded; call BeginBatch first.");
     }

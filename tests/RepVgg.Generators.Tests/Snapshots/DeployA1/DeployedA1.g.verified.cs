@@ -8,7 +8,7 @@
 // Key layout: timm
 // Kind:       deploy checkpoint; blocks already fused (re-parameterized), packed as they are
 // Weights:    12789872 floats in layout cpu-oc16-v1, SHA-256 404bfdb1f88fd377704134d23f86a270d5ef910b8dc3d0eef5f5e28f84dae5fc,
-//             embedded resource "DeployedA1.weights"
+//             embedded resource "RepVgg.DeployedA1.weights.bin"
 #nullable enable
 
 /// <summary>
@@ -63,7 +63,7 @@ public sealed partial class DeployedA1 : global::System.IDisposable
     public const int ClassCount = 1000;
 
     /// <summary>Logical name of the embedded resource that holds the fused weights.</summary>
-    private const string ResourceName = "DeployedA1.weights";
+    private const string ResourceName = "RepVgg.DeployedA1.weights.bin";
 
     /// <summary>Length of the fused weight blob, in floats (packed layout <c>cpu-oc16-v1</c>).</summary>
     private const long WeightFloats = 12789872;
@@ -257,6 +257,7 @@ public sealed partial class DeployedA1 : global::System.IDisposable
     /// <exception cref="global::System.ArgumentException">
     /// <paramref name="images"/> is not a whole number of 3 x 160 x 128 images, or <paramref name="logits"/> is not N x 1000 floats.
     /// </exception>
+    /// <exception cref="global::System.ObjectDisposedException">This instance has been disposed.</exception>
     public void Infer(global::System.ReadOnlySpan<float> images, global::System.Span<float> logits)
     {
         // One engine holds one batch's activations at a time.
@@ -318,6 +319,16 @@ public sealed partial class DeployedA1 : global::System.IDisposable
         }
     }
 
-    /// <summary>Releases this instance's engine and its activation buffers; the shared weights stay mapped.</summary>
-    public void Dispose() => _engine.Dispose();
+    /// <summary>
+    /// Releases this instance's engine and its activation buffers once any running
+    /// <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> has finished; the shared weights stay mapped.
+    /// </summary>
+    public void Dispose()
+    {
+        // The lock Infer holds: the engine is never disposed under a running batch.
+        lock (_engine)
+        {
+            _engine.Dispose();
+        }
+    }
 }

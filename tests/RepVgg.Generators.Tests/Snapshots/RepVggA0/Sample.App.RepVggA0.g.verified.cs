@@ -8,7 +8,7 @@
 // Key layout: official
 // Kind:       training checkpoint; each block's branches (3x3, 1x1, identity) fused at build time
 // Weights:    8309392 floats in layout cpu-oc16-v1, SHA-256 269f3277193e81a799bdfd20c89bbdc388bc65855c7f0d5bb373ae38e1711a79,
-//             embedded resource "Sample.App.RepVggA0.weights"
+//             embedded resource "RepVgg.RepVggA0.weights.bin"
 #nullable enable
 
 namespace Sample.App;
@@ -65,7 +65,7 @@ public sealed partial class RepVggA0 : global::System.IDisposable
     public const int ClassCount = 1000;
 
     /// <summary>Logical name of the embedded resource that holds the fused weights.</summary>
-    private const string ResourceName = "Sample.App.RepVggA0.weights";
+    private const string ResourceName = "RepVgg.RepVggA0.weights.bin";
 
     /// <summary>Length of the fused weight blob, in floats (packed layout <c>cpu-oc16-v1</c>).</summary>
     private const long WeightFloats = 8309392;
@@ -259,6 +259,7 @@ public sealed partial class RepVggA0 : global::System.IDisposable
     /// <exception cref="global::System.ArgumentException">
     /// <paramref name="images"/> is not a whole number of 3 x 224 x 224 images, or <paramref name="logits"/> is not N x 1000 floats.
     /// </exception>
+    /// <exception cref="global::System.ObjectDisposedException">This instance has been disposed.</exception>
     public void Infer(global::System.ReadOnlySpan<float> images, global::System.Span<float> logits)
     {
         // One engine holds one batch's activations at a time.
@@ -320,6 +321,16 @@ public sealed partial class RepVggA0 : global::System.IDisposable
         }
     }
 
-    /// <summary>Releases this instance's engine and its activation buffers; the shared weights stay mapped.</summary>
-    public void Dispose() => _engine.Dispose();
+    /// <summary>
+    /// Releases this instance's engine and its activation buffers once any running
+    /// <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> has finished; the shared weights stay mapped.
+    /// </summary>
+    public void Dispose()
+    {
+        // The lock Infer holds: the engine is never disposed under a running batch.
+        lock (_engine)
+        {
+            _engine.Dispose();
+        }
+    }
 }

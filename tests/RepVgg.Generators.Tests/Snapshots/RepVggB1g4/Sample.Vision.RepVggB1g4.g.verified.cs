@@ -8,7 +8,7 @@
 // Key layout: official
 // Kind:       training checkpoint; each block's branches (3x3, 1x1, identity) fused at build time
 // Weights:    36125424 floats in layout cpu-oc16-v1, SHA-256 3d18836c31470297fa1306323fcb12f3ca87c87307e1a2e795073e90b8bfb3c2,
-//             embedded resource "Sample.Vision.RepVggB1g4.weights"
+//             embedded resource "RepVgg.RepVggB1g4.weights.bin"
 #nullable enable
 
 namespace Sample.Vision;
@@ -71,7 +71,7 @@ public sealed partial class RepVggB1g4 : global::System.IDisposable
     public const int ClassCount = 1000;
 
     /// <summary>Logical name of the embedded resource that holds the fused weights.</summary>
-    private const string ResourceName = "Sample.Vision.RepVggB1g4.weights";
+    private const string ResourceName = "RepVgg.RepVggB1g4.weights.bin";
 
     /// <summary>Length of the fused weight blob, in floats (packed layout <c>cpu-oc16-v1</c>).</summary>
     private const long WeightFloats = 36125424;
@@ -301,6 +301,7 @@ public sealed partial class RepVggB1g4 : global::System.IDisposable
     /// <exception cref="global::System.ArgumentException">
     /// <paramref name="images"/> is not a whole number of 3 x 224 x 224 images, or <paramref name="logits"/> is not N x 1000 floats.
     /// </exception>
+    /// <exception cref="global::System.ObjectDisposedException">This instance has been disposed.</exception>
     public void Infer(global::System.ReadOnlySpan<float> images, global::System.Span<float> logits)
     {
         // One engine holds one batch's activations at a time.
@@ -374,6 +375,16 @@ public sealed partial class RepVggB1g4 : global::System.IDisposable
         }
     }
 
-    /// <summary>Releases this instance's engine and its activation buffers; the shared weights stay mapped.</summary>
-    public void Dispose() => _engine.Dispose();
+    /// <summary>
+    /// Releases this instance's engine and its activation buffers once any running
+    /// <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> has finished; the shared weights stay mapped.
+    /// </summary>
+    public void Dispose()
+    {
+        // The lock Infer holds: the engine is never disposed under a running batch.
+        lock (_engine)
+        {
+            _engine.Dispose();
+        }
+    }
 }

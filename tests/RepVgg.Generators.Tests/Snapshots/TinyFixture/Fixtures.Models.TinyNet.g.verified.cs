@@ -8,7 +8,7 @@
 // Key layout: official
 // Kind:       training checkpoint; each block's branches (3x3, 1x1, identity) fused at build time
 // Weights:    220080 floats in layout cpu-oc16-v1, SHA-256 aee7a2df9cb80437efb1c2adcb2fb44fcf99f5cd0644379578e21a490a2f9f79,
-//             embedded resource "Fixtures.Models.TinyNet.weights"
+//             embedded resource "RepVgg.TinyNet.weights.bin"
 #nullable enable
 
 namespace Fixtures.Models;
@@ -51,7 +51,7 @@ public sealed partial class TinyNet : global::System.IDisposable
     public const int ClassCount = 10;
 
     /// <summary>Logical name of the embedded resource that holds the fused weights.</summary>
-    private const string ResourceName = "Fixtures.Models.TinyNet.weights";
+    private const string ResourceName = "RepVgg.TinyNet.weights.bin";
 
     /// <summary>Length of the fused weight blob, in floats (packed layout <c>cpu-oc16-v1</c>).</summary>
     private const long WeightFloats = 220080;
@@ -161,6 +161,7 @@ public sealed partial class TinyNet : global::System.IDisposable
     /// <exception cref="global::System.ArgumentException">
     /// <paramref name="images"/> is not a whole number of 3 x 32 x 32 images, or <paramref name="logits"/> is not N x 10 floats.
     /// </exception>
+    /// <exception cref="global::System.ObjectDisposedException">This instance has been disposed.</exception>
     public void Infer(global::System.ReadOnlySpan<float> images, global::System.Span<float> logits)
     {
         // One engine holds one batch's activations at a time.
@@ -194,6 +195,16 @@ public sealed partial class TinyNet : global::System.IDisposable
         }
     }
 
-    /// <summary>Releases this instance's engine and its activation buffers; the shared weights stay mapped.</summary>
-    public void Dispose() => _engine.Dispose();
+    /// <summary>
+    /// Releases this instance's engine and its activation buffers once any running
+    /// <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> has finished; the shared weights stay mapped.
+    /// </summary>
+    public void Dispose()
+    {
+        // The lock Infer holds: the engine is never disposed under a running batch.
+        lock (_engine)
+        {
+            _engine.Dispose();
+        }
+    }
 }
