@@ -51,21 +51,25 @@ public static class WeightsStep
         using (FileStream file = File.OpenRead(checkpointPath)) checkpointHash = SHA256.HashData(file);
         var source = new ManifestSource(Path.GetFileName(checkpointPath), Convert.ToHexStringLower(checkpointHash),
             network.Layout.Name, network.IsDeployed ? "deploy" : "training");
-        return Pack(network, source, variant?.Name ?? "custom", warnings);
+        return Pack(network, source, warnings);
     }
 
-    /// <summary>Fuses and packs an in-memory network (tests and tools that have no file).</summary>
-    public static CompiledModel Pack(TrainedNetwork network, ManifestSource source, string variant, IReadOnlyList<CompilerDiagnostic> warnings)
+    /// <summary>
+    /// Fuses and packs an in-memory network (tests and tools that have no file). The manifest names
+    /// the published variant the network matches, or <c>custom</c>.
+    /// </summary>
+    public static CompiledModel Pack(TrainedNetwork network, ManifestSource source, IReadOnlyList<CompilerDiagnostic> warnings)
     {
-        // Sizes first, so the blob is allocated once: a RepVGG-B3 blob is ~0.5 GB.
+        // Where each layer's packed weight and bias go, first, so the blob is allocated once: a RepVGG-B3 blob is ~0.5 GB.
         long length = 0;
-        var offsets = new List<(long Weight, long Bias)>();
+        var slots = new List<(long Weight, int WeightLength, long Bias, int BiasLength)>();
         foreach (RepVggBlock block in network.Blocks)
         {
-            long weight = length;
-            long bias = Align(weight + Conv3x3Packing.PackedWeightLength(block.InChannels, block.OutChannels, block.Groups));
-            length = Align(bias + Conv3x3Packing.PackedBiasLength(block.OutChannels));
-            offsets.Add((weight, bias));
+            int weightLength = Conv3x3Packing.PackedWeightLength(block.InChannels, block.OutChannels, block.Groups);
+            int biasLength = Conv3x3Packing.PackedBiasLength(block.OutChannels);
+            long weight = length, bias = Align(weight + weightLength);
+            length = Align(bias + biasLength);
+            slots.Add((weight, weightLength, bias, biasLength));
         }
         LinearClassifier head = network.Head;
         long headWeight = length, headBias = Align(headWeight + (long)head.Classes * head.Features);
@@ -77,10 +81,10 @@ public static class WeightsStep
         {
             RepVggBlock block = network.Blocks[i];
             FusedConv fused = BatchNormFolding.Fuse(block);
-            var (weight, bias) = offsets[i];
+            var (weight, weightLength, bias, biasLength) = slots[i];
             Conv3x3Packing.PackWeights(Float32.Round(fused.Weight), block.InChannels, block.OutChannels, block.Groups,
-                blob.AsSpan((int)weight, Conv3x3Packing.PackedWeightLength(block.InChannels, block.OutChannels, block.Groups)));
-            Conv3x3Packing.PackBias(Float32.Round(fused.Bias), blob.AsSpan((int)bias, Conv3x3Packing.PackedBiasLength(block.OutChannels)));
+                blob.AsSpan((int)weight, weightLength));
+            Conv3x3Packing.PackBias(Float32.Round(fused.Bias), blob.AsSpan((int)bias, biasLength));
             layers.Add(new ManifestLayer(block.Name, block.Stage, block.Index, block.InChannels, block.OutChannels,
                 block.Stride, block.Groups, new EquatableArray<string>(block.BranchNames), weight, bias));
         }
@@ -88,6 +92,7 @@ public static class WeightsStep
         Float32.Round(head.Bias).CopyTo(blob.AsSpan((int)headBias));
 
         string blobHash = Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(blob.AsSpan())));
+        string variant = RepVggVariant.Match(network)?.Name ?? "custom";
         var manifest = new ModelManifest(ModelManifest.CurrentFormat, source, variant, network.InputChannels,
             new ManifestBlob(length, blobHash, Conv3x3Packing.LayoutName), new EquatableArray<ManifestLayer>(layers),
             new ManifestHead(head.Name, head.Features, head.Classes, headWeight, headBias));

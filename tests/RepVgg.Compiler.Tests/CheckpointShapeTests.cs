@@ -10,9 +10,9 @@ public sealed class CheckpointShapeTests : IDisposable
 {
     private static readonly CompiledModel Fixture = WeightsStep.Compile(PyTorchFixtures.OfficialPth);
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("repvgg-shapes-").FullName;
+    private readonly TemporaryFolder _folder = new();
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _folder.Dispose();
 
     public static IEnumerable<object?[]> FileShapes =>
     [
@@ -28,7 +28,7 @@ public sealed class CheckpointShapeTests : IDisposable
     [MemberData(nameof(FileShapes))]
     public void Every_file_shape_compiles_to_the_fixtures_blob(string file, string names, bool deploy, PthFormat format, string? wrapper, string prefix)
     {
-        string path = Path.Combine(_directory, file);
+        string path = _folder.File(file);
         KeyLayout layout = names == "timm" ? KeyLayout.Timm : KeyLayout.Official;
         SyntheticCheckpoint.Write(path, Fixture.Network with { Layout = layout }, deploy,
             new PthOptions { Format = format, WrapperKey = wrapper, KeyPrefix = prefix });
@@ -45,7 +45,7 @@ public sealed class CheckpointShapeTests : IDisposable
     [InlineData(TensorDType.BFloat16, 2e-2)]
     public void Half_precision_storage_compiles_and_stays_close_to_PyTorch(TensorDType dtype, double tolerance)
     {
-        string path = Path.Combine(_directory, $"{dtype}.pth");
+        string path = _folder.File($"{dtype}.pth");
         PthWriter.Write(path, SyntheticCheckpoint.ToTensors(Fixture.Network, deploy: false).Select(t => t.DType == TensorDType.Float32
             ? TensorToWrite.FromFloats(t.Name, t.Shape, MemoryMarshal.Cast<byte, float>(t.Data.Span), dtype)
             : t));
@@ -70,9 +70,9 @@ public sealed class CheckpointShapeTests : IDisposable
             new(2, 0, 18, 40, 2, 1), new(2, 1, 40, 36, 1, 4), new(2, 2, 36, 36, 1, 1),
             new(3, 0, 36, 64, 2, 1),
         ];
-        string path = Path.Combine(_directory, "pruned.pth");
+        string path = _folder.File("pruned.pth");
         SyntheticCheckpoint.Write(path, SyntheticNetwork.Create(pruned, classes: 6, seed: 3, new(2, 40, 40)), deploy: false);
-        float[] images = new DeterministicRandom(9).Normals(2 * 3 * 37 * 41, 1.0).Select(v => (float)v).ToArray();
+        float[] images = CompiledNetwork.RandomImages(2, 37, 41, seed: 9);
 
         CompiledModel model = WeightsStep.Compile(path);
         float[] logits = CompiledNetwork.Infer(model, images, 37, 41);

@@ -1,5 +1,6 @@
 using RepVgg.Compiler.Manifest;
 using RepVgg.Compiler.Reference;
+using RepVgg.Compiler.Synthetic;
 
 namespace RepVgg.Compiler.Tests;
 
@@ -20,6 +21,10 @@ internal static class CompiledNetwork
         engine.GlobalAveragePoolLinear(layout.Head, logits);
         return logits;
     }
+
+    /// <summary>A deterministic NCHW batch of N(0, 1) floats with 3 channels.</summary>
+    public static float[] RandomImages(int batch, int height, int width, ulong seed) =>
+        new DeterministicRandom(seed).Normals(batch * 3 * height * width, 1.0).Select(v => (float)v).ToArray();
 
     /// <summary>Logits of the unfused float64 reference for the same batch.</summary>
     public static double[] Reference(CompiledModel model, float[] images, int height, int width) =>

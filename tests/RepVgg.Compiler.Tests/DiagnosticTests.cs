@@ -12,14 +12,14 @@ public sealed class DiagnosticTests : IDisposable
     // Small but complete: a stem, a downsampling block 16 -> 16, a grouped block with identity, and the head.
     private static readonly RepVggVariant Small = new("small", 16, [2], [16], 2, Classes: 4);
 
-    private readonly string _directory = Directory.CreateTempSubdirectory("repvgg-diagnostics-").FullName;
+    private readonly TemporaryFolder _folder = new();
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _folder.Dispose();
 
     [Fact]
     public void RVG0001_missing_checkpoint()
     {
-        string path = Path.Combine(_directory, "absent.pth");
+        string path = _folder.File("absent.pth");
 
         CompilerDiagnostic d = CompileFails(path, DiagnosticIds.CheckpointMissing);
 
@@ -170,7 +170,7 @@ public sealed class DiagnosticTests : IDisposable
     {
         // The classic payload: os.system("...") through REDUCE.
         byte[] pickle = new PickleWriter().Proto().Global("os", "system").Mark().Value("touch pwned").Tuple().Reduce().Stop().ToArray();
-        string path = Path.Combine(_directory, "hostile.pth");
+        string path = _folder.File("hostile.pth");
         PthWriter.WriteArchive(path, pickle, []);
 
         CompilerDiagnostic d = CompileFails(path, DiagnosticIds.ForbiddenPickleGlobal);
@@ -204,9 +204,9 @@ public sealed class DiagnosticTests : IDisposable
     [Fact]
     public void Diagnostics_print_in_msbuild_canonical_format()
     {
-        CompilerDiagnostic d = CompileFails(Path.Combine(_directory, "absent.pth"), DiagnosticIds.CheckpointMissing);
+        CompilerDiagnostic d = CompileFails(_folder.File("absent.pth"), DiagnosticIds.CheckpointMissing);
 
-        Assert.StartsWith($"{Path.Combine(_directory, "absent.pth")} : error RVG0001: ", d.ToMSBuildLine());
+        Assert.StartsWith($"{_folder.File("absent.pth")} : error RVG0001: ", d.ToMSBuildLine());
     }
 
     private static List<TensorToWrite> Tensors() =>
@@ -226,14 +226,14 @@ public sealed class DiagnosticTests : IDisposable
 
     private string WritePth(List<TensorToWrite> tensors)
     {
-        string path = Path.Combine(_directory, $"model-{Guid.NewGuid():N}.pth");
+        string path = _folder.File($"model-{Guid.NewGuid():N}.pth");
         PthWriter.Write(path, tensors);
         return path;
     }
 
     private string WriteSafetensors(List<TensorToWrite> tensors)
     {
-        string path = Path.Combine(_directory, $"model-{Guid.NewGuid():N}.safetensors");
+        string path = _folder.File($"model-{Guid.NewGuid():N}.safetensors");
         SafetensorsWriter.Write(path, tensors);
         return path;
     }

@@ -54,7 +54,7 @@ public class FusionTests
     public void Compiled_float32_network_matches_unfused_float64_reference(string architecture, int height, int width, int batch)
     {
         CompiledModel model = Compile(SyntheticNetwork.Create(Architectures[architecture], seed: 11, new(2, 16, 16)));
-        float[] images = RandomImages(batch, height, width, seed: 5);
+        float[] images = CompiledNetwork.RandomImages(batch, height, width, seed: 5);
 
         float[] logits = CompiledNetwork.Infer(model, images, height, width);
 
@@ -65,7 +65,7 @@ public class FusionTests
     public void Full_size_RepVGG_A0_at_224_matches_unfused_float64_reference()
     {
         CompiledModel model = Compile(SyntheticNetwork.Create(RepVggVariant.A0, SyntheticCheckpoint.DefaultSeed, SyntheticCheckpoint.DefaultCalibration));
-        float[] images = RandomImages(1, 224, 224, seed: 1);
+        float[] images = CompiledNetwork.RandomImages(1, 224, 224, seed: 1);
 
         float[] logits = CompiledNetwork.Infer(model, images, 224, 224);
 
@@ -79,7 +79,7 @@ public class FusionTests
         // B1g4's depths and grouping pattern at a quarter of its widths, so the float64 reference stays quick.
         var slim = RepVggVariant.B1g4 with { StemWidth = 16, Widths = [32, 64, 128, 512], Classes = 100 };
         CompiledModel model = Compile(SyntheticNetwork.Create(slim, seed: 4, new(2, 64, 64)));
-        float[] images = RandomImages(2, 65, 57, seed: 2);
+        float[] images = CompiledNetwork.RandomImages(2, 65, 57, seed: 2);
 
         float[] logits = CompiledNetwork.Infer(model, images, 65, 57);
 
@@ -87,12 +87,5 @@ public class FusionTests
     }
 
     private static CompiledModel Compile(TrainedNetwork network) =>
-        WeightsStep.Pack(network, new("synthetic.pth", "", network.Layout.Name, "training"),
-            RepVggVariant.Match(network)?.Name ?? "custom", []);
-
-    private static float[] RandomImages(int batch, int height, int width, ulong seed)
-    {
-        double[] values = new DeterministicRandom(seed).Normals(batch * 3 * height * width, 1.0);
-        return values.Select(v => (float)v).ToArray();
-    }
+        WeightsStep.Pack(network, new("synthetic.pth", "", network.Layout.Name, "training"), []);
 }

@@ -84,18 +84,11 @@ internal static class TestModels
     /// </summary>
     private static string Synthetic(RepVggVariant variant, KeyLayout layout, bool deploy, string fileName)
     {
-        string directory = Directory.CreateTempSubdirectory("repvgg-generator-tests-").FullName;
-        try
-        {
-            string path = Path.Combine(directory, fileName);
-            TrainedNetwork network = SyntheticNetwork.Create(variant, seed: 1, calibration: null, layout);
-            SyntheticCheckpoint.Write(path, network, deploy);
-            return Json(CompilerWeightsStep.Compile(path).Manifest);
-        }
-        finally
-        {
-            Directory.Delete(directory, recursive: true);
-        }
+        using var folder = new TemporaryFolder();
+        string path = folder.File(fileName);
+        TrainedNetwork network = SyntheticNetwork.Create(variant, seed: 1, calibration: null, layout);
+        SyntheticCheckpoint.Write(path, network, deploy);
+        return Json(CompilerWeightsStep.Compile(path).Manifest);
     }
 
     /// <summary>The manifest as the weights step writes it to disk.</summary>

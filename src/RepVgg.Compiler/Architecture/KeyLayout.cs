@@ -60,6 +60,18 @@ public sealed partial class KeyLayout
     /// <summary>Key prefix of a block: the stem for stage 0, else <c>stage{s}.{i}</c> or <c>stages.{s-1}.{i}</c>.</summary>
     public string BlockPrefix(int stage, int index) => stage == 0 ? Stem : $"{_stagePrefix(stage)}.{index}";
 
+    /// <summary>Key of a conv + BN branch's kernel: <c>{block}.{branch}.conv.weight</c>.</summary>
+    public static string ConvWeight(string block, string branch) => $"{block}.{branch}.conv.weight";
+
+    /// <summary>Key prefix of a conv + BN branch's BatchNorm: <c>{block}.{branch}.bn</c>.</summary>
+    public static string ConvNorm(string block, string branch) => $"{block}.{branch}.bn";
+
+    /// <summary>Key of a deploy-time block's fused kernel: <c>{block}.{reparam}.weight</c>.</summary>
+    public string ReparamWeight(string block) => $"{block}.{Reparam}.weight";
+
+    /// <summary>Key of a deploy-time block's fused bias: <c>{block}.{reparam}.bias</c>.</summary>
+    public string ReparamBias(string block) => $"{block}.{Reparam}.bias";
+
     /// <summary>The layout whose stem a checkpoint's keys use, or null when none matches.</summary>
     public static KeyLayout? Detect(IEnumerable<string> keys)
     {

@@ -83,24 +83,24 @@ public sealed class NetworkReader
     {
         string prefix = _layout.BlockPrefix(stage, index);
         int stride = index == 0 ? 2 : 1;
-        string reparam = $"{prefix}.{_layout.Reparam}.weight";
+        string reparam = _layout.ReparamWeight(prefix);
         if (_tensors.ContainsKey(reparam))
         {
             var (weight, outChannels, groups, inferredIn) = ReadConvWeight(reparam, 3, inChannels);
-            double[] bias = ReadVector($"{prefix}.{_layout.Reparam}.bias", outChannels);
+            double[] bias = ReadVector(_layout.ReparamBias(prefix), outChannels);
             return new RepVggBlock(prefix, stage, index, inferredIn, outChannels, stride, groups, null, null, null,
                 new FusedConv(inferredIn, outChannels, groups, weight, bias));
         }
 
-        string denseWeight = $"{prefix}.{_layout.Dense}.conv.weight";
+        string denseWeight = KeyLayout.ConvWeight(prefix, _layout.Dense);
         if (!_tensors.ContainsKey(denseWeight))
             throw Fail(DiagnosticIds.MissingTensor,
                 $"Expected block '{prefix}' to hold '{denseWeight}' (training-time) or '{reparam}' (deploy-time); found {Sample(_tensors.Keys.Where(k => k.StartsWith(prefix + ".", StringComparison.Ordinal)))}.");
         var (denseW, outCh, g, inCh) = ReadConvWeight(denseWeight, 3, inChannels);
-        var dense = new ConvBatchNorm(denseW, 3, ReadBatchNorm($"{prefix}.{_layout.Dense}.bn", outCh));
+        var dense = new ConvBatchNorm(denseW, 3, ReadBatchNorm(KeyLayout.ConvNorm(prefix, _layout.Dense), outCh));
 
         ConvBatchNorm? pointwise = null;
-        string pointwiseWeight = $"{prefix}.{_layout.Pointwise}.conv.weight";
+        string pointwiseWeight = KeyLayout.ConvWeight(prefix, _layout.Pointwise);
         if (HasModule($"{prefix}.{_layout.Pointwise}"))
         {
             var (w, pointwiseOut, pointwiseGroups, _) = ReadConvWeight(pointwiseWeight, 1, inCh);
@@ -109,7 +109,7 @@ public sealed class NetworkReader
             if (pointwiseGroups != g)
                 throw Fail(DiagnosticIds.InconsistentGroupsOrStride,
                     $"Block '{prefix}': '{denseWeight}' {Shape(_tensors[denseWeight].Shape)} implies {g} groups but '{pointwiseWeight}' {Shape(_tensors[pointwiseWeight].Shape)} implies {pointwiseGroups}; both branches must use the same groups.");
-            pointwise = new ConvBatchNorm(w, 1, ReadBatchNorm($"{prefix}.{_layout.Pointwise}.bn", outCh));
+            pointwise = new ConvBatchNorm(w, 1, ReadBatchNorm(KeyLayout.ConvNorm(prefix, _layout.Pointwise), outCh));
         }
 
         BatchNorm? identity = null;

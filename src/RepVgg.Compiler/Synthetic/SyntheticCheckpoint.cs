@@ -65,17 +65,17 @@ public static class SyntheticCheckpoint
             if (deploy || block.Deployed is not null)
             {
                 FusedConv fused = BatchNormFolding.Fuse(block);
-                Add($"{block.Name}.{names.Reparam}.weight", fused.Weight, block.OutChannels, perGroup, 3, 3);
-                Add($"{block.Name}.{names.Reparam}.bias", fused.Bias, block.OutChannels);
+                Add(names.ReparamWeight(block.Name), fused.Weight, block.OutChannels, perGroup, 3, 3);
+                Add(names.ReparamBias(block.Name), fused.Bias, block.OutChannels);
                 continue;
             }
             if (block.Identity is { } identity) AddNorm($"{block.Name}.{names.Identity}", identity);
-            Add($"{block.Name}.{names.Dense}.conv.weight", block.Dense!.Weight, block.OutChannels, perGroup, 3, 3);
-            AddNorm($"{block.Name}.{names.Dense}.bn", block.Dense.Norm);
+            Add(KeyLayout.ConvWeight(block.Name, names.Dense), block.Dense!.Weight, block.OutChannels, perGroup, 3, 3);
+            AddNorm(KeyLayout.ConvNorm(block.Name, names.Dense), block.Dense.Norm);
             if (block.Pointwise is { } pointwise)
             {
-                Add($"{block.Name}.{names.Pointwise}.conv.weight", pointwise.Weight, block.OutChannels, perGroup, 1, 1);
-                AddNorm($"{block.Name}.{names.Pointwise}.bn", pointwise.Norm);
+                Add(KeyLayout.ConvWeight(block.Name, names.Pointwise), pointwise.Weight, block.OutChannels, perGroup, 1, 1);
+                AddNorm(KeyLayout.ConvNorm(block.Name, names.Pointwise), pointwise.Norm);
             }
         }
         Add($"{names.Head}.weight", network.Head.Weight, network.Head.Classes, network.Head.Features);
