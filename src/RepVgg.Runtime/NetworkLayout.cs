@@ -2,8 +2,8 @@ namespace RepVgg;
 
 /// <summary>
 /// One fused RepVGG block: conv3x3 (padding 1) + bias + ReLU. Weight and bias offsets are in
-/// floats from the start of the model's weight blob; the weights are stored in the packed
-/// layout of <see cref="Cpu.Conv3x3Packing"/>, the bias padded to a multiple of 16.
+/// floats from the start of the model's weight blob; the weights are stored in the packed layout
+/// of the layer's <see cref="Algorithm"/>, the bias padded to a multiple of 16.
 /// </summary>
 /// <param name="Name">The block's name in the checkpoint, e.g. <c>stage1.0</c>.</param>
 /// <param name="InChannels">Input channels.</param>
@@ -14,9 +14,10 @@ namespace RepVgg;
 /// <param name="InWidth">Input width.</param>
 /// <param name="WeightOffset">Offset of the packed weights, in floats.</param>
 /// <param name="BiasOffset">Offset of the bias, in floats.</param>
+/// <param name="Algorithm">How the layer is computed, which decides its weights' layout.</param>
 public sealed record Conv3x3Layer(
     string Name, int InChannels, int OutChannels, int Groups, int Stride,
-    int InHeight, int InWidth, long WeightOffset, long BiasOffset)
+    int InHeight, int InWidth, long WeightOffset, long BiasOffset, ConvAlgorithm Algorithm = ConvAlgorithm.Direct)
 {
     /// <summary>Output height for padding 1: <c>(InHeight - 1) / Stride + 1</c>.</summary>
     public int OutHeight => (InHeight - 1) / Stride + 1;

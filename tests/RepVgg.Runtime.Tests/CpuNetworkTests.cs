@@ -34,7 +34,7 @@ public class CpuNetworkTests
     public void Chain_matches_scalar_reference_for_batches_1_to_3(string chain, int vectorBits)
     {
         TestNetwork network = Chain(chain);
-        using CpuInferenceEngine engine = network.CreateEngine(vectorBits == 512 ? VectorWidth.Vector512 : VectorWidth.Vector256);
+        using CpuInferenceEngine engine = network.CreateEngine(CpuConv3x3Tests.Width(vectorBits));
         for (int batch = 1; batch <= 3; batch++)
             ReferenceComparison.CheckBatch(engine, network, batch, seed: 100 + batch);
     }
@@ -64,7 +64,11 @@ public class CpuNetworkTests
     {
         var network = TestNetwork.Create(1, 3, 5, 5, [new(16, 1, 1)], classes: 2);
         using var engine = (CpuInferenceEngine)InferenceEngine.Create(Backend.Auto, network.Layout, ModelWeights.FromArray(network.Blob));
-        VectorWidth expected = System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? VectorWidth.Vector512 : VectorWidth.Vector256;
+        VectorWidth expected =
+            System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated ? VectorWidth.Vector512
+            : System.Runtime.Intrinsics.Vector256.IsHardwareAccelerated ? VectorWidth.Vector256
+            : System.Runtime.Intrinsics.Vector128.IsHardwareAccelerated ? VectorWidth.Vector128
+            : VectorWidth.Scalar;
         Assert.Equal(expected, engine.KernelWidth);
         ReferenceComparison.CheckBatch(engine, network, batch: 1, seed: 3);
     }

@@ -3,8 +3,8 @@ using RepVgg.Runtime.Tests.Reference;
 
 namespace RepVgg.Runtime.Tests;
 
-/// <summary>What a test asks of one layer: its output channels, groups and stride.</summary>
-internal readonly record struct LayerSpec(int OutChannels, int Groups, int Stride);
+/// <summary>What a test asks of one layer: its output channels, groups, stride and algorithm.</summary>
+internal readonly record struct LayerSpec(int OutChannels, int Groups, int Stride, ConvAlgorithm Algorithm = ConvAlgorithm.Direct);
 
 /// <summary>
 /// A small network with seeded random fused weights, packed into a blob the way the weights step
@@ -55,13 +55,12 @@ internal sealed class TestNetwork
             weights[i] = Uniform(random, spec.OutChannels * (channels / spec.Groups) * 9, scale * MathF.Sqrt(3));
             biases[i] = Uniform(random, spec.OutChannels, 0.1f);
 
-            var packedWeights = new float[Conv3x3Packing.PackedWeightLength(channels, spec.OutChannels, spec.Groups)];
-            Conv3x3Packing.PackWeights(weights[i], channels, spec.OutChannels, spec.Groups, packedWeights);
+            float[] packedWeights = Pack(weights[i], channels, spec);
             var packedBias = new float[Conv3x3Packing.PackedBiasLength(spec.OutChannels)];
             Conv3x3Packing.PackBias(biases[i], packedBias);
 
             var layer = new Conv3x3Layer($"layer{i}", channels, spec.OutChannels, spec.Groups, spec.Stride, height, width,
-                WeightOffset: blob.Count, BiasOffset: blob.Count + packedWeights.Length);
+                WeightOffset: blob.Count, BiasOffset: blob.Count + packedWeights.Length, spec.Algorithm);
             blob.AddRange(packedWeights);
             blob.AddRange(packedBias);
             descriptions.Add(layer);
@@ -76,6 +75,20 @@ internal sealed class TestNetwork
 
         var layout = new NetworkLayout(inChannels, inputHeight, inputWidth, descriptions, head);
         return new TestNetwork(layout, blob.ToArray(), weights, biases, headWeight, headBias);
+    }
+
+    /// <summary>The weights in the layout of the layer's algorithm, as the weights step packs them.</summary>
+    private static float[] Pack(float[] weights, int inChannels, LayerSpec spec)
+    {
+        if (spec.Algorithm == ConvAlgorithm.Winograd4x4)
+        {
+            var transformed = new float[WinogradPacking.PackedWeightLength(inChannels, spec.OutChannels, spec.Groups)];
+            WinogradPacking.PackWeights(Array.ConvertAll(weights, w => (double)w), inChannels, spec.OutChannels, spec.Groups, transformed);
+            return transformed;
+        }
+        var packed = new float[Conv3x3Packing.PackedWeightLength(inChannels, spec.OutChannels, spec.Groups)];
+        Conv3x3Packing.PackWeights(weights, inChannels, spec.OutChannels, spec.Groups, packed);
+        return packed;
     }
 
     /// <summary>The CPU engine over this network's blob, running the kernel of <paramref name="width"/>.</summary>

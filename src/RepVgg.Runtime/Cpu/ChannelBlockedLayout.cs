@@ -14,13 +14,16 @@ namespace RepVgg.Cpu;
 /// <param name="Channels">Channels C.</param>
 /// <param name="Height">Height H, without the border.</param>
 /// <param name="Width">Width W, without the border.</param>
-internal readonly record struct ChannelBlockedLayout(int Channels, int Height, int Width)
+internal readonly unsafe record struct ChannelBlockedLayout(int Channels, int Height, int Width)
 {
     /// <summary>Lanes of a channel block.</summary>
     public const int Lanes = Conv3x3Packing.BlockLanes;
 
     /// <summary>Blocks of 16 channels, the last one possibly partly padding.</summary>
-    public int ChannelBlocks => (Channels + Lanes - 1) / Lanes;
+    public int ChannelBlocks => BlocksOf(Channels);
+
+    /// <summary>Blocks of 16 that hold <paramref name="channels"/> channels.</summary>
+    public static int BlocksOf(int channels) => (channels + Lanes - 1) / Lanes;
 
     /// <summary>Rows including the border: H + 2.</summary>
     public int PaddedHeight => Height + 2;
@@ -43,6 +46,26 @@ internal readonly record struct ChannelBlockedLayout(int Channels, int Height, i
     /// </summary>
     public long Offset(int block, int paddedRow, int paddedColumn) =>
         block * ChannelBlockFloats + paddedRow * RowFloats + (long)paddedColumn * Lanes;
+
+    /// <summary>
+    /// Zeroes the one-pixel border of every channel block of <paramref name="batch"/> images at
+    /// <paramref name="data"/>: the padding the next layer reads. A layer writes only the interior.
+    /// </summary>
+    public void ClearBorders(float* data, int batch)
+    {
+        long lastRow = (PaddedHeight - 1) * RowFloats, lastColumn = (PaddedWidth - 1) * Lanes;
+        for (long block = 0; block < batch * (long)ChannelBlocks; block++)
+        {
+            float* start = data + block * ChannelBlockFloats;
+            new Span<float>(start, (int)RowFloats).Clear();
+            new Span<float>(start + lastRow, (int)RowFloats).Clear();
+            for (int y = 1; y <= Height; y++)
+            {
+                new Span<float>(start + y * RowFloats, Lanes).Clear();
+                new Span<float>(start + y * RowFloats + lastColumn, Lanes).Clear();
+            }
+        }
+    }
 
     /// <summary>The shape as text, for error messages: <c>C x H x W</c>.</summary>
     public override string ToString() => $"{Channels} x {Height} x {Width}";

@@ -1,13 +1,13 @@
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
-using System.Runtime.Intrinsics;
 
 namespace RepVgg.Cpu;
 
 /// <summary>
-/// Runs a network on the CPU: SIMD direct-convolution kernels over activations in
-/// <see cref="ChannelBlockedLayout"/>, ping-ponging between two buffers, with weights read in
-/// place from the blob in <see cref="Conv3x3Packing"/>'s layout.
+/// Runs a network on the CPU: SIMD kernels over activations in <see cref="ChannelBlockedLayout"/>,
+/// ping-ponging between two buffers, each layer by its <see cref="ConvAlgorithm"/> (direct, or
+/// Winograd through a workspace), with weights read in place from the blob, on the process's
+/// <see cref="WorkerPool"/>.
 /// </summary>
 internal sealed unsafe class CpuInferenceEngine : InferenceEngine
 {
@@ -18,6 +18,12 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
     // Nothing is allocated before the first batch, which BeginBatch has checked against MaxBatch.
     private readonly long _largestImageFloats;
     private readonly ActivationBuffer[] _buffers = [new(), new()];
+    // The Winograd layers' transformed inputs; sized on first use for the largest layer and batch.
+    private readonly ActivationBuffer _workspace = new();
+    // Floats of Winograd workspace per image, for the layer that needs the most (0 without Winograd layers).
+    private readonly long _largestWorkspaceFloats;
+    private readonly DirectConvolution _direct = new();
+    private readonly WinogradConvolution _winograd = new();
     private int _current;
     private ChannelBlockedLayout _layout;
     private int _batch;
@@ -27,22 +33,38 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
     {
         _largestImageFloats = new ChannelBlockedLayout(network.InputChannels, network.InputHeight, network.InputWidth).ImageFloats;
         foreach (Conv3x3Layer layer in network.Layers)
+        {
             _largestImageFloats = Math.Max(_largestImageFloats, OutputLayout(layer).ImageFloats);
+            if (layer.Algorithm == ConvAlgorithm.Winograd4x4)
+                _largestWorkspaceFloats = Math.Max(_largestWorkspaceFloats, WinogradConvolution.WorkspaceFloats(layer, 1, VectorWidth.Scalar));
+        }
         _pooled = new float[network.Head.Features];
-        KernelWidth = Vector512.IsHardwareAccelerated ? VectorWidth.Vector512 : VectorWidth.Vector256;
+        KernelWidth = VectorWidths.Widest;
     }
 
     /// <summary>
-    /// The kernel the conv layers run: the fastest this machine accelerates, by default. Tests set it
-    /// to run both kernels on one machine; either is correct anywhere.
+    /// The kernels' width: the widest this machine accelerates, by default. Tests set it to run every
+    /// width on one machine; each is correct anywhere.
     /// </summary>
     internal VectorWidth KernelWidth { get; set; }
 
+    /// <summary>
+    /// The threads the layers run on: the process's pool. Tests give an engine its own to check that
+    /// results do not depend on the split.
+    /// </summary>
+    internal WorkerPool Pool { get; set; } = WorkerPool.Shared;
+
     /// <inheritdoc/>
-    public override int MaxBatch => (int)Math.Min(int.MaxValue, ActivationBuffer.MaxCapacity / _largestImageFloats);
+    /// <remarks>
+    /// The Winograd workspace of a batch holds its images' tiles rounded up to whole register tiles
+    /// (at most 8 more tiles), hence the slack.
+    /// </remarks>
+    public override int MaxBatch => (int)Math.Min(
+        ActivationBuffer.MaxCapacity / _largestImageFloats,
+        _largestWorkspaceFloats == 0 ? int.MaxValue : (ActivationBuffer.MaxCapacity - 8 * _largestWorkspaceFloats) / _largestWorkspaceFloats);
 
     /// <summary>Floats the activation buffers hold now; lets tests see when they are allocated and released.</summary>
-    internal long ActivationCapacity => _buffers[0].Capacity + _buffers[1].Capacity;
+    internal long ActivationCapacity => _buffers[0].Capacity + _buffers[1].Capacity + _workspace.Capacity;
 
     protected override void LoadInput(ReadOnlySpan<float> images, int batch)
     {
@@ -71,7 +93,7 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
 
     /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
     /// <exception cref="InvalidOperationException">No batch was begun, or the layer's input shape is not the current activation's.</exception>
-    /// <exception cref="ArgumentException">The layer's channels, groups or stride are not supported.</exception>
+    /// <exception cref="ArgumentException">The layer's channels, groups, stride or algorithm are not supported.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The layer's weights or bias lie outside the blob.</exception>
     public override void Conv3x3BiasRelu(Conv3x3Layer layer)
     {
@@ -79,20 +101,36 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
         Conv3x3Packing.Validate(layer.InChannels, layer.OutChannels, layer.Groups);
         if (layer.Stride is not (1 or 2))
             throw new ArgumentException($"Layer {layer.Name}: stride {layer.Stride} is not supported; expected 1 or 2.", nameof(layer));
-        var input = new ChannelBlockedLayout(layer.InChannels, layer.InHeight, layer.InWidth);
-        if (input != _layout)
+        if (layer.Algorithm is not (ConvAlgorithm.Direct or ConvAlgorithm.Winograd4x4)
+            || layer.Algorithm == ConvAlgorithm.Winograd4x4 && layer.Stride != 1)
+            throw new ArgumentException(
+                $"Layer {layer.Name}: algorithm {layer.Algorithm} at stride {layer.Stride} is not supported; expected Direct, or Winograd4x4 at stride 1.",
+                nameof(layer));
+        var inputLayout = new ChannelBlockedLayout(layer.InChannels, layer.InHeight, layer.InWidth);
+        if (inputLayout != _layout)
             throw new InvalidOperationException(
-                $"Layer {layer.Name} expects an input of N x {input}; the current activation is {_batch} x {_layout}.");
+                $"Layer {layer.Name} expects an input of N x {inputLayout}; the current activation is {_batch} x {_layout}.");
 
         // Slice checks that the packed weights and bias lie inside the blob; the kernels then read them in place.
-        Weights.Slice(layer.WeightOffset, Conv3x3Packing.PackedWeightLength(layer.InChannels, layer.OutChannels, layer.Groups));
+        bool winograd = layer.Algorithm == ConvAlgorithm.Winograd4x4;
+        Weights.Slice(layer.WeightOffset, winograd
+            ? WinogradPacking.PackedWeightLength(layer.InChannels, layer.OutChannels, layer.Groups)
+            : Conv3x3Packing.PackedWeightLength(layer.InChannels, layer.OutChannels, layer.Groups));
         Weights.Slice(layer.BiasOffset, Conv3x3Packing.PackedBiasLength(layer.OutChannels));
 
         ChannelBlockedLayout output = OutputLayout(layer);
         ActivationBuffer target = _buffers[1 - _current];
         target.EnsureCapacity(_batch * output.ImageFloats);
-        Conv3x3Job.Run(_buffers[_current].Data, target.Data, Weights.Data + layer.WeightOffset, Weights.Data + layer.BiasOffset,
-            layer, _batch, KernelWidth);
+        float* input = _buffers[_current].Data, weights = Weights.Data + layer.WeightOffset, bias = Weights.Data + layer.BiasOffset;
+        if (winograd)
+        {
+            _workspace.EnsureCapacity(WinogradConvolution.WorkspaceFloats(layer, _batch, KernelWidth));
+            _winograd.Run(Pool, input, target.Data, weights, bias, _workspace.Data, layer, _batch, KernelWidth);
+        }
+        else
+        {
+            _direct.Run(Pool, input, target.Data, weights, bias, layer, _batch, KernelWidth);
+        }
         _current = 1 - _current;
         _layout = output;
     }
@@ -177,6 +215,7 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
     {
         foreach (ActivationBuffer buffer in _buffers)
             buffer.Release();
+        _workspace.Release();
         _pooled = [];
     }
 

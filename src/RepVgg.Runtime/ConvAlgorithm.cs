@@ -1,0 +1,18 @@
+namespace RepVgg;
+
+/// <summary>How a <see cref="Conv3x3Layer"/> is computed; the weights step chooses per layer, and the weights are packed for it.</summary>
+public enum ConvAlgorithm
+{
+    /// <summary>
+    /// Direct convolution: 9 multiply-adds per output per input channel. Weights in layout
+    /// <c>cpu-oc16-v1</c> (<see cref="Cpu.Conv3x3Packing"/>). Any stride.
+    /// </summary>
+    Direct,
+
+    /// <summary>
+    /// Winograd F(4x4, 3x3): 36 multiply-adds per 4 x 4 output tile per input channel, 2.25 per output
+    /// instead of 9, plus the tiles' transforms. Weights transformed at build time, layout
+    /// <c>winograd-f4x4-oc16-v1</c> (<see cref="Cpu.WinogradPacking"/>). Stride 1 only.
+    /// </summary>
+    Winograd4x4,
+}

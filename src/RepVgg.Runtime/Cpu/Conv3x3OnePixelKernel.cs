@@ -1,0 +1,40 @@
+namespace RepVgg.Cpu;
+
+/// <summary>
+/// Direct conv3x3 + bias + ReLU in registers of any width, one output pixel x 16 output channels
+/// at a time: the Vector128 kernel (Arm64's AdvSimd, SSE) and the scalar one, which the wider
+/// kernels are tested against.
+/// </summary>
+internal readonly unsafe struct Conv3x3OnePixelKernel<TLanes> : IConv3x3TileKernel
+    where TLanes : struct, ILanes<TLanes>
+{
+    private const int Lanes = ChannelBlockedLayout.Lanes;
+
+    /// <inheritdoc/>
+    public static int TilePixels => 1;
+
+    /// <inheritdoc/>
+    public static void ConvolveTile<TStride>(in Conv3x3Row row, int firstPixel) where TStride : struct, IConvStride =>
+        ConvolvePixel<TStride>(row, firstPixel);
+
+    /// <inheritdoc/>
+    public static void ConvolvePixel<TStride>(in Conv3x3Row row, int pixel) where TStride : struct, IConvStride
+    {
+        float* window = row.InputWindowTop + (long)pixel * TStride.Value * Lanes;
+        float* weights = row.Weights;
+        var sum = Block16<TLanes>.Load(row.Bias);
+
+        int end = row.FirstInputChannel + row.InputChannelCount;
+        for (int ic = row.FirstInputChannel; ic < end; ic++)
+        {
+            float* channel = window + (ic / Lanes) * row.InputChannelBlockFloats + ic % Lanes;
+            for (int ky = 0; ky < 3; ky++, channel += row.InputRowFloats)
+            {
+                for (int kx = 0; kx < 3; kx++, weights += Lanes)
+                    sum.MultiplyAdd(TLanes.Broadcast(channel[kx * Lanes]), weights);
+            }
+        }
+
+        sum.StoreRelu(row.Output + (long)pixel * Lanes);
+    }
+}

@@ -1,0 +1,108 @@
+namespace RepVgg.Cpu;
+
+/// <summary>
+/// A conv3x3 + bias + ReLU layer by direct convolution over a batch, split into work items of
+/// (image, row band, block of 16 output channels) that the <see cref="WorkerPool"/> runs in parallel.
+/// One instance per engine, reused for every layer, so a layer allocates nothing.
+/// </summary>
+/// <remarks>
+/// Items are independent: each writes its own output rows of its own channel block. There are about
+/// 16 items per thread (fewer only when the layer has fewer rows x blocks x images), so that uneven
+/// finishing times cost at most a few percent, while an item still spans whole rows, keeping the
+/// block's weights hot across the row's tiles.
+/// </remarks>
+internal sealed unsafe class DirectConvolution : IParallelWork
+{
+    private const int ItemsPerThread = 16;
+    private const int Lanes = ChannelBlockedLayout.Lanes;
+
+    private float* _input;
+    private float* _output;
+    private float* _weights;
+    private float* _bias;
+    private ChannelBlockedLayout _inputLayout;
+    private ChannelBlockedLayout _outputLayout;
+    private Conv3x3Layer _layer = null!;
+    private VectorWidth _width;
+    private int _outputBlocks;
+    private int _rowsPerBand;
+    private int _bands;
+
+    /// <summary>
+    /// Runs <paramref name="layer"/> on <paramref name="batch"/> images from <paramref name="input"/> into
+    /// <paramref name="output"/> (both <see cref="ChannelBlockedLayout"/>), reading the packed weights and
+    /// bias (<see cref="Conv3x3Packing"/>) at <paramref name="weights"/> and <paramref name="bias"/>.
+    /// </summary>
+    public void Run(WorkerPool pool, float* input, float* output, float* weights, float* bias, Conv3x3Layer layer, int batch, VectorWidth width)
+    {
+        _input = input;
+        _output = output;
+        _weights = weights;
+        _bias = bias;
+        _layer = layer;
+        _width = width;
+        _inputLayout = new ChannelBlockedLayout(layer.InChannels, layer.InHeight, layer.InWidth);
+        _outputLayout = new ChannelBlockedLayout(layer.OutChannels, layer.OutHeight, layer.OutWidth);
+        _outputBlocks = Conv3x3Packing.OutputBlockCount(layer.OutChannels);
+
+        int rows = layer.OutHeight;
+        int otherItems = batch * _outputBlocks;
+        int bandsWanted = Math.Clamp((ItemsPerThread * pool.Parallelism + otherItems - 1) / otherItems, 1, rows);
+        _rowsPerBand = (rows + bandsWanted - 1) / bandsWanted;
+        _bands = (rows + _rowsPerBand - 1) / _rowsPerBand;
+
+        _outputLayout.ClearBorders(output, batch);
+        pool.Run(this, otherItems * _bands);
+    }
+
+    /// <inheritdoc/>
+    public void Run(int item)
+    {
+        switch (_width, _layer.Stride)
+        {
+            case (VectorWidth.Vector512, 1): RunItem<Conv3x3Vector512Kernel, StrideOne>(item); break;
+            case (VectorWidth.Vector512, _): RunItem<Conv3x3Vector512Kernel, StrideTwo>(item); break;
+            case (VectorWidth.Vector256, 1): RunItem<Conv3x3Vector256Kernel, StrideOne>(item); break;
+            case (VectorWidth.Vector256, _): RunItem<Conv3x3Vector256Kernel, StrideTwo>(item); break;
+            case (VectorWidth.Vector128, 1): RunItem<Conv3x3OnePixelKernel<Lanes128>, StrideOne>(item); break;
+            case (VectorWidth.Vector128, _): RunItem<Conv3x3OnePixelKernel<Lanes128>, StrideTwo>(item); break;
+            case (_, 1): RunItem<Conv3x3OnePixelKernel<LanesScalar>, StrideOne>(item); break;
+            default: RunItem<Conv3x3OnePixelKernel<LanesScalar>, StrideTwo>(item); break;
+        }
+    }
+
+    private void RunItem<TKernel, TStride>(int item)
+        where TKernel : struct, IConv3x3TileKernel
+        where TStride : struct, IConvStride
+    {
+        int block = item % _outputBlocks;
+        int band = item / _outputBlocks % _bands;
+        int image = item / _outputBlocks / _bands;
+        int firstRow = band * _rowsPerBand;
+        int endRow = Math.Min(firstRow + _rowsPerBand, _layer.OutHeight);
+
+        var (firstInputChannel, inputChannelCount) =
+            Conv3x3Packing.InputChannelRange(block, _layer.InChannels, _layer.OutChannels, _layer.Groups);
+        float* blockWeights = _weights + Conv3x3Packing.BlockWeightOffset(block, _layer.InChannels, _layer.OutChannels, _layer.Groups);
+        float* inputImage = _input + image * _inputLayout.ImageFloats;
+        float* outputImage = _output + image * _outputLayout.ImageFloats;
+
+        for (int y = firstRow; y < endRow; y++)
+        {
+            var row = new Conv3x3Row
+            {
+                // Output row y (padded row y + 1) reads padded input rows y * stride .. y * stride + 2.
+                InputWindowTop = inputImage + _inputLayout.Offset(0, y * TStride.Value, 0),
+                InputChannelBlockFloats = _inputLayout.ChannelBlockFloats,
+                InputRowFloats = _inputLayout.RowFloats,
+                FirstInputChannel = firstInputChannel,
+                InputChannelCount = inputChannelCount,
+                Weights = blockWeights,
+                Bias = _bias + block * Lanes,
+                Output = outputImage + _outputLayout.Offset(block, y + 1, 1),
+                OutputWidth = _layer.OutWidth,
+            };
+            Conv3x3RowKernel.ConvolveRow<TKernel, TStride>(row);
+        }
+    }
+}
