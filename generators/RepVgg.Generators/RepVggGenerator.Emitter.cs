@@ -73,7 +73,8 @@ public sealed partial class RepVggGenerator
         source.Line("/// <remarks>");
         source.Line("/// <para>");
         source.Line($"/// <see cref=\"{BatchInferCref}\"/> runs these layers in order,");
-        source.Line("/// each one 3x3 convolution (padding 1) with bias and ReLU, then the head:");
+        source.Line("/// each one 3x3 convolution (padding 1) with bias and ReLU, computed by the algorithm the weights step");
+        source.Line("/// chose for it (<c>direct</c>, or Winograd F(4x4, 3x3), <c>winograd-f4x4</c>), then the head:");
         source.Line("/// </para>");
         source.Line("/// <code>");
         foreach (string row in LayerTable(network)) source.Line("/// " + row);
@@ -83,21 +84,21 @@ public sealed partial class RepVggGenerator
 
     private static IEnumerable<string> LayerTable(NetworkSpec network)
     {
-        var rows = new List<string[]> { new[] { "stage", "block", "layer", "Cin", "->", "Cout", "stride", "groups", "fused branches" } };
+        var rows = new List<string[]> { new[] { "stage", "block", "layer", "Cin", "->", "Cout", "stride", "groups", "algorithm", "fused branches" } };
         foreach (LayerSpec spec in network.Layers)
         {
             ManifestLayer layer = spec.Layer;
             rows.Add(new[]
             {
                 Number(layer.Stage), Number(layer.Block), Xml(layer.Name), Number(layer.InChannels), "->", Number(layer.OutChannels),
-                Number(layer.Stride), Number(layer.Groups), Xml(string.Join(" + ", layer.Branches)),
+                Number(layer.Stride), Number(layer.Groups), Xml(layer.Algorithm), Xml(string.Join(" + ", layer.Branches)),
             });
         }
         ManifestHead head = network.Head;
-        rows.Add(new[] { "head", "", Xml(head.Name), Number(head.Features), "->", Number(head.Classes), "", "", "global average pool + linear" });
+        rows.Add(new[] { "head", "", Xml(head.Name), Number(head.Features), "->", Number(head.Classes), "", "", "", "global average pool + linear" });
 
-        // Text columns (layer, fused branches) are left-aligned, numbers right-aligned.
-        bool[] leftAligned = [false, false, true, false, false, false, false, false, true];
+        // Text columns (layer, algorithm, fused branches) are left-aligned, numbers right-aligned.
+        bool[] leftAligned = [false, false, true, false, false, false, false, false, true, true];
         int[] widths = Enumerable.Range(0, leftAligned.Length).Select(column => rows.Max(row => row[column].Length)).ToArray();
         return rows.Select(row => string.Join("  ", row.Select((cell, column) =>
             leftAligned[column] ? cell.PadRight(widths[column]) : cell.PadLeft(widths[column]))).TrimEnd());
@@ -124,7 +125,8 @@ public sealed partial class RepVggGenerator
                 $"private static readonly global::RepVgg.Conv3x3Layer {spec.FieldName} = new( " +
                     $"// {Shape(layer.InChannels, spec.InHeight, spec.InWidth)} -> {Shape(layer.OutChannels, spec.OutHeight, spec.OutWidth)}",
                 Invariant($"    Name: {Literal(layer.Name)}, InChannels: {layer.InChannels}, OutChannels: {layer.OutChannels}, Groups: {layer.Groups}, Stride: {layer.Stride},"),
-                Invariant($"    InHeight: {spec.InHeight}, InWidth: {spec.InWidth}, WeightOffset: {layer.WeightOffset}, BiasOffset: {layer.BiasOffset});"));
+                Invariant($"    InHeight: {spec.InHeight}, InWidth: {spec.InWidth}, WeightOffset: {layer.WeightOffset}, BiasOffset: {layer.BiasOffset},"),
+                $"    Algorithm: global::RepVgg.ConvAlgorithm.{AlgorithmMember(layer.Algorithm)});");
         }
     }
 
@@ -269,17 +271,24 @@ public sealed partial class RepVggGenerator
         source.Line();
     }
 
+    /// <summary>The <c>RepVgg.ConvAlgorithm</c> member for a manifest algorithm the parser has validated.</summary>
+    private static string AlgorithmMember(string algorithm) => algorithm == ManifestAlgorithms.Winograd4x4 ? "Winograd4x4" : "Direct";
+
+    /// <summary>What the algorithm does, for a layer's comment.</summary>
+    private static string AlgorithmDescription(string algorithm) =>
+        algorithm == ManifestAlgorithms.Winograd4x4 ? "Winograd F(4x4, 3x3)" : "direct";
+
     /// <summary>Marks the stem, unless its name already says so (timm calls it <c>stem</c>).</summary>
     private static string StemNote(ManifestLayer layer) => layer.Stage == 0 && layer.Name != "stem" ? " (stem)" : "";
 
-    /// <summary>E.g. <c>16 -> 16, stride 1, groups 2; fused 3x3 + 1x1 + identity</c>.</summary>
+    /// <summary>E.g. <c>16 -> 16, stride 1, groups 2; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)</c>.</summary>
     private static string LayerSummary(ManifestLayer layer)
     {
         string groups = layer.Groups == 1 ? "" : Invariant($", groups {layer.Groups}");
         string fused = layer.Branches.Count == 1 && layer.Branches[0] == "reparam"
             ? "already fused in the checkpoint (reparam)"
             : "fused " + string.Join(" + ", layer.Branches);
-        return Invariant($"{layer.InChannels} -> {layer.OutChannels}, stride {layer.Stride}{groups}; {fused}");
+        return Invariant($"{layer.InChannels} -> {layer.OutChannels}, stride {layer.Stride}{groups}; {fused}; {AlgorithmDescription(layer.Algorithm)}");
     }
 
     private static string ImageShape(NetworkSpec network) =>

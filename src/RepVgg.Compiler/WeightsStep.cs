@@ -5,6 +5,7 @@ using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Diagnostics;
 using RepVgg.Compiler.Fusion;
 using RepVgg.Compiler.Manifest;
+using RepVgg.Compiler.Planning;
 using RepVgg.Cpu;
 
 namespace RepVgg.Compiler;
@@ -19,10 +20,18 @@ public sealed record CompiledModel(ModelManifest Manifest, float[] Blob, Trained
 /// <summary>
 /// The weights step of the build: checkpoint in, fused and packed blob plus manifest out. Reads
 /// the file, infers the architecture, folds every block's branches into one conv3x3 with bias in
-/// float64, rounds to float32 and packs each layer in the CPU kernel's layout.
+/// float64, rounds to float32, chooses each layer's algorithm (<see cref="ConvAlgorithmChoice"/>)
+/// and packs each layer for it: as it is for direct convolution, Winograd-transformed (in float64,
+/// then rounded) otherwise.
 /// </summary>
 public static class WeightsStep
 {
+    /// <summary>
+    /// Name of the blob's packing: each layer in the layout of its algorithm, <c>cpu-oc16-v1</c>
+    /// (<see cref="Conv3x3Packing"/>) or <c>winograd-f4x4-oc16-v1</c> (<see cref="WinogradPacking"/>).
+    /// </summary>
+    public const string BlobLayout = "cpu-v2";
+
     /// <summary>Every tensor in the blob starts at a multiple of 16 floats (64 bytes, a cache line and a Vector512).</summary>
     public const int BlobAlignment = 16;
 
@@ -62,14 +71,17 @@ public static class WeightsStep
     {
         // Where each layer's packed weight and bias go, first, so the blob is allocated once: a RepVGG-B3 blob is ~0.5 GB.
         long length = 0;
-        var slots = new List<(long Weight, int WeightLength, long Bias, int BiasLength)>();
+        var slots = new List<(string Algorithm, long Weight, int WeightLength, long Bias, int BiasLength)>();
         foreach (RepVggBlock block in network.Blocks)
         {
-            int weightLength = Conv3x3Packing.PackedWeightLength(block.InChannels, block.OutChannels, block.Groups);
+            string algorithm = ConvAlgorithmChoice.Choose(block.InChannels, block.OutChannels, block.Groups, block.Stride);
+            int weightLength = algorithm == ManifestAlgorithms.Winograd4x4
+                ? WinogradPacking.PackedWeightLength(block.InChannels, block.OutChannels, block.Groups)
+                : Conv3x3Packing.PackedWeightLength(block.InChannels, block.OutChannels, block.Groups);
             int biasLength = Conv3x3Packing.PackedBiasLength(block.OutChannels);
             long weight = length, bias = Align(weight + weightLength);
             length = Align(bias + biasLength);
-            slots.Add((weight, weightLength, bias, biasLength));
+            slots.Add((algorithm, weight, weightLength, bias, biasLength));
         }
         LinearClassifier head = network.Head;
         long headWeight = length, headBias = Align(headWeight + (long)head.Classes * head.Features);
@@ -81,12 +93,18 @@ public static class WeightsStep
         {
             RepVggBlock block = network.Blocks[i];
             FusedConv fused = BatchNormFolding.Fuse(block);
-            var (weight, weightLength, bias, biasLength) = slots[i];
-            Conv3x3Packing.PackWeights(Float32.Round(fused.Weight), block.InChannels, block.OutChannels, block.Groups,
-                blob.AsSpan((int)weight, weightLength));
+            var (algorithm, weight, weightLength, bias, biasLength) = slots[i];
+            // The fused network is the float32 one a deploy checkpoint holds; Winograd transforms those
+            // weights exactly (in float64), so every file shape of one network gives one blob.
+            float[] fusedWeight = Float32.Round(fused.Weight);
+            Span<float> packed = blob.AsSpan((int)weight, weightLength);
+            if (algorithm == ManifestAlgorithms.Winograd4x4)
+                WinogradPacking.PackWeights(Array.ConvertAll(fusedWeight, w => (double)w), block.InChannels, block.OutChannels, block.Groups, packed);
+            else
+                Conv3x3Packing.PackWeights(fusedWeight, block.InChannels, block.OutChannels, block.Groups, packed);
             Conv3x3Packing.PackBias(Float32.Round(fused.Bias), blob.AsSpan((int)bias, biasLength));
             layers.Add(new ManifestLayer(block.Name, block.Stage, block.Index, block.InChannels, block.OutChannels,
-                block.Stride, block.Groups, new EquatableArray<string>(block.BranchNames), weight, bias));
+                block.Stride, block.Groups, new EquatableArray<string>(block.BranchNames), algorithm, weight, bias));
         }
         Float32.Round(head.Weight).CopyTo(blob.AsSpan((int)headWeight));
         Float32.Round(head.Bias).CopyTo(blob.AsSpan((int)headBias));
@@ -94,7 +112,7 @@ public static class WeightsStep
         string blobHash = Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(blob.AsSpan())));
         string variant = RepVggVariant.Match(network)?.Name ?? "custom";
         var manifest = new ModelManifest(ModelManifest.CurrentFormat, source, variant, network.InputChannels,
-            new ManifestBlob(length, blobHash, Conv3x3Packing.LayoutName), new EquatableArray<ManifestLayer>(layers),
+            new ManifestBlob(length, blobHash, BlobLayout), new EquatableArray<ManifestLayer>(layers),
             new ManifestHead(head.Name, head.Features, head.Classes, headWeight, headBias));
         return new CompiledModel(manifest, blob, network, warnings);
     }

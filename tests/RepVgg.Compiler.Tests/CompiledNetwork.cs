@@ -38,7 +38,8 @@ internal static class CompiledNetwork
         foreach (ManifestLayer layer in manifest.Layers)
         {
             var conv = new Conv3x3Layer(layer.Name, layer.InChannels, layer.OutChannels, layer.Groups, layer.Stride,
-                height, width, layer.WeightOffset, layer.BiasOffset);
+                height, width, layer.WeightOffset, layer.BiasOffset,
+                layer.Algorithm == ManifestAlgorithms.Winograd4x4 ? ConvAlgorithm.Winograd4x4 : ConvAlgorithm.Direct);
             layers.Add(conv);
             (height, width) = (conv.OutHeight, conv.OutWidth);
         }

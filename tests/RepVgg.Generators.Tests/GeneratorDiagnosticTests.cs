@@ -88,10 +88,10 @@ public sealed class GeneratorDiagnosticTests
     {
         ModelItem model = TestModels.TinyFixture with
         {
-            ManifestText = TestModels.TinyFixture.ManifestText.Replace("\"format\": 1,", "\"format\": 2,"),
+            ManifestText = TestModels.TinyFixture.ManifestText.Replace("\"format\": 2,", "\"format\": 1,"),
         };
 
-        AssertReportedOnly(model, DiagnosticIds.ManifestUnreadable, "At $.format (line 2, column 13): expected manifest format 1, found format 2.");
+        AssertReportedOnly(model, DiagnosticIds.ManifestUnreadable, "At $.format (line 2, column 13): expected manifest format 2, found format 1.");
     }
 
     [Fact]
@@ -107,6 +107,21 @@ public sealed class GeneratorDiagnosticTests
 
         AssertReportedOnly(model, DiagnosticIds.ManifestUnreadable,
             "At $.layers[3] (stage2.0): expected 16 input channels (the output of $.layers[2] (stage1.1)), found 32.");
+    }
+
+    [Theory]
+    [InlineData(3, "winograd-f4x4", "At $.layers[3] (stage2.0): expected algorithm \"direct\", or \"winograd-f4x4\" at stride 1; found \"winograd-f4x4\" at stride 2.")]
+    [InlineData(2, "fft", "At $.layers[2] (stage1.1): expected algorithm \"direct\", or \"winograd-f4x4\" at stride 1; found \"fft\" at stride 1.")]
+    public void RVG0014_layer_names_an_algorithm_it_cannot_run(int index, string algorithm, string message)
+    {
+        ModelManifest manifest = ManifestJson.Parse(TestModels.TinyFixture.ManifestText);
+        ModelManifest broken = manifest with
+        {
+            Layers = new EquatableArray<ManifestLayer>(manifest.Layers.Select((layer, i) => i == index ? layer with { Algorithm = algorithm } : layer)),
+        };
+        ModelItem model = TestModels.TinyFixture with { ManifestText = ManifestJson.Write(broken) };
+
+        AssertReportedOnly(model, DiagnosticIds.ManifestUnreadable, message);
     }
 
     [Fact]

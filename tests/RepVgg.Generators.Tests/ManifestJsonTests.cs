@@ -10,13 +10,13 @@ public sealed class ManifestJsonTests
         new ManifestSource("net.pth", "ab12", "official", "training"),
         "custom",
         3,
-        new ManifestBlob(500, "cd34", "cpu-oc16-v1"),
-        new EquatableArray<ManifestLayer>([new ManifestLayer("stage0", 0, 0, 3, 8, 2, 1, new EquatableArray<string>(["3x3", "1x1"]), 0, 216)]),
+        new ManifestBlob(500, "cd34", "cpu-v2"),
+        new EquatableArray<ManifestLayer>([new ManifestLayer("stage0", 0, 0, 3, 8, 2, 1, new EquatableArray<string>(["3x3", "1x1"]), "direct", 0, 216)]),
         new ManifestHead("linear", 8, 2, 232, 248));
 
     private const string OneLayerJson = """
         {
-          "format": 1,
+          "format": 2,
           "source": {
             "file": "net.pth",
             "sha256": "ab12",
@@ -28,7 +28,7 @@ public sealed class ManifestJsonTests
           "blob": {
             "floats": 500,
             "sha256": "cd34",
-            "layout": "cpu-oc16-v1"
+            "layout": "cpu-v2"
           },
           "layers": [
             {
@@ -40,6 +40,7 @@ public sealed class ManifestJsonTests
               "stride": 2,
               "groups": 1,
               "branches": ["3x3", "1x1"],
+              "algorithm": "direct",
               "weightOffset": 0,
               "biasOffset": 216
             }
@@ -85,9 +86,9 @@ public sealed class ManifestJsonTests
     {
         string json = """
             {"head":{"biasOffset":248,"weightOffset":232,"classes":2,"features":8,"name":"linear"},"comment":[null,true,false,1.5e3,{}],
-             "layers":[{"biasOffset":216,"weightOffset":0,"branches":["3x3","\u0031x1"],"groups":1,"stride":2,"outChannels":8,
-             "inChannels":3,"block":0,"stage":0,"name":"stage0"}],"blob":{"layout":"cpu-oc16-v1","sha256":"cd34","floats":500},
-             "inputChannels":3,"variant":"custom","source":{"kind":"training","keyLayout":"official","sha256":"ab12","file":"net\/.pth"},"format":1}
+             "layers":[{"biasOffset":216,"weightOffset":0,"branches":["3x3","\u0031x1"],"algorithm":"direct","groups":1,"stride":2,"outChannels":8,
+             "inChannels":3,"block":0,"stage":0,"name":"stage0"}],"blob":{"layout":"cpu-v2","sha256":"cd34","floats":500},
+             "inputChannels":3,"variant":"custom","source":{"kind":"training","keyLayout":"official","sha256":"ab12","file":"net\/.pth"},"format":2}
             """;
 
         ModelManifest manifest = ManifestJson.Parse(json);
@@ -129,8 +130,8 @@ public sealed class ManifestJsonTests
     [InlineData("{\"format\": \"1\"}", "At $.format (line 1, column 12): expected an integer, found the string \"1\".")]
     [InlineData("{\"format\": 1.0}", "At $.format (line 1, column 12): expected an integer, found the number 1.0.")]
     [InlineData("{\"format\": 3000000000}", "At $.format (line 1, column 12): expected an integer from -2147483648 to 2147483647, found the number 3000000000.")]
-    [InlineData("{\"format\": 2}", "At $.format (line 1, column 12): expected manifest format 1, found format 2.")]
-    [InlineData("{\"format\": 1}", "At $ (line 1, column 1): expected property \"source\", found only \"format\".")]
+    [InlineData("{\"format\": 1}", "At $.format (line 1, column 12): expected manifest format 2, found format 1.")]
+    [InlineData("{\"format\": 2}", "At $ (line 1, column 1): expected property \"source\", found only \"format\".")]
     public void Parse_rejects_wrong_shapes_saying_what_was_expected_and_found(string json, string message)
     {
         FormatException error = Assert.Throws<FormatException>(() => ManifestJson.Parse(json));

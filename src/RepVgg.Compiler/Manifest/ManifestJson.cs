@@ -73,6 +73,7 @@ public static class ManifestJson
         layer.Property("stride").AsInt32(),
         layer.Property("groups").AsInt32(),
         new EquatableArray<string>(layer.Property("branches").AsArray().Select(branch => branch.AsString())),
+        layer.Property("algorithm").AsString(),
         layer.Property("weightOffset").AsInt64(),
         layer.Property("biasOffset").AsInt64());
 
@@ -113,6 +114,7 @@ public static class ManifestJson
         ("stride", JsonValue.Number(layer.Stride)),
         ("groups", JsonValue.Number(layer.Groups)),
         ("branches", JsonValue.Array(layer.Branches.Select(JsonValue.String))),
+        ("algorithm", JsonValue.String(layer.Algorithm)),
         ("weightOffset", JsonValue.Number(layer.WeightOffset)),
         ("biasOffset", JsonValue.Number(layer.BiasOffset)));
 

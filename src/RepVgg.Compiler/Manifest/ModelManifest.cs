@@ -22,7 +22,7 @@ public sealed record ModelManifest(
     ManifestHead Head)
 {
     /// <summary>The format this version writes and reads.</summary>
-    public const int CurrentFormat = 1;
+    public const int CurrentFormat = 2;
 }
 
 /// <summary>The checkpoint a manifest was made from.</summary>
@@ -35,7 +35,7 @@ public sealed record ManifestSource(string File, string Sha256, string KeyLayout
 /// <summary>The fused weight blob: raw little-endian float32.</summary>
 /// <param name="Floats">Length in floats.</param>
 /// <param name="Sha256">SHA-256 of the blob, lower-case hex.</param>
-/// <param name="Layout">Name of the packing the offsets refer to, e.g. <c>cpu-oc16-v1</c>.</param>
+/// <param name="Layout">Name of the packing the offsets refer to, e.g. <c>cpu-v2</c>.</param>
 public sealed record ManifestBlob(long Floats, string Sha256, string Layout);
 
 /// <summary>One fused conv3x3 + bias + ReLU layer.</summary>
@@ -47,11 +47,22 @@ public sealed record ManifestBlob(long Floats, string Sha256, string Layout);
 /// <param name="Stride">1 or 2.</param>
 /// <param name="Groups">Convolution groups.</param>
 /// <param name="Branches">What was fused into this layer: <c>3x3</c>, <c>1x1</c>, <c>identity</c>; or <c>reparam</c> for an already-fused block.</param>
+/// <param name="Algorithm">How the layer is computed, one of <see cref="ManifestAlgorithms"/>; its weights are packed for it.</param>
 /// <param name="WeightOffset">Offset of the packed weights in the blob, in floats.</param>
 /// <param name="BiasOffset">Offset of the bias in the blob, in floats.</param>
 public sealed record ManifestLayer(
     string Name, int Stage, int Block, int InChannels, int OutChannels, int Stride, int Groups,
-    EquatableArray<string> Branches, long WeightOffset, long BiasOffset);
+    EquatableArray<string> Branches, string Algorithm, long WeightOffset, long BiasOffset);
+
+/// <summary>The algorithms a manifest layer may name.</summary>
+public static class ManifestAlgorithms
+{
+    /// <summary>Direct convolution; weights in layout <c>cpu-oc16-v1</c>.</summary>
+    public const string Direct = "direct";
+
+    /// <summary>Winograd F(4x4, 3x3), stride 1 only; weights transformed, layout <c>winograd-f4x4-oc16-v1</c>.</summary>
+    public const string Winograd4x4 = "winograd-f4x4";
+}
 
 /// <summary>The classifier after global average pooling.</summary>
 /// <param name="Name">Its key prefix in the checkpoint (<c>linear</c>, <c>head.fc</c>).</param>

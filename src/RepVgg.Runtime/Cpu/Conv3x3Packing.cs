@@ -27,9 +27,6 @@ namespace RepVgg.Cpu;
 /// </remarks>
 public static class Conv3x3Packing
 {
-    /// <summary>Name of the packed layout; a manifest records it, and it changes whenever the layout does.</summary>
-    public const string LayoutName = "cpu-oc16-v1";
-
     /// <summary>Output channels per block: the lanes of one accumulator.</summary>
     internal const int BlockLanes = 16;
 

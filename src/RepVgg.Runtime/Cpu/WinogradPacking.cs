@@ -22,9 +22,6 @@ namespace RepVgg.Cpu;
 /// </remarks>
 public static class WinogradPacking
 {
-    /// <summary>Name of the packed layout.</summary>
-    public const string LayoutName = "winograd-f4x4-oc16-v1";
-
     /// <summary>Floats of one point's weights: the direct layout's floats per tap.</summary>
     internal static int PointFloats(int inChannels, int outChannels, int groups) =>
         Conv3x3Packing.PackedWeightLength(inChannels, outChannels, groups) / 9;

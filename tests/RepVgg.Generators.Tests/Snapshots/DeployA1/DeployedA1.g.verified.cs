@@ -7,7 +7,7 @@
 // Variant:    RepVGG-A1
 // Key layout: timm
 // Kind:       deploy checkpoint; blocks already fused (re-parameterized), packed as they are
-// Weights:    12789872 floats in layout cpu-oc16-v1, SHA-256 404bfdb1f88fd377704134d23f86a270d5ef910b8dc3d0eef5f5e28f84dae5fc,
+// Weights:    37230704 floats in layout cpu-v2, SHA-256 1b11f445f6c6bd7440b01a4d8db7e59046fede3b8680c7c69c204096d05a9456,
 //             embedded resource "RepVgg.DeployedA1.weights.bin"
 #nullable enable
 
@@ -19,33 +19,34 @@
 /// <remarks>
 /// <para>
 /// <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> runs these layers in order,
-/// each one 3x3 convolution (padding 1) with bias and ReLU, then the head:
+/// each one 3x3 convolution (padding 1) with bias and ReLU, computed by the algorithm the weights step
+/// chose for it (<c>direct</c>, or Winograd F(4x4, 3x3), <c>winograd-f4x4</c>), then the head:
 /// </para>
 /// <code>
-/// stage  block  layer         Cin  ->  Cout  stride  groups  fused branches
-///     0      0  stem            3  ->    64       2       1  reparam
-///     1      0  stages.0.0     64  ->    64       2       1  reparam
-///     1      1  stages.0.1     64  ->    64       1       1  reparam
-///     2      0  stages.1.0     64  ->   128       2       1  reparam
-///     2      1  stages.1.1    128  ->   128       1       1  reparam
-///     2      2  stages.1.2    128  ->   128       1       1  reparam
-///     2      3  stages.1.3    128  ->   128       1       1  reparam
-///     3      0  stages.2.0    128  ->   256       2       1  reparam
-///     3      1  stages.2.1    256  ->   256       1       1  reparam
-///     3      2  stages.2.2    256  ->   256       1       1  reparam
-///     3      3  stages.2.3    256  ->   256       1       1  reparam
-///     3      4  stages.2.4    256  ->   256       1       1  reparam
-///     3      5  stages.2.5    256  ->   256       1       1  reparam
-///     3      6  stages.2.6    256  ->   256       1       1  reparam
-///     3      7  stages.2.7    256  ->   256       1       1  reparam
-///     3      8  stages.2.8    256  ->   256       1       1  reparam
-///     3      9  stages.2.9    256  ->   256       1       1  reparam
-///     3     10  stages.2.10   256  ->   256       1       1  reparam
-///     3     11  stages.2.11   256  ->   256       1       1  reparam
-///     3     12  stages.2.12   256  ->   256       1       1  reparam
-///     3     13  stages.2.13   256  ->   256       1       1  reparam
-///     4      0  stages.3.0    256  ->  1280       2       1  reparam
-///  head         head.fc      1280  ->  1000                  global average pool + linear
+/// stage  block  layer         Cin  ->  Cout  stride  groups  algorithm      fused branches
+///     0      0  stem            3  ->    64       2       1  direct         reparam
+///     1      0  stages.0.0     64  ->    64       2       1  direct         reparam
+///     1      1  stages.0.1     64  ->    64       1       1  winograd-f4x4  reparam
+///     2      0  stages.1.0     64  ->   128       2       1  direct         reparam
+///     2      1  stages.1.1    128  ->   128       1       1  winograd-f4x4  reparam
+///     2      2  stages.1.2    128  ->   128       1       1  winograd-f4x4  reparam
+///     2      3  stages.1.3    128  ->   128       1       1  winograd-f4x4  reparam
+///     3      0  stages.2.0    128  ->   256       2       1  direct         reparam
+///     3      1  stages.2.1    256  ->   256       1       1  winograd-f4x4  reparam
+///     3      2  stages.2.2    256  ->   256       1       1  winograd-f4x4  reparam
+///     3      3  stages.2.3    256  ->   256       1       1  winograd-f4x4  reparam
+///     3      4  stages.2.4    256  ->   256       1       1  winograd-f4x4  reparam
+///     3      5  stages.2.5    256  ->   256       1       1  winograd-f4x4  reparam
+///     3      6  stages.2.6    256  ->   256       1       1  winograd-f4x4  reparam
+///     3      7  stages.2.7    256  ->   256       1       1  winograd-f4x4  reparam
+///     3      8  stages.2.8    256  ->   256       1       1  winograd-f4x4  reparam
+///     3      9  stages.2.9    256  ->   256       1       1  winograd-f4x4  reparam
+///     3     10  stages.2.10   256  ->   256       1       1  winograd-f4x4  reparam
+///     3     11  stages.2.11   256  ->   256       1       1  winograd-f4x4  reparam
+///     3     12  stages.2.12   256  ->   256       1       1  winograd-f4x4  reparam
+///     3     13  stages.2.13   256  ->   256       1       1  winograd-f4x4  reparam
+///     4      0  stages.3.0    256  ->  1280       2       1  direct         reparam
+///  head         head.fc      1280  ->  1000                                 global average pool + linear
 /// </code>
 /// </remarks>
 public sealed partial class DeployedA1 : global::System.IDisposable
@@ -65,122 +66,144 @@ public sealed partial class DeployedA1 : global::System.IDisposable
     /// <summary>Logical name of the embedded resource that holds the fused weights.</summary>
     private const string ResourceName = "RepVgg.DeployedA1.weights.bin";
 
-    /// <summary>Length of the fused weight blob, in floats (packed layout <c>cpu-oc16-v1</c>).</summary>
-    private const long WeightFloats = 12789872;
+    /// <summary>Length of the fused weight blob, in floats (packed layout <c>cpu-v2</c>).</summary>
+    private const long WeightFloats = 37230704;
 
-    /// <summary><c>stem</c>: 3 -> 64, stride 2; already fused in the checkpoint (reparam).</summary>
+    /// <summary><c>stem</c>: 3 -> 64, stride 2; already fused in the checkpoint (reparam); direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage0 = new( // (N, 3, 160, 128) -> (N, 64, 80, 64)
         Name: "stem", InChannels: 3, OutChannels: 64, Groups: 1, Stride: 2,
-        InHeight: 160, InWidth: 128, WeightOffset: 0, BiasOffset: 1728);
+        InHeight: 160, InWidth: 128, WeightOffset: 0, BiasOffset: 1728,
+        Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
-    /// <summary><c>stages.0.0</c>: 64 -> 64, stride 2; already fused in the checkpoint (reparam).</summary>
+    /// <summary><c>stages.0.0</c>: 64 -> 64, stride 2; already fused in the checkpoint (reparam); direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage1Block0 = new( // (N, 64, 80, 64) -> (N, 64, 40, 32)
         Name: "stages.0.0", InChannels: 64, OutChannels: 64, Groups: 1, Stride: 2,
-        InHeight: 80, InWidth: 64, WeightOffset: 1792, BiasOffset: 38656);
+        InHeight: 80, InWidth: 64, WeightOffset: 1792, BiasOffset: 38656,
+        Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
-    /// <summary><c>stages.0.1</c>: 64 -> 64, stride 1; already fused in the checkpoint (reparam).</summary>
+    /// <summary><c>stages.0.1</c>: 64 -> 64, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage1Block1 = new( // (N, 64, 40, 32) -> (N, 64, 40, 32)
         Name: "stages.0.1", InChannels: 64, OutChannels: 64, Groups: 1, Stride: 1,
-        InHeight: 40, InWidth: 32, WeightOffset: 38720, BiasOffset: 75584);
+        InHeight: 40, InWidth: 32, WeightOffset: 38720, BiasOffset: 186176,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stages.1.0</c>: 64 -> 128, stride 2; already fused in the checkpoint (reparam).</summary>
+    /// <summary><c>stages.1.0</c>: 64 -> 128, stride 2; already fused in the checkpoint (reparam); direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block0 = new( // (N, 64, 40, 32) -> (N, 128, 20, 16)
         Name: "stages.1.0", InChannels: 64, OutChannels: 128, Groups: 1, Stride: 2,
-        InHeight: 40, InWidth: 32, WeightOffset: 75648, BiasOffset: 149376);
+        InHeight: 40, InWidth: 32, WeightOffset: 186240, BiasOffset: 259968,
+        Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
-    /// <summary><c>stages.1.1</c>: 128 -> 128, stride 1; already fused in the checkpoint (reparam).</summary>
+    /// <summary><c>stages.1.1</c>: 128 -> 128, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block1 = new( // (N, 128, 20, 16) -> (N, 128, 20, 16)
         Name: "stages.1.1", InChannels: 128, OutChannels: 128, Groups: 1, Stride: 1,
-        InHeight: 20, InWidth: 16, WeightOffset: 149504, BiasOffset: 296960);
+        InHeight: 20, InWidth: 16, WeightOffset: 260096, BiasOffset: 849920,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stages.1.2</c>: 128 -> 128, stride 1; already fused in the checkpoint (reparam).</summary>
+    /// <summary><c>stages.1.2</c>: 128 -> 128, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block2 = new( // (N, 128, 20, 16) -> (N, 128, 20, 16)
         Name: "stages.1.2", InChannels: 128, OutChannels: 128, Groups: 1, Stride: 1,
-        InHeight: 20, InWidth: 16, WeightOffset: 297088, BiasOffset: 444544);
+        InHeight: 20, InWidth: 16, WeightOffset: 850048, BiasOffset: 1439872,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stages.1.3</c>: 128 -> 128, stride 1; already fused in the checkpoint (reparam).</summary>
+    /// <summary><c>stages.1.3</c>: 128 -> 128, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block3 = new( // (N, 128, 20, 16) -> (N, 128, 20, 16)
         Name: "stages.1.3", InChannels: 128, OutChannels: 128, Groups: 1, Stride: 1,
-        InHeight: 20, InWidth: 16, WeightOffset: 444672, BiasOffset: 592128);
+        InHeight: 20, InWidth: 16, WeightOffset: 1440000, BiasOffset: 2029824,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stages.2.0</c>: 128 -> 256, stride 2; already fused in the checkpoint (reparam).</summary>
+    /// <summary><c>stages.2.0</c>: 128 -> 256, stride 2; already fused in the checkpoint (reparam); direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block0 = new( // (N, 128, 20, 16) -> (N, 256, 10, 8)
         Name: "stages.2.0", InChannels: 128, OutChannels: 256, Groups: 1, Stride: 2,
-        InHeight: 20, InWidth: 16, WeightOffset: 592256, BiasOffset: 887168);
+        InHeight: 20, InWidth: 16, WeightOffset: 2029952, BiasOffset: 2324864,
+        Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
-    /// <summary><c>stages.2.1</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam).</summary>
+    /// <summary><c>stages.2.1</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block1 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.1", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 887424, BiasOffset: 1477248);
+        InHeight: 10, InWidth: 8, WeightOffset: 2325120, BiasOffset: 4684416,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stages.2.2</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam).</summary>
+    /// <summary><c>stages.2.2</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block2 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.2", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 1477504, BiasOffset: 2067328);
+        InHeight: 10, InWidth: 8, WeightOffset: 4684672, BiasOffset: 7043968,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stages.2.3</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam).</summary>
+    /// <summary><c>stages.2.3</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block3 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.3", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 2067584, BiasOffset: 2657408);
+        InHeight: 10, InWidth: 8, WeightOffset: 7044224, BiasOffset: 9403520,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stages.2.4</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam).</summary>
+    /// <summary><c>stages.2.4</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block4 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.4", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 2657664, BiasOffset: 3247488);
+        InHeight: 10, InWidth: 8, WeightOffset: 9403776, BiasOffset: 11763072,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stages.2.5</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam).</summary>
+    /// <summary><c>stages.2.5</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block5 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.5", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 3247744, BiasOffset: 3837568);
+        InHeight: 10, InWidth: 8, WeightOffset: 11763328, BiasOffset: 14122624,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stages.2.6</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam).</summary>
+    /// <summary><c>stages.2.6</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block6 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.6", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 3837824, BiasOffset: 4427648);
+        InHeight: 10, InWidth: 8, WeightOffset: 14122880, BiasOffset: 16482176,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stages.2.7</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam).</summary>
+    /// <summary><c>stages.2.7</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block7 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.7", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 4427904, BiasOffset: 5017728);
+        InHeight: 10, InWidth: 8, WeightOffset: 16482432, BiasOffset: 18841728,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stages.2.8</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam).</summary>
+    /// <summary><c>stages.2.8</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block8 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.8", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 5017984, BiasOffset: 5607808);
+        InHeight: 10, InWidth: 8, WeightOffset: 18841984, BiasOffset: 21201280,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stages.2.9</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam).</summary>
+    /// <summary><c>stages.2.9</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block9 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.9", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 5608064, BiasOffset: 6197888);
+        InHeight: 10, InWidth: 8, WeightOffset: 21201536, BiasOffset: 23560832,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stages.2.10</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam).</summary>
+    /// <summary><c>stages.2.10</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block10 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.10", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 6198144, BiasOffset: 6787968);
+        InHeight: 10, InWidth: 8, WeightOffset: 23561088, BiasOffset: 25920384,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stages.2.11</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam).</summary>
+    /// <summary><c>stages.2.11</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block11 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.11", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 6788224, BiasOffset: 7378048);
+        InHeight: 10, InWidth: 8, WeightOffset: 25920640, BiasOffset: 28279936,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stages.2.12</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam).</summary>
+    /// <summary><c>stages.2.12</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block12 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.12", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 7378304, BiasOffset: 7968128);
+        InHeight: 10, InWidth: 8, WeightOffset: 28280192, BiasOffset: 30639488,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stages.2.13</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam).</summary>
+    /// <summary><c>stages.2.13</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block13 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.13", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 7968384, BiasOffset: 8558208);
+        InHeight: 10, InWidth: 8, WeightOffset: 30639744, BiasOffset: 32999040,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stages.3.0</c>: 256 -> 1280, stride 2; already fused in the checkpoint (reparam).</summary>
+    /// <summary><c>stages.3.0</c>: 256 -> 1280, stride 2; already fused in the checkpoint (reparam); direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage4Block0 = new( // (N, 256, 10, 8) -> (N, 1280, 5, 4)
         Name: "stages.3.0", InChannels: 256, OutChannels: 1280, Groups: 1, Stride: 2,
-        InHeight: 10, InWidth: 8, WeightOffset: 8558464, BiasOffset: 11507584);
+        InHeight: 10, InWidth: 8, WeightOffset: 32999296, BiasOffset: 35948416,
+        Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
     /// <summary><c>head.fc</c>: global average pooling, then the 1280 -> 1000 linear classifier.</summary>
     private static readonly global::RepVgg.LinearHead Head = new( // (N, 1280, 5, 4) -> (N, 1280) -> (N, 1000)
-        Features: 1280, Classes: 1000, WeightOffset: 11508864, BiasOffset: 12788864);
+        Features: 1280, Classes: 1000, WeightOffset: 35949696, BiasOffset: 37229696);
 
     /// <summary>The network <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> runs: its input, the layers in order, the head.</summary>
     private static readonly global::RepVgg.NetworkLayout Network = new(
@@ -265,53 +288,53 @@ public sealed partial class DeployedA1 : global::System.IDisposable
         {
             _engine.BeginBatch(images, logits);             // (N, 3, 160, 128)
 
-            // stem: 3 -> 64, stride 2; already fused in the checkpoint (reparam)
+            // stem: 3 -> 64, stride 2; already fused in the checkpoint (reparam); direct
             _engine.Conv3x3BiasRelu(Stage0);                // (N, 64, 80, 64)
 
-            // stages.0.0: 64 -> 64, stride 2; already fused in the checkpoint (reparam)
+            // stages.0.0: 64 -> 64, stride 2; already fused in the checkpoint (reparam); direct
             _engine.Conv3x3BiasRelu(Stage1Block0);          // (N, 64, 40, 32)
-            // stages.0.1: 64 -> 64, stride 1; already fused in the checkpoint (reparam)
+            // stages.0.1: 64 -> 64, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage1Block1);          // (N, 64, 40, 32)
 
-            // stages.1.0: 64 -> 128, stride 2; already fused in the checkpoint (reparam)
+            // stages.1.0: 64 -> 128, stride 2; already fused in the checkpoint (reparam); direct
             _engine.Conv3x3BiasRelu(Stage2Block0);          // (N, 128, 20, 16)
-            // stages.1.1: 128 -> 128, stride 1; already fused in the checkpoint (reparam)
+            // stages.1.1: 128 -> 128, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage2Block1);          // (N, 128, 20, 16)
-            // stages.1.2: 128 -> 128, stride 1; already fused in the checkpoint (reparam)
+            // stages.1.2: 128 -> 128, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage2Block2);          // (N, 128, 20, 16)
-            // stages.1.3: 128 -> 128, stride 1; already fused in the checkpoint (reparam)
+            // stages.1.3: 128 -> 128, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage2Block3);          // (N, 128, 20, 16)
 
-            // stages.2.0: 128 -> 256, stride 2; already fused in the checkpoint (reparam)
+            // stages.2.0: 128 -> 256, stride 2; already fused in the checkpoint (reparam); direct
             _engine.Conv3x3BiasRelu(Stage3Block0);          // (N, 256, 10, 8)
-            // stages.2.1: 256 -> 256, stride 1; already fused in the checkpoint (reparam)
+            // stages.2.1: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block1);          // (N, 256, 10, 8)
-            // stages.2.2: 256 -> 256, stride 1; already fused in the checkpoint (reparam)
+            // stages.2.2: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block2);          // (N, 256, 10, 8)
-            // stages.2.3: 256 -> 256, stride 1; already fused in the checkpoint (reparam)
+            // stages.2.3: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block3);          // (N, 256, 10, 8)
-            // stages.2.4: 256 -> 256, stride 1; already fused in the checkpoint (reparam)
+            // stages.2.4: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block4);          // (N, 256, 10, 8)
-            // stages.2.5: 256 -> 256, stride 1; already fused in the checkpoint (reparam)
+            // stages.2.5: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block5);          // (N, 256, 10, 8)
-            // stages.2.6: 256 -> 256, stride 1; already fused in the checkpoint (reparam)
+            // stages.2.6: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block6);          // (N, 256, 10, 8)
-            // stages.2.7: 256 -> 256, stride 1; already fused in the checkpoint (reparam)
+            // stages.2.7: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block7);          // (N, 256, 10, 8)
-            // stages.2.8: 256 -> 256, stride 1; already fused in the checkpoint (reparam)
+            // stages.2.8: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block8);          // (N, 256, 10, 8)
-            // stages.2.9: 256 -> 256, stride 1; already fused in the checkpoint (reparam)
+            // stages.2.9: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block9);          // (N, 256, 10, 8)
-            // stages.2.10: 256 -> 256, stride 1; already fused in the checkpoint (reparam)
+            // stages.2.10: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block10);         // (N, 256, 10, 8)
-            // stages.2.11: 256 -> 256, stride 1; already fused in the checkpoint (reparam)
+            // stages.2.11: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block11);         // (N, 256, 10, 8)
-            // stages.2.12: 256 -> 256, stride 1; already fused in the checkpoint (reparam)
+            // stages.2.12: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block12);         // (N, 256, 10, 8)
-            // stages.2.13: 256 -> 256, stride 1; already fused in the checkpoint (reparam)
+            // stages.2.13: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block13);         // (N, 256, 10, 8)
 
-            // stages.3.0: 256 -> 1280, stride 2; already fused in the checkpoint (reparam)
+            // stages.3.0: 256 -> 1280, stride 2; already fused in the checkpoint (reparam); direct
             _engine.Conv3x3BiasRelu(Stage4Block0);          // (N, 1280, 5, 4)
 
             // head.fc: global average pool, then 1280 -> 1000 linear

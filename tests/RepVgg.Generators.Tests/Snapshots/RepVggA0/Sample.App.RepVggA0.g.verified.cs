@@ -7,7 +7,7 @@
 // Variant:    RepVGG-A0
 // Key layout: official
 // Kind:       training checkpoint; each block's branches (3x3, 1x1, identity) fused at build time
-// Weights:    8309392 floats in layout cpu-oc16-v1, SHA-256 269f3277193e81a799bdfd20c89bbdc388bc65855c7f0d5bb373ae38e1711a79,
+// Weights:    22057360 floats in layout cpu-v2, SHA-256 064b74fd380f764d740a582f4b619feba683309d8e243ba802dd8943d21ae908,
 //             embedded resource "RepVgg.RepVggA0.weights.bin"
 #nullable enable
 
@@ -21,33 +21,34 @@ namespace Sample.App;
 /// <remarks>
 /// <para>
 /// <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> runs these layers in order,
-/// each one 3x3 convolution (padding 1) with bias and ReLU, then the head:
+/// each one 3x3 convolution (padding 1) with bias and ReLU, computed by the algorithm the weights step
+/// chose for it (<c>direct</c>, or Winograd F(4x4, 3x3), <c>winograd-f4x4</c>), then the head:
 /// </para>
 /// <code>
-/// stage  block  layer       Cin  ->  Cout  stride  groups  fused branches
-///     0      0  stage0        3  ->    48       2       1  3x3 + 1x1
-///     1      0  stage1.0     48  ->    48       2       1  3x3 + 1x1
-///     1      1  stage1.1     48  ->    48       1       1  3x3 + 1x1 + identity
-///     2      0  stage2.0     48  ->    96       2       1  3x3 + 1x1
-///     2      1  stage2.1     96  ->    96       1       1  3x3 + 1x1 + identity
-///     2      2  stage2.2     96  ->    96       1       1  3x3 + 1x1 + identity
-///     2      3  stage2.3     96  ->    96       1       1  3x3 + 1x1 + identity
-///     3      0  stage3.0     96  ->   192       2       1  3x3 + 1x1
-///     3      1  stage3.1    192  ->   192       1       1  3x3 + 1x1 + identity
-///     3      2  stage3.2    192  ->   192       1       1  3x3 + 1x1 + identity
-///     3      3  stage3.3    192  ->   192       1       1  3x3 + 1x1 + identity
-///     3      4  stage3.4    192  ->   192       1       1  3x3 + 1x1 + identity
-///     3      5  stage3.5    192  ->   192       1       1  3x3 + 1x1 + identity
-///     3      6  stage3.6    192  ->   192       1       1  3x3 + 1x1 + identity
-///     3      7  stage3.7    192  ->   192       1       1  3x3 + 1x1 + identity
-///     3      8  stage3.8    192  ->   192       1       1  3x3 + 1x1 + identity
-///     3      9  stage3.9    192  ->   192       1       1  3x3 + 1x1 + identity
-///     3     10  stage3.10   192  ->   192       1       1  3x3 + 1x1 + identity
-///     3     11  stage3.11   192  ->   192       1       1  3x3 + 1x1 + identity
-///     3     12  stage3.12   192  ->   192       1       1  3x3 + 1x1 + identity
-///     3     13  stage3.13   192  ->   192       1       1  3x3 + 1x1 + identity
-///     4      0  stage4.0    192  ->  1280       2       1  3x3 + 1x1
-///  head         linear     1280  ->  1000                  global average pool + linear
+/// stage  block  layer       Cin  ->  Cout  stride  groups  algorithm      fused branches
+///     0      0  stage0        3  ->    48       2       1  direct         3x3 + 1x1
+///     1      0  stage1.0     48  ->    48       2       1  direct         3x3 + 1x1
+///     1      1  stage1.1     48  ->    48       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     2      0  stage2.0     48  ->    96       2       1  direct         3x3 + 1x1
+///     2      1  stage2.1     96  ->    96       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     2      2  stage2.2     96  ->    96       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     2      3  stage2.3     96  ->    96       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     3      0  stage3.0     96  ->   192       2       1  direct         3x3 + 1x1
+///     3      1  stage3.1    192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     3      2  stage3.2    192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     3      3  stage3.3    192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     3      4  stage3.4    192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     3      5  stage3.5    192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     3      6  stage3.6    192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     3      7  stage3.7    192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     3      8  stage3.8    192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     3      9  stage3.9    192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     3     10  stage3.10   192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     3     11  stage3.11   192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     3     12  stage3.12   192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     3     13  stage3.13   192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     4      0  stage4.0    192  ->  1280       2       1  direct         3x3 + 1x1
+///  head         linear     1280  ->  1000                                 global average pool + linear
 /// </code>
 /// </remarks>
 public sealed partial class RepVggA0 : global::System.IDisposable
@@ -67,122 +68,144 @@ public sealed partial class RepVggA0 : global::System.IDisposable
     /// <summary>Logical name of the embedded resource that holds the fused weights.</summary>
     private const string ResourceName = "RepVgg.RepVggA0.weights.bin";
 
-    /// <summary>Length of the fused weight blob, in floats (packed layout <c>cpu-oc16-v1</c>).</summary>
-    private const long WeightFloats = 8309392;
+    /// <summary>Length of the fused weight blob, in floats (packed layout <c>cpu-v2</c>).</summary>
+    private const long WeightFloats = 22057360;
 
-    /// <summary><c>stage0</c> (stem): 3 -> 48, stride 2; fused 3x3 + 1x1.</summary>
+    /// <summary><c>stage0</c> (stem): 3 -> 48, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage0 = new( // (N, 3, 224, 224) -> (N, 48, 112, 112)
         Name: "stage0", InChannels: 3, OutChannels: 48, Groups: 1, Stride: 2,
-        InHeight: 224, InWidth: 224, WeightOffset: 0, BiasOffset: 1296);
+        InHeight: 224, InWidth: 224, WeightOffset: 0, BiasOffset: 1296,
+        Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
-    /// <summary><c>stage1.0</c>: 48 -> 48, stride 2; fused 3x3 + 1x1.</summary>
+    /// <summary><c>stage1.0</c>: 48 -> 48, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage1Block0 = new( // (N, 48, 112, 112) -> (N, 48, 56, 56)
         Name: "stage1.0", InChannels: 48, OutChannels: 48, Groups: 1, Stride: 2,
-        InHeight: 112, InWidth: 112, WeightOffset: 1344, BiasOffset: 22080);
+        InHeight: 112, InWidth: 112, WeightOffset: 1344, BiasOffset: 22080,
+        Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
-    /// <summary><c>stage1.1</c>: 48 -> 48, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage1.1</c>: 48 -> 48, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage1Block1 = new( // (N, 48, 56, 56) -> (N, 48, 56, 56)
         Name: "stage1.1", InChannels: 48, OutChannels: 48, Groups: 1, Stride: 1,
-        InHeight: 56, InWidth: 56, WeightOffset: 22128, BiasOffset: 42864);
+        InHeight: 56, InWidth: 56, WeightOffset: 22128, BiasOffset: 105072,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage2.0</c>: 48 -> 96, stride 2; fused 3x3 + 1x1.</summary>
+    /// <summary><c>stage2.0</c>: 48 -> 96, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block0 = new( // (N, 48, 56, 56) -> (N, 96, 28, 28)
         Name: "stage2.0", InChannels: 48, OutChannels: 96, Groups: 1, Stride: 2,
-        InHeight: 56, InWidth: 56, WeightOffset: 42912, BiasOffset: 84384);
+        InHeight: 56, InWidth: 56, WeightOffset: 105120, BiasOffset: 146592,
+        Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
-    /// <summary><c>stage2.1</c>: 96 -> 96, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage2.1</c>: 96 -> 96, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block1 = new( // (N, 96, 28, 28) -> (N, 96, 28, 28)
         Name: "stage2.1", InChannels: 96, OutChannels: 96, Groups: 1, Stride: 1,
-        InHeight: 28, InWidth: 28, WeightOffset: 84480, BiasOffset: 167424);
+        InHeight: 28, InWidth: 28, WeightOffset: 146688, BiasOffset: 478464,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage2.2</c>: 96 -> 96, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage2.2</c>: 96 -> 96, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block2 = new( // (N, 96, 28, 28) -> (N, 96, 28, 28)
         Name: "stage2.2", InChannels: 96, OutChannels: 96, Groups: 1, Stride: 1,
-        InHeight: 28, InWidth: 28, WeightOffset: 167520, BiasOffset: 250464);
+        InHeight: 28, InWidth: 28, WeightOffset: 478560, BiasOffset: 810336,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage2.3</c>: 96 -> 96, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage2.3</c>: 96 -> 96, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block3 = new( // (N, 96, 28, 28) -> (N, 96, 28, 28)
         Name: "stage2.3", InChannels: 96, OutChannels: 96, Groups: 1, Stride: 1,
-        InHeight: 28, InWidth: 28, WeightOffset: 250560, BiasOffset: 333504);
+        InHeight: 28, InWidth: 28, WeightOffset: 810432, BiasOffset: 1142208,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.0</c>: 96 -> 192, stride 2; fused 3x3 + 1x1.</summary>
+    /// <summary><c>stage3.0</c>: 96 -> 192, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block0 = new( // (N, 96, 28, 28) -> (N, 192, 14, 14)
         Name: "stage3.0", InChannels: 96, OutChannels: 192, Groups: 1, Stride: 2,
-        InHeight: 28, InWidth: 28, WeightOffset: 333600, BiasOffset: 499488);
+        InHeight: 28, InWidth: 28, WeightOffset: 1142304, BiasOffset: 1308192,
+        Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
-    /// <summary><c>stage3.1</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.1</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block1 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.1", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 499680, BiasOffset: 831456);
+        InHeight: 14, InWidth: 14, WeightOffset: 1308384, BiasOffset: 2635488,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.2</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.2</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block2 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.2", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 831648, BiasOffset: 1163424);
+        InHeight: 14, InWidth: 14, WeightOffset: 2635680, BiasOffset: 3962784,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.3</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.3</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block3 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.3", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 1163616, BiasOffset: 1495392);
+        InHeight: 14, InWidth: 14, WeightOffset: 3962976, BiasOffset: 5290080,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.4</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.4</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block4 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.4", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 1495584, BiasOffset: 1827360);
+        InHeight: 14, InWidth: 14, WeightOffset: 5290272, BiasOffset: 6617376,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.5</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.5</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block5 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.5", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 1827552, BiasOffset: 2159328);
+        InHeight: 14, InWidth: 14, WeightOffset: 6617568, BiasOffset: 7944672,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.6</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.6</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block6 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.6", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 2159520, BiasOffset: 2491296);
+        InHeight: 14, InWidth: 14, WeightOffset: 7944864, BiasOffset: 9271968,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.7</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.7</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block7 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.7", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 2491488, BiasOffset: 2823264);
+        InHeight: 14, InWidth: 14, WeightOffset: 9272160, BiasOffset: 10599264,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.8</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.8</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block8 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.8", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 2823456, BiasOffset: 3155232);
+        InHeight: 14, InWidth: 14, WeightOffset: 10599456, BiasOffset: 11926560,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.9</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.9</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block9 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.9", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 3155424, BiasOffset: 3487200);
+        InHeight: 14, InWidth: 14, WeightOffset: 11926752, BiasOffset: 13253856,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.10</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.10</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block10 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.10", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 3487392, BiasOffset: 3819168);
+        InHeight: 14, InWidth: 14, WeightOffset: 13254048, BiasOffset: 14581152,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.11</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.11</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block11 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.11", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 3819360, BiasOffset: 4151136);
+        InHeight: 14, InWidth: 14, WeightOffset: 14581344, BiasOffset: 15908448,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.12</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.12</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block12 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.12", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 4151328, BiasOffset: 4483104);
+        InHeight: 14, InWidth: 14, WeightOffset: 15908640, BiasOffset: 17235744,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.13</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.13</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block13 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.13", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 4483296, BiasOffset: 4815072);
+        InHeight: 14, InWidth: 14, WeightOffset: 17235936, BiasOffset: 18563040,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage4.0</c>: 192 -> 1280, stride 2; fused 3x3 + 1x1.</summary>
+    /// <summary><c>stage4.0</c>: 192 -> 1280, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage4Block0 = new( // (N, 192, 14, 14) -> (N, 1280, 7, 7)
         Name: "stage4.0", InChannels: 192, OutChannels: 1280, Groups: 1, Stride: 2,
-        InHeight: 14, InWidth: 14, WeightOffset: 4815264, BiasOffset: 7027104);
+        InHeight: 14, InWidth: 14, WeightOffset: 18563232, BiasOffset: 20775072,
+        Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
     /// <summary><c>linear</c>: global average pooling, then the 1280 -> 1000 linear classifier.</summary>
     private static readonly global::RepVgg.LinearHead Head = new( // (N, 1280, 7, 7) -> (N, 1280) -> (N, 1000)
-        Features: 1280, Classes: 1000, WeightOffset: 7028384, BiasOffset: 8308384);
+        Features: 1280, Classes: 1000, WeightOffset: 20776352, BiasOffset: 22056352);
 
     /// <summary>The network <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> runs: its input, the layers in order, the head.</summary>
     private static readonly global::RepVgg.NetworkLayout Network = new(
@@ -267,53 +290,53 @@ public sealed partial class RepVggA0 : global::System.IDisposable
         {
             _engine.BeginBatch(images, logits);             // (N, 3, 224, 224)
 
-            // stage0 (stem): 3 -> 48, stride 2; fused 3x3 + 1x1
+            // stage0 (stem): 3 -> 48, stride 2; fused 3x3 + 1x1; direct
             _engine.Conv3x3BiasRelu(Stage0);                // (N, 48, 112, 112)
 
-            // stage1.0: 48 -> 48, stride 2; fused 3x3 + 1x1
+            // stage1.0: 48 -> 48, stride 2; fused 3x3 + 1x1; direct
             _engine.Conv3x3BiasRelu(Stage1Block0);          // (N, 48, 56, 56)
-            // stage1.1: 48 -> 48, stride 1; fused 3x3 + 1x1 + identity
+            // stage1.1: 48 -> 48, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage1Block1);          // (N, 48, 56, 56)
 
-            // stage2.0: 48 -> 96, stride 2; fused 3x3 + 1x1
+            // stage2.0: 48 -> 96, stride 2; fused 3x3 + 1x1; direct
             _engine.Conv3x3BiasRelu(Stage2Block0);          // (N, 96, 28, 28)
-            // stage2.1: 96 -> 96, stride 1; fused 3x3 + 1x1 + identity
+            // stage2.1: 96 -> 96, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage2Block1);          // (N, 96, 28, 28)
-            // stage2.2: 96 -> 96, stride 1; fused 3x3 + 1x1 + identity
+            // stage2.2: 96 -> 96, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage2Block2);          // (N, 96, 28, 28)
-            // stage2.3: 96 -> 96, stride 1; fused 3x3 + 1x1 + identity
+            // stage2.3: 96 -> 96, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage2Block3);          // (N, 96, 28, 28)
 
-            // stage3.0: 96 -> 192, stride 2; fused 3x3 + 1x1
+            // stage3.0: 96 -> 192, stride 2; fused 3x3 + 1x1; direct
             _engine.Conv3x3BiasRelu(Stage3Block0);          // (N, 192, 14, 14)
-            // stage3.1: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity
+            // stage3.1: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block1);          // (N, 192, 14, 14)
-            // stage3.2: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity
+            // stage3.2: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block2);          // (N, 192, 14, 14)
-            // stage3.3: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity
+            // stage3.3: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block3);          // (N, 192, 14, 14)
-            // stage3.4: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity
+            // stage3.4: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block4);          // (N, 192, 14, 14)
-            // stage3.5: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity
+            // stage3.5: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block5);          // (N, 192, 14, 14)
-            // stage3.6: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity
+            // stage3.6: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block6);          // (N, 192, 14, 14)
-            // stage3.7: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity
+            // stage3.7: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block7);          // (N, 192, 14, 14)
-            // stage3.8: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity
+            // stage3.8: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block8);          // (N, 192, 14, 14)
-            // stage3.9: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity
+            // stage3.9: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block9);          // (N, 192, 14, 14)
-            // stage3.10: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity
+            // stage3.10: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block10);         // (N, 192, 14, 14)
-            // stage3.11: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity
+            // stage3.11: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block11);         // (N, 192, 14, 14)
-            // stage3.12: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity
+            // stage3.12: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block12);         // (N, 192, 14, 14)
-            // stage3.13: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity
+            // stage3.13: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block13);         // (N, 192, 14, 14)
 
-            // stage4.0: 192 -> 1280, stride 2; fused 3x3 + 1x1
+            // stage4.0: 192 -> 1280, stride 2; fused 3x3 + 1x1; direct
             _engine.Conv3x3BiasRelu(Stage4Block0);          // (N, 1280, 7, 7)
 
             // linear: global average pool, then 1280 -> 1000 linear

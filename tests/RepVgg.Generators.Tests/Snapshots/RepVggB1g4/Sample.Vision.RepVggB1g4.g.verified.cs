@@ -7,7 +7,7 @@
 // Variant:    RepVGG-B1g4
 // Key layout: official
 // Kind:       training checkpoint; each block's branches (3x3, 1x1, identity) fused at build time
-// Weights:    36125424 floats in layout cpu-oc16-v1, SHA-256 3d18836c31470297fa1306323fcb12f3ca87c87307e1a2e795073e90b8bfb3c2,
+// Weights:    105356016 floats in layout cpu-v2, SHA-256 d80b11c06b89832382a1408ede27463fb9811e2726ea045958cecc89d1de3f50,
 //             embedded resource "RepVgg.RepVggB1g4.weights.bin"
 #nullable enable
 
@@ -21,39 +21,40 @@ namespace Sample.Vision;
 /// <remarks>
 /// <para>
 /// <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> runs these layers in order,
-/// each one 3x3 convolution (padding 1) with bias and ReLU, then the head:
+/// each one 3x3 convolution (padding 1) with bias and ReLU, computed by the algorithm the weights step
+/// chose for it (<c>direct</c>, or Winograd F(4x4, 3x3), <c>winograd-f4x4</c>), then the head:
 /// </para>
 /// <code>
-/// stage  block  layer       Cin  ->  Cout  stride  groups  fused branches
-///     0      0  stage0        3  ->    64       2       1  3x3 + 1x1
-///     1      0  stage1.0     64  ->   128       2       1  3x3 + 1x1
-///     1      1  stage1.1    128  ->   128       1       4  3x3 + 1x1 + identity
-///     1      2  stage1.2    128  ->   128       1       1  3x3 + 1x1 + identity
-///     1      3  stage1.3    128  ->   128       1       4  3x3 + 1x1 + identity
-///     2      0  stage2.0    128  ->   256       2       1  3x3 + 1x1
-///     2      1  stage2.1    256  ->   256       1       4  3x3 + 1x1 + identity
-///     2      2  stage2.2    256  ->   256       1       1  3x3 + 1x1 + identity
-///     2      3  stage2.3    256  ->   256       1       4  3x3 + 1x1 + identity
-///     2      4  stage2.4    256  ->   256       1       1  3x3 + 1x1 + identity
-///     2      5  stage2.5    256  ->   256       1       4  3x3 + 1x1 + identity
-///     3      0  stage3.0    256  ->   512       2       1  3x3 + 1x1
-///     3      1  stage3.1    512  ->   512       1       4  3x3 + 1x1 + identity
-///     3      2  stage3.2    512  ->   512       1       1  3x3 + 1x1 + identity
-///     3      3  stage3.3    512  ->   512       1       4  3x3 + 1x1 + identity
-///     3      4  stage3.4    512  ->   512       1       1  3x3 + 1x1 + identity
-///     3      5  stage3.5    512  ->   512       1       4  3x3 + 1x1 + identity
-///     3      6  stage3.6    512  ->   512       1       1  3x3 + 1x1 + identity
-///     3      7  stage3.7    512  ->   512       1       4  3x3 + 1x1 + identity
-///     3      8  stage3.8    512  ->   512       1       1  3x3 + 1x1 + identity
-///     3      9  stage3.9    512  ->   512       1       4  3x3 + 1x1 + identity
-///     3     10  stage3.10   512  ->   512       1       1  3x3 + 1x1 + identity
-///     3     11  stage3.11   512  ->   512       1       4  3x3 + 1x1 + identity
-///     3     12  stage3.12   512  ->   512       1       1  3x3 + 1x1 + identity
-///     3     13  stage3.13   512  ->   512       1       4  3x3 + 1x1 + identity
-///     3     14  stage3.14   512  ->   512       1       1  3x3 + 1x1 + identity
-///     3     15  stage3.15   512  ->   512       1       4  3x3 + 1x1 + identity
-///     4      0  stage4.0    512  ->  2048       2       1  3x3 + 1x1
-///  head         linear     2048  ->  1000                  global average pool + linear
+/// stage  block  layer       Cin  ->  Cout  stride  groups  algorithm      fused branches
+///     0      0  stage0        3  ->    64       2       1  direct         3x3 + 1x1
+///     1      0  stage1.0     64  ->   128       2       1  direct         3x3 + 1x1
+///     1      1  stage1.1    128  ->   128       1       4  winograd-f4x4  3x3 + 1x1 + identity
+///     1      2  stage1.2    128  ->   128       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     1      3  stage1.3    128  ->   128       1       4  winograd-f4x4  3x3 + 1x1 + identity
+///     2      0  stage2.0    128  ->   256       2       1  direct         3x3 + 1x1
+///     2      1  stage2.1    256  ->   256       1       4  winograd-f4x4  3x3 + 1x1 + identity
+///     2      2  stage2.2    256  ->   256       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     2      3  stage2.3    256  ->   256       1       4  winograd-f4x4  3x3 + 1x1 + identity
+///     2      4  stage2.4    256  ->   256       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     2      5  stage2.5    256  ->   256       1       4  winograd-f4x4  3x3 + 1x1 + identity
+///     3      0  stage3.0    256  ->   512       2       1  direct         3x3 + 1x1
+///     3      1  stage3.1    512  ->   512       1       4  winograd-f4x4  3x3 + 1x1 + identity
+///     3      2  stage3.2    512  ->   512       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     3      3  stage3.3    512  ->   512       1       4  winograd-f4x4  3x3 + 1x1 + identity
+///     3      4  stage3.4    512  ->   512       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     3      5  stage3.5    512  ->   512       1       4  winograd-f4x4  3x3 + 1x1 + identity
+///     3      6  stage3.6    512  ->   512       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     3      7  stage3.7    512  ->   512       1       4  winograd-f4x4  3x3 + 1x1 + identity
+///     3      8  stage3.8    512  ->   512       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     3      9  stage3.9    512  ->   512       1       4  winograd-f4x4  3x3 + 1x1 + identity
+///     3     10  stage3.10   512  ->   512       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     3     11  stage3.11   512  ->   512       1       4  winograd-f4x4  3x3 + 1x1 + identity
+///     3     12  stage3.12   512  ->   512       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     3     13  stage3.13   512  ->   512       1       4  winograd-f4x4  3x3 + 1x1 + identity
+///     3     14  stage3.14   512  ->   512       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     3     15  stage3.15   512  ->   512       1       4  winograd-f4x4  3x3 + 1x1 + identity
+///     4      0  stage4.0    512  ->  2048       2       1  direct         3x3 + 1x1
+///  head         linear     2048  ->  1000                                 global average pool + linear
 /// </code>
 /// </remarks>
 public sealed partial class RepVggB1g4 : global::System.IDisposable
@@ -73,152 +74,180 @@ public sealed partial class RepVggB1g4 : global::System.IDisposable
     /// <summary>Logical name of the embedded resource that holds the fused weights.</summary>
     private const string ResourceName = "RepVgg.RepVggB1g4.weights.bin";
 
-    /// <summary>Length of the fused weight blob, in floats (packed layout <c>cpu-oc16-v1</c>).</summary>
-    private const long WeightFloats = 36125424;
+    /// <summary>Length of the fused weight blob, in floats (packed layout <c>cpu-v2</c>).</summary>
+    private const long WeightFloats = 105356016;
 
-    /// <summary><c>stage0</c> (stem): 3 -> 64, stride 2; fused 3x3 + 1x1.</summary>
+    /// <summary><c>stage0</c> (stem): 3 -> 64, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage0 = new( // (N, 3, 224, 224) -> (N, 64, 112, 112)
         Name: "stage0", InChannels: 3, OutChannels: 64, Groups: 1, Stride: 2,
-        InHeight: 224, InWidth: 224, WeightOffset: 0, BiasOffset: 1728);
+        InHeight: 224, InWidth: 224, WeightOffset: 0, BiasOffset: 1728,
+        Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
-    /// <summary><c>stage1.0</c>: 64 -> 128, stride 2; fused 3x3 + 1x1.</summary>
+    /// <summary><c>stage1.0</c>: 64 -> 128, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage1Block0 = new( // (N, 64, 112, 112) -> (N, 128, 56, 56)
         Name: "stage1.0", InChannels: 64, OutChannels: 128, Groups: 1, Stride: 2,
-        InHeight: 112, InWidth: 112, WeightOffset: 1792, BiasOffset: 75520);
+        InHeight: 112, InWidth: 112, WeightOffset: 1792, BiasOffset: 75520,
+        Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
-    /// <summary><c>stage1.1</c>: 128 -> 128, stride 1, groups 4; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage1.1</c>: 128 -> 128, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage1Block1 = new( // (N, 128, 56, 56) -> (N, 128, 56, 56)
         Name: "stage1.1", InChannels: 128, OutChannels: 128, Groups: 4, Stride: 1,
-        InHeight: 56, InWidth: 56, WeightOffset: 75648, BiasOffset: 112512);
+        InHeight: 56, InWidth: 56, WeightOffset: 75648, BiasOffset: 223104,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage1.2</c>: 128 -> 128, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage1.2</c>: 128 -> 128, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage1Block2 = new( // (N, 128, 56, 56) -> (N, 128, 56, 56)
         Name: "stage1.2", InChannels: 128, OutChannels: 128, Groups: 1, Stride: 1,
-        InHeight: 56, InWidth: 56, WeightOffset: 112640, BiasOffset: 260096);
+        InHeight: 56, InWidth: 56, WeightOffset: 223232, BiasOffset: 813056,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage1.3</c>: 128 -> 128, stride 1, groups 4; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage1.3</c>: 128 -> 128, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage1Block3 = new( // (N, 128, 56, 56) -> (N, 128, 56, 56)
         Name: "stage1.3", InChannels: 128, OutChannels: 128, Groups: 4, Stride: 1,
-        InHeight: 56, InWidth: 56, WeightOffset: 260224, BiasOffset: 297088);
+        InHeight: 56, InWidth: 56, WeightOffset: 813184, BiasOffset: 960640,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage2.0</c>: 128 -> 256, stride 2; fused 3x3 + 1x1.</summary>
+    /// <summary><c>stage2.0</c>: 128 -> 256, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block0 = new( // (N, 128, 56, 56) -> (N, 256, 28, 28)
         Name: "stage2.0", InChannels: 128, OutChannels: 256, Groups: 1, Stride: 2,
-        InHeight: 56, InWidth: 56, WeightOffset: 297216, BiasOffset: 592128);
+        InHeight: 56, InWidth: 56, WeightOffset: 960768, BiasOffset: 1255680,
+        Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
-    /// <summary><c>stage2.1</c>: 256 -> 256, stride 1, groups 4; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage2.1</c>: 256 -> 256, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block1 = new( // (N, 256, 28, 28) -> (N, 256, 28, 28)
         Name: "stage2.1", InChannels: 256, OutChannels: 256, Groups: 4, Stride: 1,
-        InHeight: 28, InWidth: 28, WeightOffset: 592384, BiasOffset: 739840);
+        InHeight: 28, InWidth: 28, WeightOffset: 1255936, BiasOffset: 1845760,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage2.2</c>: 256 -> 256, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage2.2</c>: 256 -> 256, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block2 = new( // (N, 256, 28, 28) -> (N, 256, 28, 28)
         Name: "stage2.2", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 28, InWidth: 28, WeightOffset: 740096, BiasOffset: 1329920);
+        InHeight: 28, InWidth: 28, WeightOffset: 1846016, BiasOffset: 4205312,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage2.3</c>: 256 -> 256, stride 1, groups 4; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage2.3</c>: 256 -> 256, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block3 = new( // (N, 256, 28, 28) -> (N, 256, 28, 28)
         Name: "stage2.3", InChannels: 256, OutChannels: 256, Groups: 4, Stride: 1,
-        InHeight: 28, InWidth: 28, WeightOffset: 1330176, BiasOffset: 1477632);
+        InHeight: 28, InWidth: 28, WeightOffset: 4205568, BiasOffset: 4795392,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage2.4</c>: 256 -> 256, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage2.4</c>: 256 -> 256, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block4 = new( // (N, 256, 28, 28) -> (N, 256, 28, 28)
         Name: "stage2.4", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 28, InWidth: 28, WeightOffset: 1477888, BiasOffset: 2067712);
+        InHeight: 28, InWidth: 28, WeightOffset: 4795648, BiasOffset: 7154944,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage2.5</c>: 256 -> 256, stride 1, groups 4; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage2.5</c>: 256 -> 256, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block5 = new( // (N, 256, 28, 28) -> (N, 256, 28, 28)
         Name: "stage2.5", InChannels: 256, OutChannels: 256, Groups: 4, Stride: 1,
-        InHeight: 28, InWidth: 28, WeightOffset: 2067968, BiasOffset: 2215424);
+        InHeight: 28, InWidth: 28, WeightOffset: 7155200, BiasOffset: 7745024,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.0</c>: 256 -> 512, stride 2; fused 3x3 + 1x1.</summary>
+    /// <summary><c>stage3.0</c>: 256 -> 512, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block0 = new( // (N, 256, 28, 28) -> (N, 512, 14, 14)
         Name: "stage3.0", InChannels: 256, OutChannels: 512, Groups: 1, Stride: 2,
-        InHeight: 28, InWidth: 28, WeightOffset: 2215680, BiasOffset: 3395328);
+        InHeight: 28, InWidth: 28, WeightOffset: 7745280, BiasOffset: 8924928,
+        Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
-    /// <summary><c>stage3.1</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.1</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block1 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.1", InChannels: 512, OutChannels: 512, Groups: 4, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 3395840, BiasOffset: 3985664);
+        InHeight: 14, InWidth: 14, WeightOffset: 8925440, BiasOffset: 11284736,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.2</c>: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.2</c>: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block2 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.2", InChannels: 512, OutChannels: 512, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 3986176, BiasOffset: 6345472);
+        InHeight: 14, InWidth: 14, WeightOffset: 11285248, BiasOffset: 20722432,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.3</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.3</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block3 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.3", InChannels: 512, OutChannels: 512, Groups: 4, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 6345984, BiasOffset: 6935808);
+        InHeight: 14, InWidth: 14, WeightOffset: 20722944, BiasOffset: 23082240,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.4</c>: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.4</c>: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block4 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.4", InChannels: 512, OutChannels: 512, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 6936320, BiasOffset: 9295616);
+        InHeight: 14, InWidth: 14, WeightOffset: 23082752, BiasOffset: 32519936,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.5</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.5</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block5 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.5", InChannels: 512, OutChannels: 512, Groups: 4, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 9296128, BiasOffset: 9885952);
+        InHeight: 14, InWidth: 14, WeightOffset: 32520448, BiasOffset: 34879744,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.6</c>: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.6</c>: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block6 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.6", InChannels: 512, OutChannels: 512, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 9886464, BiasOffset: 12245760);
+        InHeight: 14, InWidth: 14, WeightOffset: 34880256, BiasOffset: 44317440,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.7</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.7</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block7 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.7", InChannels: 512, OutChannels: 512, Groups: 4, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 12246272, BiasOffset: 12836096);
+        InHeight: 14, InWidth: 14, WeightOffset: 44317952, BiasOffset: 46677248,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.8</c>: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.8</c>: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block8 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.8", InChannels: 512, OutChannels: 512, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 12836608, BiasOffset: 15195904);
+        InHeight: 14, InWidth: 14, WeightOffset: 46677760, BiasOffset: 56114944,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.9</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.9</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block9 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.9", InChannels: 512, OutChannels: 512, Groups: 4, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 15196416, BiasOffset: 15786240);
+        InHeight: 14, InWidth: 14, WeightOffset: 56115456, BiasOffset: 58474752,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.10</c>: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.10</c>: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block10 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.10", InChannels: 512, OutChannels: 512, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 15786752, BiasOffset: 18146048);
+        InHeight: 14, InWidth: 14, WeightOffset: 58475264, BiasOffset: 67912448,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.11</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.11</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block11 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.11", InChannels: 512, OutChannels: 512, Groups: 4, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 18146560, BiasOffset: 18736384);
+        InHeight: 14, InWidth: 14, WeightOffset: 67912960, BiasOffset: 70272256,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.12</c>: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.12</c>: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block12 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.12", InChannels: 512, OutChannels: 512, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 18736896, BiasOffset: 21096192);
+        InHeight: 14, InWidth: 14, WeightOffset: 70272768, BiasOffset: 79709952,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.13</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.13</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block13 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.13", InChannels: 512, OutChannels: 512, Groups: 4, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 21096704, BiasOffset: 21686528);
+        InHeight: 14, InWidth: 14, WeightOffset: 79710464, BiasOffset: 82069760,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.14</c>: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.14</c>: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block14 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.14", InChannels: 512, OutChannels: 512, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 21687040, BiasOffset: 24046336);
+        InHeight: 14, InWidth: 14, WeightOffset: 82070272, BiasOffset: 91507456,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage3.15</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity.</summary>
+    /// <summary><c>stage3.15</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block15 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.15", InChannels: 512, OutChannels: 512, Groups: 4, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 24046848, BiasOffset: 24636672);
+        InHeight: 14, InWidth: 14, WeightOffset: 91507968, BiasOffset: 93867264,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
-    /// <summary><c>stage4.0</c>: 512 -> 2048, stride 2; fused 3x3 + 1x1.</summary>
+    /// <summary><c>stage4.0</c>: 512 -> 2048, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage4Block0 = new( // (N, 512, 14, 14) -> (N, 2048, 7, 7)
         Name: "stage4.0", InChannels: 512, OutChannels: 2048, Groups: 1, Stride: 2,
-        InHeight: 14, InWidth: 14, WeightOffset: 24637184, BiasOffset: 34074368);
+        InHeight: 14, InWidth: 14, WeightOffset: 93867776, BiasOffset: 103304960,
+        Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
     /// <summary><c>linear</c>: global average pooling, then the 2048 -> 1000 linear classifier.</summary>
     private static readonly global::RepVgg.LinearHead Head = new( // (N, 2048, 7, 7) -> (N, 2048) -> (N, 1000)
-        Features: 2048, Classes: 1000, WeightOffset: 34076416, BiasOffset: 36124416);
+        Features: 2048, Classes: 1000, WeightOffset: 103307008, BiasOffset: 105355008);
 
     /// <summary>The network <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> runs: its input, the layers in order, the head.</summary>
     private static readonly global::RepVgg.NetworkLayout Network = new(
@@ -309,65 +338,65 @@ public sealed partial class RepVggB1g4 : global::System.IDisposable
         {
             _engine.BeginBatch(images, logits);             // (N, 3, 224, 224)
 
-            // stage0 (stem): 3 -> 64, stride 2; fused 3x3 + 1x1
+            // stage0 (stem): 3 -> 64, stride 2; fused 3x3 + 1x1; direct
             _engine.Conv3x3BiasRelu(Stage0);                // (N, 64, 112, 112)
 
-            // stage1.0: 64 -> 128, stride 2; fused 3x3 + 1x1
+            // stage1.0: 64 -> 128, stride 2; fused 3x3 + 1x1; direct
             _engine.Conv3x3BiasRelu(Stage1Block0);          // (N, 128, 56, 56)
-            // stage1.1: 128 -> 128, stride 1, groups 4; fused 3x3 + 1x1 + identity
+            // stage1.1: 128 -> 128, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage1Block1);          // (N, 128, 56, 56)
-            // stage1.2: 128 -> 128, stride 1; fused 3x3 + 1x1 + identity
+            // stage1.2: 128 -> 128, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage1Block2);          // (N, 128, 56, 56)
-            // stage1.3: 128 -> 128, stride 1, groups 4; fused 3x3 + 1x1 + identity
+            // stage1.3: 128 -> 128, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage1Block3);          // (N, 128, 56, 56)
 
-            // stage2.0: 128 -> 256, stride 2; fused 3x3 + 1x1
+            // stage2.0: 128 -> 256, stride 2; fused 3x3 + 1x1; direct
             _engine.Conv3x3BiasRelu(Stage2Block0);          // (N, 256, 28, 28)
-            // stage2.1: 256 -> 256, stride 1, groups 4; fused 3x3 + 1x1 + identity
+            // stage2.1: 256 -> 256, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage2Block1);          // (N, 256, 28, 28)
-            // stage2.2: 256 -> 256, stride 1; fused 3x3 + 1x1 + identity
+            // stage2.2: 256 -> 256, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage2Block2);          // (N, 256, 28, 28)
-            // stage2.3: 256 -> 256, stride 1, groups 4; fused 3x3 + 1x1 + identity
+            // stage2.3: 256 -> 256, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage2Block3);          // (N, 256, 28, 28)
-            // stage2.4: 256 -> 256, stride 1; fused 3x3 + 1x1 + identity
+            // stage2.4: 256 -> 256, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage2Block4);          // (N, 256, 28, 28)
-            // stage2.5: 256 -> 256, stride 1, groups 4; fused 3x3 + 1x1 + identity
+            // stage2.5: 256 -> 256, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage2Block5);          // (N, 256, 28, 28)
 
-            // stage3.0: 256 -> 512, stride 2; fused 3x3 + 1x1
+            // stage3.0: 256 -> 512, stride 2; fused 3x3 + 1x1; direct
             _engine.Conv3x3BiasRelu(Stage3Block0);          // (N, 512, 14, 14)
-            // stage3.1: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity
+            // stage3.1: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block1);          // (N, 512, 14, 14)
-            // stage3.2: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity
+            // stage3.2: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block2);          // (N, 512, 14, 14)
-            // stage3.3: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity
+            // stage3.3: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block3);          // (N, 512, 14, 14)
-            // stage3.4: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity
+            // stage3.4: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block4);          // (N, 512, 14, 14)
-            // stage3.5: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity
+            // stage3.5: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block5);          // (N, 512, 14, 14)
-            // stage3.6: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity
+            // stage3.6: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block6);          // (N, 512, 14, 14)
-            // stage3.7: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity
+            // stage3.7: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block7);          // (N, 512, 14, 14)
-            // stage3.8: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity
+            // stage3.8: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block8);          // (N, 512, 14, 14)
-            // stage3.9: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity
+            // stage3.9: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block9);          // (N, 512, 14, 14)
-            // stage3.10: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity
+            // stage3.10: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block10);         // (N, 512, 14, 14)
-            // stage3.11: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity
+            // stage3.11: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block11);         // (N, 512, 14, 14)
-            // stage3.12: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity
+            // stage3.12: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block12);         // (N, 512, 14, 14)
-            // stage3.13: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity
+            // stage3.13: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block13);         // (N, 512, 14, 14)
-            // stage3.14: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity
+            // stage3.14: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block14);         // (N, 512, 14, 14)
-            // stage3.15: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity
+            // stage3.15: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block15);         // (N, 512, 14, 14)
 
-            // stage4.0: 512 -> 2048, stride 2; fused 3x3 + 1x1
+            // stage4.0: 512 -> 2048, stride 2; fused 3x3 + 1x1; direct
             _engine.Conv3x3BiasRelu(Stage4Block0);          // (N, 2048, 7, 7)
 
             // linear: global average pool, then 2048 -> 1000 linear
