@@ -74,7 +74,8 @@ public sealed partial class RepVggGenerator
         source.Line("/// <para>");
         source.Line($"/// <see cref=\"{BatchInferCref}\"/> runs these layers in order,");
         source.Line("/// each one 3x3 convolution (padding 1) with bias and ReLU, computed by the algorithm the weights step");
-        source.Line("/// chose for it (<c>direct</c>, or Winograd F(4x4, 3x3), <c>winograd-f4x4</c>), then the head:");
+        source.Line("/// chose for it at this input size (<c>direct</c>, or Winograd F(2x2, 3x3) or F(4x4, 3x3), <c>winograd-f2x2</c>");
+        source.Line("/// or <c>winograd-f4x4</c>), then the head:");
         source.Line("/// </para>");
         source.Line("/// <code>");
         foreach (string row in LayerTable(network)) source.Line("/// " + row);
@@ -272,11 +273,20 @@ public sealed partial class RepVggGenerator
     }
 
     /// <summary>The <c>RepVgg.ConvAlgorithm</c> member for a manifest algorithm the parser has validated.</summary>
-    private static string AlgorithmMember(string algorithm) => algorithm == ManifestAlgorithms.Winograd4x4 ? "Winograd4x4" : "Direct";
+    private static string AlgorithmMember(string algorithm) => algorithm switch
+    {
+        ManifestAlgorithms.Winograd2x2 => "Winograd2x2",
+        ManifestAlgorithms.Winograd4x4 => "Winograd4x4",
+        _ => "Direct",
+    };
 
     /// <summary>What the algorithm does, for a layer's comment.</summary>
-    private static string AlgorithmDescription(string algorithm) =>
-        algorithm == ManifestAlgorithms.Winograd4x4 ? "Winograd F(4x4, 3x3)" : "direct";
+    private static string AlgorithmDescription(string algorithm) => algorithm switch
+    {
+        ManifestAlgorithms.Winograd2x2 => "Winograd F(2x2, 3x3)",
+        ManifestAlgorithms.Winograd4x4 => "Winograd F(4x4, 3x3)",
+        _ => "direct",
+    };
 
     /// <summary>Marks the stem, unless its name already says so (timm calls it <c>stem</c>).</summary>
     private static string StemNote(ManifestLayer layer) => layer.Stage == 0 && layer.Name != "stem" ? " (stem)" : "";

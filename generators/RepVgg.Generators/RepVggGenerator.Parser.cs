@@ -222,8 +222,9 @@ public sealed partial class RepVggGenerator
                 return Invariant($"At {where}: expected groups dividing both {layer.InChannels} and {layer.OutChannels}, found {layer.Groups}.");
             if (layer.Branches.Count == 0)
                 return Invariant($"At {where}: expected the branches fused into the layer, found none.");
-            if (!(layer.Algorithm == ManifestAlgorithms.Direct || layer.Algorithm == ManifestAlgorithms.Winograd4x4 && layer.Stride == 1))
-                return Invariant($"At {where}: expected algorithm \"{ManifestAlgorithms.Direct}\", or \"{ManifestAlgorithms.Winograd4x4}\" at stride 1; found \"{layer.Algorithm}\" at stride {layer.Stride}.");
+            bool winograd = layer.Algorithm == ManifestAlgorithms.Winograd2x2 || layer.Algorithm == ManifestAlgorithms.Winograd4x4;
+            if (!(layer.Algorithm == ManifestAlgorithms.Direct || winograd && layer.Stride == 1))
+                return Invariant($"At {where}: expected algorithm \"{ManifestAlgorithms.Direct}\", or \"{ManifestAlgorithms.Winograd2x2}\" or \"{ManifestAlgorithms.Winograd4x4}\" at stride 1; found \"{layer.Algorithm}\" at stride {layer.Stride}.");
             string? offsetProblem = OffsetProblem(where, "weightOffset", layer.WeightOffset, floats)
                 ?? OffsetProblem(where, "biasOffset", layer.BiasOffset, floats);
             if (offsetProblem is not null) return offsetProblem;

@@ -8,6 +8,7 @@ using RepVgg.Compiler.Synthetic;
 // repvgg-compile: the weights step of the build, run by Directory.Build.targets.
 //
 //   repvgg-compile compile <checkpoint> --blob <file> --manifest <file> [--variant <name>] [--synthesize <variant>]
+//                          [--input-height <pixels>] [--input-width <pixels>]
 //   repvgg-compile synthesize <variant> <file.pth|file.safetensors> [--layout official|timm] [--deploy] [--seed <n>]
 //
 // Diagnostics go to standard output in MSBuild's canonical format ("file : error RVG0004: ..."),
@@ -58,7 +59,8 @@ internal static class ToolCommand
         var clock = Stopwatch.StartNew();
         if (File.Exists(checkpoint))
             Console.WriteLine($"repvgg-compile: reading {Path.GetFileName(checkpoint)} ({new FileInfo(checkpoint).Length / 1e6:F1} MB)");
-        CompiledModel model = WeightsStep.Compile(checkpoint, args.Optional("--variant"));
+        CompiledModel model = WeightsStep.Compile(checkpoint, args.Optional("--variant"),
+            InputSize(args.Optional("--input-height")), InputSize(args.Optional("--input-width")));
         foreach (CompilerDiagnostic warning in model.Warnings) Console.WriteLine(warning.ToMSBuildLine());
         WeightsStep.WriteOutputs(model, blob, manifest);
         ModelManifest m = model.Manifest;
@@ -67,6 +69,15 @@ internal static class ToolCommand
             $"{m.Blob.Floats * 4 / 1e6:F1} MB of weights, in {clock.Elapsed.TotalSeconds:F1} s");
         return 0;
     }
+
+    /// <summary>
+    /// The input size layers are planned for. A value that is not a positive integer plans for RepVGG's 224:
+    /// the generator reports it (RVG0011), once, where the project can see it.
+    /// </summary>
+    private static int InputSize(string? value) =>
+        int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int size) && size > 0
+            ? size
+            : WeightsStep.DefaultInputSize;
 
     private static int Synthesize(Arguments args)
     {
@@ -96,6 +107,7 @@ internal static class ToolCommand
         Console.Error.WriteLine("""
             usage:
               repvgg-compile compile <checkpoint> --blob <file> --manifest <file> [--variant <name>] [--synthesize <variant>]
+                                     [--input-height <pixels>] [--input-width <pixels>]
               repvgg-compile synthesize <variant> <file.pth|file.safetensors> [--layout official|timm] [--deploy] [--seed <n>]
             """);
         return 2;

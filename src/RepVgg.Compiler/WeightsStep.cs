@@ -35,12 +35,18 @@ public static class WeightsStep
     /// <summary>Every tensor in the blob starts at a multiple of 16 floats (64 bytes, a cache line and a Vector512).</summary>
     public const int BlobAlignment = 16;
 
+    /// <summary>The input size layers are planned for when the project does not say: RepVGG's 224 x 224.</summary>
+    public const int DefaultInputSize = 224;
+
     /// <summary>
     /// Compiles <paramref name="checkpointPath"/>. When <paramref name="expectedVariant"/> is given
-    /// (<c>B1g4</c> or <c>RepVGG-B1g4</c>) the inferred architecture must be that variant.
+    /// (<c>B1g4</c> or <c>RepVGG-B1g4</c>) the inferred architecture must be that variant. Each layer's
+    /// algorithm is chosen for inputs of <paramref name="inputHeight"/> x <paramref name="inputWidth"/>
+    /// (the network runs on that size; the choice only affects speed).
     /// </summary>
     /// <exception cref="CompilationException">Any error, as a diagnostic naming file, tensor, expected and found.</exception>
-    public static CompiledModel Compile(string checkpointPath, string? expectedVariant = null)
+    public static CompiledModel Compile(string checkpointPath, string? expectedVariant = null,
+        int inputHeight = DefaultInputSize, int inputWidth = DefaultInputSize)
     {
         var warnings = new List<CompilerDiagnostic>();
         TrainedNetwork network;
@@ -60,24 +66,28 @@ public static class WeightsStep
         using (FileStream file = File.OpenRead(checkpointPath)) checkpointHash = SHA256.HashData(file);
         var source = new ManifestSource(Path.GetFileName(checkpointPath), Convert.ToHexStringLower(checkpointHash),
             network.Layout.Name, network.IsDeployed ? "deploy" : "training");
-        return Pack(network, source, warnings);
+        return Pack(network, source, warnings, inputHeight, inputWidth);
     }
 
     /// <summary>
-    /// Fuses and packs an in-memory network (tests and tools that have no file). The manifest names
-    /// the published variant the network matches, or <c>custom</c>.
+    /// Fuses and packs an in-memory network (tests and tools that have no file), choosing each layer's
+    /// algorithm for inputs of <paramref name="inputHeight"/> x <paramref name="inputWidth"/>. The manifest
+    /// names the published variant the network matches, or <c>custom</c>.
     /// </summary>
-    public static CompiledModel Pack(TrainedNetwork network, ManifestSource source, IReadOnlyList<CompilerDiagnostic> warnings)
+    public static CompiledModel Pack(TrainedNetwork network, ManifestSource source, IReadOnlyList<CompilerDiagnostic> warnings,
+        int inputHeight = DefaultInputSize, int inputWidth = DefaultInputSize)
     {
-        // Where each layer's packed weight and bias go, first, so the blob is allocated once: a RepVGG-B3 blob is ~0.5 GB.
+        // Where each layer's packed weight and bias go, first, so the blob is allocated once: a RepVGG-B3 blob is ~1.5 GB.
         long length = 0;
-        var slots = new List<(string Algorithm, long Weight, int WeightLength, long Bias, int BiasLength)>();
+        var slots = new List<(ConvAlgorithm Algorithm, long Weight, int WeightLength, long Bias, int BiasLength)>();
+        int height = inputHeight, width = inputWidth;
         foreach (RepVggBlock block in network.Blocks)
         {
-            string algorithm = ConvAlgorithmChoice.Choose(block.InChannels, block.OutChannels, block.Groups, block.Stride);
-            int weightLength = algorithm == ManifestAlgorithms.Winograd4x4
-                ? WinogradPacking.PackedWeightLength(block.InChannels, block.OutChannels, block.Groups)
-                : Conv3x3Packing.PackedWeightLength(block.InChannels, block.OutChannels, block.Groups);
+            ConvAlgorithm algorithm = ConvAlgorithmChoice.Choose(block.InChannels, block.OutChannels, block.Groups, block.Stride, height, width);
+            (height, width) = ((height - 1) / block.Stride + 1, (width - 1) / block.Stride + 1);
+            int weightLength = algorithm == ConvAlgorithm.Direct
+                ? Conv3x3Packing.PackedWeightLength(block.InChannels, block.OutChannels, block.Groups)
+                : WinogradPacking.PackedWeightLength(algorithm, block.InChannels, block.OutChannels, block.Groups);
             int biasLength = Conv3x3Packing.PackedBiasLength(block.OutChannels);
             long weight = length, bias = Align(weight + weightLength);
             length = Align(bias + biasLength);
@@ -98,13 +108,13 @@ public static class WeightsStep
             // weights exactly (in float64), so every file shape of one network gives one blob.
             float[] fusedWeight = Float32.Round(fused.Weight);
             Span<float> packed = blob.AsSpan((int)weight, weightLength);
-            if (algorithm == ManifestAlgorithms.Winograd4x4)
-                WinogradPacking.PackWeights(Array.ConvertAll(fusedWeight, w => (double)w), block.InChannels, block.OutChannels, block.Groups, packed);
-            else
+            if (algorithm == ConvAlgorithm.Direct)
                 Conv3x3Packing.PackWeights(fusedWeight, block.InChannels, block.OutChannels, block.Groups, packed);
+            else
+                WinogradPacking.PackWeights(algorithm, Array.ConvertAll(fusedWeight, w => (double)w), block.InChannels, block.OutChannels, block.Groups, packed);
             Conv3x3Packing.PackBias(Float32.Round(fused.Bias), blob.AsSpan((int)bias, biasLength));
             layers.Add(new ManifestLayer(block.Name, block.Stage, block.Index, block.InChannels, block.OutChannels,
-                block.Stride, block.Groups, new EquatableArray<string>(block.BranchNames), algorithm, weight, bias));
+                block.Stride, block.Groups, new EquatableArray<string>(block.BranchNames), ConvAlgorithmChoice.ManifestName(algorithm), weight, bias));
         }
         Float32.Round(head.Weight).CopyTo(blob.AsSpan((int)headWeight));
         Float32.Round(head.Bias).CopyTo(blob.AsSpan((int)headBias));

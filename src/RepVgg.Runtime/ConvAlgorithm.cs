@@ -10,9 +10,16 @@ public enum ConvAlgorithm
     Direct,
 
     /// <summary>
+    /// Winograd F(2x2, 3x3): 16 multiply-adds per 2 x 2 output tile per input channel, 4 per output
+    /// instead of 9, plus the tiles' transforms. Weights transformed at build time, 16 / 9 of the
+    /// direct ones, layout <c>winograd-f2x2-oc16-v1</c> (<see cref="Cpu.WinogradPacking"/>). Stride 1 only.
+    /// </summary>
+    Winograd2x2,
+
+    /// <summary>
     /// Winograd F(4x4, 3x3): 36 multiply-adds per 4 x 4 output tile per input channel, 2.25 per output
-    /// instead of 9, plus the tiles' transforms. Weights transformed at build time, layout
-    /// <c>winograd-f4x4-oc16-v1</c> (<see cref="Cpu.WinogradPacking"/>). Stride 1 only.
+    /// instead of 9, plus the tiles' transforms. Weights transformed at build time, 4 times the direct
+    /// ones, layout <c>winograd-f4x4-oc16-v1</c> (<see cref="Cpu.WinogradPacking"/>). Stride 1 only.
     /// </summary>
     Winograd4x4,
 }

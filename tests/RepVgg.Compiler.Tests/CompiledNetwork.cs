@@ -39,7 +39,7 @@ internal static class CompiledNetwork
         {
             var conv = new Conv3x3Layer(layer.Name, layer.InChannels, layer.OutChannels, layer.Groups, layer.Stride,
                 height, width, layer.WeightOffset, layer.BiasOffset,
-                layer.Algorithm == ManifestAlgorithms.Winograd4x4 ? ConvAlgorithm.Winograd4x4 : ConvAlgorithm.Direct);
+                Planning.ConvAlgorithmChoice.FromManifestName(layer.Algorithm));
             layers.Add(conv);
             (height, width) = (conv.OutHeight, conv.OutWidth);
         }

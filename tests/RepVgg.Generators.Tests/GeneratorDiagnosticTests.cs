@@ -110,8 +110,8 @@ public sealed class GeneratorDiagnosticTests
     }
 
     [Theory]
-    [InlineData(3, "winograd-f4x4", "At $.layers[3] (stage2.0): expected algorithm \"direct\", or \"winograd-f4x4\" at stride 1; found \"winograd-f4x4\" at stride 2.")]
-    [InlineData(2, "fft", "At $.layers[2] (stage1.1): expected algorithm \"direct\", or \"winograd-f4x4\" at stride 1; found \"fft\" at stride 1.")]
+    [InlineData(3, "winograd-f4x4", "At $.layers[3] (stage2.0): expected algorithm \"direct\", or \"winograd-f2x2\" or \"winograd-f4x4\" at stride 1; found \"winograd-f4x4\" at stride 2.")]
+    [InlineData(2, "fft", "At $.layers[2] (stage1.1): expected algorithm \"direct\", or \"winograd-f2x2\" or \"winograd-f4x4\" at stride 1; found \"fft\" at stride 1.")]
     public void RVG0014_layer_names_an_algorithm_it_cannot_run(int index, string algorithm, string message)
     {
         ModelManifest manifest = ManifestJson.Parse(TestModels.TinyFixture.ManifestText);

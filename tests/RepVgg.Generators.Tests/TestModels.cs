@@ -22,17 +22,17 @@ internal static class TestModels
     /// <summary>The PyTorch tiny fixture network: official layout, 3 x 32 x 32 input, 10 classes.</summary>
     public static ModelItem TinyFixture { get; } = Item(
         "TinyNet", "Fixtures.Models", inputHeight: "32", inputWidth: "32",
-        Json(CompilerWeightsStep.Compile(PyTorchFixtures.OfficialPth).Manifest));
+        Json(CompilerWeightsStep.Compile(PyTorchFixtures.OfficialPth, inputHeight: 32, inputWidth: 32).Manifest));
 
     /// <summary>RepVGG-A0 in the official layout, default input size, namespace from RootNamespace.</summary>
     public static ModelItem RepVggA0 { get; } = Item(
         "RepVggA0", "", inputHeight: "", inputWidth: "",
-        Synthetic(RepVggVariant.A0, KeyLayout.Official, deploy: false, "RepVGG-A0-train.pth"));
+        Synthetic(RepVggVariant.A0, KeyLayout.Official, deploy: false, "RepVGG-A0-train.pth", 224, 224));
 
     /// <summary>RepVGG-B1g4: groups 4 on layers 2, 4, ..., 26 (the odd blocks of stages 1-3, counting stage1.0 as layer 1).</summary>
     public static ModelItem RepVggB1g4 { get; } = Item(
         "RepVggB1g4", "Sample.Vision", inputHeight: "224", inputWidth: "224",
-        Synthetic(RepVggVariant.B1g4, KeyLayout.Official, deploy: false, "RepVGG-B1g4-train.pth"));
+        Synthetic(RepVggVariant.B1g4, KeyLayout.Official, deploy: false, "RepVGG-B1g4-train.pth", 224, 224));
 
     /// <summary>
     /// An already-deployed RepVGG-A1 (timm names, <c>reparam</c> blocks): global namespace (no RootNamespace),
@@ -40,7 +40,7 @@ internal static class TestModels
     /// </summary>
     public static ModelItem DeployA1 { get; } = Item(
         "DeployedA1", "", inputHeight: "160", inputWidth: "128",
-        Synthetic(RepVggVariant.A1, KeyLayout.Timm, deploy: true, "repvgg_a1-deploy.safetensors"));
+        Synthetic(RepVggVariant.A1, KeyLayout.Timm, deploy: true, "repvgg_a1-deploy.safetensors", 160, 128));
 
     /// <summary>Every model above.</summary>
     public static IEnumerable<object[]> All =>
@@ -80,15 +80,15 @@ internal static class TestModels
 
     /// <summary>
     /// Writes a synthetic <paramref name="variant"/> checkpoint (random BatchNorm statistics: the
-    /// generator sees shapes only) and compiles it with the weights step.
+    /// generator sees shapes only) and compiles it with the weights step, for the item's input size.
     /// </summary>
-    private static string Synthetic(RepVggVariant variant, KeyLayout layout, bool deploy, string fileName)
+    private static string Synthetic(RepVggVariant variant, KeyLayout layout, bool deploy, string fileName, int inputHeight, int inputWidth)
     {
         using var folder = new TemporaryFolder();
         string path = folder.File(fileName);
         TrainedNetwork network = SyntheticNetwork.Create(variant, seed: 1, calibration: null, layout);
         SyntheticCheckpoint.Write(path, network, deploy);
-        return Json(CompilerWeightsStep.Compile(path).Manifest);
+        return Json(CompilerWeightsStep.Compile(path, inputHeight: inputHeight, inputWidth: inputWidth).Manifest);
     }
 
     /// <summary>The manifest as the weights step writes it to disk.</summary>

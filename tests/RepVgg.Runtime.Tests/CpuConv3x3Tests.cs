@@ -16,9 +16,9 @@ public class CpuConv3x3Tests
     /// <summary>0 for the scalar kernels, else the vector width in bits.</summary>
     public static readonly int[] WidthBits = [0, 128, 256, 512];
 
-    /// <summary>The direct algorithm at both strides, and Winograd (stride 1 only).</summary>
+    /// <summary>The direct algorithm at both strides, and both Winograd algorithms (stride 1 only).</summary>
     private static readonly (ConvAlgorithm Algorithm, int Stride)[] Algorithms =
-        [(ConvAlgorithm.Direct, 1), (ConvAlgorithm.Direct, 2), (ConvAlgorithm.Winograd4x4, 1)];
+        [(ConvAlgorithm.Direct, 1), (ConvAlgorithm.Direct, 2), (ConvAlgorithm.Winograd2x2, 1), (ConvAlgorithm.Winograd4x4, 1)];
 
     internal static VectorWidth Width(int bits) => bits switch
     {
@@ -97,6 +97,9 @@ public class CpuConv3x3Tests
     [InlineData(48, 33, 1, 1, ConvAlgorithm.Direct, 512)]
     [InlineData(33, 48, 3, 2, ConvAlgorithm.Direct, 256)]
     [InlineData(33, 48, 3, 2, ConvAlgorithm.Direct, 512)]
+    [InlineData(48, 33, 1, 1, ConvAlgorithm.Winograd2x2, 128)]
+    [InlineData(48, 33, 1, 1, ConvAlgorithm.Winograd2x2, 256)]
+    [InlineData(48, 33, 1, 1, ConvAlgorithm.Winograd2x2, 512)]
     [InlineData(48, 33, 1, 1, ConvAlgorithm.Winograd4x4, 128)]
     [InlineData(48, 33, 1, 1, ConvAlgorithm.Winograd4x4, 256)]
     [InlineData(48, 33, 1, 1, ConvAlgorithm.Winograd4x4, 512)]

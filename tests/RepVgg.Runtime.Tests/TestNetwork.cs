@@ -80,10 +80,10 @@ internal sealed class TestNetwork
     /// <summary>The weights in the layout of the layer's algorithm, as the weights step packs them.</summary>
     private static float[] Pack(float[] weights, int inChannels, LayerSpec spec)
     {
-        if (spec.Algorithm == ConvAlgorithm.Winograd4x4)
+        if (spec.Algorithm != ConvAlgorithm.Direct)
         {
-            var transformed = new float[WinogradPacking.PackedWeightLength(inChannels, spec.OutChannels, spec.Groups)];
-            WinogradPacking.PackWeights(Array.ConvertAll(weights, w => (double)w), inChannels, spec.OutChannels, spec.Groups, transformed);
+            var transformed = new float[WinogradPacking.PackedWeightLength(spec.Algorithm, inChannels, spec.OutChannels, spec.Groups)];
+            WinogradPacking.PackWeights(spec.Algorithm, Array.ConvertAll(weights, w => (double)w), inChannels, spec.OutChannels, spec.Groups, transformed);
             return transformed;
         }
         var packed = new float[Conv3x3Packing.PackedWeightLength(inChannels, spec.OutChannels, spec.Groups)];

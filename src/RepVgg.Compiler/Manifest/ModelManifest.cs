@@ -60,6 +60,9 @@ public static class ManifestAlgorithms
     /// <summary>Direct convolution; weights in layout <c>cpu-oc16-v1</c>.</summary>
     public const string Direct = "direct";
 
+    /// <summary>Winograd F(2x2, 3x3), stride 1 only; weights transformed, layout <c>winograd-f2x2-oc16-v1</c>.</summary>
+    public const string Winograd2x2 = "winograd-f2x2";
+
     /// <summary>Winograd F(4x4, 3x3), stride 1 only; weights transformed, layout <c>winograd-f4x4-oc16-v1</c>.</summary>
     public const string Winograd4x4 = "winograd-f4x4";
 }

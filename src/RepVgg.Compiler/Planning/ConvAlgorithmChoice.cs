@@ -4,42 +4,86 @@ using RepVgg.Cpu;
 namespace RepVgg.Compiler.Planning;
 
 /// <summary>
-/// Chooses each fused layer's algorithm at build time, by a cost model of the CPU kernels: the
-/// vector instructions per output pixel and 16-channel output block.
+/// Chooses each fused layer's algorithm at build time by a cost model of the CPU kernels at batch 1,
+/// the latency a single <c>Infer</c> sees.
 /// </summary>
 /// <remarks>
 /// <para>
-/// Direct convolution costs <c>9 c</c>: one FMA per tap and input channel, where <c>c</c> is the
-/// input channels one output block reads (all of them, or its groups'). Winograd F(4x4, 3x3) costs
-/// <c>2.25 c</c> (36 FMAs per 16-pixel tile and input channel) plus its transforms: about 100 vector
-/// operations per tile and output block for the output transform and 150 per tile and input block for
-/// the input transform, shared by every output block, so <c>6 + 9.4 i / o</c> per pixel, with
-/// <c>i</c> and <c>o</c> the input and output blocks. For RepVGG's stride-1 layers (48 to 2048
-/// channels) that is 2.5 to 3.5 times fewer operations; direct wins only for a handful of input
-/// channels, such as a stride-1 stem on RGB.
+/// A layer's cost is the larger of its arithmetic and the time to bring its weights in, plus the
+/// Winograd tiles' transforms, all in floating-point operations:
+/// <c>max(2 x multiply-adds, 9 x weight bytes) + 8 x points x tiles x (input + output channels)</c>.
+/// At batch 1 every layer's weights come from L3 or memory on each call (a network's weights are
+/// far larger than L2), at about 20 GB/s on the two cores this project measures on, while the
+/// kernels compute about 180 GFLOP/s there: 9 operations per byte. Winograd cuts the arithmetic
+/// (F(2x2, 3x3) to 4/9, F(4x4, 3x3) to 2.25/9 of direct, plus the tiles that hang over the edge) but
+/// multiplies the weights (16/9, 36/9), so F(4x4, 3x3) wins where activations are large and
+/// channels few, F(2x2, 3x3) where channels are many and activations small (RepVGG's 14 x 14 stage),
+/// and direct convolution at stride 2, which the Winograd kernels do not do.
 /// </para>
 /// <para>
-/// The choice does not depend on the input size, so one manifest serves any <c>InputHeight</c> and
-/// <c>InputWidth</c>: tiles that hang over the right or bottom edge waste some of the saving on small
-/// activations (a 7 x 7 layer computes 8 x 8), never all of it.
+/// The activation's size is the item's <c>InputHeight</c> x <c>InputWidth</c> carried through the
+/// strides; any algorithm is correct at any size, only the speed depends on it.
 /// </para>
 /// </remarks>
 public static class ConvAlgorithmChoice
 {
-    /// <summary>Channels per block of the packed layouts (<see cref="Conv3x3Packing"/>).</summary>
-    private const int BlockLanes = 16;
+    /// <summary>Floating-point operations the kernels do in the time one byte of weights arrives.</summary>
+    private const double OperationsPerWeightByte = 9;
 
-    /// <summary>The manifest name of the algorithm for a layer of this shape.</summary>
-    public static string Choose(int inChannels, int outChannels, int groups, int stride)
+    /// <summary>Operations per point, tile and channel of a Winograd input or output transform (adds, a few multiplies, loads, stores).</summary>
+    private const double TransformOperations = 8;
+
+    /// <summary>The algorithm for a layer of this shape whose input is <paramref name="height"/> x <paramref name="width"/>.</summary>
+    public static ConvAlgorithm Choose(int inChannels, int outChannels, int groups, int stride, int height, int width)
     {
         if (stride != 1)
-            return ManifestAlgorithms.Direct;
-        int outputBlocks = (outChannels + BlockLanes - 1) / BlockLanes;
-        int inputBlocks = (inChannels + BlockLanes - 1) / BlockLanes;
-        // Input channels per output block, averaged: the packed weights hold 9 x 16 floats per block and input channel.
-        double inputs = (double)Conv3x3Packing.PackedWeightLength(inChannels, outChannels, groups) / (9 * BlockLanes) / outputBlocks;
-        double direct = 9 * inputs;
-        double winograd = 2.25 * inputs + 6 + 9.4 * inputBlocks / outputBlocks;
-        return winograd < direct ? ManifestAlgorithms.Winograd4x4 : ManifestAlgorithms.Direct;
+            return ConvAlgorithm.Direct;
+        ConvAlgorithm best = ConvAlgorithm.Direct;
+        double bestCost = Cost(ConvAlgorithm.Direct, inChannels, outChannels, groups, height, width);
+        foreach (ConvAlgorithm winograd in new[] { ConvAlgorithm.Winograd2x2, ConvAlgorithm.Winograd4x4 })
+        {
+            double cost = Cost(winograd, inChannels, outChannels, groups, height, width);
+            if (cost < bestCost)
+                (best, bestCost) = (winograd, cost);
+        }
+        return best;
     }
+
+    /// <summary>The modelled cost of one image through the layer, in floating-point operations.</summary>
+    public static double Cost(ConvAlgorithm algorithm, int inChannels, int outChannels, int groups, int height, int width)
+    {
+        // Multiply-adds per output pixel, or per tile point, for all output channels: the packed weights
+        // hold one float per (input channel of a block's range, output lane) and tap or point.
+        double directFloats = Conv3x3Packing.PackedWeightLength(inChannels, outChannels, groups);
+        if (algorithm == ConvAlgorithm.Direct)
+            return Math.Max(2 * directFloats * height * width, OperationsPerWeightByte * 4 * directFloats);
+
+        int tileSize = algorithm == ConvAlgorithm.Winograd2x2 ? 2 : 4;
+        double tiles = Math.Ceiling(height / (double)tileSize) * Math.Ceiling(width / (double)tileSize);
+        double points = WinogradPacking.Points(algorithm);
+        double weightFloats = WinogradPacking.PackedWeightLength(algorithm, inChannels, outChannels, groups);
+        double arithmetic = 2 * weightFloats * tiles;
+        double transforms = TransformOperations * points * tiles * (RoundUp16(inChannels) + RoundUp16(outChannels));
+        return Math.Max(arithmetic, OperationsPerWeightByte * 4 * weightFloats) + transforms;
+    }
+
+    /// <summary>The manifest's name for <paramref name="algorithm"/>.</summary>
+    public static string ManifestName(ConvAlgorithm algorithm) => algorithm switch
+    {
+        ConvAlgorithm.Winograd2x2 => ManifestAlgorithms.Winograd2x2,
+        ConvAlgorithm.Winograd4x4 => ManifestAlgorithms.Winograd4x4,
+        _ => ManifestAlgorithms.Direct,
+    };
+
+    /// <summary>The algorithm a manifest names.</summary>
+    /// <exception cref="ArgumentException">The name is not one of <see cref="ManifestAlgorithms"/>.</exception>
+    public static ConvAlgorithm FromManifestName(string name) => name switch
+    {
+        ManifestAlgorithms.Direct => ConvAlgorithm.Direct,
+        ManifestAlgorithms.Winograd2x2 => ConvAlgorithm.Winograd2x2,
+        ManifestAlgorithms.Winograd4x4 => ConvAlgorithm.Winograd4x4,
+        _ => throw new ArgumentException($"Unknown algorithm '{name}'; expected one of direct, winograd-f2x2, winograd-f4x4.", nameof(name)),
+    };
+
+    private static int RoundUp16(int channels) => (channels + 15) / 16 * 16;
 }

@@ -35,7 +35,7 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
         foreach (Conv3x3Layer layer in network.Layers)
         {
             _largestImageFloats = Math.Max(_largestImageFloats, OutputLayout(layer).ImageFloats);
-            if (layer.Algorithm == ConvAlgorithm.Winograd4x4)
+            if (layer.Algorithm != ConvAlgorithm.Direct)
                 _largestWorkspaceFloats = Math.Max(_largestWorkspaceFloats, WinogradConvolution.WorkspaceFloats(layer, 1, VectorWidth.Scalar));
         }
         _pooled = new float[network.Head.Features];
@@ -101,10 +101,10 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
         Conv3x3Packing.Validate(layer.InChannels, layer.OutChannels, layer.Groups);
         if (layer.Stride is not (1 or 2))
             throw new ArgumentException($"Layer {layer.Name}: stride {layer.Stride} is not supported; expected 1 or 2.", nameof(layer));
-        if (layer.Algorithm is not (ConvAlgorithm.Direct or ConvAlgorithm.Winograd4x4)
-            || layer.Algorithm == ConvAlgorithm.Winograd4x4 && layer.Stride != 1)
+        if (layer.Algorithm is not (ConvAlgorithm.Direct or ConvAlgorithm.Winograd2x2 or ConvAlgorithm.Winograd4x4)
+            || layer.Algorithm != ConvAlgorithm.Direct && layer.Stride != 1)
             throw new ArgumentException(
-                $"Layer {layer.Name}: algorithm {layer.Algorithm} at stride {layer.Stride} is not supported; expected Direct, or Winograd4x4 at stride 1.",
+                $"Layer {layer.Name}: algorithm {layer.Algorithm} at stride {layer.Stride} is not supported; expected Direct, or a Winograd algorithm at stride 1.",
                 nameof(layer));
         var inputLayout = new ChannelBlockedLayout(layer.InChannels, layer.InHeight, layer.InWidth);
         if (inputLayout != _layout)
@@ -112,9 +112,9 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
                 $"Layer {layer.Name} expects an input of N x {inputLayout}; the current activation is {_batch} x {_layout}.");
 
         // Slice checks that the packed weights and bias lie inside the blob; the kernels then read them in place.
-        bool winograd = layer.Algorithm == ConvAlgorithm.Winograd4x4;
+        bool winograd = layer.Algorithm != ConvAlgorithm.Direct;
         Weights.Slice(layer.WeightOffset, winograd
-            ? WinogradPacking.PackedWeightLength(layer.InChannels, layer.OutChannels, layer.Groups)
+            ? WinogradPacking.PackedWeightLength(layer.Algorithm, layer.InChannels, layer.OutChannels, layer.Groups)
             : Conv3x3Packing.PackedWeightLength(layer.InChannels, layer.OutChannels, layer.Groups));
         Weights.Slice(layer.BiasOffset, Conv3x3Packing.PackedBiasLength(layer.OutChannels));
 

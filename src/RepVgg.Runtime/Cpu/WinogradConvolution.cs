@@ -3,27 +3,26 @@ using System.Runtime.CompilerServices;
 namespace RepVgg.Cpu;
 
 /// <summary>
-/// A stride-1 conv3x3 + bias + ReLU layer by Winograd F(4x4, 3x3) over a batch, in two parallel
-/// phases on the <see cref="WorkerPool"/>. One instance per engine, reused for every layer.
+/// A stride-1 conv3x3 + bias + ReLU layer by Winograd F(2x2, 3x3) or F(4x4, 3x3) over a batch, in
+/// two parallel phases on the <see cref="WorkerPool"/>. One instance per engine, reused for every layer.
 /// </summary>
 /// <remarks>
 /// <para>
-/// The output is cut into 4 x 4 tiles (the last row and column of tiles may hang over the edge),
+/// The output is cut into m x m tiles (the last row and column of tiles may hang over the edge),
 /// numbered over the whole batch, image by image, row by row.
 /// </para>
 /// <para>
-/// Phase 1, items (image, tile row, input block): each tile's 6 x 6 input window is transformed,
-/// 16 channels at a time, into the workspace <c>V[point 36][tile][input channel]</c>.
+/// Phase 1, items (image, tile row, input block): each tile's (m + 2) x (m + 2) input window is
+/// transformed, 16 channels at a time, into the workspace <c>V[point][tile][input channel]</c>.
 /// </para>
 /// <para>
-/// Phase 2, items (output block, group of tiles): for each of the 36 points, the register-tiled
-/// kernel (<see cref="IWinogradMultiply"/>) multiplies the group's transformed inputs by the
-/// block's transformed weights into a per-item scratch <c>M[point][tile][16]</c>; the group's tiles
-/// are then transformed back, biased, rectified and stored. An item reads its block's weights at a
-/// point (at most 16 x 512 floats, 32 KB) for all its tiles while they are in L1, and the weights of
-/// the whole layer are read about once per group; groups hold up to <see cref="GroupTiles"/> tiles,
-/// which is every tile of a 14 x 14 layer at batch 1, so a wide layer's weights (36 x 512 x 512
-/// floats for RepVGG-B1's stage 3) stream from memory once per call.
+/// Phase 2, items (output block, group of tiles): for each point, the register-tiled kernel
+/// (<see cref="IWinogradMultiply"/>) multiplies the group's transformed inputs by the block's
+/// transformed weights into a per-thread scratch <c>M[point][tile][16]</c>; the group's tiles are
+/// then transformed back, biased, rectified and stored. An item reads its block's weights at a point
+/// (at most 16 x 512 floats, 32 KB) for all its tiles while they are in L1, so a layer's weights are
+/// read once per group. The scratch (128 KB, half an L2 of this project's machines) holds every
+/// tile of a 14 x 14 layer at batch 1, so there a wide layer's weights stream from memory once per call.
 /// </para>
 /// <para>
 /// The workspace holds as many tiles as the batch has, rounded up to whole register tiles; the
@@ -33,11 +32,13 @@ namespace RepVgg.Cpu;
 internal sealed unsafe class WinogradConvolution : IParallelWork
 {
     private const int Lanes = ChannelBlockedLayout.Lanes;
-    private const int TileSize = Winograd4x4.TileSize;
-    private const int Points = Winograd4x4.Points;
 
-    /// <summary>Most tiles one phase-2 item multiplies: its scratch is 36 x 24 x 16 floats, 54 KB.</summary>
-    private const int GroupTiles = 24;
+    /// <summary>Floats of a thread's product scratch: 128 KB, points x tiles x 16 lanes.</summary>
+    private const int ScratchFloats = 32 * 1024;
+
+    // One product scratch per thread, allocated on its first Winograd layer and kept: no allocation per call.
+    [ThreadStatic]
+    private static float[]? t_products;
 
     private float* _input;
     private float* _output;
@@ -46,6 +47,7 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
     private float* _workspace;
     private Conv3x3Layer _layer = null!;
     private VectorWidth _width;
+    private int _tileSize;
     private ChannelBlockedLayout _inputLayout;
     private ChannelBlockedLayout _outputLayout;
     private int _tilesY;
@@ -62,8 +64,9 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
     /// <summary>Floats of workspace <see cref="Run"/> needs for <paramref name="layer"/> at a batch of <paramref name="batch"/>.</summary>
     public static long WorkspaceFloats(Conv3x3Layer layer, int batch, VectorWidth width)
     {
-        long tiles = (long)batch * TilesAlong(layer.OutHeight) * TilesAlong(layer.OutWidth);
-        return Points * RoundUp(tiles, RegisterTiles(width)) * ChannelBlockedLayout.BlocksOf(layer.InChannels) * Lanes;
+        int tileSize = TileSize(layer.Algorithm);
+        long tiles = (long)batch * TilesAlong(layer.OutHeight, tileSize) * TilesAlong(layer.OutWidth, tileSize);
+        return WinogradPacking.Points(layer.Algorithm) * RoundUp(tiles, RegisterTiles(width)) * ChannelBlockedLayout.BlocksOf(layer.InChannels) * Lanes;
     }
 
     /// <summary>
@@ -85,11 +88,13 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
         _inputLayout = new ChannelBlockedLayout(layer.InChannels, layer.InHeight, layer.InWidth);
         _outputLayout = new ChannelBlockedLayout(layer.OutChannels, layer.OutHeight, layer.OutWidth);
         _outputBlocks = Conv3x3Packing.OutputBlockCount(layer.OutChannels);
-        _tilesY = TilesAlong(layer.OutHeight);
-        _tilesX = TilesAlong(layer.OutWidth);
+        _tileSize = TileSize(layer.Algorithm);
+        _tilesY = TilesAlong(layer.OutHeight, _tileSize);
+        _tilesX = TilesAlong(layer.OutWidth, _tileSize);
         _tiles = batch * _tilesY * _tilesX;
         int registerTiles = RegisterTiles(width);
-        _groupTiles = Math.Min(GroupTiles / registerTiles * registerTiles, (int)RoundUp(_tiles, registerTiles));
+        int scratchTiles = ScratchFloats / (WinogradPacking.Points(layer.Algorithm) * Lanes);
+        _groupTiles = Math.Min(scratchTiles / registerTiles * registerTiles, (int)RoundUp(_tiles, registerTiles));
         _groups = (_tiles + _groupTiles - 1) / _groupTiles;
         _tileFloats = _inputLayout.ChannelBlocks * Lanes;
         _pointFloats = RoundUp(_tiles, registerTiles) * _tileFloats;
@@ -105,58 +110,69 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
     /// <inheritdoc/>
     public void Run(int item)
     {
+        if (_layer.Algorithm == ConvAlgorithm.Winograd2x2)
+            Run<Winograd2x2>(item);
+        else
+            Run<Winograd4x4>(item);
+    }
+
+    private void Run<TTransform>(int item) where TTransform : struct, IWinogradTransform
+    {
         switch (_width, _transforming)
         {
-            case (VectorWidth.Vector512, true): TransformInputs<Lanes512>(item); break;
-            case (VectorWidth.Vector512, false): Multiply<Lanes512, WinogradMultiply512>(item); break;
-            case (VectorWidth.Vector256, true): TransformInputs<Lanes256>(item); break;
-            case (VectorWidth.Vector256, false): Multiply<Lanes256, WinogradMultiply256>(item); break;
-            case (VectorWidth.Vector128, true): TransformInputs<Lanes128>(item); break;
-            case (VectorWidth.Vector128, false): Multiply<Lanes128, WinogradMultiplyOneTile<Lanes128>>(item); break;
-            case (_, true): TransformInputs<LanesScalar>(item); break;
-            default: Multiply<LanesScalar, WinogradMultiplyOneTile<LanesScalar>>(item); break;
+            case (VectorWidth.Vector512, true): TransformInputs<TTransform, Lanes512>(item); break;
+            case (VectorWidth.Vector512, false): Multiply<TTransform, Lanes512, WinogradMultiply512>(item); break;
+            case (VectorWidth.Vector256, true): TransformInputs<TTransform, Lanes256>(item); break;
+            case (VectorWidth.Vector256, false): Multiply<TTransform, Lanes256, WinogradMultiply256>(item); break;
+            case (VectorWidth.Vector128, true): TransformInputs<TTransform, Lanes128>(item); break;
+            case (VectorWidth.Vector128, false): Multiply<TTransform, Lanes128, WinogradMultiplyOneTile<Lanes128>>(item); break;
+            case (_, true): TransformInputs<TTransform, LanesScalar>(item); break;
+            default: Multiply<TTransform, LanesScalar, WinogradMultiplyOneTile<LanesScalar>>(item); break;
         }
     }
 
     /// <summary>Phase 1: one row of tiles of one input block of one image into the workspace.</summary>
     [SkipLocalsInit]
-    private void TransformInputs<TLanes>(int item) where TLanes : struct, ILanes<TLanes>
+    private void TransformInputs<TTransform, TLanes>(int item)
+        where TTransform : struct, IWinogradTransform
+        where TLanes : struct, ILanes<TLanes>
     {
+        int tileSize = TTransform.TileSize, inputTileSize = TTransform.InputTileSize;
         int block = item % _inputLayout.ChannelBlocks;
         int tileRow = item / _inputLayout.ChannelBlocks % _tilesY;
         int image = item / _inputLayout.ChannelBlocks / _tilesY;
         float* source = _input + image * _inputLayout.ImageFloats + block * _inputLayout.ChannelBlockFloats;
-        float* window = stackalloc float[Points * Lanes];
+        float* window = stackalloc float[TTransform.Points * Lanes];
 
-        // The window of tile (ty, tx) starts at padded pixel (4 ty, 4 tx): output pixel (4 ty, 4 tx) reads
-        // input from one pixel up and left, which the one-pixel border puts at padded (4 ty, 4 tx).
-        int top = tileRow * TileSize;
-        int rowsInside = Math.Min(Winograd4x4.InputTileSize, _inputLayout.PaddedHeight - top);
+        // The window of tile (ty, tx) starts at padded pixel (m ty, m tx): output pixel (m ty, m tx) reads
+        // input from one pixel up and left, which the one-pixel border puts at padded (m ty, m tx).
+        int top = tileRow * tileSize;
+        int rowsInside = Math.Min(inputTileSize, _inputLayout.PaddedHeight - top);
         for (int tileColumn = 0; tileColumn < _tilesX; tileColumn++)
         {
-            int left = tileColumn * TileSize;
-            int columnsInside = Math.Min(Winograd4x4.InputTileSize, _inputLayout.PaddedWidth - left);
+            int left = tileColumn * tileSize;
+            int columnsInside = Math.Min(inputTileSize, _inputLayout.PaddedWidth - left);
             int tile = (image * _tilesY + tileRow) * _tilesX + tileColumn;
             float* transformed = _workspace + tile * _tileFloats + block * Lanes;
             float* corner = source + _inputLayout.Offset(0, top, left);
-            if (rowsInside == Winograd4x4.InputTileSize && columnsInside == Winograd4x4.InputTileSize)
+            if (rowsInside == inputTileSize && columnsInside == inputTileSize)
             {
-                Winograd4x4.TransformInput<TLanes>(corner, _inputLayout.RowFloats, transformed, _pointFloats);
+                TTransform.TransformInput<TLanes>(corner, _inputLayout.RowFloats, transformed, _pointFloats);
                 continue;
             }
 
             // A tile over the bottom or right edge: its window, zero past the padded image.
-            new Span<float>(window, Points * Lanes).Clear();
+            new Span<float>(window, TTransform.Points * Lanes).Clear();
             for (int y = 0; y < rowsInside; y++)
                 new ReadOnlySpan<float>(corner + y * _inputLayout.RowFloats, columnsInside * Lanes)
-                    .CopyTo(new Span<float>(window + y * Winograd4x4.InputTileSize * Lanes, columnsInside * Lanes));
-            Winograd4x4.TransformInput<TLanes>(window, Winograd4x4.InputTileSize * Lanes, transformed, _pointFloats);
+                    .CopyTo(new Span<float>(window + y * inputTileSize * Lanes, columnsInside * Lanes));
+            TTransform.TransformInput<TLanes>(window, inputTileSize * Lanes, transformed, _pointFloats);
         }
     }
 
     /// <summary>Phase 2: one output block for one group of tiles, from the workspace to the output.</summary>
-    [SkipLocalsInit]
-    private void Multiply<TLanes, TKernel>(int item)
+    private void Multiply<TTransform, TLanes, TKernel>(int item)
+        where TTransform : struct, IWinogradTransform
         where TLanes : struct, ILanes<TLanes>
         where TKernel : struct, IWinogradMultiply
     {
@@ -165,15 +181,18 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
         int groupTiles = Math.Min(_groupTiles, (int)RoundUp(_tiles - firstTile, TKernel.Tiles));
         var (firstInput, inputCount) = Conv3x3Packing.InputChannelRange(block, _layer.InChannels, _layer.OutChannels, _layer.Groups);
         float* blockWeights = _weights + Conv3x3Packing.BlockWeightOffset(block, _layer.InChannels, _layer.OutChannels, _layer.Groups) / 9;
-        float* products = stackalloc float[Points * GroupTiles * Lanes];
+        t_products ??= GC.AllocateUninitializedArray<float>(ScratchFloats, pinned: true);
+        float* products = (float*)Unsafe.AsPointer(ref t_products[0]);
 
         long productPointFloats = (long)groupTiles * Lanes;
-        for (int point = 0; point < Points; point++)
+        for (int point = 0; point < TTransform.Points; point++)
         {
             float* inputs = _workspace + point * _pointFloats + firstTile * _tileFloats + firstInput;
             float* weights = blockWeights + (long)point * _weightPointFloats;
+            float* nextWeights = point + 1 < TTransform.Points ? weights + _weightPointFloats : null;
             for (int tile = 0; tile < groupTiles; tile += TKernel.Tiles)
-                TKernel.Multiply(inputs + tile * _tileFloats, _tileFloats, weights, inputCount, products + point * productPointFloats + tile * Lanes);
+                TKernel.Multiply(inputs + tile * _tileFloats, _tileFloats, weights, inputCount, products + point * productPointFloats + tile * Lanes,
+                    tile == 0 ? nextWeights : null);
         }
 
         int tilesPerImage = _tilesY * _tilesX;
@@ -181,14 +200,18 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
         for (int tile = firstTile; tile < lastTile; tile++)
         {
             int image = tile / tilesPerImage, tileRow = tile % tilesPerImage / _tilesX, tileColumn = tile % _tilesX;
-            int top = tileRow * TileSize, left = tileColumn * TileSize;
+            int top = tileRow * _tileSize, left = tileColumn * _tileSize;
             float* output = _output + image * _outputLayout.ImageFloats + _outputLayout.Offset(block, top + 1, left + 1);
-            Winograd4x4.TransformOutput<TLanes>(products + (tile - firstTile) * Lanes, productPointFloats, _bias + block * Lanes,
-                output, _outputLayout.RowFloats, Math.Min(TileSize, _layer.OutHeight - top), Math.Min(TileSize, _layer.OutWidth - left));
+            TTransform.TransformOutput<TLanes>(products + (tile - firstTile) * Lanes, productPointFloats, _bias + block * Lanes,
+                output, _outputLayout.RowFloats, Math.Min(_tileSize, _layer.OutHeight - top), Math.Min(_tileSize, _layer.OutWidth - left));
         }
     }
 
-    private static int TilesAlong(int pixels) => (pixels + TileSize - 1) / TileSize;
+    private static int TilesAlong(int pixels, int tileSize) => (pixels + tileSize - 1) / tileSize;
+
+    /// <summary>Output pixels per tile side, m.</summary>
+    private static int TileSize(ConvAlgorithm algorithm) =>
+        algorithm == ConvAlgorithm.Winograd2x2 ? Winograd2x2.TileSize : Winograd4x4.TileSize;
 
     private static long RoundUp(long value, int multiple) => (value + multiple - 1) / multiple * multiple;
 

@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace RepVgg.Cpu;
 
@@ -23,7 +24,12 @@ internal interface IWinogradMultiply
     /// <param name="weights">The block's weights at this point: (count, 16).</param>
     /// <param name="count">Input channels the block reads.</param>
     /// <param name="products">Receives (Tiles, 16).</param>
-    static abstract unsafe void Multiply(float* inputs, long tileFloats, float* weights, int count, float* products);
+    /// <param name="prefetch">
+    /// Null, or <c>count</c> x 16 floats to bring into the cache while this call computes, one line per input
+    /// channel: the next point's weights, which lie far from these (a whole point's weights apart) so that
+    /// the hardware prefetcher, which follows one 4 KB page at a time, would fetch them only on demand.
+    /// </param>
+    static abstract unsafe void Multiply(float* inputs, long tileFloats, float* weights, int count, float* products, float* prefetch);
 }
 
 /// <summary>
@@ -34,13 +40,15 @@ internal readonly unsafe struct WinogradMultiply512 : IWinogradMultiply
 {
     public static int Tiles => 8;
 
-    public static void Multiply(float* inputs, long tileFloats, float* weights, int count, float* products)
+    public static void Multiply(float* inputs, long tileFloats, float* weights, int count, float* products, float* prefetch)
     {
         float* i0 = inputs, i1 = i0 + tileFloats, i2 = i1 + tileFloats, i3 = i2 + tileFloats;
         float* i4 = i3 + tileFloats, i5 = i4 + tileFloats, i6 = i5 + tileFloats, i7 = i6 + tileFloats;
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
         for (int k = 0; k < count; k++, weights += 16)
         {
+            if (prefetch != null && Sse.IsSupported)
+                Sse.Prefetch0(prefetch + k * 16);
             Vector512<float> w = Vector512.Load(weights);
             a0 = Vector512.FusedMultiplyAdd(Vector512.Create(i0[k]), w, a0);
             a1 = Vector512.FusedMultiplyAdd(Vector512.Create(i1[k]), w, a1);
@@ -70,13 +78,15 @@ internal readonly unsafe struct WinogradMultiply256 : IWinogradMultiply
 {
     public static int Tiles => 6;
 
-    public static void Multiply(float* inputs, long tileFloats, float* weights, int count, float* products)
+    public static void Multiply(float* inputs, long tileFloats, float* weights, int count, float* products, float* prefetch)
     {
         float* i0 = inputs, i1 = i0 + tileFloats, i2 = i1 + tileFloats, i3 = i2 + tileFloats, i4 = i3 + tileFloats, i5 = i4 + tileFloats;
         Vector256<float> l0 = default, l1 = default, l2 = default, l3 = default, l4 = default, l5 = default;
         Vector256<float> h0 = default, h1 = default, h2 = default, h3 = default, h4 = default, h5 = default;
         for (int k = 0; k < count; k++, weights += 16)
         {
+            if (prefetch != null && Sse.IsSupported)
+                Sse.Prefetch0(prefetch + k * 16);
             Vector256<float> low = Vector256.Load(weights), high = Vector256.Load(weights + 8);
             Vector256<float> x = Vector256.Create(i0[k]);
             l0 = Vector256.FusedMultiplyAdd(x, low, l0);
@@ -115,7 +125,7 @@ internal readonly unsafe struct WinogradMultiplyOneTile<TLanes> : IWinogradMulti
 {
     public static int Tiles => 1;
 
-    public static void Multiply(float* inputs, long tileFloats, float* weights, int count, float* products)
+    public static void Multiply(float* inputs, long tileFloats, float* weights, int count, float* products, float* prefetch)
     {
         var sum = new Block16<TLanes>();
         for (int k = 0; k < count; k++, weights += 16)

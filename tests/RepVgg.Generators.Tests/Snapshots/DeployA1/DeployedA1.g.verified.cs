@@ -7,7 +7,7 @@
 // Variant:    RepVGG-A1
 // Key layout: timm
 // Kind:       deploy checkpoint; blocks already fused (re-parameterized), packed as they are
-// Weights:    37230704 floats in layout cpu-v2, SHA-256 1b11f445f6c6bd7440b01a4d8db7e59046fede3b8680c7c69c204096d05a9456,
+// Weights:    20191344 floats in layout cpu-v2, SHA-256 01ae2d30fe359b289080b8a6dfccf0fe383f93b8cb20e705812e2202034f7310,
 //             embedded resource "RepVgg.DeployedA1.weights.bin"
 #nullable enable
 
@@ -20,7 +20,8 @@
 /// <para>
 /// <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> runs these layers in order,
 /// each one 3x3 convolution (padding 1) with bias and ReLU, computed by the algorithm the weights step
-/// chose for it (<c>direct</c>, or Winograd F(4x4, 3x3), <c>winograd-f4x4</c>), then the head:
+/// chose for it at this input size (<c>direct</c>, or Winograd F(2x2, 3x3) or F(4x4, 3x3), <c>winograd-f2x2</c>
+/// or <c>winograd-f4x4</c>), then the head:
 /// </para>
 /// <code>
 /// stage  block  layer         Cin  ->  Cout  stride  groups  algorithm      fused branches
@@ -32,19 +33,19 @@
 ///     2      2  stages.1.2    128  ->   128       1       1  winograd-f4x4  reparam
 ///     2      3  stages.1.3    128  ->   128       1       1  winograd-f4x4  reparam
 ///     3      0  stages.2.0    128  ->   256       2       1  direct         reparam
-///     3      1  stages.2.1    256  ->   256       1       1  winograd-f4x4  reparam
-///     3      2  stages.2.2    256  ->   256       1       1  winograd-f4x4  reparam
-///     3      3  stages.2.3    256  ->   256       1       1  winograd-f4x4  reparam
-///     3      4  stages.2.4    256  ->   256       1       1  winograd-f4x4  reparam
-///     3      5  stages.2.5    256  ->   256       1       1  winograd-f4x4  reparam
-///     3      6  stages.2.6    256  ->   256       1       1  winograd-f4x4  reparam
-///     3      7  stages.2.7    256  ->   256       1       1  winograd-f4x4  reparam
-///     3      8  stages.2.8    256  ->   256       1       1  winograd-f4x4  reparam
-///     3      9  stages.2.9    256  ->   256       1       1  winograd-f4x4  reparam
-///     3     10  stages.2.10   256  ->   256       1       1  winograd-f4x4  reparam
-///     3     11  stages.2.11   256  ->   256       1       1  winograd-f4x4  reparam
-///     3     12  stages.2.12   256  ->   256       1       1  winograd-f4x4  reparam
-///     3     13  stages.2.13   256  ->   256       1       1  winograd-f4x4  reparam
+///     3      1  stages.2.1    256  ->   256       1       1  winograd-f2x2  reparam
+///     3      2  stages.2.2    256  ->   256       1       1  winograd-f2x2  reparam
+///     3      3  stages.2.3    256  ->   256       1       1  winograd-f2x2  reparam
+///     3      4  stages.2.4    256  ->   256       1       1  winograd-f2x2  reparam
+///     3      5  stages.2.5    256  ->   256       1       1  winograd-f2x2  reparam
+///     3      6  stages.2.6    256  ->   256       1       1  winograd-f2x2  reparam
+///     3      7  stages.2.7    256  ->   256       1       1  winograd-f2x2  reparam
+///     3      8  stages.2.8    256  ->   256       1       1  winograd-f2x2  reparam
+///     3      9  stages.2.9    256  ->   256       1       1  winograd-f2x2  reparam
+///     3     10  stages.2.10   256  ->   256       1       1  winograd-f2x2  reparam
+///     3     11  stages.2.11   256  ->   256       1       1  winograd-f2x2  reparam
+///     3     12  stages.2.12   256  ->   256       1       1  winograd-f2x2  reparam
+///     3     13  stages.2.13   256  ->   256       1       1  winograd-f2x2  reparam
 ///     4      0  stages.3.0    256  ->  1280       2       1  direct         reparam
 ///  head         head.fc      1280  ->  1000                                 global average pool + linear
 /// </code>
@@ -67,7 +68,7 @@ public sealed partial class DeployedA1 : global::System.IDisposable
     private const string ResourceName = "RepVgg.DeployedA1.weights.bin";
 
     /// <summary>Length of the fused weight blob, in floats (packed layout <c>cpu-v2</c>).</summary>
-    private const long WeightFloats = 37230704;
+    private const long WeightFloats = 20191344;
 
     /// <summary><c>stem</c>: 3 -> 64, stride 2; already fused in the checkpoint (reparam); direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage0 = new( // (N, 3, 160, 128) -> (N, 64, 80, 64)
@@ -117,93 +118,93 @@ public sealed partial class DeployedA1 : global::System.IDisposable
         InHeight: 20, InWidth: 16, WeightOffset: 2029952, BiasOffset: 2324864,
         Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
-    /// <summary><c>stages.2.1</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
+    /// <summary><c>stages.2.1</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block1 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.1", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 2325120, BiasOffset: 4684416,
-        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
+        InHeight: 10, InWidth: 8, WeightOffset: 2325120, BiasOffset: 3373696,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd2x2);
 
-    /// <summary><c>stages.2.2</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
+    /// <summary><c>stages.2.2</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block2 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.2", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 4684672, BiasOffset: 7043968,
-        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
+        InHeight: 10, InWidth: 8, WeightOffset: 3373952, BiasOffset: 4422528,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd2x2);
 
-    /// <summary><c>stages.2.3</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
+    /// <summary><c>stages.2.3</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block3 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.3", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 7044224, BiasOffset: 9403520,
-        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
+        InHeight: 10, InWidth: 8, WeightOffset: 4422784, BiasOffset: 5471360,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd2x2);
 
-    /// <summary><c>stages.2.4</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
+    /// <summary><c>stages.2.4</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block4 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.4", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 9403776, BiasOffset: 11763072,
-        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
+        InHeight: 10, InWidth: 8, WeightOffset: 5471616, BiasOffset: 6520192,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd2x2);
 
-    /// <summary><c>stages.2.5</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
+    /// <summary><c>stages.2.5</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block5 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.5", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 11763328, BiasOffset: 14122624,
-        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
+        InHeight: 10, InWidth: 8, WeightOffset: 6520448, BiasOffset: 7569024,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd2x2);
 
-    /// <summary><c>stages.2.6</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
+    /// <summary><c>stages.2.6</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block6 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.6", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 14122880, BiasOffset: 16482176,
-        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
+        InHeight: 10, InWidth: 8, WeightOffset: 7569280, BiasOffset: 8617856,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd2x2);
 
-    /// <summary><c>stages.2.7</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
+    /// <summary><c>stages.2.7</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block7 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.7", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 16482432, BiasOffset: 18841728,
-        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
+        InHeight: 10, InWidth: 8, WeightOffset: 8618112, BiasOffset: 9666688,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd2x2);
 
-    /// <summary><c>stages.2.8</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
+    /// <summary><c>stages.2.8</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block8 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.8", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 18841984, BiasOffset: 21201280,
-        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
+        InHeight: 10, InWidth: 8, WeightOffset: 9666944, BiasOffset: 10715520,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd2x2);
 
-    /// <summary><c>stages.2.9</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
+    /// <summary><c>stages.2.9</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block9 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.9", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 21201536, BiasOffset: 23560832,
-        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
+        InHeight: 10, InWidth: 8, WeightOffset: 10715776, BiasOffset: 11764352,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd2x2);
 
-    /// <summary><c>stages.2.10</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
+    /// <summary><c>stages.2.10</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block10 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.10", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 23561088, BiasOffset: 25920384,
-        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
+        InHeight: 10, InWidth: 8, WeightOffset: 11764608, BiasOffset: 12813184,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd2x2);
 
-    /// <summary><c>stages.2.11</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
+    /// <summary><c>stages.2.11</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block11 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.11", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 25920640, BiasOffset: 28279936,
-        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
+        InHeight: 10, InWidth: 8, WeightOffset: 12813440, BiasOffset: 13862016,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd2x2);
 
-    /// <summary><c>stages.2.12</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
+    /// <summary><c>stages.2.12</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block12 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.12", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 28280192, BiasOffset: 30639488,
-        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
+        InHeight: 10, InWidth: 8, WeightOffset: 13862272, BiasOffset: 14910848,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd2x2);
 
-    /// <summary><c>stages.2.13</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3).</summary>
+    /// <summary><c>stages.2.13</c>: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block13 = new( // (N, 256, 10, 8) -> (N, 256, 10, 8)
         Name: "stages.2.13", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 10, InWidth: 8, WeightOffset: 30639744, BiasOffset: 32999040,
-        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
+        InHeight: 10, InWidth: 8, WeightOffset: 14911104, BiasOffset: 15959680,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd2x2);
 
     /// <summary><c>stages.3.0</c>: 256 -> 1280, stride 2; already fused in the checkpoint (reparam); direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage4Block0 = new( // (N, 256, 10, 8) -> (N, 1280, 5, 4)
         Name: "stages.3.0", InChannels: 256, OutChannels: 1280, Groups: 1, Stride: 2,
-        InHeight: 10, InWidth: 8, WeightOffset: 32999296, BiasOffset: 35948416,
+        InHeight: 10, InWidth: 8, WeightOffset: 15959936, BiasOffset: 18909056,
         Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
     /// <summary><c>head.fc</c>: global average pooling, then the 1280 -> 1000 linear classifier.</summary>
     private static readonly global::RepVgg.LinearHead Head = new( // (N, 1280, 5, 4) -> (N, 1280) -> (N, 1000)
-        Features: 1280, Classes: 1000, WeightOffset: 35949696, BiasOffset: 37229696);
+        Features: 1280, Classes: 1000, WeightOffset: 18910336, BiasOffset: 20190336);
 
     /// <summary>The network <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> runs: its input, the layers in order, the head.</summary>
     private static readonly global::RepVgg.NetworkLayout Network = new(
@@ -307,31 +308,31 @@ public sealed partial class DeployedA1 : global::System.IDisposable
 
             // stages.2.0: 128 -> 256, stride 2; already fused in the checkpoint (reparam); direct
             _engine.Conv3x3BiasRelu(Stage3Block0);          // (N, 256, 10, 8)
-            // stages.2.1: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
+            // stages.2.1: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block1);          // (N, 256, 10, 8)
-            // stages.2.2: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
+            // stages.2.2: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block2);          // (N, 256, 10, 8)
-            // stages.2.3: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
+            // stages.2.3: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block3);          // (N, 256, 10, 8)
-            // stages.2.4: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
+            // stages.2.4: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block4);          // (N, 256, 10, 8)
-            // stages.2.5: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
+            // stages.2.5: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block5);          // (N, 256, 10, 8)
-            // stages.2.6: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
+            // stages.2.6: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block6);          // (N, 256, 10, 8)
-            // stages.2.7: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
+            // stages.2.7: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block7);          // (N, 256, 10, 8)
-            // stages.2.8: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
+            // stages.2.8: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block8);          // (N, 256, 10, 8)
-            // stages.2.9: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
+            // stages.2.9: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block9);          // (N, 256, 10, 8)
-            // stages.2.10: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
+            // stages.2.10: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block10);         // (N, 256, 10, 8)
-            // stages.2.11: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
+            // stages.2.11: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block11);         // (N, 256, 10, 8)
-            // stages.2.12: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
+            // stages.2.12: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block12);         // (N, 256, 10, 8)
-            // stages.2.13: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(4x4, 3x3)
+            // stages.2.13: 256 -> 256, stride 1; already fused in the checkpoint (reparam); Winograd F(2x2, 3x3)
             _engine.Conv3x3BiasRelu(Stage3Block13);         // (N, 256, 10, 8)
 
             // stages.3.0: 256 -> 1280, stride 2; already fused in the checkpoint (reparam); direct

@@ -22,7 +22,8 @@ namespace Sample.App;
 /// <para>
 /// <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> runs these layers in order,
 /// each one 3x3 convolution (padding 1) with bias and ReLU, computed by the algorithm the weights step
-/// chose for it (<c>direct</c>, or Winograd F(4x4, 3x3), <c>winograd-f4x4</c>), then the head:
+/// chose for it at this input size (<c>direct</c>, or Winograd F(2x2, 3x3) or F(4x4, 3x3), <c>winograd-f2x2</c>
+/// or <c>winograd-f4x4</c>), then the head:
 /// </para>
 /// <code>
 /// stage  block  layer       Cin  ->  Cout  stride  groups  algorithm      fused branches

@@ -7,7 +7,7 @@
 // Variant:    custom
 // Key layout: official
 // Kind:       training checkpoint; each block's branches (3x3, 1x1, identity) fused at build time
-// Weights:    351408 floats in layout cpu-v2, SHA-256 1e9a6b5a56fb5acda2115e5cddb9af0689998add17982154b5acdab9ea73e756,
+// Weights:    221872 floats in layout cpu-v2, SHA-256 c588c9ab2cd323d9cf2b15ea2277bde73f629c636f4076dbfc439839578af67c,
 //             embedded resource "RepVgg.TinyNet.weights.bin"
 #nullable enable
 
@@ -22,17 +22,18 @@ namespace Fixtures.Models;
 /// <para>
 /// <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> runs these layers in order,
 /// each one 3x3 convolution (padding 1) with bias and ReLU, computed by the algorithm the weights step
-/// chose for it (<c>direct</c>, or Winograd F(4x4, 3x3), <c>winograd-f4x4</c>), then the head:
+/// chose for it at this input size (<c>direct</c>, or Winograd F(2x2, 3x3) or F(4x4, 3x3), <c>winograd-f2x2</c>
+/// or <c>winograd-f4x4</c>), then the head:
 /// </para>
 /// <code>
 /// stage  block  layer     Cin  ->  Cout  stride  groups  algorithm      fused branches
 ///     0      0  stage0      3  ->    16       2       1  direct         3x3 + 1x1
 ///     1      0  stage1.0   16  ->    16       2       1  direct         3x3 + 1x1
-///     1      1  stage1.1   16  ->    16       1       2  winograd-f4x4  3x3 + 1x1 + identity
+///     1      1  stage1.1   16  ->    16       1       2  winograd-f2x2  3x3 + 1x1 + identity
 ///     2      0  stage2.0   16  ->    32       2       1  direct         3x3 + 1x1
-///     2      1  stage2.1   32  ->    32       1       2  winograd-f4x4  3x3 + 1x1 + identity
+///     2      1  stage2.1   32  ->    32       1       2  direct         3x3 + 1x1 + identity
 ///     3      0  stage3.0   32  ->    64       2       1  direct         3x3 + 1x1
-///     3      1  stage3.1   64  ->    64       1       1  winograd-f4x4  3x3 + 1x1 + identity
+///     3      1  stage3.1   64  ->    64       1       1  direct         3x3 + 1x1 + identity
 ///     4      0  stage4.0   64  ->   256       2       1  direct         3x3 + 1x1
 ///  head         linear    256  ->    10                                 global average pool + linear
 /// </code>
@@ -55,7 +56,7 @@ public sealed partial class TinyNet : global::System.IDisposable
     private const string ResourceName = "RepVgg.TinyNet.weights.bin";
 
     /// <summary>Length of the fused weight blob, in floats (packed layout <c>cpu-v2</c>).</summary>
-    private const long WeightFloats = 351408;
+    private const long WeightFloats = 221872;
 
     /// <summary><c>stage0</c> (stem): 3 -> 16, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage0 = new( // (N, 3, 32, 32) -> (N, 16, 16, 16)
@@ -69,45 +70,45 @@ public sealed partial class TinyNet : global::System.IDisposable
         InHeight: 16, InWidth: 16, WeightOffset: 448, BiasOffset: 2752,
         Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
-    /// <summary><c>stage1.1</c>: 16 -> 16, stride 1, groups 2; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
+    /// <summary><c>stage1.1</c>: 16 -> 16, stride 1, groups 2; fused 3x3 + 1x1 + identity; Winograd F(2x2, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage1Block1 = new( // (N, 16, 8, 8) -> (N, 16, 8, 8)
         Name: "stage1.1", InChannels: 16, OutChannels: 16, Groups: 2, Stride: 1,
-        InHeight: 8, InWidth: 8, WeightOffset: 2768, BiasOffset: 11984,
-        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
+        InHeight: 8, InWidth: 8, WeightOffset: 2768, BiasOffset: 6864,
+        Algorithm: global::RepVgg.ConvAlgorithm.Winograd2x2);
 
     /// <summary><c>stage2.0</c>: 16 -> 32, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block0 = new( // (N, 16, 8, 8) -> (N, 32, 4, 4)
         Name: "stage2.0", InChannels: 16, OutChannels: 32, Groups: 1, Stride: 2,
-        InHeight: 8, InWidth: 8, WeightOffset: 12000, BiasOffset: 16608,
+        InHeight: 8, InWidth: 8, WeightOffset: 6880, BiasOffset: 11488,
         Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
-    /// <summary><c>stage2.1</c>: 32 -> 32, stride 1, groups 2; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
+    /// <summary><c>stage2.1</c>: 32 -> 32, stride 1, groups 2; fused 3x3 + 1x1 + identity; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block1 = new( // (N, 32, 4, 4) -> (N, 32, 4, 4)
         Name: "stage2.1", InChannels: 32, OutChannels: 32, Groups: 2, Stride: 1,
-        InHeight: 4, InWidth: 4, WeightOffset: 16640, BiasOffset: 35072,
-        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
+        InHeight: 4, InWidth: 4, WeightOffset: 11520, BiasOffset: 16128,
+        Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
     /// <summary><c>stage3.0</c>: 32 -> 64, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block0 = new( // (N, 32, 4, 4) -> (N, 64, 2, 2)
         Name: "stage3.0", InChannels: 32, OutChannels: 64, Groups: 1, Stride: 2,
-        InHeight: 4, InWidth: 4, WeightOffset: 35104, BiasOffset: 53536,
+        InHeight: 4, InWidth: 4, WeightOffset: 16160, BiasOffset: 34592,
         Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
-    /// <summary><c>stage3.1</c>: 64 -> 64, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
+    /// <summary><c>stage3.1</c>: 64 -> 64, stride 1; fused 3x3 + 1x1 + identity; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block1 = new( // (N, 64, 2, 2) -> (N, 64, 2, 2)
         Name: "stage3.1", InChannels: 64, OutChannels: 64, Groups: 1, Stride: 1,
-        InHeight: 2, InWidth: 2, WeightOffset: 53600, BiasOffset: 201056,
-        Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
+        InHeight: 2, InWidth: 2, WeightOffset: 34656, BiasOffset: 71520,
+        Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
     /// <summary><c>stage4.0</c>: 64 -> 256, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage4Block0 = new( // (N, 64, 2, 2) -> (N, 256, 1, 1)
         Name: "stage4.0", InChannels: 64, OutChannels: 256, Groups: 1, Stride: 2,
-        InHeight: 2, InWidth: 2, WeightOffset: 201120, BiasOffset: 348576,
+        InHeight: 2, InWidth: 2, WeightOffset: 71584, BiasOffset: 219040,
         Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
     /// <summary><c>linear</c>: global average pooling, then the 256 -> 10 linear classifier.</summary>
     private static readonly global::RepVgg.LinearHead Head = new( // (N, 256, 1, 1) -> (N, 256) -> (N, 10)
-        Features: 256, Classes: 10, WeightOffset: 348832, BiasOffset: 351392);
+        Features: 256, Classes: 10, WeightOffset: 219296, BiasOffset: 221856);
 
     /// <summary>The network <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> runs: its input, the layers in order, the head.</summary>
     private static readonly global::RepVgg.NetworkLayout Network = new(
@@ -183,17 +184,17 @@ public sealed partial class TinyNet : global::System.IDisposable
 
             // stage1.0: 16 -> 16, stride 2; fused 3x3 + 1x1; direct
             _engine.Conv3x3BiasRelu(Stage1Block0);          // (N, 16, 8, 8)
-            // stage1.1: 16 -> 16, stride 1, groups 2; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
+            // stage1.1: 16 -> 16, stride 1, groups 2; fused 3x3 + 1x1 + identity; Winograd F(2x2, 3x3)
             _engine.Conv3x3BiasRelu(Stage1Block1);          // (N, 16, 8, 8)
 
             // stage2.0: 16 -> 32, stride 2; fused 3x3 + 1x1; direct
             _engine.Conv3x3BiasRelu(Stage2Block0);          // (N, 32, 4, 4)
-            // stage2.1: 32 -> 32, stride 1, groups 2; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
+            // stage2.1: 32 -> 32, stride 1, groups 2; fused 3x3 + 1x1 + identity; direct
             _engine.Conv3x3BiasRelu(Stage2Block1);          // (N, 32, 4, 4)
 
             // stage3.0: 32 -> 64, stride 2; fused 3x3 + 1x1; direct
             _engine.Conv3x3BiasRelu(Stage3Block0);          // (N, 64, 2, 2)
-            // stage3.1: 64 -> 64, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3)
+            // stage3.1: 64 -> 64, stride 1; fused 3x3 + 1x1 + identity; direct
             _engine.Conv3x3BiasRelu(Stage3Block1);          // (N, 64, 2, 2)
 
             // stage4.0: 64 -> 256, stride 2; fused 3x3 + 1x1; direct
