@@ -74,16 +74,30 @@ public static class WeightsStep
     /// algorithm for inputs of <paramref name="inputHeight"/> x <paramref name="inputWidth"/>. The manifest
     /// names the published variant the network matches, or <c>custom</c>.
     /// </summary>
+    /// <param name="network">The network.</param>
+    /// <param name="source">What the manifest says about the checkpoint.</param>
+    /// <param name="warnings">Warnings for the compiled model to carry.</param>
+    /// <param name="inputHeight">Input height the algorithms are chosen for.</param>
+    /// <param name="inputWidth">Input width the algorithms are chosen for.</param>
+    /// <param name="chooseAlgorithm">
+    /// Chooses a block's algorithm from the block and its input's height and width, instead of
+    /// <see cref="ConvAlgorithmChoice.Choose"/>: tests and measurements run every algorithm on every shape.
+    /// It must return <see cref="ConvAlgorithm.Direct"/> for stride 2.
+    /// </param>
     public static CompiledModel Pack(TrainedNetwork network, ManifestSource source, IReadOnlyList<CompilerDiagnostic> warnings,
-        int inputHeight = DefaultInputSize, int inputWidth = DefaultInputSize)
+        int inputHeight = DefaultInputSize, int inputWidth = DefaultInputSize, Func<RepVggBlock, int, int, ConvAlgorithm>? chooseAlgorithm = null)
     {
+        chooseAlgorithm ??= (block, height, width) =>
+            ConvAlgorithmChoice.Choose(block.InChannels, block.OutChannels, block.Groups, block.Stride, height, width);
         // Where each layer's packed weight and bias go, first, so the blob is allocated once: a RepVGG-B3 blob is ~1.5 GB.
         long length = 0;
         var slots = new List<(ConvAlgorithm Algorithm, long Weight, int WeightLength, long Bias, int BiasLength)>();
         int height = inputHeight, width = inputWidth;
         foreach (RepVggBlock block in network.Blocks)
         {
-            ConvAlgorithm algorithm = ConvAlgorithmChoice.Choose(block.InChannels, block.OutChannels, block.Groups, block.Stride, height, width);
+            ConvAlgorithm algorithm = chooseAlgorithm(block, height, width);
+            if (algorithm != ConvAlgorithm.Direct && block.Stride != 1)
+                throw new ArgumentException($"Block {block.Name} has stride {block.Stride}; only Direct runs at stride 2, not {algorithm}.", nameof(chooseAlgorithm));
             (height, width) = ((height - 1) / block.Stride + 1, (width - 1) / block.Stride + 1);
             int weightLength = algorithm == ConvAlgorithm.Direct
                 ? Conv3x3Packing.PackedWeightLength(block.InChannels, block.OutChannels, block.Groups)

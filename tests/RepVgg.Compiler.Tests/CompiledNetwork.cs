@@ -32,7 +32,7 @@ internal static class CompiledNetwork
             Activation.FromFloats(images, images.Length / (3 * height * width), 3, height, width));
 
     /// <summary>The runtime's view of a manifest for an input of <paramref name="height"/> x <paramref name="width"/>.</summary>
-    private static NetworkLayout ToNetworkLayout(ModelManifest manifest, int height, int width)
+    public static NetworkLayout ToNetworkLayout(ModelManifest manifest, int height, int width)
     {
         var layers = new List<Conv3x3Layer>();
         foreach (ManifestLayer layer in manifest.Layers)

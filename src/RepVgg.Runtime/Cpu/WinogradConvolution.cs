@@ -16,13 +16,13 @@ namespace RepVgg.Cpu;
 /// transformed, 16 channels at a time, into the workspace <c>V[point][tile][input channel]</c>.
 /// </para>
 /// <para>
-/// Phase 2, items (output block, group of tiles): for each point, the register-tiled kernel
-/// (<see cref="IWinogradMultiply"/>) multiplies the group's transformed inputs by the block's
-/// transformed weights into a per-thread scratch <c>M[point][tile][16]</c>; the group's tiles are
-/// then transformed back, biased, rectified and stored. An item reads its block's weights at a point
-/// (at most 16 x 512 floats, 32 KB) for all its tiles while they are in L1, so a layer's weights are
-/// read once per group. The scratch (128 KB, half an L2 of this project's machines) holds every
-/// tile of a 14 x 14 layer at batch 1, so there a wide layer's weights stream from memory once per call.
+/// Phase 2, items (span of one or two output blocks, group of tiles): for each point, the
+/// register-tiled kernel (<see cref="IWinogradMultiply"/>) multiplies the group's transformed inputs
+/// by the blocks' transformed weights into a per-thread scratch <c>M[block][point][tile][16]</c>; the
+/// group's tiles are then transformed back, biased, rectified and stored. An item reads its blocks'
+/// weights at a point (at most 2 x 16 x 512 floats, 64 KB) for all its tiles while they are in cache,
+/// so a layer's weights are read once per group. The scratch (256 KB) holds every tile of a 14 x 14
+/// or 28 x 28 layer at batch 1, so there a wide layer's weights stream from memory once per call.
 /// </para>
 /// <para>
 /// The workspace holds as many tiles as the batch has, rounded up to whole register tiles; the
@@ -33,8 +33,8 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
 {
     private const int Lanes = ChannelBlockedLayout.Lanes;
 
-    /// <summary>Floats of a thread's product scratch: 128 KB, points x tiles x 16 lanes.</summary>
-    private const int ScratchFloats = 32 * 1024;
+    /// <summary>Floats of a thread's product scratch: 256 KB (an eighth of an L2), blocks x points x tiles x 16 lanes.</summary>
+    private const int ScratchFloats = 64 * 1024;
 
     // One product scratch per thread, allocated on its first Winograd layer and kept: no allocation per call.
     [ThreadStatic]
@@ -56,6 +56,9 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
     private int _groupTiles;
     private int _groups;
     private int _outputBlocks;
+    // Phase 2's spans of output blocks: span i covers blocks [_spans[i], _spans[i + 1]).
+    private int[] _spans = [];
+    private int _spanCount;
     private long _tileFloats;
     private long _pointFloats;
     private int _weightPointFloats;
@@ -93,7 +96,9 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
         _tilesX = TilesAlong(layer.OutWidth, _tileSize);
         _tiles = batch * _tilesY * _tilesX;
         int registerTiles = RegisterTiles(width);
-        int scratchTiles = ScratchFloats / (WinogradPacking.Points(layer.Algorithm) * Lanes);
+        bool pairs = width == VectorWidth.Vector512;
+        PlanSpans(pairs);
+        int scratchTiles = ScratchFloats / ((pairs ? 2 : 1) * WinogradPacking.Points(layer.Algorithm) * Lanes);
         _groupTiles = Math.Min(scratchTiles / registerTiles * registerTiles, (int)RoundUp(_tiles, registerTiles));
         _groups = (_tiles + _groupTiles - 1) / _groupTiles;
         _tileFloats = _inputLayout.ChannelBlocks * Lanes;
@@ -104,7 +109,7 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
         pool.Run(this, batch * _tilesY * _inputLayout.ChannelBlocks);
         _transforming = false;
         _outputLayout.ClearBorders(output, batch);
-        pool.Run(this, _outputBlocks * _groups);
+        pool.Run(this, _spanCount * _groups);
     }
 
     /// <inheritdoc/>
@@ -121,13 +126,13 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
         switch (_width, _transforming)
         {
             case (VectorWidth.Vector512, true): TransformInputs<TTransform, Lanes512>(item); break;
-            case (VectorWidth.Vector512, false): Multiply<TTransform, Lanes512, WinogradMultiply512>(item); break;
+            case (VectorWidth.Vector512, false): Multiply<TTransform, Lanes512, WinogradMultiply512Pair, WinogradMultiply512>(item); break;
             case (VectorWidth.Vector256, true): TransformInputs<TTransform, Lanes256>(item); break;
-            case (VectorWidth.Vector256, false): Multiply<TTransform, Lanes256, WinogradMultiply256>(item); break;
+            case (VectorWidth.Vector256, false): Multiply<TTransform, Lanes256, WinogradMultiply256, WinogradMultiply256>(item); break;
             case (VectorWidth.Vector128, true): TransformInputs<TTransform, Lanes128>(item); break;
-            case (VectorWidth.Vector128, false): Multiply<TTransform, Lanes128, WinogradMultiplyOneTile<Lanes128>>(item); break;
+            case (VectorWidth.Vector128, false): Multiply<TTransform, Lanes128, WinogradMultiplyOneTile<Lanes128>, WinogradMultiplyOneTile<Lanes128>>(item); break;
             case (_, true): TransformInputs<TTransform, LanesScalar>(item); break;
-            default: Multiply<TTransform, LanesScalar, WinogradMultiplyOneTile<LanesScalar>>(item); break;
+            default: Multiply<TTransform, LanesScalar, WinogradMultiplyOneTile<LanesScalar>, WinogradMultiplyOneTile<LanesScalar>>(item); break;
         }
     }
 
@@ -170,41 +175,77 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
         }
     }
 
-    /// <summary>Phase 2: one output block for one group of tiles, from the workspace to the output.</summary>
-    private void Multiply<TTransform, TLanes, TKernel>(int item)
+    /// <summary>Phase 2: one span of output blocks (one or a pair) for one group of tiles, from the workspace to the output.</summary>
+    private void Multiply<TTransform, TLanes, TPair, TSingle>(int item)
         where TTransform : struct, IWinogradTransform
         where TLanes : struct, ILanes<TLanes>
-        where TKernel : struct, IWinogradMultiply
+        where TPair : struct, IWinogradMultiply
+        where TSingle : struct, IWinogradMultiply
     {
-        int block = item % _outputBlocks;
-        int firstTile = item / _outputBlocks * _groupTiles;
-        int groupTiles = Math.Min(_groupTiles, (int)RoundUp(_tiles - firstTile, TKernel.Tiles));
-        var (firstInput, inputCount) = Conv3x3Packing.InputChannelRange(block, _layer.InChannels, _layer.OutChannels, _layer.Groups);
-        float* blockWeights = _weights + Conv3x3Packing.BlockWeightOffset(block, _layer.InChannels, _layer.OutChannels, _layer.Groups) / 9;
+        int span = item % _spanCount;
+        int firstBlock = _spans[span], blocks = _spans[span + 1] - firstBlock;
+        int firstTile = item / _spanCount * _groupTiles;
+        int groupTiles = Math.Min(_groupTiles, (int)RoundUp(_tiles - firstTile, TSingle.Tiles));
+        var (firstInput, inputCount) = Conv3x3Packing.InputChannelRange(firstBlock, _layer.InChannels, _layer.OutChannels, _layer.Groups);
+        float* blockWeights = _weights + Conv3x3Packing.BlockWeightOffset(firstBlock, _layer.InChannels, _layer.OutChannels, _layer.Groups) / 9;
         t_products ??= GC.AllocateUninitializedArray<float>(ScratchFloats, pinned: true);
         float* products = (float*)Unsafe.AsPointer(ref t_products[0]);
 
+        // Products: [block][point][tile][16].
         long productPointFloats = (long)groupTiles * Lanes;
+        long blockProductFloats = TTransform.Points * productPointFloats;
         for (int point = 0; point < TTransform.Points; point++)
         {
             float* inputs = _workspace + point * _pointFloats + firstTile * _tileFloats + firstInput;
             float* weights = blockWeights + (long)point * _weightPointFloats;
             float* nextWeights = point + 1 < TTransform.Points ? weights + _weightPointFloats : null;
-            for (int tile = 0; tile < groupTiles; tile += TKernel.Tiles)
-                TKernel.Multiply(inputs + tile * _tileFloats, _tileFloats, weights, inputCount, products + point * productPointFloats + tile * Lanes,
-                    tile == 0 ? nextWeights : null);
+            float* pointProducts = products + point * productPointFloats;
+            for (int tile = 0; tile < groupTiles; tile += TSingle.Tiles)
+            {
+                float* prefetch = tile == 0 ? nextWeights : null;
+                if (blocks == 2)
+                    TPair.Multiply(inputs + tile * _tileFloats, _tileFloats, weights, inputCount, pointProducts + tile * Lanes, blockProductFloats, prefetch);
+                else
+                    TSingle.Multiply(inputs + tile * _tileFloats, _tileFloats, weights, inputCount, pointProducts + tile * Lanes, blockProductFloats, prefetch);
+            }
         }
 
         int tilesPerImage = _tilesY * _tilesX;
         int lastTile = Math.Min(firstTile + groupTiles, _tiles);
-        for (int tile = firstTile; tile < lastTile; tile++)
+        for (int b = 0; b < blocks; b++)
         {
-            int image = tile / tilesPerImage, tileRow = tile % tilesPerImage / _tilesX, tileColumn = tile % _tilesX;
-            int top = tileRow * _tileSize, left = tileColumn * _tileSize;
-            float* output = _output + image * _outputLayout.ImageFloats + _outputLayout.Offset(block, top + 1, left + 1);
-            TTransform.TransformOutput<TLanes>(products + (tile - firstTile) * Lanes, productPointFloats, _bias + block * Lanes,
-                output, _outputLayout.RowFloats, Math.Min(_tileSize, _layer.OutHeight - top), Math.Min(_tileSize, _layer.OutWidth - left));
+            int block = firstBlock + b;
+            for (int tile = firstTile; tile < lastTile; tile++)
+            {
+                int image = tile / tilesPerImage, tileRow = tile % tilesPerImage / _tilesX, tileColumn = tile % _tilesX;
+                int top = tileRow * _tileSize, left = tileColumn * _tileSize;
+                float* output = _output + image * _outputLayout.ImageFloats + _outputLayout.Offset(block, top + 1, left + 1);
+                TTransform.TransformOutput<TLanes>(products + b * blockProductFloats + (tile - firstTile) * Lanes, productPointFloats,
+                    _bias + block * Lanes, output, _outputLayout.RowFloats,
+                    Math.Min(_tileSize, _layer.OutHeight - top), Math.Min(_tileSize, _layer.OutWidth - left));
+            }
         }
+    }
+
+    /// <summary>
+    /// Cuts the output blocks into spans of two where the width has a two-block kernel and both blocks read
+    /// the same input channels (dense layers, groups of 32 channels or more), else of one. Fills
+    /// <see cref="_spans"/> with the spans' first blocks and an end marker; grows it only for a wider layer than before.
+    /// </summary>
+    private void PlanSpans(bool pairs)
+    {
+        if (_spans.Length < _outputBlocks + 1)
+            _spans = new int[_outputBlocks + 1];
+        _spanCount = 0;
+        for (int block = 0; block < _outputBlocks; _spanCount++)
+        {
+            _spans[_spanCount] = block;
+            bool pair = pairs && block + 1 < _outputBlocks
+                && Conv3x3Packing.InputChannelRange(block, _layer.InChannels, _layer.OutChannels, _layer.Groups)
+                    == Conv3x3Packing.InputChannelRange(block + 1, _layer.InChannels, _layer.OutChannels, _layer.Groups);
+            block += pair ? 2 : 1;
+        }
+        _spans[_spanCount] = _outputBlocks;
     }
 
     private static int TilesAlong(int pixels, int tileSize) => (pixels + tileSize - 1) / tileSize;
