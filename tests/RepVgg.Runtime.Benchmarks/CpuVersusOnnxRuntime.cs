@@ -8,9 +8,9 @@ namespace RepVgg.Runtime.Benchmarks;
 /// Our CPU backend against ONNX Runtime on the same fused network (the exported model), per
 /// model and batch at 224 x 224. ONNX Runtime is the baseline, so Ratio is our time over its
 /// time (below 1: we are faster). Each case runs in its own block: ORT's worker threads keep
-/// spinning for a while after a call, so the two are never interleaved.
+/// spinning for a while after a call, so the two are never interleaved. In-process (Program adds
+/// <c>--inProcess</c>), so the first run's synthesized models are loaded once and <c>--job short</c> still applies.
 /// </summary>
-[InProcess]
 [Config(typeof(Configuration))]
 public class CpuVersusOnnxRuntime
 {

@@ -12,7 +12,10 @@ if (args.Contains("--layers"))
     int output = Array.IndexOf(args, "--output");
     return LayerTimings.Run(output >= 0 && output + 1 < args.Length ? args[output + 1] : Path.Combine(RepositoryRoot(), "docs", "cpu-layers-a0.md"));
 }
-BenchmarkSwitcher.FromAssembly(typeof(CpuVersusOnnxRuntime).Assembly).Run(args);
+// In-process always: a job given on the command line (--job short) then runs in-process too, instead of
+// beside an attribute's in-process job as a second, out-of-process one that rebuilds this project.
+string[] benchmarkArgs = args.Contains("--inProcess") ? args : [.. args, "--inProcess"];
+BenchmarkSwitcher.FromAssembly(typeof(CpuVersusOnnxRuntime).Assembly).Run(benchmarkArgs);
 return 0;
 
 static string RepositoryRoot()
