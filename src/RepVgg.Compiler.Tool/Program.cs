@@ -3,13 +3,18 @@ using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Diagnostics;
 using RepVgg.Compiler.Manifest;
+using RepVgg.Compiler.Onnx;
 using RepVgg.Compiler.Synthetic;
 
 // repvgg-compile: the weights step of the build, run by Directory.Build.targets.
 //
 //   repvgg-compile compile <checkpoint> --blob <file> --manifest <file> [--variant <name>] [--synthesize <variant>]
-//                          [--input-height <pixels>] [--input-width <pixels>]
+//                          [--input-height <pixels>] [--input-width <pixels>] [--onnx <file>]
+//   repvgg-compile export-onnx <checkpoint> -o <file.onnx>
 //   repvgg-compile synthesize <variant> <file.pth|file.safetensors> [--layout official|timm] [--deploy] [--seed <n>]
+//
+// --onnx (and export-onnx) also write the fused network as an ONNX model (OnnxExport: opset 13,
+// symbolic batch, height and width), so the same network runs in ONNX Runtime, TensorRT or Triton.
 //
 // Diagnostics go to standard output in MSBuild's canonical format ("file : error RVG0004: ..."),
 // which the Exec task turns into build errors and warnings. Exit code 1 on any error, 2 on a
@@ -26,8 +31,9 @@ internal static class ToolCommand
             return args.FirstOrDefault() switch
             {
                 "compile" => Compile(new Arguments(args[1..])),
+                "export-onnx" => ExportOnnx(new Arguments(args[1..])),
                 "synthesize" => Synthesize(new Arguments(args[1..])),
-                _ => throw new UsageException($"Expected a command, compile or synthesize; found '{args.FirstOrDefault()}'."),
+                _ => throw new UsageException($"Expected a command, compile, export-onnx or synthesize; found '{args.FirstOrDefault()}'."),
             };
         }
         catch (CompilationException e)
@@ -67,6 +73,7 @@ internal static class ToolCommand
         Console.WriteLine(
             $"repvgg-compile: {m.Source.File} -> {m.Variant}, {m.Layers.Count} fused conv3x3 layers ({m.Source.KeyLayout} names, {m.Source.Kind}-time), " +
             $"{m.Blob.Floats * 4 / 1e6:F1} MB of weights, in {clock.Elapsed.TotalSeconds:F1} s");
+        if (args.Optional("--onnx") is { } onnx) WriteOnnx(model, onnx);
         return 0;
     }
 
@@ -78,6 +85,23 @@ internal static class ToolCommand
         int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int size) && size > 0
             ? size
             : WeightsStep.DefaultInputSize;
+
+    private static int ExportOnnx(Arguments args)
+    {
+        string checkpoint = args.Positional(0, "checkpoint");
+        string output = args.Optional("-o") ?? args.Optional("--output") ?? throw new UsageException("Missing option -o <file.onnx>.");
+        CompiledModel model = WeightsStep.Compile(checkpoint);
+        foreach (CompilerDiagnostic warning in model.Warnings) Console.WriteLine(warning.ToMSBuildLine());
+        WriteOnnx(model, output);
+        return 0;
+    }
+
+    private static void WriteOnnx(CompiledModel model, string path)
+    {
+        var clock = Stopwatch.StartNew();
+        OnnxExport.Write(model.Network, path);
+        Console.WriteLine($"repvgg-compile: wrote ONNX model {path} ({new FileInfo(path).Length / 1e6:F1} MB, opset {OnnxExport.OpsetVersion}) in {clock.Elapsed.TotalSeconds:F1} s");
+    }
 
     private static int Synthesize(Arguments args)
     {
@@ -107,13 +131,14 @@ internal static class ToolCommand
         Console.Error.WriteLine("""
             usage:
               repvgg-compile compile <checkpoint> --blob <file> --manifest <file> [--variant <name>] [--synthesize <variant>]
-                                     [--input-height <pixels>] [--input-width <pixels>]
+                                     [--input-height <pixels>] [--input-width <pixels>] [--onnx <file>]
+              repvgg-compile export-onnx <checkpoint> -o <file.onnx>
               repvgg-compile synthesize <variant> <file.pth|file.safetensors> [--layout official|timm] [--deploy] [--seed <n>]
             """);
         return 2;
     }
 
-    /// <summary>Positional arguments and <c>--name value</c> options.</summary>
+    /// <summary>Positional arguments and <c>--name value</c> options (and <c>-o value</c>, the usual spelling of an output file).</summary>
     private sealed class Arguments
     {
         private readonly List<string> _positional = [];
@@ -123,11 +148,13 @@ internal static class ToolCommand
         {
             for (int i = 0; i < args.Length; i++)
             {
-                if (!args[i].StartsWith("--", StringComparison.Ordinal)) _positional.Add(args[i]);
-                else if (i + 1 < args.Length && !args[i + 1].StartsWith("--", StringComparison.Ordinal)) _options[args[i]] = args[++i];
+                if (!IsOption(args[i])) _positional.Add(args[i]);
+                else if (i + 1 < args.Length && !IsOption(args[i + 1])) _options[args[i]] = args[++i];
                 else _options[args[i]] = null;
             }
         }
+
+        private static bool IsOption(string arg) => arg.StartsWith("--", StringComparison.Ordinal) || arg == "-o";
 
         public string Positional(int index, string name) =>
             index < _positional.Count ? _positional[index] : throw new UsageException($"Missing the {name} argument.");

@@ -48,7 +48,7 @@ public class AlgorithmAccuracyTests
                 _ => ConvAlgorithm.Winograd4x4,
             });
         float[] image = CompiledNetwork.RandomImages(1, height, width, seed: 11);
-        NetworkLayout layout = CompiledNetwork.ToNetworkLayout(model.Manifest, height, width);
+        NetworkLayout layout = NetworkLayouts.FromManifest(model.Manifest, height, width);
         using var engine = (CpuInferenceEngine)InferenceEngine.Create(Backend.Cpu, layout, ModelWeights.FromArray(model.Blob));
         var logits = new float[layout.Head.Classes];
         engine.BeginBatch(image, logits);

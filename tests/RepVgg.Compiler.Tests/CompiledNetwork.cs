@@ -13,7 +13,7 @@ internal static class CompiledNetwork
     /// <summary>Logits (N, Classes) of the fused float32 network for an NCHW batch.</summary>
     public static float[] Infer(CompiledModel model, float[] images, int height, int width, Backend backend = Backend.Cpu)
     {
-        NetworkLayout layout = ToNetworkLayout(model.Manifest, height, width);
+        NetworkLayout layout = NetworkLayouts.FromManifest(model.Manifest, height, width);
         using InferenceEngine engine = InferenceEngine.Create(backend, layout, ModelWeights.FromArray(model.Blob));
         var logits = new float[images.Length / layout.ImageLength * layout.Head.Classes];
         engine.BeginBatch(images, logits);
@@ -30,21 +30,4 @@ internal static class CompiledNetwork
     public static double[] Reference(CompiledModel model, float[] images, int height, int width) =>
         UnfusedReference.Forward(model.Network,
             Activation.FromFloats(images, images.Length / (3 * height * width), 3, height, width));
-
-    /// <summary>The runtime's view of a manifest for an input of <paramref name="height"/> x <paramref name="width"/>.</summary>
-    public static NetworkLayout ToNetworkLayout(ModelManifest manifest, int height, int width)
-    {
-        var layers = new List<Conv3x3Layer>();
-        foreach (ManifestLayer layer in manifest.Layers)
-        {
-            var conv = new Conv3x3Layer(layer.Name, layer.InChannels, layer.OutChannels, layer.Groups, layer.Stride,
-                height, width, layer.WeightOffset, layer.BiasOffset,
-                Planning.ConvAlgorithmChoice.FromManifestName(layer.Algorithm));
-            layers.Add(conv);
-            (height, width) = (conv.OutHeight, conv.OutWidth);
-        }
-        ManifestHead head = manifest.Head;
-        return new NetworkLayout(manifest.InputChannels, layers[0].InHeight, layers[0].InWidth, layers,
-            new LinearHead(head.Features, head.Classes, head.WeightOffset, head.BiasOffset));
-    }
 }

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.ML.OnnxRuntime;
 using RepVgg.Checkpoints;
 
 namespace RepVgg.Integration.Tests;
@@ -84,11 +85,33 @@ public sealed class BuildScenarioTests : IDisposable
         Assert.Contains("error RVG0015: Two RepVggModel items have the same ClassName (2 items, 1 distinct names: Net, Net)", output);
     }
 
-    private void WriteProject(string checkpoint, string? className = "ScenarioNet") =>
+    [Fact]
+    public void ExportOnnx_writes_the_model_beside_the_build_output_and_again_when_it_is_deleted()
+    {
+        WriteProject(PyTorchFixtures.OfficialPth, extraMetadata: "ExportOnnx=\"true\"");
+        string onnx = Path.Combine(_directory, "bin", Configuration, "net10.0", "ScenarioNet.onnx");
+
+        (int first, string firstOutput) = Build();
+        Assert.True(first == 0, firstOutput);
+        Assert.True(File.Exists(onnx), $"No {onnx} after the build:\n{firstOutput}");
+        using (var session = new InferenceSession(onnx))
+        {
+            Assert.Equal([-1, 3, -1, -1], session.InputMetadata["input"].Dimensions);
+            Assert.Equal([-1, 10], session.OutputMetadata["logits"].Dimensions);
+        }
+
+        // The checkpoint is unchanged, but the export is one of the weights step's outputs.
+        File.Delete(onnx);
+        (int second, string secondOutput) = Build();
+        Assert.True(second == 0, secondOutput);
+        Assert.True(File.Exists(onnx), $"No {onnx} after rebuilding without it:\n{secondOutput}");
+    }
+
+    private void WriteProject(string checkpoint, string? className = "ScenarioNet", string extraMetadata = "") =>
         File.WriteAllText(Path.Combine(_directory, "Scenario.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <ItemGroup>
-                <RepVggModel Include="{checkpoint}" {(className is null ? "" : $"ClassName=\"{className}\"")} />
+                <RepVggModel Include="{checkpoint}" {(className is null ? "" : $"ClassName=\"{className}\"")} {extraMetadata} />
               </ItemGroup>
             </Project>
             """);
@@ -107,14 +130,15 @@ public sealed class BuildScenarioTests : IDisposable
         PthWriter.Write(path, tensors);
     }
 
+#if DEBUG
+    private const string Configuration = "Debug";
+#else
+    private const string Configuration = "Release";
+#endif
+
     private (int ExitCode, string Output) Build()
     {
-#if DEBUG
-        const string configuration = "Debug";
-#else
-        const string configuration = "Release";
-#endif
-        var start = new ProcessStartInfo("dotnet", ["build", "-c", configuration, "-nodeReuse:false", "-clp:NoSummary"])
+        var start = new ProcessStartInfo("dotnet", ["build", "-c", Configuration, "-nodeReuse:false", "-clp:NoSummary"])
         {
             WorkingDirectory = _directory,
             RedirectStandardOutput = true,

@@ -1,3 +1,28 @@
 using BenchmarkDotNet.Running;
+using RepVgg.Runtime.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(RepVgg.Runtime.Benchmarks.RepVggA0Inference).Assembly).Run(args);
+// dotnet run -c Release --project tests/RepVgg.Runtime.Benchmarks -- --filter '*'   BenchmarkDotNet, every benchmark
+// dotnet run -c Release --project tests/RepVgg.Runtime.Benchmarks -- --layers       per-layer times, ours and ORT's, to docs/cpu-layers-a0.md
+
+// A table means little without the machine: the CPU and which kernel width ran.
+foreach (string line in MachineInfo.Describe()) Console.WriteLine($"// {line}");
+
+if (args.Contains("--layers"))
+{
+    int output = Array.IndexOf(args, "--output");
+    return LayerTimings.Run(output >= 0 && output + 1 < args.Length ? args[output + 1] : Path.Combine(RepositoryRoot(), "docs", "cpu-layers-a0.md"));
+}
+// In-process always: a job given on the command line (--job short) then runs in-process too, instead of
+// beside an attribute's in-process job as a second, out-of-process one that rebuilds this project.
+string[] benchmarkArgs = args.Contains("--inProcess") ? args : [.. args, "--inProcess"];
+BenchmarkSwitcher.FromAssembly(typeof(CpuVersusOnnxRuntime).Assembly).Run(benchmarkArgs);
+return 0;
+
+static string RepositoryRoot()
+{
+    for (string? dir = AppContext.BaseDirectory; dir is not null; dir = Path.GetDirectoryName(dir))
+    {
+        if (File.Exists(Path.Combine(dir, "Compiler.sln"))) return dir;
+    }
+    throw new InvalidOperationException($"No Compiler.sln above {AppContext.BaseDirectory}; pass --output <file>.");
+}

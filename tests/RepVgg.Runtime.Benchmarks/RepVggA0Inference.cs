@@ -4,10 +4,10 @@ namespace RepVgg.Runtime.Benchmarks;
 
 /// <summary>
 /// Latency of a full-size RepVGG-A0 (224 x 224, 1000 classes) on the CPU backend, as a user calls
-/// it. In-process: the benchmark's own build already ran the weights step and the generator.
+/// it. In-process (Program adds <c>--inProcess</c>): the benchmark's own build already ran the weights
+/// step and the generator.
 /// </summary>
 [MemoryDiagnoser]
-[InProcessAttribute]
 public class RepVggA0Inference
 {
     private RepVggA0 _network = null!;

@@ -1,0 +1,30 @@
+using RepVgg.Compiler.Manifest;
+using RepVgg.Compiler.Planning;
+
+namespace RepVgg.Compiler;
+
+/// <summary>
+/// The runtime's view of a compiled model, for code that runs a manifest without a generated class
+/// (tests, benchmarks, tools): the same layers, shapes and algorithms the generator emits.
+/// </summary>
+public static class NetworkLayouts
+{
+    /// <summary>
+    /// The layers and head of <paramref name="manifest"/> for an input of <paramref name="height"/> x
+    /// <paramref name="width"/>, each layer with its shape carried through the strides and its algorithm.
+    /// </summary>
+    public static NetworkLayout FromManifest(ModelManifest manifest, int height, int width)
+    {
+        var layers = new List<Conv3x3Layer>();
+        foreach (ManifestLayer layer in manifest.Layers)
+        {
+            var conv = new Conv3x3Layer(layer.Name, layer.InChannels, layer.OutChannels, layer.Groups, layer.Stride,
+                height, width, layer.WeightOffset, layer.BiasOffset, ConvAlgorithmChoice.FromManifestName(layer.Algorithm));
+            layers.Add(conv);
+            (height, width) = (conv.OutHeight, conv.OutWidth);
+        }
+        ManifestHead head = manifest.Head;
+        return new NetworkLayout(manifest.InputChannels, layers[0].InHeight, layers[0].InWidth, layers,
+            new LinearHead(head.Features, head.Classes, head.WeightOffset, head.BiasOffset));
+    }
+}
