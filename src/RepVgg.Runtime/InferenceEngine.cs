@@ -44,10 +44,9 @@ public abstract class InferenceEngine : IDisposable
     {
         ThrowIfDisposed();
         int image = Network.ImageLength;
-        string shape = $"{Network.InputChannels} x {Network.InputHeight} x {Network.InputWidth}";
         if (images.Length == 0 || images.Length % image != 0)
             throw new ArgumentException(
-                $"Expected N x {shape} floats (NCHW, N >= 1, a multiple of {image}); found {images.Length}.",
+                $"Expected N x {Network.InputChannels} x {Network.InputHeight} x {Network.InputWidth} floats (NCHW, N >= 1, a multiple of {image}); found {images.Length}.",
                 nameof(images));
         int batch = images.Length / image;
         if (batch > MaxBatch)

@@ -14,8 +14,8 @@ public class InferenceEngineTests
         [new Conv3x3Layer("wide", 1, 1_600_000, 1, 1, 1, 1, WeightOffset: 0, BiasOffset: 0)],
         new LinearHead(1_600_000, 1, WeightOffset: 0, BiasOffset: 0));
 
-    private static CpuInferenceEngine CreateEngine(NetworkLayout? layout = null) =>
-        (CpuInferenceEngine)InferenceEngine.Create(Backend.Cpu, layout ?? Network.Layout, ModelWeights.FromArray(Network.Blob));
+    private static CpuInferenceEngine CreateEngine(NetworkLayout? layout = null, float[]? blob = null) =>
+        (CpuInferenceEngine)InferenceEngine.Create(Backend.Cpu, layout ?? Network.Layout, ModelWeights.FromArray(blob ?? Network.Blob));
 
     [Theory]
     [InlineData(0)]
@@ -61,6 +61,29 @@ public class InferenceEngineTests
             new LinearHead(48, 1000, WeightOffset: 0, BiasOffset: 0));
         using CpuInferenceEngine engine = CreateEngine(a0);
         Assert.Equal(2627, engine.MaxBatch);
+    }
+
+    [Fact]
+    public void Infer_allocates_nothing_after_the_first_call()
+    {
+        // Direct and both Winograd algorithms, a batch of 2, every thread of the pool.
+        var network = TestNetwork.Create(4, 3, 30, 29,
+            [new(16, 1, 2), new(32, 1, 1, ConvAlgorithm.Winograd4x4), new(32, 2, 1, ConvAlgorithm.Winograd2x2), new(48, 1, 2)], classes: 100);
+        using CpuInferenceEngine engine = CreateEngine(network.Layout, network.Blob);
+        float[] images = network.Images(2, seed: 1);
+        var logits = new float[2 * 100];
+        void Infer()
+        {
+            // As generated code calls it: one call per layer (a foreach over the list would allocate its enumerator).
+            engine.BeginBatch(images, logits);
+            for (int i = 0; i < network.Layout.Layers.Count; i++) engine.Conv3x3BiasRelu(network.Layout.Layers[i]);
+            engine.GlobalAveragePoolLinear(network.Layout.Head, logits);
+        }
+        Infer();
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 5; i++) Infer();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 
     [Fact]

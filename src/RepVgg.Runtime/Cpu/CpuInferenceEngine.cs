@@ -24,6 +24,7 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
     private readonly long _largestWorkspaceFloats;
     private readonly DirectConvolution _direct = new();
     private readonly WinogradConvolution _winograd = new();
+    private readonly LinearClassifierWork _classifier = new();
     private int _current;
     private ChannelBlockedLayout _layout;
     private int _batch;
@@ -71,18 +72,32 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
         var layout = new ChannelBlockedLayout(Network.InputChannels, Network.InputHeight, Network.InputWidth);
         ReserveBatch(batch);
         float* data = _buffers[0].Data;
-        NativeMemory.Clear(data, (nuint)(batch * layout.ImageFloats * sizeof(float)));
+        layout.ClearBorders(data, batch);
 
+        // Each pixel's block is assembled in a 16-float scratch and stored whole: one full cache line per
+        // pixel instead of a scattered float per channel into a cleared buffer. Lanes past the channels stay 0.
+        float* pixel = stackalloc float[Lanes];
         int planeLength = layout.Height * layout.Width;
-        for (int image = 0; image < batch; image++)
+        fixed (float* source = images)
         {
-            for (int c = 0; c < layout.Channels; c++)
+            for (int image = 0; image < batch; image++)
             {
-                ReadOnlySpan<float> plane = images.Slice((image * layout.Channels + c) * planeLength, planeLength);
-                float* block = data + image * layout.ImageFloats + layout.Offset(c / Lanes, 0, 0) + c % Lanes;
-                for (int y = 0; y < layout.Height; y++)
-                    for (int x = 0; x < layout.Width; x++)
-                        block[(y + 1) * layout.RowFloats + (x + 1) * Lanes] = plane[y * layout.Width + x];
+                for (int block = 0; block < layout.ChannelBlocks; block++)
+                {
+                    int lanes = Math.Min(Lanes, layout.Channels - block * Lanes);
+                    float* planes = source + ((long)image * layout.Channels + block * Lanes) * planeLength;
+                    new Span<float>(pixel, Lanes).Clear();
+                    for (int y = 0; y < layout.Height; y++)
+                    {
+                        float* row = data + image * layout.ImageFloats + layout.Offset(block, y + 1, 1);
+                        for (int x = 0; x < layout.Width; x++)
+                        {
+                            for (int lane = 0; lane < lanes; lane++)
+                                pixel[lane] = planes[lane * planeLength + y * layout.Width + x];
+                            Buffer.MemoryCopy(pixel, row + x * Lanes, Lanes * sizeof(float), Lanes * sizeof(float));
+                        }
+                    }
+                }
             }
         }
 
@@ -148,20 +163,15 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
         if (logits.Length != _batch * head.Classes)
             throw new ArgumentException(
                 $"Expected {_batch} x {head.Classes} = {_batch * head.Classes} logits; found {logits.Length}.", nameof(logits));
-        ReadOnlySpan<float> weight = Weights.Slice(head.WeightOffset, head.Features * head.Classes); // (Classes, Features)
-        ReadOnlySpan<float> bias = Weights.Slice(head.BiasOffset, head.Classes);
-        if (_pooled.Length < head.Features)
-            _pooled = new float[head.Features];
-        Span<float> pooled = _pooled.AsSpan(0, head.Features);
-
+        Weights.Slice(head.WeightOffset, head.Features * head.Classes); // (Classes, Features), checked to lie inside the blob
+        Weights.Slice(head.BiasOffset, head.Classes);
+        if (_pooled.Length < _batch * head.Features)
+            _pooled = new float[_batch * head.Features];
         for (int image = 0; image < _batch; image++)
-        {
-            AveragePool(image, pooled);
-            Span<float> imageLogits = logits.Slice(image * head.Classes, head.Classes);
-            for (int k = 0; k < head.Classes; k++)
-                imageLogits[k] = TensorPrimitives.Dot(weight.Slice(k * head.Features, head.Features), pooled);
-            TensorPrimitives.Add(imageLogits, bias, imageLogits);
-        }
+            AveragePool(image, _pooled.AsSpan(image * head.Features, head.Features));
+
+        fixed (float* pooled = _pooled, output = logits)
+            _classifier.Run(Pool, pooled, Weights.Data + head.WeightOffset, Weights.Data + head.BiasOffset, output, head, _batch);
     }
 
     /// <summary>Averages each channel of image <paramref name="image"/> of the current activation over space.</summary>
