@@ -35,4 +35,10 @@ internal readonly unsafe struct Conv3x3Row
 
     /// <summary>Output pixels in the row.</summary>
     public int OutputWidth { get; init; }
+
+    /// <summary>
+    /// Floats between output channel blocks: a kernel that computes two blocks writes the second at
+    /// <c>Output + OutputChannelBlockFloats</c>, with weights after the first block's and the next 16 biases.
+    /// </summary>
+    public long OutputChannelBlockFloats { get; init; }
 }

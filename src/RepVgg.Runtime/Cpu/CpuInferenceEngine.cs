@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using System.Numerics.Tensors;
 using System.Runtime.InteropServices;
 
@@ -74,9 +75,8 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
         float* data = _buffers[0].Data;
         layout.ClearBorders(data, batch);
 
-        // Each pixel's block is assembled in a 16-float scratch and stored whole: one full cache line per
-        // pixel instead of a scattered float per channel into a cleared buffer. Lanes past the channels stay 0.
-        float* pixel = stackalloc float[Lanes];
+        // Each pixel's 16 lanes are written whole, zeros past the channels, so the buffer needs no clearing
+        // first; a 64-byte zero store then the channels' floats, into one cache line.
         int planeLength = layout.Height * layout.Width;
         fixed (float* source = images)
         {
@@ -86,15 +86,16 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
                 {
                     int lanes = Math.Min(Lanes, layout.Channels - block * Lanes);
                     float* planes = source + ((long)image * layout.Channels + block * Lanes) * planeLength;
-                    new Span<float>(pixel, Lanes).Clear();
                     for (int y = 0; y < layout.Height; y++)
                     {
                         float* row = data + image * layout.ImageFloats + layout.Offset(block, y + 1, 1);
+                        float* inputRow = planes + y * layout.Width;
                         for (int x = 0; x < layout.Width; x++)
                         {
+                            float* pixel = row + x * Lanes;
+                            Vector512<float>.Zero.Store(pixel);
                             for (int lane = 0; lane < lanes; lane++)
-                                pixel[lane] = planes[lane * planeLength + y * layout.Width + x];
-                            Buffer.MemoryCopy(pixel, row + x * Lanes, Lanes * sizeof(float), Lanes * sizeof(float));
+                                pixel[lane] = inputRow[lane * planeLength + x];
                         }
                     }
                 }

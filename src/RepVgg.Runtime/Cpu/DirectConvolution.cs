@@ -2,7 +2,8 @@ namespace RepVgg.Cpu;
 
 /// <summary>
 /// A conv3x3 + bias + ReLU layer by direct convolution over a batch, split into work items of
-/// (image, row band, block of 16 output channels) that the <see cref="WorkerPool"/> runs in parallel.
+/// (image, row band, span of one or two blocks of 16 output channels) that the <see cref="WorkerPool"/>
+/// runs in parallel.
 /// One instance per engine, reused for every layer, so a layer allocates nothing.
 /// </summary>
 /// <remarks>
@@ -24,7 +25,7 @@ internal sealed unsafe class DirectConvolution : IParallelWork
     private ChannelBlockedLayout _outputLayout;
     private Conv3x3Layer _layer = null!;
     private VectorWidth _width;
-    private int _outputBlocks;
+    private readonly OutputBlockSpans _spans = new();
     private int _rowsPerBand;
     private int _bands;
 
@@ -43,10 +44,10 @@ internal sealed unsafe class DirectConvolution : IParallelWork
         _width = width;
         _inputLayout = new ChannelBlockedLayout(layer.InChannels, layer.InHeight, layer.InWidth);
         _outputLayout = new ChannelBlockedLayout(layer.OutChannels, layer.OutHeight, layer.OutWidth);
-        _outputBlocks = Conv3x3Packing.OutputBlockCount(layer.OutChannels);
+        _spans.Plan(layer, pairs: width == VectorWidth.Vector512);
 
         int rows = layer.OutHeight;
-        int otherItems = batch * _outputBlocks;
+        int otherItems = batch * _spans.Count;
         int bandsWanted = Math.Clamp((ItemsPerThread * pool.Parallelism + otherItems - 1) / otherItems, 1, rows);
         _rowsPerBand = (rows + bandsWanted - 1) / bandsWanted;
         _bands = (rows + _rowsPerBand - 1) / _rowsPerBand;
@@ -58,8 +59,11 @@ internal sealed unsafe class DirectConvolution : IParallelWork
     /// <inheritdoc/>
     public void Run(int item)
     {
+        bool pair = _spans.Blocks(item % _spans.Count) == 2;
         switch (_width, _layer.Stride)
         {
+            case (VectorWidth.Vector512, 1) when pair: RunItem<Conv3x3Vector512PairKernel, StrideOne>(item); break;
+            case (VectorWidth.Vector512, _) when pair: RunItem<Conv3x3Vector512PairKernel, StrideTwo>(item); break;
             case (VectorWidth.Vector512, 1): RunItem<Conv3x3Vector512Kernel, StrideOne>(item); break;
             case (VectorWidth.Vector512, _): RunItem<Conv3x3Vector512Kernel, StrideTwo>(item); break;
             case (VectorWidth.Vector256, 1): RunItem<Conv3x3Vector256Kernel, StrideOne>(item); break;
@@ -75,9 +79,10 @@ internal sealed unsafe class DirectConvolution : IParallelWork
         where TKernel : struct, IConv3x3TileKernel
         where TStride : struct, IConvStride
     {
-        int block = item % _outputBlocks;
-        int band = item / _outputBlocks % _bands;
-        int image = item / _outputBlocks / _bands;
+        int span = item % _spans.Count;
+        int block = _spans.First(span);
+        int band = item / _spans.Count % _bands;
+        int image = item / _spans.Count / _bands;
         int firstRow = band * _rowsPerBand;
         int endRow = Math.Min(firstRow + _rowsPerBand, _layer.OutHeight);
 
@@ -101,6 +106,7 @@ internal sealed unsafe class DirectConvolution : IParallelWork
                 Bias = _bias + block * Lanes,
                 Output = outputImage + _outputLayout.Offset(block, y + 1, 1),
                 OutputWidth = _layer.OutWidth,
+                OutputChannelBlockFloats = _outputLayout.ChannelBlockFloats,
             };
             Conv3x3RowKernel.ConvolveRow<TKernel, TStride>(row);
         }

@@ -56,9 +56,8 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
     private int _groupTiles;
     private int _groups;
     private int _outputBlocks;
-    // Phase 2's spans of output blocks: span i covers blocks [_spans[i], _spans[i + 1]).
-    private int[] _spans = [];
-    private int _spanCount;
+    // Phase 2's spans of one or two output blocks.
+    private readonly OutputBlockSpans _spans = new();
     private long _tileFloats;
     private long _pointFloats;
     private int _weightPointFloats;
@@ -97,7 +96,7 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
         _tiles = batch * _tilesY * _tilesX;
         int registerTiles = RegisterTiles(width);
         bool pairs = width == VectorWidth.Vector512;
-        PlanSpans(pairs);
+        _spans.Plan(layer, pairs);
         int scratchTiles = ScratchFloats / ((pairs ? 2 : 1) * WinogradPacking.Points(layer.Algorithm) * Lanes);
         _groupTiles = Math.Min(scratchTiles / registerTiles * registerTiles, (int)RoundUp(_tiles, registerTiles));
         _groups = (_tiles + _groupTiles - 1) / _groupTiles;
@@ -109,7 +108,7 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
         pool.Run(this, batch * _tilesY * _inputLayout.ChannelBlocks);
         _transforming = false;
         _outputLayout.ClearBorders(output, batch);
-        pool.Run(this, _spanCount * _groups);
+        pool.Run(this, _spans.Count * _groups);
     }
 
     /// <inheritdoc/>
@@ -182,9 +181,9 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
         where TPair : struct, IWinogradMultiply
         where TSingle : struct, IWinogradMultiply
     {
-        int span = item % _spanCount;
-        int firstBlock = _spans[span], blocks = _spans[span + 1] - firstBlock;
-        int firstTile = item / _spanCount * _groupTiles;
+        int span = item % _spans.Count;
+        int firstBlock = _spans.First(span), blocks = _spans.Blocks(span);
+        int firstTile = item / _spans.Count * _groupTiles;
         int groupTiles = Math.Min(_groupTiles, (int)RoundUp(_tiles - firstTile, TSingle.Tiles));
         var (firstInput, inputCount) = Conv3x3Packing.InputChannelRange(firstBlock, _layer.InChannels, _layer.OutChannels, _layer.Groups);
         float* blockWeights = _weights + Conv3x3Packing.BlockWeightOffset(firstBlock, _layer.InChannels, _layer.OutChannels, _layer.Groups) / 9;
@@ -225,27 +224,6 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
                     Math.Min(_tileSize, _layer.OutHeight - top), Math.Min(_tileSize, _layer.OutWidth - left));
             }
         }
-    }
-
-    /// <summary>
-    /// Cuts the output blocks into spans of two where the width has a two-block kernel and both blocks read
-    /// the same input channels (dense layers, groups of 32 channels or more), else of one. Fills
-    /// <see cref="_spans"/> with the spans' first blocks and an end marker; grows it only for a wider layer than before.
-    /// </summary>
-    private void PlanSpans(bool pairs)
-    {
-        if (_spans.Length < _outputBlocks + 1)
-            _spans = new int[_outputBlocks + 1];
-        _spanCount = 0;
-        for (int block = 0; block < _outputBlocks; _spanCount++)
-        {
-            _spans[_spanCount] = block;
-            bool pair = pairs && block + 1 < _outputBlocks
-                && Conv3x3Packing.InputChannelRange(block, _layer.InChannels, _layer.OutChannels, _layer.Groups)
-                    == Conv3x3Packing.InputChannelRange(block + 1, _layer.InChannels, _layer.OutChannels, _layer.Groups);
-            block += pair ? 2 : 1;
-        }
-        _spans[_spanCount] = _outputBlocks;
     }
 
     private static int TilesAlong(int pixels, int tileSize) => (pixels + tileSize - 1) / tileSize;
