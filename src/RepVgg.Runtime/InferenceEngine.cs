@@ -67,6 +67,13 @@ public abstract class InferenceEngine : IDisposable
     /// </summary>
     public abstract int MaxBatch { get; }
 
+    /// <summary>
+    /// Bytes of buffers the engine holds to run a batch of <paramref name="batch"/> images, beyond the weights:
+    /// its activation buffers and any workspace. Allocated on the first call with that batch, kept until a larger
+    /// batch or <see cref="Dispose()"/>.
+    /// </summary>
+    public abstract long BufferBytes(int batch);
+
     /// <summary>Copies a validated batch into the engine's first activation buffer.</summary>
     protected abstract void LoadInput(ReadOnlySpan<float> images, int batch);
 

@@ -47,6 +47,7 @@ internal sealed record BenchmarkModel(RepVggVariant Variant, ModelManifest Manif
                 SyntheticCheckpoint.Write(checkpoint, variant, SyntheticCheckpoint.DefaultSeed, KeyLayout.Official, deploy: false);
             }
             CompiledModel model = WeightsStep.Compile(checkpoint, variant.Name);
+            WeightsStep.WriteOutputs(model, BlobPath(variant.Name), ManifestPath(variant.Name));
             if (!File.Exists(onnx) || File.GetLastWriteTimeUtc(onnx) < File.GetLastWriteTimeUtc(checkpoint))
                 OnnxExport.Write(model.Network, onnx, Height, Width);
             Console.WriteLine($"// {variant.Name}: compiled and exported in {clock.Elapsed.TotalSeconds:F1} s");
@@ -54,6 +55,12 @@ internal sealed record BenchmarkModel(RepVggVariant Variant, ModelManifest Manif
             return Loaded[variantName] = new BenchmarkModel(variant, model.Manifest, model.Blob, onnx);
         }
     }
+
+    /// <summary>Where <see cref="Load"/> leaves the compiled blob of <paramref name="variant"/>, as the build would embed it.</summary>
+    public static string BlobPath(string variant) => Path.Combine(WeightsDirectory, $"{variant}.weights.bin");
+
+    /// <summary>Where <see cref="Load"/> leaves the compiled manifest of <paramref name="variant"/>.</summary>
+    public static string ManifestPath(string variant) => Path.Combine(WeightsDirectory, $"{variant}.repvgg.json");
 
     /// <summary>The runtime layout at <see cref="Height"/> x <see cref="Width"/>.</summary>
     public NetworkLayout Layout => NetworkLayouts.FromManifest(Manifest, Height, Width);

@@ -3,9 +3,16 @@ using RepVgg.Runtime.Benchmarks;
 
 // dotnet run -c Release --project tests/RepVgg.Runtime.Benchmarks -- --filter '*'   BenchmarkDotNet, every benchmark
 // dotnet run -c Release --project tests/RepVgg.Runtime.Benchmarks -- --layers       per-layer times, ours and ORT's, to docs/cpu-layers-a0.md
+// dotnet run -c Release --project tests/RepVgg.Runtime.Benchmarks -- --memory A0    peak memory of one batch-1 inference against its budget
 
 // A table means little without the machine: the CPU and which kernel width ran.
 foreach (string line in MachineInfo.Describe()) Console.WriteLine($"// {line}");
+
+int memory = Array.IndexOf(args, "--memory");
+if (memory >= 0)
+    return MemoryReport.Run(memory + 1 < args.Length ? args[memory + 1] : "A0");
+if (args is ["--measure-memory", string measured])
+    return MemoryReport.Measure(measured);
 
 if (args.Contains("--layers"))
 {

@@ -65,6 +65,22 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
         ActivationBuffer.MaxCapacity / _largestImageFloats,
         _largestWorkspaceFloats == 0 ? int.MaxValue : (ActivationBuffer.MaxCapacity - 8 * _largestWorkspaceFloats) / _largestWorkspaceFloats);
 
+    /// <inheritdoc/>
+    /// <remarks>
+    /// Two activation buffers, each the size of the largest activation (input or layer output) of the batch in
+    /// <see cref="ChannelBlockedLayout"/>, the Winograd workspace for the largest Winograd layer, and each
+    /// pool thread's Winograd product scratch (256 KB).
+    /// </remarks>
+    public override long BufferBytes(int batch)
+    {
+        long workspace = 0;
+        foreach (Conv3x3Layer layer in Network.Layers)
+            if (layer.Algorithm != ConvAlgorithm.Direct)
+                workspace = Math.Max(workspace, WinogradConvolution.WorkspaceFloats(layer, batch, KernelWidth));
+        long scratch = workspace == 0 ? 0 : (long)Pool.Parallelism * WinogradConvolution.ScratchFloats;
+        return sizeof(float) * (2 * batch * _largestImageFloats + workspace + scratch + batch * (long)Network.Head.Features);
+    }
+
     /// <summary>Floats the activation buffers hold now; lets tests see when they are allocated and released.</summary>
     internal long ActivationCapacity => _buffers[0].Capacity + _buffers[1].Capacity + _workspace.Capacity;
 

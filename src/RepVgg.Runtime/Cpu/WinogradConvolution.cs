@@ -34,7 +34,7 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
     private const int Lanes = ChannelBlockedLayout.Lanes;
 
     /// <summary>Floats of a thread's product scratch: 256 KB (an eighth of an L2), blocks x points x tiles x 16 lanes.</summary>
-    private const int ScratchFloats = 64 * 1024;
+    public const int ScratchFloats = 64 * 1024;
 
     // One product scratch per thread, allocated on its first Winograd layer and kept: no allocation per call.
     [ThreadStatic]
