@@ -14,24 +14,28 @@ internal readonly unsafe struct Conv3x3OnePixelKernel<TLanes> : IConv3x3TileKern
     public static int TilePixels => 1;
 
     /// <inheritdoc/>
-    public static void ConvolveTile<TStride>(in Conv3x3Row row, int firstPixel) where TStride : struct, IConvStride =>
-        ConvolvePixel<TStride>(row, firstPixel);
+    public static void ConvolveTile<TStride, TInput>(in Conv3x3Row row, int firstPixel)
+        where TStride : struct, IConvStride
+        where TInput : struct, IInputLayout =>
+        ConvolvePixel<TStride, TInput>(row, firstPixel);
 
     /// <inheritdoc/>
-    public static void ConvolvePixel<TStride>(in Conv3x3Row row, int pixel) where TStride : struct, IConvStride
+    public static void ConvolvePixel<TStride, TInput>(in Conv3x3Row row, int pixel)
+        where TStride : struct, IConvStride
+        where TInput : struct, IInputLayout
     {
-        float* window = row.InputWindowTop + (long)pixel * TStride.Value * Lanes;
+        float* window = row.InputWindowTop + (long)pixel * TStride.Value * TInput.Lanes;
         float* weights = row.Weights;
         var sum = Block16<TLanes>.Load(row.Bias);
 
         int end = row.FirstInputChannel + row.InputChannelCount;
         for (int ic = row.FirstInputChannel; ic < end; ic++)
         {
-            float* channel = window + (ic / Lanes) * row.InputChannelBlockFloats + ic % Lanes;
+            float* channel = window + (ic / TInput.Lanes) * row.InputChannelBlockFloats + ic % TInput.Lanes;
             for (int ky = 0; ky < 3; ky++, channel += row.InputRowFloats)
             {
                 for (int kx = 0; kx < 3; kx++, weights += Lanes)
-                    sum.MultiplyAdd(TLanes.Broadcast(channel[kx * Lanes]), weights);
+                    sum.MultiplyAdd(TLanes.Broadcast(channel[kx * TInput.Lanes]), weights);
             }
         }
 

@@ -22,11 +22,13 @@ internal readonly unsafe struct Conv3x3Vector256Kernel : IConv3x3TileKernel
     private const int Lanes = ChannelBlockedLayout.Lanes;
 
     /// <inheritdoc/>
-    public static void ConvolveTile<TStride>(in Conv3x3Row row, int firstPixel) where TStride : struct, IConvStride
+    public static void ConvolveTile<TStride, TInput>(in Conv3x3Row row, int firstPixel)
+        where TStride : struct, IConvStride
+        where TInput : struct, IInputLayout
     {
         // Floats between the inputs of neighbouring output pixels; a constant once TStride is known,
         // so the broadcasts below address with immediate displacements.
-        int step = TStride.Value * Lanes;
+        int step = TStride.Value * TInput.Lanes;
         long channelBlockFloats = row.InputChannelBlockFloats;
         long rowFloats = row.InputRowFloats;
         float* window = row.InputWindowTop + (long)firstPixel * step;
@@ -39,11 +41,11 @@ internal readonly unsafe struct Conv3x3Vector256Kernel : IConv3x3TileKernel
         int end = row.FirstInputChannel + row.InputChannelCount;
         for (int ic = row.FirstInputChannel; ic < end; ic++)
         {
-            float* channel = window + (ic / Lanes) * channelBlockFloats + ic % Lanes;
+            float* channel = window + (ic / TInput.Lanes) * channelBlockFloats + ic % TInput.Lanes;
             for (int ky = 0; ky < 3; ky++, channel += rowFloats)
             {
                 float* input = channel;
-                for (int kx = 0; kx < 3; kx++, input += Lanes, weights += Lanes)
+                for (int kx = 0; kx < 3; kx++, input += TInput.Lanes, weights += Lanes)
                 {
                     Vector256<float> weightLow = Vector256.Load(weights), weightHigh = Vector256.Load(weights + 8);
                     Vector256<float> x = Vector256.Create(input[0]);
@@ -78,21 +80,23 @@ internal readonly unsafe struct Conv3x3Vector256Kernel : IConv3x3TileKernel
     }
 
     /// <inheritdoc/>
-    public static void ConvolvePixel<TStride>(in Conv3x3Row row, int pixel) where TStride : struct, IConvStride
+    public static void ConvolvePixel<TStride, TInput>(in Conv3x3Row row, int pixel)
+        where TStride : struct, IConvStride
+        where TInput : struct, IInputLayout
     {
-        float* window = row.InputWindowTop + (long)pixel * TStride.Value * Lanes;
+        float* window = row.InputWindowTop + (long)pixel * TStride.Value * TInput.Lanes;
         float* weights = row.Weights;
         Vector256<float> low = Vector256.Load(row.Bias), high = Vector256.Load(row.Bias + 8);
 
         int end = row.FirstInputChannel + row.InputChannelCount;
         for (int ic = row.FirstInputChannel; ic < end; ic++)
         {
-            float* channel = window + (ic / Lanes) * row.InputChannelBlockFloats + ic % Lanes;
+            float* channel = window + (ic / TInput.Lanes) * row.InputChannelBlockFloats + ic % TInput.Lanes;
             for (int ky = 0; ky < 3; ky++, channel += row.InputRowFloats)
             {
                 for (int kx = 0; kx < 3; kx++, weights += Lanes)
                 {
-                    Vector256<float> x = Vector256.Create(channel[kx * Lanes]);
+                    Vector256<float> x = Vector256.Create(channel[kx * TInput.Lanes]);
                     low = Vector256.FusedMultiplyAdd(x, Vector256.Load(weights), low);
                     high = Vector256.FusedMultiplyAdd(x, Vector256.Load(weights + 8), high);
                 }

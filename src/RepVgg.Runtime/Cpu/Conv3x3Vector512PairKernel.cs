@@ -22,9 +22,11 @@ internal readonly unsafe struct Conv3x3Vector512PairKernel : IConv3x3TileKernel
     private const int Lanes = ChannelBlockedLayout.Lanes;
 
     /// <inheritdoc/>
-    public static void ConvolveTile<TStride>(in Conv3x3Row row, int firstPixel) where TStride : struct, IConvStride
+    public static void ConvolveTile<TStride, TInput>(in Conv3x3Row row, int firstPixel)
+        where TStride : struct, IConvStride
+        where TInput : struct, IInputLayout
     {
-        int step = TStride.Value * Lanes;
+        int step = TStride.Value * TInput.Lanes;
         long channelBlockFloats = row.InputChannelBlockFloats;
         long rowFloats = row.InputRowFloats;
         float* window = row.InputWindowTop + (long)firstPixel * step;
@@ -38,11 +40,11 @@ internal readonly unsafe struct Conv3x3Vector512PairKernel : IConv3x3TileKernel
         int end = row.FirstInputChannel + row.InputChannelCount;
         for (int ic = row.FirstInputChannel; ic < end; ic++)
         {
-            float* channel = window + (ic / Lanes) * channelBlockFloats + ic % Lanes;
+            float* channel = window + (ic / TInput.Lanes) * channelBlockFloats + ic % TInput.Lanes;
             for (int ky = 0; ky < 3; ky++, channel += rowFloats)
             {
                 float* input = channel;
-                for (int kx = 0; kx < 3; kx++, input += Lanes, weights += Lanes)
+                for (int kx = 0; kx < 3; kx++, input += TInput.Lanes, weights += Lanes)
                 {
                     Vector512<float> wa = Vector512.Load(weights), wb = Vector512.Load(weights + secondWeights);
                     Vector512<float> x = Vector512.Create(input[0]);
@@ -81,10 +83,12 @@ internal readonly unsafe struct Conv3x3Vector512PairKernel : IConv3x3TileKernel
     }
 
     /// <inheritdoc/>
-    public static void ConvolvePixel<TStride>(in Conv3x3Row row, int pixel) where TStride : struct, IConvStride
+    public static void ConvolvePixel<TStride, TInput>(in Conv3x3Row row, int pixel)
+        where TStride : struct, IConvStride
+        where TInput : struct, IInputLayout
     {
-        Conv3x3Vector512Kernel.ConvolvePixel<TStride>(row, pixel);
-        Conv3x3Vector512Kernel.ConvolvePixel<TStride>(SecondBlock(row), pixel);
+        Conv3x3Vector512Kernel.ConvolvePixel<TStride, TInput>(row, pixel);
+        Conv3x3Vector512Kernel.ConvolvePixel<TStride, TInput>(SecondBlock(row), pixel);
     }
 
     /// <summary>The same row for the second block alone.</summary>

@@ -22,3 +22,29 @@ internal readonly struct StrideTwo : IConvStride
 {
     public static int Value => 2;
 }
+
+/// <summary>
+/// How a direct kernel finds an input channel and the next pixel, as a type, so each kernel is compiled
+/// once per input layout with the channel arithmetic constant: channel <c>c</c> of a pixel lies at
+/// <c>(c / Lanes) * channel-block stride + c % Lanes</c>, and neighbouring pixels <c>Lanes</c> floats apart.
+/// </summary>
+internal interface IInputLayout
+{
+    /// <summary>Channels stored together per pixel: 16 for <see cref="ChannelBlockedLayout"/>, 1 for planes.</summary>
+    static abstract int Lanes { get; }
+}
+
+/// <summary>Activations in <see cref="ChannelBlockedLayout"/>: every layer's output.</summary>
+internal readonly struct BlockedInput : IInputLayout
+{
+    public static int Lanes => ChannelBlockedLayout.Lanes;
+}
+
+/// <summary>
+/// The network's input in <see cref="PaddedPlanarLayout"/>, where it has few channels (an RGB image): the
+/// stem reads 3 planes instead of 16-lane pixels that are mostly padding.
+/// </summary>
+internal readonly struct PlanarInput : IInputLayout
+{
+    public static int Lanes => 1;
+}

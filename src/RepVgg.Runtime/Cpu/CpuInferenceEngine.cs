@@ -26,6 +26,9 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
     private readonly DirectConvolution _direct = new();
     private readonly WinogradConvolution _winograd = new();
     private readonly LinearClassifierWork _classifier = new();
+    // Whether inputs are loaded as planes (few channels, a direct first layer), and whether the current activation is one.
+    private readonly bool _planarInput;
+    private bool _currentIsPlanar;
     private int _current;
     private ChannelBlockedLayout _layout;
     private int _batch;
@@ -41,6 +44,8 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
                 _largestWorkspaceFloats = Math.Max(_largestWorkspaceFloats, WinogradConvolution.WorkspaceFloats(layer, 1, VectorWidth.Scalar));
         }
         _pooled = new float[network.Head.Features];
+        _planarInput = network.InputChannels <= PaddedPlanarLayout.MaxChannels
+            && network.Layers.Count > 0 && network.Layers[0].Algorithm == ConvAlgorithm.Direct;
         KernelWidth = VectorWidths.Widest;
     }
 
@@ -89,6 +94,20 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
         var layout = new ChannelBlockedLayout(Network.InputChannels, Network.InputHeight, Network.InputWidth);
         ReserveBatch(batch);
         float* data = _buffers[0].Data;
+        _currentIsPlanar = _planarInput;
+        if (_planarInput)
+            new PaddedPlanarLayout(layout.Channels, layout.Height, layout.Width).Load(images, data, batch);
+        else
+            LoadBlocked(images, layout, data, batch);
+
+        _current = 0;
+        _layout = layout;
+        _batch = batch;
+    }
+
+    /// <summary>Writes NCHW <paramref name="images"/> into <see cref="ChannelBlockedLayout"/> at <paramref name="data"/>.</summary>
+    private static void LoadBlocked(ReadOnlySpan<float> images, ChannelBlockedLayout layout, float* data, int batch)
+    {
         layout.ClearBorders(data, batch);
 
         // Each pixel's 16 lanes are written whole, zeros past the channels, so the buffer needs no clearing
@@ -117,10 +136,6 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
                 }
             }
         }
-
-        _current = 0;
-        _layout = layout;
-        _batch = batch;
     }
 
     /// <exception cref="ObjectDisposedException">The engine was disposed.</exception>
@@ -156,14 +171,18 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
         float* input = _buffers[_current].Data, weights = Weights.Data + layer.WeightOffset, bias = Weights.Data + layer.BiasOffset;
         if (winograd)
         {
+            if (_currentIsPlanar)
+                throw new InvalidOperationException(
+                    $"Layer {layer.Name} is a {layer.Algorithm} layer on the network's input, which this engine loads as planes for a direct first layer.");
             _workspace.EnsureCapacity(WinogradConvolution.WorkspaceFloats(layer, _batch, KernelWidth));
             _winograd.Run(Pool, input, target.Data, weights, bias, _workspace.Data, layer, _batch, KernelWidth);
         }
         else
         {
-            _direct.Run(Pool, input, target.Data, weights, bias, layer, _batch, KernelWidth);
+            _direct.Run(Pool, input, _currentIsPlanar, target.Data, weights, bias, layer, _batch, KernelWidth);
         }
         _current = 1 - _current;
+        _currentIsPlanar = false;
         _layout = output;
     }
 
@@ -217,6 +236,11 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
         if (nchw.Length != _batch * _layout.Channels * planeLength)
             throw new ArgumentException($"Expected {_batch} x {_layout} floats; found {nchw.Length}.", nameof(nchw));
         float* data = _buffers[_current].Data;
+        if (_currentIsPlanar)
+        {
+            new PaddedPlanarLayout(_layout.Channels, _layout.Height, _layout.Width).CopyTo(data, nchw, _batch);
+            return;
+        }
         for (int image = 0; image < _batch; image++)
             for (int c = 0; c < _layout.Channels; c++)
             {

@@ -18,10 +18,13 @@ internal sealed unsafe class DirectConvolution : IParallelWork
     private const int Lanes = ChannelBlockedLayout.Lanes;
 
     private float* _input;
+    private bool _planarInput;
+    private long _inputImageFloats;
+    private long _inputChannelFloats;
+    private long _inputRowFloats;
     private float* _output;
     private float* _weights;
     private float* _bias;
-    private ChannelBlockedLayout _inputLayout;
     private ChannelBlockedLayout _outputLayout;
     private Conv3x3Layer _layer = null!;
     private VectorWidth _width;
@@ -30,19 +33,31 @@ internal sealed unsafe class DirectConvolution : IParallelWork
     private int _bands;
 
     /// <summary>
-    /// Runs <paramref name="layer"/> on <paramref name="batch"/> images from <paramref name="input"/> into
-    /// <paramref name="output"/> (both <see cref="ChannelBlockedLayout"/>), reading the packed weights and
+    /// Runs <paramref name="layer"/> on <paramref name="batch"/> images from <paramref name="input"/> (in
+    /// <see cref="ChannelBlockedLayout"/>, or <see cref="PaddedPlanarLayout"/> when <paramref name="planarInput"/>)
+    /// into <paramref name="output"/> (<see cref="ChannelBlockedLayout"/>), reading the packed weights and
     /// bias (<see cref="Conv3x3Packing"/>) at <paramref name="weights"/> and <paramref name="bias"/>.
     /// </summary>
-    public void Run(WorkerPool pool, float* input, float* output, float* weights, float* bias, Conv3x3Layer layer, int batch, VectorWidth width)
+    public void Run(WorkerPool pool, float* input, bool planarInput, float* output, float* weights, float* bias,
+        Conv3x3Layer layer, int batch, VectorWidth width)
     {
+        _planarInput = planarInput;
+        if (planarInput)
+        {
+            var planar = new PaddedPlanarLayout(layer.InChannels, layer.InHeight, layer.InWidth);
+            (_inputImageFloats, _inputChannelFloats, _inputRowFloats) = (planar.ImageFloats, planar.PlaneFloats, planar.RowFloats);
+        }
+        else
+        {
+            var blocked = new ChannelBlockedLayout(layer.InChannels, layer.InHeight, layer.InWidth);
+            (_inputImageFloats, _inputChannelFloats, _inputRowFloats) = (blocked.ImageFloats, blocked.ChannelBlockFloats, blocked.RowFloats);
+        }
         _input = input;
         _output = output;
         _weights = weights;
         _bias = bias;
         _layer = layer;
         _width = width;
-        _inputLayout = new ChannelBlockedLayout(layer.InChannels, layer.InHeight, layer.InWidth);
         _outputLayout = new ChannelBlockedLayout(layer.OutChannels, layer.OutHeight, layer.OutWidth);
         _spans.Plan(layer, pairs: width == VectorWidth.Vector512);
 
@@ -59,25 +74,34 @@ internal sealed unsafe class DirectConvolution : IParallelWork
     /// <inheritdoc/>
     public void Run(int item)
     {
+        if (_planarInput)
+            Run<PlanarInput>(item);
+        else
+            Run<BlockedInput>(item);
+    }
+
+    private void Run<TInput>(int item) where TInput : struct, IInputLayout
+    {
         bool pair = _spans.Blocks(item % _spans.Count) == 2;
         switch (_width, _layer.Stride)
         {
-            case (VectorWidth.Vector512, 1) when pair: RunItem<Conv3x3Vector512PairKernel, StrideOne>(item); break;
-            case (VectorWidth.Vector512, _) when pair: RunItem<Conv3x3Vector512PairKernel, StrideTwo>(item); break;
-            case (VectorWidth.Vector512, 1): RunItem<Conv3x3Vector512Kernel, StrideOne>(item); break;
-            case (VectorWidth.Vector512, _): RunItem<Conv3x3Vector512Kernel, StrideTwo>(item); break;
-            case (VectorWidth.Vector256, 1): RunItem<Conv3x3Vector256Kernel, StrideOne>(item); break;
-            case (VectorWidth.Vector256, _): RunItem<Conv3x3Vector256Kernel, StrideTwo>(item); break;
-            case (VectorWidth.Vector128, 1): RunItem<Conv3x3OnePixelKernel<Lanes128>, StrideOne>(item); break;
-            case (VectorWidth.Vector128, _): RunItem<Conv3x3OnePixelKernel<Lanes128>, StrideTwo>(item); break;
-            case (_, 1): RunItem<Conv3x3OnePixelKernel<LanesScalar>, StrideOne>(item); break;
-            default: RunItem<Conv3x3OnePixelKernel<LanesScalar>, StrideTwo>(item); break;
+            case (VectorWidth.Vector512, 1) when pair: RunItem<Conv3x3Vector512PairKernel, StrideOne, TInput>(item); break;
+            case (VectorWidth.Vector512, _) when pair: RunItem<Conv3x3Vector512PairKernel, StrideTwo, TInput>(item); break;
+            case (VectorWidth.Vector512, 1): RunItem<Conv3x3Vector512Kernel, StrideOne, TInput>(item); break;
+            case (VectorWidth.Vector512, _): RunItem<Conv3x3Vector512Kernel, StrideTwo, TInput>(item); break;
+            case (VectorWidth.Vector256, 1): RunItem<Conv3x3Vector256Kernel, StrideOne, TInput>(item); break;
+            case (VectorWidth.Vector256, _): RunItem<Conv3x3Vector256Kernel, StrideTwo, TInput>(item); break;
+            case (VectorWidth.Vector128, 1): RunItem<Conv3x3OnePixelKernel<Lanes128>, StrideOne, TInput>(item); break;
+            case (VectorWidth.Vector128, _): RunItem<Conv3x3OnePixelKernel<Lanes128>, StrideTwo, TInput>(item); break;
+            case (_, 1): RunItem<Conv3x3OnePixelKernel<LanesScalar>, StrideOne, TInput>(item); break;
+            default: RunItem<Conv3x3OnePixelKernel<LanesScalar>, StrideTwo, TInput>(item); break;
         }
     }
 
-    private void RunItem<TKernel, TStride>(int item)
+    private void RunItem<TKernel, TStride, TInput>(int item)
         where TKernel : struct, IConv3x3TileKernel
         where TStride : struct, IConvStride
+        where TInput : struct, IInputLayout
     {
         int span = item % _spans.Count;
         int block = _spans.First(span);
@@ -89,7 +113,7 @@ internal sealed unsafe class DirectConvolution : IParallelWork
         var (firstInputChannel, inputChannelCount) =
             Conv3x3Packing.InputChannelRange(block, _layer.InChannels, _layer.OutChannels, _layer.Groups);
         float* blockWeights = _weights + Conv3x3Packing.BlockWeightOffset(block, _layer.InChannels, _layer.OutChannels, _layer.Groups);
-        float* inputImage = _input + image * _inputLayout.ImageFloats;
+        float* inputImage = _input + image * _inputImageFloats;
         float* outputImage = _output + image * _outputLayout.ImageFloats;
 
         for (int y = firstRow; y < endRow; y++)
@@ -97,9 +121,9 @@ internal sealed unsafe class DirectConvolution : IParallelWork
             var row = new Conv3x3Row
             {
                 // Output row y (padded row y + 1) reads padded input rows y * stride .. y * stride + 2.
-                InputWindowTop = inputImage + _inputLayout.Offset(0, y * TStride.Value, 0),
-                InputChannelBlockFloats = _inputLayout.ChannelBlockFloats,
-                InputRowFloats = _inputLayout.RowFloats,
+                InputWindowTop = inputImage + y * TStride.Value * _inputRowFloats,
+                InputChannelBlockFloats = _inputChannelFloats,
+                InputRowFloats = _inputRowFloats,
                 FirstInputChannel = firstInputChannel,
                 InputChannelCount = inputChannelCount,
                 Weights = blockWeights,
@@ -108,7 +132,7 @@ internal sealed unsafe class DirectConvolution : IParallelWork
                 OutputWidth = _layer.OutWidth,
                 OutputChannelBlockFloats = _outputLayout.ChannelBlockFloats,
             };
-            Conv3x3RowKernel.ConvolveRow<TKernel, TStride>(row);
+            Conv3x3RowKernel.ConvolveRow<TKernel, TStride, TInput>(row);
         }
     }
 }
