@@ -69,6 +69,8 @@ public sealed class GeneratedDisposeTests
 
         public override int MaxBatch => 1;
 
+        public override long BufferBytes(int batch) => 0;
+
         protected override void LoadInput(ReadOnlySpan<float> images, int batch) { }
 
         public override void Conv3x3BiasRelu(Conv3x3Layer layer) { }

@@ -84,6 +84,8 @@ public class InferenceEngineTests
         long before = GC.GetAllocatedBytesForCurrentThread();
         for (int i = 0; i < 5; i++) Infer();
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        // What it holds is within what it says it needs (the memory report's budget).
+        Assert.InRange(engine.ActivationCapacity * sizeof(float), 1, engine.BufferBytes(2));
     }
 
     [Fact]
