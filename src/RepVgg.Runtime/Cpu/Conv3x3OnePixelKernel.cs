@@ -26,7 +26,8 @@ internal readonly unsafe struct Conv3x3OnePixelKernel<TLanes> : IConv3x3TileKern
     {
         float* window = row.InputWindowTop + (long)pixel * TStride.Value * TInput.Lanes;
         float* weights = row.Weights;
-        var sum = Block16<TLanes>.Load(row.Bias);
+        float* output = row.Output + (long)pixel * Lanes;
+        var sum = Block16<TLanes>.Load(row.Accumulate ? output : row.Bias);
 
         int end = row.FirstInputChannel + row.InputChannelCount;
         for (int ic = row.FirstInputChannel; ic < end; ic++)
@@ -39,6 +40,9 @@ internal readonly unsafe struct Conv3x3OnePixelKernel<TLanes> : IConv3x3TileKern
             }
         }
 
-        sum.StoreRelu(row.Output + (long)pixel * Lanes);
+        if (row.Finish)
+            sum.StoreRelu(output);
+        else
+            sum.Store(output);
     }
 }

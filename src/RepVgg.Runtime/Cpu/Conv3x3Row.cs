@@ -41,4 +41,16 @@ internal readonly unsafe struct Conv3x3Row
     /// <c>Output + OutputChannelBlockFloats</c>, with weights after the first block's and the next 16 biases.
     /// </summary>
     public long OutputChannelBlockFloats { get; init; }
+
+    /// <summary>Floats between the two blocks' weights for a two-block kernel: the first block's input channels x 9 x 16.</summary>
+    public long BlockWeightFloats { get; init; }
+
+    /// <summary>
+    /// Whether the sums start from what <see cref="Output"/> holds (the partial sums of earlier input
+    /// channels) instead of the bias: a layer whose weights do not fit in L1 runs in chunks of input channels.
+    /// </summary>
+    public bool Accumulate { get; init; }
+
+    /// <summary>Whether this call completes the sums: ReLU is applied when storing. Otherwise partial sums are stored.</summary>
+    public bool Finish { get; init; }
 }

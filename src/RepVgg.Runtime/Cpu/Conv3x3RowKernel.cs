@@ -31,16 +31,30 @@ internal static class Conv3x3RowKernel
         where TInput : struct, IInputLayout
     {
         int width = row.OutputWidth;
-        if (width < TKernel.TilePixels)
+        int tile = TKernel.TilePixels;
+        if (width < tile)
         {
             for (int x = 0; x < width; x++)
                 TKernel.ConvolvePixel<TStride, TInput>(row, x);
             return;
         }
 
-        // The last tile of a row whose width is not a multiple of the tile is moved left to end at
-        // the row's end, recomputing a few pixels with the same result instead of a slow tail.
-        for (int x = 0; x < width; x += TKernel.TilePixels)
-            TKernel.ConvolveTile<TStride, TInput>(row, Math.Min(x, width - TKernel.TilePixels));
+        int whole = width / tile * tile;
+        for (int x = 0; x < whole; x += tile)
+            TKernel.ConvolveTile<TStride, TInput>(row, x);
+        if (whole == width)
+            return;
+        if (row.Accumulate)
+        {
+            // Partial sums are added to: each pixel exactly once.
+            for (int x = whole; x < width; x++)
+                TKernel.ConvolvePixel<TStride, TInput>(row, x);
+        }
+        else
+        {
+            // From the bias, a recomputed pixel gets the same value: the last tile moves left to end at the
+            // row's end instead of a slow tail of single pixels.
+            TKernel.ConvolveTile<TStride, TInput>(row, width - tile);
+        }
     }
 }

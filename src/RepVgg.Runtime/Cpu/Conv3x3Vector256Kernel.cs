@@ -34,9 +34,23 @@ internal readonly unsafe struct Conv3x3Vector256Kernel : IConv3x3TileKernel
         float* window = row.InputWindowTop + (long)firstPixel * step;
         float* weights = row.Weights;
 
-        Vector256<float> biasLow = Vector256.Load(row.Bias), biasHigh = Vector256.Load(row.Bias + 8);
-        Vector256<float> low0 = biasLow, low1 = biasLow, low2 = biasLow, low3 = biasLow, low4 = biasLow, low5 = biasLow;
-        Vector256<float> high0 = biasHigh, high1 = biasHigh, high2 = biasHigh, high3 = biasHigh, high4 = biasHigh, high5 = biasHigh;
+        float* output = row.Output + (long)firstPixel * Lanes;
+        Vector256<float> low0, low1, low2, low3, low4, low5, high0, high1, high2, high3, high4, high5;
+        if (row.Accumulate)
+        {
+            low0 = Vector256.Load(output); high0 = Vector256.Load(output + 8);
+            low1 = Vector256.Load(output + Lanes); high1 = Vector256.Load(output + Lanes + 8);
+            low2 = Vector256.Load(output + 2 * Lanes); high2 = Vector256.Load(output + 2 * Lanes + 8);
+            low3 = Vector256.Load(output + 3 * Lanes); high3 = Vector256.Load(output + 3 * Lanes + 8);
+            low4 = Vector256.Load(output + 4 * Lanes); high4 = Vector256.Load(output + 4 * Lanes + 8);
+            low5 = Vector256.Load(output + 5 * Lanes); high5 = Vector256.Load(output + 5 * Lanes + 8);
+        }
+        else
+        {
+            Vector256<float> biasLow = Vector256.Load(row.Bias), biasHigh = Vector256.Load(row.Bias + 8);
+            low0 = low1 = low2 = low3 = low4 = low5 = biasLow;
+            high0 = high1 = high2 = high3 = high4 = high5 = biasHigh;
+        }
 
         int end = row.FirstInputChannel + row.InputChannelCount;
         for (int ic = row.FirstInputChannel; ic < end; ic++)
@@ -70,13 +84,13 @@ internal readonly unsafe struct Conv3x3Vector256Kernel : IConv3x3TileKernel
             }
         }
 
-        float* output = row.Output + (long)firstPixel * Lanes;
-        StoreRelu(low0, high0, output);
-        StoreRelu(low1, high1, output + Lanes);
-        StoreRelu(low2, high2, output + 2 * Lanes);
-        StoreRelu(low3, high3, output + 3 * Lanes);
-        StoreRelu(low4, high4, output + 4 * Lanes);
-        StoreRelu(low5, high5, output + 5 * Lanes);
+        bool relu = row.Finish;
+        Store(low0, high0, output, relu);
+        Store(low1, high1, output + Lanes, relu);
+        Store(low2, high2, output + 2 * Lanes, relu);
+        Store(low3, high3, output + 3 * Lanes, relu);
+        Store(low4, high4, output + 4 * Lanes, relu);
+        Store(low5, high5, output + 5 * Lanes, relu);
     }
 
     /// <inheritdoc/>
@@ -86,7 +100,9 @@ internal readonly unsafe struct Conv3x3Vector256Kernel : IConv3x3TileKernel
     {
         float* window = row.InputWindowTop + (long)pixel * TStride.Value * TInput.Lanes;
         float* weights = row.Weights;
-        Vector256<float> low = Vector256.Load(row.Bias), high = Vector256.Load(row.Bias + 8);
+        float* output = row.Output + (long)pixel * Lanes;
+        float* start = row.Accumulate ? output : row.Bias;
+        Vector256<float> low = Vector256.Load(start), high = Vector256.Load(start + 8);
 
         int end = row.FirstInputChannel + row.InputChannelCount;
         for (int ic = row.FirstInputChannel; ic < end; ic++)
@@ -103,12 +119,13 @@ internal readonly unsafe struct Conv3x3Vector256Kernel : IConv3x3TileKernel
             }
         }
 
-        StoreRelu(low, high, row.Output + (long)pixel * Lanes);
+        Store(low, high, output, row.Finish);
     }
 
-    private static void StoreRelu(Vector256<float> low, Vector256<float> high, float* output)
+    /// <summary>Stores 16 sums, after ReLU when <paramref name="relu"/>.</summary>
+    private static void Store(Vector256<float> low, Vector256<float> high, float* output, bool relu)
     {
-        Vector256.Max(low, Vector256<float>.Zero).Store(output);
-        Vector256.Max(high, Vector256<float>.Zero).Store(output + 8);
+        (relu ? Vector256.Max(low, Vector256<float>.Zero) : low).Store(output);
+        (relu ? Vector256.Max(high, Vector256<float>.Zero) : high).Store(output + 8);
     }
 }

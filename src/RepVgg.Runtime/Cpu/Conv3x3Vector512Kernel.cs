@@ -34,8 +34,19 @@ internal readonly unsafe struct Conv3x3Vector512Kernel : IConv3x3TileKernel
         float* window = row.InputWindowTop + (long)firstPixel * step;
         float* weights = row.Weights;
 
-        Vector512<float> bias = Vector512.Load(row.Bias);
-        Vector512<float> sum0 = bias, sum1 = bias, sum2 = bias, sum3 = bias, sum4 = bias, sum5 = bias, sum6 = bias;
+        float* output = row.Output + (long)firstPixel * Lanes;
+        Vector512<float> sum0, sum1, sum2, sum3, sum4, sum5, sum6;
+        if (row.Accumulate)
+        {
+            sum0 = Vector512.Load(output); sum1 = Vector512.Load(output + Lanes); sum2 = Vector512.Load(output + 2 * Lanes);
+            sum3 = Vector512.Load(output + 3 * Lanes); sum4 = Vector512.Load(output + 4 * Lanes);
+            sum5 = Vector512.Load(output + 5 * Lanes); sum6 = Vector512.Load(output + 6 * Lanes);
+        }
+        else
+        {
+            Vector512<float> bias = Vector512.Load(row.Bias);
+            sum0 = sum1 = sum2 = sum3 = sum4 = sum5 = sum6 = bias;
+        }
 
         int end = row.FirstInputChannel + row.InputChannelCount;
         for (int ic = row.FirstInputChannel; ic < end; ic++)
@@ -58,14 +69,14 @@ internal readonly unsafe struct Conv3x3Vector512Kernel : IConv3x3TileKernel
             }
         }
 
-        float* output = row.Output + (long)firstPixel * Lanes;
-        StoreRelu(sum0, output);
-        StoreRelu(sum1, output + Lanes);
-        StoreRelu(sum2, output + 2 * Lanes);
-        StoreRelu(sum3, output + 3 * Lanes);
-        StoreRelu(sum4, output + 4 * Lanes);
-        StoreRelu(sum5, output + 5 * Lanes);
-        StoreRelu(sum6, output + 6 * Lanes);
+        bool relu = row.Finish;
+        Store(sum0, output, relu);
+        Store(sum1, output + Lanes, relu);
+        Store(sum2, output + 2 * Lanes, relu);
+        Store(sum3, output + 3 * Lanes, relu);
+        Store(sum4, output + 4 * Lanes, relu);
+        Store(sum5, output + 5 * Lanes, relu);
+        Store(sum6, output + 6 * Lanes, relu);
     }
 
     /// <inheritdoc/>
@@ -75,7 +86,8 @@ internal readonly unsafe struct Conv3x3Vector512Kernel : IConv3x3TileKernel
     {
         float* window = row.InputWindowTop + (long)pixel * TStride.Value * TInput.Lanes;
         float* weights = row.Weights;
-        Vector512<float> sum = Vector512.Load(row.Bias);
+        float* output = row.Output + (long)pixel * Lanes;
+        Vector512<float> sum = Vector512.Load(row.Accumulate ? output : row.Bias);
 
         int end = row.FirstInputChannel + row.InputChannelCount;
         for (int ic = row.FirstInputChannel; ic < end; ic++)
@@ -88,9 +100,10 @@ internal readonly unsafe struct Conv3x3Vector512Kernel : IConv3x3TileKernel
             }
         }
 
-        StoreRelu(sum, row.Output + (long)pixel * Lanes);
+        Store(sum, output, row.Finish);
     }
 
-    private static void StoreRelu(Vector512<float> sum, float* output) =>
-        Vector512.Max(sum, Vector512<float>.Zero).Store(output);
+    /// <summary>Stores 16 sums, after ReLU when <paramref name="relu"/>.</summary>
+    internal static void Store(Vector512<float> sum, float* output, bool relu) =>
+        (relu ? Vector512.Max(sum, Vector512<float>.Zero) : sum).Store(output);
 }

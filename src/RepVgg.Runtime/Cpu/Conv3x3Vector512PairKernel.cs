@@ -5,7 +5,8 @@ namespace RepVgg.Cpu;
 /// <summary>
 /// Direct conv3x3 + bias + ReLU on <c>Vector512</c> for two blocks of 16 output channels at once,
 /// where both read the same input channels (<see cref="OutputBlockSpans"/>): the second block's
-/// packed weights follow the first's, its biases are the next 16, its output one channel block on.
+/// packed weights follow the first's (<see cref="Conv3x3Row.BlockWeightFloats"/> on), its biases are
+/// the next 16, its output one channel block on.
 /// </summary>
 /// <remarks>
 /// Register blocking: 32 output channels x 7 consecutive output pixels, 14 accumulators. Per input
@@ -31,11 +32,25 @@ internal readonly unsafe struct Conv3x3Vector512PairKernel : IConv3x3TileKernel
         long rowFloats = row.InputRowFloats;
         float* window = row.InputWindowTop + (long)firstPixel * step;
         float* weights = row.Weights;
-        long secondWeights = (long)row.InputChannelCount * Conv3x3Packing.FloatsPerInputChannel;
+        long secondWeights = row.BlockWeightFloats;
 
-        Vector512<float> biasA = Vector512.Load(row.Bias), biasB = Vector512.Load(row.Bias + Lanes);
-        Vector512<float> a0 = biasA, a1 = biasA, a2 = biasA, a3 = biasA, a4 = biasA, a5 = biasA, a6 = biasA;
-        Vector512<float> b0 = biasB, b1 = biasB, b2 = biasB, b3 = biasB, b4 = biasB, b5 = biasB, b6 = biasB;
+        float* outputA = row.Output + (long)firstPixel * Lanes, outputB = outputA + row.OutputChannelBlockFloats;
+        Vector512<float> a0, a1, a2, a3, a4, a5, a6, b0, b1, b2, b3, b4, b5, b6;
+        if (row.Accumulate)
+        {
+            a0 = Vector512.Load(outputA); a1 = Vector512.Load(outputA + Lanes); a2 = Vector512.Load(outputA + 2 * Lanes);
+            a3 = Vector512.Load(outputA + 3 * Lanes); a4 = Vector512.Load(outputA + 4 * Lanes);
+            a5 = Vector512.Load(outputA + 5 * Lanes); a6 = Vector512.Load(outputA + 6 * Lanes);
+            b0 = Vector512.Load(outputB); b1 = Vector512.Load(outputB + Lanes); b2 = Vector512.Load(outputB + 2 * Lanes);
+            b3 = Vector512.Load(outputB + 3 * Lanes); b4 = Vector512.Load(outputB + 4 * Lanes);
+            b5 = Vector512.Load(outputB + 5 * Lanes); b6 = Vector512.Load(outputB + 6 * Lanes);
+        }
+        else
+        {
+            Vector512<float> biasA = Vector512.Load(row.Bias), biasB = Vector512.Load(row.Bias + Lanes);
+            a0 = a1 = a2 = a3 = a4 = a5 = a6 = biasA;
+            b0 = b1 = b2 = b3 = b4 = b5 = b6 = biasB;
+        }
 
         int end = row.FirstInputChannel + row.InputChannelCount;
         for (int ic = row.FirstInputChannel; ic < end; ic++)
@@ -72,14 +87,14 @@ internal readonly unsafe struct Conv3x3Vector512PairKernel : IConv3x3TileKernel
             }
         }
 
-        float* outputA = row.Output + (long)firstPixel * Lanes, outputB = outputA + row.OutputChannelBlockFloats;
-        StoreRelu(a0, outputA); StoreRelu(b0, outputB);
-        StoreRelu(a1, outputA + Lanes); StoreRelu(b1, outputB + Lanes);
-        StoreRelu(a2, outputA + 2 * Lanes); StoreRelu(b2, outputB + 2 * Lanes);
-        StoreRelu(a3, outputA + 3 * Lanes); StoreRelu(b3, outputB + 3 * Lanes);
-        StoreRelu(a4, outputA + 4 * Lanes); StoreRelu(b4, outputB + 4 * Lanes);
-        StoreRelu(a5, outputA + 5 * Lanes); StoreRelu(b5, outputB + 5 * Lanes);
-        StoreRelu(a6, outputA + 6 * Lanes); StoreRelu(b6, outputB + 6 * Lanes);
+        bool relu = row.Finish;
+        Store(a0, outputA, relu); Store(b0, outputB, relu);
+        Store(a1, outputA + Lanes, relu); Store(b1, outputB + Lanes, relu);
+        Store(a2, outputA + 2 * Lanes, relu); Store(b2, outputB + 2 * Lanes, relu);
+        Store(a3, outputA + 3 * Lanes, relu); Store(b3, outputB + 3 * Lanes, relu);
+        Store(a4, outputA + 4 * Lanes, relu); Store(b4, outputB + 4 * Lanes, relu);
+        Store(a5, outputA + 5 * Lanes, relu); Store(b5, outputB + 5 * Lanes, relu);
+        Store(a6, outputA + 6 * Lanes, relu); Store(b6, outputB + 6 * Lanes, relu);
     }
 
     /// <inheritdoc/>
@@ -99,13 +114,15 @@ internal readonly unsafe struct Conv3x3Vector512PairKernel : IConv3x3TileKernel
         InputRowFloats = row.InputRowFloats,
         FirstInputChannel = row.FirstInputChannel,
         InputChannelCount = row.InputChannelCount,
-        Weights = row.Weights + (long)row.InputChannelCount * Conv3x3Packing.FloatsPerInputChannel,
+        Weights = row.Weights + row.BlockWeightFloats,
         Bias = row.Bias + Lanes,
         Output = row.Output + row.OutputChannelBlockFloats,
         OutputWidth = row.OutputWidth,
         OutputChannelBlockFloats = row.OutputChannelBlockFloats,
+        BlockWeightFloats = row.BlockWeightFloats,
+        Accumulate = row.Accumulate,
+        Finish = row.Finish,
     };
 
-    private static void StoreRelu(Vector512<float> sum, float* output) =>
-        Vector512.Max(sum, Vector512<float>.Zero).Store(output);
+    private static void Store(Vector512<float> sum, float* output, bool relu) => Conv3x3Vector512Kernel.Store(sum, output, relu);
 }

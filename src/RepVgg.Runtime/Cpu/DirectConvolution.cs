@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics.X86;
+
 namespace RepVgg.Cpu;
 
 /// <summary>
@@ -15,6 +17,13 @@ namespace RepVgg.Cpu;
 internal sealed unsafe class DirectConvolution : IParallelWork
 {
     private const int ItemsPerThread = 16;
+
+    /// <summary>
+    /// Floats of weights per input-channel chunk: 32 channels of one block (18 KB), or 16 of a pair, well
+    /// inside a 32 to 48 KB L1 beside the input rows. A wide layer's block weights (295 KB for 512 input
+    /// channels) would otherwise stream from L2 again for every output row.
+    /// </summary>
+    private const int ChunkWeightFloats = 32 * Conv3x3Packing.FloatsPerInputChannel;
     private const int Lanes = ChannelBlockedLayout.Lanes;
 
     private float* _input;
@@ -116,23 +125,52 @@ internal sealed unsafe class DirectConvolution : IParallelWork
         float* inputImage = _input + image * _inputImageFloats;
         float* outputImage = _output + image * _outputLayout.ImageFloats;
 
-        for (int y = firstRow; y < endRow; y++)
+        // Input channels in chunks whose weights stay in L1 across the band's rows; one chunk when they all fit.
+        int blocks = _spans.Blocks(span);
+        int chunk = inputChannelCount <= ChunkWeightFloats / Conv3x3Packing.FloatsPerInputChannel
+            ? inputChannelCount
+            : ChunkWeightFloats / Conv3x3Packing.FloatsPerInputChannel / blocks;
+        int rows = endRow - firstRow;
+        for (int first = 0; first < inputChannelCount; first += chunk)
         {
-            var row = new Conv3x3Row
+            int count = Math.Min(chunk, inputChannelCount - first);
+            // The next chunk's weights come from memory while this chunk computes, a share per row: they lie
+            // in another part of the block (the pair's second block, or the next channels) that the hardware
+            // prefetcher would reach only on demand.
+            int nextCount = Math.Min(chunk, inputChannelCount - first - count);
+            long nextLines = (long)nextCount * Conv3x3Packing.FloatsPerInputChannel / Lanes;
+            for (int y = firstRow; y < endRow; y++)
             {
-                // Output row y (padded row y + 1) reads padded input rows y * stride .. y * stride + 2.
-                InputWindowTop = inputImage + y * TStride.Value * _inputRowFloats,
-                InputChannelBlockFloats = _inputChannelFloats,
-                InputRowFloats = _inputRowFloats,
-                FirstInputChannel = firstInputChannel,
-                InputChannelCount = inputChannelCount,
-                Weights = blockWeights,
-                Bias = _bias + block * Lanes,
-                Output = outputImage + _outputLayout.Offset(block, y + 1, 1),
-                OutputWidth = _layer.OutWidth,
-                OutputChannelBlockFloats = _outputLayout.ChannelBlockFloats,
-            };
-            Conv3x3RowKernel.ConvolveRow<TKernel, TStride, TInput>(row);
+                if (nextLines > 0 && Sse.IsSupported)
+                {
+                    long from = nextLines * (y - firstRow) / rows, to = nextLines * (y - firstRow + 1) / rows;
+                    float* next = blockWeights + (long)(first + count) * Conv3x3Packing.FloatsPerInputChannel;
+                    for (long line = from; line < to; line++)
+                    {
+                        Sse.Prefetch0(next + line * Lanes);
+                        if (blocks == 2)
+                            Sse.Prefetch0(next + (long)inputChannelCount * Conv3x3Packing.FloatsPerInputChannel + line * Lanes);
+                    }
+                }
+                var row = new Conv3x3Row
+                {
+                    // Output row y (padded row y + 1) reads padded input rows y * stride .. y * stride + 2.
+                    InputWindowTop = inputImage + y * TStride.Value * _inputRowFloats,
+                    InputChannelBlockFloats = _inputChannelFloats,
+                    InputRowFloats = _inputRowFloats,
+                    FirstInputChannel = firstInputChannel + first,
+                    InputChannelCount = count,
+                    Weights = blockWeights + (long)first * Conv3x3Packing.FloatsPerInputChannel,
+                    BlockWeightFloats = (long)inputChannelCount * Conv3x3Packing.FloatsPerInputChannel,
+                    Bias = _bias + block * Lanes,
+                    Output = outputImage + _outputLayout.Offset(block, y + 1, 1),
+                    OutputWidth = _layer.OutWidth,
+                    OutputChannelBlockFloats = _outputLayout.ChannelBlockFloats,
+                    Accumulate = first > 0,
+                    Finish = first + count == inputChannelCount,
+                };
+                Conv3x3RowKernel.ConvolveRow<TKernel, TStride, TInput>(row);
+            }
         }
     }
 }
