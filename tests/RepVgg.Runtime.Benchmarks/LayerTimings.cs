@@ -20,6 +20,10 @@ internal static class LayerTimings
     public static int Run(string outputPath)
     {
         BenchmarkModel model = BenchmarkModel.Load(ModelName);
+        // Compiling left the float64 network behind: collect it now, not in a background GC that takes a core mid-measurement.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
         float[] images = model.Images(1);
         var logits = new float[model.Manifest.Head.Classes];
 
