@@ -46,8 +46,8 @@ internal static class LayerTimings
         Line("");
         Line("Regenerate: `dotnet run -c Release --project tests/RepVgg.Runtime.Benchmarks -- --layers`");
         Line("");
-        Line("| layer | Cin -> Cout, input -> output, stride, groups | MFLOP | ours ms | ORT ms | ours / ORT |");
-        Line("| --- | --- | ---: | ---: | ---: | ---: |");
+        Line("| layer | Cin -> Cout, input -> output, stride, groups | our algorithm | MFLOP | ours ms | ORT ms | ours / ORT |");
+        Line("| --- | --- | --- | ---: | ---: | ---: | ---: |");
         double flopsSum = 0, oursSum = 0, ortSum = 0;
         var matched = new HashSet<string>();
         for (int i = 0; i < layers.Count; i++)
@@ -59,14 +59,14 @@ internal static class LayerTimings
             double? ortMs = ortNodes.Length == 0 ? null : ortNodes.Sum(n => Median(nodes[n])) / 1000;
             (flopsSum, oursSum, ortSum) = (flopsSum + mflop, oursSum + oursMs, ortSum + (ortMs ?? 0));
             Line($"| {layer.Name} | {layer.InChannels} -> {layer.OutChannels}, {layer.InHeight}x{layer.InWidth} -> {layer.OutHeight}x{layer.OutWidth}, " +
-                 $"s{layer.Stride}, g{layer.Groups} | {F(mflop, 1)} | {F(oursMs, 3)} | {(ortMs is { } o ? F(o, 3) : "n/a")} | {(ortMs is { } r ? F(oursMs / r, 2) : "n/a")} |");
+                 $"s{layer.Stride}, g{layer.Groups} | {layer.Algorithm} | {F(mflop, 1)} | {F(oursMs, 3)} | {(ortMs is { } o ? F(o, 3) : "n/a")} | {(ortMs is { } r ? F(oursMs / r, 2) : "n/a")} |");
         }
-        Line($"| **all conv layers** | | {F(flopsSum, 0)} | {F(oursSum, 2)} | {F(ortSum, 2)} | {F(oursSum / ortSum, 2)} |");
-        Line($"| ours only: `BeginBatch` (input copied into the engine's layout) | | | {F(Median(oursBegin), 3)} | | |");
-        Line($"| ours: `GlobalAveragePoolLinear` (pool and classifier) | | | {F(Median(oursHead), 3)} | | |");
+        Line($"| **all conv layers** | | | {F(flopsSum, 0)} | {F(oursSum, 2)} | {F(ortSum, 2)} | {F(oursSum / ortSum, 2)} |");
+        Line($"| ours only: `BeginBatch` (input copied into the engine's layout) | | | | {F(Median(oursBegin), 3)} | | |");
+        Line($"| ours: `GlobalAveragePoolLinear` (pool and classifier) | | | | {F(Median(oursHead), 3)} | | |");
         foreach (string node in nodes.Keys.Where(n => !matched.Contains(n)))
-            Line($"| ORT only: {node} ({opTypes.GetValueOrDefault(node, "?")}) | | | | {F(Median(nodes[node]) / 1000, 3)} | |");
-        Line($"| **whole inference** (ours: one Infer; ORT: `model_run`) | | | {F(Median(oursTotal), 2)} | {F(Median(ortTotal) / 1000, 2)} | " +
+            Line($"| ORT only: {node} ({opTypes.GetValueOrDefault(node, "?")}) | | | | | {F(Median(nodes[node]) / 1000, 3)} | |");
+        Line($"| **whole inference** (ours: one Infer; ORT: `model_run`) | | | | {F(Median(oursTotal), 2)} | {F(Median(ortTotal) / 1000, 2)} | " +
              $"{F(Median(oursTotal) / (Median(ortTotal) / 1000), 2)} |");
 
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(outputPath))!);

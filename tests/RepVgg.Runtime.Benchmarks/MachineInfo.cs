@@ -14,14 +14,19 @@ internal static class MachineInfo
             ? string.Join(' ', flags.Split(' ').Where(f => f is "sse4_2" or "avx" or "avx2" or "fma" or "avx512f" or "avx512bw" or "avx512vl" or "avx512_vnni" or "amx_tile"))
             : "unknown";
 
-    /// <summary>The CPU engine runs its Vector512 kernel when that width is accelerated, else Vector256 (CpuInferenceEngine).</summary>
-    public static string KernelWidth => Vector512.IsHardwareAccelerated ? "Vector512" : "Vector256";
+    /// <summary>The CPU engine's kernels: the widest accelerated width (RepVgg.Cpu.VectorWidths.Widest), restated here.</summary>
+    public static string KernelWidth =>
+        Vector512.IsHardwareAccelerated ? "Vector512"
+        : Vector256.IsHardwareAccelerated ? "Vector256"
+        : Vector128.IsHardwareAccelerated ? "Vector128"
+        : "scalar";
 
     /// <summary>Lines for the top of a report.</summary>
     public static IEnumerable<string> Describe()
     {
         yield return $"CPU: {CpuModel}, {Environment.ProcessorCount} logical cores; SIMD flags: {SimdFlags}";
-        yield return $"Vector512.IsHardwareAccelerated = {Vector512.IsHardwareAccelerated}, Vector256.IsHardwareAccelerated = {Vector256.IsHardwareAccelerated}: our CPU kernel width is {KernelWidth}";
+        yield return $"Vector512.IsHardwareAccelerated = {Vector512.IsHardwareAccelerated}, Vector256.IsHardwareAccelerated = {Vector256.IsHardwareAccelerated}, " +
+            $"Vector128.IsHardwareAccelerated = {Vector128.IsHardwareAccelerated}: our CPU kernel width is {KernelWidth}";
         yield return $".NET {Environment.Version}; ONNX Runtime {Microsoft.ML.OnnxRuntime.OrtEnv.Instance().GetVersionString()}";
     }
 
