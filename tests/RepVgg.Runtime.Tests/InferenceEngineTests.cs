@@ -89,6 +89,35 @@ public class InferenceEngineTests
     }
 
     [Fact]
+    public void Engines_on_many_threads_at_once_give_the_single_threaded_logits()
+    {
+        // The worker pool serves one caller at a time; the others run their layers on their own threads.
+        var network = TestNetwork.Create(6, 3, 30, 29,
+            [new(16, 1, 2), new(32, 1, 1, ConvAlgorithm.Winograd4x4), new(32, 1, 1, ConvAlgorithm.Winograd2x2), new(48, 1, 2)], classes: 10);
+        float[] images = network.Images(2, seed: 3);
+        float[] expected = Logits(network, images);
+
+        var results = new float[8][];
+        Parallel.For(0, results.Length, new ParallelOptions { MaxDegreeOfParallelism = results.Length }, i =>
+        {
+            float[] logits = [];
+            for (int run = 0; run < 10; run++) logits = Logits(network, images);
+            results[i] = logits;
+        });
+        Assert.All(results, logits => Assert.Equal(expected, logits));
+    }
+
+    private static float[] Logits(TestNetwork network, float[] images)
+    {
+        using CpuInferenceEngine engine = CreateEngine(network.Layout, network.Blob);
+        var logits = new float[images.Length / network.Layout.ImageLength * network.Layout.Head.Classes];
+        engine.BeginBatch(images, logits);
+        foreach (Conv3x3Layer layer in network.Layout.Layers) engine.Conv3x3BiasRelu(layer);
+        engine.GlobalAveragePoolLinear(network.Layout.Head, logits);
+        return logits;
+    }
+
+    [Fact]
     public void Dispose_releases_the_activation_buffers_and_may_be_repeated()
     {
         CpuInferenceEngine engine = CreateEngine();
