@@ -48,14 +48,9 @@ public static class Conv3x3Packing
     /// <exception cref="ArgumentException">A shape argument is invalid or a span has the wrong length.</exception>
     public static void PackWeights(ReadOnlySpan<float> oihw, int inChannels, int outChannels, int groups, Span<float> packed)
     {
-        int length = PackedWeightLength(inChannels, outChannels, groups);
+        CheckLengths(oihw.Length, inChannels, outChannels, groups, packed.Length, PackedWeightLength(inChannels, outChannels, groups));
         int inPerGroup = inChannels / groups;
         int outPerGroup = outChannels / groups;
-        if (oihw.Length != outChannels * inPerGroup * 9)
-            throw new ArgumentException(
-                $"Expected {outChannels} x {inPerGroup} x 3 x 3 = {outChannels * inPerGroup * 9} weights (OIHW); found {oihw.Length}.", nameof(oihw));
-        if (packed.Length != length)
-            throw new ArgumentException($"Expected {length} packed floats; found {packed.Length}.", nameof(packed));
 
         packed.Clear();
         for (int block = 0; block < OutputBlockCount(outChannels); block++)
@@ -75,6 +70,21 @@ public static class Conv3x3Packing
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// Checks that a packer got (outChannels, inChannels / groups, 3, 3) weights and a destination of
+    /// <paramref name="expectedPacked"/> floats.
+    /// </summary>
+    /// <exception cref="ArgumentException">Either length is wrong.</exception>
+    internal static void CheckLengths(int oihwLength, int inChannels, int outChannels, int groups, int packedLength, int expectedPacked)
+    {
+        int inPerGroup = inChannels / groups;
+        if (oihwLength != outChannels * inPerGroup * 9)
+            throw new ArgumentException(
+                $"Expected {outChannels} x {inPerGroup} x 3 x 3 = {outChannels * inPerGroup * 9} weights (OIHW); found {oihwLength}.", "oihw");
+        if (packedLength != expectedPacked)
+            throw new ArgumentException($"Expected {expectedPacked} packed floats; found {packedLength}.", "packed");
     }
 
     /// <summary>Floats of packed bias for a layer: <paramref name="outChannels"/> rounded up to a multiple of 16.</summary>

@@ -42,16 +42,12 @@ public static class WinogradPacking
     /// <exception cref="ArgumentException">A shape argument is invalid, a span has the wrong length, or the algorithm is not a Winograd one.</exception>
     public static void PackWeights(ConvAlgorithm algorithm, ReadOnlySpan<double> oihw, int inChannels, int outChannels, int groups, Span<float> packed)
     {
-        int length = PackedWeightLength(algorithm, inChannels, outChannels, groups);
+        Conv3x3Packing.CheckLengths(oihw.Length, inChannels, outChannels, groups, packed.Length,
+            PackedWeightLength(algorithm, inChannels, outChannels, groups));
         double[,] g = algorithm == ConvAlgorithm.Winograd2x2 ? Winograd2x2.G : Winograd4x4.G;
         int points = Points(algorithm);
         int inPerGroup = inChannels / groups;
         int outPerGroup = outChannels / groups;
-        if (oihw.Length != outChannels * inPerGroup * 9)
-            throw new ArgumentException(
-                $"Expected {outChannels} x {inPerGroup} x 3 x 3 = {outChannels * inPerGroup * 9} weights (OIHW); found {oihw.Length}.", nameof(oihw));
-        if (packed.Length != length)
-            throw new ArgumentException($"Expected {length} packed floats; found {packed.Length}.", nameof(packed));
 
         packed.Clear();
         int pointFloats = PointFloats(inChannels, outChannels, groups);
