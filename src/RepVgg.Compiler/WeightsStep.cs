@@ -99,9 +99,7 @@ public static class WeightsStep
             if (algorithm != ConvAlgorithm.Direct && block.Stride != 1)
                 throw new ArgumentException($"Block {block.Name} has stride {block.Stride}; only Direct runs at stride 2, not {algorithm}.", nameof(chooseAlgorithm));
             (height, width) = ((height - 1) / block.Stride + 1, (width - 1) / block.Stride + 1);
-            int weightLength = algorithm == ConvAlgorithm.Direct
-                ? Conv3x3Packing.PackedWeightLength(block.InChannels, block.OutChannels, block.Groups)
-                : WinogradPacking.PackedWeightLength(algorithm, block.InChannels, block.OutChannels, block.Groups);
+            int weightLength = Conv3x3Packing.PackedWeightLength(algorithm, block.InChannels, block.OutChannels, block.Groups);
             int biasLength = Conv3x3Packing.PackedBiasLength(block.OutChannels);
             long weight = length, bias = Align(weight + weightLength);
             length = Align(bias + biasLength);
@@ -120,12 +118,8 @@ public static class WeightsStep
             var (algorithm, weight, weightLength, bias, biasLength) = slots[i];
             // The fused network is the float32 one a deploy checkpoint holds; Winograd transforms those
             // weights exactly (in float64), so every file shape of one network gives one blob.
-            float[] fusedWeight = Float32.Round(fused.Weight);
-            Span<float> packed = blob.AsSpan((int)weight, weightLength);
-            if (algorithm == ConvAlgorithm.Direct)
-                Conv3x3Packing.PackWeights(fusedWeight, block.InChannels, block.OutChannels, block.Groups, packed);
-            else
-                WinogradPacking.PackWeights(algorithm, Array.ConvertAll(fusedWeight, w => (double)w), block.InChannels, block.OutChannels, block.Groups, packed);
+            Conv3x3Packing.PackWeights(algorithm, Float32.Round(fused.Weight), block.InChannels, block.OutChannels, block.Groups,
+                blob.AsSpan((int)weight, weightLength));
             Conv3x3Packing.PackBias(Float32.Round(fused.Bias), blob.AsSpan((int)bias, biasLength));
             layers.Add(new ManifestLayer(block.Name, block.Stage, block.Index, block.InChannels, block.OutChannels,
                 block.Stride, block.Groups, new EquatableArray<string>(block.BranchNames), ConvAlgorithmChoice.ManifestName(algorithm), weight, bias));

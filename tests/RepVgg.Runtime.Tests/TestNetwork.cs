@@ -80,14 +80,8 @@ internal sealed class TestNetwork
     /// <summary>The weights in the layout of the layer's algorithm, as the weights step packs them.</summary>
     private static float[] Pack(float[] weights, int inChannels, LayerSpec spec)
     {
-        if (spec.Algorithm != ConvAlgorithm.Direct)
-        {
-            var transformed = new float[WinogradPacking.PackedWeightLength(spec.Algorithm, inChannels, spec.OutChannels, spec.Groups)];
-            WinogradPacking.PackWeights(spec.Algorithm, Array.ConvertAll(weights, w => (double)w), inChannels, spec.OutChannels, spec.Groups, transformed);
-            return transformed;
-        }
-        var packed = new float[Conv3x3Packing.PackedWeightLength(inChannels, spec.OutChannels, spec.Groups)];
-        Conv3x3Packing.PackWeights(weights, inChannels, spec.OutChannels, spec.Groups, packed);
+        var packed = new float[Conv3x3Packing.PackedWeightLength(spec.Algorithm, inChannels, spec.OutChannels, spec.Groups)];
+        Conv3x3Packing.PackWeights(spec.Algorithm, weights, inChannels, spec.OutChannels, spec.Groups, packed);
         return packed;
     }
 

@@ -87,6 +87,29 @@ public static class Conv3x3Packing
             throw new ArgumentException($"Expected {expectedPacked} packed floats; found {packedLength}.", "packed");
     }
 
+    /// <summary>
+    /// Floats of packed weights for a layer computed by <paramref name="algorithm"/>: this layout for direct
+    /// convolution, <see cref="WinogradPacking"/>'s for Winograd.
+    /// </summary>
+    /// <exception cref="ArgumentException">The channel counts or groups are not positive, or groups does not divide both.</exception>
+    public static int PackedWeightLength(ConvAlgorithm algorithm, int inChannels, int outChannels, int groups) =>
+        algorithm == ConvAlgorithm.Direct
+            ? PackedWeightLength(inChannels, outChannels, groups)
+            : WinogradPacking.PackedWeightLength(algorithm, inChannels, outChannels, groups);
+
+    /// <summary>
+    /// Packs fused weights <paramref name="oihw"/> (outChannels, inChannels / groups, 3, 3) for <paramref name="algorithm"/>
+    /// into <paramref name="packed"/>, <see cref="PackedWeightLength(ConvAlgorithm, int, int, int)"/> floats.
+    /// </summary>
+    /// <exception cref="ArgumentException">A shape argument is invalid or a span has the wrong length.</exception>
+    public static void PackWeights(ConvAlgorithm algorithm, ReadOnlySpan<float> oihw, int inChannels, int outChannels, int groups, Span<float> packed)
+    {
+        if (algorithm == ConvAlgorithm.Direct)
+            PackWeights(oihw, inChannels, outChannels, groups, packed);
+        else
+            WinogradPacking.PackWeights(algorithm, oihw, inChannels, outChannels, groups, packed);
+    }
+
     /// <summary>Floats of packed bias for a layer: <paramref name="outChannels"/> rounded up to a multiple of 16.</summary>
     public static int PackedBiasLength(int outChannels)
     {

@@ -24,7 +24,10 @@ internal interface IConv3x3TileKernel
 /// <summary>Covers one output row with a kernel's tiles.</summary>
 internal static class Conv3x3RowKernel
 {
-    /// <summary>Computes <c>ReLU(conv + bias)</c> for every pixel of <paramref name="row"/>.</summary>
+    /// <summary>
+    /// Computes every pixel of <paramref name="row"/>: <c>ReLU(conv + bias)</c>, or the partial sums of its input
+    /// channels (<see cref="Conv3x3Row.Accumulate"/>, <see cref="Conv3x3Row.Finish"/>).
+    /// </summary>
     public static void ConvolveRow<TKernel, TStride, TInput>(in Conv3x3Row row)
         where TKernel : struct, IConv3x3TileKernel
         where TStride : struct, IConvStride

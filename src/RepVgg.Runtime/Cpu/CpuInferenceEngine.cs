@@ -1,6 +1,5 @@
 using System.Runtime.Intrinsics;
 using System.Numerics.Tensors;
-using System.Runtime.InteropServices;
 
 namespace RepVgg.Cpu;
 
@@ -21,7 +20,7 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
     private readonly ActivationBuffer[] _buffers = [new(), new()];
     // The Winograd layers' transformed inputs; sized on first use for the largest layer and batch.
     private readonly ActivationBuffer _workspace = new();
-    // Floats of Winograd workspace per image, for the layer that needs the most (0 without Winograd layers).
+    // Floats of Winograd workspace per image (without rounding to register tiles), for the layer that needs the most.
     private readonly long _largestWorkspaceFloats;
     private readonly DirectConvolution _direct = new();
     private readonly WinogradConvolution _winograd = new();
@@ -38,11 +37,8 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
     {
         _largestImageFloats = new ChannelBlockedLayout(network.InputChannels, network.InputHeight, network.InputWidth).ImageFloats;
         foreach (Conv3x3Layer layer in network.Layers)
-        {
             _largestImageFloats = Math.Max(_largestImageFloats, OutputLayout(layer).ImageFloats);
-            if (layer.Algorithm != ConvAlgorithm.Direct)
-                _largestWorkspaceFloats = Math.Max(_largestWorkspaceFloats, WinogradConvolution.WorkspaceFloats(layer, 1, VectorWidth.Scalar));
-        }
+        _largestWorkspaceFloats = WorkspaceFloats(batch: 1, VectorWidth.Scalar);
         _pooled = new float[network.Head.Features];
         _planarInput = network.InputChannels <= PaddedPlanarLayout.MaxChannels
             && network.Layers.Count > 0 && network.Layers[0].Algorithm == ConvAlgorithm.Direct;
@@ -55,11 +51,8 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
     /// </summary>
     internal VectorWidth KernelWidth { get; set; }
 
-    /// <summary>
-    /// The threads the layers run on: the process's pool. Tests give an engine its own to check that
-    /// results do not depend on the split.
-    /// </summary>
-    internal WorkerPool Pool { get; set; } = WorkerPool.Shared;
+    /// <summary>The threads the layers run on: the process's.</summary>
+    private static WorkerPool Pool => WorkerPool.Shared;
 
     /// <inheritdoc/>
     /// <remarks>
@@ -78,12 +71,19 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
     /// </remarks>
     public override long BufferBytes(int batch)
     {
-        long workspace = 0;
-        foreach (Conv3x3Layer layer in Network.Layers)
-            if (layer.Algorithm != ConvAlgorithm.Direct)
-                workspace = Math.Max(workspace, WinogradConvolution.WorkspaceFloats(layer, batch, KernelWidth));
+        long workspace = WorkspaceFloats(batch, KernelWidth);
         long scratch = workspace == 0 ? 0 : (long)Pool.Parallelism * WinogradConvolution.ScratchFloats;
         return sizeof(float) * (2 * batch * _largestImageFloats + workspace + scratch + batch * (long)Network.Head.Features);
+    }
+
+    /// <summary>Floats of Winograd workspace the layer that needs the most takes at this batch and width; 0 without Winograd layers.</summary>
+    private long WorkspaceFloats(int batch, VectorWidth width)
+    {
+        long floats = 0;
+        foreach (Conv3x3Layer layer in Network.Layers)
+            if (layer.Algorithm != ConvAlgorithm.Direct)
+                floats = Math.Max(floats, WinogradConvolution.WorkspaceFloats(layer, batch, width));
+        return floats;
     }
 
     /// <summary>Floats the activation buffers hold now; lets tests see when they are allocated and released.</summary>
@@ -160,9 +160,7 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
 
         // Slice checks that the packed weights and bias lie inside the blob; the kernels then read them in place.
         bool winograd = layer.Algorithm != ConvAlgorithm.Direct;
-        Weights.Slice(layer.WeightOffset, winograd
-            ? WinogradPacking.PackedWeightLength(layer.Algorithm, layer.InChannels, layer.OutChannels, layer.Groups)
-            : Conv3x3Packing.PackedWeightLength(layer.InChannels, layer.OutChannels, layer.Groups));
+        Weights.Slice(layer.WeightOffset, Conv3x3Packing.PackedWeightLength(layer.Algorithm, layer.InChannels, layer.OutChannels, layer.Groups));
         Weights.Slice(layer.BiasOffset, Conv3x3Packing.PackedBiasLength(layer.OutChannels));
 
         ChannelBlockedLayout output = OutputLayout(layer);

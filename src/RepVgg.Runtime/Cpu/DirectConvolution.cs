@@ -119,9 +119,8 @@ internal sealed unsafe class DirectConvolution : IParallelWork
         int firstRow = band * _rowsPerBand;
         int endRow = Math.Min(firstRow + _rowsPerBand, _layer.OutHeight);
 
-        var (firstInputChannel, inputChannelCount) =
-            Conv3x3Packing.InputChannelRange(block, _layer.InChannels, _layer.OutChannels, _layer.Groups);
-        float* blockWeights = _weights + Conv3x3Packing.BlockWeightOffset(block, _layer.InChannels, _layer.OutChannels, _layer.Groups);
+        var (firstInputChannel, inputChannelCount) = _spans.InputRange(span);
+        float* blockWeights = _weights + _spans.WeightOffset(span);
         float* inputImage = _input + image * _inputImageFloats;
         float* outputImage = _output + image * _outputLayout.ImageFloats;
 

@@ -4,18 +4,16 @@ using System.Runtime.Intrinsics;
 namespace RepVgg.Cpu;
 
 /// <summary>
-/// One SIMD register of floats, as a type: code generic over it (the Winograd transforms, the
-/// border and pooling loops) is compiled by the JIT once per width, with <see cref="Count"/> a
-/// constant. The register-tiled kernels are written per width instead, because their tile shapes
-/// depend on the register file.
+/// One SIMD register of floats, as a type: code generic over it (the Winograd transforms, and the
+/// Vector128 and scalar kernels through <see cref="Block16{TLanes}"/>) is compiled by the JIT once
+/// per width, with <see cref="Count"/> a constant. The register-tiled Vector512 and Vector256
+/// kernels are written per width instead, because their tile shapes depend on the register file.
 /// </summary>
 /// <typeparam name="TSelf">The implementing struct.</typeparam>
 internal unsafe interface ILanes<TSelf> where TSelf : struct, ILanes<TSelf>
 {
     /// <summary>Floats per register: 16, 8, 4 or 1.</summary>
     static abstract int Count { get; }
-
-    static abstract TSelf Zero { get; }
 
     static abstract TSelf Load(float* source);
 
@@ -44,7 +42,6 @@ internal readonly unsafe struct Lanes512 : ILanes<Lanes512>
     private Lanes512(Vector512<float> value) => _value = value;
 
     public static int Count => 16;
-    public static Lanes512 Zero => default;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Load(float* source) => new(Vector512.Load(source));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Lanes512 value, float* destination) => value._value.Store(destination);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Broadcast(float value) => new(Vector512.Create(value));
@@ -64,7 +61,6 @@ internal readonly unsafe struct Lanes256 : ILanes<Lanes256>
     private Lanes256(Vector256<float> value) => _value = value;
 
     public static int Count => 8;
-    public static Lanes256 Zero => default;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Load(float* source) => new(Vector256.Load(source));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Lanes256 value, float* destination) => value._value.Store(destination);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Broadcast(float value) => new(Vector256.Create(value));
@@ -84,7 +80,6 @@ internal readonly unsafe struct Lanes128 : ILanes<Lanes128>
     private Lanes128(Vector128<float> value) => _value = value;
 
     public static int Count => 4;
-    public static Lanes128 Zero => default;
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 Load(float* source) => new(Vector128.Load(source));
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static void Store(Lanes128 value, float* destination) => value._value.Store(destination);
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes128 Broadcast(float value) => new(Vector128.Create(value));
@@ -104,7 +99,6 @@ internal readonly unsafe struct LanesScalar : ILanes<LanesScalar>
     private LanesScalar(float value) => _value = value;
 
     public static int Count => 1;
-    public static LanesScalar Zero => default;
     public static LanesScalar Load(float* source) => new(*source);
     public static void Store(LanesScalar value, float* destination) => *destination = value._value;
     public static LanesScalar Broadcast(float value) => new(value);

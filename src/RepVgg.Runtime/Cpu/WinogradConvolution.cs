@@ -55,7 +55,6 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
     private int _tiles;
     private int _groupTiles;
     private int _groups;
-    private int _outputBlocks;
     // Phase 2's spans of one or two output blocks.
     private readonly OutputBlockSpans _spans = new();
     private long _tileFloats;
@@ -89,7 +88,6 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
         _width = width;
         _inputLayout = new ChannelBlockedLayout(layer.InChannels, layer.InHeight, layer.InWidth);
         _outputLayout = new ChannelBlockedLayout(layer.OutChannels, layer.OutHeight, layer.OutWidth);
-        _outputBlocks = Conv3x3Packing.OutputBlockCount(layer.OutChannels);
         _tileSize = TileSize(layer.Algorithm);
         _tilesY = TilesAlong(layer.OutHeight, _tileSize);
         _tilesX = TilesAlong(layer.OutWidth, _tileSize);
@@ -185,8 +183,8 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
         int firstBlock = _spans.First(span), blocks = _spans.Blocks(span);
         int firstTile = item / _spans.Count * _groupTiles;
         int groupTiles = Math.Min(_groupTiles, (int)RoundUp(_tiles - firstTile, TSingle.Tiles));
-        var (firstInput, inputCount) = Conv3x3Packing.InputChannelRange(firstBlock, _layer.InChannels, _layer.OutChannels, _layer.Groups);
-        float* blockWeights = _weights + Conv3x3Packing.BlockWeightOffset(firstBlock, _layer.InChannels, _layer.OutChannels, _layer.Groups) / 9;
+        var (firstInput, inputCount) = _spans.InputRange(span);
+        float* blockWeights = _weights + _spans.WeightOffset(span) / 9;
         t_products ??= GC.AllocateUninitializedArray<float>(ScratchFloats, pinned: true);
         float* products = (float*)Unsafe.AsPointer(ref t_products[0]);
 

@@ -35,12 +35,12 @@ public static class WinogradPacking
         checked(Points(algorithm) * PointFloats(inChannels, outChannels, groups));
 
     /// <summary>
-    /// Transforms fused float64 weights <paramref name="oihw"/>, PyTorch layout (outChannels, inChannels / groups, 3, 3),
-    /// for <paramref name="algorithm"/> and packs them, rounded to float32, into <paramref name="packed"/>
-    /// (<see cref="PackedWeightLength"/> floats).
+    /// Transforms fused weights <paramref name="oihw"/>, PyTorch layout (outChannels, inChannels / groups, 3, 3),
+    /// for <paramref name="algorithm"/>, exactly in float64, and packs them, rounded to float32, into
+    /// <paramref name="packed"/> (<see cref="PackedWeightLength"/> floats).
     /// </summary>
     /// <exception cref="ArgumentException">A shape argument is invalid, a span has the wrong length, or the algorithm is not a Winograd one.</exception>
-    public static void PackWeights(ConvAlgorithm algorithm, ReadOnlySpan<double> oihw, int inChannels, int outChannels, int groups, Span<float> packed)
+    public static void PackWeights(ConvAlgorithm algorithm, ReadOnlySpan<float> oihw, int inChannels, int outChannels, int groups, Span<float> packed)
     {
         Conv3x3Packing.CheckLengths(oihw.Length, inChannels, outChannels, groups, packed.Length,
             PackedWeightLength(algorithm, inChannels, outChannels, groups));
@@ -82,7 +82,7 @@ public static class WinogradPacking
     };
 
     /// <summary><c>G g G^T</c> for one 3 x 3 kernel (row-major), in float64: n x n points, row-major, for an n x 3 <paramref name="g"/>.</summary>
-    internal static void TransformKernel(double[,] g, ReadOnlySpan<double> kernel, Span<double> transformed)
+    internal static void TransformKernel(double[,] g, ReadOnlySpan<float> kernel, Span<double> transformed)
     {
         int n = g.GetLength(0);
         Span<double> gg = stackalloc double[n * 3]; // G g, n x 3

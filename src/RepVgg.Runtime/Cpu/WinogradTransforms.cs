@@ -149,7 +149,6 @@ internal readonly unsafe struct Winograd4x4 : IWinogradTransform
     {
         // A^T M A: down each of the 6 columns into `partial` (4 x 6), then along each of its 4 rows.
         float* partial = stackalloc float[TileSize * InputTileSize * Lanes];
-        float* result = stackalloc float[TileSize * Lanes];
         for (int lane = 0; lane < Lanes; lane += TLanes.Count)
         {
             for (int x = 0; x < InputTileSize; x++)
@@ -159,7 +158,12 @@ internal readonly unsafe struct Winograd4x4 : IWinogradTransform
                 OutputTransform1D(
                     TLanes.Load(source), TLanes.Load(source + down), TLanes.Load(source + 2 * down),
                     TLanes.Load(source + 3 * down), TLanes.Load(source + 4 * down), TLanes.Load(source + 5 * down),
-                    TLanes.Zero, partial + x * Lanes + lane, InputTileSize * Lanes);
+                    out TLanes y0, out TLanes y1, out TLanes y2, out TLanes y3);
+                float* column = partial + x * Lanes + lane;
+                TLanes.Store(y0, column);
+                TLanes.Store(y1, column + InputTileSize * Lanes);
+                TLanes.Store(y2, column + 2 * InputTileSize * Lanes);
+                TLanes.Store(y3, column + 3 * InputTileSize * Lanes);
             }
             TLanes laneBias = TLanes.Load(bias + lane);
             for (int y = 0; y < rows; y++)
@@ -168,16 +172,18 @@ internal readonly unsafe struct Winograd4x4 : IWinogradTransform
                 OutputTransform1D(
                     TLanes.Load(source), TLanes.Load(source + Lanes), TLanes.Load(source + 2 * Lanes),
                     TLanes.Load(source + 3 * Lanes), TLanes.Load(source + 4 * Lanes), TLanes.Load(source + 5 * Lanes),
-                    laneBias, result + lane, Lanes);
+                    out TLanes x0, out TLanes x1, out TLanes x2, out TLanes x3);
                 float* target = output + y * rowFloats + lane;
-                for (int x = 0; x < columns; x++)
-                    TLanes.Store(TLanes.Relu(TLanes.Load(result + x * Lanes + lane)), target + x * Lanes);
+                TLanes.Store(TLanes.Relu(x0 + laneBias), target);
+                if (columns > 1) TLanes.Store(TLanes.Relu(x1 + laneBias), target + Lanes);
+                if (columns > 2) TLanes.Store(TLanes.Relu(x2 + laneBias), target + 2 * Lanes);
+                if (columns > 3) TLanes.Store(TLanes.Relu(x3 + laneBias), target + 3 * Lanes);
             }
         }
     }
 
     /// <summary>
-    /// <c>A^T m + offset</c> for one line of six, stored <paramref name="stride"/> floats apart:
+    /// <c>A^T m</c> for one line of six:
     /// <code>
     /// A^T = | 1  1  1  1  1  0 |
     ///       | 0  1 -1  2 -2  0 |
@@ -186,14 +192,15 @@ internal readonly unsafe struct Winograd4x4 : IWinogradTransform
     /// </code>
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void OutputTransform1D<TLanes>(TLanes m0, TLanes m1, TLanes m2, TLanes m3, TLanes m4, TLanes m5, TLanes offset, float* output, long stride)
+    private static void OutputTransform1D<TLanes>(TLanes m0, TLanes m1, TLanes m2, TLanes m3, TLanes m4, TLanes m5,
+        out TLanes y0, out TLanes y1, out TLanes y2, out TLanes y3)
         where TLanes : struct, ILanes<TLanes>
     {
         TLanes sum12 = m1 + m2, difference12 = m1 - m2, sum34 = m3 + m4, difference34 = m3 - m4;
-        TLanes.Store(offset + m0 + sum12 + sum34, output);
-        TLanes.Store(offset + difference12 + difference34 * 2f, output + stride);
-        TLanes.Store(offset + sum12 + sum34 * 4f, output + 2 * stride);
-        TLanes.Store(offset + difference12 + difference34 * 8f + m5, output + 3 * stride);
+        y0 = m0 + sum12 + sum34;
+        y1 = difference12 + difference34 * 2f;
+        y2 = sum12 + sum34 * 4f;
+        y3 = difference12 + difference34 * 8f + m5;
     }
 }
 
