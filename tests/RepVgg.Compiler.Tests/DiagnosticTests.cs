@@ -240,7 +240,7 @@ public sealed class DiagnosticTests : IDisposable
 
     private static CompilerDiagnostic CompileFails(string path, string id, string? expectedVariant = null)
     {
-        var error = Assert.Throws<CompilationException>(() => WeightsStep.Compile(path, expectedVariant));
+        var error = Assert.Throws<CompilationException>(() => WeightsStep.Compile(path, new CompileOptions { Variant = expectedVariant }));
         Assert.Equal(id, error.Diagnostic.Id);
         Assert.Equal(DiagnosticSeverity.Error, error.Diagnostic.Severity);
         Assert.Equal(path, error.Diagnostic.File);

@@ -68,6 +68,9 @@ public sealed class PickleWriter
     /// <summary>REDUCE: calls the callable below the argument tuple on top.</summary>
     public PickleWriter Reduce() => Op(PickleOpcode.Reduce);
 
+    /// <summary>NEWOBJ: <c>cls.__new__(cls, *args)</c> from a class and an argument tuple, as pickle writes objects at protocol 2.</summary>
+    public PickleWriter NewObj() => Op(PickleOpcode.NewObj);
+
     /// <summary>BUILD: sets the state on top onto the object below it.</summary>
     public PickleWriter Build() => Op(PickleOpcode.Build);
 
