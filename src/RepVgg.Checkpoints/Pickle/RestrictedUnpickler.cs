@@ -117,9 +117,12 @@ internal sealed class RestrictedUnpickler
                 case PickleOpcode.EmptySet: Push(new PickleSet()); break;
                 case PickleOpcode.AddItems:
                     object?[] added = PopMark();
-                    if (Peek() is not PickleSet set)
-                        throw Corrupt($"adds set items to a {Describe(Peek())} at byte {opcodeAt}; expected a set");
-                    set.Items.AddRange(added);
+                    switch (Peek())
+                    {
+                        case PickleSet set: set.Items.AddRange(added); break;
+                        case InertObject: break; // a set subclass: its items are skipped with it
+                        default: throw Corrupt($"adds set items to a {Describe(Peek())} at byte {opcodeAt}; expected a set");
+                    }
                     break;
                 case PickleOpcode.FrozenSet:
                     var frozen = new PickleSet();
@@ -286,29 +289,38 @@ internal sealed class RestrictedUnpickler
         value is object?[] tuple ? tuple.Select(item => ToCount(item, what, at)).ToArray()
             : throw Corrupt($"has a tensor {what} of {Describe(value)} at byte {at}; expected a tuple of integers");
 
-    private PickleDict SetItems(PickleDict dict, object?[] keysAndValues, int at)
+    /// <summary>Fills a dict; an inert object (a dict subclass such as <c>collections.defaultdict</c>) is skipped with its items.</summary>
+    private object SetItems(object target, object?[] keysAndValues, int at)
     {
         if (keysAndValues.Length % 2 != 0)
             throw Corrupt($"sets dict items from an odd number of values at byte {at}");
-        for (int i = 0; i < keysAndValues.Length; i += 2)
-            dict.Set(keysAndValues[i], keysAndValues[i + 1]);
-        return dict;
+        if (target is PickleDict dict)
+        {
+            for (int i = 0; i < keysAndValues.Length; i += 2)
+                dict.Set(keysAndValues[i], keysAndValues[i + 1]);
+        }
+        return target;
     }
 
     private void Append(int at, object?[] values)
     {
-        if (Peek() is not List<object?> list)
-            throw Corrupt($"appends to a {Describe(Peek())} at byte {at}; expected a list");
-        list.AddRange(values);
+        switch (Peek())
+        {
+            case List<object?> list: list.AddRange(values); break;
+            case InertObject: break; // a list subclass: its items are skipped with it
+            default: throw Corrupt($"appends to a {Describe(Peek())} at byte {at}; expected a list");
+        }
     }
 
-    /// <summary>The dict that sits <paramref name="depth"/> values below the top, which SETITEM(S) fills.</summary>
-    private PickleDict PeekDict(int at, int depth)
+    /// <summary>The dict (or inert dict subclass) that sits <paramref name="depth"/> values below the top, which SETITEM(S) fills.</summary>
+    private object PeekDict(int at, int depth)
     {
         int index = _stack.Count - 1 - depth;
         if (index < Floor)
             throw Corrupt($"runs out of values at byte {at}");
-        return _stack[index] as PickleDict ?? throw Corrupt($"sets items on a {Describe(_stack[index])} at byte {at}; expected a dict");
+        return _stack[index] is PickleDict or InertObject
+            ? _stack[index]!
+            : throw Corrupt($"sets items on a {Describe(_stack[index])} at byte {at}; expected a dict");
     }
 
     private object? MemoGet(long index) =>
