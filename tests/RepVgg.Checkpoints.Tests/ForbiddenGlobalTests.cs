@@ -80,6 +80,26 @@ public sealed class ForbiddenGlobalTests
         Assert.False(File.Exists(marker));
     }
 
+    [Theory]
+    [InlineData(null, "state_dict", true)]
+    [InlineData("model_ema", "model_ema", false)]
+    public void EmaCopyBesideTheStateDict_IsReadOnlyWhenAskedForAndOtherwiseNamedInAWarning(string? key, string read, bool warns)
+    {
+        using var folder = new TemporaryFolder();
+        string path = folder.File("ema.pth");
+        // {"state_dict": {w: 1.0}, "model_ema": {w: 2.0}}, as training scripts with an EMA save them.
+        var pickle = new PickleWriter().Proto().EmptyDict().Mark()
+            .Value("state_dict").EmptyOrderedDict().Mark().Value("w").TensorRebuild("0", TensorDType.Float32, 1, 0, [1], [1]).SetItems()
+            .Value("model_ema").EmptyOrderedDict().Mark().Value("w").TensorRebuild("1", TensorDType.Float32, 1, 0, [1], [1]).SetItems()
+            .SetItems().Stop();
+        PthWriter.WriteArchive(path, pickle.ToArray(), [new("0", BitConverter.GetBytes(1f)), new("1", BitConverter.GetBytes(2f))]);
+
+        StateDict state = CheckpointReader.Read(path, key);
+
+        Assert.Equal(read == "state_dict" ? 1.0 : 2.0, state["w"].ToDoubleArray().Single());
+        Assert.Equal(warns, state.Warnings.Any(w => w.Kind == CheckpointWarningKind.UnchosenEma && w.Message.Contains("StateDictKey=\"model_ema\"")));
+    }
+
     [Fact]
     public void TensorBuiltByAGlobalOffTheList_RefusesTheFileNamingTensorAndGlobal()
     {
