@@ -26,6 +26,21 @@ public sealed class ForbiddenGlobalTests
     }
 
     [Fact]
+    public void OsSystemThroughInst_IsRefusedAndNeverRuns()
+    {
+        using var folder = new TemporaryFolder();
+        string marker = folder.File("pwned");
+        string path = folder.File("inst.pth");
+        WritePickle(path, new PickleWriter().Mark().Value($"touch {marker}").Inst("os", "system").Stop());
+
+        var error = Assert.Throws<CheckpointException>(() => CheckpointReader.Read(path));
+
+        Assert.Equal(CheckpointProblem.ForbiddenGlobal, error.Problem);
+        Assert.Contains("'os.system'", error.Message);
+        Assert.False(File.Exists(marker));
+    }
+
+    [Fact]
     public void BuiltinsEval_IsRefusedAndNeverRuns()
     {
         using var folder = new TemporaryFolder();
