@@ -9,8 +9,12 @@ public enum CheckpointProblem
     Unreadable,
     /// <summary>A tensor has an element type we cannot convert to floating point.</summary>
     UnsupportedDType,
-    /// <summary>The pickle names a global outside the state_dict allow-list.</summary>
+    /// <summary>A tensor of the state dict, or the state dict itself, is built by a global outside the allow-list.</summary>
     ForbiddenGlobal,
+    /// <summary>The file is a whole pickled <c>torch.nn.Module</c> (<c>torch.save(model)</c>) rather than its state dict.</summary>
+    WholeModule,
+    /// <summary>The entry the project asked for (<c>StateDictKey</c>) is not in the file, or holds no tensors.</summary>
+    StateDictKeyNotFound,
 }
 
 /// <summary>

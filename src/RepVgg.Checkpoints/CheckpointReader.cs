@@ -2,17 +2,24 @@ namespace RepVgg.Checkpoints;
 
 /// <summary>
 /// Reads any checkpoint users bring, choosing the format from the file's first bytes rather than its
-/// extension: a zip is a PyTorch checkpoint, anything else is tried as safetensors.
+/// extension: a zip is a PyTorch checkpoint, a bare pickle a legacy (pre-1.6) one, anything else is
+/// tried as safetensors.
 /// </summary>
 public static class CheckpointReader
 {
     /// <summary>Reads the state dict of the checkpoint at <paramref name="path"/>.</summary>
+    /// <param name="path">The checkpoint.</param>
+    /// <param name="stateDictKey">
+    /// For PyTorch checkpoints, the top-level entry that holds the state dict (<c>state_dict_ema</c>); null
+    /// reads <c>state_dict</c>, else <c>model</c>, else the top level. Safetensors files have no entries.
+    /// </param>
     /// <exception cref="CheckpointException">
     /// <see cref="CheckpointProblem.Missing"/> when there is no such file; <see cref="CheckpointProblem.Unreadable"/>
-    /// when it is neither format or is damaged; <see cref="CheckpointProblem.ForbiddenGlobal"/> when its pickle names
-    /// a global off the allow-list.
+    /// when it is neither format or is damaged; <see cref="CheckpointProblem.ForbiddenGlobal"/> when the state dict's
+    /// tensors need a global off the allow-list; <see cref="CheckpointProblem.WholeModule"/> for a pickled module;
+    /// <see cref="CheckpointProblem.StateDictKeyNotFound"/> when <paramref name="stateDictKey"/> names no state dict.
     /// </exception>
-    public static StateDict Read(string path)
+    public static StateDict Read(string path, string? stateDictKey = null)
     {
         Span<byte> head = stackalloc byte[16];
         int read;
@@ -22,15 +29,19 @@ public static class CheckpointReader
 
         // "PK\x03\x04" starts a zip's first entry; "PK\x05\x06" is an empty zip, which PthReader reports clearly.
         if (head.StartsWith("PK\x03\x04"u8) || head.StartsWith("PK\x05\x06"u8))
-            return PthReader.Read(path);
+            return PthReader.Read(path, stateDictKey);
         // A pickle starts with PROTO (0x80); torch.save wrote bare pickles before PyTorch 1.6.
         if (head.Length >= 2 && head[0] == 0x80 && head[1] <= 5)
-            throw CheckpointException.Unreadable(path,
-                $"'{path}' is a bare pickle, as torch.save wrote before PyTorch 1.6 (legacy format); expected the zip format of PyTorch 1.6 and later. " +
-                "Load it with PyTorch and save it again: torch.save(torch.load(path), new_path).");
+            return LegacyPthReader.Read(path, stateDictKey);
         // A safetensors header is a JSON object right after its 8-byte length.
         if ((head.Length > 8 && head[8] == (byte)'{') || path.EndsWith(".safetensors", StringComparison.OrdinalIgnoreCase))
+        {
+            if (stateDictKey is not null)
+                throw new CheckpointException(CheckpointProblem.StateDictKeyNotFound, path, null,
+                    $"The project asks for the state_dict under '{stateDictKey}' (StateDictKey), but '{path}' is a safetensors file, " +
+                    "which holds one flat set of tensors and no entries; remove StateDictKey.");
             return SafetensorsReader.Read(path);
+        }
         throw CheckpointException.Unreadable(path, head.Length == 0
             ? $"'{path}' is empty; expected a PyTorch checkpoint (.pth) or a safetensors file."
             : $"'{path}' is neither a PyTorch checkpoint (a zip starting with 'PK') nor a safetensors file (an 8-byte header length then '{{'); " +

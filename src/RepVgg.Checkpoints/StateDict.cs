@@ -15,9 +15,10 @@ public sealed class StateDict : IReadOnlyDictionary<string, CheckpointTensor>
     private readonly OrderedDictionary<string, CheckpointTensor> _tensors = new(StringComparer.Ordinal);
 
     /// <summary>Strips <c>module.</c> from every key that has it; two keys that then collide make the file unreadable.</summary>
-    internal StateDict(string sourcePath, IEnumerable<CheckpointTensor> tensorsInFileOrder)
+    internal StateDict(string sourcePath, IEnumerable<CheckpointTensor> tensorsInFileOrder, IReadOnlyList<CheckpointWarning>? warnings = null)
     {
         SourcePath = sourcePath;
+        Warnings = warnings ?? [];
         var originalNames = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (CheckpointTensor tensor in tensorsInFileOrder)
         {
@@ -36,6 +37,9 @@ public sealed class StateDict : IReadOnlyDictionary<string, CheckpointTensor>
 
     /// <summary>Path of the file the tensors were read from.</summary>
     public string SourcePath { get; }
+
+    /// <summary>What the reader noticed while choosing these tensors (skipped Python objects, an EMA copy not chosen).</summary>
+    public IReadOnlyList<CheckpointWarning> Warnings { get; }
 
     /// <summary>Number of tensors.</summary>
     public int Count => _tensors.Count;

@@ -9,8 +9,9 @@ using RepVgg.Compiler.Synthetic;
 // repvgg-compile: the weights step of the build, run by Directory.Build.targets.
 //
 //   repvgg-compile compile <checkpoint> --blob <file> --manifest <file> [--variant <name>] [--synthesize <variant>]
-//                          [--input-height <pixels>] [--input-width <pixels>] [--onnx <file>]
-//   repvgg-compile export-onnx <checkpoint> -o <file.onnx>
+//                          [--input-height <pixels>] [--input-width <pixels>] [--strides <s,s,...>]
+//                          [--state-dict-key <entry>] [--onnx <file>]
+//   repvgg-compile export-onnx <checkpoint> -o <file.onnx> [--strides <s,s,...>] [--state-dict-key <entry>]
 //   repvgg-compile synthesize <variant> <file.pth|file.safetensors> [--layout official|timm] [--deploy] [--seed <n>]
 //
 // --onnx (and export-onnx) also write the fused network as an ONNX model (OnnxExport: opset 13,
@@ -65,8 +66,12 @@ internal static class ToolCommand
         var clock = Stopwatch.StartNew();
         if (File.Exists(checkpoint))
             Console.WriteLine($"repvgg-compile: reading {Path.GetFileName(checkpoint)} ({new FileInfo(checkpoint).Length / 1e6:F1} MB)");
-        CompiledModel model = WeightsStep.Compile(checkpoint, args.Optional("--variant"),
-            InputSize(args.Optional("--input-height")), InputSize(args.Optional("--input-width")));
+        CompiledModel model = WeightsStep.Compile(checkpoint, Options(args, checkpoint) with
+        {
+            Variant = args.Optional("--variant"),
+            InputHeight = InputSize(args.Optional("--input-height")),
+            InputWidth = InputSize(args.Optional("--input-width")),
+        });
         foreach (CompilerDiagnostic warning in model.Warnings) Console.WriteLine(warning.ToMSBuildLine());
         WeightsStep.WriteOutputs(model, blob, manifest);
         ModelManifest m = model.Manifest;
@@ -76,6 +81,13 @@ internal static class ToolCommand
         if (args.Optional("--onnx") is { } onnx) WriteOnnx(model, onnx);
         return 0;
     }
+
+    /// <summary>What both commands take: the network's strides and the entry that holds its state dict.</summary>
+    private static CompileOptions Options(Arguments args, string checkpoint) => new()
+    {
+        Strides = args.Optional("--strides") is { } strides ? CompileOptions.ParseStrides(strides, checkpoint) : null,
+        StateDictKey = args.Optional("--state-dict-key"),
+    };
 
     /// <summary>
     /// The input size layers are planned for. A value that is not a positive integer plans for RepVGG's 224:
@@ -90,7 +102,7 @@ internal static class ToolCommand
     {
         string checkpoint = args.Positional(0, "checkpoint");
         string output = args.Optional("-o") ?? args.Optional("--output") ?? throw new UsageException("Missing option -o <file.onnx>.");
-        CompiledModel model = WeightsStep.Compile(checkpoint);
+        CompiledModel model = WeightsStep.Compile(checkpoint, Options(args, checkpoint));
         foreach (CompilerDiagnostic warning in model.Warnings) Console.WriteLine(warning.ToMSBuildLine());
         WriteOnnx(model, output);
         return 0;
@@ -131,8 +143,9 @@ internal static class ToolCommand
         Console.Error.WriteLine("""
             usage:
               repvgg-compile compile <checkpoint> --blob <file> --manifest <file> [--variant <name>] [--synthesize <variant>]
-                                     [--input-height <pixels>] [--input-width <pixels>] [--onnx <file>]
-              repvgg-compile export-onnx <checkpoint> -o <file.onnx>
+                                     [--input-height <pixels>] [--input-width <pixels>] [--strides <s,s,...>]
+                                     [--state-dict-key <entry>] [--onnx <file>]
+              repvgg-compile export-onnx <checkpoint> -o <file.onnx> [--strides <s,s,...>] [--state-dict-key <entry>]
               repvgg-compile synthesize <variant> <file.pth|file.safetensors> [--layout official|timm] [--deploy] [--seed <n>]
             """);
         return 2;

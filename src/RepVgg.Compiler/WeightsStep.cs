@@ -14,7 +14,7 @@ namespace RepVgg.Compiler;
 /// <param name="Manifest">What the generator reads.</param>
 /// <param name="Blob">The fused weights, packed; the manifest's offsets point into it.</param>
 /// <param name="Network">The checkpoint's network before fusion (the float64 reference runs on it).</param>
-/// <param name="Warnings">Warnings found on the way (unused tensors).</param>
+/// <param name="Warnings">Warnings found on the way (skipped Python objects, an EMA copy not chosen, unused tensors).</param>
 public sealed record CompiledModel(ModelManifest Manifest, float[] Blob, TrainedNetwork Network, IReadOnlyList<CompilerDiagnostic> Warnings);
 
 /// <summary>
@@ -39,34 +39,41 @@ public static class WeightsStep
     public const int DefaultInputSize = 224;
 
     /// <summary>
-    /// Compiles <paramref name="checkpointPath"/>. When <paramref name="expectedVariant"/> is given
-    /// (<c>B1g4</c> or <c>RepVGG-B1g4</c>) the inferred architecture must be that variant. Each layer's
-    /// algorithm is chosen for inputs of <paramref name="inputHeight"/> x <paramref name="inputWidth"/>
-    /// (the network runs on that size; the choice only affects speed).
+    /// Compiles <paramref name="checkpointPath"/> as <paramref name="options"/> say (defaults: any variant,
+    /// 224 x 224, RepVGG's strides, the usual state_dict entry).
     /// </summary>
     /// <exception cref="CompilationException">Any error, as a diagnostic naming file, tensor, expected and found.</exception>
-    public static CompiledModel Compile(string checkpointPath, string? expectedVariant = null,
-        int inputHeight = DefaultInputSize, int inputWidth = DefaultInputSize)
+    public static CompiledModel Compile(string checkpointPath, CompileOptions? options = null)
     {
+        options ??= new CompileOptions();
+        if (options.Strides is { } strides && strides.Any(stride => stride is not (1 or 2)))
+            throw new CompilationException(CompilerDiagnostic.Error(DiagnosticIds.InvalidStrides, checkpointPath,
+                $"Strides lists {string.Join(",", strides)}; expected 1 or 2 for each stage (stem first), the strides the kernels run."));
         var warnings = new List<CompilerDiagnostic>();
         TrainedNetwork network;
         try
         {
+            StateDict tensors = CheckpointReader.Read(checkpointPath, options.StateDictKey);
+            warnings.AddRange(tensors.Warnings.Select(warning => CompilerDiagnostic.Warning(warning.Kind switch
+            {
+                CheckpointWarningKind.SkippedObjects => DiagnosticIds.SkippedPythonObjects,
+                _ => DiagnosticIds.UnchosenEma,
+            }, checkpointPath, warning.Message)));
             // Tensor values are read (and their dtypes checked) while the network is inferred.
-            network = NetworkReader.Read(CheckpointReader.Read(checkpointPath), warnings);
+            network = NetworkReader.Read(tensors, warnings, options.Strides);
         }
         catch (CheckpointException e)
         {
             throw new CompilationException(ToDiagnostic(e));
         }
         RepVggVariant? variant = RepVggVariant.Match(network);
-        if (!string.IsNullOrWhiteSpace(expectedVariant))
-            CheckVariant(checkpointPath, expectedVariant, variant, network);
+        if (!string.IsNullOrWhiteSpace(options.Variant))
+            CheckVariant(checkpointPath, options.Variant, variant, network);
         byte[] checkpointHash;
         using (FileStream file = File.OpenRead(checkpointPath)) checkpointHash = SHA256.HashData(file);
         var source = new ManifestSource(Path.GetFileName(checkpointPath), Convert.ToHexStringLower(checkpointHash),
             network.Layout.Name, network.IsDeployed ? "deploy" : "training");
-        return Pack(network, source, warnings, inputHeight, inputWidth);
+        return Pack(network, source, warnings, options.InputHeight, options.InputWidth);
     }
 
     /// <summary>
@@ -149,6 +156,8 @@ public static class WeightsStep
         CheckpointProblem.Missing => DiagnosticIds.CheckpointMissing,
         CheckpointProblem.UnsupportedDType => DiagnosticIds.UnsupportedDType,
         CheckpointProblem.ForbiddenGlobal => DiagnosticIds.ForbiddenPickleGlobal,
+        CheckpointProblem.WholeModule => DiagnosticIds.WholeModuleCheckpoint,
+        CheckpointProblem.StateDictKeyNotFound => DiagnosticIds.StateDictKeyNotFound,
         _ => DiagnosticIds.CheckpointUnreadable,
     }, e.File, e.Message);
 

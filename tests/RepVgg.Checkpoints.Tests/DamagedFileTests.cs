@@ -68,7 +68,7 @@ public sealed class DamagedFileTests
         Assert.Equal(CheckpointProblem.Unreadable, error.Problem);
         Assert.Equal("w", error.Tensor);
         Assert.Contains("Storage '0' of tensor 'w'", error.Message);
-        Assert.Contains("declared as 100 elements of torch.FloatStorage (400 bytes); its zip entry holds 8 bytes", error.Message);
+        Assert.Contains("declared as 100 elements of torch.FloatStorage (400 bytes); the file holds 8 bytes for it", error.Message);
     }
 
     [Fact]
@@ -124,7 +124,7 @@ public sealed class DamagedFileTests
     }
 
     [Fact]
-    public void LegacyNonZipTorchSave_IsUnreadableAskingToResave()
+    public void LegacyCheckpointCutAfterItsMagicNumber_IsUnreadable()
     {
         using var folder = new TemporaryFolder();
         string path = folder.File("legacy.pth");
@@ -134,8 +134,21 @@ public sealed class DamagedFileTests
         var error = Assert.Throws<CheckpointException>(() => CheckpointReader.Read(path));
 
         Assert.Equal(CheckpointProblem.Unreadable, error.Problem);
-        Assert.Contains("before PyTorch 1.6", error.Message);
-        Assert.Contains("save it again", error.Message);
+        Assert.Contains("(legacy format version)", error.Message);
+        Assert.Contains("ends at byte 15", error.Message);
+    }
+
+    [Fact]
+    public void BarePickleThatIsNotTorchSave_IsUnreadable()
+    {
+        using var folder = new TemporaryFolder();
+        string path = folder.File("pickle.pkl");
+        File.WriteAllBytes(path, new PickleWriter().Proto().EmptyDict().Stop().ToArray());
+
+        var error = Assert.Throws<CheckpointException>(() => CheckpointReader.Read(path));
+
+        Assert.Equal(CheckpointProblem.Unreadable, error.Problem);
+        Assert.Contains("first value is a dict, not torch.save's magic number", error.Message);
     }
 
     [Fact]

@@ -5,7 +5,8 @@ namespace RepVgg.Checkpoints.Tests;
 /// a training checkpoint whose "model" entry is a state dict with a Parameter, a view that shares
 /// its storage, float16 and int64 storages, a non-tensor value and _metadata restored with BUILD,
 /// beside an optimizer state and scalars that exercise FRAME, MEMOIZE, STACK_GLOBAL, LONG1, BINFLOAT
-/// and the rest of what such files hold.
+/// and the rest of what such files hold, and Python objects (a Namespace, a bound method, a custom class,
+/// a defaultdict, sets, bytes) that are skipped without being built.
 /// </summary>
 public sealed class PythonPickleTests
 {
@@ -35,5 +36,10 @@ public sealed class PythonPickleTests
         Assert.Equal([0.5, 1, 2], tensors["bn.running_var"].ToDoubleArray());
         Assert.Equal(TensorDType.Int64, tensors["bn.num_batches_tracked"].DType);
         Assert.Equal("torch.LongStorage", tensors["bn.num_batches_tracked"].DeclaredDType);
+        CheckpointWarning skipped = Assert.Single(tensors.Warnings);
+        Assert.Equal(CheckpointWarningKind.SkippedObjects, skipped.Kind);
+        Assert.Contains("in 1 entry 'extras'", skipped.Message);
+        Assert.Contains("'argparse.Namespace'", skipped.Message);
+        Assert.Contains("'__main__.Scheduler'", skipped.Message);
     }
 }

@@ -201,6 +201,72 @@ public sealed class DiagnosticTests : IDisposable
         Assert.Contains("found a custom RepVGG", d.Message);
     }
 
+    [Theory]
+    [InlineData("1,2,2", "Strides lists 3 values (1,2,2); this checkpoint has 2 stages")]
+    [InlineData("1,3", "expected 1 or 2 for each stage")]
+    [InlineData("1;2", "Strides is '1;2'")]
+    public void RVG0016_strides_that_do_not_fit(string strides, string message)
+    {
+        string path = WritePth(Tensors());
+
+        var error = Assert.Throws<CompilationException>(() =>
+            WeightsStep.Compile(path, new CompileOptions { Strides = CompileOptions.ParseStrides(strides, path) }));
+
+        Assert.Equal(DiagnosticIds.InvalidStrides, error.Diagnostic.Id);
+        Assert.Equal(path, error.Diagnostic.File);
+        Assert.Contains(message, error.Message);
+    }
+
+    [Fact]
+    public void RVG0016_stride_one_stem_changes_the_network()
+    {
+        // A state dict does not store strides: RepVGG downsamples in the stem by default, Strides="1,2" keeps its resolution.
+        string path = WritePth(Tensors());
+
+        ModelManifest strided = WeightsStep.Compile(path).Manifest;
+        ModelManifest stem1 = WeightsStep.Compile(path, new CompileOptions { Strides = [1, 2] }).Manifest;
+
+        Assert.Equal([2, 2, 1], strided.Layers.Select(l => l.Stride));
+        Assert.Equal([1, 2, 1], stem1.Layers.Select(l => l.Stride));
+    }
+
+    [Fact]
+    public void RVG0017_whole_pickled_module()
+    {
+        // torch.save(model): the module's class through NEWOBJ, then BUILD with a module's __dict__.
+        byte[] pickle = new PickleWriter().Proto().Global("__main__", "RepVGG").EmptyTuple().NewObj()
+            .EmptyDict().Mark().Value("_parameters").EmptyOrderedDict().Value("_modules").EmptyOrderedDict().SetItems().Build().Stop().ToArray();
+        string path = _folder.File("RepVGG-A0.pth");
+        PthWriter.WriteArchive(path, pickle, []);
+
+        CompilerDiagnostic d = CompileFails(path, DiagnosticIds.WholeModuleCheckpoint);
+
+        Assert.Contains("torch.save(model.state_dict(), 'RepVGG-A0-state_dict.pth')", d.Message);
+    }
+
+    [Fact]
+    public void RVG0018_state_dict_key_the_file_lacks()
+    {
+        string path = _folder.File("wrapped.pth");
+        PthWriter.Write(path, Tensors(), new PthOptions { WrapperKey = "state_dict", ExtraEntries = [new("epoch", 90)] });
+
+        var error = Assert.Throws<CompilationException>(() => WeightsStep.Compile(path, new CompileOptions { StateDictKey = "state_dict_ema" }));
+
+        Assert.Equal(DiagnosticIds.StateDictKeyNotFound, error.Diagnostic.Id);
+        Assert.Contains("under 'state_dict_ema' (StateDictKey), but", error.Message);
+        Assert.Contains("the keys 'state_dict', 'epoch'", error.Message);
+    }
+
+    [Fact]
+    public void RVG0018_state_dict_key_on_a_safetensors_file()
+    {
+        var error = Assert.Throws<CompilationException>(() =>
+            WeightsStep.Compile(WriteSafetensors(Tensors()), new CompileOptions { StateDictKey = "model" }));
+
+        Assert.Equal(DiagnosticIds.StateDictKeyNotFound, error.Diagnostic.Id);
+        Assert.Contains("safetensors file", error.Message);
+    }
+
     [Fact]
     public void Diagnostics_print_in_msbuild_canonical_format()
     {
@@ -240,7 +306,7 @@ public sealed class DiagnosticTests : IDisposable
 
     private static CompilerDiagnostic CompileFails(string path, string id, string? expectedVariant = null)
     {
-        var error = Assert.Throws<CompilationException>(() => WeightsStep.Compile(path, expectedVariant));
+        var error = Assert.Throws<CompilationException>(() => WeightsStep.Compile(path, new CompileOptions { Variant = expectedVariant }));
         Assert.Equal(id, error.Diagnostic.Id);
         Assert.Equal(DiagnosticSeverity.Error, error.Diagnostic.Severity);
         Assert.Equal(path, error.Diagnostic.File);

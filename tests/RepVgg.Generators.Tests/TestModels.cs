@@ -22,7 +22,7 @@ internal static class TestModels
     /// <summary>The PyTorch tiny fixture network: official layout, 3 x 32 x 32 input, 10 classes.</summary>
     public static ModelItem TinyFixture { get; } = Item(
         "TinyNet", "Fixtures.Models", inputHeight: "32", inputWidth: "32",
-        Json(CompilerWeightsStep.Compile(PyTorchFixtures.OfficialPth, inputHeight: 32, inputWidth: 32).Manifest));
+        Json(CompilerWeightsStep.Compile(PyTorchFixtures.OfficialPth, new() { InputHeight = 32, InputWidth = 32 }).Manifest));
 
     /// <summary>RepVGG-A0 in the official layout, default input size, namespace from RootNamespace.</summary>
     public static ModelItem RepVggA0 { get; } = Item(
@@ -88,7 +88,7 @@ internal static class TestModels
         string path = folder.File(fileName);
         TrainedNetwork network = SyntheticNetwork.Create(variant, seed: 1, calibration: null, layout);
         SyntheticCheckpoint.Write(path, network, deploy);
-        return Json(CompilerWeightsStep.Compile(path, inputHeight: inputHeight, inputWidth: inputWidth).Manifest);
+        return Json(CompilerWeightsStep.Compile(path, new() { InputHeight = inputHeight, InputWidth = inputWidth }).Manifest);
     }
 
     /// <summary>The manifest as the weights step writes it to disk.</summary>

@@ -46,7 +46,7 @@ internal sealed record BenchmarkModel(RepVggVariant Variant, ModelManifest Manif
                 Console.WriteLine($"// Writing a synthetic {variant.Name} checkpoint at {checkpoint} (once; calibrating BatchNorm takes a while)");
                 SyntheticCheckpoint.Write(checkpoint, variant, SyntheticCheckpoint.DefaultSeed, KeyLayout.Official, deploy: false);
             }
-            CompiledModel model = WeightsStep.Compile(checkpoint, variant.Name);
+            CompiledModel model = WeightsStep.Compile(checkpoint, new CompileOptions { Variant = variant.Name });
             WeightsStep.WriteOutputs(model, BlobPath(variant.Name), ManifestPath(variant.Name));
             if (!File.Exists(onnx) || File.GetLastWriteTimeUtc(onnx) < File.GetLastWriteTimeUtc(checkpoint))
                 OnnxExport.Write(model.Network, onnx, Height, Width);

@@ -1,9 +1,10 @@
 namespace RepVgg.Checkpoints;
 
 /// <summary>
-/// The only Python globals a checkpoint may name: what <c>torch.save(model.state_dict())</c> needs.
-/// Everything else, however harmless it looks, is refused, because unpickling a global is how a
-/// pickle runs code (<c>os.system</c>, <c>builtins.eval</c>, any class with a hostile <c>__reduce__</c>).
+/// The only Python globals whose meaning the reader knows: what <c>torch.save(model.state_dict())</c> needs.
+/// Nothing else is ever called or constructed, however harmless it looks, because unpickling a global is
+/// how a pickle runs code (<c>os.system</c>, <c>builtins.eval</c>, any class with a hostile <c>__reduce__</c>):
+/// what the pickle builds from one is an <see cref="InertObject"/>, and a tensor that needs one is refused.
 /// </summary>
 internal static class AllowedGlobals
 {
@@ -31,24 +32,18 @@ internal static class AllowedGlobals
         $"{OrderedDict}, {RebuildTensor}, {RebuildParameter} and the storage classes " +
         string.Join(", ", StorageTypes.Keys.Select(name => "torch." + name));
 
-    /// <summary>Accepts an allowed global, or refuses the whole file.</summary>
-    /// <exception cref="CheckpointException"><see cref="CheckpointProblem.ForbiddenGlobal"/> for anything off the list.</exception>
-    public static PickleGlobal Resolve(string module, string name, string file)
+    /// <summary>The global <paramref name="module"/>.<paramref name="name"/>, marked allowed or not; nothing is looked up or loaded.</summary>
+    public static PickleGlobal Resolve(string module, string name)
     {
-        var global = new PickleGlobal(module, name);
-        bool allowed = global.FullName is OrderedDict or RebuildTensor or RebuildParameter
+        string fullName = $"{module}.{name}";
+        bool allowed = fullName is OrderedDict or RebuildTensor or RebuildParameter
             || (module == "torch" && StorageTypes.ContainsKey(name));
-        if (!allowed)
-            throw new CheckpointException(CheckpointProblem.ForbiddenGlobal, file, null,
-                $"'{file}' asks to load the Python global '{global.FullName}'; a checkpoint may only use {Description}. " +
-                "Loading anything else could run code, so the file was not read further: save model.state_dict() with torch.save, " +
-                "and keep objects such as argparse.Namespace or the model itself out of the checkpoint.");
-        return global;
+        return new PickleGlobal(module, name, allowed);
     }
 
     /// <summary>Element type of a storage class, or null when <paramref name="global"/> is not one.</summary>
     public static TensorDType? StorageDType(PickleGlobal global) =>
-        global.Module == "torch" && StorageTypes.TryGetValue(global.Name, out TensorDType dtype) ? dtype : null;
+        global.IsAllowed && global.Module == "torch" && StorageTypes.TryGetValue(global.Name, out TensorDType dtype) ? dtype : null;
 
     /// <summary>The storage class torch.save names for <paramref name="dtype"/>.</summary>
     public static string StorageTypeName(TensorDType dtype) =>

@@ -1,9 +1,11 @@
 namespace RepVgg.Checkpoints;
 
 /// <summary>
-/// The pickle opcodes (protocols 2 to 5) that a <c>torch.save</c> of a state dict and the usual
-/// training-script extras (epoch, optimizer state, learning rates) produce. Values and names are
-/// those of CPython's <c>Lib/pickle.py</c>. Anything else is refused by <see cref="RestrictedUnpickler"/>.
+/// The pickle opcodes <see cref="RestrictedUnpickler"/> reads: everything CPython's pickler writes at
+/// protocols 2 to 5 for a <c>torch.save</c> of a state dict or of a training script's dict (optimizer
+/// and scheduler state, <c>argparse.Namespace</c>, sets), plus the protocol-1 object opcodes. Values and
+/// names are those of CPython's <c>Lib/pickle.py</c>. Anything else (protocol 0's text opcodes,
+/// protocol 5's out-of-band buffers) is refused.
 /// </summary>
 internal enum PickleOpcode : byte
 {
@@ -20,6 +22,8 @@ internal enum PickleOpcode : byte
     BinPersId = (byte)'Q',
     Reduce = (byte)'R',
     BinUnicode = (byte)'X',
+    BinString = (byte)'T',
+    ShortBinString = (byte)'U',
     BinBytes = (byte)'B',
     ShortBinBytes = (byte)'C',
     EmptyList = (byte)']',
@@ -38,9 +42,15 @@ internal enum PickleOpcode : byte
     Tuple = (byte)'t',
     EmptyTuple = (byte)')',
     SetItems = (byte)'u',
+    Inst = (byte)'i',
+    Obj = (byte)'o',
 
     // Protocol 2.
     Proto = 0x80,
+    NewObj = 0x81,
+    Ext1 = 0x82,
+    Ext2 = 0x83,
+    Ext4 = 0x84,
     Tuple1 = 0x85,
     Tuple2 = 0x86,
     Tuple3 = 0x87,
@@ -53,7 +63,14 @@ internal enum PickleOpcode : byte
     ShortBinUnicode = 0x8c,
     BinUnicode8 = 0x8d,
     BinBytes8 = 0x8e,
+    EmptySet = 0x8f,
+    AddItems = 0x90,
+    FrozenSet = 0x91,
+    NewObjEx = 0x92,
     StackGlobal = 0x93,
     Memoize = 0x94,
     Frame = 0x95,
+
+    // Protocol 5.
+    ByteArray8 = 0x96,
 }

@@ -41,6 +41,10 @@ public sealed class PickleWriter
     public PickleWriter StackGlobal(string module, string name) =>
         ShortString(module).ShortString(name).Op(PickleOpcode.StackGlobal);
 
+    /// <summary>INST <c>module name</c>: protocol 0's "call this class with the values since MARK".</summary>
+    public PickleWriter Inst(string module, string name) =>
+        Op(PickleOpcode.Inst).Bytes(Encoding.ASCII.GetBytes(module + "\n" + name + "\n"));
+
     /// <summary>MARK: opens a group that <see cref="Tuple"/>, <see cref="SetItems"/> or <see cref="Appends"/> closes.</summary>
     public PickleWriter Mark() => Op(PickleOpcode.Mark);
 
@@ -67,6 +71,9 @@ public sealed class PickleWriter
 
     /// <summary>REDUCE: calls the callable below the argument tuple on top.</summary>
     public PickleWriter Reduce() => Op(PickleOpcode.Reduce);
+
+    /// <summary>NEWOBJ: <c>cls.__new__(cls, *args)</c> from a class and an argument tuple, as pickle writes objects at protocol 2.</summary>
+    public PickleWriter NewObj() => Op(PickleOpcode.NewObj);
 
     /// <summary>BUILD: sets the state on top onto the object below it.</summary>
     public PickleWriter Build() => Op(PickleOpcode.Build);

@@ -12,12 +12,15 @@ namespace RepVgg.Checkpoints;
 public static class PthReader
 {
     /// <summary>Reads the state dict of the checkpoint at <paramref name="path"/>.</summary>
+    /// <param name="path">The checkpoint.</param>
+    /// <param name="stateDictKey">The top-level entry that holds the state dict, or null for <c>state_dict</c>, else <c>model</c>, else the top level.</param>
     /// <exception cref="CheckpointException">
-    /// <see cref="CheckpointProblem.ForbiddenGlobal"/> when the pickle names a global off the allow-list;
-    /// <see cref="CheckpointProblem.Unreadable"/> when the zip, the pickle or a storage is truncated or
-    /// corrupt, the file is big-endian, or it holds no tensors.
+    /// <see cref="CheckpointProblem.ForbiddenGlobal"/> when the state dict's tensors need a global off the allow-list;
+    /// <see cref="CheckpointProblem.WholeModule"/> for a pickled module; <see cref="CheckpointProblem.StateDictKeyNotFound"/>
+    /// when <paramref name="stateDictKey"/> names no dict; <see cref="CheckpointProblem.Unreadable"/> when the zip,
+    /// the pickle or a storage is truncated or corrupt, the file is big-endian, or it holds no tensors.
     /// </exception>
-    public static StateDict Read(string path)
+    public static StateDict Read(string path, string? stateDictKey = null)
     {
         try
         {
@@ -27,29 +30,14 @@ public static class PthReader
             string folder = pickleEntry.FullName[..^"data.pkl".Length];
             RequireLittleEndian(zip, folder, path);
 
-            object? root = RestrictedUnpickler.Load(ReadEntry(pickleEntry, path), path);
-            var storages = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-            var tensors = new List<CheckpointTensor>();
-            foreach (var (name, tensor) in CheckpointWrappers.FindTensors(root, path))
+            PickleResult pickle = RestrictedUnpickler.Load(ReadEntry(pickleEntry, path), path);
+            return ToStateDict(pickle, path, stateDictKey, (storage, name) =>
             {
-                StorageReference storage = tensor.Storage;
-                if (!storages.TryGetValue(storage.Key, out byte[]? bytes))
-                {
-                    ZipArchiveEntry entry = zip.GetEntry($"{folder}data/{storage.Key}")
-                        ?? throw CheckpointException.Unreadable(path,
-                            $"Tensor '{name}' in '{path}' uses storage '{storage.Key}', expected in the zip entry '{folder}data/{storage.Key}'; the archive has no such entry.", name);
-                    bytes = ReadEntry(entry, path);
-                    long declared = storage.ElementCount * storage.DType.ElementSize();
-                    if (bytes.Length < declared)
-                        throw CheckpointException.Unreadable(path,
-                            $"Storage '{storage.Key}' of tensor '{name}' in '{path}' is declared as {storage.ElementCount} elements of {storage.StorageType} " +
-                            $"({declared} bytes); its zip entry holds {bytes.Length} bytes. The file is truncated or corrupt.", name);
-                    storages.Add(storage.Key, bytes);
-                }
-                tensors.Add(new CheckpointTensor(path, name, storage.DType, storage.StorageType,
-                    tensor.Shape, tensor.StorageOffset, tensor.Strides, bytes));
-            }
-            return new StateDict(path, tensors);
+                ZipArchiveEntry entry = zip.GetEntry($"{folder}data/{storage.Key}")
+                    ?? throw CheckpointException.Unreadable(path,
+                        $"Tensor '{name}' in '{path}' uses storage '{storage.Key}', expected in the zip entry '{folder}data/{storage.Key}'; the archive has no such entry.", name);
+                return ReadEntry(entry, path);
+            });
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
         {
@@ -57,6 +45,35 @@ public static class PthReader
             throw CheckpointException.Unreadable(path,
                 $"'{path}' is not a readable zip archive ({e.Message}); expected a PyTorch checkpoint written by torch.save. The file is truncated or corrupt.");
         }
+    }
+
+    /// <summary>
+    /// The state dict a checkpoint's main pickle holds, with each storage a chosen tensor uses loaded once
+    /// by <paramref name="loadStorage"/> (given the storage and the first tensor that needs it) into one
+    /// array that every tensor on it views. Storages only other entries use (optimizer state) are never loaded.
+    /// </summary>
+    internal static StateDict ToStateDict(PickleResult pickle, string path, string? stateDictKey, Func<StorageReference, string, byte[]> loadStorage)
+    {
+        var (chosen, warnings) = CheckpointWrappers.FindTensors(pickle, path, stateDictKey);
+        var storages = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var tensors = new List<CheckpointTensor>();
+        foreach (var (name, tensor) in chosen)
+        {
+            StorageReference storage = tensor.Storage;
+            if (!storages.TryGetValue(storage.Key, out byte[]? bytes))
+            {
+                bytes = loadStorage(storage, name);
+                long declared = storage.ElementCount * storage.DType.ElementSize();
+                if (bytes.Length < declared)
+                    throw CheckpointException.Unreadable(path,
+                        $"Storage '{storage.Key}' of tensor '{name}' in '{path}' is declared as {storage.ElementCount} elements of {storage.StorageType} " +
+                        $"({declared} bytes); the file holds {bytes.Length} bytes for it. The file is truncated or corrupt.", name);
+                storages.Add(storage.Key, bytes);
+            }
+            tensors.Add(new CheckpointTensor(path, name, storage.DType, storage.StorageType,
+                tensor.Shape, tensor.StorageOffset, tensor.Strides, bytes));
+        }
+        return new StateDict(path, tensors, warnings);
     }
 
     /// <summary>The one <c>&lt;folder&gt;/data.pkl</c>; the folder is <c>archive</c> (1.x) or the saved file's stem (2.x).</summary>

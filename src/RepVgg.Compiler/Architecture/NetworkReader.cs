@@ -7,8 +7,9 @@ namespace RepVgg.Compiler.Architecture;
 /// <summary>
 /// Infers a RepVGG network from a state dict's tensor names and shapes alone: the naming
 /// scheme, the stages and their depths, every block's widths, groups and branches, and the
-/// classifier. Nothing comes from a variant name. Strides follow RepVGG: 2 for the stem and the
-/// first block of each stage, 1 elsewhere.
+/// classifier. Nothing comes from a variant name. A state dict does not hold strides: the first block
+/// of each stage (the stem is stage 0) has the stage's stride, RepVGG's 2 unless the project says
+/// otherwise (a CIFAR- or MNIST-style stride-1 stem), and every other block has stride 1.
 /// </summary>
 public sealed class NetworkReader
 {
@@ -16,24 +17,35 @@ public sealed class NetworkReader
     private readonly string _file;
     private readonly KeyLayout _layout;
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
+    private readonly IReadOnlyList<int>? _strides;
 
-    private NetworkReader(StateDict tensors, KeyLayout layout)
+    private NetworkReader(StateDict tensors, KeyLayout layout, IReadOnlyList<int>? strides)
     {
         _tensors = tensors;
         _file = tensors.SourcePath;
         _layout = layout;
+        _strides = strides;
     }
+
+    /// <summary>RepVGG's stride for the first block of every stage, the stem included.</summary>
+    public const int DefaultStageStride = 2;
 
     /// <summary>
     /// Reads the network. Throws <see cref="CompilationException"/> on the first error; adds a
     /// warning to <paramref name="warnings"/> for every tensor the network does not use.
     /// </summary>
-    public static TrainedNetwork Read(StateDict tensors, ICollection<CompilerDiagnostic> warnings)
+    /// <param name="tensors">The checkpoint's state dict.</param>
+    /// <param name="warnings">Receives the warnings.</param>
+    /// <param name="strides">
+    /// The stride of each stage's first block, stem first (one value per stage, each 1 or 2), or null for
+    /// RepVGG's 2 everywhere.
+    /// </param>
+    public static TrainedNetwork Read(StateDict tensors, ICollection<CompilerDiagnostic> warnings, IReadOnlyList<int>? strides = null)
     {
         KeyLayout layout = KeyLayout.Detect(tensors.Keys) ?? throw Fail(tensors.SourcePath, DiagnosticIds.UnknownKeyLayout,
             $"Expected RepVGG tensor names, official ('stage0.rbr_dense.conv.weight', 'stage1.0.rbr_1x1.conv.weight', 'linear.weight') " +
             $"or timm ('stem.conv_kxk.conv.weight', 'stages.0.0.conv_1x1.conv.weight', 'head.fc.weight'); found {Sample(tensors.Keys)}.");
-        var reader = new NetworkReader(tensors, layout);
+        var reader = new NetworkReader(tensors, layout, strides);
         TrainedNetwork network = reader.ReadNetwork();
         foreach (string key in tensors.Keys.Where(k => !reader._used.Contains(k)))
         {
@@ -69,8 +81,12 @@ public sealed class NetworkReader
         if (depths.Count == 0)
             throw Fail(DiagnosticIds.MissingTensor, $"Expected the blocks of stage 1 ('{_layout.BlockPrefix(1, 0)}.*'); found no stage tensors.");
 
-        yield return (0, 0);
         int lastStage = depths.Keys.Max();
+        if (_strides is not null && _strides.Count != lastStage + 1)
+            throw Fail(DiagnosticIds.InvalidStrides,
+                $"Strides lists {_strides.Count} values ({string.Join(",", _strides)}); this checkpoint has {lastStage + 1} stages (the stem and stages 1 to {lastStage}), " +
+                $"so expected {lastStage + 1} values, stem first, e.g. Strides=\"1{string.Concat(Enumerable.Repeat(",2", lastStage))}\".");
+        yield return (0, 0);
         for (int stage = 1; stage <= lastStage; stage++)
         {
             if (!depths.TryGetValue(stage, out int depth))
@@ -82,7 +98,7 @@ public sealed class NetworkReader
     private RepVggBlock ReadBlock(int stage, int index, int inChannels)
     {
         string prefix = _layout.BlockPrefix(stage, index);
-        int stride = index == 0 ? 2 : 1;
+        int stride = index > 0 ? 1 : _strides?[stage] ?? DefaultStageStride;
         string reparam = _layout.ReparamWeight(prefix);
         if (_tensors.ContainsKey(reparam))
         {
@@ -118,7 +134,8 @@ public sealed class NetworkReader
         {
             if (stride != 1)
                 throw Fail(DiagnosticIds.InconsistentGroupsOrStride,
-                    $"Block '{prefix}' has an identity branch ('{identityPrefix}.*'), but as the first block of {(stage == 0 ? "the network" : $"stage {stage}")} it downsamples with stride 2, where an identity is impossible; expected no identity branch here.");
+                    $"Block '{prefix}' has an identity branch ('{identityPrefix}.*'), but as the first block of {(stage == 0 ? "the network" : $"stage {stage}")} it downsamples with stride {stride}, where an identity is impossible; expected no identity branch here. " +
+                    "If the network was trained with stride 1 there, say so with the Strides metadata (one value per stage, stem first).");
             if (inCh != outCh)
                 throw Fail(DiagnosticIds.ShapeMismatch,
                     $"Block '{prefix}' has an identity branch ('{identityPrefix}.*'), which needs as many input as output channels; found {inCh} in, {outCh} out.");

@@ -36,4 +36,14 @@ public static class DiagnosticIds
     public const string ManifestUnreadable = "RVG0014";
     /// <summary>Error: ClassName or Namespace is not a valid C# name.</summary>
     public const string InvalidName = "RVG0015";
+    /// <summary>Error: the Strides metadata is not one stride of 1 or 2 per stage.</summary>
+    public const string InvalidStrides = "RVG0016";
+    /// <summary>Error: the checkpoint is a whole pickled module (torch.save(model)), not its state_dict.</summary>
+    public const string WholeModuleCheckpoint = "RVG0017";
+    /// <summary>Error: the StateDictKey metadata names no state_dict in the checkpoint.</summary>
+    public const string StateDictKeyNotFound = "RVG0018";
+    /// <summary>Warning: entries beside the state_dict hold Python objects that were skipped without being constructed.</summary>
+    public const string SkippedPythonObjects = "RVG0019";
+    /// <summary>Warning: the checkpoint holds an EMA copy of the weights that was not compiled.</summary>
+    public const string UnchosenEma = "RVG0020";
 }

@@ -5,6 +5,7 @@ opcodes torch.save does (it only pickles a state dict's OrderedDict, _rebuild_te
 _rebuild_parameter reductions and storage persistent ids). Run with any Python 3.8+:
     python3 make_pickles.py
 """
+import argparse
 import collections
 import pickle
 import sys
@@ -64,6 +65,19 @@ class Parameter:
         return (_rebuild_parameter, (self.data, True, collections.OrderedDict()))
 
 
+class Scheduler:
+    """A custom class whose __new__ takes keyword arguments: protocol 4+ pickles it with NEWOBJ_EX."""
+
+    def __init__(self, steps):
+        self.steps = steps
+
+    def __getnewargs_ex__(self):
+        return (), {"steps": self.steps}
+
+    def anneal(self):
+        return self.steps
+
+
 class TorchPickler(pickle.Pickler):
     def persistent_id(self, obj):
         if isinstance(obj, Storage):
@@ -92,12 +106,16 @@ def checkpoint(protocol):
         "param_groups": [{"lr": 0.1, "betas": (0.9, 0.999), "params": [0, 1], "nesterov": False,
                           "weight_decay": None, "amsgrad": True}],
     }
-    saved = {"epoch": 2 ** 70, "arch": "RepVGG-A0 \u00e9", "best_acc1": -5.25, "step": -70000,
-             "model": state_dict, "optimizer": optimizer}
-    # Protocol 2 pickles bytes as a call to _codecs.encode, which the allow-list refuses; 3+ has BINBYTES.
-    if protocol >= 3:
-        saved["raw"] = b"\x00\x01"
-    return saved
+    scheduler = Scheduler(10)
+    # Python objects a training script saves beside the weights, none of which the reader may build:
+    # a Namespace (NEWOBJ), a bound method (getattr through REDUCE), a custom class (NEWOBJ_EX at 4+),
+    # a defaultdict filled by SETITEMS, sets (EMPTY_SET, ADDITEMS, FROZENSET at 4+; a REDUCE of set at 2),
+    # bytes (a REDUCE of _codecs.encode at 2, BINBYTES at 3+) and a bytearray (BYTEARRAY8 at 5).
+    extras = {"args": argparse.Namespace(lr=0.1, arch="RepVGG-A0"), "anneal": scheduler.anneal,
+              "seen": collections.defaultdict(list, {"a": [1]}), "tags": {"x", "y"}, "frozen": frozenset([1, 2]),
+              "raw": b"\x00\x01", "buffer": bytearray(b"\x02")}
+    return {"epoch": 2 ** 70, "arch": "RepVGG-A0 \u00e9", "best_acc1": -5.25, "step": -70000,
+            "model": state_dict, "optimizer": optimizer, "extras": extras}
 
 
 for protocol in (2, 4, 5):
