@@ -400,7 +400,8 @@ internal sealed class RestrictedUnpickler
     private object ReadLong(long byteCount)
     {
         var value = new BigInteger(ReadBytes(byteCount), isUnsigned: false, isBigEndian: false);
-        return value >= long.MinValue && value <= long.MaxValue ? (long)value : value;
+        // The cast to object matters: without it the conditional's type is BigInteger, and every LONG1/LONG4 int stays one.
+        return value >= long.MinValue && value <= long.MaxValue ? (object)(long)value : value;
     }
 
     private string ReadString(long byteCount) => Encoding.UTF8.GetString(ReadBytes(byteCount));
