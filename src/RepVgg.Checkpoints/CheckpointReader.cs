@@ -1,3 +1,5 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace RepVgg.Checkpoints;
 
 /// <summary>
@@ -82,14 +84,28 @@ public static class CheckpointReader
 
     /// <summary>
     /// <paramref name="length"/> bytes from <paramref name="start"/> of the file, opened again; fewer when the
-    /// file has shrunk since it was read (the caller compares the length with what it declared).
+    /// file has shrunk since it was read (the caller compares the length with what it declared). The path was
+    /// checked by <see cref="Open"/> when the file was first read; this runs once per tensor, so it stays light.
     /// </summary>
     internal static byte[] ReadRange(string path, long start, long length)
     {
-        using FileStream stream = Open(path);
-        var bytes = new byte[length];
-        stream.Position = start;
-        int read = stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
-        return read == bytes.Length ? bytes : bytes[..read];
+        try
+        {
+            using SafeFileHandle file = File.OpenHandle(path);
+            var bytes = new byte[length];
+            int read = 0;
+            while (read < bytes.Length)
+            {
+                int count = RandomAccess.Read(file, bytes.AsSpan(read), start + read);
+                if (count == 0)
+                    return bytes[..read];
+                read += count;
+            }
+            return bytes;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw CheckpointException.Unreadable(path, $"'{path}' could not be read again ({e.Message}); it changed while it was being read.");
+        }
     }
 }

@@ -12,7 +12,7 @@ using RepVgg.Compiler.Synthetic;
 //                          [--input-height <pixels>] [--input-width <pixels>] [--strides <s,s,...>]
 //                          [--state-dict-key <entry>] [--onnx <file>]
 //   repvgg-compile export-onnx <checkpoint> -o <file.onnx> [--strides <s,s,...>] [--state-dict-key <entry>]
-//   repvgg-compile synthesize <variant> <file.pth|file.safetensors> [--layout official|timm] [--deploy] [--seed <n>]
+//   repvgg-compile synthesize <variant> <file.pth|file.safetensors> [--layout official|timm] [--deploy] [--seed <n>] [--uncalibrated]
 //
 // --onnx (and export-onnx) also write the fused network as an ONNX model (OnnxExport: opset 13,
 // symbolic batch, height and width), so the same network runs in ONNX Runtime, TensorRT or Triton.
@@ -121,17 +121,26 @@ internal static class ToolCommand
         string layout = args.Optional("--layout") ?? "official";
         if (layout is not ("official" or "timm")) throw new UsageException($"--layout must be official or timm; found '{layout}'.");
         ulong seed = args.Optional("--seed") is { } s ? ulong.Parse(s) : SyntheticCheckpoint.DefaultSeed;
-        WriteSynthetic(variant, path, args.Flag("--deploy"), layout == "timm", seed);
+        WriteSynthetic(variant, path, args.Flag("--deploy"), layout == "timm", seed, calibrated: !args.Flag("--uncalibrated"));
         return 0;
     }
 
-    private static void WriteSynthetic(string variantName, string path, bool deploy, bool timm, ulong seed)
+    /// <summary>
+    /// Writes a deterministic checkpoint. <paramref name="calibrated"/> runs the network on synthetic images to
+    /// give it realistic BatchNorm statistics (minutes for the large variants); without it the statistics are
+    /// random, which is enough for sizes, memory and speed.
+    /// </summary>
+    private static void WriteSynthetic(string variantName, string path, bool deploy, bool timm, ulong seed, bool calibrated = true)
     {
         var variant = RepVggVariant.Find(variantName)
             ?? throw new UsageException($"Unknown variant '{variantName}'; expected one of {string.Join(", ", RepVggVariant.Published.Select(v => v.Name))}.");
         var clock = Stopwatch.StartNew();
-        Console.WriteLine($"repvgg-compile: making a synthetic {variant.Name} checkpoint (deterministic weights, calibrated BatchNorm) at {path}");
-        SyntheticCheckpoint.Write(path, variant, seed, timm ? KeyLayout.Timm : KeyLayout.Official, deploy);
+        KeyLayout layout = timm ? KeyLayout.Timm : KeyLayout.Official;
+        Console.WriteLine($"repvgg-compile: making a synthetic {variant.Name} checkpoint (deterministic weights, {(calibrated ? "calibrated" : "random")} BatchNorm) at {path}");
+        if (calibrated)
+            SyntheticCheckpoint.Write(path, variant, seed, layout, deploy);
+        else
+            SyntheticCheckpoint.Write(path, SyntheticNetwork.Create(variant, seed, calibration: null, layout), deploy);
         Console.WriteLine($"repvgg-compile: wrote {new FileInfo(path).Length / 1e6:F1} MB in {clock.Elapsed.TotalSeconds:F1} s");
     }
 
@@ -146,7 +155,7 @@ internal static class ToolCommand
                                      [--input-height <pixels>] [--input-width <pixels>] [--strides <s,s,...>]
                                      [--state-dict-key <entry>] [--onnx <file>]
               repvgg-compile export-onnx <checkpoint> -o <file.onnx> [--strides <s,s,...>] [--state-dict-key <entry>]
-              repvgg-compile synthesize <variant> <file.pth|file.safetensors> [--layout official|timm] [--deploy] [--seed <n>]
+              repvgg-compile synthesize <variant> <file.pth|file.safetensors> [--layout official|timm] [--deploy] [--seed <n>] [--uncalibrated]
             """);
         return 2;
     }

@@ -11,11 +11,39 @@ using RepVgg.Cpu;
 namespace RepVgg.Compiler;
 
 /// <summary>A checkpoint compiled to the plain network: its manifest, its packed float32 blob, and the network it was read as.</summary>
-/// <param name="Manifest">What the generator reads.</param>
-/// <param name="Blob">The fused weights, packed; the manifest's offsets point into it.</param>
-/// <param name="Network">The checkpoint's network before fusion (the float64 reference runs on it).</param>
-/// <param name="Warnings">Warnings found on the way (skipped Python objects, an EMA copy not chosen, unused tensors).</param>
-public sealed record CompiledModel(ModelManifest Manifest, float[] Blob, TrainedNetwork Network, IReadOnlyList<CompilerDiagnostic> Warnings);
+public sealed class CompiledModel
+{
+    private readonly Lazy<TrainedNetwork> _network;
+
+    /// <param name="manifest">What the generator reads.</param>
+    /// <param name="blob">The fused weights, packed; the manifest's offsets point into it.</param>
+    /// <param name="network">Gives the checkpoint's network before fusion, when first asked for.</param>
+    /// <param name="warnings">Warnings found on the way (skipped Python objects, an EMA copy not chosen, unused tensors).</param>
+    public CompiledModel(ModelManifest manifest, float[] blob, Func<TrainedNetwork> network, IReadOnlyList<CompilerDiagnostic> warnings)
+    {
+        Manifest = manifest;
+        Blob = blob;
+        _network = new Lazy<TrainedNetwork>(network);
+        Warnings = warnings;
+    }
+
+    /// <summary>What the generator reads.</summary>
+    public ModelManifest Manifest { get; }
+
+    /// <summary>The fused weights, packed; the manifest's offsets point into it.</summary>
+    public float[] Blob { get; }
+
+    /// <summary>Warnings found on the way (skipped Python objects, an EMA copy not chosen, unused tensors).</summary>
+    public IReadOnlyList<CompilerDiagnostic> Warnings { get; }
+
+    /// <summary>
+    /// The checkpoint's network before fusion, every value in float64 (the unfused reference and the ONNX
+    /// export run on it). A model compiled from a file reads it from the file again on first use: the
+    /// weights step itself holds one block at a time.
+    /// </summary>
+    /// <exception cref="CompilationException">The file can no longer be read as it was.</exception>
+    public TrainedNetwork Network => _network.Value;
+}
 
 /// <summary>
 /// The weights step of the build: checkpoint in, fused and packed blob plus manifest out. Reads
@@ -64,36 +92,78 @@ public static class WeightsStep
             throw new CompilationException(CompilerDiagnostic.Error(DiagnosticIds.InvalidStrides, checkpointPath,
                 $"Strides lists {string.Join(",", strides)}; expected 1 or 2 for each stage (stem first), the strides the kernels run."));
         var warnings = new List<CompilerDiagnostic>();
-        TrainedNetwork network;
+        StateDict tensors;
+        NetworkReader reader;
         try
         {
-            StateDict tensors = CheckpointReader.Read(checkpointPath, options.StateDictKey);
+            // Names and shapes only: values are read block by block while packing, so memory holds the blob
+            // and one block's tensors, not the whole checkpoint.
+            tensors = CheckpointReader.Read(checkpointPath, options.StateDictKey);
             warnings.AddRange(tensors.Warnings.Select(warning => CompilerDiagnostic.Warning(warning.Kind switch
             {
                 CheckpointWarningKind.SkippedObjects => DiagnosticIds.SkippedPythonObjects,
                 _ => DiagnosticIds.UnchosenEma,
             }, checkpointPath, warning.Message)));
-            // Tensor values are read (and their dtypes checked) while the network is inferred.
-            network = NetworkReader.Read(tensors, warnings, options.Strides);
+            reader = NetworkReader.Open(tensors, warnings, options.Strides);
         }
         catch (CheckpointException e)
         {
             throw new CompilationException(ToDiagnostic(e));
         }
-        RepVggVariant? variant = RepVggVariant.Match(network);
+        TrainedNetwork architecture = reader.Architecture;
+        RepVggVariant? variant = RepVggVariant.Match(architecture);
         if (!string.IsNullOrWhiteSpace(options.Variant))
-            CheckVariant(checkpointPath, options.Variant, variant, network);
+            CheckVariant(checkpointPath, options.Variant, variant, architecture);
         byte[] checkpointHash;
         using (FileStream file = File.OpenRead(checkpointPath)) checkpointHash = SHA256.HashData(file);
         var source = new ManifestSource(Path.GetFileName(checkpointPath), Convert.ToHexStringLower(checkpointHash),
-            network.Layout.Name, network.IsDeployed ? "deploy" : "training");
+            architecture.Layout.Name, architecture.IsDeployed ? "deploy" : "training");
         try
         {
-            return Pack(network, source, warnings, options.InputHeight, options.InputWidth);
+            return Pack(architecture, i => { CollectBlockGarbage(); return reader.ReadBlock(i); }, reader.ReadHead,
+                () => ReadingCheckpoint(() => NetworkReader.Read(tensors, [], options.Strides)),
+                source, warnings, options.InputHeight, options.InputWidth, chooseAlgorithm: null);
+        }
+        catch (CheckpointException e)
+        {
+            throw new CompilationException(ToDiagnostic(e));
         }
         catch (CompilationException e) when (e.Diagnostic.File == source.File)
         {
             throw new CompilationException(e.Diagnostic with { File = checkpointPath });
+        }
+    }
+
+    /// <summary>Allocation since the last full collection after which the next block waits for one.</summary>
+    private const long BlockGarbageBytes = 64L << 20;
+
+    [ThreadStatic]
+    private static long t_allocatedAtLastCollection;
+
+    /// <summary>
+    /// Each block leaves its tensors, in float32 and float64, and its fused weights as large-object garbage,
+    /// which only a full collection frees: without one between blocks the garbage piles up to several times
+    /// the checkpoint before the GC looks. Collecting once 64 MB have been allocated keeps the step's peak at
+    /// the blob plus about one block, and costs nothing measurable on networks of thousands of small blocks.
+    /// </summary>
+    private static void CollectBlockGarbage()
+    {
+        long allocated = GC.GetAllocatedBytesForCurrentThread();
+        if (allocated - t_allocatedAtLastCollection < BlockGarbageBytes)
+            return;
+        GC.Collect();
+        t_allocatedAtLastCollection = allocated;
+    }
+
+    private static T ReadingCheckpoint<T>(Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (CheckpointException e)
+        {
+            throw new CompilationException(ToDiagnostic(e));
         }
     }
 
@@ -113,7 +183,16 @@ public static class WeightsStep
     /// It must return <see cref="ConvAlgorithm.Direct"/> for stride 2.
     /// </param>
     public static CompiledModel Pack(TrainedNetwork network, ManifestSource source, IReadOnlyList<CompilerDiagnostic> warnings,
-        int inputHeight = DefaultInputSize, int inputWidth = DefaultInputSize, Func<RepVggBlock, int, int, ConvAlgorithm>? chooseAlgorithm = null)
+        int inputHeight = DefaultInputSize, int inputWidth = DefaultInputSize, Func<RepVggBlock, int, int, ConvAlgorithm>? chooseAlgorithm = null) =>
+        Pack(network, i => network.Blocks[i], () => network.Head, () => network, source, warnings, inputHeight, inputWidth, chooseAlgorithm);
+
+    /// <summary>
+    /// Plans the blob from <paramref name="network"/>'s shapes, then fuses and packs one block at a time as
+    /// <paramref name="readBlock"/> gives it with values: memory holds the blob and one block.
+    /// </summary>
+    private static CompiledModel Pack(TrainedNetwork network, Func<int, RepVggBlock> readBlock, Func<LinearClassifier> readHead,
+        Func<TrainedNetwork> wholeNetwork, ManifestSource source, IReadOnlyList<CompilerDiagnostic> warnings,
+        int inputHeight, int inputWidth, Func<RepVggBlock, int, int, ConvAlgorithm>? chooseAlgorithm)
     {
         chooseAlgorithm ??= (block, height, width) =>
             ConvAlgorithmChoice.Choose(block.InChannels, block.OutChannels, block.Groups, block.Stride, height, width);
@@ -141,7 +220,7 @@ public static class WeightsStep
         var layers = new List<ManifestLayer>();
         for (int i = 0; i < network.Blocks.Count; i++)
         {
-            RepVggBlock block = network.Blocks[i];
+            RepVggBlock block = readBlock(i);
             FusedConv fused = BatchNormFolding.Fuse(block);
             var (algorithm, weight, weightLength, bias, biasLength) = slots[i];
             // The fused network is the float32 one a deploy checkpoint holds; Winograd transforms those
@@ -154,7 +233,8 @@ public static class WeightsStep
             layers.Add(new ManifestLayer(block.Name, block.Stage, block.Index, block.InChannels, block.OutChannels,
                 block.Stride, block.Groups, new EquatableArray<string>(block.BranchNames), ConvAlgorithmChoice.ManifestName(algorithm), weight, bias));
         }
-        float[] classifierWeight = Float32.Round(head.Weight), classifierBias = Float32.Round(head.Bias);
+        LinearClassifier classifier = readHead();
+        float[] classifierWeight = Float32.Round(classifier.Weight), classifierBias = Float32.Round(classifier.Bias);
         RequireFloat32(classifierWeight, classifierBias, source, $"The classifier '{head.Name}'");
         classifierWeight.CopyTo(blob.AsSpan((int)headWeight));
         classifierBias.CopyTo(blob.AsSpan((int)headBias));
@@ -164,7 +244,7 @@ public static class WeightsStep
         var manifest = new ModelManifest(ModelManifest.CurrentFormat, source, variant, network.InputChannels,
             new ManifestBlob(length, blobHash, BlobLayout), new EquatableArray<ManifestLayer>(layers),
             new ManifestHead(head.Name, head.Features, head.Classes, headWeight, headBias));
-        return new CompiledModel(manifest, blob, network, warnings);
+        return new CompiledModel(manifest, blob, wholeNetwork, warnings);
     }
 
     /// <summary>

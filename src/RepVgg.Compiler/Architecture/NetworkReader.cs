@@ -22,6 +22,9 @@ public sealed class NetworkReader
     /// <summary>Every module path the keys name (<c>stage1</c>, <c>stage1.0</c>, <c>stage1.0.rbr_1x1</c>, ...), indexed once.</summary>
     private readonly HashSet<string> _modules = new(StringComparer.Ordinal);
 
+    /// <summary>Whether reads return values; false while the architecture is inferred from shapes alone.</summary>
+    private bool _readValues;
+
     /// <summary>How many unused tensors are named one warning each before one more warning counts the rest.</summary>
     private const int UnusedTensorsNamed = 10;
 
@@ -42,8 +45,8 @@ public sealed class NetworkReader
     public const int DefaultStageStride = 2;
 
     /// <summary>
-    /// Reads the network. Throws <see cref="CompilationException"/> on the first error; adds a
-    /// warning to <paramref name="warnings"/> for every tensor the network does not use.
+    /// Reads the network, every block's values at once. Throws <see cref="CompilationException"/> on the
+    /// first error; adds a warning to <paramref name="warnings"/> for every tensor the network does not use.
     /// </summary>
     /// <param name="tensors">The checkpoint's state dict.</param>
     /// <param name="warnings">Receives the warnings.</param>
@@ -53,26 +56,68 @@ public sealed class NetworkReader
     /// </param>
     public static TrainedNetwork Read(StateDict tensors, ICollection<CompilerDiagnostic> warnings, IReadOnlyList<int>? strides = null)
     {
+        NetworkReader reader = Open(tensors, warnings, strides);
+        return new TrainedNetwork(reader._layout, Enumerable.Range(0, reader.Architecture.Blocks.Count).Select(reader.ReadBlock).ToList(), reader.ReadHead());
+    }
+
+    /// <summary>
+    /// Infers the architecture from the tensors' names and shapes, reading no values, for reading one
+    /// block at a time with <see cref="ReadBlock"/>: the weights step's memory then holds one block's
+    /// tensors rather than the whole checkpoint's. Shapes are checked here; values (finite, positive
+    /// variances) when each block is read.
+    /// </summary>
+    public static NetworkReader Open(StateDict tensors, ICollection<CompilerDiagnostic> warnings, IReadOnlyList<int>? strides = null)
+    {
         KeyLayout layout = KeyLayout.Detect(tensors.Keys) ?? throw Fail(tensors.SourcePath, DiagnosticIds.UnknownKeyLayout,
             $"Expected RepVGG tensor names, official ('stage0.rbr_dense.conv.weight', 'stage1.0.rbr_1x1.conv.weight', 'linear.weight') " +
             $"or timm ('stem.conv_kxk.conv.weight', 'stages.0.0.conv_1x1.conv.weight', 'head.fc.weight'); found {Sample(tensors.Keys)}.");
         var reader = new NetworkReader(tensors, layout, strides);
-        TrainedNetwork network = reader.ReadNetwork();
+        reader.Architecture = reader.ReadArchitecture();
         string[] unused = tensors.Keys.Where(k => !reader._used.Contains(k)).ToArray();
         foreach (string key in unused.Take(UnusedTensorsNamed))
         {
             warnings.Add(CompilerDiagnostic.Warning(DiagnosticIds.UnusedTensor, tensors.SourcePath,
                 $"Tensor '{key}' {Shape(tensors[key].Shape)} is not used by the RepVGG network inferred from this checkpoint " +
-                $"({network.Blocks.Count} blocks, {layout.Name} names); a checkpoint loaded with strict=False may have the wrong architecture."));
+                $"({reader.Architecture.Blocks.Count} blocks, {layout.Name} names); a checkpoint loaded with strict=False may have the wrong architecture."));
         }
         if (unused.Length > UnusedTensorsNamed)
             warnings.Add(CompilerDiagnostic.Warning(DiagnosticIds.UnusedTensor, tensors.SourcePath,
                 $"{unused.Length - UnusedTensorsNamed} more tensors are not used by the RepVGG network inferred from this checkpoint " +
                 $"({unused.Length} in all, e.g. {DiagnosticText.Quote(unused[^1])})."));
-        return network;
+        return reader;
     }
 
-    private TrainedNetwork ReadNetwork()
+    /// <summary>
+    /// The network's shape: its layout, blocks and head with every name, width, group and branch, but
+    /// empty weight arrays. For planning and manifests; <see cref="ReadBlock"/> and <see cref="ReadHead"/> give values.
+    /// </summary>
+    public TrainedNetwork Architecture { get; private set; } = null!;
+
+    /// <summary>Block <paramref name="index"/> (0 is the stem) with its values, read from the checkpoint now.</summary>
+    /// <exception cref="CompilationException">A value is not finite, or a variance not positive.</exception>
+    public RepVggBlock ReadBlock(int index)
+    {
+        RepVggBlock shape = Architecture.Blocks[index];
+        return WithValues(() => ReadBlock(shape.Stage, shape.Index, index == 0 ? -1 : shape.InChannels));
+    }
+
+    /// <summary>The classifier with its values, read from the checkpoint now.</summary>
+    public LinearClassifier ReadHead() => WithValues(() => ReadHead(Architecture.Head.Features));
+
+    private T WithValues<T>(Func<T> read)
+    {
+        _readValues = true;
+        try
+        {
+            return read();
+        }
+        finally
+        {
+            _readValues = false;
+        }
+    }
+
+    private TrainedNetwork ReadArchitecture()
     {
         var blocks = new List<RepVggBlock>();
         int channels = -1;
@@ -216,9 +261,12 @@ public sealed class NetworkReader
         return ReadValues(tensor);
     }
 
-    /// <summary>Converts a tensor to float64 and checks every value is finite.</summary>
+    /// <summary>Converts a tensor to float64 and checks every value is finite; empty while only shapes are read.</summary>
     private double[] ReadValues(CheckpointTensor tensor)
     {
+        _used.Add(tensor.Name);
+        if (!_readValues)
+            return [];
         double[] values = tensor.ToDoubleArray();
         for (int i = 0; i < values.Length; i++)
         {
@@ -226,7 +274,6 @@ public sealed class NetworkReader
                 throw Fail(DiagnosticIds.NonFiniteValue,
                     $"Tensor '{tensor.Name}' {Shape(tensor.Shape)} holds {values[i].ToString(System.Globalization.CultureInfo.InvariantCulture)} at flat index {i}; expected finite weights (was the model trained with a diverged loss?).");
         }
-        _used.Add(tensor.Name);
         return values;
     }
 
