@@ -77,7 +77,9 @@ internal static class LegacyPthReader
             if (count > (file.Length - position) / storage.DType.ElementSize())
                 throw Truncated(path, key, position);
             long length = count * storage.DType.ElementSize();
-            ranges.Add(key, (position, length));
+            if (!ranges.TryAdd(key, (position, length)))
+                throw CheckpointException.Unreadable(path,
+                    $"'{path}' lists storage {DiagnosticText.Quote(key)} twice in its legacy storage list; expected each storage once. The file is corrupt.");
             position += length;
         }
         return ranges;
