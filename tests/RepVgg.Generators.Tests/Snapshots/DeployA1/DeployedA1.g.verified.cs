@@ -262,6 +262,11 @@ public sealed partial class DeployedA1 : global::System.IDisposable
     /// <param name="image">One 3 x 160 x 128 image, CHW: 61440 floats.</param>
     /// <returns>The <see cref="ClassCount"/> logits.</returns>
     /// <exception cref="global::System.ArgumentException"><paramref name="image"/> is not 3 x 160 x 128 floats.</exception>
+    /// <remarks>
+    /// Safe to call from any thread. Every caller shares the one instance, which runs one call at a time, so
+    /// concurrent calls wait for one another; for parallel inference, give each thread its own instance from
+    /// <see cref="Create"/>. The shared instance is never disposed.
+    /// </remarks>
     public static float[] Infer(global::System.ReadOnlySpan<float> image)
     {
         if (image.Length != InputChannels * InputHeight * InputWidth)
@@ -281,7 +286,15 @@ public sealed partial class DeployedA1 : global::System.IDisposable
     /// <exception cref="global::System.ArgumentException">
     /// <paramref name="images"/> is not a whole number of 3 x 160 x 128 images, or <paramref name="logits"/> is not N x 1000 floats.
     /// </exception>
-    /// <exception cref="global::System.ObjectDisposedException">This instance has been disposed.</exception>
+    /// <exception cref="global::System.ObjectDisposedException">
+    /// This instance has been disposed: before this call, or while it waited for another call on this instance.
+    /// </exception>
+    /// <remarks>
+    /// Safe to call from any thread. Calls on one instance run one at a time (each holds the instance's lock for
+    /// its whole batch), so threads sharing an instance wait for one another. Instances share only the read-only
+    /// weights and the CPU worker threads: one instance per thread runs in parallel. The logits do not depend on
+    /// the thread or on what runs beside the call: bit for bit, they are those of the same call made alone.
+    /// </remarks>
     public void Infer(global::System.ReadOnlySpan<float> images, global::System.Span<float> logits)
     {
         // One engine holds one batch's activations at a time.
@@ -347,6 +360,13 @@ public sealed partial class DeployedA1 : global::System.IDisposable
     /// Releases this instance's engine and its activation buffers once any running
     /// <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> has finished; the shared weights stay mapped.
     /// </summary>
+    /// <remarks>
+    /// Safe to call from any thread, while other threads call <c>Infer</c> on this instance, and more than once.
+    /// The call running when <c>Dispose</c> is called finishes with its logits. Calls waiting for this instance
+    /// either run first, and finish normally, or throw <see cref="global::System.ObjectDisposedException"/>
+    /// without writing logits, as does every call made after <c>Dispose</c> returns. Other instances, and the
+    /// one the static <see cref="Infer(global::System.ReadOnlySpan{float})"/> uses, are unaffected.
+    /// </remarks>
     public void Dispose()
     {
         // The lock Infer holds: the engine is never disposed under a running batch.
