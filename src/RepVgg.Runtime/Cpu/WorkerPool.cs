@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.ExceptionServices;
 
 namespace RepVgg.Cpu;
 
@@ -54,6 +55,9 @@ internal sealed class WorkerPool
     // Workers blocked on _wake (or about to be); the caller releases that many.
     private int _blocked;
 
+    // The first exception an item threw on a worker thread in the current generation.
+    private ExceptionDispatchInfo? _workerFailure;
+
     private WorkerPool(int workers)
     {
         _workers = Math.Max(0, workers);
@@ -87,11 +91,23 @@ internal sealed class WorkerPool
             if (blocked > 0)
                 _wake.Release(blocked);
 
-            RunItems(work, count);
-            SpinWait spin = default;
-            while (Volatile.Read(ref _unfinished) != 0)
-                spin.SpinOnce(sleep1Threshold: -1);
-            _work = null;
+            ExceptionDispatchInfo? workerFailure;
+            try
+            {
+                RunItems(work, count);
+            }
+            finally
+            {
+                // Even when an item threw here, the workers must be done with this generation before the
+                // gate opens: the next caller resets the fields they read. Their failures belong to this call.
+                SpinWait spin = default;
+                while (Volatile.Read(ref _unfinished) != 0)
+                    spin.SpinOnce(sleep1Threshold: -1);
+                _work = null;
+                workerFailure = Interlocked.Exchange(ref _workerFailure, null);
+            }
+            // An item that threw on a worker thread is rethrown here, on the caller's.
+            workerFailure?.Throw();
         }
         finally
         {
@@ -114,7 +130,15 @@ internal sealed class WorkerPool
             WaitForGeneration(seen, spinTicks);
             // The caller cannot start another generation until this worker has finished this one.
             seen = Volatile.Read(ref _generation);
-            RunItems(_work!, _count);
+            try
+            {
+                RunItems(_work!, _count);
+            }
+            catch (Exception e)
+            {
+                // An exception escaping a worker thread would end the process; the caller throws it instead.
+                Interlocked.CompareExchange(ref _workerFailure, ExceptionDispatchInfo.Capture(e), null);
+            }
             Interlocked.Decrement(ref _unfinished);
         }
     }
