@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace RepVgg.Checkpoints;
 
@@ -41,6 +42,9 @@ public static class SafetensorsReader
         stream.ReadExactly(header);
         long dataLength = fileLength - 8 - (long)headerLength;
 
+        // JsonDocument does not check the UTF-8 inside strings; reading a name would throw later instead.
+        if (!Utf8.IsValid(header))
+            throw CheckpointException.Unreadable(path, $"The safetensors header of '{path}' is not valid UTF-8; the file is corrupt or not safetensors.");
         List<TensorEntry> entries = ParseHeader(header, dataLength, path);
         RequireExactCover(entries, dataLength, path);
         long dataStart = 8 + (long)headerLength;

@@ -44,7 +44,10 @@ public sealed record CompilerDiagnostic(string Id, DiagnosticSeverity Severity, 
 }
 
 /// <summary>The weights step stopped at an error; <see cref="Diagnostic"/> says which.</summary>
-public sealed class CompilationException(CompilerDiagnostic diagnostic) : Exception(diagnostic.Message)
+/// <param name="diagnostic">The error.</param>
+/// <param name="innerException">What failed, for an unforeseen failure (RVG0022) that a bug report needs whole.</param>
+public sealed class CompilationException(CompilerDiagnostic diagnostic, Exception? innerException = null)
+    : Exception(diagnostic.Message, innerException)
 {
     public CompilerDiagnostic Diagnostic { get; } = diagnostic;
 }
