@@ -19,10 +19,11 @@ public enum CheckpointProblem
 
 /// <summary>
 /// A checkpoint could not be read. <see cref="Exception.Message"/> is a complete sentence for the
-/// user: it says what was expected and what was found.
+/// user: it says what was expected and what was found, on one line of bounded length whatever the
+/// file's names hold (<see cref="DiagnosticText.OneLine"/>).
 /// </summary>
 public sealed class CheckpointException(CheckpointProblem problem, string file, string? tensor, string message)
-    : Exception(message)
+    : Exception(DiagnosticText.OneLine(message))
 {
     /// <summary>Which kind of failure this is.</summary>
     public CheckpointProblem Problem { get; } = problem;

@@ -43,16 +43,30 @@ public static class CheckpointReader
             return SafetensorsReader.Read(path);
         }
         throw CheckpointException.Unreadable(path, head.Length == 0
-            ? $"'{path}' is empty; expected a PyTorch checkpoint (.pth) or a safetensors file."
+            ? $"'{path}' is empty or is not a regular file; expected a PyTorch checkpoint (.pth) or a safetensors file."
             : $"'{path}' is neither a PyTorch checkpoint (a zip starting with 'PK') nor a safetensors file (an 8-byte header length then '{{'); " +
               $"it starts with the bytes {Convert.ToHexString(head)}.");
     }
 
-    /// <summary>Opens a checkpoint for reading, turning file-system failures into <see cref="CheckpointException"/>.</summary>
+    /// <summary>
+    /// Opens a checkpoint for reading, turning file-system failures into <see cref="CheckpointException"/>.
+    /// Only a non-empty regular file is opened: opening a FIFO blocks until a writer appears, and a
+    /// device such as /dev/zero never ends. .NET reports such files (and an empty one) with length 0,
+    /// which no checkpoint has.
+    /// </summary>
     internal static FileStream Open(string path)
     {
         try
         {
+            if (Directory.Exists(path))
+                throw CheckpointException.Unreadable(path, $"'{path}' is a directory; expected a checkpoint file (.pth or .safetensors).");
+            var info = new FileInfo(path);
+            // A symbolic link loop (or a link to nothing) looks like a missing file unless its links are followed.
+            if (info.LinkTarget is not null)
+                info.ResolveLinkTarget(returnFinalTarget: true);
+            if (info.Exists && info.Length == 0)
+                throw CheckpointException.Unreadable(path,
+                    $"'{path}' is empty or is not a regular file (a FIFO, socket or device); expected a checkpoint file (.pth or .safetensors).");
             return File.OpenRead(path);
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)

@@ -50,6 +50,14 @@ public sealed class CheckpointTensor
                 $"Tensor '{name}' in '{sourcePath}' ({declaredDType}, shape {FormatShape(shape)}, storage offset {storageOffset}) " +
                 $"needs {needed} bytes of storage but the file holds only {storage.Length}; the checkpoint is truncated or corrupt.",
                 name);
+        // A view may not hold more elements than its storage: a stride-0 view (what t.expand() saves) of a
+        // few bytes can claim billions of elements, each of which reading would materialise.
+        int elementSize = dtype.ElementSize();
+        if (elementSize > 0 && ElementCount > storage.Length / elementSize)
+            throw CheckpointException.Unreadable(sourcePath,
+                $"Tensor '{name}' in '{sourcePath}' (shape {FormatShape(shape)}, strides {FormatShape(strides.Select(s => (int)Math.Min(s, int.MaxValue)))}) " +
+                $"views {ElementCount} elements of a storage that holds {storage.Length / elementSize}: a stride-0 or overlapping view, as t.expand() saves. " +
+                "Expected each tensor to own its elements: save t.contiguous().", name);
     }
 
     /// <summary>The key in the state dict, after wrappers and the DataParallel <c>module.</c> prefix are removed.</summary>

@@ -45,7 +45,21 @@ public static class WeightsStep
     /// <exception cref="CompilationException">Any error, as a diagnostic naming file, tensor, expected and found.</exception>
     public static CompiledModel Compile(string checkpointPath, CompileOptions? options = null)
     {
-        options ??= new CompileOptions();
+        try
+        {
+            return CompileChecked(checkpointPath, options ?? new CompileOptions());
+        }
+        catch (Exception e) when (e is not (CompilationException or OutOfMemoryException))
+        {
+            // Every failure the step foresees is a diagnostic; anything else is a bug, and still only a diagnostic.
+            throw new CompilationException(CompilerDiagnostic.Error(DiagnosticIds.InternalError, checkpointPath,
+                $"The weights step failed unexpectedly on '{checkpointPath}' ({e.GetType().Name}: {e.Message} at {e.StackTrace?.Split('\n').FirstOrDefault()?.Trim()}). " +
+                "This is a bug in the compiler: please report it with the file."));
+        }
+    }
+
+    private static CompiledModel CompileChecked(string checkpointPath, CompileOptions options)
+    {
         if (options.Strides is { } strides && strides.Any(stride => stride is not (1 or 2)))
             throw new CompilationException(CompilerDiagnostic.Error(DiagnosticIds.InvalidStrides, checkpointPath,
                 $"Strides lists {string.Join(",", strides)}; expected 1 or 2 for each stage (stem first), the strides the kernels run."));
@@ -73,7 +87,14 @@ public static class WeightsStep
         using (FileStream file = File.OpenRead(checkpointPath)) checkpointHash = SHA256.HashData(file);
         var source = new ManifestSource(Path.GetFileName(checkpointPath), Convert.ToHexStringLower(checkpointHash),
             network.Layout.Name, network.IsDeployed ? "deploy" : "training");
-        return Pack(network, source, warnings, options.InputHeight, options.InputWidth);
+        try
+        {
+            return Pack(network, source, warnings, options.InputHeight, options.InputWidth);
+        }
+        catch (CompilationException e) when (e.Diagnostic.File == source.File)
+        {
+            throw new CompilationException(e.Diagnostic with { File = checkpointPath });
+        }
     }
 
     /// <summary>
@@ -125,14 +146,18 @@ public static class WeightsStep
             var (algorithm, weight, weightLength, bias, biasLength) = slots[i];
             // The fused network is the float32 one a deploy checkpoint holds; Winograd transforms those
             // weights exactly (in float64), so every file shape of one network gives one blob.
-            Conv3x3Packing.PackWeights(algorithm, Float32.Round(fused.Weight), block.InChannels, block.OutChannels, block.Groups,
+            float[] fusedWeight = Float32.Round(fused.Weight), fusedBias = Float32.Round(fused.Bias);
+            RequireFloat32(fusedWeight, fusedBias, source, $"Block '{block.Name}' ({string.Join(" + ", block.BranchNames)}, fused)");
+            Conv3x3Packing.PackWeights(algorithm, fusedWeight, block.InChannels, block.OutChannels, block.Groups,
                 blob.AsSpan((int)weight, weightLength));
-            Conv3x3Packing.PackBias(Float32.Round(fused.Bias), blob.AsSpan((int)bias, biasLength));
+            Conv3x3Packing.PackBias(fusedBias, blob.AsSpan((int)bias, biasLength));
             layers.Add(new ManifestLayer(block.Name, block.Stage, block.Index, block.InChannels, block.OutChannels,
                 block.Stride, block.Groups, new EquatableArray<string>(block.BranchNames), ConvAlgorithmChoice.ManifestName(algorithm), weight, bias));
         }
-        Float32.Round(head.Weight).CopyTo(blob.AsSpan((int)headWeight));
-        Float32.Round(head.Bias).CopyTo(blob.AsSpan((int)headBias));
+        float[] classifierWeight = Float32.Round(head.Weight), classifierBias = Float32.Round(head.Bias);
+        RequireFloat32(classifierWeight, classifierBias, source, $"The classifier '{head.Name}'");
+        classifierWeight.CopyTo(blob.AsSpan((int)headWeight));
+        classifierBias.CopyTo(blob.AsSpan((int)headBias));
 
         string blobHash = Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(blob.AsSpan())));
         string variant = RepVggVariant.Match(network)?.Name ?? "custom";
@@ -140,6 +165,22 @@ public static class WeightsStep
             new ManifestBlob(length, blobHash, BlobLayout), new EquatableArray<ManifestLayer>(layers),
             new ManifestHead(head.Name, head.Features, head.Classes, headWeight, headBias));
         return new CompiledModel(manifest, blob, network, warnings);
+    }
+
+    /// <summary>
+    /// Finite float64 values can still overflow float32 (a weight above 3.4e38, or a BatchNorm scale
+    /// gamma / sqrt(var + eps) that multiplies one past it): the network would compute with infinity.
+    /// </summary>
+    private static void RequireFloat32(float[] weight, float[] bias, ManifestSource source, string what)
+    {
+        foreach ((float[] values, string part) in new[] { (weight, "weight"), (bias, "bias") })
+        {
+            int index = Array.FindIndex(values, value => !float.IsFinite(value));
+            if (index >= 0)
+                throw new CompilationException(CompilerDiagnostic.Error(DiagnosticIds.Float32Overflow, source.File,
+                    $"{what} has a {part} of {values[index]} at flat index {index}: the float64 value exceeds float32's range (about 3.4e38). " +
+                    "Expected weights and BatchNorm statistics that fit float32, as a network trained in float32 has."));
+        }
     }
 
     /// <summary>Writes the blob (raw little-endian float32) and the manifest (JSON), replacing older ones.</summary>

@@ -87,6 +87,17 @@ public sealed class DiagnosticTests : IDisposable
     }
 
     [Fact]
+    public void RVG0005_classifier_with_no_classes()
+    {
+        List<TensorToWrite> tensors = Replace(Tensors(), "linear.weight", [], 0, 16);
+        tensors = Replace(tensors, "linear.bias", [], 0);
+
+        CompilerDiagnostic d = CompileFails(WritePth(tensors), DiagnosticIds.ShapeMismatch);
+
+        Assert.Contains("no classes", d.Message);
+    }
+
+    [Fact]
     public void RVG0006_branches_with_different_groups()
     {
         // stage1.1 is grouped (2 groups of 8); make its 1x1 branch dense.
@@ -193,6 +204,30 @@ public sealed class DiagnosticTests : IDisposable
     }
 
     [Fact]
+    public void RVG0012_thousands_of_unused_tensors_are_ten_warnings_and_a_count()
+    {
+        List<TensorToWrite> tensors = Tensors();
+        tensors.AddRange(Enumerable.Range(0, 1000).Select(i => TensorToWrite.FromFloats($"aux.{i}.weight", [1], [0f])));
+
+        CompiledModel model = WeightsStep.Compile(WritePth(tensors));
+
+        Assert.Equal(11, model.Warnings.Count);
+        Assert.Contains("990 more tensors are not used", model.Warnings[^1].Message);
+    }
+
+    [Fact]
+    public void RVG0012_names_with_control_characters_print_on_one_line()
+    {
+        List<TensorToWrite> tensors = Tensors();
+        tensors.Add(TensorToWrite.FromFloats("aux\nProgram.cs(1,1): error CS0000: forged", [1], [0f]));
+
+        CompilerDiagnostic d = Assert.Single(WeightsStep.Compile(WritePth(tensors)).Warnings);
+
+        Assert.DoesNotContain('\n', d.ToMSBuildLine());
+        Assert.Contains("'aux\\nProgram.cs(1,1): error CS0000: forged'", d.ToMSBuildLine());
+    }
+
+    [Fact]
     public void RVG0013_variant_mismatch()
     {
         CompilerDiagnostic d = CompileFails(WritePth(Tensors()), DiagnosticIds.VariantMismatch, expectedVariant: "A0");
@@ -265,6 +300,48 @@ public sealed class DiagnosticTests : IDisposable
 
         Assert.Equal(DiagnosticIds.StateDictKeyNotFound, error.Diagnostic.Id);
         Assert.Contains("safetensors file", error.Message);
+    }
+
+    [Fact]
+    public void RVG0021_float64_weight_beyond_float32()
+    {
+        List<TensorToWrite> tensors = Tensors();
+        int index = tensors.FindIndex(t => t.Name == "stage1.1.rbr_dense.conv.weight");
+        double[] weight = Values(tensors, tensors[index].Name).Select(v => (double)v).ToArray();
+        weight[5] = 1e39;
+        tensors[index] = new TensorToWrite(tensors[index].Name, TensorDType.Float64, tensors[index].Shape,
+            System.Runtime.InteropServices.MemoryMarshal.AsBytes(weight.AsSpan()).ToArray());
+
+        CompilerDiagnostic d = CompileFails(WriteSafetensors(tensors), DiagnosticIds.Float32Overflow);
+
+        Assert.Contains("Block 'stage1.1'", d.Message);
+        Assert.Contains("float32's range", d.Message);
+    }
+
+    [Fact]
+    public void RVG0021_batchnorm_scale_that_overflows_float32_when_folded()
+    {
+        // Each value fits float32, but gamma / sqrt(var + eps) = 3e38 / sqrt(1e-5) = 9.5e40 scales the kernel past it.
+        List<TensorToWrite> tensors = Tensors();
+        tensors = Replace(tensors, "stage0.rbr_dense.bn.weight", Enumerable.Repeat(3e38f, 16).ToArray(), 16);
+        tensors = Replace(tensors, "stage0.rbr_dense.bn.running_var", Enumerable.Repeat(1e-30f, 16).ToArray(), 16);
+
+        CompilerDiagnostic d = CompileFails(WritePth(tensors), DiagnosticIds.Float32Overflow);
+
+        Assert.Contains("Block 'stage0'", d.Message);
+    }
+
+    [Fact]
+    public void Twenty_thousand_blocks_compile_in_linear_time()
+    {
+        // 20,000 one-channel blocks, 340,000 tensors: looking each block's modules up by scanning every key took over a minute.
+        var deep = new RepVggVariant("deep", 1, [20_000], [1], 1, Classes: 2);
+        string path = WriteSafetensors(SyntheticCheckpoint.ToTensors(SyntheticNetwork.Create(deep, seed: 1, calibration: null), deploy: false));
+
+        Exception? error = ResourceBudget.Run(() => WeightsStep.Compile(path, new CompileOptions { InputHeight = 8, InputWidth = 8 }),
+            maxBytes: 2L << 30, TimeSpan.FromSeconds(30), "20,000 blocks");
+
+        Assert.Null(error);
     }
 
     [Fact]

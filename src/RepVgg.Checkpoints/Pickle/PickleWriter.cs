@@ -41,6 +41,23 @@ public sealed class PickleWriter
     public PickleWriter StackGlobal(string module, string name) =>
         ShortString(module).ShortString(name).Op(PickleOpcode.StackGlobal);
 
+    /// <summary>
+    /// LONG1 (or LONG4 when <paramref name="fourByteLength"/>) holding <paramref name="number"/> in
+    /// <paramref name="byteCount"/> little-endian two's-complement bytes: the spellings Python's pickler
+    /// uses for large ints, here for any int (0 may be zero bytes long), as other picklers may write them.
+    /// </summary>
+    public PickleWriter Long(BigInteger number, int byteCount, bool fourByteLength = false)
+    {
+        var bytes = new byte[byteCount];
+        int written = 0;
+        if (!number.IsZero && !number.TryWriteBytes(bytes, out written, isUnsigned: false, isBigEndian: false))
+            throw new ArgumentException($"{number} needs more than {byteCount} bytes.", nameof(byteCount));
+        if (number.Sign < 0)
+            bytes.AsSpan(written).Fill(0xFF);
+        Op(fourByteLength ? PickleOpcode.Long4 : PickleOpcode.Long1);
+        return (fourByteLength ? Little32((uint)byteCount) : Byte(checked((byte)byteCount))).Bytes(bytes);
+    }
+
     /// <summary>INST <c>module name</c>: protocol 0's "call this class with the values since MARK".</summary>
     public PickleWriter Inst(string module, string name) =>
         Op(PickleOpcode.Inst).Bytes(Encoding.ASCII.GetBytes(module + "\n" + name + "\n"));

@@ -21,6 +21,13 @@ namespace RepVgg.Checkpoints;
 /// </remarks>
 internal sealed class RestrictedUnpickler
 {
+    /// <summary>
+    /// The longest pickle read: 16 MiB. A state_dict's pickle is about 100 bytes per tensor (RepVGG-B3's
+    /// training checkpoint with its optimizer state, about 150 KB), and reading costs up to about 40 bytes
+    /// of memory per pickle byte, so this bounds the unpickler below 1 GB whatever the file holds.
+    /// </summary>
+    public const int MaxPickleBytes = 16 << 20;
+
     private readonly byte[] _pickle;
     private readonly string _file;
     private readonly string _what;
@@ -29,12 +36,13 @@ internal sealed class RestrictedUnpickler
     private readonly Dictionary<long, object?> _memo = [];
     private readonly List<string> _inertGlobals = [];
     private readonly Dictionary<string, StorageReference> _storages = new(StringComparer.Ordinal);
+    private readonly int _start;
     private int _position;
 
     private RestrictedUnpickler(byte[] pickle, int start, string file, string what)
     {
         _pickle = pickle;
-        _position = start;
+        _start = _position = start;
         _file = file;
         _what = what;
     }
@@ -56,6 +64,8 @@ internal sealed class RestrictedUnpickler
         while (true)
         {
             int opcodeAt = _position;
+            if (opcodeAt - _start > MaxPickleBytes)
+                throw Corrupt($"runs on past {MaxPickleBytes} bytes without a STOP opcode; expected a state_dict's pickle, which is far shorter");
             var opcode = (PickleOpcode)ReadByte();
             switch (opcode)
             {
@@ -131,10 +141,10 @@ internal sealed class RestrictedUnpickler
                     break;
 
                 case PickleOpcode.BinPut: _memo[ReadByte()] = Peek(); break;
-                case PickleOpcode.LongBinPut: _memo[ReadLength(4)] = Peek(); break;
+                case PickleOpcode.LongBinPut: _memo[BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4))] = Peek(); break;
                 case PickleOpcode.Memoize: _memo[_memo.Count] = Peek(); break;
                 case PickleOpcode.BinGet: Push(MemoGet(ReadByte())); break;
-                case PickleOpcode.LongBinGet: Push(MemoGet(ReadLength(4))); break;
+                case PickleOpcode.LongBinGet: Push(MemoGet(BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4)))); break;
 
                 case PickleOpcode.Global:
                     string module = ReadLine();
@@ -213,10 +223,14 @@ internal sealed class RestrictedUnpickler
             case AllowedGlobals.RebuildTensor when args.Length is 6 or 7 && args[0] is StorageReference storage:
                 // (storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata]);
                 // the last ones matter only for autograd.
-                return (object?)InertIn(args[1..4]) ?? new TensorReference(storage,
-                    ToCount(args[1], "storage offset", at),
-                    ToCounts(args[2], "size", at).Select(size => size <= int.MaxValue ? (int)size : throw Corrupt($"has a tensor dimension of {size} at byte {at}; expected at most {int.MaxValue}")).ToArray(),
-                    ToCounts(args[3], "stride", at));
+                if (InertIn(args[1..4]) is { } inertArgument)
+                    return inertArgument;
+                long[] sizes = ToCounts(args[2], "size", at), strides = ToCounts(args[3], "stride", at);
+                if (sizes.Length != strides.Length)
+                    throw Corrupt($"rebuilds a tensor with {sizes.Length} sizes but {strides.Length} strides at byte {at}; expected one stride per dimension");
+                return new TensorReference(storage, ToCount(args[1], "storage offset", at),
+                    sizes.Select(size => size <= int.MaxValue ? (int)size : throw Corrupt($"has a tensor dimension of {size} at byte {at}; expected at most {int.MaxValue}")).ToArray(),
+                    strides);
             case AllowedGlobals.RebuildParameter when args.Length == 3 && args[0] is TensorReference data:
                 return data;
             case AllowedGlobals.RebuildTensor or AllowedGlobals.RebuildParameter when args.Length > 0 && InertIn(args[..1]) is { } dependency:
@@ -282,8 +296,13 @@ internal sealed class RestrictedUnpickler
         throw Corrupt($"has a persistent id {Describe(persistentId)} at byte {at}; expected ('storage', torch.<Type>Storage, key, location, size) as torch.save writes");
     }
 
-    private long ToCount(object? value, string what, int at) =>
-        value is long count && count >= 0 ? count : throw Corrupt($"has a tensor {what} of {Describe(value)} at byte {at}; expected a non-negative integer");
+    private long ToCount(object? value, string what, int at) => value switch
+    {
+        long count and >= 0 => count,
+        long negative => throw Corrupt($"has a tensor {what} of {negative} at byte {at}; expected an integer from 0 to {long.MaxValue}"),
+        BigInteger big => throw Corrupt($"has a tensor {what} of {big.GetBitLength()} bits at byte {at}; expected an integer from 0 to {long.MaxValue}"),
+        _ => throw Corrupt($"has a tensor {what} of type {Describe(value)} at byte {at}; expected an integer from 0 to {long.MaxValue}"),
+    };
 
     private long[] ToCounts(object? value, string what, int at) =>
         value is object?[] tuple ? tuple.Select(item => ToCount(item, what, at)).ToArray()
@@ -374,14 +393,15 @@ internal sealed class RestrictedUnpickler
     private long ReadLength(int width)
     {
         ulong length = width == 4 ? BinaryPrimitives.ReadUInt32LittleEndian(ReadBytes(4)) : BinaryPrimitives.ReadUInt64LittleEndian(ReadBytes(8));
-        return length <= (ulong)_pickle.Length ? (long)length : throw Corrupt($"declares a length of {length} bytes, more than the whole pickle holds");
+        return length <= (ulong)(_pickle.Length - _position) ? (long)length : throw Corrupt($"declares a value of {length} bytes at byte {_position}, more than the {_pickle.Length - _position} bytes left");
     }
 
     /// <summary>A two's-complement little-endian integer, as LONG1/LONG4 store Python ints that do not fit BININT.</summary>
     private object ReadLong(long byteCount)
     {
         var value = new BigInteger(ReadBytes(byteCount), isUnsigned: false, isBigEndian: false);
-        return value >= long.MinValue && value <= long.MaxValue ? (long)value : value;
+        // The cast to object matters: without it the conditional's type is BigInteger, and every LONG1/LONG4 int stays one.
+        return value >= long.MinValue && value <= long.MaxValue ? (object)(long)value : value;
     }
 
     private string ReadString(long byteCount) => Encoding.UTF8.GetString(ReadBytes(byteCount));

@@ -30,7 +30,7 @@ public static class PthReader
             string folder = pickleEntry.FullName[..^"data.pkl".Length];
             RequireLittleEndian(zip, folder, path);
 
-            PickleResult pickle = RestrictedUnpickler.Load(ReadEntry(pickleEntry, path), path);
+            PickleResult pickle = RestrictedUnpickler.Load(ReadEntry(pickleEntry, path, RestrictedUnpickler.MaxPickleBytes), path);
             return ToStateDict(pickle, path, stateDictKey, (storage, name) =>
             {
                 ZipArchiveEntry entry = zip.GetEntry($"{folder}data/{storage.Key}")
@@ -105,15 +105,39 @@ public static class PthReader
                 "Load it with PyTorch on that machine and save it again on a little-endian one.");
     }
 
-    /// <summary>One entry, whole, into a fresh array; stored entries are read straight from the file.</summary>
-    private static byte[] ReadEntry(ZipArchiveEntry entry, string path)
+    /// <summary>
+    /// How far an entry may inflate: torch.save stores entries uncompressed, and float weights barely
+    /// compress, so an entry declaring more than this many times its compressed size (plus 1 MiB for
+    /// small, regular entries) is a decompression bomb, refused before anything is allocated.
+    /// </summary>
+    private const int MaxInflation = 32;
+
+    /// <summary>
+    /// One entry, whole, into a fresh array, checked against the CRC-32 the archive records for it.
+    /// <paramref name="maxLength"/> bounds it further (the pickle).
+    /// </summary>
+    private static byte[] ReadEntry(ZipArchiveEntry entry, string path, long maxLength = long.MaxValue)
     {
-        if (entry.Length > Array.MaxLength)
+        long inflationLimit = entry.CompressedLength * MaxInflation + (1 << 20);
+        if (entry.Length > Math.Min(maxLength, Array.MaxLength) || entry.Length > inflationLimit)
             throw CheckpointException.Unreadable(path,
-                $"Zip entry '{entry.FullName}' in '{path}' declares {entry.Length} bytes; expected at most {Array.MaxLength} per storage.");
+                $"Zip entry {DiagnosticText.Quote(entry.FullName)} in '{path}' declares {entry.Length} bytes " +
+                (entry.Length > inflationLimit
+                    ? $"from {entry.CompressedLength} compressed; torch.save stores entries uncompressed, and one that inflates more than {MaxInflation}-fold is refused as a decompression bomb."
+                    : $"; expected at most {Math.Min(maxLength, Array.MaxLength)}."));
         var bytes = new byte[entry.Length];
-        using Stream data = entry.Open();
-        data.ReadExactly(bytes);
+        using (Stream data = entry.Open())
+        {
+            data.ReadExactly(bytes);
+            // The declared length is the archive's word only: data that goes on is a lie as much as data that stops short.
+            if (data.ReadByte() >= 0)
+                throw CheckpointException.Unreadable(path,
+                    $"Zip entry {DiagnosticText.Quote(entry.FullName)} in '{path}' holds more than the {entry.Length} bytes its header declares; the file is corrupt.");
+        }
+        uint crc = Crc32.Compute(bytes);
+        if (crc != entry.Crc32)
+            throw CheckpointException.Unreadable(path,
+                $"Zip entry {DiagnosticText.Quote(entry.FullName)} in '{path}' has CRC-32 {crc:x8}, but the archive records {entry.Crc32:x8}: its bytes changed after it was written. The file is corrupt.");
         return bytes;
     }
 

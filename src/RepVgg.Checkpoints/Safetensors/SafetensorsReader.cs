@@ -13,6 +13,9 @@ public static class SafetensorsReader
 {
     private const string MetadataKey = "__metadata__";
 
+    /// <summary>The largest header read: the format's own limit (100 MB). A RepVGG header is a few KB.</summary>
+    public const int MaxHeaderBytes = 100_000_000;
+
     /// <summary>Reads every tensor of the file at <paramref name="path"/>, in header order.</summary>
     /// <exception cref="CheckpointException">
     /// <see cref="CheckpointProblem.Unreadable"/> when the header length, the JSON, an offset or a byte
@@ -27,6 +30,9 @@ public static class SafetensorsReader
             throw CheckpointException.Unreadable(path,
                 $"'{path}' is {fileLength} bytes long; expected a safetensors file, which starts with an 8-byte header length.");
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
+        if (headerLength > MaxHeaderBytes)
+            throw CheckpointException.Unreadable(path,
+                $"'{path}' declares a safetensors header of {headerLength} bytes; the format allows at most {MaxHeaderBytes}.");
         if (headerLength > (ulong)(fileLength - 8))
             throw CheckpointException.Unreadable(path,
                 $"'{path}' declares a safetensors header of {headerLength} bytes, but only {fileLength - 8} bytes follow the length field; the file is truncated or not safetensors.");
@@ -39,10 +45,34 @@ public static class SafetensorsReader
                 $"'{path}' has a safetensors data section of {dataLength} bytes; expected at most {Array.MaxLength}.");
 
         List<TensorEntry> entries = ParseHeader(header, dataLength, path);
+        RequireExactCover(entries, dataLength, path);
         var data = new byte[dataLength];
         stream.ReadExactly(data);
         return new StateDict(path, entries.Select(entry => new CheckpointTensor(path, entry.Name, entry.DType, entry.DTypeName,
             entry.Shape, 0, CheckpointTensor.ContiguousStrides(entry.Shape), data.AsMemory((int)entry.Begin, (int)(entry.End - entry.Begin)))));
+    }
+
+    /// <summary>
+    /// The format requires the tensors to cover the data section exactly, back to back: bytes that two
+    /// tensors share, or that none owns, mean the header lies about the data.
+    /// </summary>
+    private static void RequireExactCover(List<TensorEntry> entries, long dataLength, string path)
+    {
+        long next = 0;
+        TensorEntry? previous = null;
+        foreach (TensorEntry entry in entries.OrderBy(e => e.Begin).ThenBy(e => e.End))
+        {
+            if (entry.Begin != next)
+                throw CheckpointException.Unreadable(path, entry.Begin < next
+                    ? $"Tensors {DiagnosticText.Quote(previous!.Name)} [{previous.Begin}, {previous.End}] and {DiagnosticText.Quote(entry.Name)} [{entry.Begin}, {entry.End}] " +
+                      $"in '{path}' overlap; safetensors requires each byte of the data section to belong to exactly one tensor. The file is corrupt."
+                    : $"Bytes [{next}, {entry.Begin}) of the data section of '{path}' belong to no tensor; safetensors requires the tensors to cover it " +
+                      "without holes. The file is corrupt.", entry.Name);
+            (next, previous) = (entry.End, entry);
+        }
+        if (next != dataLength)
+            throw CheckpointException.Unreadable(path,
+                $"The tensors of '{path}' cover {next} bytes of its {dataLength}-byte data section; safetensors requires them to cover all of it. The file is corrupt.");
     }
 
     private sealed record TensorEntry(string Name, TensorDType DType, string DTypeName, int[] Shape, long Begin, long End);
@@ -82,24 +112,24 @@ public static class SafetensorsReader
             || !tensor.TryGetProperty("dtype", out JsonElement dtypeElement) || dtypeElement.ValueKind != JsonValueKind.String
             || !tensor.TryGetProperty("shape", out JsonElement shapeElement) || shapeElement.ValueKind != JsonValueKind.Array
             || !tensor.TryGetProperty("data_offsets", out JsonElement offsetsElement) || offsetsElement.ValueKind != JsonValueKind.Array)
-            throw Malformed($"the entry {tensor.GetRawText()}");
+            throw Malformed($"the entry {DiagnosticText.Quote(tensor.GetRawText())}");
 
         var shape = new List<int>();
         foreach (JsonElement size in shapeElement.EnumerateArray())
         {
             if (size.ValueKind != JsonValueKind.Number || !size.TryGetInt32(out int value) || value < 0)
-                throw Malformed($"the shape {shapeElement.GetRawText()}");
+                throw Malformed($"the shape {DiagnosticText.Quote(shapeElement.GetRawText())}");
             shape.Add(value);
         }
         var offsets = new List<long>();
         foreach (JsonElement offset in offsetsElement.EnumerateArray())
         {
             if (offset.ValueKind != JsonValueKind.Number || !offset.TryGetInt64(out long value) || value < 0)
-                throw Malformed($"the data_offsets {offsetsElement.GetRawText()}");
+                throw Malformed($"the data_offsets {DiagnosticText.Quote(offsetsElement.GetRawText())}");
             offsets.Add(value);
         }
         if (offsets.Count != 2 || offsets[0] > offsets[1])
-            throw Malformed($"the data_offsets {offsetsElement.GetRawText()}");
+            throw Malformed($"the data_offsets {DiagnosticText.Quote(offsetsElement.GetRawText())}");
 
         long begin = offsets[0], end = offsets[1];
         if (end > dataLength)

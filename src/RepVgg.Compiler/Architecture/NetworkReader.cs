@@ -19,12 +19,23 @@ public sealed class NetworkReader
     private readonly HashSet<string> _used = new(StringComparer.Ordinal);
     private readonly IReadOnlyList<int>? _strides;
 
+    /// <summary>Every module path the keys name (<c>stage1</c>, <c>stage1.0</c>, <c>stage1.0.rbr_1x1</c>, ...), indexed once.</summary>
+    private readonly HashSet<string> _modules = new(StringComparer.Ordinal);
+
+    /// <summary>How many unused tensors are named one warning each before one more warning counts the rest.</summary>
+    private const int UnusedTensorsNamed = 10;
+
     private NetworkReader(StateDict tensors, KeyLayout layout, IReadOnlyList<int>? strides)
     {
         _tensors = tensors;
         _file = tensors.SourcePath;
         _layout = layout;
         _strides = strides;
+        foreach (string key in tensors.Keys)
+        {
+            for (int dot = key.IndexOf('.'); dot >= 0; dot = key.IndexOf('.', dot + 1))
+                _modules.Add(key[..dot]);
+        }
     }
 
     /// <summary>RepVGG's stride for the first block of every stage, the stem included.</summary>
@@ -47,12 +58,17 @@ public sealed class NetworkReader
             $"or timm ('stem.conv_kxk.conv.weight', 'stages.0.0.conv_1x1.conv.weight', 'head.fc.weight'); found {Sample(tensors.Keys)}.");
         var reader = new NetworkReader(tensors, layout, strides);
         TrainedNetwork network = reader.ReadNetwork();
-        foreach (string key in tensors.Keys.Where(k => !reader._used.Contains(k)))
+        string[] unused = tensors.Keys.Where(k => !reader._used.Contains(k)).ToArray();
+        foreach (string key in unused.Take(UnusedTensorsNamed))
         {
             warnings.Add(CompilerDiagnostic.Warning(DiagnosticIds.UnusedTensor, tensors.SourcePath,
                 $"Tensor '{key}' {Shape(tensors[key].Shape)} is not used by the RepVGG network inferred from this checkpoint " +
                 $"({network.Blocks.Count} blocks, {layout.Name} names); a checkpoint loaded with strict=False may have the wrong architecture."));
         }
+        if (unused.Length > UnusedTensorsNamed)
+            warnings.Add(CompilerDiagnostic.Warning(DiagnosticIds.UnusedTensor, tensors.SourcePath,
+                $"{unused.Length - UnusedTensorsNamed} more tensors are not used by the RepVGG network inferred from this checkpoint " +
+                $"({unused.Length} in all, e.g. {DiagnosticText.Quote(unused[^1])})."));
         return network;
     }
 
@@ -151,6 +167,8 @@ public sealed class NetworkReader
         if (weight.Shape.Length != 2 || weight.Shape[1] != features)
             throw Fail(DiagnosticIds.ShapeMismatch, $"Tensor '{weightKey}' has shape {Shape(weight.Shape)}; expected (classes, {features}) to follow the last block's {features} channels.");
         int classes = weight.Shape[0];
+        if (classes == 0)
+            throw Fail(DiagnosticIds.ShapeMismatch, $"Tensor '{weightKey}' has shape {Shape(weight.Shape)}: a classifier with no classes; expected at least one.");
         return new LinearClassifier(_layout.Head, features, classes, ReadValues(weight), ReadVector($"{_layout.Head}.bias", classes));
     }
 
@@ -212,7 +230,7 @@ public sealed class NetworkReader
         return values;
     }
 
-    private bool HasModule(string prefix) => _tensors.Keys.Any(k => k.StartsWith(prefix + ".", StringComparison.Ordinal));
+    private bool HasModule(string prefix) => _modules.Contains(prefix);
 
     private CheckpointTensor Require(string key) =>
         _tensors.TryGetValue(key, out CheckpointTensor? tensor)

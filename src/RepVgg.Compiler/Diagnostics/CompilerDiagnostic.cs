@@ -1,3 +1,5 @@
+using RepVgg.Checkpoints;
+
 namespace RepVgg.Compiler.Diagnostics;
 
 /// <summary>How bad a diagnostic is: an error fails the build, a warning does not.</summary>
@@ -14,8 +16,17 @@ public enum DiagnosticSeverity
 /// <param name="Severity">Error or warning.</param>
 /// <param name="File">The file concerned (the checkpoint, usually).</param>
 /// <param name="Message">A full sentence naming the tensor and saying what was expected and what was found.</param>
+/// <remarks>
+/// <see cref="File"/> and <see cref="Message"/> are kept on one line of bounded length
+/// (<see cref="DiagnosticText.OneLine"/>): both can quote names a checkpoint chose, and a newline in
+/// one would forge a line of its own in the build output.
+/// </remarks>
 public sealed record CompilerDiagnostic(string Id, DiagnosticSeverity Severity, string File, string Message)
 {
+    public string File { get; init => field = DiagnosticText.OneLine(value); } = DiagnosticText.OneLine(File);
+
+    public string Message { get; init => field = DiagnosticText.OneLine(value); } = DiagnosticText.OneLine(Message);
+
     public static CompilerDiagnostic Error(string id, string file, string message) =>
         new(id, DiagnosticSeverity.Error, file, message);
 

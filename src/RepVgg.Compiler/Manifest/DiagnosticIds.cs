@@ -46,4 +46,8 @@ public static class DiagnosticIds
     public const string SkippedPythonObjects = "RVG0019";
     /// <summary>Warning: the checkpoint holds an EMA copy of the weights that was not compiled.</summary>
     public const string UnchosenEma = "RVG0020";
+    /// <summary>Error: a weight, or a weight after folding BatchNorm into it, is too large for float32.</summary>
+    public const string Float32Overflow = "RVG0021";
+    /// <summary>Error: the weights step failed in a way it did not foresee (a bug); the message says how, to report it.</summary>
+    public const string InternalError = "RVG0022";
 }
