@@ -1,4 +1,6 @@
 using System.Text;
+using System.Text.RegularExpressions;
+using RepVgg.Compiler.Manifest;
 using RepVgg.Checkpoints;
 using RepVgg.Compiler.Diagnostics;
 
@@ -35,7 +37,7 @@ internal sealed class Findings
     {
         if (!outcome.Finished)
             return "hang";
-        if (outcome.Exception is not (null or CheckpointException or CompilationException))
+        if (outcome.Exception is not (null or CheckpointException or CompilationException) || IsInternalError(outcome.Exception))
             return "crash";
         if (outcome.AllocatedBytes > allocationBudget)
             return "allocation";
@@ -62,11 +64,28 @@ internal sealed class Findings
         return saved;
     }
 
+    /// <summary>
+    /// RVG0022: the weights step turns an exception it did not foresee into this diagnostic, so a build
+    /// fails cleanly; for the fuzzer it is still a crash, described by the exception the message names.
+    /// </summary>
+    private static bool IsInternalError(Exception? exception) =>
+        exception is CompilationException { Diagnostic.Id: DiagnosticIds.InternalError };
+
     /// <summary>The exception's type and the first frame of its stack, or "completed" when there was none.</summary>
     public static string Describe(Exception? exception)
     {
         if (exception is null)
             return "completed";
+        if (IsInternalError(exception))
+        {
+            // "... failed unexpectedly on '<path>' (<Type>: <message> at at <frame> in <file>:line <n>). This is a bug ..."
+            string message = exception.Message;
+            Match type = Regex.Match(message, @"unexpectedly on '.*?' \((\w+): ");
+            int at = message.LastIndexOf(" at at ", StringComparison.Ordinal);
+            string inner = at < 0 ? "" : message[(at + 4)..];
+            int end = inner.IndexOf(" in /", StringComparison.Ordinal);
+            return $"RVG0022 {type.Groups[1].Value} {(end > 0 ? inner[..end] : inner)}";
+        }
         string frame = exception.StackTrace?.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? "no stack";
         int file = frame.IndexOf(" in /", StringComparison.Ordinal);
         return $"{exception.GetType().Name} {(file > 0 ? frame[..file] : frame)}";
