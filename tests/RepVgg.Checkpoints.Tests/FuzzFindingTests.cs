@@ -114,6 +114,39 @@ public sealed class FuzzFindingTests : IDisposable
         Assert.True(error is null or CheckpointException, $"Expected the tensors or a CheckpointException; got {error}");
     }
 
+    /// <summary>
+    /// Found as ArgumentException ("An item with the same key has already been added") from
+    /// LegacyPthReader.StorageRanges, which the weights step reported as RVG0022 (fuzz seed 3, iteration 5000):
+    /// a legacy file whose storage list names one storage twice.
+    /// </summary>
+    [Fact]
+    public void LegacyStorageListNamingAStorageTwice_IsUnreadable()
+    {
+        string path = _folder.File("legacy_twice.pth");
+        var file = new MemoryStream();
+        file.Write(new PickleWriter().Proto().Value(System.Numerics.BigInteger.Parse("119547037146038801333356")).Stop().ToArray());
+        file.Write(new PickleWriter().Proto().Value(1001).Stop().ToArray());
+        file.Write(new PickleWriter().Proto().EmptyDict().Value("little_endian").Value(true).SetItem().Stop().ToArray());
+        // The legacy persistent id has a sixth item, the view metadata: None for a whole storage.
+        file.Write(new PickleWriter().Proto().EmptyOrderedDict().Value("w")
+            .Global("torch._utils", "_rebuild_tensor_v2").Mark()
+            .Mark().Value("storage").Global("torch", "FloatStorage").Value("0").Value("cpu").Value(2).Value(null).Tuple().PersistentId()
+            .Value(0).Mark().Value(2).Tuple().Mark().Value(1).Tuple().Value(false).EmptyOrderedDict().Tuple().Reduce()
+            .SetItem().Stop().ToArray());
+        file.Write(new PickleWriter().Proto().EmptyList().Mark().Value("0").Value("0").Appends().Stop().ToArray());
+        for (int i = 0; i < 2; i++)
+        {
+            file.Write(BitConverter.GetBytes(2L));
+            file.Write(new byte[8]);
+        }
+        File.WriteAllBytes(path, file.ToArray());
+
+        CheckpointException error = ReadFails(path);
+
+        Assert.Equal(CheckpointProblem.Unreadable, error.Problem);
+        Assert.Contains("'0'", error.Message);
+    }
+
     private string WriteSafetensors(byte[] header, byte[] data)
     {
         string path = _folder.File($"fuzz-{Guid.NewGuid():N}.safetensors");

@@ -84,6 +84,7 @@ internal sealed class Findings
             int at = message.LastIndexOf(" at at ", StringComparison.Ordinal);
             string inner = at < 0 ? "" : message[(at + 4)..];
             int end = inner.IndexOf(" in /", StringComparison.Ordinal);
+            if (end < 0) end = inner.LastIndexOf("). This is a bug", StringComparison.Ordinal);
             return $"RVG0022 {type.Groups[1].Value} {(end > 0 ? inner[..end] : inner)}";
         }
         string frame = exception.StackTrace?.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? "no stack";
