@@ -129,11 +129,11 @@ return exitCode;
 Input MakeInput(long iteration)
 {
     var random = new Random(Mix(fuzzSeed, iteration));
-    // The 1 MB PyTorch fixtures take 30 ms each to write and compile, the rest about 1 ms: a quarter of
+    // The 1 MB PyTorch fixtures take 30 ms each to write and compile, the rest about 1 ms: an eighth of
     // the inputs come from them, enough for what only real files hold, without slowing the rest fortyfold.
     var large = corpus.Where(s => s.Bytes.Length > 100_000).ToList();
     var small = corpus.Where(s => s.Bytes.Length <= 100_000).ToList();
-    List<Seed> from = large.Count > 0 && (small.Count == 0 || random.Next(4) == 0) ? large : small;
+    List<Seed> from = large.Count > 0 && (small.Count == 0 || random.Next(8) == 0) ? large : small;
     Seed seed = from[random.Next(from.Count)];
     var applicable = Strategy.All.Where(s => s.AppliesTo(seed)).ToList();
     int draw = random.Next(applicable.Sum(s => s.Weight));

@@ -26,6 +26,9 @@ internal sealed record PthParts(byte[] DataPkl, KeyValuePair<string, byte[]>[] S
 /// <param name="Parts">For zip checkpoints, the entries it holds.</param>
 internal sealed record Seed(string Name, SeedFormat Format, byte[] Bytes, PthParts? Parts)
 {
+    /// <summary>For files the fuzzer wrote from a state dict, its tensors, so they can be edited before writing.</summary>
+    public IReadOnlyList<TensorToWrite>? Tensors { get; init; }
+
     /// <summary>The extension inputs mutated from this seed get: the reader falls back to safetensors on <c>.safetensors</c>.</summary>
     public string Extension => Format == SeedFormat.Safetensors ? ".safetensors" : ".pth";
 }

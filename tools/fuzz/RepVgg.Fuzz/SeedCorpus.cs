@@ -76,14 +76,14 @@ internal static class SeedCorpus
         string path = Path.Combine(folder, name);
         PthWriter.Write(path, tensors, options);
         byte[] bytes = File.ReadAllBytes(path);
-        return new Seed(name, SeedFormat.Pth, bytes, ReadParts(bytes));
+        return new Seed(name, SeedFormat.Pth, bytes, ReadParts(bytes)) { Tensors = tensors };
     }
 
     private static Seed WriteSafetensors(string folder, string name, List<TensorToWrite> tensors)
     {
         string path = Path.Combine(folder, name);
         SafetensorsWriter.Write(path, tensors, new Dictionary<string, string> { ["format"] = "pt" });
-        return new Seed(name, SeedFormat.Safetensors, File.ReadAllBytes(path), null);
+        return new Seed(name, SeedFormat.Safetensors, File.ReadAllBytes(path), null) { Tensors = tensors };
     }
 
     /// <summary>A CPython pickle with the storages PythonPickleTests gives it (storage 3, the optimizer's, left out).</summary>

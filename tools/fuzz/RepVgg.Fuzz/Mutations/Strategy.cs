@@ -19,6 +19,7 @@ internal sealed record Strategy(string Name, int Weight, Func<Seed, bool> Applie
         new("zip-header", 3, seed => seed.Parts is not null, (seed, scratch, c) =>
             PthMutations.MutateZipHeader(c.Random.Next(2) == 0 ? seed.Bytes : PthMutations.Zip(seed.Parts!, scratch, c, deflate: true), c)),
         new("safetensors", 6, seed => seed.Format == SeedFormat.Safetensors, (seed, _, c) => SafetensorsMutations.Mutate(seed.Bytes, c)),
+        new("network", 5, seed => seed.Tensors is not null, (seed, scratch, c) => NetworkMutations.Mutate(seed.Tensors!, scratch, c)),
         new("raw", 2, _ => true, (seed, _, c) => RawMutations.Mutate(seed.Bytes, c)),
         new("structured-then-raw", 2, seed => seed.Parts is not null || seed.Format == SeedFormat.Safetensors, (seed, scratch, c) =>
             RawMutations.Mutate(seed.Parts is { } parts ? PthMutations.MutatePickle(parts, scratch, c) : SafetensorsMutations.Mutate(seed.Bytes, c), c)),
