@@ -79,4 +79,17 @@ public static class CheckpointReader
             throw CheckpointException.Unreadable(path, $"'{path}' could not be opened for reading ({e.Message}).");
         }
     }
+
+    /// <summary>
+    /// <paramref name="length"/> bytes from <paramref name="start"/> of the file, opened again; fewer when the
+    /// file has shrunk since it was read (the caller compares the length with what it declared).
+    /// </summary>
+    internal static byte[] ReadRange(string path, long start, long length)
+    {
+        using FileStream stream = Open(path);
+        var bytes = new byte[length];
+        stream.Position = start;
+        int read = stream.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
+        return read == bytes.Length ? bytes : bytes[..read];
+    }
 }

@@ -4,9 +4,10 @@ using System.Runtime.InteropServices;
 namespace RepVgg.Checkpoints;
 
 /// <summary>
-/// One tensor of a checkpoint: a shape and element type over a slice of a storage the reader loaded
-/// once. Like a PyTorch tensor it may be a strided view (an offset and per-dimension strides, both in
-/// elements) into a storage that other tensors share, so nothing is copied until values are asked for.
+/// One tensor of a checkpoint: a shape and element type over a slice of a storage. Like a PyTorch
+/// tensor it may be a strided view (an offset and per-dimension strides, both in elements) into a
+/// storage that other tensors share. The storage's bytes are read from the file only when values are
+/// asked for, so holding every tensor of a large checkpoint costs almost no memory.
 /// </summary>
 public sealed class CheckpointTensor
 {
@@ -14,14 +15,21 @@ public sealed class CheckpointTensor
     private readonly int[] _shape;
     private readonly long[] _strides;
     private readonly long _storageOffset;
-    private readonly ReadOnlyMemory<byte> _storage;
+    private readonly StorageBytes _storage;
 
-    /// <summary>
-    /// Checks that the view fits inside <paramref name="storage"/>; a storage cut short by a truncated
-    /// or corrupt file is reported here, naming the tensor, rather than when values are read.
-    /// </summary>
+    /// <summary>A view of bytes already in memory.</summary>
     internal CheckpointTensor(string sourcePath, string name, TensorDType dtype, string declaredDType,
         int[] shape, long storageOffset, long[] strides, ReadOnlyMemory<byte> storage)
+        : this(sourcePath, name, dtype, declaredDType, shape, storageOffset, strides, StorageBytes.InMemory(storage))
+    {
+    }
+
+    /// <summary>
+    /// Checks that the view fits inside <paramref name="storage"/>'s declared length; a storage cut short
+    /// by a truncated or corrupt file is reported here, naming the tensor, rather than when values are read.
+    /// </summary>
+    internal CheckpointTensor(string sourcePath, string name, TensorDType dtype, string declaredDType,
+        int[] shape, long storageOffset, long[] strides, StorageBytes storage)
     {
         _sourcePath = sourcePath;
         Name = name;
@@ -93,7 +101,7 @@ public sealed class CheckpointTensor
         if (values.Length == 0)
             return values;
 
-        ReadOnlySpan<byte> storage = _storage.Span;
+        ReadOnlySpan<byte> storage = _storage.Load().Span;
         if (IsContiguous() && BitConverter.IsLittleEndian)
         {
             // Nearly every saved tensor owns its storage in row-major order: one tight loop per type

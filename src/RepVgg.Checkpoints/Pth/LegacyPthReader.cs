@@ -10,6 +10,7 @@ namespace RepVgg.Checkpoints;
 /// sorted list of storage keys) followed by each storage in that order: its element count as a
 /// little-endian int64, then its elements. The same <see cref="RestrictedUnpickler"/> reads the pickles;
 /// storage persistent ids carry a sixth item, the view metadata, which is None for whole storages.
+/// The whole file is read once for the pickles; each storage is read again when its tensors' values are.
 /// </summary>
 internal static class LegacyPthReader
 {
@@ -47,7 +48,7 @@ internal static class LegacyPthReader
             if (!ranges.TryGetValue(storage.Key, out var range))
                 throw CheckpointException.Unreadable(path,
                     $"Tensor '{name}' in '{path}' uses storage '{storage.Key}', which the legacy checkpoint's storage list does not hold; the file is corrupt.", name);
-            return file.AsSpan((int)range.Start, (int)range.Length).ToArray();
+            return StorageBytes.Deferred(range.Length, () => CheckpointReader.ReadRange(path, range.Start, range.Length), path, $"Storage '{storage.Key}'");
         });
     }
 

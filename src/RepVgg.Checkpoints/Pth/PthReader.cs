@@ -33,10 +33,13 @@ public static class PthReader
             PickleResult pickle = RestrictedUnpickler.Load(ReadEntry(pickleEntry, path, RestrictedUnpickler.MaxPickleBytes), path);
             return ToStateDict(pickle, path, stateDictKey, (storage, name) =>
             {
-                ZipArchiveEntry entry = zip.GetEntry($"{folder}data/{storage.Key}")
+                string entryName = $"{folder}data/{storage.Key}";
+                ZipArchiveEntry entry = zip.GetEntry(entryName)
                     ?? throw CheckpointException.Unreadable(path,
-                        $"Tensor '{name}' in '{path}' uses storage '{storage.Key}', expected in the zip entry '{folder}data/{storage.Key}'; the archive has no such entry.", name);
-                return ReadEntry(entry, path);
+                        $"Tensor '{name}' in '{path}' uses storage '{storage.Key}', expected in the zip entry '{entryName}'; the archive has no such entry.", name);
+                CheckEntryLength(entry, path, long.MaxValue);
+                // Read when a tensor's values are: the archive is opened again then, and the entry checked in full.
+                return StorageBytes.Deferred(entry.Length, () => ReadEntry(path, entryName), path, $"Zip entry {DiagnosticText.Quote(entryName)}");
             });
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
@@ -48,21 +51,21 @@ public static class PthReader
     }
 
     /// <summary>
-    /// The state dict a checkpoint's main pickle holds, with each storage a chosen tensor uses loaded once
-    /// by <paramref name="loadStorage"/> (given the storage and the first tensor that needs it) into one
-    /// array that every tensor on it views. Storages only other entries use (optimizer state) are never loaded.
+    /// The state dict a checkpoint's main pickle holds, each storage a chosen tensor uses given by
+    /// <paramref name="openStorage"/> (from the storage and the first tensor that needs it), once, so that
+    /// every tensor on it views the same bytes. Storages only other entries use (optimizer state) are never opened.
     /// </summary>
-    internal static StateDict ToStateDict(PickleResult pickle, string path, string? stateDictKey, Func<StorageReference, string, byte[]> loadStorage)
+    internal static StateDict ToStateDict(PickleResult pickle, string path, string? stateDictKey, Func<StorageReference, string, StorageBytes> openStorage)
     {
         var (chosen, warnings) = CheckpointWrappers.FindTensors(pickle, path, stateDictKey);
-        var storages = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var storages = new Dictionary<string, StorageBytes>(StringComparer.Ordinal);
         var tensors = new List<CheckpointTensor>();
         foreach (var (name, tensor) in chosen)
         {
             StorageReference storage = tensor.Storage;
-            if (!storages.TryGetValue(storage.Key, out byte[]? bytes))
+            if (!storages.TryGetValue(storage.Key, out StorageBytes? bytes))
             {
-                bytes = loadStorage(storage, name);
+                bytes = openStorage(storage, name);
                 long declared = storage.ElementCount * storage.DType.ElementSize();
                 if (bytes.Length < declared)
                     throw CheckpointException.Unreadable(path,
@@ -113,10 +116,10 @@ public static class PthReader
     private const int MaxInflation = 32;
 
     /// <summary>
-    /// One entry, whole, into a fresh array, checked against the CRC-32 the archive records for it.
-    /// <paramref name="maxLength"/> bounds it further (the pickle).
+    /// Refuses an entry whose declared length is over <paramref name="maxLength"/> or inflates more than
+    /// <see cref="MaxInflation"/>-fold, before anything is allocated for it.
     /// </summary>
-    private static byte[] ReadEntry(ZipArchiveEntry entry, string path, long maxLength = long.MaxValue)
+    private static void CheckEntryLength(ZipArchiveEntry entry, string path, long maxLength)
     {
         long inflationLimit = entry.CompressedLength * MaxInflation + (1 << 20);
         if (entry.Length > Math.Min(maxLength, Array.MaxLength) || entry.Length > inflationLimit)
@@ -125,6 +128,33 @@ public static class PthReader
                 (entry.Length > inflationLimit
                     ? $"from {entry.CompressedLength} compressed; torch.save stores entries uncompressed, and one that inflates more than {MaxInflation}-fold is refused as a decompression bomb."
                     : $"; expected at most {Math.Min(maxLength, Array.MaxLength)}."));
+    }
+
+    /// <summary>The entry <paramref name="entryName"/> of the checkpoint at <paramref name="path"/>, opened again for it.</summary>
+    private static byte[] ReadEntry(string path, string entryName)
+    {
+        try
+        {
+            using FileStream stream = CheckpointReader.Open(path);
+            using var zip = new ZipArchive(stream, ZipArchiveMode.Read);
+            ZipArchiveEntry entry = zip.GetEntry(entryName)
+                ?? throw CheckpointException.Unreadable(path, $"Zip entry {DiagnosticText.Quote(entryName)} of '{path}' is gone; the file changed while it was being read.");
+            return ReadEntry(entry, path);
+        }
+        catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
+        {
+            throw CheckpointException.Unreadable(path,
+                $"Zip entry {DiagnosticText.Quote(entryName)} of '{path}' could not be read ({e.Message}). The file is truncated or corrupt.");
+        }
+    }
+
+    /// <summary>
+    /// One entry, whole, into a fresh array, checked against the CRC-32 the archive records for it.
+    /// <paramref name="maxLength"/> bounds it further (the pickle).
+    /// </summary>
+    private static byte[] ReadEntry(ZipArchiveEntry entry, string path, long maxLength = long.MaxValue)
+    {
+        CheckEntryLength(entry, path, maxLength);
         var bytes = new byte[entry.Length];
         using (Stream data = entry.Open())
         {

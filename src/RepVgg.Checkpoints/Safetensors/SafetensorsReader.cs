@@ -6,8 +6,8 @@ namespace RepVgg.Checkpoints;
 /// <summary>
 /// Reads safetensors files: an 8-byte little-endian header length, a JSON header mapping each tensor
 /// name to its dtype, shape and <c>data_offsets</c> (relative to the data section), then the data.
-/// The whole header is validated before any data is read; the data section is then read once and
-/// every tensor is a slice of it.
+/// The whole header is validated before any data is read; each tensor's bytes are read from the file
+/// when its values are asked for.
 /// </summary>
 public static class SafetensorsReader
 {
@@ -40,16 +40,14 @@ public static class SafetensorsReader
         var header = new byte[headerLength];
         stream.ReadExactly(header);
         long dataLength = fileLength - 8 - (long)headerLength;
-        if (dataLength > Array.MaxLength)
-            throw CheckpointException.Unreadable(path,
-                $"'{path}' has a safetensors data section of {dataLength} bytes; expected at most {Array.MaxLength}.");
 
         List<TensorEntry> entries = ParseHeader(header, dataLength, path);
         RequireExactCover(entries, dataLength, path);
-        var data = new byte[dataLength];
-        stream.ReadExactly(data);
+        long dataStart = 8 + (long)headerLength;
+        // Each tensor's bytes are read when its values are, from the file opened again.
         return new StateDict(path, entries.Select(entry => new CheckpointTensor(path, entry.Name, entry.DType, entry.DTypeName,
-            entry.Shape, 0, CheckpointTensor.ContiguousStrides(entry.Shape), data.AsMemory((int)entry.Begin, (int)(entry.End - entry.Begin)))));
+            entry.Shape, 0, CheckpointTensor.ContiguousStrides(entry.Shape),
+            StorageBytes.Deferred(entry.End - entry.Begin, () => CheckpointReader.ReadRange(path, dataStart + entry.Begin, entry.End - entry.Begin), path, $"Tensor {DiagnosticText.Quote(entry.Name)}"))));
     }
 
     /// <summary>
@@ -132,6 +130,9 @@ public static class SafetensorsReader
             throw Malformed($"the data_offsets {DiagnosticText.Quote(offsetsElement.GetRawText())}");
 
         long begin = offsets[0], end = offsets[1];
+        if (end - begin > Array.MaxLength)
+            throw CheckpointException.Unreadable(path,
+                $"Tensor '{name}' in '{path}' has data_offsets [{begin}, {end}]: {end - begin} bytes; expected at most {Array.MaxLength} per tensor.", name);
         if (end > dataLength)
             throw CheckpointException.Unreadable(path,
                 $"Tensor '{name}' in '{path}' has data_offsets [{begin}, {end}], but the data section holds only {dataLength} bytes; the file is truncated or corrupt.", name);
