@@ -81,7 +81,7 @@ public static class WeightsStep
         {
             // Every failure the step foresees is a diagnostic; anything else is a bug, and still only a diagnostic.
             throw new CompilationException(CompilerDiagnostic.Error(DiagnosticIds.InternalError, checkpointPath,
-                $"The weights step failed unexpectedly on '{checkpointPath}' ({e.GetType().Name}: {e.Message} at {e.StackTrace?.Split('\n').FirstOrDefault()?.Trim()}). " +
+                $"The weights step failed unexpectedly on '{checkpointPath}' ({e.GetType().Name}: {e.Message} {e.StackTrace?.Split('\n').FirstOrDefault()?.Trim()}). " +
                 "This is a bug in the compiler: please report it with the file."), e);
         }
     }

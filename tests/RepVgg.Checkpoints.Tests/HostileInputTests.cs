@@ -251,6 +251,21 @@ public sealed class HostileInputTests : IDisposable
         Assert.Contains("more characters", error.Message);
     }
 
+    [Fact]
+    public void SafetensorsNameEscapingALoneSurrogate_IsUnreadable()
+    {
+        string header = "{\"\\udc00\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]}}";
+        string path = _folder.File("surrogate.safetensors");
+        using (FileStream file = File.Create(path))
+        {
+            file.Write(BitConverter.GetBytes((ulong)header.Length));
+            file.Write(Encoding.ASCII.GetBytes(header));
+            file.Write(new byte[4]);
+        }
+
+        Assert.Contains("not valid text", Refused(path).Message);
+    }
+
     [Theory]
     [InlineData(0, 8, 4, 12, "overlap")]
     [InlineData(0, 4, 8, 12, "belong to no tensor")]

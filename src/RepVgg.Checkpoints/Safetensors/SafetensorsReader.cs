@@ -96,10 +96,18 @@ public static class SafetensorsReader
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 throw CheckpointException.Unreadable(path, $"The safetensors header of '{path}' is a JSON {document.RootElement.ValueKind}; expected an object of tensors.");
             var entries = new List<TensorEntry>();
-            foreach (JsonProperty property in document.RootElement.EnumerateObject())
+            try
             {
-                if (property.Name != MetadataKey)
-                    entries.Add(ParseTensor(property.Name, property.Value, dataLength, path));
+                foreach (JsonProperty property in document.RootElement.EnumerateObject())
+                {
+                    if (property.Name != MetadataKey)
+                        entries.Add(ParseTensor(property.Name, property.Value, dataLength, path));
+                }
+            }
+            catch (InvalidOperationException e)
+            {
+                // A string escape that is no text, such as a lone surrogate ("\udc00"), fails only when read.
+                throw CheckpointException.Unreadable(path, $"The safetensors header of '{path}' holds a string that is not valid text ({e.Message}); the file is corrupt.");
             }
             return entries;
         }

@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.RegularExpressions;
 using RepVgg.Compiler.Manifest;
 using RepVgg.Checkpoints;
 using RepVgg.Compiler.Diagnostics;
@@ -66,7 +65,7 @@ internal sealed class Findings
 
     /// <summary>
     /// RVG0022: the weights step turns an exception it did not foresee into this diagnostic, so a build
-    /// fails cleanly; for the fuzzer it is still a crash, described by the exception the message names.
+    /// fails cleanly; for the fuzzer it is still a crash, described by the exception it carries.
     /// </summary>
     private static bool IsInternalError(Exception? exception) =>
         exception is CompilationException { Diagnostic.Id: DiagnosticIds.InternalError };
@@ -76,17 +75,8 @@ internal sealed class Findings
     {
         if (exception is null)
             return "completed";
-        if (IsInternalError(exception))
-        {
-            // "... failed unexpectedly on '<path>' (<Type>: <message> at at <frame> in <file>:line <n>). This is a bug ..."
-            string message = exception.Message;
-            Match type = Regex.Match(message, @"unexpectedly on '.*?' \((\w+): ");
-            int at = message.LastIndexOf(" at at ", StringComparison.Ordinal);
-            string inner = at < 0 ? "" : message[(at + 4)..];
-            int end = inner.IndexOf(" in /", StringComparison.Ordinal);
-            if (end < 0) end = inner.LastIndexOf("). This is a bug", StringComparison.Ordinal);
-            return $"RVG0022 {type.Groups[1].Value} {(end > 0 ? inner[..end] : inner)}";
-        }
+        if (IsInternalError(exception) && exception.InnerException is { } inner)
+            return "RVG0022 " + Describe(inner);
         string frame = exception.StackTrace?.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()?.Trim() ?? "no stack";
         int file = frame.IndexOf(" in /", StringComparison.Ordinal);
         return $"{exception.GetType().Name} {(file > 0 ? frame[..file] : frame)}";
