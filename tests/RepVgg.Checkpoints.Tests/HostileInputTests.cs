@@ -301,6 +301,52 @@ public sealed class HostileInputTests : IDisposable
         Assert.Contains("w\\nsrc/Program.cs(1,1): error CS0000: forged\\r\\u001b[31m", error.Message);
     }
 
+    [Theory]
+    [MemberData(nameof(PyTorchFixtures.AllCheckpoints), MemberType = typeof(PyTorchFixtures))]
+    public void OrdinaryCheckpoint_IsReadWithinBudget(string name)
+    {
+        // Every tensor's values, as the weights step reads them: about 3 times the file at most (bytes, then doubles).
+        string path = PyTorchFixtures.Checkpoint(name);
+        Exception? error = ResourceBudget.Run(() => ReadAllValues(path), 4 * new FileInfo(path).Length + (16 << 20), Quick, name);
+
+        Assert.Null(error);
+    }
+
+    [Fact]
+    public void OrdinaryLegacyCheckpoint_IsReadWithinBudget()
+    {
+        // torch.save(..., _use_new_zipfile_serialization=False) of {"w": a 1 MiB float tensor}.
+        const int elements = 1 << 18;
+        string path = _folder.File("legacy.pth");
+        var file = new MemoryStream();
+        file.Write(new PickleWriter().Proto().Value(BigInteger.Parse("119547037146038801333356")).Stop().ToArray());
+        file.Write(new PickleWriter().Proto().Value(1001).Stop().ToArray());
+        file.Write(new PickleWriter().Proto().EmptyDict().Value("little_endian").Value(true).SetItem().Stop().ToArray());
+        file.Write(new PickleWriter().Proto().EmptyOrderedDict().Value("w")
+            .Global("torch._utils", "_rebuild_tensor_v2").Mark()
+            .Mark().Value("storage").Global("torch", "FloatStorage").Value("0").Value("cpu").Value(elements).Value(null).Tuple().PersistentId()
+            .Value(0).Mark().Value(elements).Tuple().Mark().Value(1).Tuple().Value(false).EmptyOrderedDict().Tuple().Reduce()
+            .SetItem().Stop().ToArray());
+        file.Write(new PickleWriter().Proto().EmptyList().Mark().Value("0").Appends().Stop().ToArray());
+        file.Write(BitConverter.GetBytes((long)elements));
+        file.Write(TensorToWrite.FromFloats("w", [elements], Enumerable.Range(0, elements).Select(i => (float)i).ToArray()).Data.Span);
+        File.WriteAllBytes(path, file.ToArray());
+
+        Exception? error = ResourceBudget.Run(() => ReadAllValues(path), 4 * file.Length + (16 << 20), Quick, "legacy.pth");
+
+        Assert.Null(error);
+        Assert.Equal(elements - 1, CheckpointReader.Read(path)["w"].ToDoubleArray()[^1]);
+    }
+
+    private static void ReadAllValues(string path)
+    {
+        foreach (CheckpointTensor tensor in CheckpointReader.Read(path).Values)
+        {
+            if (tensor.DType.IsFloatingPoint())
+                tensor.ToDoubleArray();
+        }
+    }
+
     private CheckpointException Refused(string path, TimeSpan? maxTime = null, long maxBytes = SixtyFourMegabytes)
     {
         Exception? thrown = ResourceBudget.Run(() => CheckpointReader.Read(path), maxBytes, maxTime ?? Quick, Path.GetFileName(path));
