@@ -139,7 +139,17 @@ Input MakeInput(long iteration)
     int draw = random.Next(applicable.Sum(s => s.Weight));
     Strategy strategy = applicable.First(s => (draw -= s.Weight) < 0);
     var context = new MutationContext(random, corpus);
-    byte[] bytes = strategy.Mutate(seed, Path.Combine(work, "scratch.pth"), context);
+    byte[] bytes;
+    try
+    {
+        bytes = strategy.Mutate(seed, Path.Combine(work, "scratch.pth"), context);
+    }
+    catch (ArgumentException)
+    {
+        // A mutator asked a writer for something it refuses (a shape its values do not fill): the
+        // mutator's mistake, not a finding; this iteration fuzzes the unmutated seed instead.
+        bytes = seed.Bytes;
+    }
     // The project's metadata is trusted, so only values a project could really set are drawn.
     CompileOptions options = random.Next(8) switch
     {
