@@ -33,6 +33,7 @@ public sealed partial class RepVggGenerator
         WriteConstruction(source, network);
         WriteImageInfer(source, network);
         WriteBatchInfer(source, network);
+        WriteCapturingInfer(source);
         WriteDispose(source);
         source.CloseBlock();
         return source.ToString();
@@ -228,6 +229,37 @@ public sealed partial class RepVggGenerator
         source.Line("lock (_engine)");
         source.OpenBlock();
         foreach (string line in InferSteps(network)) source.Line(line);
+        source.CloseBlock();
+        source.CloseBlock();
+        source.Line();
+    }
+
+    private static void WriteCapturingInfer(SourceWriter source)
+    {
+        source.Line("/// <summary>");
+        source.Line("/// Classifies a batch of images like <see cref=\"Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})\"/>,");
+        source.Line("/// and shows <paramref name=\"onLayer\"/> every layer's output (its name, N x C x H x W shape and NCHW values)");
+        source.Line("/// as soon as the layer has run: to look inside the network. Without it, inference copies nothing.");
+        source.Line("/// </summary>");
+        source.Line("/// <param name=\"images\">N images (NCHW), as for the other overload.</param>");
+        source.Line("/// <param name=\"logits\">Receives N x <see cref=\"ClassCount\"/> logits.</param>");
+        source.Line("/// <param name=\"onLayer\">Called once per layer, in order, on this thread; the values are valid only during the call.</param>");
+        source.Line("/// <exception cref=\"global::System.ArgumentException\">A length is wrong, as for the other overload.</exception>");
+        source.Line("/// <exception cref=\"global::System.ObjectDisposedException\">This instance has been disposed.</exception>");
+        source.Line("public void Infer(global::System.ReadOnlySpan<float> images, global::System.Span<float> logits, global::RepVgg.LayerActivationHandler onLayer)");
+        source.OpenBlock();
+        source.Line("global::System.ArgumentNullException.ThrowIfNull(onLayer);");
+        source.Line("lock (_engine)");
+        source.OpenBlock();
+        source.Line("_engine.LayerObserver = onLayer;");
+        source.Line("try");
+        source.OpenBlock();
+        source.Line("Infer(images, logits);");
+        source.CloseBlock();
+        source.Line("finally");
+        source.OpenBlock();
+        source.Line("_engine.LayerObserver = null;");
+        source.CloseBlock();
         source.CloseBlock();
         source.CloseBlock();
         source.Line();

@@ -9,6 +9,10 @@ namespace RepVgg;
 /// </summary>
 public abstract class InferenceEngine : IDisposable
 {
+    // The current call's batch size, and the NCHW copy a LayerObserver is shown (kept for the next layer and call).
+    private int _batch;
+    private float[]? _observed;
+
     protected InferenceEngine(NetworkLayout network, ModelWeights weights)
     {
         Network = network;
@@ -58,8 +62,40 @@ public abstract class InferenceEngine : IDisposable
                 $"Expected {batch} x {Network.Head.Classes} = {batch * Network.Head.Classes} logits for a batch of {batch}; found {logits.Length}.",
                 nameof(logits));
         LoadInput(images, batch);
+        _batch = batch;
         return batch;
     }
+
+    /// <summary>
+    /// Receives every layer's output during the following calls, or null (the default) for none. With none,
+    /// the only cost is one null check per layer: nothing is copied or allocated.
+    /// </summary>
+    public LayerActivationHandler? LayerObserver { get; set; }
+
+    /// <summary>
+    /// Applies one fused layer to the current activation, then shows the result to <see cref="LayerObserver"/>
+    /// when there is one.
+    /// </summary>
+    public void Conv3x3BiasRelu(Conv3x3Layer layer)
+    {
+        RunConv3x3BiasRelu(layer);
+        if (LayerObserver is { } observer)
+            Observe(layer, observer);
+    }
+
+    private void Observe(Conv3x3Layer layer, LayerActivationHandler observer)
+    {
+        int length = _batch * layer.OutChannels * layer.OutHeight * layer.OutWidth;
+        if (_observed is null || _observed.Length < length)
+            _observed = new float[length];
+        Span<float> values = _observed.AsSpan(0, length);
+        CopyActivation(values);
+        observer(new LayerActivation(layer.Name, _batch, layer.OutChannels, layer.OutHeight, layer.OutWidth, values));
+    }
+
+    /// <summary>Copies the current activation out in NCHW order (the batch x C x H x W floats of the last layer run).</summary>
+    /// <exception cref="ArgumentException"><paramref name="nchw"/> is not the activation's length.</exception>
+    public abstract void CopyActivation(Span<float> nchw);
 
     /// <summary>
     /// The largest batch one call can run: the engine's activation buffers, each sized for the batch, must
@@ -77,8 +113,8 @@ public abstract class InferenceEngine : IDisposable
     /// <summary>Copies a validated batch into the engine's first activation buffer.</summary>
     protected abstract void LoadInput(ReadOnlySpan<float> images, int batch);
 
-    /// <summary>Applies one fused layer to the current activation.</summary>
-    public abstract void Conv3x3BiasRelu(Conv3x3Layer layer);
+    /// <summary>Applies one fused layer to the current activation (<see cref="Conv3x3BiasRelu"/> runs it).</summary>
+    protected abstract void RunConv3x3BiasRelu(Conv3x3Layer layer);
 
     /// <summary>Pools the current activation over space and applies the classifier, writing N x Classes logits.</summary>
     public abstract void GlobalAveragePoolLinear(LinearHead head, Span<float> logits);

@@ -25,6 +25,13 @@ public sealed class GeneratedDisposeTests
             public void InferZeros() => Infer(new float[InputChannels * InputHeight * InputWidth], new float[ClassCount]);
 
             public void InferArrays(float[] images, float[] logits) => Infer(images, logits);
+
+            public string[] InferCapturing(float[] images, float[] logits)
+            {
+                var shown = new global::System.Collections.Generic.List<string>();
+                Infer(images, logits, layer => shown.Add($"{layer.Name} {layer.Batch}x{layer.Channels}x{layer.Height}x{layer.Width} {layer.Values.Length}"));
+                return shown.ToArray();
+            }
         }
         """;
 
@@ -44,6 +51,23 @@ public sealed class GeneratedDisposeTests
         tinyNet.Dispose();
 
         Assert.True(engine.LockHeldOnDispose);
+    }
+
+    [Fact]
+    public void Infer_with_onLayer_shows_every_layer_and_gives_the_same_logits()
+    {
+        NetworkLayout network = Network();
+        using var engine = CpuEngine();
+        var tinyNet = (IDisposable)Call("WithEngine", null, engine);
+        float[] images = Images(seed: 3, network.ImageLength * 2);
+        float[] plain = new float[2 * network.Head.Classes], captured = new float[plain.Length];
+        Call("InferArrays", tinyNet, images, plain);
+
+        var shown = (string[])Call("InferCapturing", tinyNet, images, captured)!;
+
+        Assert.Equal(network.Layers.Select(l => $"{l.Name} 2x{l.OutChannels}x{l.OutHeight}x{l.OutWidth} {2 * l.OutChannels * l.OutHeight * l.OutWidth}"), shown);
+        AssertBitIdentical(plain, captured, "logits with onLayer");
+        Assert.Null(engine.LayerObserver);
     }
 
     [Fact]
@@ -256,7 +280,7 @@ public sealed class GeneratedDisposeTests
             inner.BeginBatch(images, new float[batch * Network.Head.Classes]);
         }
 
-        public override void Conv3x3BiasRelu(Conv3x3Layer layer)
+        protected override void RunConv3x3BiasRelu(Conv3x3Layer layer)
         {
             if (ReferenceEquals(layer, pauseBefore) && _armed)
             {
@@ -272,6 +296,8 @@ public sealed class GeneratedDisposeTests
             inner.GlobalAveragePoolLinear(head, logits);
             _inBatch = false;
         }
+
+        public override void CopyActivation(Span<float> nchw) => inner.CopyActivation(nchw);
 
         protected override void Dispose(bool disposing)
         {
@@ -292,9 +318,11 @@ public sealed class GeneratedDisposeTests
 
         protected override void LoadInput(ReadOnlySpan<float> images, int batch) { }
 
-        public override void Conv3x3BiasRelu(Conv3x3Layer layer) { }
+        protected override void RunConv3x3BiasRelu(Conv3x3Layer layer) { }
 
         public override void GlobalAveragePoolLinear(LinearHead head, Span<float> logits) { }
+
+        public override void CopyActivation(Span<float> nchw) { }
 
         protected override void Dispose(bool disposing) => LockHeldOnDispose = Monitor.IsEntered(this);
     }

@@ -142,7 +142,7 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
     /// <exception cref="InvalidOperationException">No batch was begun, or the layer's input shape is not the current activation's.</exception>
     /// <exception cref="ArgumentException">The layer's channels, groups, stride or algorithm are not supported.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The layer's weights or bias lie outside the blob.</exception>
-    public override void Conv3x3BiasRelu(Conv3x3Layer layer)
+    protected override void RunConv3x3BiasRelu(Conv3x3Layer layer)
     {
         RequireBatch();
         Conv3x3Packing.Validate(layer.InChannels, layer.OutChannels, layer.Groups);
@@ -226,8 +226,8 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
         TensorPrimitives.Multiply(pooled, 1f / (_layout.Height * _layout.Width), pooled);
     }
 
-    /// <summary>Copies the current activation out as NCHW (batch x C x H x W floats); lets tests check single layers.</summary>
-    internal void CopyActivation(Span<float> nchw)
+    /// <inheritdoc/>
+    public override void CopyActivation(Span<float> nchw)
     {
         RequireBatch();
         int planeLength = _layout.Height * _layout.Width;

@@ -357,6 +357,33 @@ public sealed partial class DeployedA1 : global::System.IDisposable
     }
 
     /// <summary>
+    /// Classifies a batch of images like <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/>,
+    /// and shows <paramref name="onLayer"/> every layer's output (its name, N x C x H x W shape and NCHW values)
+    /// as soon as the layer has run: to look inside the network. Without it, inference copies nothing.
+    /// </summary>
+    /// <param name="images">N images (NCHW), as for the other overload.</param>
+    /// <param name="logits">Receives N x <see cref="ClassCount"/> logits.</param>
+    /// <param name="onLayer">Called once per layer, in order, on this thread; the values are valid only during the call.</param>
+    /// <exception cref="global::System.ArgumentException">A length is wrong, as for the other overload.</exception>
+    /// <exception cref="global::System.ObjectDisposedException">This instance has been disposed.</exception>
+    public void Infer(global::System.ReadOnlySpan<float> images, global::System.Span<float> logits, global::RepVgg.LayerActivationHandler onLayer)
+    {
+        global::System.ArgumentNullException.ThrowIfNull(onLayer);
+        lock (_engine)
+        {
+            _engine.LayerObserver = onLayer;
+            try
+            {
+                Infer(images, logits);
+            }
+            finally
+            {
+                _engine.LayerObserver = null;
+            }
+        }
+    }
+
+    /// <summary>
     /// Releases this instance's engine and its activation buffers once any running
     /// <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> has finished; the shared weights stay mapped.
     /// </summary>
