@@ -10,8 +10,10 @@ namespace RepVgg.Visualization;
 /// and <c>-inf</c> for the non-finite values, and the sign kept on a negative value that rounds to 0.
 /// </summary>
 /// <remarks>
-/// .NET's "F3" rounds exact ties away from zero (0.0625 gives "0.063", C gives "0.062"), so the
-/// rounding is done here on the exact value with <see cref="BigInteger"/>.
+/// The rule C and CPython follow (the exact binary value, ties to even: 0.0625 gives "0.062",
+/// 0.1875 gives "0.188") is written out here with <see cref="BigInteger"/> rather than left to
+/// the runtime's "F3", whose rounding of ties is not documented. .NET 10's "F3" agreed on every
+/// value tried, so this is about stating the rule, not working around a known difference.
 /// </remarks>
 internal static class PrintfFixed
 {
