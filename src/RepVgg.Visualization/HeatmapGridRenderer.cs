@@ -99,7 +99,9 @@ internal static class HeatmapGridRenderer
         if (title.Length > 0) plot.Title(title, size: 14);
         plot.Axes.Margins(0, 0);
         plot.Axes.SetLimits(heatmap.GetAxisLimits());
-        plot.Axes.InvertY(); // rows count downwards, like imshow's y axis
+        // The cells are drawn with row 0 at the top either way (the PNG tests check that by
+        // pixel); inverting the axis makes the tick labels agree, 0 at the top as in imshow.
+        plot.Axes.InvertY();
 
         canvas.Save();
         canvas.ClipRect(new SKRect(rect.Left, rect.Top, rect.Right, rect.Bottom));
