@@ -25,7 +25,7 @@ namespace RepVgg.Cpu;
 /// </para>
 /// <para>The layout depends only on (inChannels, outChannels, groups).</para>
 /// </remarks>
-public static class Conv3x3Packing
+internal static class Conv3x3Packing
 {
     /// <summary>Output channels per block: the lanes of one accumulator.</summary>
     internal const int BlockLanes = 16;

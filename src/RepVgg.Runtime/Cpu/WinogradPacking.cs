@@ -21,7 +21,7 @@ namespace RepVgg.Cpu;
 /// </para>
 /// <para>The bias is packed as for the direct kernels (<see cref="Conv3x3Packing.PackBias"/>).</para>
 /// </remarks>
-public static class WinogradPacking
+internal static class WinogradPacking
 {
     /// <summary>Floats of one point's weights: the direct layout's floats per tap.</summary>
     internal static int PointFloats(int inChannels, int outChannels, int groups) =>
