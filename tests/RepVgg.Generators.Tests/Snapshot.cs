@@ -12,8 +12,6 @@ internal static class Snapshot
 {
     public const string AcceptVariable = "REPVGG_ACCEPT_SNAPSHOTS";
 
-    private const string VerifiedSuffix = ".verified.cs";
-    private const string ReceivedSuffix = ".received.cs";
 
     /// <summary>Checks every file the run generated against the test's snapshot folder.</summary>
     public static void Verify(
@@ -30,15 +28,19 @@ internal static class Snapshot
             accept: Environment.GetEnvironmentVariable(AcceptVariable) == "1");
     }
 
-    /// <summary>Checks <paramref name="generated"/> (file stem to text) against the snapshots in <paramref name="directory"/>.</summary>
-    public static void Verify(string directory, IReadOnlyDictionary<string, string> generated, bool accept)
+    /// <summary>
+    /// Checks <paramref name="generated"/> (file stem to text) against the snapshots in <paramref name="directory"/>,
+    /// named <c>&lt;stem&gt;.verified&lt;extension&gt;</c>.
+    /// </summary>
+    public static void Verify(string directory, IReadOnlyDictionary<string, string> generated, bool accept, string extension = ".cs")
     {
+        string verifiedSuffix = ".verified" + extension, receivedSuffix = ".received" + extension;
         Directory.CreateDirectory(directory);
         var failures = new List<string>();
         foreach ((string stem, string text) in generated.OrderBy(file => file.Key, StringComparer.Ordinal))
         {
-            string verifiedPath = Path.Combine(directory, stem + VerifiedSuffix);
-            string receivedPath = Path.Combine(directory, stem + ReceivedSuffix);
+            string verifiedPath = Path.Combine(directory, stem + verifiedSuffix);
+            string receivedPath = Path.Combine(directory, stem + receivedSuffix);
             string? verified = File.Exists(verifiedPath) ? File.ReadAllText(verifiedPath).ReplaceLineEndings("\n") : null;
             if (verified == text || accept)
             {
@@ -49,20 +51,20 @@ internal static class Snapshot
 
             File.WriteAllText(receivedPath, text);
             failures.Add(verified is null
-                ? $"{stem}{VerifiedSuffix} does not exist; the generated file is in {receivedPath}."
-                : UnidiffRenderer.GenerateUnidiff(verified, text, stem + VerifiedSuffix, stem + ReceivedSuffix, false, false, 3));
+                ? $"{stem}{verifiedSuffix} does not exist; the generated file is in {receivedPath}."
+                : UnidiffRenderer.GenerateUnidiff(verified, text, stem + verifiedSuffix, stem + receivedSuffix, false, false, 3));
         }
 
-        foreach (string verifiedPath in Directory.GetFiles(directory, "*" + VerifiedSuffix).Order(StringComparer.Ordinal))
+        foreach (string verifiedPath in Directory.GetFiles(directory, "*" + verifiedSuffix).Order(StringComparer.Ordinal))
         {
-            string stem = Path.GetFileName(verifiedPath)[..^VerifiedSuffix.Length];
+            string stem = Path.GetFileName(verifiedPath)[..^verifiedSuffix.Length];
             if (generated.ContainsKey(stem)) continue;
             if (accept) File.Delete(verifiedPath);
-            else failures.Add($"{stem}{VerifiedSuffix} is no longer generated.");
+            else failures.Add($"{stem}{verifiedSuffix} is no longer generated.");
         }
 
         if (failures.Count > 0)
             Assert.Fail($"Generated files differ from the snapshots in {directory}:\n\n{string.Join("\n\n", failures)}\n\n" +
-                $"Review the .received.cs files; set {AcceptVariable}=1 and rerun to accept them.");
+                $"Review the {receivedSuffix} files; set {AcceptVariable}=1 and rerun to accept them.");
     }
 }

@@ -1,0 +1,47 @@
+extern alias compiler;
+
+using compiler::RepVgg.Compiler.Architecture;
+using compiler::RepVgg.Compiler.Synthetic;
+using CompilerManifest = compiler::RepVgg.Compiler.Manifest.ModelManifest;
+using CompilerWeightsStep = compiler::RepVgg.Compiler.WeightsStep;
+
+namespace RepVgg.Generators.Tests;
+
+/// <summary>
+/// The weights step writes exactly the manifests the generator tests read from <c>Manifests/</c>: from the
+/// PyTorch fixture, and from synthetic checkpoints of published shapes (deterministic weights, random
+/// BatchNorm statistics: the generator sees shapes only, and the SHA-256 lines stay stable). A change to the
+/// weights step's output fails here; <c>REPVGG_ACCEPT_SNAPSHOTS=1</c> accepts it.
+/// </summary>
+public sealed class ManifestReproductionTests
+{
+    /// <summary>The checked-in manifests, <c>&lt;ClassName&gt;.verified.json</c>, that <see cref="TestModels"/> reads.</summary>
+    public static string Folder { get; } = Path.Combine(PyTorchFixtures.RepositoryRoot, "tests", "RepVgg.Generators.Tests", "Manifests");
+
+    [Fact]
+    public void Weights_step_writes_the_checked_in_manifests()
+    {
+        var written = new Dictionary<string, string>
+        {
+            ["TinyNet"] = Json(CompilerWeightsStep.Compile(PyTorchFixtures.OfficialPth, new() { InputHeight = 32, InputWidth = 32 }).Manifest),
+            ["RepVggA0"] = Synthetic(RepVggVariant.A0, KeyLayout.Official, deploy: false, "RepVGG-A0-train.pth", 224, 224),
+            ["RepVggB1g4"] = Synthetic(RepVggVariant.B1g4, KeyLayout.Official, deploy: false, "RepVGG-B1g4-train.pth", 224, 224),
+            ["DeployedA1"] = Synthetic(RepVggVariant.A1, KeyLayout.Timm, deploy: true, "repvgg_a1-deploy.safetensors", 160, 128),
+        };
+
+        Snapshot.Verify(Folder, written, accept: Environment.GetEnvironmentVariable(Snapshot.AcceptVariable) == "1", ".json");
+    }
+
+    /// <summary>Writes a synthetic <paramref name="variant"/> checkpoint and compiles it with the weights step for the item's input size.</summary>
+    private static string Synthetic(RepVggVariant variant, KeyLayout layout, bool deploy, string fileName, int inputHeight, int inputWidth)
+    {
+        using var folder = new TemporaryFolder();
+        string path = folder.File(fileName);
+        TrainedNetwork network = SyntheticNetwork.Create(variant, seed: 1, calibration: null, layout);
+        SyntheticCheckpoint.Write(path, network, deploy);
+        return Json(CompilerWeightsStep.Compile(path, new() { InputHeight = inputHeight, InputWidth = inputWidth }).Manifest);
+    }
+
+    /// <summary>The manifest as the weights step writes it to disk.</summary>
+    private static string Json(CompilerManifest manifest) => compiler::RepVgg.Compiler.Manifest.ManifestJson.Write(manifest);
+}
