@@ -31,6 +31,8 @@ public sealed class BuildScenarioTests : IDisposable
         Assert.NotEqual(0, exitCode);
         Assert.Contains($"{checkpoint} : error RVG0010:", output);
         Assert.Contains("os.system", output);
+        // Then the targets' own error, which says how to rerun the step by hand.
+        Assert.Contains("error RVG0025: The RepVgg weights step could not compile this checkpoint (exit code 1); to rerun it:", output);
         Assert.False(File.Exists(Path.Combine(_directory, "pwned")));
     }
 
@@ -57,18 +59,18 @@ public sealed class BuildScenarioTests : IDisposable
     }
 
     [Fact]
-    public void A_model_without_ClassName_fails_the_build_with_RVG0015()
+    public void A_model_without_ClassName_fails_the_build_with_RVG0023()
     {
         WriteProject("model.pth", className: null);
 
         (int exitCode, string output) = Build();
 
         Assert.NotEqual(0, exitCode);
-        Assert.Contains("error RVG0015: RepVggModel 'model.pth' has no ClassName metadata", output);
+        Assert.Contains("error RVG0023: RepVggModel 'model.pth' has no ClassName metadata", output);
     }
 
     [Fact]
-    public void Two_models_with_one_ClassName_fail_the_build_with_RVG0015()
+    public void Two_models_with_one_ClassName_fail_the_build_with_RVG0024()
     {
         File.WriteAllText(Path.Combine(_directory, "Scenario.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
@@ -82,7 +84,7 @@ public sealed class BuildScenarioTests : IDisposable
         (int exitCode, string output) = Build();
 
         Assert.NotEqual(0, exitCode);
-        Assert.Contains("error RVG0015: Two RepVggModel items have the same ClassName (2 items, 1 distinct names: Net, Net)", output);
+        Assert.Contains("error RVG0024: Two RepVggModel items have the same ClassName (2 items, 1 distinct names: Net, Net)", output);
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public static class DiagnosticIds
     public const string VariantMismatch = "RVG0013";
     /// <summary>Error: the generator cannot read a model manifest, or its item lacks metadata the build sets.</summary>
     public const string ManifestUnreadable = "RVG0014";
-    /// <summary>Error: ClassName or Namespace is not a valid C# name.</summary>
+    /// <summary>Error (generator): ClassName or Namespace is not a valid C# name, or clashes with a member of the generated class.</summary>
     public const string InvalidName = "RVG0015";
     /// <summary>Error: the Strides metadata is not one stride of 1 or 2 per stage.</summary>
     public const string InvalidStrides = "RVG0016";
@@ -50,4 +50,10 @@ public static class DiagnosticIds
     public const string Float32Overflow = "RVG0021";
     /// <summary>Error: the weights step failed in a way it did not foresee (a bug); the message says how, to report it.</summary>
     public const string InternalError = "RVG0022";
+    /// <summary>Error (MSBuild targets): a RepVggModel item has no ClassName metadata.</summary>
+    public const string MissingClassName = "RVG0023";
+    /// <summary>Error (MSBuild targets): two RepVggModel items share one ClassName.</summary>
+    public const string DuplicateClassName = "RVG0024";
+    /// <summary>Error (MSBuild targets): the weights step exited with a failure; its own diagnostics say why, this says how to rerun it.</summary>
+    public const string WeightsStepFailed = "RVG0025";
 }
