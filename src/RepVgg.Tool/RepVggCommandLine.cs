@@ -84,7 +84,9 @@ public static class RepVggCommandLine
         };
         option.Validators.Add(result =>
         {
-            if (result.GetValueOrDefault<int>() <= 0) result.AddError($"{name} must be a positive number of pixels.");
+            // Only a value that parses as an int: one that does not is already System.CommandLine's parse error.
+            if (result.Tokens is [var token] && int.TryParse(token.Value, out int pixels) && pixels <= 0)
+                result.AddError($"{name} must be a positive number of pixels; found {pixels}.");
         });
         return option;
     }
