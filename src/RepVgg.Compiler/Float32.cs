@@ -1,7 +1,7 @@
 namespace RepVgg.Compiler;
 
 /// <summary>The one place float64 values become the float32 a blob or checkpoint stores.</summary>
-internal static class Float32
+public static class Float32
 {
     /// <summary>Each value rounded to the nearest float32.</summary>
     public static float[] Round(double[] values)

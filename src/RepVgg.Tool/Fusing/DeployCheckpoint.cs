@@ -1,4 +1,5 @@
 using RepVgg.Checkpoints;
+using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Fusion;
 
@@ -23,12 +24,12 @@ internal static class DeployCheckpoint
             FusedConv fused = BatchNormFolding.Fuse(block);
             string prefix = naming.BlockPrefix(block.Stage, block.Index);
             yield return TensorToWrite.FromFloats(naming.ReparamWeight(prefix),
-                [fused.OutChannels, fused.InChannels / fused.Groups, 3, 3], ToFloat32(fused.Weight));
-            yield return TensorToWrite.FromFloats(naming.ReparamBias(prefix), [fused.OutChannels], ToFloat32(fused.Bias));
+                [fused.OutChannels, fused.InChannels / fused.Groups, 3, 3], Float32.Round(fused.Weight));
+            yield return TensorToWrite.FromFloats(naming.ReparamBias(prefix), [fused.OutChannels], Float32.Round(fused.Bias));
         }
         LinearClassifier head = network.Head;
-        yield return TensorToWrite.FromFloats($"{naming.Head}.weight", [head.Classes, head.Features], ToFloat32(head.Weight));
-        yield return TensorToWrite.FromFloats($"{naming.Head}.bias", [head.Classes], ToFloat32(head.Bias));
+        yield return TensorToWrite.FromFloats($"{naming.Head}.weight", [head.Classes, head.Features], Float32.Round(head.Weight));
+        yield return TensorToWrite.FromFloats($"{naming.Head}.bias", [head.Classes], Float32.Round(head.Bias));
     }
 
     /// <summary>Writes the tensors as a PyTorch <c>.pth</c> (a bare OrderedDict, as <c>torch.save(model.state_dict())</c>) or a <c>.safetensors</c> file.</summary>
@@ -51,12 +52,4 @@ internal static class DeployCheckpoint
         ".safetensors" => ".safetensors",
         _ => null,
     };
-
-    /// <summary>Round to nearest float32, as the weights step's blob does (a checked overflow there stops the compile first).</summary>
-    private static float[] ToFloat32(double[] values)
-    {
-        var floats = new float[values.Length];
-        for (int i = 0; i < values.Length; i++) floats[i] = (float)values[i];
-        return floats;
-    }
 }
