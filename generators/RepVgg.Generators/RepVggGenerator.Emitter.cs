@@ -164,6 +164,8 @@ public sealed partial class RepVggGenerator
             $"private static readonly global::System.Lazy<{className}> s_shared = new(() => Create(global::RepVgg.Backend.Auto));");
         Member(source, "Runs the layers; holds this instance's activation buffers.",
             "private readonly global::RepVgg.InferenceEngine _engine;");
+        Member(source, "Set by <see cref=\"Dispose\"/>, so calls afterwards fail naming this class rather than its engine.",
+            "private bool _disposed;");
         Member(source, "Wraps an engine built for <see cref=\"Network\"/>.",
             "/// <param name=\"engine\">The engine; this instance owns it from now on.</param>",
             $"private {className}(global::RepVgg.InferenceEngine engine) => _engine = engine;");
@@ -228,6 +230,7 @@ public sealed partial class RepVggGenerator
         source.Line("// One engine holds one batch's activations at a time.");
         source.Line("lock (_engine)");
         source.OpenBlock();
+        source.Line("global::System.ObjectDisposedException.ThrowIf(_disposed, this);");
         foreach (string line in InferSteps(network)) source.Line(line);
         source.CloseBlock();
         source.CloseBlock();
@@ -283,6 +286,7 @@ public sealed partial class RepVggGenerator
         source.Line("// The lock Infer holds: the engine is never disposed under a running batch.");
         source.Line("lock (_engine)");
         source.OpenBlock();
+        source.Line("_disposed = true;");
         source.Line("_engine.Dispose();");
         source.CloseBlock();
         source.CloseBlock();

@@ -136,6 +136,9 @@ public sealed partial class TinyNet : global::System.IDisposable
     /// <summary>Runs the layers; holds this instance's activation buffers.</summary>
     private readonly global::RepVgg.InferenceEngine _engine;
 
+    /// <summary>Set by <see cref="Dispose"/>, so calls afterwards fail naming this class rather than its engine.</summary>
+    private bool _disposed;
+
     /// <summary>Wraps an engine built for <see cref="Network"/>.</summary>
     /// <param name="engine">The engine; this instance owns it from now on.</param>
     private TinyNet(global::RepVgg.InferenceEngine engine) => _engine = engine;
@@ -190,6 +193,7 @@ public sealed partial class TinyNet : global::System.IDisposable
         // One engine holds one batch's activations at a time.
         lock (_engine)
         {
+            global::System.ObjectDisposedException.ThrowIf(_disposed, this);
             _engine.BeginBatch(images, logits);             // (N, 3, 32, 32)
 
             // stage0 (stem): 3 -> 16, stride 2; fused 3x3 + 1x1; direct
@@ -261,6 +265,7 @@ public sealed partial class TinyNet : global::System.IDisposable
         // The lock Infer holds: the engine is never disposed under a running batch.
         lock (_engine)
         {
+            _disposed = true;
             _engine.Dispose();
         }
     }
