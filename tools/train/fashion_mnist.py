@@ -5,7 +5,8 @@ dataset-fashion-mnist):
 
     python3 tools/train/fashion_mnist.py
 
-It reads the four idx files of Fashion-MNIST (default /usr/share/datasets/fashion-mnist, as the
+(Debian's python3-torch lives in the system Python: where a pyenv or venv python3 comes first on
+the PATH, run /usr/bin/python3 instead.) It reads the four idx files of Fashion-MNIST (default /usr/share/datasets/fashion-mnist, as the
 Debian package installs them; --data to change) and writes, in samples/FashionMnist/model
 (--out to change):
 
