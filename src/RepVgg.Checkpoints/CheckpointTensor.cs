@@ -137,8 +137,8 @@ public sealed class CheckpointTensor
     internal CheckpointTensor WithName(string name) =>
         new(_sourcePath, name, DType, DeclaredDType, _shape, _storageOffset, _strides, _storage);
 
-    /// <summary>Row-major strides, in elements, of a contiguous tensor of <paramref name="shape"/>.</summary>
-    internal static long[] ContiguousStrides(int[] shape)
+    /// <summary>Row-major strides, in elements, of a contiguous tensor of <paramref name="shape"/>, as a pickle's tensor rebuild gives them.</summary>
+    public static long[] ContiguousStrides(int[] shape)
     {
         var strides = new long[shape.Length];
         long stride = 1;

@@ -77,6 +77,11 @@ public static class WeightsStep
         {
             return CompileChecked(checkpointPath, options ?? new CompileOptions());
         }
+        catch (CheckpointException e)
+        {
+            // From reading the file: its names and shapes first, then each block's values while packing.
+            throw new CompilationException(ToDiagnostic(e));
+        }
         catch (Exception e) when (e is not (CompilationException or OutOfMemoryException))
         {
             // Every failure the step foresees is a diagnostic; anything else is a bug, and still only a diagnostic.
@@ -92,24 +97,15 @@ public static class WeightsStep
             throw new CompilationException(CompilerDiagnostic.Error(DiagnosticIds.InvalidStrides, checkpointPath,
                 $"Strides lists {string.Join(",", strides)}; expected 1 or 2 for each stage (stem first), the strides the kernels run."));
         var warnings = new List<CompilerDiagnostic>();
-        StateDict tensors;
-        NetworkReader reader;
-        try
+        // Names and shapes only: values are read block by block while packing, so memory holds the blob
+        // and one block's tensors, not the whole checkpoint.
+        StateDict tensors = CheckpointReader.Read(checkpointPath, options.StateDictKey);
+        warnings.AddRange(tensors.Warnings.Select(warning => CompilerDiagnostic.Warning(warning.Kind switch
         {
-            // Names and shapes only: values are read block by block while packing, so memory holds the blob
-            // and one block's tensors, not the whole checkpoint.
-            tensors = CheckpointReader.Read(checkpointPath, options.StateDictKey);
-            warnings.AddRange(tensors.Warnings.Select(warning => CompilerDiagnostic.Warning(warning.Kind switch
-            {
-                CheckpointWarningKind.SkippedObjects => DiagnosticIds.SkippedPythonObjects,
-                _ => DiagnosticIds.UnchosenEma,
-            }, checkpointPath, warning.Message)));
-            reader = NetworkReader.Open(tensors, warnings, options.Strides);
-        }
-        catch (CheckpointException e)
-        {
-            throw new CompilationException(ToDiagnostic(e));
-        }
+            CheckpointWarningKind.SkippedObjects => DiagnosticIds.SkippedPythonObjects,
+            _ => DiagnosticIds.UnchosenEma,
+        }, checkpointPath, warning.Message)));
+        NetworkReader reader = NetworkReader.Open(tensors, warnings, options.Strides);
         TrainedNetwork architecture = reader.Architecture;
         RepVggVariant? variant = RepVggVariant.Match(architecture);
         if (!string.IsNullOrWhiteSpace(options.Variant))
@@ -123,10 +119,6 @@ public static class WeightsStep
             return Pack(architecture, i => { CollectBlockGarbage(); return reader.ReadBlock(i); }, reader.ReadHead,
                 () => ReadingCheckpoint(() => NetworkReader.Read(tensors, [], options.Strides)),
                 source, warnings, options.InputHeight, options.InputWidth, chooseAlgorithm: null);
-        }
-        catch (CheckpointException e)
-        {
-            throw new CompilationException(ToDiagnostic(e));
         }
         catch (CompilationException e) when (e.Diagnostic.File == source.File)
         {
@@ -155,6 +147,7 @@ public static class WeightsStep
         t_allocatedAtLastCollection = allocated;
     }
 
+    /// <summary>Runs a read of the checkpoint after <see cref="Compile"/> has returned, with its failures as diagnostics too.</summary>
     private static T ReadingCheckpoint<T>(Func<T> read)
     {
         try

@@ -45,7 +45,7 @@ public sealed class FuzzFindingTests : IDisposable
     [Fact]
     public void SafetensorsTensorNameThatIsNotUtf8_IsUnreadable()
     {
-        string path = WriteSafetensors([.. "{\""u8, 0xff, 0xfe, .. "\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}"u8], new byte[4]);
+        string path = WriteSafetensors([.. "{\""u8, 0xff, 0xfe, .. "\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}"u8], data: 4);
 
         CheckpointException error = ReadFails(path);
 
@@ -57,7 +57,7 @@ public sealed class FuzzFindingTests : IDisposable
     [Fact]
     public void SafetensorsDTypeThatIsNotUtf8_IsUnreadable()
     {
-        string path = WriteSafetensors([.. "{\"w\":{\"dtype\":\"F3"u8, 0xc3, 0x28, .. "\",\"shape\":[1],\"data_offsets\":[0,4]}}"u8], new byte[4]);
+        string path = WriteSafetensors([.. "{\"w\":{\"dtype\":\"F3"u8, 0xc3, 0x28, .. "\",\"shape\":[1],\"data_offsets\":[0,4]}}"u8], data: 4);
 
         CheckpointException error = ReadFails(path);
 
@@ -147,14 +147,10 @@ public sealed class FuzzFindingTests : IDisposable
         Assert.Contains("'0'", error.Message);
     }
 
-    private string WriteSafetensors(byte[] header, byte[] data)
+    private string WriteSafetensors(byte[] header, int data)
     {
         string path = _folder.File($"fuzz-{Guid.NewGuid():N}.safetensors");
-        var file = new byte[8 + header.Length + data.Length];
-        BinaryPrimitives.WriteUInt64LittleEndian(file, (ulong)header.Length);
-        header.CopyTo(file, 8);
-        data.CopyTo(file, 8 + header.Length);
-        File.WriteAllBytes(path, file);
+        File.WriteAllBytes(path, HandWrittenSafetensors.Bytes(header, data));
         return path;
     }
 

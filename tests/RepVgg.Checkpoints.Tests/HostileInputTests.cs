@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Numerics;
-using System.Text;
 
 namespace RepVgg.Checkpoints.Tests;
 
@@ -239,11 +238,7 @@ public sealed class HostileInputTests : IDisposable
         // A 20 MB entry where a tensor's description should be: the message quotes its start only.
         string entry = "{\"w\": {\"junk\": \"" + new string('x', 20 << 20) + "\"}}";
         string path = _folder.File("junk.safetensors");
-        using (FileStream file = File.Create(path))
-        {
-            file.Write(BitConverter.GetBytes((ulong)entry.Length));
-            file.Write(Encoding.ASCII.GetBytes(entry));
-        }
+        File.WriteAllBytes(path, HandWrittenSafetensors.Bytes(entry, data: 0));
 
         CheckpointException error = Refused(path, maxBytes: 400L << 20);
 
@@ -256,12 +251,7 @@ public sealed class HostileInputTests : IDisposable
     {
         string header = "{\"\\udc00\": {\"dtype\": \"F32\", \"shape\": [1], \"data_offsets\": [0, 4]}}";
         string path = _folder.File("surrogate.safetensors");
-        using (FileStream file = File.Create(path))
-        {
-            file.Write(BitConverter.GetBytes((ulong)header.Length));
-            file.Write(Encoding.ASCII.GetBytes(header));
-            file.Write(new byte[4]);
-        }
+        File.WriteAllBytes(path, HandWrittenSafetensors.Bytes(header, data: 4));
 
         Assert.Contains("not valid text", Refused(path).Message);
     }
@@ -275,12 +265,7 @@ public sealed class HostileInputTests : IDisposable
         string header = $"{{\"a\": {{\"dtype\": \"U8\", \"shape\": [{end1 - begin1}], \"data_offsets\": [{begin1}, {end1}]}}, " +
                         $"\"b\": {{\"dtype\": \"U8\", \"shape\": [{end2 - begin2}], \"data_offsets\": [{begin2}, {end2}]}}}}";
         string path = _folder.File("cover.safetensors");
-        using (FileStream file = File.Create(path))
-        {
-            file.Write(BitConverter.GetBytes((ulong)header.Length));
-            file.Write(Encoding.ASCII.GetBytes(header));
-            file.Write(new byte[12]);
-        }
+        File.WriteAllBytes(path, HandWrittenSafetensors.Bytes(header, data: 12));
 
         Assert.Contains(message, Refused(path).Message);
     }

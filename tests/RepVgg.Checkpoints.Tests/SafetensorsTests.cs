@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 
 namespace RepVgg.Checkpoints.Tests;
 
@@ -61,7 +60,7 @@ public sealed class SafetensorsTests
     {
         using var folder = new TemporaryFolder();
         string path = folder.File("long_header.safetensors");
-        File.WriteAllBytes(path, HandWritten("""{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""", data: 4, declaredHeaderLength: 10_000));
+        File.WriteAllBytes(path, HandWrittenSafetensors.Bytes("""{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}""", data: 4, declaredHeaderLength: 10_000));
 
         var error = Assert.Throws<CheckpointException>(() => CheckpointReader.Read(path));
 
@@ -76,7 +75,7 @@ public sealed class SafetensorsTests
     {
         using var folder = new TemporaryFolder();
         string path = folder.File("short_data.safetensors");
-        File.WriteAllBytes(path, HandWritten("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[4],"data_offsets":[4,20]}}""", data: 12));
+        File.WriteAllBytes(path, HandWrittenSafetensors.Bytes("""{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[4],"data_offsets":[4,20]}}""", data: 12));
 
         var error = Assert.Throws<CheckpointException>(() => CheckpointReader.Read(path));
 
@@ -91,7 +90,7 @@ public sealed class SafetensorsTests
     {
         using var folder = new TemporaryFolder();
         string path = folder.File("wrong_length.safetensors");
-        File.WriteAllBytes(path, HandWritten("""{"w":{"dtype":"F16","shape":[2,3],"data_offsets":[0,10]}}""", data: 10));
+        File.WriteAllBytes(path, HandWrittenSafetensors.Bytes("""{"w":{"dtype":"F16","shape":[2,3],"data_offsets":[0,10]}}""", data: 10));
 
         var error = Assert.Throws<CheckpointException>(() => CheckpointReader.Read(path));
 
@@ -111,7 +110,7 @@ public sealed class SafetensorsTests
     {
         using var folder = new TemporaryFolder();
         string path = folder.File("malformed.safetensors");
-        File.WriteAllBytes(path, HandWritten(header, data: 4));
+        File.WriteAllBytes(path, HandWrittenSafetensors.Bytes(header, data: 4));
 
         var error = Assert.Throws<CheckpointException>(() => CheckpointReader.Read(path));
 
@@ -124,7 +123,7 @@ public sealed class SafetensorsTests
     {
         using var folder = new TemporaryFolder();
         string path = folder.File("fp8.safetensors");
-        File.WriteAllBytes(path, HandWritten("""{"__metadata__":{"quant":"fp8"},"w":{"dtype":"F8_E4M3","shape":[2,2],"data_offsets":[0,4]}}""", data: 4));
+        File.WriteAllBytes(path, HandWrittenSafetensors.Bytes("""{"__metadata__":{"quant":"fp8"},"w":{"dtype":"F8_E4M3","shape":[2,2],"data_offsets":[0,4]}}""", data: 4));
 
         CheckpointTensor tensor = CheckpointReader.Read(path)["w"];
         Assert.Equal(TensorDType.Other, tensor.DType);
@@ -135,15 +134,5 @@ public sealed class SafetensorsTests
         Assert.Equal("w", error.Tensor);
         Assert.Contains("'F8_E4M3'", error.Message);
         Assert.Contains("float32, float16, bfloat16 or float64", error.Message);
-    }
-
-    /// <summary>A safetensors file by hand: length field, header, then <paramref name="data"/> zero bytes.</summary>
-    private static byte[] HandWritten(string header, int data, long? declaredHeaderLength = null)
-    {
-        byte[] json = Encoding.UTF8.GetBytes(header);
-        var file = new byte[8 + json.Length + data];
-        BinaryPrimitives.WriteInt64LittleEndian(file, declaredHeaderLength ?? json.Length);
-        json.CopyTo(file, 8);
-        return file;
     }
 }

@@ -19,4 +19,15 @@ internal sealed class InertObject(PickleGlobal global)
     /// <c>__dict__</c> holds <c>_parameters</c> and <c>_modules</c>.
     /// </summary>
     public bool IsModule => State is PickleDict state && state.TryGetValue("_parameters", out _) && state.TryGetValue("_modules", out _);
+
+    /// <summary>
+    /// What <paramref name="value"/> stands for when it is off the allow-list: an inert object, or a bare
+    /// global that is not allowed (it names the same class); null for anything the reader understands.
+    /// </summary>
+    public static InertObject? Of(object? value) => value switch
+    {
+        InertObject inert => inert,
+        PickleGlobal { IsAllowed: false } global => new InertObject(global),
+        _ => null,
+    };
 }

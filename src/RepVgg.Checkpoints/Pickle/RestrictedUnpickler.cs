@@ -256,12 +256,8 @@ internal sealed class RestrictedUnpickler
     {
         foreach (object? value in values)
         {
-            switch (value)
-            {
-                case InertObject inert: return inert;
-                case PickleGlobal { IsAllowed: false } global: return new InertObject(global);
-                case object?[] tuple when InertIn(tuple) is { } inner: return inner;
-            }
+            if ((InertObject.Of(value) ?? (value is object?[] tuple ? InertIn(tuple) : null)) is { } inert)
+                return inert;
         }
         return null;
     }

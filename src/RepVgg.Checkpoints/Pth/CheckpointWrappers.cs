@@ -43,7 +43,7 @@ internal static class CheckpointWrappers
                 continue;
             if (value is TensorReference tensor)
                 tensors.Add((name, tensor));
-            else if (Inert(value) is { } inert)
+            else if (InertObject.Of(value) is { } inert)
                 throw new CheckpointException(CheckpointProblem.ForbiddenGlobal, path, name,
                     $"Tensor '{name}' in '{path}' is built by the Python global '{inert.Global.FullName}', which the reader does not run; " +
                     $"a checkpoint's tensors may only use {AllowedGlobals.Description}. Loading anything else could run code: " +
@@ -74,7 +74,7 @@ internal static class CheckpointWrappers
             object? value = Value(top, key);
             if (value is PickleDict)
                 return key;
-            if (Inert(value) is not null)
+            if (InertObject.Of(value) is not null)
                 throw NotAStateDict(value, path, $"under '{key}'");
         }
         return null;
@@ -87,7 +87,7 @@ internal static class CheckpointWrappers
                 $"The project asks for the state_dict under '{key}' (StateDictKey), but '{path}' has no such entry; its top level has {Keys(top)}.");
         if (value is PickleDict)
             return key;
-        if (Inert(value) is not null)
+        if (InertObject.Of(value) is not null)
             throw NotAStateDict(value, path, $"under '{key}'");
         throw new CheckpointException(CheckpointProblem.StateDictKeyNotFound, path, null,
             $"The project asks for the state_dict under '{key}' (StateDictKey), but in '{path}' that entry is a {RestrictedUnpickler.Describe(value)}; " +
@@ -98,7 +98,7 @@ internal static class CheckpointWrappers
     private static CheckpointException NotAStateDict(object? value, string path, string where)
     {
         string stem = Path.GetFileNameWithoutExtension(path);
-        return Inert(value) switch
+        return InertObject.Of(value) switch
         {
             { IsModule: true } module => new CheckpointException(CheckpointProblem.WholeModule, path, null,
                 $"'{path}' holds a whole pickled module ({module.Global.FullName}) {where}, as torch.save(model) writes; reading it would mean " +
@@ -151,7 +151,7 @@ internal static class CheckpointWrappers
         var pending = new Stack<object?>([root]);
         while (pending.TryPop(out object? value))
         {
-            if (Inert(value) is not null)
+            if (InertObject.Of(value) is not null)
                 return true;
             if (value is null || !seen.Add(value))
                 continue;
@@ -167,13 +167,6 @@ internal static class CheckpointWrappers
         }
         return false;
     }
-
-    private static InertObject? Inert(object? value) => value switch
-    {
-        InertObject inert => inert,
-        PickleGlobal { IsAllowed: false } global => new InertObject(global),
-        _ => null,
-    };
 
     private static object? Value(PickleDict dict, string key) => dict.TryGetValue(key, out object? value) ? value : null;
 

@@ -168,7 +168,7 @@ internal static class SeedCorpus
             main.Mark();
             foreach (int size in tensor.Shape) main.Value(size);
             main.Tuple().Mark();
-            foreach (long stride in ContiguousStrides(tensor.Shape)) main.Value(stride);
+            foreach (long stride in CheckpointTensor.ContiguousStrides(tensor.Shape)) main.Value(stride);
             main.Tuple().Value(false).EmptyOrderedDict().Tuple().Reduce();
         }
         file.Write(main.SetItems().Stop().ToArray());
@@ -199,16 +199,4 @@ internal static class SeedCorpus
         TensorDType.Int64 => "LongStorage",
         _ => throw new ArgumentException($"No legacy storage class for {dtype} in the fuzzer's seeds.", nameof(dtype)),
     };
-
-    private static long[] ContiguousStrides(int[] shape)
-    {
-        var strides = new long[shape.Length];
-        long stride = 1;
-        for (int d = shape.Length - 1; d >= 0; d--)
-        {
-            strides[d] = stride;
-            stride *= shape[d];
-        }
-        return strides;
-    }
 }
