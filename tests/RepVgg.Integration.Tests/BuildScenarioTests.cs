@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using RepVgg.Checkpoints;
 
@@ -8,6 +7,7 @@ namespace RepVgg.Integration.Tests;
 /// Real <c>dotnet build</c> runs of a small project that lists a RepVggModel: the diagnostics and
 /// the incrementality a user sees. Slow (each build takes seconds), so few and to the point.
 /// </summary>
+[Collection(DotnetBuildCollection.Name)]
 public sealed class BuildScenarioTests : IDisposable
 {
     // Inside the repository (under this project's ignored bin/), so the scenario project picks up
@@ -138,21 +138,6 @@ public sealed class BuildScenarioTests : IDisposable
     private const string Configuration = "Release";
 #endif
 
-    private (int ExitCode, string Output) Build()
-    {
-        var start = new ProcessStartInfo("dotnet", ["build", "-c", Configuration, "-nodeReuse:false", "-clp:NoSummary"])
-        {
-            WorkingDirectory = _directory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        // The test host's MSBuild variables would point the child build at the test run's MSBuild.
-        foreach (string name in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)).ToList())
-            start.Environment.Remove(name);
-        using Process build = Process.Start(start)!;
-        Task<string> error = build.StandardError.ReadToEndAsync();
-        string output = build.StandardOutput.ReadToEnd() + error.Result;
-        build.WaitForExit();
-        return (build.ExitCode, output);
-    }
+    private (int ExitCode, string Output) Build() =>
+        DotnetCli.Run(_directory, "build", "-c", Configuration, "-nodeReuse:false", "-clp:NoSummary");
 }

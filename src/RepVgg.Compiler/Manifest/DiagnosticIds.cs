@@ -56,4 +56,6 @@ public static class DiagnosticIds
     public const string DuplicateClassName = "RVG0024";
     /// <summary>Error (MSBuild targets): the weights step exited with a failure; its own diagnostics say why, this says how to rerun it.</summary>
     public const string WeightsStepFailed = "RVG0025";
+    /// <summary>Warning (MSBuild targets): a design-time build (an IDE's) found a model not yet compiled; a build generates its class.</summary>
+    public const string NotYetCompiled = "RVG0026";
 }

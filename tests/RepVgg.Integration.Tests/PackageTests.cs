@@ -1,0 +1,142 @@
+using System.Runtime.InteropServices;
+using RepVgg.Compiler.Tests.PyTorch;
+
+namespace RepVgg.Integration.Tests;
+
+/// <summary>
+/// The packages as a user gets them: `dotnet pack` into a local folder feed, then a console project
+/// created outside the repository (so none of its Directory.Build files apply) that references the
+/// RepVgg package and lists the PyTorch fixture, and the repvgg tool installed from the same feed.
+/// Restores come only from the feed and this machine's NuGet cache, into a package folder of their own.
+/// </summary>
+[Collection(DotnetBuildCollection.Name)]
+public sealed class PackageTests(PackageTests.LocalFeed feed) : IClassFixture<PackageTests.LocalFeed>
+{
+    [Fact]
+    public void A_project_outside_the_repository_builds_from_the_package_and_gives_the_in_repository_logits()
+    {
+        using var folder = new TemporaryFolder();
+        string project = Directory.CreateDirectory(folder.File("Consumer")).FullName;
+        feed.WriteNuGetConfig(folder.Path);
+        File.Copy(PyTorchFixtures.OfficialPth, Path.Combine(project, "model.pth"));
+        File.WriteAllText(Path.Combine(project, "Consumer.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="RepVgg" Version="{feed.Version}" />
+                <RepVggModel Include="model.pth" ClassName="Tiny" InputHeight="64" InputWidth="64" />
+              </ItemGroup>
+            </Project>
+            """);
+        // Reads N x 3 x 64 x 64 float32 images from the first argument, writes N x 10 float32 logits to the second.
+        File.WriteAllText(Path.Combine(project, "Program.cs"), """
+            using System.Runtime.InteropServices;
+            float[] images = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(args[0])).ToArray();
+            float[] logits = new float[images.Length / (Consumer.Tiny.InputChannels * Consumer.Tiny.InputHeight * Consumer.Tiny.InputWidth) * Consumer.Tiny.ClassCount];
+            using (var net = Consumer.Tiny.Create()) net.Infer(images, logits);
+            File.WriteAllBytes(args[1], MemoryMarshal.AsBytes(logits.AsSpan()).ToArray());
+            """);
+
+        (int built, string buildOutput) = DotnetCli.Run(project, "build", "-c", "Release", "-nodeReuse:false");
+        Assert.True(built == 0, buildOutput);
+        Assert.Contains("repvgg-compile: model.pth", buildOutput);
+
+        PyTorchFixtures.Input input = PyTorchFixtures.LoadInput("x64");
+        string images = folder.File("images.f32"), logitsFile = folder.File("logits.f32");
+        File.WriteAllBytes(images, MemoryMarshal.AsBytes(input.Images.AsSpan()).ToArray());
+        (int ran, string runOutput) = DotnetCli.Run(project, Path.Combine(project, "bin", "Release", "net10.0", "Consumer.dll"), images, logitsFile);
+        Assert.True(ran == 0, runOutput);
+        float[] packaged = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(logitsFile)).ToArray();
+
+        // The same checkpoint compiled in this repository from source: the same float32 bits.
+        var inRepository = new float[input.Batch * TinyOfficial.ClassCount];
+        using (var net = TinyOfficial.Create(Backend.Cpu)) net.Infer(input.Images, inRepository);
+        Assert.Equal(inRepository, packaged);
+        NumericAssert.Close(input.Logits, packaged, 1e-5, "the packaged build's logits against PyTorch's float64");
+    }
+
+    [PyTorchFact]
+    public void The_tool_installed_from_the_feed_fuses_a_checkpoint_that_PyTorch_loads_strictly()
+    {
+        string python = PyTorchEnvironment.Python ?? throw new InvalidOperationException(
+            "PyTorch is required under CI=true, and no python3 imports torch; .ci/run installs it with apt-get install -y python3-torch.");
+        using var folder = new TemporaryFolder();
+        string config = feed.WriteNuGetConfig(folder.Path), tools = folder.File("tools");
+        (int installed, string installOutput) = DotnetCli.Run(folder.Path,
+            "tool", "install", "RepVgg.Tool", "--version", feed.Version, "--tool-path", tools, "--configfile", config);
+        Assert.True(installed == 0, installOutput);
+        string repvgg = Path.Combine(tools, "repvgg");
+
+        // fuse_check.py (the tool's own PyTorch test) writes a training-time checkpoint and checks the fused ones.
+        string script = Path.Combine(PyTorchFixtures.RepositoryRoot, "tests", "RepVgg.Tool.Tests", "PyTorch", "fuse_check.py");
+        (int wrote, string writeOutput) = PyTorchEnvironment.Run(python, $"\"{script}\" write \"{folder.Path}\"");
+        Assert.True(wrote == 0, writeOutput);
+        string train = folder.File("train.pth");
+        (int fused, string fuseOutput) = DotnetCli.RunProgram(folder.Path, repvgg, "fuse", train, "-o", folder.File("deploy.pth"), "--strides", "1,2,2,2,2");
+        Assert.True(fused == 0, fuseOutput);
+        (int fusedTimm, string timmOutput) = DotnetCli.RunProgram(folder.Path, repvgg, "fuse", train, "-o", folder.File("deploy-timm.pth"), "--naming", "timm");
+        Assert.True(fusedTimm == 0, timmOutput);
+
+        (int checkedExit, string checkOutput) = PyTorchEnvironment.Run(python, $"\"{script}\" check \"{folder.Path}\"");
+        Assert.True(checkedExit == 0, checkOutput);
+        using var result = System.Text.Json.JsonDocument.Parse(checkOutput.Trim().Split('\n')[^1]);
+        double relativeL2 = result.RootElement.GetProperty("relative_l2").GetDouble();
+        Assert.True(relativeL2 <= 1e-5, $"The installed tool's deploy.pth gives logits {relativeL2:E3} (relative L2) from the training-time model's.");
+        Assert.True(result.RootElement.GetProperty("timm_same").GetBoolean(), "deploy-timm.pth does not hold deploy.pth's tensors under timm's names.");
+    }
+
+    /// <summary>
+    /// Both packages packed once per test run into a temporary feed, with a version no earlier run
+    /// used, so no NuGet cache can hand back an older build of them.
+    /// </summary>
+    public sealed class LocalFeed : IDisposable
+    {
+        private readonly TemporaryFolder _folder = new();
+
+        public string Version { get; } = $"0.1.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}";
+
+        public string Directory => _folder.File("feed");
+
+        public LocalFeed()
+        {
+            foreach (string project in new[] { "src/RepVgg.Package/RepVgg.Package.csproj", "src/RepVgg.Tool/RepVgg.Tool.csproj" })
+            {
+                (int exitCode, string output) = DotnetCli.Run(PyTorchFixtures.RepositoryRoot,
+                    "pack", project, "-c", "Release", "-o", Directory, $"-p:PackageVersion={Version}", "-nodeReuse:false");
+                if (exitCode != 0)
+                    throw new InvalidOperationException($"dotnet pack {project} failed:\n{output}");
+            }
+        }
+
+        /// <summary>
+        /// A nuget.config in <paramref name="folder"/>: the feed, and this machine's NuGet cache for
+        /// the packages' own dependencies (nothing is downloaded), restored into a folder of its own.
+        /// </summary>
+        public string WriteNuGetConfig(string folder)
+        {
+            string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+            string path = Path.Combine(folder, "nuget.config");
+            File.WriteAllText(path, $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <packageSources>
+                    <clear />
+                    <add key="feed" value="{Directory}" />
+                    <add key="machine-cache" value="{cache}" />
+                  </packageSources>
+                  <config>
+                    <add key="globalPackagesFolder" value="{Path.Combine(folder, "packages")}" />
+                  </config>
+                </configuration>
+                """);
+            return path;
+        }
+
+        public void Dispose() => _folder.Dispose();
+    }
+}
