@@ -56,4 +56,6 @@ public static class DiagnosticIds
     public const string DuplicateClassName = "RVG0024";
     /// <summary>Error (MSBuild targets): the weights step exited with a failure; its own diagnostics say why, this says how to rerun it.</summary>
     public const string WeightsStepFailed = "RVG0025";
+    /// <summary>Error (repvgg verify): the input file is missing, or is not a whole number of float32 N x C x H x W images.</summary>
+    public const string VerifyInputMismatch = "RVG0030";
 }
