@@ -22,14 +22,14 @@ internal sealed class ProgressDisplay(TextWriter? terminal, TimeSpan delay)
     internal sealed class Step(TextWriter? terminal, TimeSpan delay, string name) : IDisposable
     {
         private readonly Stopwatch _clock = Stopwatch.StartNew();
-        private TimeSpan _drawnAt = TimeSpan.MinValue;
+        private TimeSpan _drawnAt;
         private int _drawnLength;
 
         /// <summary>Shows "<c>name: done/total unit</c>" with the time so far.</summary>
         public void Report(int done, int total, string unit)
         {
             TimeSpan now = _clock.Elapsed;
-            if (terminal is null || now < delay || (done < total && now - _drawnAt < RedrawInterval)) return;
+            if (terminal is null || now < delay || (done < total && _drawnLength > 0 && now - _drawnAt < RedrawInterval)) return;
             string line = $"{name}: {done}/{total} {unit}, {now.TotalSeconds:F1} s";
             // '\r' returns to the line's start; spaces cover a longer line drawn before.
             terminal.Write("\r" + line.PadRight(_drawnLength));
