@@ -2,8 +2,6 @@ using System.Diagnostics;
 using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Diagnostics;
-using RepVgg.Compiler.Manifest;
-using RepVgg.Compiler.Onnx;
 using RepVgg.Compiler.Synthetic;
 
 // repvgg-compile: the weights step of the build, run by Directory.Build.targets.
@@ -56,29 +54,21 @@ internal static class ToolCommand
         }
     }
 
+    /// <summary>Compiling and exporting, as the repvgg tool does them too.</summary>
+    private static readonly WeightsStepCommands Commands = new("repvgg-compile", Console.Out);
+
     private static int Compile(Arguments args)
     {
         string checkpoint = args.Positional(0, "checkpoint");
         string blob = args.Required("--blob"), manifest = args.Required("--manifest");
         if (args.Optional("--synthesize") is { } synthetic && !File.Exists(checkpoint))
             WriteSynthetic(synthetic, checkpoint, deploy: false, timm: false, seed: SyntheticCheckpoint.DefaultSeed);
-
-        var clock = Stopwatch.StartNew();
-        if (File.Exists(checkpoint))
-            Console.WriteLine($"repvgg-compile: reading {Path.GetFileName(checkpoint)} ({new FileInfo(checkpoint).Length / 1e6:F1} MB)");
-        CompiledModel model = WeightsStep.Compile(checkpoint, Options(args, checkpoint) with
+        Commands.Compile(checkpoint, Options(args, checkpoint) with
         {
             Variant = args.Optional("--variant"),
             InputHeight = InputSize(args.Optional("--input-height")),
             InputWidth = InputSize(args.Optional("--input-width")),
-        });
-        foreach (CompilerDiagnostic warning in model.Warnings) Console.WriteLine(warning.ToMSBuildLine());
-        WeightsStep.WriteOutputs(model, blob, manifest);
-        ModelManifest m = model.Manifest;
-        Console.WriteLine(
-            $"repvgg-compile: {m.Source.File} -> {m.Variant}, {m.Layers.Count} fused conv3x3 layers ({m.Source.KeyLayout} names, {m.Source.Kind}-time), " +
-            $"{m.Blob.Floats * 4 / 1e6:F1} MB of weights, in {clock.Elapsed.TotalSeconds:F1} s");
-        if (args.Optional("--onnx") is { } onnx) WriteOnnx(model, onnx);
+        }, blob, manifest, args.Optional("--onnx"));
         return 0;
     }
 
@@ -102,17 +92,8 @@ internal static class ToolCommand
     {
         string checkpoint = args.Positional(0, "checkpoint");
         string output = args.Optional("-o") ?? args.Optional("--output") ?? throw new UsageException("Missing option -o <file.onnx>.");
-        CompiledModel model = WeightsStep.Compile(checkpoint, Options(args, checkpoint));
-        foreach (CompilerDiagnostic warning in model.Warnings) Console.WriteLine(warning.ToMSBuildLine());
-        WriteOnnx(model, output);
+        Commands.ExportOnnx(checkpoint, Options(args, checkpoint), output);
         return 0;
-    }
-
-    private static void WriteOnnx(CompiledModel model, string path)
-    {
-        var clock = Stopwatch.StartNew();
-        OnnxExport.Write(model.Network, path);
-        Console.WriteLine($"repvgg-compile: wrote ONNX model {path} ({new FileInfo(path).Length / 1e6:F1} MB, opset {OnnxExport.OpsetVersion}) in {clock.Elapsed.TotalSeconds:F1} s");
     }
 
     private static int Synthesize(Arguments args)

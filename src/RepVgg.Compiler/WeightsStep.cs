@@ -70,12 +70,18 @@ public static class WeightsStep
     /// Compiles <paramref name="checkpointPath"/> as <paramref name="options"/> say (defaults: any variant,
     /// 224 x 224, RepVGG's strides, the usual state_dict entry).
     /// </summary>
+    /// <param name="checkpointPath">The checkpoint.</param>
+    /// <param name="options">The project's metadata for it.</param>
+    /// <param name="blockFused">
+    /// Called after each block is fused and packed with the number of blocks done and the block count, for a
+    /// progress display: a large checkpoint takes seconds.
+    /// </param>
     /// <exception cref="CompilationException">Any error, as a diagnostic naming file, tensor, expected and found.</exception>
-    public static CompiledModel Compile(string checkpointPath, CompileOptions? options = null)
+    public static CompiledModel Compile(string checkpointPath, CompileOptions? options = null, Action<int, int>? blockFused = null)
     {
         try
         {
-            return CompileChecked(checkpointPath, options ?? new CompileOptions());
+            return CompileChecked(checkpointPath, options ?? new CompileOptions(), blockFused);
         }
         catch (CheckpointException e)
         {
@@ -91,7 +97,7 @@ public static class WeightsStep
         }
     }
 
-    private static CompiledModel CompileChecked(string checkpointPath, CompileOptions options)
+    private static CompiledModel CompileChecked(string checkpointPath, CompileOptions options, Action<int, int>? blockFused)
     {
         if (options.Strides is { } strides && strides.Any(stride => stride is not (1 or 2)))
             throw new CompilationException(CompilerDiagnostic.Error(DiagnosticIds.InvalidStrides, checkpointPath,
@@ -118,7 +124,7 @@ public static class WeightsStep
         {
             return Pack(architecture, i => { CollectBlockGarbage(); return reader.ReadBlock(i); }, reader.ReadHead,
                 () => ReadingCheckpoint(() => NetworkReader.Read(tensors, [], options.Strides)),
-                source, warnings, options.InputHeight, options.InputWidth, chooseAlgorithm: null);
+                source, warnings, options.InputHeight, options.InputWidth, chooseAlgorithm: null, blockFused);
         }
         catch (CompilationException e) when (e.Diagnostic.File == source.File)
         {
@@ -177,7 +183,7 @@ public static class WeightsStep
     /// </param>
     public static CompiledModel Pack(TrainedNetwork network, ManifestSource source, IReadOnlyList<CompilerDiagnostic> warnings,
         int inputHeight = DefaultInputSize, int inputWidth = DefaultInputSize, Func<RepVggBlock, int, int, ConvAlgorithm>? chooseAlgorithm = null) =>
-        Pack(network, i => network.Blocks[i], () => network.Head, () => network, source, warnings, inputHeight, inputWidth, chooseAlgorithm);
+        Pack(network, i => network.Blocks[i], () => network.Head, () => network, source, warnings, inputHeight, inputWidth, chooseAlgorithm, blockFused: null);
 
     /// <summary>
     /// Plans the blob from <paramref name="network"/>'s shapes, then fuses and packs one block at a time as
@@ -185,7 +191,7 @@ public static class WeightsStep
     /// </summary>
     private static CompiledModel Pack(TrainedNetwork network, Func<int, RepVggBlock> readBlock, Func<LinearClassifier> readHead,
         Func<TrainedNetwork> wholeNetwork, ManifestSource source, IReadOnlyList<CompilerDiagnostic> warnings,
-        int inputHeight, int inputWidth, Func<RepVggBlock, int, int, ConvAlgorithm>? chooseAlgorithm)
+        int inputHeight, int inputWidth, Func<RepVggBlock, int, int, ConvAlgorithm>? chooseAlgorithm, Action<int, int>? blockFused)
     {
         chooseAlgorithm ??= (block, height, width) =>
             ConvAlgorithmChoice.Choose(block.InChannels, block.OutChannels, block.Groups, block.Stride, height, width);
@@ -225,6 +231,7 @@ public static class WeightsStep
             Conv3x3Packing.PackBias(fusedBias, blob.AsSpan((int)bias, biasLength));
             layers.Add(new ManifestLayer(block.Name, block.Stage, block.Index, block.InChannels, block.OutChannels,
                 block.Stride, block.Groups, new EquatableArray<string>(block.BranchNames), ConvAlgorithmChoice.ManifestName(algorithm), weight, bias));
+            blockFused?.Invoke(i + 1, network.Blocks.Count);
         }
         LinearClassifier classifier = readHead();
         float[] classifierWeight = Float32.Round(classifier.Weight), classifierBias = Float32.Round(classifier.Bias);

@@ -1,3 +1,4 @@
-// repvgg: inspect RepVGG checkpoints and fuse training-time ones into deploy-time ones, with no Python.
+// repvgg: inspect, fuse, export, compile and verify RepVGG checkpoints, with no Python.
 // The commands, options and exit codes are in RepVggCommandLine; `repvgg --help` prints them.
-return RepVgg.Tool.RepVggCommandLine.Run(args, Console.Out, Console.Error);
+// Progress goes to standard error, and only when it is a terminal.
+return RepVgg.Tool.RepVggCommandLine.Run(args, Console.Out, Console.Error, showProgress: !Console.IsErrorRedirected);

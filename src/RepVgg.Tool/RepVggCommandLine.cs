@@ -1,18 +1,20 @@
 using System.CommandLine;
 using System.CommandLine.Invocation;
 using System.Diagnostics;
+using System.Runtime.InteropServices;
 using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Diagnostics;
 using RepVgg.Tool.Fusing;
 using RepVgg.Tool.Inspection;
+using RepVgg.Tool.Verification;
 
 namespace RepVgg.Tool;
 
 /// <summary>
-/// The <c>repvgg</c> command line (System.CommandLine): <c>inspect</c> and <c>fuse</c>. Errors in a
-/// checkpoint are the build's own diagnostics, printed to standard output in the same
-/// <c>file : error RVG00xx: message</c> form as <c>repvgg-compile</c>.
+/// The <c>repvgg</c> command line (System.CommandLine): <c>inspect</c>, <c>fuse</c>, <c>export-onnx</c>,
+/// <c>compile</c> and <c>verify</c>. Errors in a checkpoint are the build's own diagnostics, printed to standard
+/// output in the same <c>file : error RVG00xx: message</c> form as <c>repvgg-compile</c>.
 /// </summary>
 public static class RepVggCommandLine
 {
@@ -25,18 +27,30 @@ public static class RepVggCommandLine
     /// <summary>Exit code: a command line it does not understand.</summary>
     public const int UsageError = 2;
 
+    /// <summary>Exit code of <c>verify</c>: an image's relative L2 error exceeds the tolerance.</summary>
+    public const int ToleranceExceeded = 3;
+
     private const string ExitCodes = """
         Exit codes:
           0  success
-          1  the checkpoint has an error (printed as 'file : error RVG00xx: message', the build's diagnostics), or a file could not be read or written
+          1  the checkpoint or an input has an error (printed as 'file : error RVG00xx: message', the build's diagnostics), or a file could not be read or written
           2  a command line it does not understand
+          3  verify: the fused network's relative L2 error exceeds --tolerance on some image
         """;
 
     /// <summary>Parses <paramref name="args"/> and runs the command, writing to <paramref name="output"/> and <paramref name="error"/>.</summary>
-    /// <returns>The exit code: <see cref="Success"/>, <see cref="DiagnosticError"/> or <see cref="UsageError"/>.</returns>
-    public static int Run(string[] args, TextWriter output, TextWriter error)
+    /// <param name="args">The command line.</param>
+    /// <param name="output">Standard output: results, JSON and diagnostics.</param>
+    /// <param name="error">Standard error: usage errors, and progress when <paramref name="showProgress"/>.</param>
+    /// <param name="showProgress">Whether <paramref name="error"/> is a terminal, where steps that take more than a second show their progress.</param>
+    /// <returns>The exit code: <see cref="Success"/>, <see cref="DiagnosticError"/>, <see cref="UsageError"/> or <see cref="ToleranceExceeded"/>.</returns>
+    public static int Run(string[] args, TextWriter output, TextWriter error, bool showProgress = false) =>
+        Run(args, output, error, showProgress ? new ProgressDisplay(error, TimeSpan.FromSeconds(1)) : ProgressDisplay.None);
+
+    /// <summary>As the public <c>Run</c>, with the progress display given (tests show it at once).</summary>
+    internal static int Run(string[] args, TextWriter output, TextWriter error, ProgressDisplay progress)
     {
-        RootCommand root = Build();
+        RootCommand root = Build(progress);
         ParseResult parsed = root.Parse(args);
         int exitCode = parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         // System.CommandLine's parse-error action prints the errors and the help, and returns 1; 1 is a checkpoint's error here.
@@ -44,16 +58,20 @@ public static class RepVggCommandLine
     }
 
     /// <summary>The commands, their arguments and options, and their help text.</summary>
-    public static RootCommand Build()
+    private static RootCommand Build(ProgressDisplay progress)
     {
         var root = new RootCommand($"""
-            Inspect RepVGG checkpoints (.pth, .pt, .safetensors; official or timm names) and fuse training-time
-            checkpoints into deploy-time ones, with the compiler the build uses and no Python.
+            Inspect RepVGG checkpoints (.pth, .pt, .safetensors; official or timm names), fuse training-time
+            checkpoints into deploy-time ones, export them to ONNX, compile them as the build does, and verify the
+            fused network against the unfused one, with the compiler the build uses and no Python.
 
             {ExitCodes}
             """);
         root.Subcommands.Add(InspectCommand());
-        root.Subcommands.Add(FuseCommand());
+        root.Subcommands.Add(FuseCommand(progress));
+        root.Subcommands.Add(ExportOnnxCommand(progress));
+        root.Subcommands.Add(CompileCommand(progress));
+        root.Subcommands.Add(VerifyCommand(progress));
         return root;
     }
 
@@ -74,11 +92,11 @@ public static class RepVggCommandLine
         HelpName = "entry",
     };
 
-    private static Option<int> InputSizeOption(string name, string which)
+    private static Option<int> InputSizeOption(string name, string description)
     {
         var option = new Option<int>(name)
         {
-            Description = $"Input {which} in pixels for the output sizes and GFLOPs.",
+            Description = description,
             DefaultValueFactory = _ => WeightsStep.DefaultInputSize,
             HelpName = "pixels",
         };
@@ -95,7 +113,8 @@ public static class RepVggCommandLine
     {
         Argument<string> checkpoint = CheckpointArgument();
         Option<string> strides = StridesOption(), stateDictKey = StateDictKeyOption();
-        Option<int> height = InputSizeOption("--input-height", "height"), width = InputSizeOption("--input-width", "width");
+        Option<int> height = InputSizeOption("--input-height", "Input height in pixels for the output sizes and GFLOPs."),
+            width = InputSizeOption("--input-width", "Input width in pixels for the output sizes and GFLOPs.");
         var json = new Option<bool>("--json") { Description = "Write the report as one JSON object instead of a table." };
         var command = new Command("inspect", $"""
             Show a checkpoint's architecture (one row per fused conv3x3 layer: stage, block, name, channels, stride,
@@ -124,7 +143,7 @@ public static class RepVggCommandLine
         return command;
     }
 
-    private static Command FuseCommand()
+    private static Command FuseCommand(ProgressDisplay progress)
     {
         Argument<string> checkpoint = CheckpointArgument();
         Option<string> strides = StridesOption(), stateDictKey = StateDictKeyOption();
@@ -160,7 +179,9 @@ public static class RepVggCommandLine
         {
             string path = parsed.GetRequiredValue(checkpoint), output = parsed.GetRequiredValue(outputFile);
             var clock = Stopwatch.StartNew();
-            CompiledModel model = WeightsStep.Compile(path, Options(parsed, path, strides, stateDictKey));
+            CompiledModel model;
+            using (ProgressDisplay.Step step = progress.Start("fusing"))
+                model = WeightsStep.Compile(path, Options(parsed, path, strides, stateDictKey), (done, total) => step.Report(done, total, "blocks"));
             TextWriter stdout = parsed.InvocationConfiguration.Output;
             foreach (CompilerDiagnostic warning in model.Warnings) stdout.WriteLine(warning.ToMSBuildLine());
             KeyLayout layout = (parsed.GetValue(naming) ?? model.Manifest.Source.KeyLayout) == KeyLayout.Timm.Name ? KeyLayout.Timm : KeyLayout.Official;
@@ -172,7 +193,149 @@ public static class RepVggCommandLine
         return command;
     }
 
-    /// <summary>What both commands share with the build: the strides and the state_dict entry.</summary>
+    private static Command ExportOnnxCommand(ProgressDisplay progress)
+    {
+        Argument<string> checkpoint = CheckpointArgument();
+        Option<string> strides = StridesOption(), stateDictKey = StateDictKeyOption();
+        var outputFile = new Option<string>("--output", "-o")
+        {
+            Description = "The ONNX model to write.",
+            HelpName = "model.onnx",
+            Required = true,
+        };
+        var command = new Command("export-onnx", $"""
+            Write the fused network as an ONNX model (IR 8, opset 13; input 'input', float32 (batch, 3, height, width),
+            all three symbolic; output 'logits'), exactly as the build's ExportOnnx option and `repvgg-compile export-onnx`
+            write it: one Conv and Relu per block, then GlobalAveragePool, Flatten and Gemm, the weights fused in float64
+            and rounded to float32 as for the embedded blob.
+
+            {ExitCodes}
+            """)
+        {
+            checkpoint, outputFile, strides, stateDictKey,
+        };
+        command.SetAction(parsed => Guarded(parsed, () =>
+        {
+            string path = parsed.GetRequiredValue(checkpoint);
+            using ProgressDisplay.Step step = progress.Start("fusing");
+            Commands(parsed, step).ExportOnnx(path, Options(parsed, path, strides, stateDictKey), parsed.GetRequiredValue(outputFile));
+            return Success;
+        }));
+        return command;
+    }
+
+    private static Command CompileCommand(ProgressDisplay progress)
+    {
+        Argument<string> checkpoint = CheckpointArgument();
+        Option<string> strides = StridesOption(), stateDictKey = StateDictKeyOption();
+        var blob = new Option<string>("--blob") { Description = "The fused weights to write: raw little-endian float32, packed for the CPU kernels.", HelpName = "file", Required = true };
+        var manifest = new Option<string>("--manifest") { Description = "The model manifest to write (JSON: layers, shapes, blob offsets, SHA-256), which the source generator reads.", HelpName = "file", Required = true };
+        var variant = new Option<string>("--variant") { Description = "The published variant the checkpoint must be, e.g. B1g4 (RVG0013 when it is not).", HelpName = "name" };
+        Option<int> height = InputSizeOption("--input-height", "Input height in pixels the layers' algorithms are chosen for (the network runs at any size; this only affects speed)."),
+            width = InputSizeOption("--input-width", "Input width in pixels the layers' algorithms are chosen for.");
+        var onnx = new Option<string>("--onnx") { Description = "Also write the fused network as an ONNX model, as export-onnx does.", HelpName = "model.onnx" };
+        var command = new Command("compile", $"""
+            Run the build's weights step: read the checkpoint, fold every block's branches into one 3x3 conv with bias
+            (float64, stored float32), choose each layer's algorithm, and write the packed blob and the manifest that a
+            RepVggModel item embeds. The same code and the same files as `repvgg-compile compile`, which the build runs.
+
+            {ExitCodes}
+            """)
+        {
+            checkpoint, blob, manifest, variant, height, width, strides, stateDictKey, onnx,
+        };
+        command.SetAction(parsed => Guarded(parsed, () =>
+        {
+            string path = parsed.GetRequiredValue(checkpoint);
+            CompileOptions options = Options(parsed, path, strides, stateDictKey) with
+            {
+                Variant = parsed.GetValue(variant),
+                InputHeight = parsed.GetValue(height),
+                InputWidth = parsed.GetValue(width),
+            };
+            using ProgressDisplay.Step step = progress.Start("fusing");
+            Commands(parsed, step).Compile(path, options, parsed.GetRequiredValue(blob), parsed.GetRequiredValue(manifest), parsed.GetValue(onnx));
+            return Success;
+        }));
+        return command;
+    }
+
+    private static Command VerifyCommand(ProgressDisplay progress)
+    {
+        Argument<string> checkpoint = CheckpointArgument();
+        Option<string> strides = StridesOption(), stateDictKey = StateDictKeyOption();
+        var input = new Option<string>("--input")
+        {
+            Description = "The images: raw little-endian float32, NCHW (N x channels x height x width), e.g. from numpy's tofile(); N is the file's length over one image's.",
+            HelpName = "images.f32",
+            Required = true,
+        };
+        Option<int> height = InputSizeOption("--input-height", "Height of the input images in pixels."),
+            width = InputSizeOption("--input-width", "Width of the input images in pixels.");
+        var batch = new Option<int>("--batch")
+        {
+            Description = "Images per run of each network (the float64 reference holds a batch's activations in memory).",
+            DefaultValueFactory = _ => 16,
+            HelpName = "N",
+        };
+        batch.Validators.Add(result =>
+        {
+            if (result.Tokens is [var token] && int.TryParse(token.Value, out int n) && n <= 0)
+                result.AddError($"--batch must be a positive number of images; found {n}.");
+        });
+        var tolerance = new Option<double>("--tolerance")
+        {
+            Description = "The largest relative L2 error allowed on any image; above it the exit code is 3.",
+            DefaultValueFactory = _ => 1e-4,
+            HelpName = "relative L2",
+        };
+        tolerance.Validators.Add(result =>
+        {
+            if (result.Tokens is [var token] && double.TryParse(token.Value, System.Globalization.CultureInfo.InvariantCulture, out double value) && !(value >= 0))
+                result.AddError($"--tolerance must be a relative error of 0 or more; found {token.Value}.");
+        });
+        var logitsFile = new Option<string>("--output", "-o") { Description = "Also write the fused network's logits, (N, classes) raw little-endian float32.", HelpName = "logits.f32" };
+        var json = new Option<bool>("--json") { Description = "Write the figures as one JSON object instead of a table." };
+        var command = new Command("verify", $"""
+            Run the fused float32 network (the blob the build embeds, on the CPU engine a generated class uses) and the
+            unfused float64 reference (every branch and BatchNorm as trained) on the same images, and print the error of
+            the fused logits per image and overall: relative L2, max absolute error and top-1 agreement.
+
+            {ExitCodes}
+            """)
+        {
+            checkpoint, input, height, width, strides, stateDictKey, batch, tolerance, logitsFile, json,
+        };
+        command.SetAction(parsed => Guarded(parsed, () =>
+        {
+            string path = parsed.GetRequiredValue(checkpoint), inputPath = parsed.GetRequiredValue(input);
+            int h = parsed.GetValue(height), w = parsed.GetValue(width);
+            // Compiled for the images' size, so each layer runs the algorithm a build for that size would choose.
+            CompileOptions options = Options(parsed, path, strides, stateDictKey) with { InputHeight = h, InputWidth = w };
+            CompiledModel model;
+            using (ProgressDisplay.Step step = progress.Start("fusing"))
+                model = WeightsStep.Compile(path, options, (done, total) => step.Report(done, total, "blocks"));
+            float[] images = InputImages.Read(inputPath, model.Manifest.InputChannels, h, w);
+            FusedNetworkCheck.Report report = FusedNetworkCheck.Run(model, path, inputPath, images, h, w,
+                parsed.GetValue(batch), parsed.GetValue(tolerance), progress, out float[] logits);
+            if (parsed.GetValue(logitsFile) is { } logitsPath)
+            {
+                using FileStream file = File.Create(logitsPath);
+                file.Write(MemoryMarshal.AsBytes(logits.AsSpan()));
+            }
+            TextWriter stdout = parsed.InvocationConfiguration.Output;
+            if (parsed.GetValue(json)) stdout.WriteLine(VerificationOutput.Json(report));
+            else VerificationOutput.WriteTable(report, stdout);
+            return report.Passed ? Success : ToleranceExceeded;
+        }));
+        return command;
+    }
+
+    /// <summary>Compiling and exporting as <c>repvgg-compile</c> does, with this tool's name and the fusion's progress.</summary>
+    private static WeightsStepCommands Commands(ParseResult parsed, ProgressDisplay.Step step) =>
+        new("repvgg", parsed.InvocationConfiguration.Output, (done, total) => step.Report(done, total, "blocks"));
+
+    /// <summary>What the commands share with the build: the strides and the state_dict entry.</summary>
     private static CompileOptions Options(ParseResult parsed, string checkpoint, Option<string> strides, Option<string> stateDictKey) => new()
     {
         Strides = parsed.GetValue(strides) is { } text ? CompileOptions.ParseStrides(text, checkpoint) : null,
@@ -191,9 +354,9 @@ public static class RepVggCommandLine
             parsed.InvocationConfiguration.Output.WriteLine(e.Diagnostic.ToMSBuildLine());
             return DiagnosticError;
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException)
         {
-            // Writing the output failed (disk full, access denied): one error line, like the build's.
+            // Writing the output failed (disk full, access denied), or a batch too large for the engine: one error line, like the build's.
             parsed.InvocationConfiguration.Output.WriteLine($"repvgg : error : {e.GetType().Name}: {e.Message}");
             return DiagnosticError;
         }

@@ -58,4 +58,6 @@ public static class DiagnosticIds
     public const string WeightsStepFailed = "RVG0025";
     /// <summary>Warning (MSBuild targets): a design-time build (an IDE's) found a model not yet compiled; a build generates its class.</summary>
     public const string NotYetCompiled = "RVG0026";
+    /// <summary>Error (repvgg verify): the input file is missing, or is not a whole number of float32 N x C x H x W images.</summary>
+    public const string VerifyInputMismatch = "RVG0030";
 }

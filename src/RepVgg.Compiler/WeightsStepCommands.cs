@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using RepVgg.Compiler.Diagnostics;
+using RepVgg.Compiler.Manifest;
+using RepVgg.Compiler.Onnx;
+
+namespace RepVgg.Compiler;
+
+/// <summary>
+/// The weights step's <c>compile</c> and <c>export-onnx</c> commands, one implementation for both front ends:
+/// <c>repvgg-compile</c> (run by the build) and <c>repvgg</c> (run by people). Warnings and a line of what was
+/// done go to <paramref name="log"/>, prefixed with <paramref name="toolName"/>; errors are thrown as diagnostics.
+/// </summary>
+/// <param name="toolName">Prefix of the lines written, e.g. <c>repvgg-compile</c> (the build's tests look for it).</param>
+/// <param name="log">Where warnings (in MSBuild's format) and the summary lines go.</param>
+/// <param name="blockFused">Progress of the fusion, as <see cref="WeightsStep.Compile"/> reports it.</param>
+public sealed class WeightsStepCommands(string toolName, TextWriter log, Action<int, int>? blockFused = null)
+{
+    /// <summary>
+    /// Compiles <paramref name="checkpoint"/> and writes the blob and the manifest the build embeds, and the ONNX
+    /// model too when <paramref name="onnxPath"/> is given.
+    /// </summary>
+    /// <exception cref="CompilationException">Any error in the checkpoint or the options.</exception>
+    public CompiledModel Compile(string checkpoint, CompileOptions options, string blobPath, string manifestPath, string? onnxPath = null)
+    {
+        var clock = Stopwatch.StartNew();
+        if (File.Exists(checkpoint))
+            log.WriteLine($"{toolName}: reading {Path.GetFileName(checkpoint)} ({new FileInfo(checkpoint).Length / 1e6:F1} MB)");
+        CompiledModel model = CompileAndWarn(checkpoint, options);
+        WeightsStep.WriteOutputs(model, blobPath, manifestPath);
+        ModelManifest m = model.Manifest;
+        log.WriteLine(
+            $"{toolName}: {m.Source.File} -> {m.Variant}, {m.Layers.Count} fused conv3x3 layers ({m.Source.KeyLayout} names, {m.Source.Kind}-time), " +
+            $"{m.Blob.Floats * 4 / 1e6:F1} MB of weights, in {clock.Elapsed.TotalSeconds:F1} s");
+        if (onnxPath is not null) WriteOnnx(model, onnxPath);
+        return model;
+    }
+
+    /// <summary>Compiles <paramref name="checkpoint"/> and writes the fused network as an ONNX model (<see cref="OnnxExport"/>).</summary>
+    /// <exception cref="CompilationException">Any error in the checkpoint or the options.</exception>
+    public CompiledModel ExportOnnx(string checkpoint, CompileOptions options, string onnxPath)
+    {
+        CompiledModel model = CompileAndWarn(checkpoint, options);
+        WriteOnnx(model, onnxPath);
+        return model;
+    }
+
+    private CompiledModel CompileAndWarn(string checkpoint, CompileOptions options)
+    {
+        CompiledModel model = WeightsStep.Compile(checkpoint, options, blockFused);
+        foreach (CompilerDiagnostic warning in model.Warnings) log.WriteLine(warning.ToMSBuildLine());
+        return model;
+    }
+
+    private void WriteOnnx(CompiledModel model, string path)
+    {
+        var clock = Stopwatch.StartNew();
+        OnnxExport.Write(model.Network, path);
+        log.WriteLine($"{toolName}: wrote ONNX model {path} ({new FileInfo(path).Length / 1e6:F1} MB, opset {OnnxExport.OpsetVersion}) in {clock.Elapsed.TotalSeconds:F1} s");
+    }
+}
