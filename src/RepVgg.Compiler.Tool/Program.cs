@@ -4,7 +4,7 @@ using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Diagnostics;
 using RepVgg.Compiler.Manifest;
 using RepVgg.Compiler.Onnx;
-using RepVgg.Compiler.Synthetic;
+using RepVgg.Tooling.Synthetic;
 
 // repvgg-compile: the weights step of the build, run by Directory.Build.targets.
 //

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Microsoft.ML.OnnxRuntime;
 using RepVgg.Checkpoints;
+using RepVgg.Tooling.Writing;
 
 namespace RepVgg.Integration.Tests;
 
