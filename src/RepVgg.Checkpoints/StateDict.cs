@@ -54,15 +54,6 @@ public sealed class StateDict : IReadOnlyDictionary<string, CheckpointTensor>
     /// <exception cref="KeyNotFoundException">No tensor has that name.</exception>
     public CheckpointTensor this[string key] => _tensors[key];
 
-    /// <summary>
-    /// Builds a state dict in memory from tensors as a writer would take them, without a file; for
-    /// tests of code that consumes state dicts.
-    /// </summary>
-    /// <exception cref="CheckpointException">A tensor's data is shorter than its shape needs.</exception>
-    public static StateDict FromTensors(string sourcePath, IEnumerable<TensorToWrite> tensors) =>
-        new(sourcePath, tensors.Select(t => new CheckpointTensor(sourcePath, t.Name, t.DType, t.DType.TorchName(),
-            (int[])t.Shape.Clone(), 0, CheckpointTensor.ContiguousStrides(t.Shape), t.Data)));
-
     /// <summary>Whether a tensor is called <paramref name="key"/>.</summary>
     public bool ContainsKey(string key) => _tensors.ContainsKey(key);
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Diagnostics;
-using RepVgg.Compiler.Synthetic;
+using RepVgg.Tooling.Synthetic;
 
 // repvgg-compile: the weights step of the build, run by Directory.Build.targets.
 //

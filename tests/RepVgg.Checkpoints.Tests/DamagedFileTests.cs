@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text;
+using RepVgg.Tooling.Writing;
 
 namespace RepVgg.Checkpoints.Tests;
 

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using RepVgg.Tooling.Writing;
 
 namespace RepVgg.Checkpoints.Tests;
 

@@ -1,3 +1,5 @@
+using RepVgg.Tooling.Writing;
+
 namespace RepVgg.Checkpoints.Tests;
 
 /// <summary>float32 to float16/bfloat16 bits, against patterns worked out by hand from the IEEE layouts.</summary>

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text;
+using RepVgg.Tooling.Writing;
 
 namespace RepVgg.Checkpoints.Tests;
 

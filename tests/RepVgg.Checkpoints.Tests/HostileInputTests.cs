@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Numerics;
+using RepVgg.Tooling.Writing;
 
 namespace RepVgg.Checkpoints.Tests;
 

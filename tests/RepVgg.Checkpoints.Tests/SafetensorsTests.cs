@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using RepVgg.Tooling.Writing;
 
 namespace RepVgg.Checkpoints.Tests;
 

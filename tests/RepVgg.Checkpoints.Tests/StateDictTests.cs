@@ -1,3 +1,5 @@
+using RepVgg.Tooling.Writing;
+
 namespace RepVgg.Checkpoints.Tests;
 
 /// <summary>State dicts built in memory, as other projects' tests build them.</summary>
@@ -6,7 +8,7 @@ public sealed class StateDictTests
     [Fact]
     public void FromTensors_KeepsOrderStripsModulePrefixAndReadsValues()
     {
-        StateDict tensors = StateDict.FromTensors("(memory)", [
+        StateDict tensors = InMemoryStateDict.FromTensors("(memory)", [
             TensorToWrite.FromFloats("module.b", [2, 2], [1f, 2f, 3f, 4f]),
             TensorToWrite.FromFloats("a", [1], [0.5f], TensorDType.BFloat16),
         ]);
@@ -22,7 +24,7 @@ public sealed class StateDictTests
     [Fact]
     public void Shape_IsACopyTheCallerCannotUseToChangeTheTensor()
     {
-        CheckpointTensor tensor = StateDict.FromTensors("(memory)", [TensorToWrite.FromFloats("w", [2, 3], new float[6])])["w"];
+        CheckpointTensor tensor = InMemoryStateDict.FromTensors("(memory)", [TensorToWrite.FromFloats("w", [2, 3], new float[6])])["w"];
 
         tensor.Shape[0] = 99;
 

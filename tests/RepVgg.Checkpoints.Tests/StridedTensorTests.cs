@@ -1,3 +1,5 @@
+using RepVgg.Tooling.Writing;
+
 namespace RepVgg.Checkpoints.Tests;
 
 /// <summary>

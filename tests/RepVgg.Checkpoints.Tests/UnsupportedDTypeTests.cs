@@ -1,3 +1,5 @@
+using RepVgg.Tooling.Writing;
+
 namespace RepVgg.Checkpoints.Tests;
 
 /// <summary>Integer and bool tensors load like any other; only asking for their values as doubles fails.</summary>

@@ -1,5 +1,5 @@
 using RepVgg.Compiler.Architecture;
-using RepVgg.Compiler.Reference;
+using RepVgg.Tooling.Reference;
 
 namespace RepVgg.Compiler.Tests;
 

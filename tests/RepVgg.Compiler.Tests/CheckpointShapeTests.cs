@@ -1,7 +1,8 @@
 using System.Runtime.InteropServices;
 using RepVgg.Checkpoints;
 using RepVgg.Compiler.Architecture;
-using RepVgg.Compiler.Synthetic;
+using RepVgg.Tooling.Synthetic;
+using RepVgg.Tooling.Writing;
 
 namespace RepVgg.Compiler.Tests;
 

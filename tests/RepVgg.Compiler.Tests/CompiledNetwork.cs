@@ -1,6 +1,6 @@
 using RepVgg.Compiler.Manifest;
-using RepVgg.Compiler.Reference;
-using RepVgg.Compiler.Synthetic;
+using RepVgg.Tooling.Reference;
+using RepVgg.Tooling.Synthetic;
 
 namespace RepVgg.Compiler.Tests;
 

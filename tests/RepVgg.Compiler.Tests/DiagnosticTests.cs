@@ -2,7 +2,8 @@ using RepVgg.Checkpoints;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Diagnostics;
 using RepVgg.Compiler.Manifest;
-using RepVgg.Compiler.Synthetic;
+using RepVgg.Tooling.Synthetic;
+using RepVgg.Tooling.Writing;
 
 namespace RepVgg.Compiler.Tests;
 
@@ -337,7 +338,7 @@ public sealed class DiagnosticTests : IDisposable
         // 20,000 one-channel blocks, 340,000 tensors: looking each block's modules up by scanning every key
         // took over a minute; indexed once, inferring the architecture takes a second or two.
         var deep = new RepVggVariant("deep", 1, [20_000], [1], 1, Classes: 2);
-        StateDict tensors = StateDict.FromTensors("deep.pth",
+        StateDict tensors = InMemoryStateDict.FromTensors("deep.pth",
             SyntheticCheckpoint.ToTensors(SyntheticNetwork.Create(deep, seed: 1, calibration: null), deploy: false));
         NetworkReader? reader = null;
 

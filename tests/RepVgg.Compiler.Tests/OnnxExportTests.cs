@@ -1,7 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Onnx;
-using RepVgg.Compiler.Synthetic;
+using RepVgg.Tooling.Synthetic;
 
 namespace RepVgg.Compiler.Tests;
 

@@ -1,7 +1,7 @@
 extern alias compiler;
 
 using compiler::RepVgg.Compiler.Architecture;
-using compiler::RepVgg.Compiler.Synthetic;
+using compiler::RepVgg.Tooling.Synthetic;
 using CompilerManifest = compiler::RepVgg.Compiler.Manifest.ModelManifest;
 using CompilerWeightsStep = compiler::RepVgg.Compiler.WeightsStep;
 

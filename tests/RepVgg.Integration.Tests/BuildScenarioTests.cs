@@ -1,5 +1,6 @@
 using Microsoft.ML.OnnxRuntime;
 using RepVgg.Checkpoints;
+using RepVgg.Tooling.Writing;
 
 namespace RepVgg.Integration.Tests;
 

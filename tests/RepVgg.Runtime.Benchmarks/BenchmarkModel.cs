@@ -4,7 +4,7 @@ using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Manifest;
 using RepVgg.Compiler.Onnx;
-using RepVgg.Compiler.Synthetic;
+using RepVgg.Tooling.Synthetic;
 
 namespace RepVgg.Runtime.Benchmarks;
 

@@ -2,6 +2,7 @@ using RepVgg.Checkpoints;
 using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Fusion;
+using RepVgg.Tooling.Writing;
 
 namespace RepVgg.Tool.Fusing;
 

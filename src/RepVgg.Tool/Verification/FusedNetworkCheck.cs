@@ -1,6 +1,6 @@
 using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
-using RepVgg.Compiler.Reference;
+using RepVgg.Tooling.Reference;
 
 namespace RepVgg.Tool.Verification;
 

@@ -1,4 +1,5 @@
 using RepVgg.Checkpoints;
+using RepVgg.Tooling.Writing;
 
 namespace RepVgg.Fuzz;
 

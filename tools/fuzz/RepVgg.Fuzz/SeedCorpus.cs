@@ -3,7 +3,8 @@ using System.IO.Compression;
 using System.Numerics;
 using RepVgg.Checkpoints;
 using RepVgg.Compiler.Architecture;
-using RepVgg.Compiler.Synthetic;
+using RepVgg.Tooling.Synthetic;
+using RepVgg.Tooling.Writing;
 
 namespace RepVgg.Fuzz;
 

@@ -1,4 +1,4 @@
-namespace RepVgg.Checkpoints;
+namespace RepVgg.Tooling.Writing;
 
 /// <summary>The two zip layouts torch.save has written since PyTorch 1.6.</summary>
 public enum PthFormat

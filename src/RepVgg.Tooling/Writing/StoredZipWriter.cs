@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
 using System.Text;
+using RepVgg.Checkpoints;
 
-namespace RepVgg.Checkpoints;
+namespace RepVgg.Tooling.Writing;
 
 /// <summary>
 /// A zip of uncompressed entries, laid out like PyTorch's <c>PyTorchStreamWriter</c>: every entry's

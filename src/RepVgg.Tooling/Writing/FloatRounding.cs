@@ -1,4 +1,4 @@
-namespace RepVgg.Checkpoints;
+namespace RepVgg.Tooling.Writing;
 
 /// <summary>float32 to the 16-bit formats, rounding to nearest with ties to even, as PyTorch does.</summary>
 public static class FloatRounding

@@ -1,7 +1,8 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using RepVgg.Checkpoints;
 
-namespace RepVgg.Checkpoints;
+namespace RepVgg.Tooling.Writing;
 
 /// <summary>
 /// Writes safetensors files as the reference implementation does: an 8-byte little-endian header

@@ -1,4 +1,4 @@
-namespace RepVgg.Compiler.Reference;
+namespace RepVgg.Tooling.Reference;
 
 /// <summary>A float64 activation in NCHW layout.</summary>
 /// <param name="Data">(Batch, Channels, Height, Width), row-major.</param>

@@ -1,8 +1,10 @@
 using RepVgg.Checkpoints;
+using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Fusion;
+using RepVgg.Tooling.Writing;
 
-namespace RepVgg.Compiler.Synthetic;
+namespace RepVgg.Tooling.Synthetic;
 
 /// <summary>
 /// Writes a network as a checkpoint file, the way PyTorch would save its state_dict: official

@@ -1,4 +1,4 @@
-namespace RepVgg.Checkpoints;
+namespace RepVgg.Tooling.Writing;
 
 /// <summary>How <see cref="PthWriter"/> lays out a checkpoint; the defaults match <c>torch.save(model.state_dict(), path)</c> on PyTorch 2.x.</summary>
 public sealed record PthOptions

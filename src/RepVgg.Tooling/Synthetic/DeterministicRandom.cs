@@ -1,4 +1,4 @@
-namespace RepVgg.Compiler.Synthetic;
+namespace RepVgg.Tooling.Synthetic;
 
 /// <summary>
 /// SplitMix64: a tiny generator whose sequence for a seed is fixed forever, unlike

@@ -1,4 +1,6 @@
-namespace RepVgg.Checkpoints;
+using RepVgg.Checkpoints;
+
+namespace RepVgg.Tooling.Writing;
 
 /// <summary>
 /// Writes PyTorch zip checkpoints that torch.load reads: a protocol 2 <c>data.pkl</c> as torch.save

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
+using RepVgg.Checkpoints;
 
-namespace RepVgg.Checkpoints;
+namespace RepVgg.Tooling.Writing;
 
 /// <summary>
 /// A tensor for <see cref="PthWriter"/> or <see cref="SafetensorsWriter"/>: contiguous little-endian

@@ -1,7 +1,7 @@
 using RepVgg.Compiler.Architecture;
-using RepVgg.Compiler.Reference;
+using RepVgg.Tooling.Reference;
 
-namespace RepVgg.Compiler.Synthetic;
+namespace RepVgg.Tooling.Synthetic;
 
 /// <summary>
 /// Makes a training-time RepVGG with deterministic weights and realistic BatchNorm statistics,

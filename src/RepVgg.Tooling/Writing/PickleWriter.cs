@@ -1,8 +1,9 @@
 using System.Buffers.Binary;
 using System.Numerics;
 using System.Text;
+using RepVgg.Checkpoints;
 
-namespace RepVgg.Checkpoints;
+namespace RepVgg.Tooling.Writing;
 
 /// <summary>
 /// Writes a pickle opcode by opcode, the way CPython's pickler does at protocol 2 (the one torch.save

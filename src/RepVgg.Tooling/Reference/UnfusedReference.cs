@@ -1,6 +1,6 @@
 using RepVgg.Compiler.Architecture;
 
-namespace RepVgg.Compiler.Reference;
+namespace RepVgg.Tooling.Reference;
 
 /// <summary>
 /// The RepVGG network exactly as it was trained, evaluated in float64 with plain loops: every
