@@ -198,7 +198,8 @@ public static class WeightsStep
             ConvAlgorithm algorithm = chooseAlgorithm(block, height, width);
             if (algorithm != ConvAlgorithm.Direct && block.Stride != 1)
                 throw new ArgumentException($"Block {block.Name} has stride {block.Stride}; only Direct runs at stride 2, not {algorithm}.", nameof(chooseAlgorithm));
-            (height, width) = ((height - 1) / block.Stride + 1, (width - 1) / block.Stride + 1);
+            LayerShape shape = LayerShape.Of(height, width, block.Stride);
+            (height, width) = (shape.OutHeight, shape.OutWidth);
             int weightLength = Conv3x3Packing.PackedWeightLength(algorithm, block.InChannels, block.OutChannels, block.Groups);
             int biasLength = Conv3x3Packing.PackedBiasLength(block.OutChannels);
             long weight = length, bias = Align(weight + weightLength);
@@ -237,7 +238,20 @@ public static class WeightsStep
         var manifest = new ModelManifest(ModelManifest.CurrentFormat, source, variant, network.InputChannels,
             new ManifestBlob(length, blobHash, BlobLayout), new EquatableArray<ManifestLayer>(layers),
             new ManifestHead(head.Name, head.Features, head.Classes, headWeight, headBias));
+        RequireSoundManifest(manifest, source);
         return new CompiledModel(manifest, blob, wholeNetwork, warnings);
+    }
+
+    /// <summary>
+    /// Checks the manifest with the generator's own rules before it is written: a network the reader
+    /// accepted must give a manifest the generator accepts, so a failure here is a bug in the weights step
+    /// (RVG0022), caught where it happens rather than as a puzzling RVG0014 in the next compile.
+    /// </summary>
+    private static void RequireSoundManifest(ModelManifest manifest, ManifestSource source)
+    {
+        if (ManifestValidation.FindStructureProblem(manifest) is not { } problem) return;
+        throw new CompilationException(CompilerDiagnostic.Error(DiagnosticIds.InternalError, source.File,
+            $"The weights step made a manifest the generator would refuse: {problem} This is a bug in the compiler: please report it with the file."));
     }
 
     /// <summary>
