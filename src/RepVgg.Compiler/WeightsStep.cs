@@ -271,12 +271,31 @@ public static class WeightsStep
     }
 
     /// <summary>Writes the blob (raw little-endian float32) and the manifest (JSON), replacing older ones.</summary>
+    /// <exception cref="CompilationException">RVG0035 when a file or its folder cannot be written.</exception>
     public static void WriteOutputs(CompiledModel model, string blobPath, string manifestPath)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(blobPath))!);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(manifestPath))!);
-        using (FileStream blob = File.Create(blobPath)) blob.Write(MemoryMarshal.AsBytes(model.Blob.AsSpan()));
-        File.WriteAllText(manifestPath, ManifestJson.Write(model.Manifest));
+        Write(blobPath, "blob", path =>
+        {
+            using FileStream blob = File.Create(path);
+            blob.Write(MemoryMarshal.AsBytes(model.Blob.AsSpan()));
+        });
+        Write(manifestPath, "manifest", path => File.WriteAllText(path, ManifestJson.Write(model.Manifest)));
+    }
+
+    // A full disk, a folder without write permission or a file where a folder should be: the machine's
+    // problem, not the checkpoint's, so a diagnostic of its own rather than a bare exception.
+    private static void Write(string path, string what, Action<string> write)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            write(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CompilationException(CompilerDiagnostic.Error(DiagnosticIds.OutputNotWritten, path,
+                $"Cannot write the {what} '{path}': {e.Message} Expected a writable folder with room for it."), e);
+        }
     }
 
     private static CompilerDiagnostic ToDiagnostic(CheckpointException e) => CompilerDiagnostic.Error(e.Problem switch

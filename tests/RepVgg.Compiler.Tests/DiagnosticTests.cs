@@ -355,6 +355,24 @@ public sealed class DiagnosticTests : IDisposable
             new FusedConv(inChannels, outChannels, 1, new double[outChannels * inChannels * 9], new double[outChannels]));
 
     [Fact]
+    public void RVG0035_outputs_that_cannot_be_written()
+    {
+        CompiledModel model = WeightsStep.Compile(WritePth(Tensors()));
+        // A file where the output folder should be: creating the folder fails on every platform.
+        string notAFolder = _folder.File("not-a-folder");
+        File.WriteAllText(notAFolder, "");
+        string blob = Path.Combine(notAFolder, "model.weights.bin");
+
+        CompilationException error = Assert.Throws<CompilationException>(() =>
+            WeightsStep.WriteOutputs(model, blob, _folder.File("model.repvgg.json")));
+
+        Assert.Equal((DiagnosticIds.OutputNotWritten, DiagnosticSeverity.Error, blob),
+            (error.Diagnostic.Id, error.Diagnostic.Severity, error.Diagnostic.File));
+        Assert.StartsWith($"Cannot write the blob '{blob}': ", error.Message);
+        Assert.False(File.Exists(_folder.File("model.repvgg.json")));
+    }
+
+    [Fact]
     public void Twenty_thousand_blocks_are_inferred_in_linear_time()
     {
         // 20,000 one-channel blocks, 340,000 tensors: looking each block's modules up by scanning every key

@@ -56,4 +56,6 @@ public static class DiagnosticIds
     public const string DuplicateClassName = "RVG0024";
     /// <summary>Error (MSBuild targets): the weights step exited with a failure; its own diagnostics say why, this says how to rerun it.</summary>
     public const string WeightsStepFailed = "RVG0025";
+    /// <summary>Error: the weights step cannot write its blob or manifest (a folder it cannot create, no permission, a full disk).</summary>
+    public const string OutputNotWritten = "RVG0035";
 }
