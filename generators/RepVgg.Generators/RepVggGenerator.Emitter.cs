@@ -125,9 +125,9 @@ public sealed partial class RepVggGenerator
             ManifestLayer layer = spec.Layer;
             Member(source, $"<c>{Xml(layer.Name)}</c>{StemNote(layer)}: {Xml(LayerSummary(layer))}.",
                 $"private static readonly global::RepVgg.Conv3x3Layer {spec.FieldName} = new( " +
-                    $"// {Shape(layer.InChannels, spec.InHeight, spec.InWidth)} -> {Shape(layer.OutChannels, spec.OutHeight, spec.OutWidth)}",
+                    $"// {Shape(layer.InChannels, spec.Shape.InHeight, spec.Shape.InWidth)} -> {Shape(layer.OutChannels, spec.Shape.OutHeight, spec.Shape.OutWidth)}",
                 Invariant($"    Name: {Literal(layer.Name)}, InChannels: {layer.InChannels}, OutChannels: {layer.OutChannels}, Groups: {layer.Groups}, Stride: {layer.Stride},"),
-                Invariant($"    InHeight: {spec.InHeight}, InWidth: {spec.InWidth}, WeightOffset: {layer.WeightOffset}, BiasOffset: {layer.BiasOffset},"),
+                Invariant($"    InHeight: {spec.Shape.InHeight}, InWidth: {spec.Shape.InWidth}, WeightOffset: {layer.WeightOffset}, BiasOffset: {layer.BiasOffset},"),
                 $"    Algorithm: global::RepVgg.ConvAlgorithm.{AlgorithmMember(layer.Algorithm)});");
         }
     }
@@ -138,7 +138,7 @@ public sealed partial class RepVggGenerator
         LayerSpec last = network.Layers[network.Layers.Count - 1];
         Member(source, Invariant($"<c>{Xml(head.Name)}</c>: global average pooling, then the {head.Features} -> {head.Classes} linear classifier."),
             $"private static readonly global::RepVgg.LinearHead Head = new( " +
-                $"// {Shape(head.Features, last.OutHeight, last.OutWidth)} -> {Shape(head.Features)} -> {Shape(head.Classes)}",
+                $"// {Shape(head.Features, last.Shape.OutHeight, last.Shape.OutWidth)} -> {Shape(head.Features)} -> {Shape(head.Classes)}",
             Invariant($"    Features: {head.Features}, Classes: {head.Classes}, WeightOffset: {head.WeightOffset}, BiasOffset: {head.BiasOffset});"));
 
         var layout = new List<string>
@@ -305,7 +305,7 @@ public sealed partial class RepVggGenerator
         {
             ManifestLayer layer = spec.Layer;
             steps.Add((layer.Stage != stage, $"// {layer.Name}{StemNote(layer)}: {LayerSummary(layer)}",
-                $"_engine.Conv3x3BiasRelu({spec.FieldName});", Shape(layer.OutChannels, spec.OutHeight, spec.OutWidth)));
+                $"_engine.Conv3x3BiasRelu({spec.FieldName});", Shape(layer.OutChannels, spec.Shape.OutHeight, spec.Shape.OutWidth)));
             stage = layer.Stage;
         }
         steps.Add((true, Invariant($"// {head.Name}: global average pool, then {head.Features} -> {head.Classes} linear"),

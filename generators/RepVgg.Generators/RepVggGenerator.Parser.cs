@@ -154,113 +154,16 @@ public sealed partial class RepVggGenerator
             return null;
         }
 
-        string? problem = FindTextProblem(manifest) ?? FindShapeProblem(manifest);
+        string? problem = ManifestValidation.FindProblem(manifest);
         if (problem is null) return manifest;
         diagnostics.Add(Report(DiagnosticDescriptors.ManifestUnreadable, request, request.FilePath, problem));
         return null;
     }
 
-    // Manifest text lands in comments of the generated code, where a line break would end the comment.
-    private static string? FindTextProblem(ModelManifest manifest)
-    {
-        var texts = new List<(string Where, string Text)>
-        {
-            ("$.source.file", manifest.Source.File),
-            ("$.source.sha256", manifest.Source.Sha256),
-            ("$.source.keyLayout", manifest.Source.KeyLayout),
-            ("$.source.kind", manifest.Source.Kind),
-            ("$.variant", manifest.Variant),
-            ("$.blob.sha256", manifest.Blob.Sha256),
-            ("$.blob.layout", manifest.Blob.Layout),
-            ("$.head.name", manifest.Head.Name),
-        };
-        for (int i = 0; i < manifest.Layers.Count; i++)
-        {
-            ManifestLayer layer = manifest.Layers[i];
-            texts.Add((Invariant($"$.layers[{i}].name"), layer.Name));
-            for (int j = 0; j < layer.Branches.Count; j++) texts.Add((Invariant($"$.layers[{i}].branches[{j}]"), layer.Branches[j]));
-        }
-
-        foreach ((string where, string text) in texts)
-        {
-            foreach (char c in text)
-            {
-                if (char.IsControl(c) || c is '\u2028' or '\u2029')
-                    return Invariant($"At {where}: expected text without control characters or line breaks, found U+{(int)c:X4}.");
-            }
-        }
-        return null;
-    }
-
-    // A manifest bug, not a user error: the layers must chain (each takes what the one before gives) so the emitted network is sound.
-    private static string? FindShapeProblem(ModelManifest manifest)
-    {
-        long floats = manifest.Blob.Floats;
-        if (manifest.InputChannels <= 0)
-            return Invariant($"At $.inputChannels: expected a positive channel count, found {manifest.InputChannels}.");
-        if (manifest.Layers.Count == 0)
-            return "At $.layers: expected at least one layer, found none.";
-
-        int channels = manifest.InputChannels;
-        string channelSource = "$.inputChannels";
-        int stage = 0, block = -1;
-        for (int i = 0; i < manifest.Layers.Count; i++)
-        {
-            ManifestLayer layer = manifest.Layers[i];
-            string where = Invariant($"$.layers[{i}] ({layer.Name})");
-            bool nextBlock = layer.Stage == stage && layer.Block == block + 1;
-            bool nextStage = layer.Stage > stage && layer.Block == 0;
-            if (!nextBlock && !nextStage)
-                return Invariant($"At {where}: expected stage {stage} block {block + 1} or block 0 of a later stage, found stage {layer.Stage} block {layer.Block}.");
-            if (layer.InChannels != channels)
-                return Invariant($"At {where}: expected {channels} input channels (the output of {channelSource}), found {layer.InChannels}.");
-            if (layer.OutChannels <= 0)
-                return Invariant($"At {where}: expected a positive output channel count, found {layer.OutChannels}.");
-            if (layer.Stride is not (1 or 2))
-                return Invariant($"At {where}: expected stride 1 or 2, found {layer.Stride}.");
-            if (layer.Groups <= 0 || layer.InChannels % layer.Groups != 0 || layer.OutChannels % layer.Groups != 0)
-                return Invariant($"At {where}: expected groups dividing both {layer.InChannels} and {layer.OutChannels}, found {layer.Groups}.");
-            if (layer.Branches.Count == 0)
-                return Invariant($"At {where}: expected the branches fused into the layer, found none.");
-            bool winograd = layer.Algorithm == ManifestAlgorithms.Winograd2x2 || layer.Algorithm == ManifestAlgorithms.Winograd4x4;
-            if (!(layer.Algorithm == ManifestAlgorithms.Direct || winograd && layer.Stride == 1))
-                return Invariant($"At {where}: expected algorithm \"{ManifestAlgorithms.Direct}\", or \"{ManifestAlgorithms.Winograd2x2}\" or \"{ManifestAlgorithms.Winograd4x4}\" at stride 1; found \"{layer.Algorithm}\" at stride {layer.Stride}.");
-            string? offsetProblem = OffsetProblem(where, "weightOffset", layer.WeightOffset, floats)
-                ?? OffsetProblem(where, "biasOffset", layer.BiasOffset, floats);
-            if (offsetProblem is not null) return offsetProblem;
-
-            channels = layer.OutChannels;
-            channelSource = where;
-            stage = layer.Stage;
-            block = layer.Block;
-        }
-
-        ManifestHead head = manifest.Head;
-        string headWhere = $"$.head ({head.Name})";
-        if (head.Features != channels)
-            return Invariant($"At {headWhere}: expected {channels} features (the output of {channelSource}), found {head.Features}.");
-        if (head.Classes <= 0)
-            return Invariant($"At {headWhere}: expected a positive class count, found {head.Classes}.");
-        return OffsetProblem(headWhere, "weightOffset", head.WeightOffset, floats)
-            ?? OffsetProblem(headWhere, "biasOffset", head.BiasOffset, floats);
-    }
-
-    private static string? OffsetProblem(string where, string name, long offset, long floats) =>
-        offset >= 0 && offset < floats
-            ? null
-            : Invariant($"At {where}: expected a {name} inside the {floats}-float blob, found {offset}.");
-
     private static NetworkSpec BuildNetwork(ModelRequest request, ModelManifest manifest, int inputHeight, int inputWidth)
     {
-        var layers = new List<LayerSpec>(manifest.Layers.Count);
-        int height = inputHeight, width = inputWidth;
-        foreach (ManifestLayer layer in manifest.Layers)
-        {
-            var spec = new LayerSpec(LayerFieldName(layer), layer, height, width);
-            layers.Add(spec);
-            height = spec.OutHeight;
-            width = spec.OutWidth;
-        }
+        IReadOnlyList<LayerShape> shapes = LayerShape.Of(manifest, inputHeight, inputWidth);
+        var layers = manifest.Layers.Select((layer, i) => new LayerSpec(LayerFieldName(layer), layer, shapes[i]));
 
         return new NetworkSpec(
             request.Namespace, request.ClassName, request.ResourceName, manifest.Source, manifest.Variant,

@@ -47,7 +47,8 @@ internal static class ToolCommand
         }
         catch (Exception e)
         {
-            // A bug or an I/O failure (disk full, access denied): still one build error, never a bare crash.
+            // A bug, or an I/O failure writing the ONNX file or a synthetic checkpoint (the blob and manifest report
+            // theirs as RVG0035): still one build error, never a bare crash.
             Console.WriteLine($"repvgg-compile : error : {e.GetType().Name}: {e.Message}");
             Console.Error.WriteLine(e);
             return 1;

@@ -204,7 +204,8 @@ public static class WeightsStep
             ConvAlgorithm algorithm = chooseAlgorithm(block, height, width);
             if (algorithm != ConvAlgorithm.Direct && block.Stride != 1)
                 throw new ArgumentException($"Block {block.Name} has stride {block.Stride}; only Direct runs at stride 2, not {algorithm}.", nameof(chooseAlgorithm));
-            (height, width) = ((height - 1) / block.Stride + 1, (width - 1) / block.Stride + 1);
+            LayerShape shape = LayerShape.Of(height, width, block.Stride);
+            (height, width) = (shape.OutHeight, shape.OutWidth);
             int weightLength = Conv3x3Packing.PackedWeightLength(algorithm, block.InChannels, block.OutChannels, block.Groups);
             int biasLength = Conv3x3Packing.PackedBiasLength(block.OutChannels);
             long weight = length, bias = Align(weight + weightLength);
@@ -244,7 +245,20 @@ public static class WeightsStep
         var manifest = new ModelManifest(ModelManifest.CurrentFormat, source, variant, network.InputChannels,
             new ManifestBlob(length, blobHash, BlobLayout), new EquatableArray<ManifestLayer>(layers),
             new ManifestHead(head.Name, head.Features, head.Classes, headWeight, headBias));
+        RequireSoundManifest(manifest, source);
         return new CompiledModel(manifest, blob, wholeNetwork, warnings);
+    }
+
+    /// <summary>
+    /// Checks the manifest with the generator's own rules before it is written: a network the reader
+    /// accepted must give a manifest the generator accepts, so a failure here is a bug in the weights step
+    /// (RVG0022), caught where it happens rather than as a puzzling RVG0014 in the next compile.
+    /// </summary>
+    private static void RequireSoundManifest(ModelManifest manifest, ManifestSource source)
+    {
+        if (ManifestValidation.FindStructureProblem(manifest) is not { } problem) return;
+        throw new CompilationException(CompilerDiagnostic.Error(DiagnosticIds.InternalError, source.File,
+            $"The weights step made a manifest the generator would refuse: {problem} This is a bug in the compiler: please report it with the file."));
     }
 
     /// <summary>
@@ -264,12 +278,31 @@ public static class WeightsStep
     }
 
     /// <summary>Writes the blob (raw little-endian float32) and the manifest (JSON), replacing older ones.</summary>
+    /// <exception cref="CompilationException">RVG0035 when a file or its folder cannot be written.</exception>
     public static void WriteOutputs(CompiledModel model, string blobPath, string manifestPath)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(blobPath))!);
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(manifestPath))!);
-        using (FileStream blob = File.Create(blobPath)) blob.Write(MemoryMarshal.AsBytes(model.Blob.AsSpan()));
-        File.WriteAllText(manifestPath, ManifestJson.Write(model.Manifest));
+        Write(blobPath, "blob", path =>
+        {
+            using FileStream blob = File.Create(path);
+            blob.Write(MemoryMarshal.AsBytes(model.Blob.AsSpan()));
+        });
+        Write(manifestPath, "manifest", path => File.WriteAllText(path, ManifestJson.Write(model.Manifest)));
+    }
+
+    // A full disk, a folder without write permission or a file where a folder should be: the machine's
+    // problem, not the checkpoint's, so a diagnostic of its own rather than a bare exception.
+    private static void Write(string path, string what, Action<string> write)
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            write(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CompilationException(CompilerDiagnostic.Error(DiagnosticIds.OutputNotWritten, path,
+                $"Cannot write the {what} '{path}': {e.Message} Expected a writable folder with room for it."), e);
+        }
     }
 
     private static CompilerDiagnostic ToDiagnostic(CheckpointException e) => CompilerDiagnostic.Error(e.Problem switch

@@ -333,6 +333,47 @@ public sealed class DiagnosticTests : IDisposable
     }
 
     [Fact]
+    public void RVG0022_a_network_whose_manifest_the_generator_would_refuse()
+    {
+        // The reader never gives blocks that do not chain; an in-memory network can, and the weights step's
+        // own check of its manifest must stop it as the bug it would be, not write it for the generator.
+        RepVggBlock stem = Deployed("stage0", stage: 0, inChannels: 3, outChannels: 8, stride: 2);
+        RepVggBlock block = Deployed("stage1.0", stage: 1, inChannels: 4, outChannels: 4, stride: 2);
+        var head = new LinearClassifier("linear", 4, 2, new double[8], new double[2]);
+        var network = new TrainedNetwork(KeyLayout.Official, [stem, block], head);
+
+        CompilationException error = Assert.Throws<CompilationException>(() =>
+            WeightsStep.Pack(network, new ManifestSource("broken.pth", "", "official", "deploy"), []));
+
+        Assert.Equal((DiagnosticIds.InternalError, DiagnosticSeverity.Error, "broken.pth"),
+            (error.Diagnostic.Id, error.Diagnostic.Severity, error.Diagnostic.File));
+        Assert.Contains("At $.layers[1] (stage1.0): expected 8 input channels (the output of $.layers[0] (stage0)), found 4.", error.Message);
+        Assert.Contains("This is a bug in the compiler", error.Message);
+    }
+
+    private static RepVggBlock Deployed(string name, int stage, int inChannels, int outChannels, int stride) =>
+        new(name, stage, 0, inChannels, outChannels, stride, 1, null, null, null,
+            new FusedConv(inChannels, outChannels, 1, new double[outChannels * inChannels * 9], new double[outChannels]));
+
+    [Fact]
+    public void RVG0035_outputs_that_cannot_be_written()
+    {
+        CompiledModel model = WeightsStep.Compile(WritePth(Tensors()));
+        // A file where the output folder should be: creating the folder fails on every platform.
+        string notAFolder = _folder.File("not-a-folder");
+        File.WriteAllText(notAFolder, "");
+        string blob = Path.Combine(notAFolder, "model.weights.bin");
+
+        CompilationException error = Assert.Throws<CompilationException>(() =>
+            WeightsStep.WriteOutputs(model, blob, _folder.File("model.repvgg.json")));
+
+        Assert.Equal((DiagnosticIds.OutputNotWritten, DiagnosticSeverity.Error, blob),
+            (error.Diagnostic.Id, error.Diagnostic.Severity, error.Diagnostic.File));
+        Assert.StartsWith($"Cannot write the blob '{blob}': ", error.Message);
+        Assert.False(File.Exists(_folder.File("model.repvgg.json")));
+    }
+
+    [Fact]
     public void Twenty_thousand_blocks_are_inferred_in_linear_time()
     {
         // 20,000 one-channel blocks, 340,000 tensors: looking each block's modules up by scanning every key

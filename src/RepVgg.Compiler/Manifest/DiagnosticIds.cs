@@ -60,4 +60,6 @@ public static class DiagnosticIds
     public const string NotYetCompiled = "RVG0026";
     /// <summary>Error (repvgg verify): the input file is missing, or is not a whole number of float32 N x C x H x W images.</summary>
     public const string VerifyInputMismatch = "RVG0030";
+    /// <summary>Error: the weights step cannot write its blob or manifest (a folder it cannot create, no permission, a full disk).</summary>
+    public const string OutputNotWritten = "RVG0035";
 }
