@@ -56,4 +56,10 @@ public static class DiagnosticIds
     public const string DuplicateClassName = "RVG0024";
     /// <summary>Error (MSBuild targets): the weights step exited with a failure; its own diagnostics say why, this says how to rerun it.</summary>
     public const string WeightsStepFailed = "RVG0025";
+    /// <summary>Error (model snapshot): the source generated for a model with Snapshot="true" differs from its committed snapshot.</summary>
+    public const string SnapshotSourceDiffers = "RVG0040";
+    /// <summary>Error (model snapshot): the compiled network's logits for the probe image differ from its committed snapshot.</summary>
+    public const string SnapshotLogitsDiffer = "RVG0041";
+    /// <summary>Error (model snapshot): the generated source the snapshot compares was not emitted where the build expects it.</summary>
+    public const string GeneratedSourceNotFound = "RVG0042";
 }
