@@ -57,9 +57,9 @@ public sealed record ModelSnapshot(string Directory, string ClassName)
         return
         [
             Compare(SourcePath, generatedSourcePath, DiagnosticIds.SnapshotSourceDiffers, accept, (_, current) => current,
-                $"The source generated for {ClassName} differs"),
+                $"The source generated for {ClassName} differs from the snapshot {SourcePath}"),
             Compare(LogitsPath, logitsPath, DiagnosticIds.SnapshotLogitsDiffer, accept, LogitsFingerprint.WithinToleranceAsSnapshot,
-                $"The logits of {ClassName} for the probe image differ by more than {LogitsFingerprint.Tolerance:G1} of the largest"),
+                $"The logits of {ClassName} for the probe image differ from the snapshot {LogitsPath} by more than {LogitsFingerprint.Tolerance:G1} of the largest"),
         ];
     }
 
@@ -85,7 +85,7 @@ public sealed record ModelSnapshot(string Directory, string ClassName)
         }
 
         var error = CompilerDiagnostic.Error(errorId, snapshotPath,
-            $"{difference} from the snapshot {snapshotPath} (diff above: - snapshot, + this build's {currentPath}). " +
+            $"{difference} (diff above: - snapshot, + this build's {currentPath}). " +
             $"If the change is intended, accept it: dotnet build -p:{AcceptProperty}=true, or delete the snapshot and build; then commit the snapshot.");
         return new(snapshotPath, currentPath, SnapshotStatus.Differs, LineDiff.Render(snapshot, compared), error);
     }
