@@ -1,4 +1,3 @@
-using RepVgg.Compiler.Manifest;
 using RepVgg.Compiler.Reference;
 using RepVgg.Compiler.Synthetic;
 
