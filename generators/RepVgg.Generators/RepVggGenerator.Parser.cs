@@ -114,7 +114,7 @@ public sealed partial class RepVggGenerator
         if (request.ResourceName.Length > 0) return;
         diagnostics.Add(Report(
             DiagnosticDescriptors.ManifestUnreadable, request, request.FilePath,
-            "the item lacks RepVggResourceName metadata (the logical name of the embedded weights); RepVggModel items get it from Directory.Build.targets."));
+            "the item lacks RepVggResourceName metadata (the logical name of the embedded weights); RepVggModel items get it from the RepVgg targets (build/RepVgg.Model.targets)."));
     }
 
     // The generated class and the engine size an image, and a batch of them, in ints.

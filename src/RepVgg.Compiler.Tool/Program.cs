@@ -2,15 +2,23 @@ using System.Diagnostics;
 using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Diagnostics;
+using RepVgg.Compiler.Manifest;
+using RepVgg.Compiler.Snapshots;
 using RepVgg.Tooling.Synthetic;
 
-// repvgg-compile: the weights step of the build, run by Directory.Build.targets.
+// repvgg-compile: the weights step of the build, run by the RepVgg targets (build/RepVgg.Model.targets).
 //
 //   repvgg-compile compile <checkpoint> --blob <file> --manifest <file> [--variant <name>] [--synthesize <variant>]
 //                          [--input-height <pixels>] [--input-width <pixels>] [--strides <s,s,...>]
 //                          [--state-dict-key <entry>] [--onnx <file>]
 //   repvgg-compile export-onnx <checkpoint> -o <file.onnx> [--strides <s,s,...>] [--state-dict-key <entry>]
 //   repvgg-compile synthesize <variant> <file.pth|file.safetensors> [--layout official|timm] [--deploy] [--seed <n>] [--uncalibrated]
+//   repvgg-compile probe --manifest <file> --blob <file> --class <name> -o <file> [--input-height <pixels>] [--input-width <pixels>]
+//   repvgg-compile snapshot --class <name> --generated <file.g.cs> --logits <file> --directory <folder> [--accept]
+//
+// probe and snapshot are the model snapshot of RepVgg.Snapshot.targets (Snapshot="true"): probe writes the
+// compiled network's logits for the probe image (LogitsFingerprint); snapshot compares the generated source and
+// those logits with the project's RepVggSnapshots/ folder, writing what is missing, or what differs with --accept.
 //
 // --onnx (and export-onnx) also write the fused network as an ONNX model (OnnxExport: opset 13,
 // symbolic batch, height and width), so the same network runs in ONNX Runtime, TensorRT or Triton.
@@ -32,7 +40,9 @@ internal static class ToolCommand
                 "compile" => Compile(new Arguments(args[1..])),
                 "export-onnx" => ExportOnnx(new Arguments(args[1..])),
                 "synthesize" => Synthesize(new Arguments(args[1..])),
-                _ => throw new UsageException($"Expected a command, compile, export-onnx or synthesize; found '{args.FirstOrDefault()}'."),
+                "probe" => Probe(new Arguments(args[1..])),
+                "snapshot" => CheckSnapshot(new Arguments(args[1..])),
+                _ => throw new UsageException($"Expected a command, compile, export-onnx, synthesize, probe or snapshot; found '{args.FirstOrDefault()}'."),
             };
         }
         catch (CompilationException e)
@@ -126,6 +136,42 @@ internal static class ToolCommand
         Console.WriteLine($"repvgg-compile: wrote {new FileInfo(path).Length / 1e6:F1} MB in {clock.Elapsed.TotalSeconds:F1} s");
     }
 
+    private static int Probe(Arguments args)
+    {
+        string manifestPath = args.Required("--manifest"), blobPath = args.Required("--blob"), className = args.Required("--class");
+        string output = args.Optional("-o") ?? throw new UsageException("Missing option -o <file>.");
+        ModelManifest manifest = ManifestJson.Parse(File.ReadAllText(manifestPath));
+        float[] blob = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(blobPath)).ToArray();
+        int height = InputSize(args.Optional("--input-height")), width = InputSize(args.Optional("--input-width"));
+        File.WriteAllText(output, LogitsFingerprint.Compute(className, manifest, blob, height, width));
+        return 0;
+    }
+
+    private static int CheckSnapshot(Arguments args)
+    {
+        var snapshot = new ModelSnapshot(args.Required("--directory"), args.Required("--class"));
+        bool failed = false;
+        foreach (SnapshotComparison file in snapshot.Check(args.Required("--generated"), args.Required("--logits"), args.Flag("--accept")))
+        {
+            switch (file.Status)
+            {
+                case SnapshotStatus.Created:
+                    Console.WriteLine($"repvgg-compile: created the snapshot {file.SnapshotPath} from {file.CurrentPath}; commit it, and later builds compare against it");
+                    break;
+                case SnapshotStatus.Accepted:
+                    Console.WriteLine($"repvgg-compile: accepted {file.CurrentPath} as the snapshot {file.SnapshotPath}; commit it");
+                    break;
+                case SnapshotStatus.Differs:
+                    Console.WriteLine($"repvgg-compile: {file.SnapshotPath} differs from this build's {file.CurrentPath}:");
+                    foreach (string line in file.Diff) Console.WriteLine("  " + line);
+                    Console.WriteLine(file.Error!.ToMSBuildLine());
+                    failed = true;
+                    break;
+            }
+        }
+        return failed ? 1 : 0;
+    }
+
     /// <summary>The command line is wrong; the message says how.</summary>
     private sealed class UsageException(string message) : Exception(message);
 
@@ -138,6 +184,8 @@ internal static class ToolCommand
                                      [--state-dict-key <entry>] [--onnx <file>]
               repvgg-compile export-onnx <checkpoint> -o <file.onnx> [--strides <s,s,...>] [--state-dict-key <entry>]
               repvgg-compile synthesize <variant> <file.pth|file.safetensors> [--layout official|timm] [--deploy] [--seed <n>] [--uncalibrated]
+              repvgg-compile probe --manifest <file> --blob <file> --class <name> -o <file> [--input-height <pixels>] [--input-width <pixels>]
+              repvgg-compile snapshot --class <name> --generated <file.g.cs> --logits <file> --directory <folder> [--accept]
             """);
         return 2;
     }

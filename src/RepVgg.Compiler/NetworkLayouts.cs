@@ -27,4 +27,19 @@ public static class NetworkLayouts
         return new NetworkLayout(manifest.InputChannels, layers[0].InHeight, layers[0].InWidth, layers,
             new LinearHead(head.Features, head.Classes, head.WeightOffset, head.BiasOffset));
     }
+
+    /// <summary>
+    /// Logits (N, Classes) of the compiled float32 network for an NCHW batch of <paramref name="height"/> x
+    /// <paramref name="width"/> images: the layers run in order on <paramref name="backend"/>, as a generated class runs them.
+    /// </summary>
+    public static float[] Infer(ModelManifest manifest, float[] blob, ReadOnlySpan<float> images, int height, int width, Backend backend = Backend.Cpu)
+    {
+        NetworkLayout layout = FromManifest(manifest, height, width);
+        using InferenceEngine engine = InferenceEngine.Create(backend, layout, ModelWeights.FromArray(blob));
+        var logits = new float[images.Length / layout.ImageLength * layout.Head.Classes];
+        engine.BeginBatch(images, logits);
+        foreach (Conv3x3Layer layer in layout.Layers) engine.Conv3x3BiasRelu(layer);
+        engine.GlobalAveragePoolLinear(layout.Head, logits);
+        return logits;
+    }
 }

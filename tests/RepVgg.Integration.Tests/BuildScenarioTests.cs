@@ -1,5 +1,8 @@
 using Microsoft.ML.OnnxRuntime;
 using RepVgg.Checkpoints;
+using RepVgg.Compiler;
+using RepVgg.Compiler.Snapshots;
+using RepVgg.Tooling.Reference;
 using RepVgg.Tooling.Writing;
 
 namespace RepVgg.Integration.Tests;
@@ -41,7 +44,7 @@ public sealed class BuildScenarioTests : IDisposable
     public void Unused_tensors_warn_and_the_weights_step_reruns_only_when_the_checkpoint_changes()
     {
         string checkpoint = Path.Combine(_directory, "model.pth");
-        WriteFixtureWithExtraTensor(checkpoint, "stage4.0.attn.fc.weight");
+        WriteFixture(checkpoint, extraTensor: "stage4.0.attn.fc.weight");
         WriteProject("model.pth");
 
         (int first, string firstOutput) = Build();
@@ -57,6 +60,67 @@ public sealed class BuildScenarioTests : IDisposable
         (int third, string thirdOutput) = Build();
         Assert.True(third == 0, thirdOutput);
         Assert.Contains("repvgg-compile: model.pth", thirdOutput);
+        // Snapshots are opt-in: without Snapshot="true" nothing is written beside the project.
+        Assert.False(Directory.Exists(Path.Combine(_directory, "RepVggSnapshots")));
+    }
+
+    [Fact]
+    public void A_snapshot_is_written_kept_and_fails_the_build_when_the_checkpoint_changes_until_accepted()
+    {
+        string checkpoint = Path.Combine(_directory, "model.pth");
+        WriteFixture(checkpoint);
+        WriteProject("model.pth", extraMetadata: "InputHeight=\"32\" InputWidth=\"32\" Snapshot=\"true\"");
+        string source = Path.Combine(_directory, "RepVggSnapshots", "ScenarioNet.g.cs");
+        string logits = Path.Combine(_directory, "RepVggSnapshots", "ScenarioNet.logits.txt");
+
+        // 1. The first build writes both snapshots: the class as generated, and logits that agree with the
+        //    unfused float64 reference on the probe image.
+        (int first, string firstOutput) = Build();
+        Assert.True(first == 0, firstOutput);
+        Assert.Contains($"created the snapshot {source}", firstOutput);
+        Assert.Contains("public sealed partial class ScenarioNet", File.ReadAllText(source));
+        Assert.Contains("// Checkpoint: model.pth", File.ReadAllText(source));
+        NumericAssert.Close(ReferenceLogits(checkpoint), LogitsFingerprint.Parse(File.ReadAllText(logits)), NumericAssert.Float32Tolerance, "snapshot logits");
+
+        // 2. Unchanged: a snapshot touched (as a checkout does) is compared again, and agrees.
+        string stamp = Path.Combine(_directory, "obj", Configuration, "net10.0", "RepVgg", "ScenarioNet.snapshot.stamp");
+        DateTime firstCheck = File.GetLastWriteTimeUtc(stamp);
+        File.SetLastWriteTimeUtc(logits, DateTime.UtcNow);
+        (int second, string secondOutput) = Build();
+        Assert.True(second == 0, secondOutput);
+        Assert.DoesNotContain("repvgg-compile:", secondOutput);
+        Assert.True(File.GetLastWriteTimeUtc(stamp) > firstCheck, $"The snapshot was not checked again:\n{secondOutput}");
+
+        // 3. Another network of the same shape: the head's weights doubled.
+        string firstLogits = File.ReadAllText(logits);
+        WriteFixture(checkpoint, headScale: 2);
+        (int third, string thirdOutput) = Build();
+        Assert.NotEqual(0, third);
+        Assert.Contains($"{source} : error RVG0040: The source generated for ScenarioNet differs from the snapshot {source}", thirdOutput);
+        Assert.Contains($"{logits} : error RVG0041: The logits of ScenarioNet for the probe image differ from the snapshot {logits}", thirdOutput);
+        Assert.Contains("-// SHA-256:", thirdOutput);
+        Assert.Contains("+// SHA-256:", thirdOutput);
+        Assert.Contains("-class 0: ", thirdOutput);
+        Assert.Contains("accept it: dotnet build -p:RepVggAcceptSnapshots=true", thirdOutput);
+        Assert.Equal(firstLogits, File.ReadAllText(logits));
+
+        // 4. Accepted: the snapshots now hold the new network, and the build after that passes as it is.
+        (int fourth, string fourthOutput) = Build("-p:RepVggAcceptSnapshots=true");
+        Assert.True(fourth == 0, fourthOutput);
+        Assert.Contains($"accepted {Path.Combine(_directory, "obj")}", fourthOutput);
+        NumericAssert.Close(ReferenceLogits(checkpoint), LogitsFingerprint.Parse(File.ReadAllText(logits)), NumericAssert.Float32Tolerance, "accepted logits");
+        // 5. Nothing changed since: the check does not run at all.
+        DateTime acceptedCheck = File.GetLastWriteTimeUtc(stamp);
+        (int fifth, string fifthOutput) = Build();
+        Assert.True(fifth == 0, fifthOutput);
+        Assert.Equal(acceptedCheck, File.GetLastWriteTimeUtc(stamp));
+    }
+
+    /// <summary>The unfused float64 network's logits for the probe image (32 x 32), which the snapshot's must match.</summary>
+    private static double[] ReferenceLogits(string checkpoint)
+    {
+        CompiledModel model = WeightsStep.Compile(checkpoint, new CompileOptions { InputHeight = 32, InputWidth = 32 });
+        return UnfusedReference.Forward(model.Network, Activation.FromFloats(ProbeImage.Create(3, 32, 32), 1, 3, 32, 32));
     }
 
     [Fact]
@@ -119,17 +183,21 @@ public sealed class BuildScenarioTests : IDisposable
             </Project>
             """);
 
-    /// <summary>The PyTorch fixture's tensors, plus one the network does not use.</summary>
-    private static void WriteFixtureWithExtraTensor(string path, string extra)
+    /// <summary>
+    /// The PyTorch fixture's tensors, with the head's weights scaled by <paramref name="headScale"/> (another
+    /// network of the same shape), plus <paramref name="extraTensor"/>, one the network does not use.
+    /// </summary>
+    private static void WriteFixture(string path, float headScale = 1, string? extraTensor = null)
     {
         var tensors = new List<TensorToWrite>();
         foreach (CheckpointTensor tensor in CheckpointReader.Read(PyTorchFixtures.OfficialPth).Values)
         {
+            float scale = tensor.Name == "linear.weight" ? headScale : 1;
             tensors.Add(tensor.DType == TensorDType.Int64
                 ? TensorToWrite.Int64Scalar(tensor.Name, 0)
-                : TensorToWrite.FromFloats(tensor.Name, tensor.Shape, tensor.ToDoubleArray().Select(v => (float)v).ToArray()));
+                : TensorToWrite.FromFloats(tensor.Name, tensor.Shape, tensor.ToDoubleArray().Select(v => (float)v * scale).ToArray()));
         }
-        tensors.Add(TensorToWrite.FromFloats(extra, [4, 256], new float[4 * 256]));
+        if (extraTensor is not null) tensors.Add(TensorToWrite.FromFloats(extraTensor, [4, 256], new float[4 * 256]));
         PthWriter.Write(path, tensors);
     }
 
@@ -139,6 +207,6 @@ public sealed class BuildScenarioTests : IDisposable
     private const string Configuration = "Release";
 #endif
 
-    private (int ExitCode, string Output) Build() =>
-        DotnetCli.Run(_directory, "build", "-c", Configuration, "-nodeReuse:false", "-clp:NoSummary");
+    private (int ExitCode, string Output) Build(params string[] arguments) =>
+        DotnetCli.Run(_directory, ["build", "-c", Configuration, "-nodeReuse:false", "-clp:NoSummary", .. arguments]);
 }

@@ -62,4 +62,10 @@ public static class DiagnosticIds
     public const string VerifyInputMismatch = "RVG0030";
     /// <summary>Error: the weights step cannot write its blob or manifest (a folder it cannot create, no permission, a full disk).</summary>
     public const string OutputNotWritten = "RVG0035";
+    /// <summary>Error (model snapshot): the source generated for a model with Snapshot="true" differs from its committed snapshot.</summary>
+    public const string SnapshotSourceDiffers = "RVG0040";
+    /// <summary>Error (model snapshot): the compiled network's logits for the probe image differ from its committed snapshot.</summary>
+    public const string SnapshotLogitsDiffer = "RVG0041";
+    /// <summary>Error (model snapshot): the generated source the snapshot compares was not emitted where the build expects it.</summary>
+    public const string GeneratedSourceNotFound = "RVG0042";
 }

@@ -38,7 +38,7 @@ internal static class FusedNetworkCheck
             for (int first = 0; first < count; first += batch)
             {
                 int n = Math.Min(batch, count - first);
-                CompiledModelInference.Infer(model, images.AsSpan(first * imageLength, n * imageLength), height, width)
+                NetworkLayouts.Infer(model.Manifest, model.Blob, images.AsSpan(first * imageLength, n * imageLength), height, width)
                     .CopyTo(logits, first * classes);
                 step.Report(first + n, count, "images");
             }
