@@ -59,7 +59,7 @@ public sealed class GeneratorDiagnosticTests
 
         AssertReportedOnly(model, DiagnosticIds.ManifestUnreadable,
             $"Cannot read RepVgg model manifest '{model.Path}': the item lacks RepVggResourceName metadata (the logical name of the embedded weights); " +
-            "RepVggModel items get it from Directory.Build.targets.");
+            "RepVggModel items get it from the RepVgg targets (build/RepVgg.Model.targets).");
     }
 
     [Fact]
