@@ -1,3 +1,5 @@
+using RepVgg.Compiler.Diagnostics;
+using RepVgg.Compiler.Manifest;
 using RepVgg.Compiler.Snapshots;
 
 namespace RepVgg.Compiler.Tests;
@@ -45,5 +47,21 @@ public sealed class SnapshotTests
         Assert.Equal("@@ -1 +1 @@", diff[0]);
         Assert.Equal("-old 0", diff[1]);
         Assert.Equal("... 161 more lines differ", diff[^1]);
+    }
+
+    [Fact]
+    public void RVG0042_when_the_generated_source_is_not_where_the_build_emits_it()
+    {
+        using var folder = new TemporaryFolder();
+        string missing = folder.File("obj/generated/Net.g.cs"), logits = folder.File("Net.logits.txt");
+        File.WriteAllText(logits, LogitsFingerprint.Format("Net", 3, 8, 8, [1f]));
+        var snapshot = new ModelSnapshot(folder.File("RepVggSnapshots"), "Net");
+
+        var error = Assert.Throws<CompilationException>(() => snapshot.Check(missing, logits, accept: false));
+
+        Assert.Equal(DiagnosticIds.GeneratedSourceNotFound, error.Diagnostic.Id);
+        Assert.Equal(missing, error.Diagnostic.File);
+        Assert.Contains("found no Net.g.cs", error.Diagnostic.Message);
+        Assert.False(Directory.Exists(snapshot.Directory), "No snapshot may be written without the generated source.");
     }
 }
