@@ -25,15 +25,25 @@ public abstract class InferenceEngine : IDisposable
     /// <summary>The fused weights, in the packed layout.</summary>
     public ModelWeights Weights { get; }
 
-    /// <summary>Makes the engine for <paramref name="backend"/>.</summary>
-    /// <exception cref="NotSupportedException"><see cref="Backend.Gpu"/>: not available yet.</exception>
+    /// <summary>
+    /// Makes the engine for <paramref name="backend"/>: <see cref="Backend.Auto"/> is the GPU when ILGPU finds a CUDA
+    /// device (and the RepVgg.Runtime.Gpu assembly is present), else the CPU.
+    /// </summary>
+    /// <exception cref="NotSupportedException"><see cref="Backend.Gpu"/> without a usable CUDA device; the message says why.</exception>
     public static InferenceEngine Create(Backend backend, NetworkLayout network, ModelWeights weights) => backend switch
     {
-        Backend.Auto or Backend.Cpu => new Cpu.CpuInferenceEngine(network, weights),
-        Backend.Gpu => throw new NotSupportedException(
-            "The GPU backend is not available yet in this version of RepVgg; use Backend.Cpu or Backend.Auto."),
+        Backend.Cpu => new Cpu.CpuInferenceEngine(network, weights),
+        Backend.Auto => GpuBackend.TryCreateEngine(network, weights, out _) ?? new Cpu.CpuInferenceEngine(network, weights),
+        Backend.Gpu => GpuBackend.TryCreateEngine(network, weights, out string? unavailable)
+            ?? throw new NotSupportedException($"Backend.Gpu is not available: {unavailable}. Use Backend.Cpu, or Backend.Auto to fall back to the CPU."),
         _ => throw new ArgumentOutOfRangeException(nameof(backend), backend, "Unknown backend."),
     };
+
+    /// <summary>Where this engine runs: <see cref="Backend.Cpu"/> or <see cref="Backend.Gpu"/>.</summary>
+    public abstract Backend Backend { get; }
+
+    /// <summary>The device it runs on, e.g. the CPU's name and SIMD width, or the GPU's name.</summary>
+    public abstract string DeviceName { get; }
 
     /// <summary>
     /// Checks the buffers of one <c>Infer</c> call and loads the images.
@@ -118,6 +128,15 @@ public abstract class InferenceEngine : IDisposable
 
     /// <summary>Pools the current activation over space and applies the classifier, writing N x Classes logits.</summary>
     public abstract void GlobalAveragePoolLinear(LinearHead head, Span<float> logits);
+
+    /// <summary>
+    /// Waits until the work queued by the calls so far has finished. A GPU engine queues its kernels on one stream
+    /// and synchronizes in <see cref="GlobalAveragePoolLinear"/> (and <see cref="CopyActivation"/>); this lets a
+    /// profiler time single layers. The CPU engine's calls finish before they return, so for it this does nothing.
+    /// </summary>
+    public virtual void Synchronize()
+    {
+    }
 
     /// <summary>Whether <see cref="Dispose()"/> has run.</summary>
     protected bool IsDisposed { get; private set; }

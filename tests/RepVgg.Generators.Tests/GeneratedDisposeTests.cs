@@ -273,6 +273,10 @@ public sealed class GeneratedDisposeTests
 
         public override int MaxBatch => inner.MaxBatch;
 
+        public override Backend Backend => inner.Backend;
+
+        public override string DeviceName => inner.DeviceName;
+
         public override long BufferBytes(int batch) => inner.BufferBytes(batch);
 
         protected override void LoadInput(ReadOnlySpan<float> images, int batch)
@@ -314,6 +318,10 @@ public sealed class GeneratedDisposeTests
         public bool? LockHeldOnDispose { get; private set; }
 
         public override int MaxBatch => 1;
+
+        public override Backend Backend => Backend.Cpu;
+
+        public override string DeviceName => "recording";
 
         public override long BufferBytes(int batch) => 0;
 

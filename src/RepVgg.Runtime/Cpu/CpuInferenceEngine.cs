@@ -51,6 +51,13 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
     /// </summary>
     internal VectorWidth KernelWidth { get; set; }
 
+    /// <inheritdoc/>
+    public override Backend Backend => Backend.Cpu;
+
+    /// <inheritdoc/>
+    /// <remarks>E.g. "CPU, 2 threads, Vector512 kernels".</remarks>
+    public override string DeviceName => $"CPU, {Environment.ProcessorCount} threads, {KernelWidth} kernels";
+
     /// <summary>The threads the layers run on: the process's.</summary>
     private static WorkerPool Pool => WorkerPool.Shared;
 
