@@ -76,7 +76,9 @@ public sealed partial class RepVggGenerator
         source.Line($"/// <see cref=\"{BatchInferCref}\"/> runs these layers in order,");
         source.Line("/// each one 3x3 convolution (padding 1) with bias and ReLU, computed by the algorithm the weights step");
         source.Line("/// chose for it at this input size (<c>direct</c>, or Winograd F(2x2, 3x3) or F(4x4, 3x3), <c>winograd-f2x2</c>");
-        source.Line("/// or <c>winograd-f4x4</c>), then the head:");
+        source.Line("/// or <c>winograd-f4x4</c>), then the head. On the GPU backend, Winograd layers run Winograd as well, direct");
+        source.Line("/// layers a tiled implicit GEMM (<c>implicit-gemm</c>), and a stem with few input channels its own kernel");
+        source.Line("/// (<c>stem-direct</c>):");
         source.Line("/// </para>");
         source.Line("/// <code>");
         foreach (string row in LayerTable(network)) source.Line("/// " + row);
@@ -86,21 +88,22 @@ public sealed partial class RepVggGenerator
 
     private static IEnumerable<string> LayerTable(NetworkSpec network)
     {
-        var rows = new List<string[]> { new[] { "stage", "block", "layer", "Cin", "->", "Cout", "stride", "groups", "algorithm", "fused branches" } };
+        var rows = new List<string[]> { new[] { "stage", "block", "layer", "Cin", "->", "Cout", "stride", "groups", "CPU algorithm", "GPU kernel", "fused branches" } };
         foreach (LayerSpec spec in network.Layers)
         {
             ManifestLayer layer = spec.Layer;
             rows.Add(new[]
             {
                 Number(layer.Stage), Number(layer.Block), Xml(layer.Name), Number(layer.InChannels), "->", Number(layer.OutChannels),
-                Number(layer.Stride), Number(layer.Groups), Xml(layer.Algorithm), Xml(string.Join(" + ", layer.Branches)),
+                Number(layer.Stride), Number(layer.Groups), Xml(layer.Algorithm), Xml(GpuKernels.For(layer.Algorithm, layer.InChannels)),
+                Xml(string.Join(" + ", layer.Branches)),
             });
         }
         ManifestHead head = network.Head;
-        rows.Add(new[] { "head", "", Xml(head.Name), Number(head.Features), "->", Number(head.Classes), "", "", "", "global average pool + linear" });
+        rows.Add(new[] { "head", "", Xml(head.Name), Number(head.Features), "->", Number(head.Classes), "", "", "", "", "global average pool + linear" });
 
-        // Text columns (layer, algorithm, fused branches) are left-aligned, numbers right-aligned.
-        bool[] leftAligned = [false, false, true, false, false, false, false, false, true, true];
+        // Text columns (layer, algorithm, kernel, fused branches) are left-aligned, numbers right-aligned.
+        bool[] leftAligned = [false, false, true, false, false, false, false, false, true, true, true];
         int[] widths = Enumerable.Range(0, leftAligned.Length).Select(column => rows.Max(row => row[column].Length)).ToArray();
         return rows.Select(row => string.Join("  ", row.Select((cell, column) =>
             leftAligned[column] ? cell.PadRight(widths[column]) : cell.PadLeft(widths[column]))).TrimEnd());
@@ -169,10 +172,14 @@ public sealed partial class RepVggGenerator
         Member(source, "Wraps an engine built for <see cref=\"Network\"/>.",
             "/// <param name=\"engine\">The engine; this instance owns it from now on.</param>",
             $"private {className}(global::RepVgg.InferenceEngine engine) => _engine = engine;");
+        Member(source, "Where this instance runs: <see cref=\"global::RepVgg.Backend.Cpu\"/> or <see cref=\"global::RepVgg.Backend.Gpu\"/> (what <see cref=\"global::RepVgg.Backend.Auto\"/> chose).",
+            "public global::RepVgg.Backend Backend => _engine.Backend;");
+        Member(source, "The device it runs on: the CPU with its threads and SIMD width, or the GPU's name.",
+            "public string DeviceName => _engine.DeviceName;");
         Member(source, "Creates an instance with its own engine and activation buffers; all instances share the weights.",
             "/// <param name=\"backend\">Where the layers run.</param>",
             "/// <returns>A new instance; dispose it to release its buffers.</returns>",
-            "/// <exception cref=\"global::System.NotSupportedException\"><paramref name=\"backend\"/> is not available.</exception>",
+            "/// <exception cref=\"global::System.NotSupportedException\"><paramref name=\"backend\"/> is not available (<see cref=\"global::RepVgg.Backend.Gpu\"/> without a CUDA device); the message says why.</exception>",
             "/// <exception cref=\"global::System.InvalidOperationException\">The assembly lacks the weights resource, or it has the wrong length.</exception>",
             $"public static {className} Create(global::RepVgg.Backend backend = global::RepVgg.Backend.Auto) =>",
             "    new(global::RepVgg.InferenceEngine.Create(backend, Network, s_weights.Value));");

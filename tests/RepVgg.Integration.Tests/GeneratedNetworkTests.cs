@@ -50,10 +50,16 @@ public class GeneratedNetworkTests
     }
 
     [Fact]
-    public void Gpu_backend_is_not_available_yet()
+    public void Without_a_CUDA_device_Gpu_says_why_and_Auto_runs_on_the_CPU()
     {
+        // This machine and CI have no NVIDIA GPU; the test is about the behaviour there.
         var error = Assert.Throws<NotSupportedException>(() => TinyOfficial.Create(Backend.Gpu));
-        Assert.Contains("GPU", error.Message);
+        Assert.StartsWith("Backend.Gpu is not available: ", error.Message);
+        Assert.Contains("CUDA", error.Message);
+
+        using TinyOfficial auto = TinyOfficial.Create(Backend.Auto);
+        Assert.Equal(Backend.Cpu, auto.Backend);
+        Assert.StartsWith("CPU, ", auto.DeviceName);
     }
 
     [Fact]

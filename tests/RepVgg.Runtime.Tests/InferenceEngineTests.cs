@@ -145,10 +145,15 @@ public class InferenceEngineTests
     }
 
     [Fact]
-    public void Gpu_backend_is_not_supported()
+    public void Without_the_GPU_assembly_Gpu_says_so_and_Auto_is_the_CPU()
     {
-        Assert.Throws<NotSupportedException>(() =>
+        // This test project does not reference RepVgg.Runtime.Gpu, as a trimmed app that never asks for the GPU would not.
+        var error = Assert.Throws<NotSupportedException>(() =>
             InferenceEngine.Create(Backend.Gpu, Network.Layout, ModelWeights.FromArray(Network.Blob)));
+        Assert.Contains("the RepVgg.Runtime.Gpu assembly is not part of this app", error.Message);
+
+        using InferenceEngine auto = InferenceEngine.Create(Backend.Auto, Network.Layout, ModelWeights.FromArray(Network.Blob));
+        Assert.Equal(Backend.Cpu, auto.Backend);
     }
 
     [Fact]

@@ -21,33 +21,35 @@
 /// <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> runs these layers in order,
 /// each one 3x3 convolution (padding 1) with bias and ReLU, computed by the algorithm the weights step
 /// chose for it at this input size (<c>direct</c>, or Winograd F(2x2, 3x3) or F(4x4, 3x3), <c>winograd-f2x2</c>
-/// or <c>winograd-f4x4</c>), then the head:
+/// or <c>winograd-f4x4</c>), then the head. On the GPU backend, Winograd layers run Winograd as well, direct
+/// layers a tiled implicit GEMM (<c>implicit-gemm</c>), and a stem with few input channels its own kernel
+/// (<c>stem-direct</c>):
 /// </para>
 /// <code>
-/// stage  block  layer         Cin  ->  Cout  stride  groups  algorithm      fused branches
-///     0      0  stem            3  ->    64       2       1  direct         reparam
-///     1      0  stages.0.0     64  ->    64       2       1  direct         reparam
-///     1      1  stages.0.1     64  ->    64       1       1  winograd-f4x4  reparam
-///     2      0  stages.1.0     64  ->   128       2       1  direct         reparam
-///     2      1  stages.1.1    128  ->   128       1       1  winograd-f4x4  reparam
-///     2      2  stages.1.2    128  ->   128       1       1  winograd-f4x4  reparam
-///     2      3  stages.1.3    128  ->   128       1       1  winograd-f4x4  reparam
-///     3      0  stages.2.0    128  ->   256       2       1  direct         reparam
-///     3      1  stages.2.1    256  ->   256       1       1  winograd-f2x2  reparam
-///     3      2  stages.2.2    256  ->   256       1       1  winograd-f2x2  reparam
-///     3      3  stages.2.3    256  ->   256       1       1  winograd-f2x2  reparam
-///     3      4  stages.2.4    256  ->   256       1       1  winograd-f2x2  reparam
-///     3      5  stages.2.5    256  ->   256       1       1  winograd-f2x2  reparam
-///     3      6  stages.2.6    256  ->   256       1       1  winograd-f2x2  reparam
-///     3      7  stages.2.7    256  ->   256       1       1  winograd-f2x2  reparam
-///     3      8  stages.2.8    256  ->   256       1       1  winograd-f2x2  reparam
-///     3      9  stages.2.9    256  ->   256       1       1  winograd-f2x2  reparam
-///     3     10  stages.2.10   256  ->   256       1       1  winograd-f2x2  reparam
-///     3     11  stages.2.11   256  ->   256       1       1  winograd-f2x2  reparam
-///     3     12  stages.2.12   256  ->   256       1       1  winograd-f2x2  reparam
-///     3     13  stages.2.13   256  ->   256       1       1  winograd-f2x2  reparam
-///     4      0  stages.3.0    256  ->  1280       2       1  direct         reparam
-///  head         head.fc      1280  ->  1000                                 global average pool + linear
+/// stage  block  layer         Cin  ->  Cout  stride  groups  CPU algorithm  GPU kernel     fused branches
+///     0      0  stem            3  ->    64       2       1  direct         stem-direct    reparam
+///     1      0  stages.0.0     64  ->    64       2       1  direct         implicit-gemm  reparam
+///     1      1  stages.0.1     64  ->    64       1       1  winograd-f4x4  winograd-f4x4  reparam
+///     2      0  stages.1.0     64  ->   128       2       1  direct         implicit-gemm  reparam
+///     2      1  stages.1.1    128  ->   128       1       1  winograd-f4x4  winograd-f4x4  reparam
+///     2      2  stages.1.2    128  ->   128       1       1  winograd-f4x4  winograd-f4x4  reparam
+///     2      3  stages.1.3    128  ->   128       1       1  winograd-f4x4  winograd-f4x4  reparam
+///     3      0  stages.2.0    128  ->   256       2       1  direct         implicit-gemm  reparam
+///     3      1  stages.2.1    256  ->   256       1       1  winograd-f2x2  winograd-f2x2  reparam
+///     3      2  stages.2.2    256  ->   256       1       1  winograd-f2x2  winograd-f2x2  reparam
+///     3      3  stages.2.3    256  ->   256       1       1  winograd-f2x2  winograd-f2x2  reparam
+///     3      4  stages.2.4    256  ->   256       1       1  winograd-f2x2  winograd-f2x2  reparam
+///     3      5  stages.2.5    256  ->   256       1       1  winograd-f2x2  winograd-f2x2  reparam
+///     3      6  stages.2.6    256  ->   256       1       1  winograd-f2x2  winograd-f2x2  reparam
+///     3      7  stages.2.7    256  ->   256       1       1  winograd-f2x2  winograd-f2x2  reparam
+///     3      8  stages.2.8    256  ->   256       1       1  winograd-f2x2  winograd-f2x2  reparam
+///     3      9  stages.2.9    256  ->   256       1       1  winograd-f2x2  winograd-f2x2  reparam
+///     3     10  stages.2.10   256  ->   256       1       1  winograd-f2x2  winograd-f2x2  reparam
+///     3     11  stages.2.11   256  ->   256       1       1  winograd-f2x2  winograd-f2x2  reparam
+///     3     12  stages.2.12   256  ->   256       1       1  winograd-f2x2  winograd-f2x2  reparam
+///     3     13  stages.2.13   256  ->   256       1       1  winograd-f2x2  winograd-f2x2  reparam
+///     4      0  stages.3.0    256  ->  1280       2       1  direct         implicit-gemm  reparam
+///  head         head.fc      1280  ->  1000                                                global average pool + linear
 /// </code>
 /// </remarks>
 public sealed partial class DeployedA1 : global::System.IDisposable
@@ -253,10 +255,16 @@ public sealed partial class DeployedA1 : global::System.IDisposable
     /// <param name="engine">The engine; this instance owns it from now on.</param>
     private DeployedA1(global::RepVgg.InferenceEngine engine) => _engine = engine;
 
+    /// <summary>Where this instance runs: <see cref="global::RepVgg.Backend.Cpu"/> or <see cref="global::RepVgg.Backend.Gpu"/> (what <see cref="global::RepVgg.Backend.Auto"/> chose).</summary>
+    public global::RepVgg.Backend Backend => _engine.Backend;
+
+    /// <summary>The device it runs on: the CPU with its threads and SIMD width, or the GPU's name.</summary>
+    public string DeviceName => _engine.DeviceName;
+
     /// <summary>Creates an instance with its own engine and activation buffers; all instances share the weights.</summary>
     /// <param name="backend">Where the layers run.</param>
     /// <returns>A new instance; dispose it to release its buffers.</returns>
-    /// <exception cref="global::System.NotSupportedException"><paramref name="backend"/> is not available.</exception>
+    /// <exception cref="global::System.NotSupportedException"><paramref name="backend"/> is not available (<see cref="global::RepVgg.Backend.Gpu"/> without a CUDA device); the message says why.</exception>
     /// <exception cref="global::System.InvalidOperationException">The assembly lacks the weights resource, or it has the wrong length.</exception>
     public static DeployedA1 Create(global::RepVgg.Backend backend = global::RepVgg.Backend.Auto) =>
         new(global::RepVgg.InferenceEngine.Create(backend, Network, s_weights.Value));

@@ -23,33 +23,35 @@ namespace Sample.App;
 /// <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> runs these layers in order,
 /// each one 3x3 convolution (padding 1) with bias and ReLU, computed by the algorithm the weights step
 /// chose for it at this input size (<c>direct</c>, or Winograd F(2x2, 3x3) or F(4x4, 3x3), <c>winograd-f2x2</c>
-/// or <c>winograd-f4x4</c>), then the head:
+/// or <c>winograd-f4x4</c>), then the head. On the GPU backend, Winograd layers run Winograd as well, direct
+/// layers a tiled implicit GEMM (<c>implicit-gemm</c>), and a stem with few input channels its own kernel
+/// (<c>stem-direct</c>):
 /// </para>
 /// <code>
-/// stage  block  layer       Cin  ->  Cout  stride  groups  algorithm      fused branches
-///     0      0  stage0        3  ->    48       2       1  direct         3x3 + 1x1
-///     1      0  stage1.0     48  ->    48       2       1  direct         3x3 + 1x1
-///     1      1  stage1.1     48  ->    48       1       1  winograd-f4x4  3x3 + 1x1 + identity
-///     2      0  stage2.0     48  ->    96       2       1  direct         3x3 + 1x1
-///     2      1  stage2.1     96  ->    96       1       1  winograd-f4x4  3x3 + 1x1 + identity
-///     2      2  stage2.2     96  ->    96       1       1  winograd-f4x4  3x3 + 1x1 + identity
-///     2      3  stage2.3     96  ->    96       1       1  winograd-f4x4  3x3 + 1x1 + identity
-///     3      0  stage3.0     96  ->   192       2       1  direct         3x3 + 1x1
-///     3      1  stage3.1    192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
-///     3      2  stage3.2    192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
-///     3      3  stage3.3    192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
-///     3      4  stage3.4    192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
-///     3      5  stage3.5    192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
-///     3      6  stage3.6    192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
-///     3      7  stage3.7    192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
-///     3      8  stage3.8    192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
-///     3      9  stage3.9    192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
-///     3     10  stage3.10   192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
-///     3     11  stage3.11   192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
-///     3     12  stage3.12   192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
-///     3     13  stage3.13   192  ->   192       1       1  winograd-f4x4  3x3 + 1x1 + identity
-///     4      0  stage4.0    192  ->  1280       2       1  direct         3x3 + 1x1
-///  head         linear     1280  ->  1000                                 global average pool + linear
+/// stage  block  layer       Cin  ->  Cout  stride  groups  CPU algorithm  GPU kernel     fused branches
+///     0      0  stage0        3  ->    48       2       1  direct         stem-direct    3x3 + 1x1
+///     1      0  stage1.0     48  ->    48       2       1  direct         implicit-gemm  3x3 + 1x1
+///     1      1  stage1.1     48  ->    48       1       1  winograd-f4x4  winograd-f4x4  3x3 + 1x1 + identity
+///     2      0  stage2.0     48  ->    96       2       1  direct         implicit-gemm  3x3 + 1x1
+///     2      1  stage2.1     96  ->    96       1       1  winograd-f4x4  winograd-f4x4  3x3 + 1x1 + identity
+///     2      2  stage2.2     96  ->    96       1       1  winograd-f4x4  winograd-f4x4  3x3 + 1x1 + identity
+///     2      3  stage2.3     96  ->    96       1       1  winograd-f4x4  winograd-f4x4  3x3 + 1x1 + identity
+///     3      0  stage3.0     96  ->   192       2       1  direct         implicit-gemm  3x3 + 1x1
+///     3      1  stage3.1    192  ->   192       1       1  winograd-f4x4  winograd-f4x4  3x3 + 1x1 + identity
+///     3      2  stage3.2    192  ->   192       1       1  winograd-f4x4  winograd-f4x4  3x3 + 1x1 + identity
+///     3      3  stage3.3    192  ->   192       1       1  winograd-f4x4  winograd-f4x4  3x3 + 1x1 + identity
+///     3      4  stage3.4    192  ->   192       1       1  winograd-f4x4  winograd-f4x4  3x3 + 1x1 + identity
+///     3      5  stage3.5    192  ->   192       1       1  winograd-f4x4  winograd-f4x4  3x3 + 1x1 + identity
+///     3      6  stage3.6    192  ->   192       1       1  winograd-f4x4  winograd-f4x4  3x3 + 1x1 + identity
+///     3      7  stage3.7    192  ->   192       1       1  winograd-f4x4  winograd-f4x4  3x3 + 1x1 + identity
+///     3      8  stage3.8    192  ->   192       1       1  winograd-f4x4  winograd-f4x4  3x3 + 1x1 + identity
+///     3      9  stage3.9    192  ->   192       1       1  winograd-f4x4  winograd-f4x4  3x3 + 1x1 + identity
+///     3     10  stage3.10   192  ->   192       1       1  winograd-f4x4  winograd-f4x4  3x3 + 1x1 + identity
+///     3     11  stage3.11   192  ->   192       1       1  winograd-f4x4  winograd-f4x4  3x3 + 1x1 + identity
+///     3     12  stage3.12   192  ->   192       1       1  winograd-f4x4  winograd-f4x4  3x3 + 1x1 + identity
+///     3     13  stage3.13   192  ->   192       1       1  winograd-f4x4  winograd-f4x4  3x3 + 1x1 + identity
+///     4      0  stage4.0    192  ->  1280       2       1  direct         implicit-gemm  3x3 + 1x1
+///  head         linear     1280  ->  1000                                                global average pool + linear
 /// </code>
 /// </remarks>
 public sealed partial class RepVggA0 : global::System.IDisposable
@@ -255,10 +257,16 @@ public sealed partial class RepVggA0 : global::System.IDisposable
     /// <param name="engine">The engine; this instance owns it from now on.</param>
     private RepVggA0(global::RepVgg.InferenceEngine engine) => _engine = engine;
 
+    /// <summary>Where this instance runs: <see cref="global::RepVgg.Backend.Cpu"/> or <see cref="global::RepVgg.Backend.Gpu"/> (what <see cref="global::RepVgg.Backend.Auto"/> chose).</summary>
+    public global::RepVgg.Backend Backend => _engine.Backend;
+
+    /// <summary>The device it runs on: the CPU with its threads and SIMD width, or the GPU's name.</summary>
+    public string DeviceName => _engine.DeviceName;
+
     /// <summary>Creates an instance with its own engine and activation buffers; all instances share the weights.</summary>
     /// <param name="backend">Where the layers run.</param>
     /// <returns>A new instance; dispose it to release its buffers.</returns>
-    /// <exception cref="global::System.NotSupportedException"><paramref name="backend"/> is not available.</exception>
+    /// <exception cref="global::System.NotSupportedException"><paramref name="backend"/> is not available (<see cref="global::RepVgg.Backend.Gpu"/> without a CUDA device); the message says why.</exception>
     /// <exception cref="global::System.InvalidOperationException">The assembly lacks the weights resource, or it has the wrong length.</exception>
     public static RepVggA0 Create(global::RepVgg.Backend backend = global::RepVgg.Backend.Auto) =>
         new(global::RepVgg.InferenceEngine.Create(backend, Network, s_weights.Value));

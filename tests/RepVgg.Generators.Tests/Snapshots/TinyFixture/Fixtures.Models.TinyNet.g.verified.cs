@@ -23,19 +23,21 @@ namespace Fixtures.Models;
 /// <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> runs these layers in order,
 /// each one 3x3 convolution (padding 1) with bias and ReLU, computed by the algorithm the weights step
 /// chose for it at this input size (<c>direct</c>, or Winograd F(2x2, 3x3) or F(4x4, 3x3), <c>winograd-f2x2</c>
-/// or <c>winograd-f4x4</c>), then the head:
+/// or <c>winograd-f4x4</c>), then the head. On the GPU backend, Winograd layers run Winograd as well, direct
+/// layers a tiled implicit GEMM (<c>implicit-gemm</c>), and a stem with few input channels its own kernel
+/// (<c>stem-direct</c>):
 /// </para>
 /// <code>
-/// stage  block  layer     Cin  ->  Cout  stride  groups  algorithm      fused branches
-///     0      0  stage0      3  ->    16       2       1  direct         3x3 + 1x1
-///     1      0  stage1.0   16  ->    16       2       1  direct         3x3 + 1x1
-///     1      1  stage1.1   16  ->    16       1       2  winograd-f2x2  3x3 + 1x1 + identity
-///     2      0  stage2.0   16  ->    32       2       1  direct         3x3 + 1x1
-///     2      1  stage2.1   32  ->    32       1       2  direct         3x3 + 1x1 + identity
-///     3      0  stage3.0   32  ->    64       2       1  direct         3x3 + 1x1
-///     3      1  stage3.1   64  ->    64       1       1  direct         3x3 + 1x1 + identity
-///     4      0  stage4.0   64  ->   256       2       1  direct         3x3 + 1x1
-///  head         linear    256  ->    10                                 global average pool + linear
+/// stage  block  layer     Cin  ->  Cout  stride  groups  CPU algorithm  GPU kernel     fused branches
+///     0      0  stage0      3  ->    16       2       1  direct         stem-direct    3x3 + 1x1
+///     1      0  stage1.0   16  ->    16       2       1  direct         implicit-gemm  3x3 + 1x1
+///     1      1  stage1.1   16  ->    16       1       2  winograd-f2x2  winograd-f2x2  3x3 + 1x1 + identity
+///     2      0  stage2.0   16  ->    32       2       1  direct         implicit-gemm  3x3 + 1x1
+///     2      1  stage2.1   32  ->    32       1       2  direct         implicit-gemm  3x3 + 1x1 + identity
+///     3      0  stage3.0   32  ->    64       2       1  direct         implicit-gemm  3x3 + 1x1
+///     3      1  stage3.1   64  ->    64       1       1  direct         implicit-gemm  3x3 + 1x1 + identity
+///     4      0  stage4.0   64  ->   256       2       1  direct         implicit-gemm  3x3 + 1x1
+///  head         linear    256  ->    10                                                global average pool + linear
 /// </code>
 /// </remarks>
 public sealed partial class TinyNet : global::System.IDisposable
@@ -143,10 +145,16 @@ public sealed partial class TinyNet : global::System.IDisposable
     /// <param name="engine">The engine; this instance owns it from now on.</param>
     private TinyNet(global::RepVgg.InferenceEngine engine) => _engine = engine;
 
+    /// <summary>Where this instance runs: <see cref="global::RepVgg.Backend.Cpu"/> or <see cref="global::RepVgg.Backend.Gpu"/> (what <see cref="global::RepVgg.Backend.Auto"/> chose).</summary>
+    public global::RepVgg.Backend Backend => _engine.Backend;
+
+    /// <summary>The device it runs on: the CPU with its threads and SIMD width, or the GPU's name.</summary>
+    public string DeviceName => _engine.DeviceName;
+
     /// <summary>Creates an instance with its own engine and activation buffers; all instances share the weights.</summary>
     /// <param name="backend">Where the layers run.</param>
     /// <returns>A new instance; dispose it to release its buffers.</returns>
-    /// <exception cref="global::System.NotSupportedException"><paramref name="backend"/> is not available.</exception>
+    /// <exception cref="global::System.NotSupportedException"><paramref name="backend"/> is not available (<see cref="global::RepVgg.Backend.Gpu"/> without a CUDA device); the message says why.</exception>
     /// <exception cref="global::System.InvalidOperationException">The assembly lacks the weights resource, or it has the wrong length.</exception>
     public static TinyNet Create(global::RepVgg.Backend backend = global::RepVgg.Backend.Auto) =>
         new(global::RepVgg.InferenceEngine.Create(backend, Network, s_weights.Value));
