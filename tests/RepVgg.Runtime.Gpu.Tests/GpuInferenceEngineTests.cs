@@ -36,6 +36,19 @@ public class GpuInferenceEngineTests
     }
 
     [Fact]
+    public void Runtime_finds_this_assembly_and_reports_why_there_is_no_GPU()
+    {
+        // InferenceEngine.Create looks GpuEngines.TryCreateCuda up by name: this checks the name and signature it expects.
+        var (layout, weights) = SmallNetwork();
+
+        var error = Assert.Throws<NotSupportedException>(() => InferenceEngine.Create(Backend.Gpu, layout, weights));
+        Assert.Contains("CUDA", error.Message);
+        Assert.DoesNotContain("not part of this app", error.Message);
+        using InferenceEngine auto = InferenceEngine.Create(Backend.Auto, layout, weights);
+        Assert.Equal(Backend.Cpu, auto.Backend);
+    }
+
+    [Fact]
     public void Engine_reports_the_GPU_backend_and_the_accelerators_name()
     {
         var (layout, weights) = SmallNetwork();
