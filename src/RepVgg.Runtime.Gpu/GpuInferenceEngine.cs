@@ -87,6 +87,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
     /// <inheritdoc/>
     protected override void LoadInput(ReadOnlySpan<float> images, int batch)
     {
+        _accelerator.Bind();
         EnsureCapacity(batch);
         _current!.View.SubView(0, images.Length).CopyFromCPU(_stream, images);
         _batch = batch;
@@ -97,7 +98,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
     /// <exception cref="InvalidOperationException">No batch was begun, or the layer's input is not the current activation's shape.</exception>
     protected override void RunConv3x3BiasRelu(Conv3x3Layer layer)
     {
-        ThrowIfDisposed();
+        EnterDevice();
         if (_batch == 0 || _shape != (layer.InChannels, layer.InHeight, layer.InWidth))
             throw new InvalidOperationException(
                 $"Layer {layer.Name} takes {layer.InChannels} x {layer.InHeight} x {layer.InWidth} activations; the current one is " +
@@ -125,7 +126,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
     /// <exception cref="ArgumentException"><paramref name="logits"/> is not batch x Classes, or the activation is not Features channels.</exception>
     public override void GlobalAveragePoolLinear(LinearHead head, Span<float> logits)
     {
-        ThrowIfDisposed();
+        EnterDevice();
         if (_shape.Channels != head.Features)
             throw new ArgumentException($"The head takes {head.Features} features; the current activation has {_shape.Channels} channels.", nameof(head));
         if (logits.Length != _batch * head.Classes)
@@ -139,7 +140,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
     /// <inheritdoc/>
     public override void CopyActivation(Span<float> nchw)
     {
-        ThrowIfDisposed();
+        EnterDevice();
         long length = (long)_batch * _shape.Channels * _shape.Height * _shape.Width;
         if (nchw.Length != length)
             throw new ArgumentException(
@@ -150,8 +151,18 @@ public sealed class GpuInferenceEngine : InferenceEngine
     /// <inheritdoc/>
     public override void Synchronize()
     {
-        ThrowIfDisposed();
+        EnterDevice();
         _stream.Synchronize();
+    }
+
+    /// <summary>
+    /// Checks the engine is not disposed and makes its accelerator current on this thread: CUDA runs a thread's calls
+    /// in its current context, and a generated class may be called from any thread (ILGPU's Bind is a no-op when it is current).
+    /// </summary>
+    private void EnterDevice()
+    {
+        ThrowIfDisposed();
+        _accelerator.Bind();
     }
 
     /// <summary>Allocates the buffers for <paramref name="batch"/> images unless those held are large enough.</summary>
@@ -178,6 +189,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
     /// <inheritdoc/>
     protected override void Dispose(bool disposing)
     {
+        _accelerator.Bind();
         FreeBuffers();
         _stream.Dispose();
         _weights.Release();

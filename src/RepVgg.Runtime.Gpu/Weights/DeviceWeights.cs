@@ -63,6 +63,7 @@ internal sealed class DeviceWeights
             if (--_engines > 0)
                 return;
             s_uploaded.Remove(_key);
+            _key.Accelerator.Bind();
             _buffer.Dispose();
         }
     }
@@ -91,6 +92,7 @@ internal sealed class DeviceWeights
 
     private static DeviceWeights Upload(Accelerator accelerator, NetworkLayout network, ModelWeights weights)
     {
+        accelerator.Bind();
         var layers = new Dictionary<long, (Conv3x3Layer, long, long)>();
         long length = 0;
         foreach (Conv3x3Layer layer in network.Layers)
