@@ -1,0 +1,71 @@
+using ILGPU;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+
+namespace RepVgg.Gpu;
+
+/// <summary>
+/// Makes GPU engines. The runtime calls <see cref="TryCreateCuda"/> by name (RepVgg.GpuBackend), so this
+/// assembly is loaded only when a GPU is asked for.
+/// </summary>
+public static class GpuEngines
+{
+    // The CUDA accelerator, found once per process and kept for its lifetime: every engine shares it, so a
+    // model's weights are uploaded once (DeviceWeights) and its kernels compiled once.
+    private static readonly Lazy<(Accelerator? Accelerator, string? Unavailable)> s_cuda = new(FindCuda);
+
+    /// <summary>
+    /// An engine on the CUDA device with the most memory, or the reason there is none (no CUDA driver, no
+    /// NVIDIA GPU, or ILGPU failed); never throws for those.
+    /// </summary>
+    /// <returns>Null and an engine, or why there is no engine and a null one.</returns>
+    public static string? TryCreateCuda(NetworkLayout network, ModelWeights weights, out InferenceEngine? engine)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(weights);
+        engine = null;
+        var (accelerator, unavailable) = s_cuda.Value;
+        if (accelerator is null)
+            return unavailable;
+        try
+        {
+            engine = Create(accelerator, network, weights);
+            return null;
+        }
+        catch (Exception e) when (e is not ArgumentException)
+        {
+            // E.g. the device's memory is too small for the weights, or a kernel failed to compile for it.
+            return $"ILGPU could not set up the network on {accelerator.Name} ({e.GetType().Name}: {e.Message})";
+        }
+    }
+
+    /// <summary>An engine on <paramref name="accelerator"/>, which stays the caller's to dispose after the engine.</summary>
+    internal static GpuInferenceEngine Create(Accelerator accelerator, NetworkLayout network, ModelWeights weights) =>
+        new(accelerator, network, weights);
+
+    private static (Accelerator?, string?) FindCuda()
+    {
+        Context? context = null;
+        try
+        {
+            context = Context.Create(builder => builder.Cuda());
+            CudaDevice? best = null;
+            foreach (CudaDevice device in context.GetCudaDevices())
+            {
+                if (best is null || device.MemorySize > best.MemorySize)
+                    best = device;
+            }
+            if (best is null)
+            {
+                context.Dispose();
+                return (null, "ILGPU found no CUDA device (no NVIDIA GPU, or no CUDA driver installed)");
+            }
+            return (best.CreateAccelerator(context), null);
+        }
+        catch (Exception e)
+        {
+            context?.Dispose();
+            return (null, $"ILGPU could not initialise CUDA ({e.GetType().Name}: {e.Message})");
+        }
+    }
+}

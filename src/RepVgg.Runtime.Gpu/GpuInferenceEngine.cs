@@ -1,0 +1,197 @@
+using ILGPU;
+using ILGPU.Runtime;
+using RepVgg.Gpu.Kernels;
+using RepVgg.Gpu.Weights;
+
+namespace RepVgg.Gpu;
+
+/// <summary>
+/// Runs a plain RepVGG network with ILGPU kernels on one accelerator (a CUDA GPU, or ILGPU's CPU accelerator in
+/// tests). Every kernel is queued on the engine's own stream; <see cref="GlobalAveragePoolLinear"/> copies the
+/// logits back, which waits once per <c>Infer</c>.
+/// </summary>
+/// <remarks>
+/// Activations stay NCHW on the device, as at the API boundary: the input and <see cref="CopyActivation"/> are
+/// plain copies, and in the convolution's implicit GEMM the N dimension (image, y, x) runs along an NCHW plane,
+/// so its tile loads (at stride 1) and stores are coalesced. Two device buffers, each sized for the largest
+/// activation of the batch, take turns as a layer's input and output. The fused weights are
+/// <see cref="DeviceWeights"/>, shared with the other engines built on the same <see cref="ModelWeights"/> and accelerator.
+/// </remarks>
+public sealed class GpuInferenceEngine : InferenceEngine
+{
+    // Kept free of activations, for the weights of further models and the driver's own needs.
+    private const double UsableMemoryFraction = 0.9;
+
+    private readonly Accelerator _accelerator;
+    private readonly AcceleratorStream _stream;
+    private readonly DeviceWeights _weights;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> _gemmConv;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> _stemConv;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int> _pool;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> _head;
+
+    // Floats of the largest activation of one image: the input or any layer's output.
+    private readonly long _largestActivation;
+
+    // The activation buffers (each capacity x _largestActivation floats), and the pooled features and logits (capacity rows).
+    private MemoryBuffer1D<float, Stride1D.Dense>? _current, _next, _pooled, _logits;
+    private int _capacity;
+
+    // The batch of the current call and the shape (C, H, W) of the activation in _current.
+    private int _batch;
+    private (int Channels, int Height, int Width) _shape;
+
+    internal GpuInferenceEngine(Accelerator accelerator, NetworkLayout network, ModelWeights weights)
+        : base(network, weights)
+    {
+        _accelerator = accelerator;
+        _largestActivation = network.Layers.Aggregate((long)network.ImageLength,
+            (largest, layer) => Math.Max(largest, (long)layer.OutChannels * layer.OutHeight * layer.OutWidth));
+        _gemmConv = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(Conv3x3GemmKernel.Run);
+        _stemConv = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(StemConv3x3Kernel.Run);
+        _pool = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(GlobalAveragePoolKernel.Run);
+        _head = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(LinearHeadKernel.Run);
+        _weights = DeviceWeights.Acquire(accelerator, network, weights);
+        _stream = accelerator.CreateStream();
+    }
+
+    /// <inheritdoc/>
+    public override Backend Backend => Backend.Gpu;
+
+    /// <inheritdoc/>
+    public override string DeviceName => _accelerator.Name;
+
+    /// <summary>
+    /// The largest batch one call can run: its two activation buffers must fit the device's memory beside the
+    /// weights, and each must be indexable by an int (the kernels' indices).
+    /// </summary>
+    public override int MaxBatch
+    {
+        get
+        {
+            long byIndex = int.MaxValue / _largestActivation;
+            double usable = _accelerator.MemorySize * UsableMemoryFraction - _weights.Bytes;
+            long byMemory = (long)Math.Max(0, usable / BufferBytes(1));
+            return (int)Math.Min(byIndex, byMemory);
+        }
+    }
+
+    /// <inheritdoc/>
+    public override long BufferBytes(int batch)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
+        long perImage = 2 * _largestActivation + Network.Head.Features + Network.Head.Classes;
+        return perImage * batch * sizeof(float);
+    }
+
+    /// <inheritdoc/>
+    protected override void LoadInput(ReadOnlySpan<float> images, int batch)
+    {
+        _accelerator.Bind();
+        EnsureCapacity(batch);
+        _current!.View.SubView(0, images.Length).CopyFromCPU(_stream, images);
+        _batch = batch;
+        _shape = (Network.InputChannels, Network.InputHeight, Network.InputWidth);
+    }
+
+    /// <inheritdoc/>
+    /// <exception cref="InvalidOperationException">No batch was begun, or the layer's input is not the current activation's shape.</exception>
+    protected override void RunConv3x3BiasRelu(Conv3x3Layer layer)
+    {
+        EnterDevice();
+        if (_batch == 0 || _shape != (layer.InChannels, layer.InHeight, layer.InWidth))
+            throw new InvalidOperationException(
+                $"Layer {layer.Name} takes {layer.InChannels} x {layer.InHeight} x {layer.InWidth} activations; the current one is " +
+                (_batch == 0 ? "missing (call BeginBatch first)." : $"{_shape.Channels} x {_shape.Height} x {_shape.Width}."));
+        var shape = new ConvShape(layer, _batch);
+        ArrayView<float> input = _current!.View, output = _next!.View;
+        ArrayView<float> weights = _weights.ConvWeights(layer), bias = _weights.ConvBias(layer);
+        if (StemConv3x3Kernel.Handles(layer))
+            _stemConv(_stream, StemConv3x3Kernel.Config(shape), input, weights, bias, output, shape);
+        else
+            RunDirect(layer, shape, input, weights, bias, output);
+        (_current, _next) = (_next, _current);
+        _shape = (layer.OutChannels, layer.OutHeight, layer.OutWidth);
+    }
+
+    /// <summary>
+    /// Every layer the stem kernel does not take, whatever its planned algorithm: a Winograd layer's weights were
+    /// recovered as 3 x 3 kernels at upload (<see cref="PackedWeightsReader.RecoverFromWinograd"/>), so this path
+    /// computes it too.
+    /// </summary>
+    private void RunDirect(Conv3x3Layer layer, ConvShape shape, ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output) =>
+        _gemmConv(_stream, Conv3x3GemmKernel.Config(shape, layer.Groups), input, weights, bias, output, shape);
+
+    /// <inheritdoc/>
+    /// <exception cref="ArgumentException"><paramref name="logits"/> is not batch x Classes, or the activation is not Features channels.</exception>
+    public override void GlobalAveragePoolLinear(LinearHead head, Span<float> logits)
+    {
+        EnterDevice();
+        if (_shape.Channels != head.Features)
+            throw new ArgumentException($"The head takes {head.Features} features; the current activation has {_shape.Channels} channels.", nameof(head));
+        if (logits.Length != _batch * head.Classes)
+            throw new ArgumentException($"Expected {_batch} x {head.Classes} = {_batch * head.Classes} logits; found {logits.Length}.", nameof(logits));
+        int features = _batch * head.Features;
+        _pool(_stream, features, _current!.View, _pooled!.View, _shape.Height * _shape.Width);
+        _head(_stream, LinearHeadKernel.Config(head.Classes, _batch), _pooled.View, _weights.HeadWeight, _weights.HeadBias, _logits!.View, head.Features);
+        _logits.View.SubView(0, logits.Length).CopyToCPU(_stream, logits);
+    }
+
+    /// <inheritdoc/>
+    public override void CopyActivation(Span<float> nchw)
+    {
+        EnterDevice();
+        long length = (long)_batch * _shape.Channels * _shape.Height * _shape.Width;
+        if (nchw.Length != length)
+            throw new ArgumentException(
+                $"Expected {_batch} x {_shape.Channels} x {_shape.Height} x {_shape.Width} = {length} floats; found {nchw.Length}.", nameof(nchw));
+        _current!.View.SubView(0, length).CopyToCPU(_stream, nchw);
+    }
+
+    /// <inheritdoc/>
+    public override void Synchronize()
+    {
+        EnterDevice();
+        _stream.Synchronize();
+    }
+
+    /// <summary>
+    /// Checks the engine is not disposed and makes its accelerator current on this thread: CUDA runs a thread's calls
+    /// in its current context, and a generated class may be called from any thread (ILGPU's Bind is a no-op when it is current).
+    /// </summary>
+    private void EnterDevice()
+    {
+        ThrowIfDisposed();
+        _accelerator.Bind();
+    }
+
+    /// <summary>Allocates the buffers for <paramref name="batch"/> images unless those held are large enough.</summary>
+    private void EnsureCapacity(int batch)
+    {
+        if (batch <= _capacity)
+            return;
+        FreeBuffers();
+        _current = _accelerator.Allocate1D<float>(batch * _largestActivation);
+        _next = _accelerator.Allocate1D<float>(batch * _largestActivation);
+        _pooled = _accelerator.Allocate1D<float>((long)batch * Network.Head.Features);
+        _logits = _accelerator.Allocate1D<float>((long)batch * Network.Head.Classes);
+        _capacity = batch;
+    }
+
+    private void FreeBuffers()
+    {
+        _stream.Synchronize();
+        foreach (MemoryBuffer? buffer in new MemoryBuffer?[] { _current, _next, _pooled, _logits })
+            buffer?.Dispose();
+        (_current, _next, _pooled, _logits, _capacity) = (null, null, null, null, 0);
+    }
+
+    /// <inheritdoc/>
+    protected override void Dispose(bool disposing)
+    {
+        _accelerator.Bind();
+        FreeBuffers();
+        _stream.Dispose();
+        _weights.Release();
+    }
+}

@@ -1,0 +1,159 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace RepVgg.Gpu.Kernels;
+
+/// <summary>
+/// conv3x3 (padding 1, stride 1 or 2, any groups) + bias + ReLU as an implicit GEMM, per group:
+/// <c>out[m, n] = ReLU(bias[m] + sum_k W[k, m] * X[k, n])</c> with M = output channels of the group,
+/// N = batch x output pixels and K = input channels of the group x 9 taps. X is never materialised: each
+/// K x N tile is gathered from the NCHW input (zero outside the image: the padding).
+/// </summary>
+/// <remarks>
+/// <para>
+/// Tiling: a group of 256 threads computes a 64 (channels) x 64 (pixels) output tile, stepping through K
+/// 16 at a time. Each step, the threads stage a 16 x 64 slice of W and a 16 x 64 slice of X in shared
+/// memory (4 floats each per thread, 8 KB per group), then every thread multiplies its 4 x 4 block out of
+/// them: 8 shared-memory reads for 16 multiply-adds, where one output per thread would need 2 reads per
+/// multiply-add. 4 x 4 per thread keeps 16 accumulators in registers and leaves room for several groups per
+/// SM (256 threads x ~40 registers); 64 x 64 tiles are the smallest that give that reuse while a small layer
+/// (RepVGG's 7 x 7 stage 4 at batch 1) still has enough tiles to spread over the SMs.
+/// </para>
+/// <para>
+/// A thread's block is strided, not contiguous: channels <c>ty + 16i</c> and pixels <c>tx + 16j</c>
+/// (tx = thread % 16, ty = thread / 16). Then the 16 threads of a half-warp read 16 consecutive floats of the
+/// X slice (no bank conflicts), read one broadcast float of the W slice, and store 16 consecutive
+/// pixels of one output channel (coalesced in NCHW).
+/// </para>
+/// <para>
+/// Loads: a thread loads column <c>thread % 64</c> of both slices, rows <c>thread / 64 + 4r</c>, so a warp reads
+/// 32 consecutive output channels of W (stored [group][k][m], m contiguous) and 32 consecutive pixels of X
+/// (consecutive x of one input row at stride 1). The pixel a thread gathers for is fixed for the whole
+/// K loop, so its image, row and column are decomposed once. Channel counts and pixel counts need not be
+/// multiples of the tile: loads past the edges read zeros and stores past them are skipped.
+/// </para>
+/// </remarks>
+internal static class Conv3x3GemmKernel
+{
+    /// <summary>Output channels per tile (the GEMM's M).</summary>
+    public const int TileChannels = 64;
+
+    /// <summary>Output pixels per tile (the GEMM's N).</summary>
+    public const int TilePixels = 64;
+
+    /// <summary>K per shared-memory step.</summary>
+    public const int TileReduction = 16;
+
+    /// <summary>Threads per group: 16 x 16, each computing 4 x 4 outputs.</summary>
+    public const int Threads = 256;
+
+    private const int ThreadsPerRow = 16;
+    private const int LoadRowsPerPass = Threads / TilePixels;
+
+    /// <summary>The launch: one group per (pixel tile, channel tile, conv group).</summary>
+    public static KernelConfig Config(ConvShape shape, int groups) => new(
+        new Index3D(
+            (shape.Pixels + TilePixels - 1) / TilePixels,
+            (shape.OutPerGroup + TileChannels - 1) / TileChannels,
+            groups),
+        new Index3D(Threads, 1, 1));
+
+    /// <param name="input">N x InChannels x InHeight x InWidth.</param>
+    /// <param name="weights">[group][k = icInGroup * 9 + ky * 3 + kx][m = ocInGroup] (<see cref="Weights.GemmWeightLayout"/>).</param>
+    /// <param name="bias">OutChannels.</param>
+    /// <param name="output">N x OutChannels x OutHeight x OutWidth.</param>
+    /// <param name="shape">The layer's shapes for this batch.</param>
+    public static void Run(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output, ConvShape shape)
+    {
+        ArrayView<float> weightTile = SharedMemory.Allocate<float>(TileReduction * TileChannels); // [k][m]
+        ArrayView<float> inputTile = SharedMemory.Allocate<float>(TileReduction * TilePixels); // [k][n]
+
+        int group = Grid.IdxZ;
+        int firstChannel = Grid.IdxY * TileChannels;
+        int firstPixel = Grid.IdxX * TilePixels;
+        int thread = Group.IdxX;
+        int reduction = shape.Reduction;
+        int channels = shape.OutPerGroup;
+
+        // What this thread loads each step: column `loadColumn` of both slices.
+        int loadColumn = thread % TilePixels;
+        int loadRow = thread / TilePixels;
+        int loadChannel = firstChannel + loadColumn;
+        int weightBase = group * reduction * channels;
+        int gatherPixel = firstPixel + loadColumn;
+        bool pixelInside = gatherPixel < shape.Pixels;
+        int image = gatherPixel / shape.OutPlane;
+        int pixelInImage = gatherPixel - image * shape.OutPlane;
+        int outY = pixelInImage / shape.OutWidth;
+        int top = outY * shape.Stride - 1;
+        int left = (pixelInImage - outY * shape.OutWidth) * shape.Stride - 1;
+        int inPlane = shape.InHeight * shape.InWidth;
+        int inputBase = (image * shape.InChannels + group * shape.InPerGroup) * inPlane;
+
+        var sums = new Accumulators4x4();
+        int tx = thread % ThreadsPerRow;
+        int ty = thread / ThreadsPerRow;
+        for (int step = 0; step < reduction; step += TileReduction)
+        {
+            for (int row = loadRow; row < TileReduction; row += LoadRowsPerPass)
+            {
+                int k = step + row;
+                weightTile[row * TileChannels + loadColumn] =
+                    k < reduction && loadChannel < channels ? weights[weightBase + k * channels + loadChannel] : 0f;
+
+                float value = 0f;
+                if (pixelInside && k < reduction)
+                {
+                    int inChannel = k / 9;
+                    int tap = k - inChannel * 9;
+                    int ky = tap / 3;
+                    int y = top + ky;
+                    int x = left + tap - ky * 3;
+                    if (y >= 0 && y < shape.InHeight && x >= 0 && x < shape.InWidth)
+                        value = input[inputBase + inChannel * inPlane + y * shape.InWidth + x];
+                }
+                inputTile[row * TilePixels + loadColumn] = value;
+            }
+            Group.Barrier();
+
+            for (int k = 0; k < TileReduction; k++)
+            {
+                int w = k * TileChannels + ty;
+                int x = k * TilePixels + tx;
+                sums.MultiplyAdd(
+                    weightTile[w], weightTile[w + 16], weightTile[w + 32], weightTile[w + 48],
+                    inputTile[x], inputTile[x + 16], inputTile[x + 32], inputTile[x + 48]);
+            }
+            Group.Barrier();
+        }
+
+        int pixel = firstPixel + tx;
+        StoreRow(output, bias, shape, group, firstChannel + ty, pixel, sums.C00, sums.C01, sums.C02, sums.C03);
+        StoreRow(output, bias, shape, group, firstChannel + ty + 16, pixel, sums.C10, sums.C11, sums.C12, sums.C13);
+        StoreRow(output, bias, shape, group, firstChannel + ty + 32, pixel, sums.C20, sums.C21, sums.C22, sums.C23);
+        StoreRow(output, bias, shape, group, firstChannel + ty + 48, pixel, sums.C30, sums.C31, sums.C32, sums.C33);
+    }
+
+    /// <summary>Writes ReLU(sum + bias) for one output channel at pixels n, n + 16, n + 32, n + 48 that lie inside.</summary>
+    private static void StoreRow(ArrayView<float> output, ArrayView<float> bias, ConvShape shape, int group, int channelInGroup, int pixel,
+        float s0, float s1, float s2, float s3)
+    {
+        if (channelInGroup >= shape.OutPerGroup)
+            return;
+        int channel = group * shape.OutPerGroup + channelInGroup;
+        float b = bias[channel];
+        Store(output, shape, channel, pixel, s0 + b);
+        Store(output, shape, channel, pixel + 16, s1 + b);
+        Store(output, shape, channel, pixel + 32, s2 + b);
+        Store(output, shape, channel, pixel + 48, s3 + b);
+    }
+
+    private static void Store(ArrayView<float> output, ConvShape shape, int channel, int pixel, float value)
+    {
+        if (pixel >= shape.Pixels)
+            return;
+        int image = pixel / shape.OutPlane;
+        int pixelInImage = pixel - image * shape.OutPlane;
+        output[(image * shape.OutChannels + channel) * shape.OutPlane + pixelInImage] = value > 0f ? value : 0f;
+    }
+}

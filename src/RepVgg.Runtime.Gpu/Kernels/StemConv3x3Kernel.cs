@@ -1,0 +1,104 @@
+using ILGPU;
+using ILGPU.Runtime;
+
+namespace RepVgg.Gpu.Kernels;
+
+/// <summary>
+/// conv3x3 + bias + ReLU for a layer with few input channels and no groups, the stem (1 or 3 channels in):
+/// there K = 9 or 27, too short for <see cref="Conv3x3GemmKernel"/>'s 16-deep shared-memory steps to pay
+/// off, so this is a direct convolution with the weights in shared memory.
+/// </summary>
+/// <remarks>
+/// A group of 256 threads covers 64 output pixels x 16 output channels: thread t computes pixel
+/// <c>t % 64</c> (consecutive threads, consecutive pixels: coalesced loads and stores) for the 4 channels
+/// <c>4 (t / 64) .. +3</c>, 4 accumulators in registers, each input read feeding 4 multiply-adds. The four
+/// threads of one pixel read the same inputs, which the L1 cache serves. The group's 16 channels' weights,
+/// at most <see cref="MaxInputChannels"/> x 9 x 16 floats, are staged in shared memory once.
+/// </remarks>
+internal static class StemConv3x3Kernel
+{
+    /// <summary>The most input channels this kernel takes; wider layers run <see cref="Conv3x3GemmKernel"/>.</summary>
+    public const int MaxInputChannels = 4;
+
+    private const int Pixels = 64;
+    private const int Channels = 16;
+    private const int ChannelsPerThread = 4;
+    private const int Threads = Pixels * Channels / ChannelsPerThread;
+
+    /// <summary>Whether this kernel computes <paramref name="layer"/>.</summary>
+    public static bool Handles(Conv3x3Layer layer) => layer.Groups == 1 && layer.InChannels <= MaxInputChannels;
+
+    /// <summary>The launch: one group per (64 pixels, 16 channels).</summary>
+    public static KernelConfig Config(ConvShape shape) => new(
+        new Index2D((shape.Pixels + Pixels - 1) / Pixels, (shape.OutChannels + Channels - 1) / Channels),
+        new Index2D(Threads, 1));
+
+    /// <param name="input">N x InChannels x InHeight x InWidth.</param>
+    /// <param name="weights">[k = ic * 9 + ky * 3 + kx][oc], the one-group case of <see cref="Weights.GemmWeightLayout"/>.</param>
+    /// <param name="bias">OutChannels.</param>
+    /// <param name="output">N x OutChannels x OutHeight x OutWidth.</param>
+    /// <param name="shape">The layer's shapes for this batch.</param>
+    public static void Run(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output, ConvShape shape)
+    {
+        ArrayView<float> groupWeights = SharedMemory.Allocate<float>(MaxInputChannels * 9 * Channels); // [k][channel of the group]
+        int thread = Group.IdxX;
+        int firstChannel = Grid.IdxY * Channels;
+        int reduction = shape.Reduction;
+        for (int i = thread; i < reduction * Channels; i += Threads)
+        {
+            int k = i / Channels;
+            int channel = firstChannel + i - k * Channels;
+            groupWeights[i] = channel < shape.OutChannels ? weights[k * shape.OutChannels + channel] : 0f;
+        }
+        Group.Barrier();
+
+        int pixel = Grid.IdxX * Pixels + thread % Pixels;
+        if (pixel >= shape.Pixels)
+            return;
+        int quad = thread / Pixels * ChannelsPerThread;
+        int image = pixel / shape.OutPlane;
+        int pixelInImage = pixel - image * shape.OutPlane;
+        int outY = pixelInImage / shape.OutWidth;
+        int top = outY * shape.Stride - 1;
+        int left = (pixelInImage - outY * shape.OutWidth) * shape.Stride - 1;
+        int inPlane = shape.InHeight * shape.InWidth;
+
+        float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+        for (int inChannel = 0; inChannel < shape.InChannels; inChannel++)
+        {
+            int planeBase = (image * shape.InChannels + inChannel) * inPlane;
+            for (int ky = 0; ky < 3; ky++)
+            {
+                int y = top + ky;
+                if (y < 0 || y >= shape.InHeight)
+                    continue;
+                for (int kx = 0; kx < 3; kx++)
+                {
+                    int x = left + kx;
+                    if (x < 0 || x >= shape.InWidth)
+                        continue;
+                    float value = input[planeBase + y * shape.InWidth + x];
+                    int w = (inChannel * 9 + ky * 3 + kx) * Channels + quad;
+                    s0 += groupWeights[w] * value;
+                    s1 += groupWeights[w + 1] * value;
+                    s2 += groupWeights[w + 2] * value;
+                    s3 += groupWeights[w + 3] * value;
+                }
+            }
+        }
+
+        int channel0 = firstChannel + quad;
+        Store(output, bias, shape, image, pixelInImage, channel0, s0);
+        Store(output, bias, shape, image, pixelInImage, channel0 + 1, s1);
+        Store(output, bias, shape, image, pixelInImage, channel0 + 2, s2);
+        Store(output, bias, shape, image, pixelInImage, channel0 + 3, s3);
+    }
+
+    private static void Store(ArrayView<float> output, ArrayView<float> bias, ConvShape shape, int image, int pixelInImage, int channel, float sum)
+    {
+        if (channel >= shape.OutChannels)
+            return;
+        float value = sum + bias[channel];
+        output[(image * shape.OutChannels + channel) * shape.OutPlane + pixelInImage] = value > 0f ? value : 0f;
+    }
+}

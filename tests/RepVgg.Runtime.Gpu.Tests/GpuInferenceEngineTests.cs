@@ -1,0 +1,166 @@
+using RepVgg.Compiler.Architecture;
+using RepVgg.Gpu;
+using RepVgg.Gpu.Weights;
+
+namespace RepVgg.Gpu.Tests;
+
+/// <summary>The engine's contract beyond the numbers: what it reports, its buffers, disposal, the shared weights, CUDA discovery.</summary>
+public class GpuInferenceEngineTests
+{
+    private static readonly BlockShape[] Shapes = [new(0, 0, 3, 8, 2, 1), new(1, 0, 8, 12, 1, 1)];
+
+    private static (NetworkLayout Layout, ModelWeights Weights) SmallNetwork() =>
+        CompiledModels.Compile(Shapes, classes: 4, 9, 7, seed: 31, (_, _, _) => ConvAlgorithm.Direct) is var (_, layout, weights) ? (layout, weights) : default;
+
+    private static float[] Infer(InferenceEngine engine, NetworkLayout layout, int batch, ulong seed)
+    {
+        float[] images = CompiledModels.RandomFloats(batch * layout.ImageLength, seed);
+        var logits = new float[batch * layout.Head.Classes];
+        engine.BeginBatch(images, logits);
+        foreach (Conv3x3Layer layer in layout.Layers) engine.Conv3x3BiasRelu(layer);
+        engine.GlobalAveragePoolLinear(layout.Head, logits);
+        return logits;
+    }
+
+    [Fact]
+    public void TryCreateCuda_without_a_CUDA_device_gives_a_reason_and_no_engine()
+    {
+        // This machine and CI have no NVIDIA GPU; where one is present the test says so rather than pass vacuously.
+        var (layout, weights) = SmallNetwork();
+
+        string? unavailable = GpuEngines.TryCreateCuda(layout, weights, out InferenceEngine? engine);
+
+        using (engine)
+            Assert.True(unavailable is not null && engine is null, $"Expected no CUDA device here; found {engine?.DeviceName}.");
+        Assert.Contains("CUDA", unavailable);
+    }
+
+    [Fact]
+    public void Runtime_finds_this_assembly_and_reports_why_there_is_no_GPU()
+    {
+        // InferenceEngine.Create looks GpuEngines.TryCreateCuda up by name: this checks the name and signature it expects.
+        var (layout, weights) = SmallNetwork();
+
+        var error = Assert.Throws<NotSupportedException>(() => InferenceEngine.Create(Backend.Gpu, layout, weights));
+        Assert.Contains("CUDA", error.Message);
+        Assert.DoesNotContain("not part of this app", error.Message);
+        using InferenceEngine auto = InferenceEngine.Create(Backend.Auto, layout, weights);
+        Assert.Equal(Backend.Cpu, auto.Backend);
+    }
+
+    [Fact]
+    public void Engine_reports_the_GPU_backend_and_the_accelerators_name()
+    {
+        var (layout, weights) = SmallNetwork();
+        using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights);
+
+        Assert.Equal(Backend.Gpu, engine.Backend);
+        Assert.Equal(TestAccelerator.Cpu.Name, engine.DeviceName);
+        Assert.Equal("CPUAccelerator", engine.DeviceName);
+    }
+
+    [Fact]
+    public void A_larger_batch_grows_the_buffers_and_every_image_gets_the_logits_it_gets_alone()
+    {
+        var (layout, weights) = SmallNetwork();
+        using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights);
+        float[] first = Infer(engine, layout, batch: 1, seed: 40);
+
+        float[] batch = Infer(engine, layout, batch: 3, seed: 40);
+
+        // The first image of the batch is the same image (same seed, same first floats).
+        NumericAssert.Close(first, batch[..layout.Head.Classes], [1, layout.Head.Classes], "image 0 alone and in a batch of 3");
+        float[] again = Infer(engine, layout, batch: 1, seed: 40);
+        Assert.Equal(first, again);
+        // Per image: two activation buffers of the largest activation (the last layer's 12 x 5 x 4; the input is 3 x 9 x 7),
+        // pooled features, logits.
+        Assert.Equal(3L * (2 * 12 * 5 * 4 + 12 + 4) * sizeof(float), engine.BufferBytes(3));
+    }
+
+    [Fact]
+    public void MaxBatch_keeps_the_activation_buffers_int_indexable()
+    {
+        var (layout, weights) = SmallNetwork();
+        using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights);
+
+        // The CPU accelerator reports unbounded memory, so the kernels' int indices are the bound.
+        Assert.Equal(int.MaxValue / (12 * 5 * 4), engine.MaxBatch);
+    }
+
+    [Fact]
+    public void CopyActivation_gives_the_last_layers_NCHW_shape_and_refuses_another_length()
+    {
+        var (layout, weights) = SmallNetwork();
+        using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights);
+        float[] images = CompiledModels.RandomFloats(2 * layout.ImageLength, seed: 41);
+        engine.BeginBatch(images, new float[2 * layout.Head.Classes]);
+
+        var input = new float[images.Length];
+        engine.CopyActivation(input);
+        Assert.Equal(images, input);
+
+        engine.Conv3x3BiasRelu(layout.Layers[0]);
+        var stem = new float[2 * 8 * 5 * 4];
+        engine.CopyActivation(stem);
+        Assert.Contains(stem, value => value > 0);
+        var error = Assert.Throws<ArgumentException>(() => engine.CopyActivation(new float[stem.Length + 1]));
+        Assert.Contains("2 x 8 x 5 x 4", error.Message);
+    }
+
+    [Fact]
+    public void Layer_out_of_order_is_refused_with_the_shapes()
+    {
+        var (layout, weights) = SmallNetwork();
+        using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights);
+        engine.BeginBatch(CompiledModels.RandomFloats(layout.ImageLength, seed: 42), new float[layout.Head.Classes]);
+
+        var error = Assert.Throws<InvalidOperationException>(() => engine.Conv3x3BiasRelu(layout.Layers[1]));
+        Assert.Contains("8 x 5 x 4", error.Message);
+    }
+
+    [Fact]
+    public void Every_call_after_Dispose_throws_ObjectDisposedException()
+    {
+        var (layout, weights) = SmallNetwork();
+        GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights);
+        float[] images = CompiledModels.RandomFloats(layout.ImageLength, seed: 43);
+        var logits = new float[layout.Head.Classes];
+        engine.BeginBatch(images, logits);
+        engine.Dispose();
+        engine.Dispose();
+
+        Assert.Throws<ObjectDisposedException>(() => engine.BeginBatch(images, logits));
+        Assert.Throws<ObjectDisposedException>(() => engine.Conv3x3BiasRelu(layout.Layers[0]));
+        Assert.Throws<ObjectDisposedException>(() => engine.GlobalAveragePoolLinear(layout.Head, logits));
+        Assert.Throws<ObjectDisposedException>(() => engine.CopyActivation(new float[images.Length]));
+        Assert.Throws<ObjectDisposedException>(engine.Synchronize);
+    }
+
+    [Fact]
+    public void Engines_on_the_same_weights_share_one_upload_freed_after_the_last()
+    {
+        var (layout, weights) = SmallNetwork();
+        // Another input size of the same model: other layer shapes, the same device weights.
+        NetworkLayout larger = layout with
+        {
+            InputHeight = 13,
+            InputWidth = 11,
+            Layers = [layout.Layers[0] with { InHeight = 13, InWidth = 11 }, layout.Layers[1] with { InHeight = 7, InWidth = 6 }],
+        };
+
+        GpuInferenceEngine first = GpuEngines.Create(TestAccelerator.Cpu, layout, weights);
+        GpuInferenceEngine second = GpuEngines.Create(TestAccelerator.Cpu, larger, weights);
+        Assert.True(DeviceWeights.IsUploaded(TestAccelerator.Cpu, weights));
+        float[] expected = Infer(first, layout, batch: 1, seed: 44);
+
+        first.Dispose();
+        Assert.True(DeviceWeights.IsUploaded(TestAccelerator.Cpu, weights));
+        Infer(second, larger, batch: 1, seed: 45);
+        second.Dispose();
+        Assert.False(DeviceWeights.IsUploaded(TestAccelerator.Cpu, weights));
+
+        // A new engine uploads them again and computes the same logits.
+        using GpuInferenceEngine third = GpuEngines.Create(TestAccelerator.Cpu, layout, weights);
+        Assert.Equal(expected, Infer(third, layout, batch: 1, seed: 44));
+    }
+}

@@ -1,0 +1,75 @@
+using RepVgg.Compiler.Architecture;
+using RepVgg.Gpu;
+using RepVgg.Tooling.Reference;
+
+namespace RepVgg.Gpu.Tests;
+
+/// <summary>
+/// Whole compiled networks through the engine, as a generated class runs them, against the unfused float64
+/// reference: logits within the project's float32 tolerance and the same top-1 class.
+/// </summary>
+public class NetworkTests
+{
+    private const int Classes = 10;
+
+    // A small RepVGG: the stem (stem kernel), stride-2 and stride-1 blocks, groups 2 and 4, widths off the tiles.
+    private static readonly BlockShape[] Shapes =
+    [
+        new(0, 0, 3, 16, 2, 1),
+        new(1, 0, 16, 32, 2, 1),
+        new(1, 1, 32, 32, 1, 2),
+        new(1, 2, 32, 32, 1, 1),
+        new(2, 0, 32, 48, 2, 1),
+        new(2, 1, 48, 48, 1, 4),
+    ];
+
+    [Fact]
+    public void Planned_network_with_winograd_layers_matches_the_float64_reference()
+    {
+        // At 32 x 32 the weights step plans Winograd for the 8 x 8 stride-1 layers: the engine recovers their 3 x 3 kernels.
+        var (network, layout, weights) = CompiledModels.Compile(Shapes, Classes, 32, 32, seed: 21, calibration: new(1, 32, 32));
+        Assert.Contains(layout.Layers, layer => layer.Algorithm != ConvAlgorithm.Direct);
+
+        AssertMatchesReference(network, layout, weights, batch: 2);
+    }
+
+    [Fact]
+    public void Every_algorithm_in_turn_at_an_odd_size_matches_the_float64_reference()
+    {
+        int stride1Layers = 0;
+        var (network, layout, weights) = CompiledModels.Compile(Shapes, Classes, 19, 23, seed: 22,
+            (block, _, _) => block.Stride != 1 ? ConvAlgorithm.Direct : (stride1Layers++ % 3) switch
+            {
+                0 => ConvAlgorithm.Winograd2x2,
+                1 => ConvAlgorithm.Winograd4x4,
+                _ => ConvAlgorithm.Direct,
+            },
+            calibration: new(1, 19, 23));
+        Assert.Contains(layout.Layers, layer => layer.Algorithm == ConvAlgorithm.Winograd2x2);
+        Assert.Contains(layout.Layers, layer => layer.Algorithm == ConvAlgorithm.Winograd4x4);
+
+        AssertMatchesReference(network, layout, weights, batch: 3);
+    }
+
+    private static void AssertMatchesReference(TrainedNetwork network, NetworkLayout layout, ModelWeights weights, int batch)
+    {
+        float[] images = CompiledModels.RandomFloats(batch * layout.ImageLength, seed: 9);
+        var logits = new float[batch * Classes];
+        using (GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights))
+        {
+            engine.BeginBatch(images, logits);
+            foreach (Conv3x3Layer layer in layout.Layers) engine.Conv3x3BiasRelu(layer);
+            engine.GlobalAveragePoolLinear(layout.Head, logits);
+        }
+
+        double[] reference = UnfusedReference.Forward(network,
+            Activation.FromFloats(images, batch, layout.InputChannels, layout.InputHeight, layout.InputWidth));
+        string plan = string.Join(", ", layout.Layers.Select(layer => $"{layer.Name} {layer.Algorithm}"));
+        NumericAssert.Close(reference, logits, NumericAssert.Float32Tolerance, $"logits at {layout.InputHeight} x {layout.InputWidth} ({plan})", [batch, Classes]);
+        for (int n = 0; n < batch; n++)
+            Assert.Equal(TopClass(reference, n), TopClass(logits.Select(v => (double)v).ToArray(), n));
+    }
+
+    private static int TopClass(double[] logits, int image) =>
+        Enumerable.Range(0, Classes).MaxBy(c => logits[image * Classes + c]);
+}
