@@ -95,7 +95,7 @@ public sealed partial class RepVggGenerator
             rows.Add(new[]
             {
                 Number(layer.Stage), Number(layer.Block), Xml(layer.Name), Number(layer.InChannels), "->", Number(layer.OutChannels),
-                Number(layer.Stride), Number(layer.Groups), Xml(layer.Algorithm), Xml(GpuKernels.For(layer.Algorithm, layer.InChannels)),
+                Number(layer.Stride), Number(layer.Groups), Xml(layer.Algorithm), Xml(GpuKernel(layer)),
                 Xml(string.Join(" + ", layer.Branches)),
             });
         }
@@ -342,6 +342,12 @@ public sealed partial class RepVggGenerator
         ManifestAlgorithms.Winograd4x4 => "Winograd4x4",
         _ => "Direct",
     };
+
+    /// <summary>The kernel the GPU backend runs for a layer (<see cref="GpuKernels"/>): Winograd as planned, else the stem kernel or the implicit GEMM.</summary>
+    private static string GpuKernel(ManifestLayer layer) =>
+        layer.Algorithm != ManifestAlgorithms.Direct ? layer.Algorithm
+        : GpuKernels.IsStem(layer.InChannels, layer.Groups) ? GpuKernels.StemDirect
+        : GpuKernels.ImplicitGemm;
 
     /// <summary>What the algorithm does, for a layer's comment.</summary>
     private static string AlgorithmDescription(string algorithm) => algorithm switch

@@ -1,5 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime;
+using RepVgg.Compiler.Manifest;
 
 namespace RepVgg.Gpu.Kernels;
 
@@ -18,7 +19,7 @@ namespace RepVgg.Gpu.Kernels;
 internal static class StemConv3x3Kernel
 {
     /// <summary>The most input channels this kernel takes; wider layers run <see cref="Conv3x3GemmKernel"/>.</summary>
-    public const int MaxInputChannels = 4;
+    public const int MaxInputChannels = GpuKernels.StemMaxInputChannels;
 
     private const int Pixels = 64;
     private const int Channels = 16;
@@ -26,7 +27,7 @@ internal static class StemConv3x3Kernel
     private const int Threads = Pixels * Channels / ChannelsPerThread;
 
     /// <summary>Whether this kernel computes <paramref name="layer"/>.</summary>
-    public static bool Handles(Conv3x3Layer layer) => layer.Groups == 1 && layer.InChannels <= MaxInputChannels;
+    public static bool Handles(Conv3x3Layer layer) => layer.Algorithm == ConvAlgorithm.Direct && GpuKernels.IsStem(layer.InChannels, layer.Groups);
 
     /// <summary>The launch: one group per (64 pixels, 16 channels).</summary>
     public static KernelConfig Config(ConvShape shape) => new(
