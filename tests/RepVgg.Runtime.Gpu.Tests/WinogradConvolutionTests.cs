@@ -61,6 +61,12 @@ public sealed class WinogradConvolutionTests(WinogradAccelerator device) : IClas
 
         var direct = Assert.Throws<ArgumentException>(() => GpuWinogradConvolution.WorkspaceFloats(layer with { Algorithm = ConvAlgorithm.Direct }, 1));
         Assert.Contains("stage3.0 is computed by Direct", direct.Message);
+
+        // 36 points x 2048 channels x 56 x 56 tiles: 231 M floats per image, past 2^31 at a batch of 10.
+        var wide = layer with { InChannels = 2048, OutChannels = 2048, Stride = 1, InHeight = 224, InWidth = 224, Algorithm = ConvAlgorithm.Winograd4x4 };
+        Assert.Equal(2L * 36 * 2048 * 56 * 56, GpuWinogradConvolution.WorkspaceFloats(wide, 1));
+        var batch = Assert.Throws<ArgumentException>(() => GpuWinogradConvolution.WorkspaceFloats(wide, 10));
+        Assert.Contains("stage3.0 at a batch of 10 needs a buffer of 2312110080 floats", batch.Message);
     }
 
     [Fact]

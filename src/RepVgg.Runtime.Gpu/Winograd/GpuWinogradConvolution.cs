@@ -1,5 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime;
+using RepVgg.Cpu;
 
 namespace RepVgg.Gpu.Winograd;
 
@@ -24,6 +25,8 @@ namespace RepVgg.Gpu.Winograd;
 /// </remarks>
 internal sealed class GpuWinogradConvolution
 {
+    private const int MaxGridDepth = 65535;
+
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, WinogradShape> _transformInput2x2;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, WinogradShape> _transformInput4x4;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape> _multiply;
@@ -82,13 +85,7 @@ internal sealed class GpuWinogradConvolution
         CheckLength(layer, "output", outputNchw.Length, batch * layer.OutChannels * imageFloats);
         CheckLength(layer, "weights", weights.Length, GpuWinogradWeights.Length(layer));
         CheckLength(layer, "bias", bias.Length, layer.OutChannels);
-        CheckLength(layer, "workspace", workspace.Length, WorkspaceFloats(layer, batch));
-        // The kernels index with int: every view they read must stay under 2^31 floats.
-        long largest = Math.Max(Math.Max(shape.TransformedFloats, shape.ProductFloats), batch * Math.Max(layer.InChannels, layer.OutChannels) * imageFloats);
-        if (largest > int.MaxValue)
-            throw new ArgumentException(
-                $"Layer {layer.Name} at a batch of {batch} needs a buffer of {largest} floats; the Winograd kernels index at most {int.MaxValue}. Use a smaller batch.",
-                nameof(batch));
+        CheckLength(layer, "workspace", workspace.Length, shape.TransformedFloats + shape.ProductFloats);
 
         ArrayView<float> transformed = workspace.SubView(0, shape.TransformedFloats);
         ArrayView<float> products = workspace.SubView(shape.TransformedFloats, shape.ProductFloats);
@@ -98,17 +95,31 @@ internal sealed class GpuWinogradConvolution
         (small ? _transformOutput2x2 : _transformOutput4x4)(stream, shape.OutChannels * shape.Tiles, products, bias, outputNchw, shape);
     }
 
-    /// <exception cref="ArgumentException">The layer is not computed by Winograd or the batch is not positive.</exception>
+    /// <exception cref="ArgumentException">
+    /// The layer is not computed by Winograd, the batch is not positive, or the layer at that batch is past what the kernels index.
+    /// </exception>
     private static WinogradShape Shape(Conv3x3Layer layer, int batch)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
-        int points = layer.Algorithm switch
+        (int tileSize, int points) = layer.Algorithm switch
         {
-            ConvAlgorithm.Winograd2x2 => 16,
-            ConvAlgorithm.Winograd4x4 => 36,
+            ConvAlgorithm.Winograd2x2 => (Winograd2x2.TileSize, Winograd2x2.Points),
+            ConvAlgorithm.Winograd4x4 => (Winograd4x4.TileSize, Winograd4x4.Points),
             _ => throw new ArgumentException($"Layer {layer.Name} is computed by {layer.Algorithm}, not Winograd.", nameof(layer)),
         };
-        return new WinogradShape(layer, batch, tileSize: points == 16 ? 2 : 4, points);
+
+        // The kernels index with int: every buffer they read or write must stay under 2^31 floats.
+        long channels = Math.Max(layer.InChannels, layer.OutChannels);
+        long largest = Math.Max(points * channels * WinogradShape.TileCount(layer, batch, tileSize), batch * channels * layer.InHeight * layer.InWidth);
+        if (largest > int.MaxValue)
+            throw new ArgumentException(
+                $"Layer {layer.Name} at a batch of {batch} needs a buffer of {largest} floats; the Winograd kernels index at most {int.MaxValue}. Use a smaller batch.",
+                nameof(batch));
+        // The GEMM's grid is points x groups deep; CUDA allows 65535.
+        if (points * layer.Groups > MaxGridDepth)
+            throw new ArgumentException(
+                $"Layer {layer.Name} has {layer.Groups} groups; Winograd on the GPU computes at most {MaxGridDepth / points} ({points} points per group).", nameof(layer));
+        return new WinogradShape(layer, batch, tileSize, points);
     }
 
     private static void CheckLength(Conv3x3Layer layer, string view, long found, long needed)

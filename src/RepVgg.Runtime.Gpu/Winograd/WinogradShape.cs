@@ -51,9 +51,14 @@ internal readonly struct WinogradShape
         Width = layer.InWidth;
         TilesX = (layer.InWidth + tileSize - 1) / tileSize;
         TilesPerImage = (layer.InHeight + tileSize - 1) / tileSize * TilesX;
-        Tiles = checked(batch * TilesPerImage);
+        // GpuWinogradConvolution checks first that a layer's buffers, and so its tiles, fit in an int.
+        Tiles = (int)TileCount(layer, batch, tileSize);
         Points = points;
     }
+
+    /// <summary>Tiles of <paramref name="tileSize"/> x <paramref name="tileSize"/> output pixels in a batch of <paramref name="batch"/>.</summary>
+    public static long TileCount(Conv3x3Layer layer, int batch, int tileSize) =>
+        (long)batch * ((layer.InHeight + tileSize - 1) / tileSize) * ((layer.InWidth + tileSize - 1) / tileSize);
 
     /// <summary>Floats of the transformed inputs, <c>V[point][ic][tile]</c>; the products follow them in the workspace.</summary>
     public long TransformedFloats => (long)Points * InChannels * Tiles;
