@@ -35,8 +35,8 @@ internal sealed class GpuWinogradConvolution
 
     /// <summary>Compiles the kernels for <paramref name="accelerator"/>.</summary>
     /// <exception cref="NotSupportedException">
-    /// The accelerator's groups hold fewer than the GEMM's <see cref="WinogradGemmKernel.Threads"/> threads (ILGPU's
-    /// default CPU accelerator holds 16; a CPU accelerator that simulates an NVIDIA GPU, and every CUDA GPU, hold 1024).
+    /// The accelerator's groups hold fewer than the GEMM's <see cref="WinogradGemmKernel.Threads"/> threads: ILGPU's
+    /// default CPU device holds 16 (the tests simulate a GPU's 256); CUDA GPUs hold 1024.
     /// </exception>
     public GpuWinogradConvolution(Accelerator accelerator)
     {
