@@ -2,6 +2,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using RepVgg.Gpu.Kernels;
 using RepVgg.Gpu.Weights;
+using RepVgg.Gpu.Winograd;
 
 namespace RepVgg.Gpu;
 
@@ -27,14 +28,17 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private readonly DeviceWeights _weights;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> _gemmConv;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> _stemConv;
+    // The Winograd layers' three kernels; null when the network has none.
+    private readonly GpuWinogradConvolution? _winograd;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int> _pool;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> _head;
 
     // Floats of the largest activation of one image: the input or any layer's output.
     private readonly long _largestActivation;
 
-    // The activation buffers (each capacity x _largestActivation floats), and the pooled features and logits (capacity rows).
-    private MemoryBuffer1D<float, Stride1D.Dense>? _current, _next, _pooled, _logits;
+    // The activation buffers (each capacity x _largestActivation floats), the Winograd layers' workspace (transformed
+    // tiles and their products, for the largest such layer), and the pooled features and logits (capacity rows).
+    private MemoryBuffer1D<float, Stride1D.Dense>? _current, _next, _workspace, _pooled, _logits;
     private int _capacity;
 
     // The batch of the current call and the shape (C, H, W) of the activation in _current.
@@ -49,6 +53,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
             (largest, layer) => Math.Max(largest, (long)layer.OutChannels * layer.OutHeight * layer.OutWidth));
         _gemmConv = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(Conv3x3GemmKernel.Run);
         _stemConv = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(StemConv3x3Kernel.Run);
+        _winograd = network.Layers.Any(IsWinograd) ? new GpuWinogradConvolution(accelerator) : null;
         _pool = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(GlobalAveragePoolKernel.Run);
         _head = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(LinearHeadKernel.Run);
         _weights = DeviceWeights.Acquire(accelerator, network, weights);
@@ -81,7 +86,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
         long perImage = 2 * _largestActivation + Network.Head.Features + Network.Head.Classes;
-        return perImage * batch * sizeof(float);
+        return (perImage * batch + WorkspaceFloats(batch)) * sizeof(float);
     }
 
     /// <inheritdoc/>
@@ -106,21 +111,22 @@ public sealed class GpuInferenceEngine : InferenceEngine
         var shape = new ConvShape(layer, _batch);
         ArrayView<float> input = _current!.View, output = _next!.View;
         ArrayView<float> weights = _weights.ConvWeights(layer), bias = _weights.ConvBias(layer);
-        if (StemConv3x3Kernel.Handles(layer))
+        if (IsWinograd(layer))
+            _winograd!.Enqueue(_stream, input, output, weights, bias, _workspace!.View, layer, _batch);
+        else if (StemConv3x3Kernel.Handles(layer))
             _stemConv(_stream, StemConv3x3Kernel.Config(shape), input, weights, bias, output, shape);
         else
-            RunDirect(layer, shape, input, weights, bias, output);
+            _gemmConv(_stream, Conv3x3GemmKernel.Config(shape, layer.Groups), input, weights, bias, output, shape);
         (_current, _next) = (_next, _current);
         _shape = (layer.OutChannels, layer.OutHeight, layer.OutWidth);
     }
 
-    /// <summary>
-    /// Every layer the stem kernel does not take, whatever its planned algorithm: a Winograd layer's weights were
-    /// recovered as 3 x 3 kernels at upload (<see cref="PackedWeightsReader.RecoverFromWinograd"/>), so this path
-    /// computes it too.
-    /// </summary>
-    private void RunDirect(Conv3x3Layer layer, ConvShape shape, ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output) =>
-        _gemmConv(_stream, Conv3x3GemmKernel.Config(shape, layer.Groups), input, weights, bias, output, shape);
+    /// <summary>Whether the weights step planned the layer for Winograd, which the GPU then runs too (with the blob's transformed weights).</summary>
+    private static bool IsWinograd(Conv3x3Layer layer) => layer.Algorithm is ConvAlgorithm.Winograd2x2 or ConvAlgorithm.Winograd4x4;
+
+    /// <summary>Floats of Winograd workspace a batch needs: the largest Winograd layer's (one layer runs at a time).</summary>
+    private long WorkspaceFloats(int batch) =>
+        Network.Layers.Where(IsWinograd).Select(layer => GpuWinogradConvolution.WorkspaceFloats(layer, batch)).DefaultIfEmpty(0).Max();
 
     /// <inheritdoc/>
     /// <exception cref="ArgumentException"><paramref name="logits"/> is not batch x Classes, or the activation is not Features channels.</exception>
@@ -173,6 +179,8 @@ public sealed class GpuInferenceEngine : InferenceEngine
         FreeBuffers();
         _current = _accelerator.Allocate1D<float>(batch * _largestActivation);
         _next = _accelerator.Allocate1D<float>(batch * _largestActivation);
+        if (_winograd is not null)
+            _workspace = _accelerator.Allocate1D<float>(WorkspaceFloats(batch));
         _pooled = _accelerator.Allocate1D<float>((long)batch * Network.Head.Features);
         _logits = _accelerator.Allocate1D<float>((long)batch * Network.Head.Classes);
         _capacity = batch;
@@ -181,9 +189,9 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private void FreeBuffers()
     {
         _stream.Synchronize();
-        foreach (MemoryBuffer? buffer in new MemoryBuffer?[] { _current, _next, _pooled, _logits })
+        foreach (MemoryBuffer? buffer in new MemoryBuffer?[] { _current, _next, _workspace, _pooled, _logits })
             buffer?.Dispose();
-        (_current, _next, _pooled, _logits, _capacity) = (null, null, null, null, 0);
+        (_current, _next, _workspace, _pooled, _logits, _capacity) = (null, null, null, null, null, 0);
     }
 
     /// <inheritdoc/>

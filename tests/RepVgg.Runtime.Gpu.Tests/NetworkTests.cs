@@ -26,7 +26,7 @@ public class NetworkTests
     [Fact]
     public void Planned_network_with_winograd_layers_matches_the_float64_reference()
     {
-        // At 32 x 32 the weights step plans Winograd for the 8 x 8 stride-1 layers: the engine recovers their 3 x 3 kernels.
+        // At 32 x 32 the weights step plans Winograd for the 8 x 8 stride-1 layers, which the engine runs with its Winograd kernels.
         var (network, layout, weights) = CompiledModels.Compile(Shapes, Classes, 32, 32, seed: 21, calibration: new(1, 32, 32));
         Assert.Contains(layout.Layers, layer => layer.Algorithm != ConvAlgorithm.Direct);
 

@@ -1,32 +1,16 @@
-using ILGPU;
 using ILGPU.Runtime.CPU;
+using RepVgg.Gpu.Tests;
 using RepVgg.Gpu.Winograd;
 
 namespace RepVgg.Runtime.Gpu.Tests;
 
 /// <summary>
-/// One ILGPU CPU accelerator and one <see cref="GpuWinogradConvolution"/> on it, shared by a test class: the
-/// kernels compile once. The CPU device simulates a GPU's group of 256 threads (32 per warp, 8 warps),
-/// which the GEMM needs; ILGPU's default CPU device allows 16.
+/// The tests' shared CPU accelerator (<see cref="TestAccelerator"/>, 256 threads per group, which the GEMM needs;
+/// ILGPU's default CPU device allows 16) and one <see cref="GpuWinogradConvolution"/> on it: the kernels compile once.
 /// </summary>
-public sealed class WinogradAccelerator : IDisposable
+public sealed class WinogradAccelerator
 {
-    public WinogradAccelerator()
-    {
-        Context = Context.Create(builder => builder.CPU(new CPUDevice(numThreadsPerWarp: 32, numWarpsPerMultiprocessor: 8, numMultiprocessors: 1)));
-        Accelerator = Context.CreateCPUAccelerator(0);
-        Convolution = new GpuWinogradConvolution(Accelerator);
-    }
+    public CPUAccelerator Accelerator { get; } = (CPUAccelerator)TestAccelerator.Cpu;
 
-    public Context Context { get; }
-
-    public CPUAccelerator Accelerator { get; }
-
-    internal GpuWinogradConvolution Convolution { get; }
-
-    public void Dispose()
-    {
-        Accelerator.Dispose();
-        Context.Dispose();
-    }
+    internal GpuWinogradConvolution Convolution { get; } = new(TestAccelerator.Cpu);
 }

@@ -1,5 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime;
+using RepVgg.Cpu;
+using RepVgg.Gpu.Winograd;
 
 namespace RepVgg.Gpu.Weights;
 
@@ -97,7 +99,7 @@ internal sealed class DeviceWeights
         long length = 0;
         foreach (Conv3x3Layer layer in network.Layers)
         {
-            long weightLength = (long)layer.OutChannels * (layer.InChannels / layer.Groups) * 9;
+            long weightLength = IsWinograd(layer) ? GpuWinogradWeights.Length(layer) : (long)layer.OutChannels * (layer.InChannels / layer.Groups) * 9;
             layers[layer.WeightOffset] = (layer, length, length + weightLength);
             length += weightLength + layer.OutChannels;
         }
@@ -113,8 +115,8 @@ internal sealed class DeviceWeights
             foreach (Conv3x3Layer layer in network.Layers)
             {
                 var (_, start, bias) = layers[layer.WeightOffset];
-                float[] gemm = GemmWeightLayout.FromOihw(PackedWeightsReader.ReadOihw(layer, weights), layer.InChannels, layer.OutChannels, layer.Groups);
-                buffer.View.SubView(start, gemm.Length).CopyFromCPU(stream, gemm);
+                float[] laidOut = KernelWeights(layer, weights);
+                buffer.View.SubView(start, laidOut.Length).CopyFromCPU(stream, laidOut);
                 buffer.View.SubView(bias, layer.OutChannels).CopyFromCPU(stream, weights.Slice(layer.BiasOffset, layer.OutChannels));
             }
             LinearHead head = network.Head;
@@ -129,6 +131,23 @@ internal sealed class DeviceWeights
         }
         return new DeviceWeights((accelerator, weights), buffer, layers, network.Head, headWeights);
     }
+
+    /// <summary>
+    /// A layer's weights in its GPU kernel's layout: the blob's Winograd-transformed weights relaid for the Winograd GEMM
+    /// (<see cref="GpuWinogradWeights"/>), or the direct ones read back as OIHW and laid out for the implicit GEMM and
+    /// the stem kernel (<see cref="GemmWeightLayout"/>).
+    /// </summary>
+    private static float[] KernelWeights(Conv3x3Layer layer, ModelWeights weights)
+    {
+        if (!IsWinograd(layer))
+            return GemmWeightLayout.FromOihw(PackedWeightsReader.ReadOihw(layer, weights), layer.InChannels, layer.OutChannels, layer.Groups);
+        int packedLength = Conv3x3Packing.PackedWeightLength(layer.Algorithm, layer.InChannels, layer.OutChannels, layer.Groups);
+        var relaid = new float[GpuWinogradWeights.Length(layer)];
+        GpuWinogradWeights.Repack(weights.Slice(layer.WeightOffset, packedLength), layer, relaid);
+        return relaid;
+    }
+
+    private static bool IsWinograd(Conv3x3Layer layer) => layer.Algorithm is ConvAlgorithm.Winograd2x2 or ConvAlgorithm.Winograd4x4;
 
     /// <exception cref="ArgumentException">A layer or the head differs from those uploaded.</exception>
     private void RequireMatches(NetworkLayout network)
