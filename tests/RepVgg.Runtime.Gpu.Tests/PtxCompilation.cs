@@ -1,0 +1,35 @@
+using System.Reflection;
+using ILGPU;
+using ILGPU.Backends.EntryPoints;
+using ILGPU.Backends.PTX;
+using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
+
+namespace RepVgg.Runtime.Gpu.Tests;
+
+/// <summary>
+/// Compiles a kernel with ILGPU's PTX backend for sm_80, as a CUDA accelerator does (no GPU is needed to compile),
+/// so tests can check what the GPU gets: no local memory (register spills, or accumulators ILGPU could not keep in
+/// registers), the shared-memory slices, the barriers.
+/// </summary>
+internal static class PtxCompilation
+{
+    public static MethodInfo Kernel(Type type, string name) =>
+        type.GetMethod(name, BindingFlags.Public | BindingFlags.Static) ?? throw new MissingMethodException(type.Name, name);
+
+    public static string Compile(EntryPointDescription entry)
+    {
+        using Context context = Context.Create(builder => builder.Default());
+        using var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_80), CudaArchitecture.SM_80,
+            CudaInstructionSet.ISA_70, nvvmAPI: null);
+        return ((PTXCompiledKernel)backend.Compile(entry, KernelSpecialization.Empty)).PTXAssembly;
+    }
+
+    public static int CountOf(string text, string value)
+    {
+        int count = 0;
+        for (int at = text.IndexOf(value, StringComparison.Ordinal); at >= 0; at = text.IndexOf(value, at + value.Length, StringComparison.Ordinal))
+            count++;
+        return count;
+    }
+}
