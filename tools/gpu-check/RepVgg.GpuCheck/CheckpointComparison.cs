@@ -40,7 +40,7 @@ internal static class CheckpointComparison
         }
         if (job.OutGpu is not null)
         {
-            using InferenceEngine gpu = GpuEngines.Create(job.Accelerator, network, weights);
+            using InferenceEngine gpu = GpuEngine.Create(job.Accelerator, network, weights);
             gpuLogits = NetworkRun.Infer(gpu, images);
             Write(job.OutGpu, gpuLogits, batch, network, gpu.DeviceName, log);
         }

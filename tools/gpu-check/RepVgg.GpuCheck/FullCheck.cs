@@ -70,7 +70,7 @@ internal static class FullCheck
             // First call: what a process pays before its first result (kernel compilation, weight upload).
             float[] one = Images(network, 1);
             long start = Stopwatch.GetTimestamp();
-            using InferenceEngine gpu = GpuEngines.Create(plan.Accelerator, network, weights);
+            using InferenceEngine gpu = GpuEngine.Create(plan.Accelerator, network, weights);
             double createMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
             NetworkRun.Infer(gpu, one);
             double firstMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds - createMs;
@@ -118,7 +118,7 @@ internal static class FullCheck
         CompiledModel compiled = WeightsStep.Pack(probe, new ManifestSource("probe", "", "official", "training"), [], size, size);
         NetworkLayout network = NetworkLayouts.FromManifest(compiled.Manifest, size, size);
         long start = Stopwatch.GetTimestamp();
-        using InferenceEngine engine = GpuEngines.Create(accelerator, network, ModelWeights.FromArray(compiled.Blob));
+        using InferenceEngine engine = GpuEngine.Create(accelerator, network, ModelWeights.FromArray(compiled.Blob));
         double createMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         NetworkRun.Infer(engine, Images(network, 1));
         double firstMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds - createMs;

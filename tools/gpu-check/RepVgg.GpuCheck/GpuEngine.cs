@@ -6,7 +6,7 @@ namespace RepVgg.GpuCheck;
 internal sealed class GpuUnavailableException(string message) : Exception(message);
 
 /// <summary>Makes the GPU engine the check drives, on the accelerator asked for.</summary>
-internal static class GpuEngines
+internal static class GpuEngine
 {
     /// <summary>
     /// The CPU-accelerator entry of the GPU backend: the same signature as the <c>TryCreateCuda</c> the runtime
