@@ -1,5 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
 
 namespace RepVgg.Gpu;
@@ -13,6 +14,10 @@ public static class GpuEngines
     // The CUDA accelerator, found once per process and kept for its lifetime: every engine shares it, so a
     // model's weights are uploaded once (DeviceWeights) and its kernels compiled once.
     private static readonly Lazy<(Accelerator? Accelerator, string? Unavailable)> s_cuda = new(FindCuda);
+
+    // ILGPU's CPU accelerator, simulating groups of 256 threads (the GEMM kernels' group size; the default device allows 16).
+    private static readonly Lazy<Accelerator> s_cpu = new(() =>
+        Context.Create(builder => builder.CPU(CPUDeviceKind.AMD)).CreateCPUAccelerator(0));
 
     /// <summary>
     /// An engine on the CUDA device with the most memory, or the reason there is none (no CUDA driver, no
@@ -36,6 +41,27 @@ public static class GpuEngines
         {
             // E.g. the device's memory is too small for the weights, or a kernel failed to compile for it.
             return $"ILGPU could not set up the network on {accelerator.Name} ({e.GetType().Name}: {e.Message})";
+        }
+    }
+
+    /// <summary>
+    /// An engine whose kernels run on ILGPU's CPU accelerator: the CUDA path's kernels, about 40 times slower than
+    /// plain loops, for checking a machine or a bundle without a GPU (tools/gpu-check --accelerator cpu). Not a backend.
+    /// </summary>
+    /// <returns>Null and an engine, or why there is no engine and a null one.</returns>
+    public static string? TryCreateCpuAccelerator(NetworkLayout network, ModelWeights weights, out InferenceEngine? engine)
+    {
+        ArgumentNullException.ThrowIfNull(network);
+        ArgumentNullException.ThrowIfNull(weights);
+        engine = null;
+        try
+        {
+            engine = Create(s_cpu.Value, network, weights);
+            return null;
+        }
+        catch (Exception e) when (e is not ArgumentException)
+        {
+            return $"ILGPU's CPU accelerator could not set up the network ({e.GetType().Name}: {e.Message})";
         }
     }
 
