@@ -2,9 +2,10 @@ using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Fusion;
 using RepVgg.Compiler.Manifest;
+using RepVgg.Gpu;
 using RepVgg.Tooling.Synthetic;
 
-namespace RepVgg.Gpu.Tests;
+namespace RepVgg.Runtime.Gpu.Tests;
 
 /// <summary>Synthetic networks compiled by the weights step, as a generated class would run them.</summary>
 internal static class CompiledModels

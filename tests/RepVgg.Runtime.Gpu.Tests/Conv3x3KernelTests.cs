@@ -1,6 +1,6 @@
 using RepVgg.Gpu;
 
-namespace RepVgg.Gpu.Tests;
+namespace RepVgg.Runtime.Gpu.Tests;
 
 /// <summary>
 /// One fused layer through the engine (the GEMM kernel, or the stem kernel for few input channels) against a

@@ -1,4 +1,4 @@
-namespace RepVgg.Gpu.Tests;
+namespace RepVgg.Runtime.Gpu.Tests;
 
 /// <summary>The float64 scalar reference for one fused layer: conv3x3 (padding 1) + bias + ReLU, NCHW.</summary>
 internal static class DirectConvolution64

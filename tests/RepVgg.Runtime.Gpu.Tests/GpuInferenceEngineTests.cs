@@ -2,7 +2,7 @@ using RepVgg.Compiler.Architecture;
 using RepVgg.Gpu;
 using RepVgg.Gpu.Weights;
 
-namespace RepVgg.Gpu.Tests;
+namespace RepVgg.Runtime.Gpu.Tests;
 
 /// <summary>The engine's contract beyond the numbers: what it reports, its buffers, disposal, the shared weights, CUDA discovery.</summary>
 public class GpuInferenceEngineTests

@@ -2,7 +2,7 @@ using RepVgg.Compiler.Architecture;
 using RepVgg.Gpu;
 using RepVgg.Tooling.Reference;
 
-namespace RepVgg.Gpu.Tests;
+namespace RepVgg.Runtime.Gpu.Tests;
 
 /// <summary>
 /// Whole compiled networks through the engine, as a generated class runs them, against the unfused float64

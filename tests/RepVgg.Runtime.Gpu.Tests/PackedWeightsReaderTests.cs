@@ -1,6 +1,7 @@
+using RepVgg.Gpu;
 using RepVgg.Gpu.Weights;
 
-namespace RepVgg.Gpu.Tests;
+namespace RepVgg.Runtime.Gpu.Tests;
 
 /// <summary>
 /// The weights the engine reads back out of blobs packed by the weights step (the CPU packers), against the

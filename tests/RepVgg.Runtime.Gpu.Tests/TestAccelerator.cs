@@ -1,11 +1,12 @@
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
+using RepVgg.Gpu;
 
 // One CPU accelerator runs every test's kernels; its threads simulate a GPU's, so the tests run one at a time.
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
 
-namespace RepVgg.Gpu.Tests;
+namespace RepVgg.Runtime.Gpu.Tests;
 
 /// <summary>
 /// ILGPU's CPU accelerator, shared by the tests: it runs the very kernels CUDA runs, each group's threads

@@ -1,5 +1,4 @@
 using ILGPU.Runtime.CPU;
-using RepVgg.Gpu.Tests;
 using RepVgg.Gpu.Winograd;
 
 namespace RepVgg.Runtime.Gpu.Tests;

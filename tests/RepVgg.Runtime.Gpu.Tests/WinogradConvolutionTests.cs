@@ -40,7 +40,7 @@ public sealed class WinogradConvolutionTests(WinogradAccelerator device) : IClas
 
         float[] output = Run(layer, batch, input, oihw, bias);
 
-        double[] expected = DirectConvolution(input, oihw, bias, batch, inChannels, outChannels, groups, height, width);
+        double[] expected = DirectConvolution64.Run(input, batch, inChannels, height, width, oihw, bias, outChannels, groups, stride: 1);
         NumericAssert.Close(expected, output, NumericAssert.Float32Tolerance,
             $"{algorithm}, {inChannels} -> {outChannels} channels, groups {groups}, {height} x {width}, batch {batch}",
             [batch, outChannels, height, width]);
@@ -100,34 +100,6 @@ public sealed class WinogradConvolutionTests(WinogradAccelerator device) : IClas
             workspace.View, layer, batch);
         accelerator.Synchronize();
         return outputBuffer.GetAsArray1D();
-    }
-
-    /// <summary>ReLU(bias + conv3x3(input)), stride 1, padding 1, in float64: the definition, one output at a time.</summary>
-    private static double[] DirectConvolution(float[] input, float[] oihw, float[] bias, int batch, int inChannels, int outChannels, int groups, int height, int width)
-    {
-        int inPerGroup = inChannels / groups, outPerGroup = outChannels / groups;
-        var output = new double[batch * outChannels * height * width];
-        for (int n = 0; n < batch; n++)
-            for (int oc = 0; oc < outChannels; oc++)
-                for (int y = 0; y < height; y++)
-                    for (int x = 0; x < width; x++)
-                    {
-                        double sum = bias[oc];
-                        for (int ic = 0; ic < inPerGroup; ic++)
-                        {
-                            int inputChannel = oc / outPerGroup * inPerGroup + ic;
-                            for (int ky = 0; ky < 3; ky++)
-                                for (int kx = 0; kx < 3; kx++)
-                                {
-                                    int sourceY = y + ky - 1, sourceX = x + kx - 1;
-                                    if (sourceY < 0 || sourceY >= height || sourceX < 0 || sourceX >= width) continue;
-                                    sum += (double)oihw[((oc * inPerGroup + ic) * 3 + ky) * 3 + kx]
-                                        * input[((n * inChannels + inputChannel) * height + sourceY) * width + sourceX];
-                                }
-                        }
-                        output[((n * outChannels + oc) * height + y) * width + x] = Math.Max(sum, 0);
-                    }
-        return output;
     }
 
     private static float[] Uniform(Random random, int count, float limit)
