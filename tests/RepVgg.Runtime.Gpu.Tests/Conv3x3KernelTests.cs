@@ -37,7 +37,7 @@ public class Conv3x3KernelTests
         var actual = new float[batch * outChannels * layer.OutHeight * layer.OutWidth];
         engine.CopyActivation(actual);
 
-        double[] expected = DirectConvolution64.Run(images, batch, inChannels, height, width, oihw, bias, outChannels, groups, stride);
+        double[] expected = Conv3x3Reference.Run(images, batch, inChannels, height, width, oihw, bias, outChannels, groups, stride);
         NumericAssert.Close(expected, actual, NumericAssert.Float32Tolerance,
             $"{inChannels} -> {outChannels}, groups {groups}, stride {stride}, {height} x {width}, batch {batch}",
             [batch, outChannels, layer.OutHeight, layer.OutWidth]);

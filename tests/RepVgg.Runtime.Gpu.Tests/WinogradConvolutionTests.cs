@@ -40,7 +40,7 @@ public sealed class WinogradConvolutionTests(WinogradAccelerator device) : IClas
 
         float[] output = Run(layer, batch, input, oihw, bias);
 
-        double[] expected = DirectConvolution64.Run(input, batch, inChannels, height, width, oihw, bias, outChannels, groups, stride: 1);
+        double[] expected = Conv3x3Reference.Run(input, batch, inChannels, height, width, oihw, bias, outChannels, groups, stride: 1);
         NumericAssert.Close(expected, output, NumericAssert.Float32Tolerance,
             $"{algorithm}, {inChannels} -> {outChannels} channels, groups {groups}, {height} x {width}, batch {batch}",
             [batch, outChannels, height, width]);

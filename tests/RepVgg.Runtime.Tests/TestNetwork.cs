@@ -100,8 +100,9 @@ internal sealed class TestNetwork
     public float[] ReferenceLayer(int index, float[] input, int batch)
     {
         Conv3x3Layer layer = Layout.Layers[index];
-        return Conv3x3Reference.Conv3x3BiasRelu(input, batch, layer.InChannels, layer.InHeight, layer.InWidth,
+        double[] output = Conv3x3Reference.Run(input, batch, layer.InChannels, layer.InHeight, layer.InWidth,
             LayerWeights[index], LayerBiases[index], layer.OutChannels, layer.Groups, layer.Stride);
+        return Array.ConvertAll(output, value => (float)value);
     }
 
     /// <summary>The head by the scalar reference, on the NCHW output of the last layer.</summary>

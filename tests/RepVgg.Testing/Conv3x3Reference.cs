@@ -1,8 +1,12 @@
-namespace RepVgg.Runtime.Gpu.Tests;
+namespace RepVgg.Testing;
 
-/// <summary>The float64 scalar reference for one fused layer: conv3x3 (padding 1) + bias + ReLU, NCHW.</summary>
-internal static class DirectConvolution64
+/// <summary>
+/// The float64 scalar reference for one fused layer, conv3x3 (padding 1) + bias + ReLU, that the CPU and GPU
+/// kernels are checked against: NCHW activations, PyTorch's weight layout (outChannels, inChannels / groups, 3, 3).
+/// </summary>
+public static class Conv3x3Reference
 {
+    /// <summary>(batch, outChannels, outHeight, outWidth) from <paramref name="input"/>, (batch, inChannels, height, width).</summary>
     public static double[] Run(float[] input, int batch, int inChannels, int height, int width,
         float[] oihw, float[] bias, int outChannels, int groups, int stride)
     {
