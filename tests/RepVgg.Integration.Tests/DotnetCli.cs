@@ -11,20 +11,8 @@ internal static class DotnetCli
     /// <summary>Runs another program the same way (an installed tool, an app).</summary>
     public static (int ExitCode, string Output) RunProgram(string workingDirectory, string program, params string[] arguments)
     {
-        var start = new ProcessStartInfo(program, arguments)
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        // The test host's MSBuild variables would point the child build at the test run's MSBuild.
-        foreach (string name in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase)).ToList())
-            start.Environment.Remove(name);
-        using Process process = Process.Start(start)!;
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd() + error.Result;
-        process.WaitForExit();
-        return (process.ExitCode, $"$ {program} {string.Join(' ', arguments)}\n{output}");
+        (int exitCode, string output) = ChildProcess.Run(new ProcessStartInfo(program, arguments) { WorkingDirectory = workingDirectory });
+        return (exitCode, $"$ {program} {string.Join(' ', arguments)}\n{output}");
     }
 }
 

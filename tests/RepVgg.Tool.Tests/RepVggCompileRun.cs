@@ -15,11 +15,6 @@ internal static class DotnetRun
     {
         string program = Path.Combine(AppContext.BaseDirectory, programDll);
         string dotnet = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host ? host : "dotnet";
-        var start = new ProcessStartInfo(dotnet, [program, .. args]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using Process process = Process.Start(start)!;
-        Task<string> error = process.StandardError.ReadToEndAsync();
-        string output = process.StandardOutput.ReadToEnd();
-        process.WaitForExit();
-        return (process.ExitCode, output + error.Result);
+        return ChildProcess.Run(new ProcessStartInfo(dotnet, [program, .. args]));
     }
 }

@@ -35,25 +35,8 @@ internal static class PyTorchEnvironment
     }
 
     /// <summary>Runs a program to completion and returns its exit code and its standard output and error together.</summary>
-    public static (int ExitCode, string Output) Run(string program, string arguments, TimeSpan? timeout = null)
-    {
-        var start = new ProcessStartInfo(program, arguments) { RedirectStandardOutput = true, RedirectStandardError = true };
-        try
-        {
-            using Process process = Process.Start(start)!;
-            Task<string> output = process.StandardOutput.ReadToEndAsync(), error = process.StandardError.ReadToEndAsync();
-            if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(5)))
-            {
-                process.Kill(entireProcessTree: true);
-                return (-1, $"timed out after {(timeout ?? TimeSpan.FromMinutes(5)).TotalSeconds} s");
-            }
-            return (process.ExitCode, output.Result + error.Result);
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            return (-1, e.Message);
-        }
-    }
+    public static (int ExitCode, string Output) Run(string program, string arguments, TimeSpan? timeout = null) =>
+        ChildProcess.Run(new ProcessStartInfo(program, arguments), timeout ?? TimeSpan.FromMinutes(5));
 }
 
 /// <summary>A fact that needs PyTorch: skipped with the install command when it is missing, except under CI=true.</summary>
