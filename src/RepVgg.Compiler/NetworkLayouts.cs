@@ -37,9 +37,19 @@ public static class NetworkLayouts
         NetworkLayout layout = FromManifest(manifest, height, width);
         using InferenceEngine engine = InferenceEngine.Create(backend, layout, ModelWeights.FromArray(blob));
         var logits = new float[images.Length / layout.ImageLength * layout.Head.Classes];
-        engine.BeginBatch(images, logits);
-        foreach (Conv3x3Layer layer in layout.Layers) engine.Conv3x3BiasRelu(layer);
-        engine.GlobalAveragePoolLinear(layout.Head, logits);
+        Infer(engine, images, logits);
         return logits;
+    }
+
+    /// <summary>
+    /// One call on an existing engine, as a generated class's <c>Infer</c> makes it: <c>BeginBatch</c>, one
+    /// <c>Conv3x3BiasRelu</c> per layer, <c>GlobalAveragePoolLinear</c> (which waits for a GPU). For callers that run
+    /// many batches on one engine.
+    /// </summary>
+    public static void Infer(InferenceEngine engine, ReadOnlySpan<float> images, Span<float> logits)
+    {
+        engine.BeginBatch(images, logits);
+        foreach (Conv3x3Layer layer in engine.Network.Layers) engine.Conv3x3BiasRelu(layer);
+        engine.GlobalAveragePoolLinear(engine.Network.Head, logits);
     }
 }

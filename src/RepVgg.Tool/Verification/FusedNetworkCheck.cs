@@ -34,12 +34,13 @@ internal static class FusedNetworkCheck
         logits = new float[count * classes];
         var reference = new double[count * classes];
         using (ProgressDisplay.Step step = progress.Start("fused float32 network"))
+        using (InferenceEngine engine = InferenceEngine.Create(Backend.Cpu, NetworkLayouts.FromManifest(model.Manifest, height, width),
+            ModelWeights.FromArray(model.Blob)))
         {
             for (int first = 0; first < count; first += batch)
             {
                 int n = Math.Min(batch, count - first);
-                NetworkLayouts.Infer(model.Manifest, model.Blob, images.AsSpan(first * imageLength, n * imageLength), height, width)
-                    .CopyTo(logits, first * classes);
+                NetworkLayouts.Infer(engine, images.AsSpan(first * imageLength, n * imageLength), logits.AsSpan(first * classes, n * classes));
                 step.Report(first + n, count, "images");
             }
         }

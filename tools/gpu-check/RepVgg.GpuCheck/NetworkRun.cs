@@ -1,25 +1,18 @@
+using RepVgg.Compiler;
 using RepVgg.Tooling.Synthetic;
 
 namespace RepVgg.GpuCheck;
 
-/// <summary>Runs a compiled network on an engine the way a generated class's <c>Infer</c> does, and compares logits.</summary>
+/// <summary>Runs a compiled network on an engine, makes its probe images, and compares logits.</summary>
 internal static class NetworkRun
 {
-    /// <summary>One call: BeginBatch, one Conv3x3BiasRelu per layer, GlobalAveragePoolLinear (which waits for the device).</summary>
+    /// <summary>One call, as a generated class makes it (<see cref="NetworkLayouts.Infer(InferenceEngine, ReadOnlySpan{float}, Span{float})"/>).</summary>
     public static float[] Infer(InferenceEngine engine, ReadOnlySpan<float> images)
     {
         NetworkLayout network = engine.Network;
         var logits = new float[images.Length / network.ImageLength * network.Head.Classes];
-        Infer(engine, images, logits);
+        NetworkLayouts.Infer(engine, images, logits);
         return logits;
-    }
-
-    /// <inheritdoc cref="Infer(InferenceEngine, ReadOnlySpan{float})"/>
-    public static void Infer(InferenceEngine engine, ReadOnlySpan<float> images, Span<float> logits)
-    {
-        engine.BeginBatch(images, logits);
-        foreach (Conv3x3Layer layer in engine.Network.Layers) engine.Conv3x3BiasRelu(layer);
-        engine.GlobalAveragePoolLinear(engine.Network.Head, logits);
     }
 
     /// <summary>

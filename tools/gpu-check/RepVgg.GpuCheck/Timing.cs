@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RepVgg.Compiler;
 
 namespace RepVgg.GpuCheck;
 
@@ -35,7 +36,7 @@ internal static class Timing
     {
         NetworkLayout network = engine.Network;
         var logits = new float[images.Length / network.ImageLength * network.Head.Classes];
-        for (int i = 0; i < warmUp; i++) NetworkRun.Infer(engine, images, logits);
+        for (int i = 0; i < warmUp; i++) NetworkLayouts.Infer(engine, images, logits);
         var infer = new List<double>();
         var onDevice = new List<double>();
         for (int i = 0; i < repetitions; i++)
@@ -61,7 +62,7 @@ internal static class Timing
     {
         NetworkLayout network = engine.Network;
         var logits = new float[images.Length / network.ImageLength * network.Head.Classes];
-        for (int i = 0; i < warmUp; i++) NetworkRun.Infer(engine, images, logits);
+        for (int i = 0; i < warmUp; i++) NetworkLayouts.Infer(engine, images, logits);
         var samples = new List<double>[network.Layers.Count + 1];
         for (int l = 0; l < samples.Length; l++) samples[l] = [];
         for (int i = 0; i < repetitions; i++)
