@@ -53,7 +53,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
             (largest, layer) => Math.Max(largest, (long)layer.OutChannels * layer.OutHeight * layer.OutWidth));
         _gemmConv = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(Conv3x3GemmKernel.Run);
         _stemConv = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(StemConv3x3Kernel.Run);
-        _winograd = network.Layers.Any(IsWinograd) ? new GpuWinogradConvolution(accelerator) : null;
+        _winograd = network.Layers.Any(layer => layer.Algorithm.IsWinograd()) ? new GpuWinogradConvolution(accelerator) : null;
         _pool = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(GlobalAveragePoolKernel.Run);
         _head = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(LinearHeadKernel.Run);
         _weights = DeviceWeights.Acquire(accelerator, network, weights);
@@ -111,7 +111,8 @@ public sealed class GpuInferenceEngine : InferenceEngine
         var shape = new ConvShape(layer, _batch);
         ArrayView<float> input = _current!.View, output = _next!.View;
         ArrayView<float> weights = _weights.ConvWeights(layer), bias = _weights.ConvBias(layer);
-        if (IsWinograd(layer))
+        // A layer the weights step planned for Winograd runs Winograd here too, with the blob's transformed weights.
+        if (layer.Algorithm.IsWinograd())
             _winograd!.Enqueue(_stream, input, output, weights, bias, _workspace!.View, layer, _batch);
         else if (StemConv3x3Kernel.Handles(layer))
             _stemConv(_stream, StemConv3x3Kernel.Config(shape), input, weights, bias, output, shape);
@@ -121,12 +122,9 @@ public sealed class GpuInferenceEngine : InferenceEngine
         _shape = (layer.OutChannels, layer.OutHeight, layer.OutWidth);
     }
 
-    /// <summary>Whether the weights step planned the layer for Winograd, which the GPU then runs too (with the blob's transformed weights).</summary>
-    private static bool IsWinograd(Conv3x3Layer layer) => layer.Algorithm is ConvAlgorithm.Winograd2x2 or ConvAlgorithm.Winograd4x4;
-
     /// <summary>Floats of Winograd workspace a batch needs: the largest Winograd layer's (one layer runs at a time).</summary>
     private long WorkspaceFloats(int batch) =>
-        Network.Layers.Where(IsWinograd).Select(layer => GpuWinogradConvolution.WorkspaceFloats(layer, batch)).DefaultIfEmpty(0).Max();
+        Network.Layers.Where(layer => layer.Algorithm.IsWinograd()).Select(layer => GpuWinogradConvolution.WorkspaceFloats(layer, batch)).DefaultIfEmpty(0).Max();
 
     /// <inheritdoc/>
     /// <exception cref="ArgumentException"><paramref name="logits"/> is not batch x Classes, or the activation is not Features channels.</exception>

@@ -23,3 +23,10 @@ public enum ConvAlgorithm
     /// </summary>
     Winograd4x4,
 }
+
+/// <summary>What the backends ask of a <see cref="ConvAlgorithm"/>.</summary>
+internal static class ConvAlgorithms
+{
+    /// <summary>Whether the algorithm is a Winograd one: the layer's weights in the blob are transformed, and its stride is 1.</summary>
+    public static bool IsWinograd(this ConvAlgorithm algorithm) => algorithm is ConvAlgorithm.Winograd2x2 or ConvAlgorithm.Winograd4x4;
+}

@@ -99,7 +99,7 @@ internal sealed class DeviceWeights
         long length = 0;
         foreach (Conv3x3Layer layer in network.Layers)
         {
-            long weightLength = IsWinograd(layer) ? GpuWinogradWeights.Length(layer) : (long)layer.OutChannels * (layer.InChannels / layer.Groups) * 9;
+            long weightLength = layer.Algorithm.IsWinograd() ? GpuWinogradWeights.Length(layer) : (long)layer.OutChannels * (layer.InChannels / layer.Groups) * 9;
             layers[layer.WeightOffset] = (layer, length, length + weightLength);
             length += weightLength + layer.OutChannels;
         }
@@ -139,15 +139,13 @@ internal sealed class DeviceWeights
     /// </summary>
     private static float[] KernelWeights(Conv3x3Layer layer, ModelWeights weights)
     {
-        if (!IsWinograd(layer))
+        if (!layer.Algorithm.IsWinograd())
             return GemmWeightLayout.FromOihw(PackedWeightsReader.ReadOihw(layer, weights), layer.InChannels, layer.OutChannels, layer.Groups);
         int packedLength = Conv3x3Packing.PackedWeightLength(layer.Algorithm, layer.InChannels, layer.OutChannels, layer.Groups);
         var relaid = new float[GpuWinogradWeights.Length(layer)];
         GpuWinogradWeights.Repack(weights.Slice(layer.WeightOffset, packedLength), layer, relaid);
         return relaid;
     }
-
-    private static bool IsWinograd(Conv3x3Layer layer) => layer.Algorithm is ConvAlgorithm.Winograd2x2 or ConvAlgorithm.Winograd4x4;
 
     /// <exception cref="ArgumentException">A layer or the head differs from those uploaded.</exception>
     private void RequireMatches(NetworkLayout network)

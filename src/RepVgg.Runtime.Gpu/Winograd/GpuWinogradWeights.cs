@@ -30,7 +30,7 @@ internal static class GpuWinogradWeights
     public static void Repack(ReadOnlySpan<float> cpuPacked, Conv3x3Layer layer, Span<float> gpu)
     {
         int inChannels = layer.InChannels, outChannels = layer.OutChannels, groups = layer.Groups;
-        if (layer.Algorithm is not (ConvAlgorithm.Winograd2x2 or ConvAlgorithm.Winograd4x4))
+        if (!layer.Algorithm.IsWinograd())
             throw new ArgumentException($"Layer {layer.Name} is computed by {layer.Algorithm}, not Winograd: its weights are not in a Winograd layout.", nameof(layer));
         int cpuLength = WinogradPacking.PackedWeightLength(layer.Algorithm, inChannels, outChannels, groups);
         if (cpuPacked.Length != cpuLength)
