@@ -15,9 +15,14 @@ public static class GpuEngines
     // model's weights are uploaded once (DeviceWeights) and its kernels compiled once.
     private static readonly Lazy<(Accelerator? Accelerator, string? Unavailable)> s_cuda = new(FindCuda);
 
-    // ILGPU's CPU accelerator, simulating groups of 256 threads (the GEMM kernels' group size; the default device allows 16).
     private static readonly Lazy<Accelerator> s_cpu = new(() =>
         Context.Create(builder => builder.CPU(CPUDeviceKind.AMD)).CreateCPUAccelerator(0));
+
+    /// <summary>
+    /// ILGPU's CPU accelerator, created on first use and kept: it simulates groups of 256 threads (the GEMM kernels'
+    /// group size; ILGPU's default CPU device allows 16). The tests and <see cref="TryCreateCpuAccelerator"/> run on it.
+    /// </summary>
+    internal static Accelerator CpuAccelerator => s_cpu.Value;
 
     /// <summary>
     /// An engine on the CUDA device with the most memory, or the reason there is none (no CUDA driver, no
@@ -56,7 +61,7 @@ public static class GpuEngines
         engine = null;
         try
         {
-            engine = Create(s_cpu.Value, network, weights);
+            engine = Create(CpuAccelerator, network, weights);
             return null;
         }
         catch (Exception e) when (e is not ArgumentException)
