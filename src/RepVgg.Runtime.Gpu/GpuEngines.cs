@@ -26,10 +26,10 @@ public static class GpuEngines
 
     /// <summary>
     /// An engine on the CUDA device with the most memory, or the reason there is none (no CUDA driver, no
-    /// NVIDIA GPU, or ILGPU failed); never throws for those.
+    /// NVIDIA GPU, a GPU without the tensor cores <paramref name="precision"/> needs, or ILGPU failed); never throws for those.
     /// </summary>
     /// <returns>Null and an engine, or why there is no engine and a null one.</returns>
-    public static string? TryCreateCuda(NetworkLayout network, ModelWeights weights, out InferenceEngine? engine)
+    public static string? TryCreateCuda(NetworkLayout network, ModelWeights weights, Precision precision, out InferenceEngine? engine)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(weights);
@@ -37,9 +37,12 @@ public static class GpuEngines
         var (accelerator, unavailable) = s_cuda.Value;
         if (accelerator is null)
             return unavailable;
+        // mma.sync with TF32 or FP16 inputs and float32 accumulators, and cvt to TF32, need sm_80.
+        if (precision != Precision.Fp32 && ((CudaAccelerator)accelerator).Architecture < CudaArchitecture.SM_80)
+            return $"Precision.{precision} needs tensor cores of compute capability 8.0 (Ampere) or newer; {accelerator.Name} has {((CudaAccelerator)accelerator).Architecture}";
         try
         {
-            engine = Create(accelerator, network, weights);
+            engine = Create(accelerator, network, weights, precision);
             return null;
         }
         catch (Exception e) when (e is not ArgumentException)
@@ -54,14 +57,14 @@ public static class GpuEngines
     /// plain loops, for checking a machine or a bundle without a GPU (tools/gpu-check --accelerator cpu). Not a backend.
     /// </summary>
     /// <returns>Null and an engine, or why there is no engine and a null one.</returns>
-    public static string? TryCreateCpuAccelerator(NetworkLayout network, ModelWeights weights, out InferenceEngine? engine)
+    public static string? TryCreateCpuAccelerator(NetworkLayout network, ModelWeights weights, Precision precision, out InferenceEngine? engine)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(weights);
         engine = null;
         try
         {
-            engine = Create(CpuAccelerator, network, weights);
+            engine = Create(CpuAccelerator, network, weights, precision);
             return null;
         }
         catch (Exception e) when (e is not ArgumentException)
@@ -71,8 +74,8 @@ public static class GpuEngines
     }
 
     /// <summary>An engine on <paramref name="accelerator"/>, which stays the caller's to dispose after the engine.</summary>
-    internal static GpuInferenceEngine Create(Accelerator accelerator, NetworkLayout network, ModelWeights weights) =>
-        new(accelerator, network, weights);
+    internal static GpuInferenceEngine Create(Accelerator accelerator, NetworkLayout network, ModelWeights weights, Precision precision = Precision.Fp32) =>
+        new(accelerator, network, weights, precision);
 
     private static (Accelerator?, string?) FindCuda()
     {

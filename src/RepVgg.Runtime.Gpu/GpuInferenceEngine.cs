@@ -45,10 +45,11 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private int _batch;
     private (int Channels, int Height, int Width) _shape;
 
-    internal GpuInferenceEngine(Accelerator accelerator, NetworkLayout network, ModelWeights weights)
+    internal GpuInferenceEngine(Accelerator accelerator, NetworkLayout network, ModelWeights weights, Precision precision)
         : base(network, weights)
     {
         _accelerator = accelerator;
+        Precision = precision;
         _largestActivation = network.Layers.Aggregate((long)network.ImageLength,
             (largest, layer) => Math.Max(largest, (long)layer.OutChannels * layer.OutHeight * layer.OutWidth));
         _gemmConv = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(Conv3x3GemmKernel.Run);
@@ -65,6 +66,9 @@ public sealed class GpuInferenceEngine : InferenceEngine
 
     /// <inheritdoc/>
     public override string DeviceName => _accelerator.Name;
+
+    /// <inheritdoc/>
+    public override Precision Precision { get; }
 
     /// <summary>
     /// The largest batch one call can run: its two activation buffers must fit the device's memory beside the

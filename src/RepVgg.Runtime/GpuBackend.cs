@@ -11,20 +11,20 @@ namespace RepVgg;
 /// </summary>
 internal static class GpuBackend
 {
-    // RepVgg.Gpu.GpuEngines.TryCreateCuda(NetworkLayout, ModelWeights, out InferenceEngine? engine): null, or why no engine.
-    private delegate string? TryCreate(NetworkLayout network, ModelWeights weights, out InferenceEngine? engine);
+    // RepVgg.Gpu.GpuEngines.TryCreateCuda(NetworkLayout, ModelWeights, Precision, out InferenceEngine? engine): null, or why no engine.
+    private delegate string? TryCreate(NetworkLayout network, ModelWeights weights, Precision precision, out InferenceEngine? engine);
 
     private const string EntryType = "RepVgg.Gpu.GpuEngines, RepVgg.Runtime.Gpu";
 
     private static readonly Lazy<(TryCreate? Create, string? Unavailable)> Entry = new(FindEntry);
 
     /// <summary>A GPU engine, or null with the reason there is none (no assembly, no driver, no CUDA device).</summary>
-    public static InferenceEngine? TryCreateEngine(NetworkLayout network, ModelWeights weights, out string? unavailable)
+    public static InferenceEngine? TryCreateEngine(NetworkLayout network, ModelWeights weights, Precision precision, out string? unavailable)
     {
         (TryCreate? create, unavailable) = Entry.Value;
         if (create is null)
             return null;
-        unavailable = create(network, weights, out InferenceEngine? engine);
+        unavailable = create(network, weights, precision, out InferenceEngine? engine);
         return engine;
     }
 

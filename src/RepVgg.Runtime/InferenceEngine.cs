@@ -33,14 +33,17 @@ public abstract class InferenceEngine : IDisposable
     public static InferenceEngine Create(Backend backend, NetworkLayout network, ModelWeights weights) => backend switch
     {
         Backend.Cpu => new Cpu.CpuInferenceEngine(network, weights),
-        Backend.Auto => GpuBackend.TryCreateEngine(network, weights, out _) ?? new Cpu.CpuInferenceEngine(network, weights),
-        Backend.Gpu => GpuBackend.TryCreateEngine(network, weights, out string? unavailable)
+        Backend.Auto => GpuBackend.TryCreateEngine(network, weights, Precision.Fp32, out _) ?? new Cpu.CpuInferenceEngine(network, weights),
+        Backend.Gpu => GpuBackend.TryCreateEngine(network, weights, Precision.Fp32, out string? unavailable)
             ?? throw new NotSupportedException($"Backend.Gpu is not available: {unavailable}. Use Backend.Cpu, or Backend.Auto to fall back to the CPU."),
         _ => throw new ArgumentOutOfRangeException(nameof(backend), backend, "Unknown backend."),
     };
 
     /// <summary>Where this engine runs: <see cref="Backend.Cpu"/> or <see cref="Backend.Gpu"/>.</summary>
     public abstract Backend Backend { get; }
+
+    /// <summary>The arithmetic its convolutions run in: <see cref="Precision.Fp32"/> but on a GPU engine asked for less.</summary>
+    public virtual Precision Precision => Precision.Fp32;
 
     /// <summary>The device it runs on, e.g. the CPU's name and SIMD width, or the GPU's name.</summary>
     public abstract string DeviceName { get; }

@@ -28,7 +28,7 @@ public class GpuInferenceEngineTests
         // This machine and CI have no NVIDIA GPU; where one is present the test says so rather than pass vacuously.
         var (layout, weights) = SmallNetwork();
 
-        string? unavailable = GpuEngines.TryCreateCuda(layout, weights, out InferenceEngine? engine);
+        string? unavailable = GpuEngines.TryCreateCuda(layout, weights, Precision.Fp32, out InferenceEngine? engine);
 
         using (engine)
             Assert.True(unavailable is not null && engine is null, $"Expected no CUDA device here; found {engine?.DeviceName}.");

@@ -18,6 +18,7 @@ public class PublicApiTests
         "RepVgg.LinearHead",              // a generated class's head field
         "RepVgg.ModelWeights",            // the blob mapped from the embedded resource
         "RepVgg.NetworkLayout",           // a generated class's network field
+        "RepVgg.Precision",               // Create(Backend, Precision) of every generated class
     ];
 
     [Fact]

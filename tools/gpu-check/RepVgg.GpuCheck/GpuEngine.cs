@@ -23,7 +23,7 @@ internal static class GpuEngine
                 throw new GpuUnavailableException(e.Message);
             }
         }
-        string? unavailable = GpuEngines.TryCreateCpuAccelerator(network, weights, out InferenceEngine? engine);
+        string? unavailable = GpuEngines.TryCreateCpuAccelerator(network, weights, Precision.Fp32, out InferenceEngine? engine);
         return engine ?? throw new GpuUnavailableException($"ILGPU's CPU accelerator is not available: {unavailable}");
     }
 }

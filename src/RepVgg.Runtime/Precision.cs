@@ -1,0 +1,27 @@
+namespace RepVgg;
+
+/// <summary>
+/// The arithmetic a network's convolutions run in. Reduced precisions use the GPU's tensor cores
+/// (NVIDIA compute capability 8.0, Ampere, or newer): each conv3x3 rounds its inputs and weights to the
+/// narrower format and accumulates the products in float32. Each has a stated error bound per layer (below);
+/// the pooling and the head always run in float32.
+/// </summary>
+public enum Precision
+{
+    /// <summary>float32 throughout: within float32 rounding of PyTorch (the default).</summary>
+    Fp32,
+
+    /// <summary>
+    /// TF32 tensor cores: activations and weights rounded to 10 mantissa bits (round to nearest, ties away), products
+    /// accumulated in float32. Per layer, each output is within <c>(2^-10 + (K + 2) 2^-23) (Σ|w x| + |b|)</c> of the
+    /// exact value, K being the products it sums (input channels of its group x 9).
+    /// </summary>
+    Tf32,
+
+    /// <summary>
+    /// FP16 tensor cores: activations and weights rounded to IEEE half precision (round to nearest even), products
+    /// accumulated in float32. Per layer the bound is TF32's plus <c>2^-24 Σ(|w| + |x|)</c> for values that
+    /// underflow to half's subnormals; activations and weights above 65504 in magnitude overflow to infinity.
+    /// </summary>
+    Fp16,
+}
