@@ -1,6 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime;
 using RepVgg.Gpu.Kernels;
+using RepVgg.Gpu.TensorCores;
 using RepVgg.Gpu.Weights;
 using RepVgg.Gpu.Winograd;
 
@@ -12,11 +13,20 @@ namespace RepVgg.Gpu;
 /// logits back, which waits once per <c>Infer</c>.
 /// </summary>
 /// <remarks>
+/// <para>
 /// Activations stay NCHW on the device, as at the API boundary: the input and <see cref="CopyActivation"/> are
 /// plain copies, and in the convolution's implicit GEMM the N dimension (image, y, x) runs along an NCHW plane,
 /// so its tile loads (at stride 1) and stores are coalesced. Two device buffers, each sized for the largest
 /// activation of the batch, take turns as a layer's input and output. The fused weights are
 /// <see cref="DeviceWeights"/>, shared with the other engines built on the same <see cref="ModelWeights"/> and accelerator.
+/// </para>
+/// <para>
+/// In float32 each layer runs the kernel the weights step planned for it: Winograd where it chose Winograd, else the
+/// implicit GEMM (<see cref="Conv3x3GemmKernel"/>), or the stem kernel for few input channels. In a reduced precision
+/// every layer but the stem runs the tensor-core implicit GEMM (<see cref="Conv3x3MmaKernel"/>), Winograd layers too,
+/// on their weights untransformed: rounding Winograd's transformed values to 10 mantissa bits would multiply the
+/// error, and tensor cores leave Winograd little to save.
+/// </para>
 /// </remarks>
 public sealed class GpuInferenceEngine : InferenceEngine
 {
@@ -26,7 +36,9 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private readonly Accelerator _accelerator;
     private readonly AcceleratorStream _stream;
     private readonly DeviceWeights _weights;
+    // The implicit GEMM that runs every layer but Winograd ones and the stem: float32, or on tensor cores.
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> _gemmConv;
+    private readonly Func<ConvShape, int, KernelConfig> _gemmConfig;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> _stemConv;
     // The Winograd layers' three kernels; null when the network has none.
     private readonly GpuWinogradConvolution? _winograd;
@@ -52,12 +64,12 @@ public sealed class GpuInferenceEngine : InferenceEngine
         Precision = precision;
         _largestActivation = network.Layers.Aggregate((long)network.ImageLength,
             (largest, layer) => Math.Max(largest, (long)layer.OutChannels * layer.OutHeight * layer.OutWidth));
-        _gemmConv = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(Conv3x3GemmKernel.Run);
+        (_gemmConv, _gemmConfig) = LoadGemm(accelerator, precision);
         _stemConv = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(StemConv3x3Kernel.Run);
-        _winograd = network.Layers.Any(layer => layer.Algorithm.IsWinograd()) ? new GpuWinogradConvolution(accelerator) : null;
+        _winograd = precision == Precision.Fp32 && network.Layers.Any(layer => layer.Algorithm.IsWinograd()) ? new GpuWinogradConvolution(accelerator) : null;
         _pool = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(GlobalAveragePoolKernel.Run);
         _head = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(LinearHeadKernel.Run);
-        _weights = DeviceWeights.Acquire(accelerator, network, weights);
+        _weights = DeviceWeights.Acquire(accelerator, network, weights, allDirect: _winograd is null);
         _stream = accelerator.CreateStream();
     }
 
@@ -115,20 +127,42 @@ public sealed class GpuInferenceEngine : InferenceEngine
         var shape = new ConvShape(layer, _batch);
         ArrayView<float> input = _current!.View, output = _next!.View;
         ArrayView<float> weights = _weights.ConvWeights(layer), bias = _weights.ConvBias(layer);
-        // A layer the weights step planned for Winograd runs Winograd here too, with the blob's transformed weights.
-        if (layer.Algorithm.IsWinograd())
-            _winograd!.Enqueue(_stream, input, output, weights, bias, _workspace!.View, layer, _batch);
+        // In float32, a layer the weights step planned for Winograd runs Winograd here too, with the blob's transformed weights.
+        if (_winograd is not null && layer.Algorithm.IsWinograd())
+            _winograd.Enqueue(_stream, input, output, weights, bias, _workspace!.View, layer, _batch);
         else if (StemConv3x3Kernel.Handles(layer))
             _stemConv(_stream, StemConv3x3Kernel.Config(shape), input, weights, bias, output, shape);
         else
-            _gemmConv(_stream, Conv3x3GemmKernel.Config(shape, layer.Groups), input, weights, bias, output, shape);
+            _gemmConv(_stream, _gemmConfig(shape, layer.Groups), input, weights, bias, output, shape);
         (_current, _next) = (_next, _current);
         _shape = (layer.OutChannels, layer.OutHeight, layer.OutWidth);
     }
 
-    /// <summary>Floats of Winograd workspace a batch needs: the largest Winograd layer's (one layer runs at a time).</summary>
+    /// <summary>
+    /// The implicit GEMM for <paramref name="precision"/> and its launch: float32, or the tensor-core kernel of the
+    /// format, with PTX mma on CUDA and emulated mma elsewhere (ILGPU's CPU accelerator).
+    /// </summary>
+    private static (Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>, Func<ConvShape, int, KernelConfig>)
+        LoadGemm(Accelerator accelerator, Precision precision)
+    {
+        bool ptx = accelerator.AcceleratorType == AcceleratorType.Cuda;
+        return precision switch
+        {
+            Precision.Fp32 => (accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(Conv3x3GemmKernel.Run), Conv3x3GemmKernel.Config),
+            Precision.Tf32 => (ptx ? LoadMma<Tf32Format<PtxTensorCores>, PtxTensorCores>(accelerator) : LoadMma<Tf32Format<EmulatedTensorCores>, EmulatedTensorCores>(accelerator), Conv3x3MmaKernel.Config),
+            Precision.Fp16 => (ptx ? LoadMma<Fp16Format<PtxTensorCores>, PtxTensorCores>(accelerator) : LoadMma<Fp16Format<EmulatedTensorCores>, EmulatedTensorCores>(accelerator), Conv3x3MmaKernel.Config),
+            _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "Unknown precision."),
+        };
+    }
+
+    private static Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> LoadMma<TFormat, TTarget>(Accelerator accelerator)
+        where TFormat : struct, ITensorCoreFormat
+        where TTarget : struct, ITensorCoreTarget =>
+        accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(Conv3x3MmaKernel.Run<TFormat, TTarget>);
+
+    /// <summary>Floats of Winograd workspace a batch needs: the largest Winograd layer's (one layer runs at a time); none in a reduced precision.</summary>
     private long WorkspaceFloats(int batch) =>
-        Network.Layers.Where(layer => layer.Algorithm.IsWinograd()).Select(layer => GpuWinogradConvolution.WorkspaceFloats(layer, batch)).DefaultIfEmpty(0).Max();
+        Network.Layers.Where(layer => _winograd is not null && layer.Algorithm.IsWinograd()).Select(layer => GpuWinogradConvolution.WorkspaceFloats(layer, batch)).DefaultIfEmpty(0).Max();
 
     /// <inheritdoc/>
     /// <exception cref="ArgumentException"><paramref name="logits"/> is not batch x Classes, or the activation is not Features channels.</exception>

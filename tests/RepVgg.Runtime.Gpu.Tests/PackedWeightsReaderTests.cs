@@ -28,6 +28,29 @@ public class PackedWeightsReaderTests
         Assert.Equal(oihw, PackedWeightsReader.ReadOihw(layout.Layers[0], weights));
     }
 
+    public static TheoryData<ConvAlgorithm, int, int, int> WinogradShapes() => new()
+    {
+        { ConvAlgorithm.Winograd2x2, 17, 33, 1 },
+        { ConvAlgorithm.Winograd2x2, 20, 68, 4 },
+        { ConvAlgorithm.Winograd4x4, 17, 33, 1 },
+        { ConvAlgorithm.Winograd4x4, 24, 24, 3 },
+    };
+
+    [Theory]
+    [MemberData(nameof(WinogradShapes))]
+    public void Winograd_layout_untransforms_to_the_weights_it_was_packed_from(ConvAlgorithm algorithm, int inChannels, int outChannels, int groups)
+    {
+        var (layout, weights, oihw, _) = CompiledModels.SingleLayer(inChannels, outChannels, groups, 1, 6, 6, algorithm, seed: 4);
+
+        float[] actual = PackedWeightsReader.ReadOihw(layout.Layers[0], weights);
+
+        // The blob holds G g G^T rounded to float32; a few roundings of the largest weight is what comes back.
+        float largest = oihw.Max(MathF.Abs);
+        Assert.Equal(oihw.Length, actual.Length);
+        for (int i = 0; i < oihw.Length; i++)
+            Assert.True(Math.Abs(actual[i] - oihw[i]) <= 1e-6 * largest, $"Weight {i}: expected {oihw[i]}, found {actual[i]}.");
+    }
+
     [Fact]
     public void Gemm_layout_puts_each_groups_output_channels_contiguous_per_tap()
     {

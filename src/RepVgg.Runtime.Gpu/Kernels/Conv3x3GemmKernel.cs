@@ -80,15 +80,7 @@ internal static class Conv3x3GemmKernel
         int loadRow = thread / TilePixels;
         int loadChannel = firstChannel + loadColumn;
         int weightBase = group * reduction * channels;
-        int gatherPixel = firstPixel + loadColumn;
-        bool pixelInside = gatherPixel < shape.Pixels;
-        int image = gatherPixel / shape.OutPlane;
-        int pixelInImage = gatherPixel - image * shape.OutPlane;
-        int outY = pixelInImage / shape.OutWidth;
-        int top = outY * shape.Stride - 1;
-        int left = (pixelInImage - outY * shape.OutWidth) * shape.Stride - 1;
-        int inPlane = shape.InHeight * shape.InWidth;
-        int inputBase = (image * shape.InChannels + group * shape.InPerGroup) * inPlane;
+        var gather = new InputGather(shape, group, firstPixel + loadColumn);
 
         var sums = new Accumulators4x4();
         int tx = thread % ThreadsPerRow;
@@ -100,19 +92,7 @@ internal static class Conv3x3GemmKernel
                 int k = step + row;
                 weightTile[row * TileChannels + loadColumn] =
                     k < reduction && loadChannel < channels ? weights[weightBase + k * channels + loadChannel] : 0f;
-
-                float value = 0f;
-                if (pixelInside && k < reduction)
-                {
-                    int inChannel = k / 9;
-                    int tap = k - inChannel * 9;
-                    int ky = tap / 3;
-                    int y = top + ky;
-                    int x = left + tap - ky * 3;
-                    if (y >= 0 && y < shape.InHeight && x >= 0 && x < shape.InWidth)
-                        value = input[inputBase + inChannel * inPlane + y * shape.InWidth + x];
-                }
-                inputTile[row * TilePixels + loadColumn] = value;
+                inputTile[row * TilePixels + loadColumn] = gather.Load(input, shape, k);
             }
             Group.Barrier();
 
@@ -142,18 +122,9 @@ internal static class Conv3x3GemmKernel
             return;
         int channel = group * shape.OutPerGroup + channelInGroup;
         float b = bias[channel];
-        Store(output, shape, channel, pixel, s0 + b);
-        Store(output, shape, channel, pixel + 16, s1 + b);
-        Store(output, shape, channel, pixel + 32, s2 + b);
-        Store(output, shape, channel, pixel + 48, s3 + b);
-    }
-
-    private static void Store(ArrayView<float> output, ConvShape shape, int channel, int pixel, float value)
-    {
-        if (pixel >= shape.Pixels)
-            return;
-        int image = pixel / shape.OutPlane;
-        int pixelInImage = pixel - image * shape.OutPlane;
-        output[(image * shape.OutChannels + channel) * shape.OutPlane + pixelInImage] = value > 0f ? value : 0f;
+        ConvOutput.Store(output, shape, channel, pixel, s0, b);
+        ConvOutput.Store(output, shape, channel, pixel + 16, s1, b);
+        ConvOutput.Store(output, shape, channel, pixel + 32, s2, b);
+        ConvOutput.Store(output, shape, channel, pixel + 48, s3, b);
     }
 }

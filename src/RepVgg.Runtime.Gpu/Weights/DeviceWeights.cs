@@ -7,16 +7,17 @@ namespace RepVgg.Gpu.Weights;
 
 /// <summary>
 /// A model's fused weights on one device, in the kernels' layouts: each conv layer's weights
-/// (<see cref="GemmWeightLayout"/>) and bias (OutChannels, unpadded), then the head's weight and bias, in one
-/// buffer. Uploaded once per (accelerator, <see cref="ModelWeights"/>) and shared by every engine built on
+/// (<see cref="GemmWeightLayout"/>, or <see cref="GpuWinogradWeights"/> for a Winograd layer run as one) and bias
+/// (OutChannels, unpadded), then the head's weight and bias, in one buffer. Uploaded once per (accelerator,
+/// <see cref="ModelWeights"/>, whether Winograd layers run as direct ones) and shared by every engine built on
 /// them: <see cref="Acquire"/> counts the engines, <see cref="Release"/> frees the buffer after the last.
 /// </summary>
 internal sealed class DeviceWeights
 {
-    private static readonly Dictionary<(Accelerator, ModelWeights), DeviceWeights> s_uploaded = [];
+    private static readonly Dictionary<(Accelerator, ModelWeights, bool), DeviceWeights> s_uploaded = [];
     private static readonly Lock s_lock = new();
 
-    private readonly (Accelerator Accelerator, ModelWeights Weights) _key;
+    private readonly (Accelerator Accelerator, ModelWeights Weights, bool AllDirect) _key;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _buffer;
     // Per conv layer, by its weight offset in the blob (the same for every input size): its shape and where it is on the device.
     private readonly Dictionary<long, (Conv3x3Layer Layer, long Weights, long Bias)> _layers;
@@ -24,7 +25,7 @@ internal sealed class DeviceWeights
     private readonly long _headWeights;
     private int _engines;
 
-    private DeviceWeights((Accelerator, ModelWeights) key, MemoryBuffer1D<float, Stride1D.Dense> buffer,
+    private DeviceWeights((Accelerator, ModelWeights, bool) key, MemoryBuffer1D<float, Stride1D.Dense> buffer,
         Dictionary<long, (Conv3x3Layer, long, long)> layers, LinearHead head, long headWeights)
     {
         _key = key;
@@ -41,15 +42,16 @@ internal sealed class DeviceWeights
     /// The device weights of <paramref name="weights"/> on <paramref name="accelerator"/>, uploaded now unless an
     /// engine already holds them. Each call must be paired with one <see cref="Release"/>.
     /// </summary>
+    /// <param name="allDirect">Whether every layer gets direct weights, Winograd ones too (the tensor-core kernels run them as direct ones).</param>
     /// <exception cref="ArgumentException"><paramref name="network"/> does not describe the layers the weights were uploaded for.</exception>
-    public static DeviceWeights Acquire(Accelerator accelerator, NetworkLayout network, ModelWeights weights)
+    public static DeviceWeights Acquire(Accelerator accelerator, NetworkLayout network, ModelWeights weights, bool allDirect)
     {
         lock (s_lock)
         {
-            if (!s_uploaded.TryGetValue((accelerator, weights), out DeviceWeights? uploaded))
+            if (!s_uploaded.TryGetValue((accelerator, weights, allDirect), out DeviceWeights? uploaded))
             {
-                uploaded = Upload(accelerator, network, weights);
-                s_uploaded.Add((accelerator, weights), uploaded);
+                uploaded = Upload(accelerator, network, weights, allDirect);
+                s_uploaded.Add((accelerator, weights, allDirect), uploaded);
             }
             uploaded.RequireMatches(network);
             uploaded._engines++;
@@ -70,10 +72,10 @@ internal sealed class DeviceWeights
         }
     }
 
-    /// <summary>Whether the weights of <paramref name="weights"/> are on <paramref name="accelerator"/> now (tests).</summary>
+    /// <summary>Whether the weights of <paramref name="weights"/> are on <paramref name="accelerator"/> now, in either form (tests).</summary>
     internal static bool IsUploaded(Accelerator accelerator, ModelWeights weights)
     {
-        lock (s_lock) return s_uploaded.ContainsKey((accelerator, weights));
+        lock (s_lock) return s_uploaded.ContainsKey((accelerator, weights, false)) || s_uploaded.ContainsKey((accelerator, weights, true));
     }
 
     /// <summary>The layer's weights, <see cref="GemmWeightLayout"/>.</summary>
@@ -92,14 +94,14 @@ internal sealed class DeviceWeights
     /// <summary>The head's bias, Classes floats.</summary>
     public ArrayView<float> HeadBias => _buffer.View.SubView(_headWeights + (long)_head.Classes * _head.Features, _head.Classes);
 
-    private static DeviceWeights Upload(Accelerator accelerator, NetworkLayout network, ModelWeights weights)
+    private static DeviceWeights Upload(Accelerator accelerator, NetworkLayout network, ModelWeights weights, bool allDirect)
     {
         accelerator.Bind();
         var layers = new Dictionary<long, (Conv3x3Layer, long, long)>();
         long length = 0;
         foreach (Conv3x3Layer layer in network.Layers)
         {
-            long weightLength = layer.Algorithm.IsWinograd() ? GpuWinogradWeights.Length(layer) : (long)layer.OutChannels * (layer.InChannels / layer.Groups) * 9;
+            long weightLength = layer.Algorithm.IsWinograd() && !allDirect ? GpuWinogradWeights.Length(layer) : (long)layer.OutChannels * (layer.InChannels / layer.Groups) * 9;
             layers[layer.WeightOffset] = (layer, length, length + weightLength);
             length += weightLength + layer.OutChannels;
         }
@@ -115,7 +117,7 @@ internal sealed class DeviceWeights
             foreach (Conv3x3Layer layer in network.Layers)
             {
                 var (_, start, bias) = layers[layer.WeightOffset];
-                float[] laidOut = KernelWeights(layer, weights);
+                float[] laidOut = KernelWeights(layer, weights, allDirect);
                 buffer.View.SubView(start, laidOut.Length).CopyFromCPU(stream, laidOut);
                 buffer.View.SubView(bias, layer.OutChannels).CopyFromCPU(stream, weights.Slice(layer.BiasOffset, layer.OutChannels));
             }
@@ -129,17 +131,17 @@ internal sealed class DeviceWeights
             buffer.Dispose();
             throw;
         }
-        return new DeviceWeights((accelerator, weights), buffer, layers, network.Head, headWeights);
+        return new DeviceWeights((accelerator, weights, allDirect), buffer, layers, network.Head, headWeights);
     }
 
     /// <summary>
     /// A layer's weights in its GPU kernel's layout: the blob's Winograd-transformed weights relaid for the Winograd GEMM
-    /// (<see cref="GpuWinogradWeights"/>), or the direct ones read back as OIHW and laid out for the implicit GEMM and
-    /// the stem kernel (<see cref="GemmWeightLayout"/>).
+    /// (<see cref="GpuWinogradWeights"/>), or the weights read back as OIHW (untransformed, for a Winograd layer run as
+    /// a direct one) and laid out for the implicit GEMMs and the stem kernel (<see cref="GemmWeightLayout"/>).
     /// </summary>
-    private static float[] KernelWeights(Conv3x3Layer layer, ModelWeights weights)
+    private static float[] KernelWeights(Conv3x3Layer layer, ModelWeights weights, bool allDirect)
     {
-        if (!layer.Algorithm.IsWinograd())
+        if (!layer.Algorithm.IsWinograd() || allDirect)
             return GemmWeightLayout.FromOihw(PackedWeightsReader.ReadOihw(layer, weights), layer.InChannels, layer.OutChannels, layer.Groups);
         int packedLength = Conv3x3Packing.PackedWeightLength(layer.Algorithm, layer.InChannels, layer.OutChannels, layer.Groups);
         var relaid = new float[GpuWinogradWeights.Length(layer)];

@@ -1,23 +1,89 @@
 using RepVgg.Cpu;
+using RepVgg.Gpu.Winograd;
 
 namespace RepVgg.Gpu.Weights;
 
 /// <summary>
 /// Reads a layer's fused weights back out of the blob, which holds them in the CPU kernels' layouts, as
-/// PyTorch's OIHW (outChannels, inChannels / groups, 3, 3): the inverse of <see cref="Conv3x3Packing.PackWeights(ReadOnlySpan{float}, int, int, int, Span{float})"/>.
-/// Direct layers only: a Winograd layer's transformed weights go to the GPU's Winograd kernels as they are (relaid).
+/// PyTorch's OIHW (outChannels, inChannels / groups, 3, 3): the inverse of <see cref="Conv3x3Packing.PackWeights(ReadOnlySpan{float}, int, int, int, Span{float})"/>,
+/// or, for a Winograd layer, of its weight transform (the tensor-core kernels run every layer as a direct one).
 /// </summary>
 internal static class PackedWeightsReader
 {
-    /// <summary>The OIHW weights of the direct layer <paramref name="layer"/>.</summary>
-    /// <exception cref="ArgumentException">The layer is not a direct one.</exception>
+    /// <summary>
+    /// The OIHW weights of <paramref name="layer"/>: the packed ones exactly for a direct layer; for a Winograd layer,
+    /// recovered from the transformed ones to within a few float32 roundings (<see cref="UntransformWinograd"/>).
+    /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The layer's weights lie outside the blob.</exception>
     public static float[] ReadOihw(Conv3x3Layer layer, ModelWeights weights)
     {
-        if (layer.Algorithm != ConvAlgorithm.Direct)
-            throw new ArgumentException($"Layer {layer.Name} is computed by {layer.Algorithm}: its weights are transformed, not in the direct layout.", nameof(layer));
+        if (layer.Algorithm.IsWinograd())
+            return UntransformWinograd(layer, weights);
         int length = Conv3x3Packing.PackedWeightLength(layer.InChannels, layer.OutChannels, layer.Groups);
         return UnpackDirect(weights.Slice(layer.WeightOffset, length), layer.InChannels, layer.OutChannels, layer.Groups);
+    }
+
+    /// <summary>
+    /// A Winograd layer's 3 x 3 kernels from its transformed ones <c>U = G g G^T</c> (n x n, n = 4 or 6): <c>g = P U P^T</c>
+    /// with <c>P = (G^T G)^-1 G^T</c>, G's least-squares left inverse, in float64. U is exact but for its float32
+    /// rounding, so g comes back within a few float32 roundings of the fused weights.
+    /// </summary>
+    private static float[] UntransformWinograd(Conv3x3Layer layer, ModelWeights weights)
+    {
+        double[,] transform = layer.Algorithm == ConvAlgorithm.Winograd2x2 ? Winograd2x2.G : Winograd4x4.G;
+        double[,] inverse = LeftInverse(transform);
+        int side = transform.GetLength(0), points = side * side;
+        var relaid = new float[GpuWinogradWeights.Length(layer)]; // U[point][icInGroup][oc]
+        GpuWinogradWeights.Repack(
+            weights.Slice(layer.WeightOffset, WinogradPacking.PackedWeightLength(layer.Algorithm, layer.InChannels, layer.OutChannels, layer.Groups)),
+            layer, relaid);
+
+        int inPerGroup = layer.InChannels / layer.Groups, outChannels = layer.OutChannels;
+        var oihw = new float[outChannels * inPerGroup * 9];
+        var kernel = new double[points];
+        for (int oc = 0; oc < outChannels; oc++)
+        {
+            for (int ic = 0; ic < inPerGroup; ic++)
+            {
+                for (int point = 0; point < points; point++)
+                    kernel[point] = relaid[(point * inPerGroup + ic) * outChannels + oc];
+                for (int y = 0; y < 3; y++)
+                {
+                    for (int x = 0; x < 3; x++)
+                    {
+                        double sum = 0;
+                        for (int a = 0; a < side; a++)
+                            for (int b = 0; b < side; b++)
+                                sum += inverse[y, a] * kernel[a * side + b] * inverse[x, b];
+                        oihw[(oc * inPerGroup + ic) * 9 + y * 3 + x] = (float)sum;
+                    }
+                }
+            }
+        }
+        return oihw;
+    }
+
+    /// <summary><c>(G^T G)^-1 G^T</c> (3 x n) of the n x 3 matrix <paramref name="g"/>, whose columns are independent.</summary>
+    private static double[,] LeftInverse(double[,] g)
+    {
+        int rows = g.GetLength(0);
+        var gram = new double[3, 3];
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                for (int r = 0; r < rows; r++)
+                    gram[i, j] += g[r, i] * g[r, j];
+        // The inverse of the symmetric 3 x 3 Gram matrix by cofactors.
+        var cofactors = new double[3, 3];
+        for (int i = 0; i < 3; i++)
+            for (int j = 0; j < 3; j++)
+                cofactors[i, j] = gram[(i + 1) % 3, (j + 1) % 3] * gram[(i + 2) % 3, (j + 2) % 3] - gram[(i + 1) % 3, (j + 2) % 3] * gram[(i + 2) % 3, (j + 1) % 3];
+        double determinant = gram[0, 0] * cofactors[0, 0] + gram[0, 1] * cofactors[0, 1] + gram[0, 2] * cofactors[0, 2];
+        var inverse = new double[3, rows];
+        for (int i = 0; i < 3; i++)
+            for (int r = 0; r < rows; r++)
+                for (int j = 0; j < 3; j++)
+                    inverse[i, r] += cofactors[j, i] / determinant * g[r, j];
+        return inverse;
     }
 
     /// <summary>The inverse of the <c>cpu-oc16-v1</c> packing: OIHW weights from <paramref name="packed"/>.</summary>

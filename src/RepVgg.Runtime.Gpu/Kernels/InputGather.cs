@@ -1,0 +1,43 @@
+using ILGPU;
+
+namespace RepVgg.Gpu.Kernels;
+
+/// <summary>
+/// One column of an implicit GEMM's X (K x N): the 3 x 3 windows of one output pixel over a group's input channels,
+/// read from the NCHW input as k asks for them, zero outside the image (the padding). The pixel is decomposed into
+/// image, row and column once, when a thread takes the column for the whole K loop.
+/// </summary>
+internal readonly struct InputGather
+{
+    private readonly bool _inside;
+    private readonly int _top, _left, _base;
+
+    /// <param name="shape">The layer.</param>
+    /// <param name="group">The conv group whose input channels K runs over.</param>
+    /// <param name="pixel">The GEMM column: image x output pixels; at or past <c>shape.Pixels</c> reads zeros.</param>
+    public InputGather(ConvShape shape, int group, int pixel)
+    {
+        _inside = pixel < shape.Pixels;
+        int image = pixel / shape.OutPlane;
+        int pixelInImage = pixel - image * shape.OutPlane;
+        int outY = pixelInImage / shape.OutWidth;
+        _top = outY * shape.Stride - 1;
+        _left = (pixelInImage - outY * shape.OutWidth) * shape.Stride - 1;
+        _base = (image * shape.InChannels + group * shape.InPerGroup) * shape.InHeight * shape.InWidth;
+    }
+
+    /// <summary>X[k, pixel], k = input channel of the group x 9 + ky x 3 + kx; zero at or past K.</summary>
+    public float Load(ArrayView<float> input, ConvShape shape, int k)
+    {
+        if (!_inside || k >= shape.Reduction)
+            return 0f;
+        int inChannel = k / 9;
+        int tap = k - inChannel * 9;
+        int ky = tap / 3;
+        int y = _top + ky;
+        int x = _left + tap - ky * 3;
+        if (y < 0 || y >= shape.InHeight || x < 0 || x >= shape.InWidth)
+            return 0f;
+        return input[_base + (inChannel * shape.InHeight + y) * shape.InWidth + x];
+    }
+}

@@ -1,0 +1,112 @@
+using ILGPU;
+using Half = ILGPU.Half;
+using ILGPU.Runtime.Cuda;
+
+namespace RepVgg.Gpu.TensorCores;
+
+/// <summary>
+/// A number format of the tensor cores' inputs, as <see cref="Kernels.Conv3x3MmaKernel"/> uses it: values packed into
+/// the 32-bit words of mma fragments, and the mma that multiplies a warp's fragments into float32 accumulators.
+/// Implemented by empty structs, so a kernel generic over the format is compiled once per format with every
+/// call inlined.
+/// </summary>
+internal interface ITensorCoreFormat
+{
+    /// <summary>Consecutive k values per 32-bit word: 1 for TF32, 2 for FP16.</summary>
+    int ValuesPerWord { get; }
+
+    /// <summary>
+    /// The word holding <paramref name="first"/> and, if <see cref="ValuesPerWord"/> is 2, <paramref name="second"/>
+    /// (the next k), each rounded to this format.
+    /// </summary>
+    uint Pack(float first, float second);
+
+    /// <summary>The dot product of two words' values, each product exact in float32, summed in float32.</summary>
+    float Dot(uint a, uint b);
+
+    /// <summary>
+    /// Adds the warp's 16 x 8 product of an A fragment (16 rows x 8 words) and a B fragment (8 words x 8 columns) to
+    /// tile <paramref name="tile"/> of <paramref name="accumulators"/>; see <see cref="WarpAccumulators"/> for who holds what.
+    /// Every lane of the warp must call it together.
+    /// </summary>
+    void MultiplyAccumulate(ref WarpAccumulators accumulators, int tile, uint a0, uint a1, uint a2, uint a3, uint b0, uint b1);
+}
+
+/// <summary>
+/// TF32: float32's exponent with 10 mantissa bits, one value per word; <c>mma.sync.aligned.m16n8k8</c>, whose 8 k
+/// are 8 words.
+/// </summary>
+/// <remarks>
+/// The rounding is integer arithmetic on every target, bit for bit what <c>cvt.rna.tf32.f32</c> gives: inline PTX
+/// returns its result through local memory (ILGPU passes <c>out</c> arguments by address).
+/// </remarks>
+internal readonly struct Tf32Format<TTarget> : ITensorCoreFormat
+    where TTarget : struct, ITensorCoreTarget
+{
+    public int ValuesPerWord => 1;
+
+    public uint Pack(float first, float second) => TensorCoreRounding.RoundToTf32(first);
+
+    public float Dot(uint a, uint b) => Interop.IntAsFloat(a) * Interop.IntAsFloat(b);
+
+    public void MultiplyAccumulate(ref WarpAccumulators accumulators, int tile, uint a0, uint a1, uint a2, uint a3, uint b0, uint b1)
+    {
+        if (!default(TTarget).UsesPtx)
+        {
+            accumulators.Emulate<Tf32Format<TTarget>>(tile, a0, a1, a2, a3, b0, b1);
+            return;
+        }
+        switch (tile)
+        {
+            case 0: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc0, rvacc1, rvacc2, rvacc3}, {%0, %1, %2, %3}, {%4, %5}, {rvacc0, rvacc1, rvacc2, rvacc3};", a0, a1, a2, a3, b0, b1); break;
+            case 1: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc4, rvacc5, rvacc6, rvacc7}, {%0, %1, %2, %3}, {%4, %5}, {rvacc4, rvacc5, rvacc6, rvacc7};", a0, a1, a2, a3, b0, b1); break;
+            case 2: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc8, rvacc9, rvacc10, rvacc11}, {%0, %1, %2, %3}, {%4, %5}, {rvacc8, rvacc9, rvacc10, rvacc11};", a0, a1, a2, a3, b0, b1); break;
+            case 3: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc12, rvacc13, rvacc14, rvacc15}, {%0, %1, %2, %3}, {%4, %5}, {rvacc12, rvacc13, rvacc14, rvacc15};", a0, a1, a2, a3, b0, b1); break;
+            case 4: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc16, rvacc17, rvacc18, rvacc19}, {%0, %1, %2, %3}, {%4, %5}, {rvacc16, rvacc17, rvacc18, rvacc19};", a0, a1, a2, a3, b0, b1); break;
+            case 5: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc20, rvacc21, rvacc22, rvacc23}, {%0, %1, %2, %3}, {%4, %5}, {rvacc20, rvacc21, rvacc22, rvacc23};", a0, a1, a2, a3, b0, b1); break;
+            case 6: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc24, rvacc25, rvacc26, rvacc27}, {%0, %1, %2, %3}, {%4, %5}, {rvacc24, rvacc25, rvacc26, rvacc27};", a0, a1, a2, a3, b0, b1); break;
+            case 7: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc28, rvacc29, rvacc30, rvacc31}, {%0, %1, %2, %3}, {%4, %5}, {rvacc28, rvacc29, rvacc30, rvacc31};", a0, a1, a2, a3, b0, b1); break;
+        }
+    }
+}
+
+/// <summary>
+/// FP16: IEEE half precision, two consecutive k per word (the first in the low half); <c>mma.sync.aligned.m16n8k16</c>,
+/// whose 16 k are 8 words.
+/// </summary>
+/// <remarks>
+/// With PTX the rounding is ILGPU's float-to-half conversion (<c>cvt.rn.f16.f32</c>); emulated, <see cref="TensorCoreRounding.ToHalf"/>.
+/// </remarks>
+internal readonly struct Fp16Format<TTarget> : ITensorCoreFormat
+    where TTarget : struct, ITensorCoreTarget
+{
+    public int ValuesPerWord => 2;
+
+    public uint Pack(float first, float second) => default(TTarget).UsesPtx
+        ? Interop.FloatAsInt((Half)first) | (uint)Interop.FloatAsInt((Half)second) << 16
+        : TensorCoreRounding.ToHalf(first) | TensorCoreRounding.ToHalf(second) << 16;
+
+    public float Dot(uint a, uint b) =>
+        TensorCoreRounding.HalfToFloat(a & 0xFFFF) * TensorCoreRounding.HalfToFloat(b & 0xFFFF) +
+        TensorCoreRounding.HalfToFloat(a >> 16) * TensorCoreRounding.HalfToFloat(b >> 16);
+
+    public void MultiplyAccumulate(ref WarpAccumulators accumulators, int tile, uint a0, uint a1, uint a2, uint a3, uint b0, uint b1)
+    {
+        if (!default(TTarget).UsesPtx)
+        {
+            accumulators.Emulate<Fp16Format<TTarget>>(tile, a0, a1, a2, a3, b0, b1);
+            return;
+        }
+        switch (tile)
+        {
+            case 0: CudaAsm.Emit("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {rvacc0, rvacc1, rvacc2, rvacc3}, {%0, %1, %2, %3}, {%4, %5}, {rvacc0, rvacc1, rvacc2, rvacc3};", a0, a1, a2, a3, b0, b1); break;
+            case 1: CudaAsm.Emit("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {rvacc4, rvacc5, rvacc6, rvacc7}, {%0, %1, %2, %3}, {%4, %5}, {rvacc4, rvacc5, rvacc6, rvacc7};", a0, a1, a2, a3, b0, b1); break;
+            case 2: CudaAsm.Emit("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {rvacc8, rvacc9, rvacc10, rvacc11}, {%0, %1, %2, %3}, {%4, %5}, {rvacc8, rvacc9, rvacc10, rvacc11};", a0, a1, a2, a3, b0, b1); break;
+            case 3: CudaAsm.Emit("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {rvacc12, rvacc13, rvacc14, rvacc15}, {%0, %1, %2, %3}, {%4, %5}, {rvacc12, rvacc13, rvacc14, rvacc15};", a0, a1, a2, a3, b0, b1); break;
+            case 4: CudaAsm.Emit("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {rvacc16, rvacc17, rvacc18, rvacc19}, {%0, %1, %2, %3}, {%4, %5}, {rvacc16, rvacc17, rvacc18, rvacc19};", a0, a1, a2, a3, b0, b1); break;
+            case 5: CudaAsm.Emit("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {rvacc20, rvacc21, rvacc22, rvacc23}, {%0, %1, %2, %3}, {%4, %5}, {rvacc20, rvacc21, rvacc22, rvacc23};", a0, a1, a2, a3, b0, b1); break;
+            case 6: CudaAsm.Emit("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {rvacc24, rvacc25, rvacc26, rvacc27}, {%0, %1, %2, %3}, {%4, %5}, {rvacc24, rvacc25, rvacc26, rvacc27};", a0, a1, a2, a3, b0, b1); break;
+            case 7: CudaAsm.Emit("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {rvacc28, rvacc29, rvacc30, rvacc31}, {%0, %1, %2, %3}, {%4, %5}, {rvacc28, rvacc29, rvacc30, rvacc31};", a0, a1, a2, a3, b0, b1); break;
+        }
+    }
+}

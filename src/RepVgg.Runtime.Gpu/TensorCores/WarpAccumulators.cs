@@ -1,0 +1,161 @@
+using ILGPU;
+using ILGPU.Runtime.Cuda;
+
+namespace RepVgg.Gpu.TensorCores;
+
+/// <summary>
+/// One thread's share of a warp's 32 x 32 block of float32 accumulators: eight 16 x 8 mma tiles (two of channels
+/// by four of pixels), four values each, in the layout of <c>mma.sync.aligned.m16n8k*</c>'s C and D fragments.
+/// Tile <c>i * 4 + j</c> covers channels <c>16i</c> to <c>16i + 15</c> and pixels <c>8j</c> to <c>8j + 7</c> of the
+/// block; element e of a thread (lane = 4 group + t) is channel <c>16i + group + 8 (e / 2)</c>, pixel
+/// <c>8j + 2t + e % 2</c>.
+/// </summary>
+/// <remarks>
+/// <para>
+/// With <see cref="PtxTensorCores"/> the accumulators are PTX registers <c>rvacc0</c> to <c>rvacc31</c> that <see cref="Create"/> declares
+/// in the kernel's body and every <c>mma.sync</c> names directly: ILGPU passes <c>out</c>/<c>ref</c> arguments of
+/// inline PTX through local memory, which made mma loops about 6 times slower. Only <see cref="Result"/> copies
+/// them out, once per output. ILGPU needs each PTX string to be a literal where it is passed, hence the spelled-out cases.
+/// </para>
+/// <para>
+/// With <see cref="EmulatedTensorCores"/> (ILGPU's CPU accelerator, where the tests run) the fields below hold them and
+/// <see cref="Emulate{TFormat}"/> computes what <c>mma.sync</c> does, from the same fragments, through warp shuffles.
+/// </para>
+/// </remarks>
+internal struct WarpAccumulators
+{
+    /// <summary>Tiles of the block: 2 (channels) x 4 (pixels).</summary>
+    public const int Tiles = 8;
+
+    private float _c0, _c1, _c2, _c3, _c4, _c5, _c6, _c7, _c8, _c9, _c10, _c11, _c12, _c13, _c14, _c15, _c16, _c17, _c18, _c19, _c20, _c21, _c22, _c23, _c24, _c25, _c26, _c27, _c28, _c29, _c30, _c31;
+
+    /// <summary>The zeroed accumulators; with PTX, their registers declared and zeroed. Call once per kernel.</summary>
+    public static WarpAccumulators Create<TTarget>() where TTarget : struct, ITensorCoreTarget
+    {
+        if (default(TTarget).UsesPtx)
+            CudaAsm.Emit(".reg .f32 rvacc<32>; mov.f32 rvacc0, 0f00000000; mov.f32 rvacc1, 0f00000000; mov.f32 rvacc2, 0f00000000; mov.f32 rvacc3, 0f00000000; mov.f32 rvacc4, 0f00000000; mov.f32 rvacc5, 0f00000000; mov.f32 rvacc6, 0f00000000; mov.f32 rvacc7, 0f00000000; mov.f32 rvacc8, 0f00000000; mov.f32 rvacc9, 0f00000000; mov.f32 rvacc10, 0f00000000; mov.f32 rvacc11, 0f00000000; mov.f32 rvacc12, 0f00000000; mov.f32 rvacc13, 0f00000000; mov.f32 rvacc14, 0f00000000; mov.f32 rvacc15, 0f00000000; mov.f32 rvacc16, 0f00000000; mov.f32 rvacc17, 0f00000000; mov.f32 rvacc18, 0f00000000; mov.f32 rvacc19, 0f00000000; mov.f32 rvacc20, 0f00000000; mov.f32 rvacc21, 0f00000000; mov.f32 rvacc22, 0f00000000; mov.f32 rvacc23, 0f00000000; mov.f32 rvacc24, 0f00000000; mov.f32 rvacc25, 0f00000000; mov.f32 rvacc26, 0f00000000; mov.f32 rvacc27, 0f00000000; mov.f32 rvacc28, 0f00000000; mov.f32 rvacc29, 0f00000000; mov.f32 rvacc30, 0f00000000; mov.f32 rvacc31, 0f00000000;");
+        return default;
+    }
+
+    /// <summary>Element <paramref name="element"/> (0 to 3) of tile <paramref name="tile"/>.</summary>
+    public readonly float Result<TTarget>(int tile, int element) where TTarget : struct, ITensorCoreTarget
+    {
+        float value;
+        if (default(TTarget).UsesPtx)
+        {
+            switch (tile * 4 + element)
+            {
+                case 0: CudaAsm.Emit("mov.f32 %0, rvacc0;", out value); return value;
+                case 1: CudaAsm.Emit("mov.f32 %0, rvacc1;", out value); return value;
+                case 2: CudaAsm.Emit("mov.f32 %0, rvacc2;", out value); return value;
+                case 3: CudaAsm.Emit("mov.f32 %0, rvacc3;", out value); return value;
+                case 4: CudaAsm.Emit("mov.f32 %0, rvacc4;", out value); return value;
+                case 5: CudaAsm.Emit("mov.f32 %0, rvacc5;", out value); return value;
+                case 6: CudaAsm.Emit("mov.f32 %0, rvacc6;", out value); return value;
+                case 7: CudaAsm.Emit("mov.f32 %0, rvacc7;", out value); return value;
+                case 8: CudaAsm.Emit("mov.f32 %0, rvacc8;", out value); return value;
+                case 9: CudaAsm.Emit("mov.f32 %0, rvacc9;", out value); return value;
+                case 10: CudaAsm.Emit("mov.f32 %0, rvacc10;", out value); return value;
+                case 11: CudaAsm.Emit("mov.f32 %0, rvacc11;", out value); return value;
+                case 12: CudaAsm.Emit("mov.f32 %0, rvacc12;", out value); return value;
+                case 13: CudaAsm.Emit("mov.f32 %0, rvacc13;", out value); return value;
+                case 14: CudaAsm.Emit("mov.f32 %0, rvacc14;", out value); return value;
+                case 15: CudaAsm.Emit("mov.f32 %0, rvacc15;", out value); return value;
+                case 16: CudaAsm.Emit("mov.f32 %0, rvacc16;", out value); return value;
+                case 17: CudaAsm.Emit("mov.f32 %0, rvacc17;", out value); return value;
+                case 18: CudaAsm.Emit("mov.f32 %0, rvacc18;", out value); return value;
+                case 19: CudaAsm.Emit("mov.f32 %0, rvacc19;", out value); return value;
+                case 20: CudaAsm.Emit("mov.f32 %0, rvacc20;", out value); return value;
+                case 21: CudaAsm.Emit("mov.f32 %0, rvacc21;", out value); return value;
+                case 22: CudaAsm.Emit("mov.f32 %0, rvacc22;", out value); return value;
+                case 23: CudaAsm.Emit("mov.f32 %0, rvacc23;", out value); return value;
+                case 24: CudaAsm.Emit("mov.f32 %0, rvacc24;", out value); return value;
+                case 25: CudaAsm.Emit("mov.f32 %0, rvacc25;", out value); return value;
+                case 26: CudaAsm.Emit("mov.f32 %0, rvacc26;", out value); return value;
+                case 27: CudaAsm.Emit("mov.f32 %0, rvacc27;", out value); return value;
+                case 28: CudaAsm.Emit("mov.f32 %0, rvacc28;", out value); return value;
+                case 29: CudaAsm.Emit("mov.f32 %0, rvacc29;", out value); return value;
+                case 30: CudaAsm.Emit("mov.f32 %0, rvacc30;", out value); return value;
+                case 31: CudaAsm.Emit("mov.f32 %0, rvacc31;", out value); return value;
+            }
+        }
+        switch (tile * 4 + element)
+        {
+            case 0: return _c0;
+            case 1: return _c1;
+            case 2: return _c2;
+            case 3: return _c3;
+            case 4: return _c4;
+            case 5: return _c5;
+            case 6: return _c6;
+            case 7: return _c7;
+            case 8: return _c8;
+            case 9: return _c9;
+            case 10: return _c10;
+            case 11: return _c11;
+            case 12: return _c12;
+            case 13: return _c13;
+            case 14: return _c14;
+            case 15: return _c15;
+            case 16: return _c16;
+            case 17: return _c17;
+            case 18: return _c18;
+            case 19: return _c19;
+            case 20: return _c20;
+            case 21: return _c21;
+            case 22: return _c22;
+            case 23: return _c23;
+            case 24: return _c24;
+            case 25: return _c25;
+            case 26: return _c26;
+            case 27: return _c27;
+            case 28: return _c28;
+            case 29: return _c29;
+            case 30: return _c30;
+            case 31: return _c31;
+        }
+        return 0f;
+    }
+
+    /// <summary>
+    /// What <c>mma.sync</c> adds to tile <paramref name="tile"/>: the 16 x 8 product of the A fragment
+    /// (<paramref name="a0"/> to <paramref name="a3"/>) and the B fragment (<paramref name="b0"/>, <paramref name="b1"/>)
+    /// of the whole warp, in 32-bit words of <typeparamref name="TFormat"/>: 16 rows by 8 words of A, 8 words by 8
+    /// columns of B. Lane <c>4 group + t</c> holds A's words (group, t), (group + 8, t), (group, t + 4),
+    /// (group + 8, t + 4) and B's words (t, group), (t + 4, group). Accumulates in float32, word by word.
+    /// </summary>
+    public void Emulate<TFormat>(int tile, uint a0, uint a1, uint a2, uint a3, uint b0, uint b1)
+        where TFormat : struct, ITensorCoreFormat
+    {
+        var format = default(TFormat);
+        int lane = Warp.LaneIdx;
+        int group = lane >> 2, t = lane & 3;
+        int warpBase = lane & ~31;
+        float d0 = Result<EmulatedTensorCores>(tile, 0), d1 = Result<EmulatedTensorCores>(tile, 1), d2 = Result<EmulatedTensorCores>(tile, 2), d3 = Result<EmulatedTensorCores>(tile, 3);
+        for (int word = 0; word < 4; word++)
+        {
+            // Words `word` and `word + 4` of rows group and group + 8 (A) and of columns 2t and 2t + 1 (B).
+            int rowLane = warpBase + group * 4 + word;
+            int leftLane = warpBase + 2 * t * 4 + word, rightLane = leftLane + 4;
+            uint top = Warp.Shuffle(a0, rowLane), bottom = Warp.Shuffle(a1, rowLane);
+            uint topHigh = Warp.Shuffle(a2, rowLane), bottomHigh = Warp.Shuffle(a3, rowLane);
+            uint left = Warp.Shuffle(b0, leftLane), right = Warp.Shuffle(b0, rightLane);
+            uint leftHigh = Warp.Shuffle(b1, leftLane), rightHigh = Warp.Shuffle(b1, rightLane);
+            d0 += format.Dot(top, left) + format.Dot(topHigh, leftHigh);
+            d1 += format.Dot(top, right) + format.Dot(topHigh, rightHigh);
+            d2 += format.Dot(bottom, left) + format.Dot(bottomHigh, leftHigh);
+            d3 += format.Dot(bottom, right) + format.Dot(bottomHigh, rightHigh);
+        }
+        switch (tile)
+        {
+            case 0: (_c0, _c1, _c2, _c3) = (d0, d1, d2, d3); break;
+            case 1: (_c4, _c5, _c6, _c7) = (d0, d1, d2, d3); break;
+            case 2: (_c8, _c9, _c10, _c11) = (d0, d1, d2, d3); break;
+            case 3: (_c12, _c13, _c14, _c15) = (d0, d1, d2, d3); break;
+            case 4: (_c16, _c17, _c18, _c19) = (d0, d1, d2, d3); break;
+            case 5: (_c20, _c21, _c22, _c23) = (d0, d1, d2, d3); break;
+            case 6: (_c24, _c25, _c26, _c27) = (d0, d1, d2, d3); break;
+            case 7: (_c28, _c29, _c30, _c31) = (d0, d1, d2, d3); break;
+        }
+    }
+}

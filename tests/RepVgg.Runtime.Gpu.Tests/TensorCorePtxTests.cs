@@ -1,0 +1,48 @@
+using ILGPU.Backends.EntryPoints;
+using RepVgg.Gpu.Kernels;
+using RepVgg.Gpu.TensorCores;
+
+namespace RepVgg.Runtime.Gpu.Tests;
+
+/// <summary>
+/// The tensor-core kernels as a CUDA GPU gets them (sm_80 PTX, <see cref="PtxTensorCores"/>): per staged step, the
+/// warp's 2 x 4 mma of its format on accumulators in registers the kernel declares, no emulation left over, and
+/// local memory only where the 32 results are copied out once at the end.
+/// </summary>
+public sealed class TensorCorePtxTests
+{
+    private static string CompileMmaKernel<TFormat>() where TFormat : struct, ITensorCoreFormat =>
+        PtxCompilation.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(
+            PtxCompilation.Kernel(typeof(Conv3x3MmaKernel), nameof(Conv3x3MmaKernel.Run)).MakeGenericMethod(typeof(TFormat), typeof(PtxTensorCores))));
+
+    public static TheoryData<string, string> Formats() => new()
+    {
+        { "TF32", "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32" },
+        { "FP16", "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public void Mma_kernel_runs_its_formats_mma_on_register_accumulators(string format, string mma)
+    {
+        string ptx = format == "TF32" ? CompileMmaKernel<Tf32Format<PtxTensorCores>>() : CompileMmaKernel<Fp16Format<PtxTensorCores>>();
+
+        Assert.Equal(8, PtxCompilation.CountOf(ptx, mma));
+        Assert.Equal(8, PtxCompilation.CountOf(ptx, "mma.sync"));
+        int declaration = ptx.IndexOf(".reg .f32 rvacc<32>;", StringComparison.Ordinal);
+        Assert.True(declaration >= 0 && declaration < ptx.IndexOf("mma.sync", StringComparison.Ordinal),
+            "The accumulator registers must be declared once, before the first mma names them.");
+        Assert.Equal(1, PtxCompilation.CountOf(ptx, "rvacc<32>"));
+        // No emulation: it shuffles, and its branches would test constants at run time.
+        Assert.DoesNotContain("shfl", ptx);
+        Assert.DoesNotContain(", 1, 1;", ptx);
+        // Local memory: only the 32 results, each copied out of its register once (ILGPU's out arguments).
+        Assert.Equal(32, PtxCompilation.CountOf(ptx, "ld.local"));
+        Assert.True(PtxCompilation.CountOf(ptx, "bar.sync") >= 2, "The step loop needs a barrier after staging and after the mma.");
+        Assert.Contains("ld.shared.b32", ptx);
+        if (format == "FP16")
+            Assert.Equal(4, PtxCompilation.CountOf(ptx, "cvt.rn.f16.f32"));
+        else
+            Assert.DoesNotContain("cvt.rn.f16", ptx);
+    }
+}
