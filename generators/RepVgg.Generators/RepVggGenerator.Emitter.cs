@@ -78,7 +78,9 @@ public sealed partial class RepVggGenerator
         source.Line("/// chose for it at this input size (<c>direct</c>, or Winograd F(2x2, 3x3) or F(4x4, 3x3), <c>winograd-f2x2</c>");
         source.Line("/// or <c>winograd-f4x4</c>), then the head. On the GPU backend, Winograd layers run Winograd as well, direct");
         source.Line("/// layers a tiled implicit GEMM (<c>implicit-gemm</c>), and a stem with few input channels its own kernel");
-        source.Line("/// (<c>stem-direct</c>):");
+        source.Line("/// (<c>stem-direct</c>). With <see cref=\"global::RepVgg.Precision.Tf32\"/> or <see cref=\"global::RepVgg.Precision.Fp16\"/>,");
+        source.Line($"/// every layer but the stem runs a tensor-core implicit GEMM (<c>{GpuKernels.ImplicitGemmMma}</c>) instead of the kernel");
+        source.Line($"/// in the table, and the stem stays <c>{GpuKernels.StemDirect}</c>:");
         source.Line("/// </para>");
         source.Line("/// <code>");
         foreach (string row in LayerTable(network)) source.Line("/// " + row);
@@ -176,13 +178,16 @@ public sealed partial class RepVggGenerator
             "public global::RepVgg.Backend Backend => _engine.Backend;");
         Member(source, "The device it runs on: the CPU with its threads and SIMD width, or the GPU's name.",
             "public string DeviceName => _engine.DeviceName;");
+        Member(source, "What its convolutions run in: the precision <see cref=\"Create\"/> was given on the GPU, <see cref=\"global::RepVgg.Precision.Fp32\"/> on the CPU.",
+            "public global::RepVgg.Precision Precision => _engine.Precision;");
         Member(source, "Creates an instance with its own engine and activation buffers; all instances share the weights.",
             "/// <param name=\"backend\">Where the layers run.</param>",
+            "/// <param name=\"precision\">What the convolutions run in: reduced precisions use a GPU's tensor cores; <see cref=\"global::RepVgg.Backend.Auto\"/> without a GPU runs the CPU in float32.</param>",
             "/// <returns>A new instance; dispose it to release its buffers.</returns>",
-            "/// <exception cref=\"global::System.NotSupportedException\"><paramref name=\"backend\"/> is not available (<see cref=\"global::RepVgg.Backend.Gpu\"/> without a CUDA device); the message says why.</exception>",
+            "/// <exception cref=\"global::System.NotSupportedException\"><paramref name=\"backend\"/> is not available (<see cref=\"global::RepVgg.Backend.Gpu\"/> without a CUDA device, or without tensor cores for <paramref name=\"precision\"/>), or <see cref=\"global::RepVgg.Backend.Cpu\"/> was asked for a reduced <paramref name=\"precision\"/>; the message says why.</exception>",
             "/// <exception cref=\"global::System.InvalidOperationException\">The assembly lacks the weights resource, or it has the wrong length.</exception>",
-            $"public static {className} Create(global::RepVgg.Backend backend = global::RepVgg.Backend.Auto) =>",
-            "    new(global::RepVgg.InferenceEngine.Create(backend, Network, s_weights.Value));");
+            $"public static {className} Create(global::RepVgg.Backend backend = global::RepVgg.Backend.Auto, global::RepVgg.Precision precision = global::RepVgg.Precision.Fp32) =>",
+            "    new(global::RepVgg.InferenceEngine.Create(backend, Network, s_weights.Value, precision));");
     }
 
     private static void WriteImageInfer(SourceWriter source, NetworkSpec network)

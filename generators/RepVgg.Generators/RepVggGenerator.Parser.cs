@@ -35,7 +35,7 @@ public sealed partial class RepVggGenerator
     [
         "InputChannels", "InputHeight", "InputWidth", "ClassCount", "ResourceName", "WeightFloats",
         "Head", "Network", "s_weights", "s_shared", "_engine", "_disposed", "Create", "Infer", "Dispose",
-        "Backend", "DeviceName",
+        "Backend", "DeviceName", "Precision",
     ];
 
     private static readonly Regex s_layerFieldName = new("^Stage[0-9]+(Block[0-9]+)?$", RegexOptions.CultureInvariant);

@@ -26,18 +26,45 @@ public abstract class InferenceEngine : IDisposable
     public ModelWeights Weights { get; }
 
     /// <summary>
-    /// Makes the engine for <paramref name="backend"/>: <see cref="Backend.Auto"/> is the GPU when ILGPU finds a CUDA
-    /// device (and the RepVgg.Runtime.Gpu assembly is present), else the CPU.
+    /// Makes the engine for <paramref name="backend"/>, computing in float32: <see cref="Backend.Auto"/> is the GPU when
+    /// ILGPU finds a CUDA device (and the RepVgg.Runtime.Gpu assembly is present), else the CPU.
     /// </summary>
     /// <exception cref="NotSupportedException"><see cref="Backend.Gpu"/> without a usable CUDA device; the message says why.</exception>
-    public static InferenceEngine Create(Backend backend, NetworkLayout network, ModelWeights weights) => backend switch
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="backend"/> is not a defined <see cref="RepVgg.Backend"/>.</exception>
+    public static InferenceEngine Create(Backend backend, NetworkLayout network, ModelWeights weights) =>
+        Create(backend, network, weights, Precision.Fp32);
+
+    /// <summary>
+    /// Makes the engine for <paramref name="backend"/> with its convolutions in <paramref name="precision"/>.
+    /// <see cref="Backend.Auto"/> is the GPU engine in that precision when ILGPU finds a CUDA device that can run it
+    /// (and the RepVgg.Runtime.Gpu assembly is present), else the CPU engine, which computes in float32: the engine's
+    /// <see cref="Precision"/> says which it got.
+    /// </summary>
+    /// <exception cref="NotSupportedException">
+    /// <see cref="Backend.Gpu"/> without a usable CUDA device (or, for a reduced precision, without tensor cores); or
+    /// <see cref="Backend.Cpu"/> with a reduced precision, which only a GPU runs. The message says why.
+    /// </exception>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// <paramref name="backend"/> or <paramref name="precision"/> is not a defined value of its enum.
+    /// </exception>
+    public static InferenceEngine Create(Backend backend, NetworkLayout network, ModelWeights weights, Precision precision)
     {
-        Backend.Cpu => new Cpu.CpuInferenceEngine(network, weights),
-        Backend.Auto => GpuBackend.TryCreateEngine(network, weights, Precision.Fp32, out _) ?? new Cpu.CpuInferenceEngine(network, weights),
-        Backend.Gpu => GpuBackend.TryCreateEngine(network, weights, Precision.Fp32, out string? unavailable)
-            ?? throw new NotSupportedException($"Backend.Gpu is not available: {unavailable}. Use Backend.Cpu, or Backend.Auto to fall back to the CPU."),
-        _ => throw new ArgumentOutOfRangeException(nameof(backend), backend, "Unknown backend."),
-    };
+        if (!Enum.IsDefined(precision))
+            throw new ArgumentOutOfRangeException(nameof(precision), precision, "Unknown precision.");
+        return backend switch
+        {
+            Backend.Cpu when precision != Precision.Fp32 => throw new NotSupportedException(
+                $"Precision.{precision} runs on a GPU's tensor cores; the CPU backend computes in float32. " +
+                "Use Backend.Gpu, or Backend.Auto to fall back to the CPU in float32, or Precision.Fp32 on the CPU."),
+            Backend.Cpu => new Cpu.CpuInferenceEngine(network, weights),
+            Backend.Auto => GpuBackend.TryCreateEngine(network, weights, precision, out _) ?? new Cpu.CpuInferenceEngine(network, weights),
+            Backend.Gpu => GpuBackend.TryCreateEngine(network, weights, precision, out string? unavailable)
+                ?? throw new NotSupportedException($"Backend.Gpu is not available: {unavailable}. " + (precision == Precision.Fp32
+                    ? "Use Backend.Cpu, or Backend.Auto to fall back to the CPU."
+                    : "Use Backend.Auto to fall back to the CPU in float32, or Backend.Cpu with Precision.Fp32.")),
+            _ => throw new ArgumentOutOfRangeException(nameof(backend), backend, "Unknown backend."),
+        };
+    }
 
     /// <summary>Where this engine runs: <see cref="Backend.Cpu"/> or <see cref="Backend.Gpu"/>.</summary>
     public abstract Backend Backend { get; }

@@ -10,7 +10,8 @@ namespace RepVgg.Generators.Tests;
 /// A generated class, compiled and loaded, over an engine that records how it is disposed: Dispose takes
 /// the lock Infer holds, so a running Infer never sees its engine disposed, and Infer afterwards throws.
 /// With the real CPU engine paused inside a call, Dispose and other callers are held at that lock
-/// deterministically, and the paused call still returns the single-threaded logits.
+/// deterministically, and the paused call still returns the single-threaded logits. Its Backend, DeviceName and
+/// Precision are its engine's.
 /// </summary>
 public sealed class GeneratedDisposeTests
 {
@@ -51,6 +52,19 @@ public sealed class GeneratedDisposeTests
         tinyNet.Dispose();
 
         Assert.True(engine.LockHeldOnDispose);
+    }
+
+    [Theory]
+    [InlineData(Precision.Fp32)]
+    [InlineData(Precision.Fp16)]
+    public void Backend_DeviceName_and_Precision_are_the_engines(Precision precision)
+    {
+        // A GPU engine reports the precision it was asked for; none runs here, so the recording engine stands in.
+        using var tinyNet = (IDisposable)Call("WithEngine", null, new RecordingEngine(Network(), precision));
+
+        Assert.Equal(Backend.Cpu, Property<Backend>(tinyNet, "Backend"));
+        Assert.Equal("recording", Property<string>(tinyNet, "DeviceName"));
+        Assert.Equal(precision, Property<Precision>(tinyNet, "Precision"));
     }
 
     [Fact]
@@ -240,6 +254,8 @@ public sealed class GeneratedDisposeTests
     private static object Call(string method, object? target, params object[] arguments) =>
         s_tinyNet.Value.GetMethod(method)!.Invoke(target, arguments)!;
 
+    private static T Property<T>(object target, string name) => (T)s_tinyNet.Value.GetProperty(name)!.GetValue(target)!;
+
     private static Type CompileTinyNet()
     {
         GeneratorHarness.CreateDriver([TestModels.TinyFixture]).RunGeneratorsAndUpdateCompilation(
@@ -312,10 +328,13 @@ public sealed class GeneratedDisposeTests
         }
     }
 
-    /// <summary>Runs nothing; notes whether the disposing thread held the engine's lock.</summary>
-    private sealed class RecordingEngine(NetworkLayout network) : InferenceEngine(network, ModelWeights.FromArray(new float[1]))
+    /// <summary>Runs nothing; notes whether the disposing thread held the engine's lock, and reports <paramref name="precision"/>.</summary>
+    private sealed class RecordingEngine(NetworkLayout network, Precision precision = Precision.Fp32)
+        : InferenceEngine(network, ModelWeights.FromArray(new float[1]))
     {
         public bool? LockHeldOnDispose { get; private set; }
+
+        public override Precision Precision => precision;
 
         public override int MaxBatch => 1;
 

@@ -63,6 +63,26 @@ public class GeneratedNetworkTests
     }
 
     [Fact]
+    public void Precision_is_Fp32_by_default_refused_on_the_CPU_when_reduced_and_Fp32_where_Auto_falls_back()
+    {
+        // As above: no CUDA device here, so Auto is the CPU, which computes in float32 whatever was asked.
+        using TinyOfficial byDefault = TinyOfficial.Create();
+        Assert.Equal(Precision.Fp32, byDefault.Precision);
+
+        var cpu = Assert.Throws<NotSupportedException>(() => TinyOfficial.Create(Backend.Cpu, Precision.Fp16));
+        Assert.StartsWith("Precision.Fp16 runs on a GPU's tensor cores", cpu.Message);
+        var gpu = Assert.Throws<NotSupportedException>(() => TinyOfficial.Create(Backend.Gpu, Precision.Tf32));
+        Assert.Contains("CUDA", gpu.Message);
+
+        PyTorchFixtures.Input input = PyTorchFixtures.LoadInput("x64");
+        using TinyOfficial auto = TinyOfficial.Create(Backend.Auto, Precision.Tf32);
+        Assert.Equal((Backend.Cpu, Precision.Fp32), (auto.Backend, auto.Precision));
+        var logits = new float[input.Batch * TinyOfficial.ClassCount];
+        auto.Infer(input.Images, logits);
+        NumericAssert.Close(input.Logits, logits, 1e-5, "TinyOfficial, Auto asked for Tf32, on x64");
+    }
+
+    [Fact]
     public void Wrong_input_lengths_name_the_expected_shape()
     {
         var image = new float[3 * 64 * 64 - 1];

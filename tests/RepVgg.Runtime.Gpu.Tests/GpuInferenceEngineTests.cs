@@ -49,6 +49,21 @@ public class GpuInferenceEngineTests
     }
 
     [Fact]
+    public void Without_a_CUDA_device_a_reduced_precision_on_Gpu_says_why_and_on_Auto_is_the_CPU_in_Fp32()
+    {
+        // This machine and CI have no NVIDIA GPU: the precision reaches TryCreateCuda, which finds no device for it.
+        var (layout, weights) = SmallNetwork();
+
+        var error = Assert.Throws<NotSupportedException>(() => InferenceEngine.Create(Backend.Gpu, layout, weights, Precision.Fp16));
+        Assert.StartsWith("Backend.Gpu is not available: ", error.Message);
+        Assert.Contains("CUDA", error.Message);
+        // The CPU alone cannot run Fp16, so the advice is Auto or the CPU in Fp32.
+        Assert.EndsWith("Use Backend.Auto to fall back to the CPU in float32, or Backend.Cpu with Precision.Fp32.", error.Message);
+        using InferenceEngine auto = InferenceEngine.Create(Backend.Auto, layout, weights, Precision.Tf32);
+        Assert.Equal((Backend.Cpu, Precision.Fp32), (auto.Backend, auto.Precision));
+    }
+
+    [Fact]
     public void Engine_reports_the_GPU_backend_and_the_accelerators_name()
     {
         var (layout, weights) = SmallNetwork();

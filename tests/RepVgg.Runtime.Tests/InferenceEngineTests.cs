@@ -156,6 +156,44 @@ public class InferenceEngineTests
         Assert.Equal(Backend.Cpu, auto.Backend);
     }
 
+    [Theory]
+    [InlineData(Precision.Tf32)]
+    [InlineData(Precision.Fp16)]
+    public void Cpu_with_a_reduced_precision_is_refused_naming_the_precision_and_what_to_use(Precision precision)
+    {
+        var error = Assert.Throws<NotSupportedException>(() =>
+            InferenceEngine.Create(Backend.Cpu, Network.Layout, ModelWeights.FromArray(Network.Blob), precision));
+
+        Assert.StartsWith($"Precision.{precision} runs on a GPU's tensor cores; the CPU backend computes in float32.", error.Message);
+        Assert.Contains("Backend.Gpu", error.Message);
+        Assert.Contains("Backend.Auto", error.Message);
+        Assert.Contains("Precision.Fp32", error.Message);
+    }
+
+    [Fact]
+    public void Cpu_in_Fp32_and_Auto_in_a_reduced_precision_without_a_GPU_are_CPU_engines_in_Fp32()
+    {
+        using InferenceEngine cpu = InferenceEngine.Create(Backend.Cpu, Network.Layout, ModelWeights.FromArray(Network.Blob), Precision.Fp32);
+        using InferenceEngine auto = InferenceEngine.Create(Backend.Auto, Network.Layout, ModelWeights.FromArray(Network.Blob), Precision.Tf32);
+
+        Assert.Equal((Backend.Cpu, Precision.Fp32), (cpu.Backend, cpu.Precision));
+        // Auto falls back to the CPU, which computes in float32, and the engine says so rather than echo the request.
+        Assert.Equal((Backend.Cpu, Precision.Fp32), (auto.Backend, auto.Precision));
+    }
+
+    [Theory]
+    [InlineData(Backend.Cpu)]
+    [InlineData(Backend.Auto)]
+    [InlineData(Backend.Gpu)]
+    public void An_undefined_precision_is_out_of_range(Backend backend)
+    {
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
+            InferenceEngine.Create(backend, Network.Layout, ModelWeights.FromArray(Network.Blob), (Precision)3));
+
+        Assert.Equal("precision", error.ParamName);
+        Assert.Equal((Precision)3, error.ActualValue);
+    }
+
     [Fact]
     public void A_layer_before_BeginBatch_is_refused()
     {

@@ -20,6 +20,12 @@ internal static class GpuKernels
     /// <summary>The implicit GEMM's name: output channels x pixels, reduced over input channels x 9 taps, tiled.</summary>
     public const string ImplicitGemm = "implicit-gemm";
 
+    /// <summary>
+    /// The tensor-core implicit GEMM's name: the same GEMM on TF32 or FP16 matrix-multiply-accumulate instructions, which
+    /// every layer but the stem runs, in place of the kernel in the layer table, when the engine's precision is reduced.
+    /// </summary>
+    public const string ImplicitGemmMma = "implicit-gemm-mma";
+
     /// <summary>Whether a direct layer with these channels and groups runs the stem kernel.</summary>
     public static bool IsStem(int inChannels, int groups) => groups == 1 && inChannels <= StemMaxInputChannels;
 }

@@ -23,7 +23,9 @@
 /// chose for it at this input size (<c>direct</c>, or Winograd F(2x2, 3x3) or F(4x4, 3x3), <c>winograd-f2x2</c>
 /// or <c>winograd-f4x4</c>), then the head. On the GPU backend, Winograd layers run Winograd as well, direct
 /// layers a tiled implicit GEMM (<c>implicit-gemm</c>), and a stem with few input channels its own kernel
-/// (<c>stem-direct</c>):
+/// (<c>stem-direct</c>). With <see cref="global::RepVgg.Precision.Tf32"/> or <see cref="global::RepVgg.Precision.Fp16"/>,
+/// every layer but the stem runs a tensor-core implicit GEMM (<c>implicit-gemm-mma</c>) instead of the kernel
+/// in the table, and the stem stays <c>stem-direct</c>:
 /// </para>
 /// <code>
 /// stage  block  layer         Cin  ->  Cout  stride  groups  CPU algorithm  GPU kernel     fused branches
@@ -261,13 +263,17 @@ public sealed partial class DeployedA1 : global::System.IDisposable
     /// <summary>The device it runs on: the CPU with its threads and SIMD width, or the GPU's name.</summary>
     public string DeviceName => _engine.DeviceName;
 
+    /// <summary>What its convolutions run in: the precision <see cref="Create"/> was given on the GPU, <see cref="global::RepVgg.Precision.Fp32"/> on the CPU.</summary>
+    public global::RepVgg.Precision Precision => _engine.Precision;
+
     /// <summary>Creates an instance with its own engine and activation buffers; all instances share the weights.</summary>
     /// <param name="backend">Where the layers run.</param>
+    /// <param name="precision">What the convolutions run in: reduced precisions use a GPU's tensor cores; <see cref="global::RepVgg.Backend.Auto"/> without a GPU runs the CPU in float32.</param>
     /// <returns>A new instance; dispose it to release its buffers.</returns>
-    /// <exception cref="global::System.NotSupportedException"><paramref name="backend"/> is not available (<see cref="global::RepVgg.Backend.Gpu"/> without a CUDA device); the message says why.</exception>
+    /// <exception cref="global::System.NotSupportedException"><paramref name="backend"/> is not available (<see cref="global::RepVgg.Backend.Gpu"/> without a CUDA device, or without tensor cores for <paramref name="precision"/>), or <see cref="global::RepVgg.Backend.Cpu"/> was asked for a reduced <paramref name="precision"/>; the message says why.</exception>
     /// <exception cref="global::System.InvalidOperationException">The assembly lacks the weights resource, or it has the wrong length.</exception>
-    public static DeployedA1 Create(global::RepVgg.Backend backend = global::RepVgg.Backend.Auto) =>
-        new(global::RepVgg.InferenceEngine.Create(backend, Network, s_weights.Value));
+    public static DeployedA1 Create(global::RepVgg.Backend backend = global::RepVgg.Backend.Auto, global::RepVgg.Precision precision = global::RepVgg.Precision.Fp32) =>
+        new(global::RepVgg.InferenceEngine.Create(backend, Network, s_weights.Value, precision));
 
     /// <summary>Classifies one image on a shared instance (<see cref="global::RepVgg.Backend.Auto"/>), created on first use.</summary>
     /// <param name="image">One 3 x 160 x 128 image, CHW: 61440 floats.</param>
