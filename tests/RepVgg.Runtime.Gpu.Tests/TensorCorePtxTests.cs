@@ -33,8 +33,10 @@ public sealed class TensorCorePtxTests
         Assert.True(declaration >= 0 && declaration < ptx.IndexOf("mma.sync", StringComparison.Ordinal),
             "The accumulator registers must be declared once, before the first mma names them.");
         Assert.Equal(1, PtxCompilation.CountOf(ptx, "rvacc<32>"));
-        // No emulation: it shuffles, and its branches would test constants at run time.
-        Assert.DoesNotContain("shfl", ptx);
+        // No emulation: it would synchronise the warp and trade fragments through a third shared array, and its
+        // branches would test constants at run time.
+        Assert.DoesNotContain("bar.warp.sync", ptx);
+        Assert.Equal(2, PtxCompilation.CountOf(ptx, ".shared .align"));
         Assert.DoesNotContain(", 1, 1;", ptx);
         // Local memory: only the 32 results, each copied out of its register once (ILGPU's out arguments).
         Assert.Equal(32, PtxCompilation.CountOf(ptx, "ld.local"));

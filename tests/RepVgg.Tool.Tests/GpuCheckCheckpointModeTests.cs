@@ -43,7 +43,8 @@ public class GpuCheckCheckpointModeTests
 
     [Theory]
     [InlineData("--height", "0", "--height must be a positive whole number; found '0'.")]
-    [InlineData("--precision", "fp16", "Unknown option for --checkpoint: --precision.")]
+    [InlineData("--precision", "fp8", "--precision must be fp32, tf32 or fp16; found 'fp8'.")]
+    [InlineData("--batch", "4", "Unknown option for --checkpoint: --batch.")]
     [InlineData("--accelerator", "opencl", "--accelerator must be cuda or cpu; found 'opencl'.")]
     public void A_command_line_it_does_not_understand_is_exit_code_2_saying_why(string option, string value, string message)
     {

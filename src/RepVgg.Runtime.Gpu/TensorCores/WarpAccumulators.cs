@@ -19,7 +19,8 @@ namespace RepVgg.Gpu.TensorCores;
 /// </para>
 /// <para>
 /// With <see cref="EmulatedTensorCores"/> (ILGPU's CPU accelerator, where the tests run) the fields below hold them and
-/// <see cref="Emulate{TFormat}"/> computes what <c>mma.sync</c> does, from the same fragments, through warp shuffles.
+/// <see cref="Emulate{TFormat}"/> computes what <c>mma.sync</c> does, from the same fragments, which the lanes of a
+/// warp trade through shared memory.
 /// </para>
 /// </remarks>
 internal struct WarpAccumulators
@@ -27,13 +28,26 @@ internal struct WarpAccumulators
     /// <summary>Tiles of the block: 2 (channels) x 4 (pixels).</summary>
     public const int Tiles = 8;
 
+    private const int WarpSize = 32;
+
+    // Emulation: the 32-bit words of a lane's fragments (4 of A, 2 of B), and the most warps of a group (ILGPU's 1024 threads).
+    private const int FragmentWords = 6;
+    private const int MaxWarps = 32;
+
+    // Emulation: where the lanes of each warp trade their fragments (shared memory); empty with PTX.
+    private ArrayView<uint> _exchange;
+
     private float _c0, _c1, _c2, _c3, _c4, _c5, _c6, _c7, _c8, _c9, _c10, _c11, _c12, _c13, _c14, _c15, _c16, _c17, _c18, _c19, _c20, _c21, _c22, _c23, _c24, _c25, _c26, _c27, _c28, _c29, _c30, _c31;
 
-    /// <summary>The zeroed accumulators; with PTX, their registers declared and zeroed. Call once per kernel.</summary>
+    /// <summary>
+    /// The zeroed accumulators; with PTX, their registers declared and zeroed; emulated, with the shared memory the lanes
+    /// trade fragments through. Call once per kernel, from every thread.
+    /// </summary>
     public static WarpAccumulators Create<TTarget>() where TTarget : struct, ITensorCoreTarget
     {
-        if (default(TTarget).UsesPtx)
-            CudaAsm.Emit(".reg .f32 rvacc<32>; mov.f32 rvacc0, 0f00000000; mov.f32 rvacc1, 0f00000000; mov.f32 rvacc2, 0f00000000; mov.f32 rvacc3, 0f00000000; mov.f32 rvacc4, 0f00000000; mov.f32 rvacc5, 0f00000000; mov.f32 rvacc6, 0f00000000; mov.f32 rvacc7, 0f00000000; mov.f32 rvacc8, 0f00000000; mov.f32 rvacc9, 0f00000000; mov.f32 rvacc10, 0f00000000; mov.f32 rvacc11, 0f00000000; mov.f32 rvacc12, 0f00000000; mov.f32 rvacc13, 0f00000000; mov.f32 rvacc14, 0f00000000; mov.f32 rvacc15, 0f00000000; mov.f32 rvacc16, 0f00000000; mov.f32 rvacc17, 0f00000000; mov.f32 rvacc18, 0f00000000; mov.f32 rvacc19, 0f00000000; mov.f32 rvacc20, 0f00000000; mov.f32 rvacc21, 0f00000000; mov.f32 rvacc22, 0f00000000; mov.f32 rvacc23, 0f00000000; mov.f32 rvacc24, 0f00000000; mov.f32 rvacc25, 0f00000000; mov.f32 rvacc26, 0f00000000; mov.f32 rvacc27, 0f00000000; mov.f32 rvacc28, 0f00000000; mov.f32 rvacc29, 0f00000000; mov.f32 rvacc30, 0f00000000; mov.f32 rvacc31, 0f00000000;");
+        if (!default(TTarget).UsesPtx)
+            return new WarpAccumulators { _exchange = SharedMemory.Allocate<uint>(MaxWarps * WarpSize * FragmentWords) };
+        CudaAsm.Emit(".reg .f32 rvacc<32>; mov.f32 rvacc0, 0f00000000; mov.f32 rvacc1, 0f00000000; mov.f32 rvacc2, 0f00000000; mov.f32 rvacc3, 0f00000000; mov.f32 rvacc4, 0f00000000; mov.f32 rvacc5, 0f00000000; mov.f32 rvacc6, 0f00000000; mov.f32 rvacc7, 0f00000000; mov.f32 rvacc8, 0f00000000; mov.f32 rvacc9, 0f00000000; mov.f32 rvacc10, 0f00000000; mov.f32 rvacc11, 0f00000000; mov.f32 rvacc12, 0f00000000; mov.f32 rvacc13, 0f00000000; mov.f32 rvacc14, 0f00000000; mov.f32 rvacc15, 0f00000000; mov.f32 rvacc16, 0f00000000; mov.f32 rvacc17, 0f00000000; mov.f32 rvacc18, 0f00000000; mov.f32 rvacc19, 0f00000000; mov.f32 rvacc20, 0f00000000; mov.f32 rvacc21, 0f00000000; mov.f32 rvacc22, 0f00000000; mov.f32 rvacc23, 0f00000000; mov.f32 rvacc24, 0f00000000; mov.f32 rvacc25, 0f00000000; mov.f32 rvacc26, 0f00000000; mov.f32 rvacc27, 0f00000000; mov.f32 rvacc28, 0f00000000; mov.f32 rvacc29, 0f00000000; mov.f32 rvacc30, 0f00000000; mov.f32 rvacc31, 0f00000000;");
         return default;
     }
 
@@ -124,28 +138,37 @@ internal struct WarpAccumulators
     /// columns of B. Lane <c>4 group + t</c> holds A's words (group, t), (group + 8, t), (group, t + 4),
     /// (group + 8, t + 4) and B's words (t, group), (t + 4, group). Accumulates in float32, word by word.
     /// </summary>
+    /// <remarks>
+    /// The lanes trade fragments through shared memory between two warp barriers: a barrier of ILGPU's CPU
+    /// accelerator is a synchronisation of OS threads, and a shuffle costs two of them: the 32 words a lane needs would take
+    /// 64 through shuffles.
+    /// </remarks>
     public void Emulate<TFormat>(int tile, uint a0, uint a1, uint a2, uint a3, uint b0, uint b1)
         where TFormat : struct, ITensorCoreFormat
     {
         var format = default(TFormat);
         int lane = Warp.LaneIdx;
         int group = lane >> 2, t = lane & 3;
-        int warpBase = lane & ~31;
-        float d0 = Result<EmulatedTensorCores>(tile, 0), d1 = Result<EmulatedTensorCores>(tile, 1), d2 = Result<EmulatedTensorCores>(tile, 2), d3 = Result<EmulatedTensorCores>(tile, 3);
+        ArrayView<uint> exchange = _exchange.SubView(Warp.WarpIdx * WarpSize * FragmentWords, WarpSize * FragmentWords);
+        int mine = lane * FragmentWords;
+        (exchange[mine], exchange[mine + 1], exchange[mine + 2], exchange[mine + 3], exchange[mine + 4], exchange[mine + 5]) = (a0, a1, a2, a3, b0, b1);
+        Warp.Barrier();
+        float d0 = Result<EmulatedTensorCores>(tile, 0), d1 = Result<EmulatedTensorCores>(tile, 1);
+        float d2 = Result<EmulatedTensorCores>(tile, 2), d3 = Result<EmulatedTensorCores>(tile, 3);
         for (int word = 0; word < 4; word++)
         {
             // Words `word` and `word + 4` of rows group and group + 8 (A) and of columns 2t and 2t + 1 (B).
-            int rowLane = warpBase + group * 4 + word;
-            int leftLane = warpBase + 2 * t * 4 + word, rightLane = leftLane + 4;
-            uint top = Warp.Shuffle(a0, rowLane), bottom = Warp.Shuffle(a1, rowLane);
-            uint topHigh = Warp.Shuffle(a2, rowLane), bottomHigh = Warp.Shuffle(a3, rowLane);
-            uint left = Warp.Shuffle(b0, leftLane), right = Warp.Shuffle(b0, rightLane);
-            uint leftHigh = Warp.Shuffle(b1, leftLane), rightHigh = Warp.Shuffle(b1, rightLane);
-            d0 += format.Dot(top, left) + format.Dot(topHigh, leftHigh);
-            d1 += format.Dot(top, right) + format.Dot(topHigh, rightHigh);
-            d2 += format.Dot(bottom, left) + format.Dot(bottomHigh, leftHigh);
-            d3 += format.Dot(bottom, right) + format.Dot(bottomHigh, rightHigh);
+            int row = (group * 4 + word) * FragmentWords;
+            int left = (2 * t * 4 + word) * FragmentWords, right = left + 4 * FragmentWords;
+            uint top = exchange[row], bottom = exchange[row + 1], topHigh = exchange[row + 2], bottomHigh = exchange[row + 3];
+            uint leftLow = exchange[left + 4], leftHigh = exchange[left + 5], rightLow = exchange[right + 4], rightHigh = exchange[right + 5];
+            d0 += format.Dot(top, leftLow) + format.Dot(topHigh, leftHigh);
+            d1 += format.Dot(top, rightLow) + format.Dot(topHigh, rightHigh);
+            d2 += format.Dot(bottom, leftLow) + format.Dot(bottomHigh, leftHigh);
+            d3 += format.Dot(bottom, rightLow) + format.Dot(bottomHigh, rightHigh);
         }
+        // No lane may overwrite its words for the next mma before every lane has read them.
+        Warp.Barrier();
         switch (tile)
         {
             case 0: (_c0, _c1, _c2, _c3) = (d0, d1, d2, d3); break;

@@ -11,8 +11,9 @@ internal sealed class BadInputException(string message) : Exception(message);
 /// <param name="Input">Raw little-endian float32, NCHW, N x C x Height x Width.</param>
 /// <param name="OutGpu">Where the GPU engine's logits go (raw float32, N x Classes), or null to skip the GPU.</param>
 /// <param name="OutCpu">Where the CPU engine's logits go, or null to skip the CPU.</param>
+/// <param name="Precision">The GPU engine's; the CPU engine computes in float32.</param>
 internal sealed record CheckpointJob(string Checkpoint, string Input, int Height, int Width, CompileOptions Options,
-    string? OutGpu, string? OutCpu, GpuAccelerator Accelerator);
+    string? OutGpu, string? OutCpu, GpuAccelerator Accelerator, Precision Precision);
 
 /// <summary>
 /// Any checkpoint through the engines: compiled for the input size, run on a raw input file, logits written as raw
@@ -40,9 +41,9 @@ internal static class CheckpointComparison
         }
         if (job.OutGpu is not null)
         {
-            using InferenceEngine gpu = GpuEngine.Create(job.Accelerator, network, weights);
+            using InferenceEngine gpu = GpuEngine.Create(job.Accelerator, network, weights, job.Precision);
             gpuLogits = NetworkRun.Infer(gpu, images);
-            Write(job.OutGpu, gpuLogits, batch, network, gpu.DeviceName, log);
+            Write(job.OutGpu, gpuLogits, batch, network, $"{gpu.DeviceName} ({gpu.Precision})", log);
         }
         if (gpuLogits is not null && cpuLogits is not null)
             log.WriteLine($"gpu-check: GPU vs CPU engine: relative L2 {NetworkRun.RelativeL2(gpuLogits, cpuLogits):0.00e+00}");

@@ -63,6 +63,14 @@ internal sealed class CommandLine
         string other => throw new UsageException($"--accelerator must be cuda or cpu; found '{other}'."),
     };
 
+    public Precision Precision() => Optional("--precision") switch
+    {
+        null or "fp32" => RepVgg.Precision.Fp32,
+        "tf32" => RepVgg.Precision.Tf32,
+        "fp16" => RepVgg.Precision.Fp16,
+        string other => throw new UsageException($"--precision must be fp32, tf32 or fp16; found '{other}'."),
+    };
+
     /// <summary>Call after reading every option the mode knows: any option left over is a mistake.</summary>
     public void RejectUnread(string mode)
     {

@@ -71,7 +71,7 @@ internal static class GpuCheckCommand
                 Strides = options.Optional("--strides") is { } strides ? CompileOptions.ParseStrides(strides, checkpoint) : null,
                 StateDictKey = options.Optional("--state-dict-key"),
             },
-            options.Optional("--out-gpu"), options.Optional("--out-cpu"), options.Accelerator());
+            options.Optional("--out-gpu"), options.Optional("--out-cpu"), options.Accelerator(), options.Precision());
         options.RejectUnread("--checkpoint");
         if (job.OutGpu is null && job.OutCpu is null)
             throw new UsageException("Give --out-gpu <file.f32>, --out-cpu <file.f32> or both: where the logits go.");
@@ -83,6 +83,7 @@ internal static class GpuCheckCommand
           repvgg-gpu-check [--accelerator cuda|cpu] [--report <file.md>] [--work <folder>]
           repvgg-gpu-check --checkpoint <file> --input <file.f32> --height <pixels> --width <pixels> [--strides <s,s,...>]
                            [--state-dict-key <entry>] [--out-gpu <file.f32>] [--out-cpu <file.f32>] [--accelerator cuda|cpu]
+                           [--precision fp32|tf32|fp16]
         exit codes: 0 passed, 1 a GPU result outside the bound, 2 usage, 3 no GPU engine, 4 unusable checkpoint or input file, 5 other failure
         """;
 }

@@ -9,21 +9,21 @@ internal sealed class GpuUnavailableException(string message) : Exception(messag
 internal static class GpuEngine
 {
     /// <exception cref="GpuUnavailableException">No engine on <paramref name="accelerator"/>.</exception>
-    public static InferenceEngine Create(GpuAccelerator accelerator, NetworkLayout network, ModelWeights weights)
+    public static InferenceEngine Create(GpuAccelerator accelerator, NetworkLayout network, ModelWeights weights, Precision precision)
     {
         if (accelerator == GpuAccelerator.Cuda)
         {
             try
             {
                 // Exactly what a generated class does with Backend.Gpu.
-                return InferenceEngine.Create(Backend.Gpu, network, weights);
+                return InferenceEngine.Create(Backend.Gpu, network, weights, precision);
             }
             catch (NotSupportedException e)
             {
                 throw new GpuUnavailableException(e.Message);
             }
         }
-        string? unavailable = GpuEngines.TryCreateCpuAccelerator(network, weights, Precision.Fp32, out InferenceEngine? engine);
+        string? unavailable = GpuEngines.TryCreateCpuAccelerator(network, weights, precision, out InferenceEngine? engine);
         return engine ?? throw new GpuUnavailableException($"ILGPU's CPU accelerator is not available: {unavailable}");
     }
 }
