@@ -38,8 +38,8 @@ public static class GpuEngines
         if (accelerator is null)
             return unavailable;
         // mma.sync with TF32 or FP16 inputs and float32 accumulators, and cvt to TF32, need sm_80.
-        if (precision != Precision.Fp32 && ((CudaAccelerator)accelerator).Architecture < CudaArchitecture.SM_80)
-            return $"Precision.{precision} needs tensor cores of compute capability 8.0 (Ampere) or newer; {accelerator.Name} has {((CudaAccelerator)accelerator).Architecture}";
+        if (precision != Precision.Fp32 && accelerator is CudaAccelerator { Architecture: var architecture } && architecture < CudaArchitecture.SM_80)
+            return $"Precision.{precision} needs tensor cores of compute capability 8.0 (Ampere) or newer; {accelerator.Name} has {architecture}";
         try
         {
             engine = Create(accelerator, network, weights, precision);

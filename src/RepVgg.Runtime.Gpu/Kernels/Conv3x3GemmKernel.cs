@@ -35,28 +35,19 @@ namespace RepVgg.Gpu.Kernels;
 /// </remarks>
 internal static class Conv3x3GemmKernel
 {
-    /// <summary>Output channels per tile (the GEMM's M).</summary>
-    public const int TileChannels = 64;
-
-    /// <summary>Output pixels per tile (the GEMM's N).</summary>
-    public const int TilePixels = 64;
-
     /// <summary>K per shared-memory step.</summary>
     public const int TileReduction = 16;
 
     /// <summary>Threads per group: 16 x 16, each computing 4 x 4 outputs.</summary>
     public const int Threads = 256;
 
+    private const int TileChannels = GemmTile.Channels;
+    private const int TilePixels = GemmTile.Pixels;
     private const int ThreadsPerRow = 16;
     private const int LoadRowsPerPass = Threads / TilePixels;
 
     /// <summary>The launch: one group per (pixel tile, channel tile, conv group).</summary>
-    public static KernelConfig Config(ConvShape shape, int groups) => new(
-        new Index3D(
-            (shape.Pixels + TilePixels - 1) / TilePixels,
-            (shape.OutPerGroup + TileChannels - 1) / TileChannels,
-            groups),
-        new Index3D(Threads, 1, 1));
+    public static KernelConfig Config(ConvShape shape, int groups) => GemmTile.Config(shape, groups, Threads);
 
     /// <param name="input">N x InChannels x InHeight x InWidth.</param>
     /// <param name="weights">[group][k = icInGroup * 9 + ky * 3 + kx][m = ocInGroup] (<see cref="Weights.GemmWeightLayout"/>).</param>
@@ -68,31 +59,20 @@ internal static class Conv3x3GemmKernel
         ArrayView<float> weightTile = SharedMemory.Allocate<float>(TileReduction * TileChannels); // [k][m]
         ArrayView<float> inputTile = SharedMemory.Allocate<float>(TileReduction * TilePixels); // [k][n]
 
-        int group = Grid.IdxZ;
-        int firstChannel = Grid.IdxY * TileChannels;
-        int firstPixel = Grid.IdxX * TilePixels;
         int thread = Group.IdxX;
+        var tile = new GemmTile(shape, thread);
         int reduction = shape.Reduction;
-        int channels = shape.OutPerGroup;
-
-        // What this thread loads each step: column `loadColumn` of both slices.
-        int loadColumn = thread % TilePixels;
-        int loadRow = thread / TilePixels;
-        int loadChannel = firstChannel + loadColumn;
-        int weightBase = group * reduction * channels;
-        var gather = new InputGather(shape, group, firstPixel + loadColumn);
 
         var sums = new Accumulators4x4();
         int tx = thread % ThreadsPerRow;
         int ty = thread / ThreadsPerRow;
         for (int step = 0; step < reduction; step += TileReduction)
         {
-            for (int row = loadRow; row < TileReduction; row += LoadRowsPerPass)
+            for (int row = tile.LoadRow; row < TileReduction; row += LoadRowsPerPass)
             {
                 int k = step + row;
-                weightTile[row * TileChannels + loadColumn] =
-                    k < reduction && loadChannel < channels ? weights[weightBase + k * channels + loadChannel] : 0f;
-                inputTile[row * TilePixels + loadColumn] = gather.Load(input, shape, k);
+                weightTile[row * TileChannels + tile.LoadColumn] = tile.LoadWeight(weights, shape, k);
+                inputTile[row * TilePixels + tile.LoadColumn] = tile.Gather.Load(input, shape, k);
             }
             Group.Barrier();
 
@@ -107,11 +87,12 @@ internal static class Conv3x3GemmKernel
             Group.Barrier();
         }
 
-        int pixel = firstPixel + tx;
-        StoreRow(output, bias, shape, group, firstChannel + ty, pixel, sums.C00, sums.C01, sums.C02, sums.C03);
-        StoreRow(output, bias, shape, group, firstChannel + ty + 16, pixel, sums.C10, sums.C11, sums.C12, sums.C13);
-        StoreRow(output, bias, shape, group, firstChannel + ty + 32, pixel, sums.C20, sums.C21, sums.C22, sums.C23);
-        StoreRow(output, bias, shape, group, firstChannel + ty + 48, pixel, sums.C30, sums.C31, sums.C32, sums.C33);
+        int pixel = tile.FirstPixel + tx;
+        int channel = tile.FirstChannel + ty;
+        StoreRow(output, bias, shape, tile.ConvGroup, channel, pixel, sums.C00, sums.C01, sums.C02, sums.C03);
+        StoreRow(output, bias, shape, tile.ConvGroup, channel + 16, pixel, sums.C10, sums.C11, sums.C12, sums.C13);
+        StoreRow(output, bias, shape, tile.ConvGroup, channel + 32, pixel, sums.C20, sums.C21, sums.C22, sums.C23);
+        StoreRow(output, bias, shape, tile.ConvGroup, channel + 48, pixel, sums.C30, sums.C31, sums.C32, sums.C33);
     }
 
     /// <summary>Writes ReLU(sum + bias) for one output channel at pixels n, n + 16, n + 32, n + 48 that lie inside.</summary>

@@ -32,12 +32,6 @@ namespace RepVgg.Gpu.Kernels;
 /// </remarks>
 internal static class Conv3x3MmaKernel
 {
-    /// <summary>Output channels per tile (the GEMM's M).</summary>
-    public const int TileChannels = 64;
-
-    /// <summary>Output pixels per tile (the GEMM's N).</summary>
-    public const int TilePixels = 64;
-
     /// <summary>Threads per group: 4 warps, each computing 32 x 32 outputs.</summary>
     public const int Threads = 128;
 
@@ -45,18 +39,13 @@ internal static class Conv3x3MmaKernel
     private const int WordRows = 16;
 
     /// <summary>Words between staged rows: 64 and 8 of padding, which spreads a fragment load over all 32 banks.</summary>
-    private const int RowStride = 72;
+    private const int RowStride = GemmTile.Pixels + 8;
 
-    private const int LoadRowsPerPass = Threads / TilePixels;
+    private const int LoadRowsPerPass = Threads / GemmTile.Pixels;
     private const int WarpSize = 32;
 
     /// <summary>The launch: one group per (pixel tile, channel tile, conv group).</summary>
-    public static KernelConfig Config(ConvShape shape, int groups) => new(
-        new Index3D(
-            (shape.Pixels + TilePixels - 1) / TilePixels,
-            (shape.OutPerGroup + TileChannels - 1) / TileChannels,
-            groups),
-        new Index3D(Threads, 1, 1));
+    public static KernelConfig Config(ConvShape shape, int groups) => GemmTile.Config(shape, groups, Threads);
 
     /// <param name="input">N x InChannels x InHeight x InWidth.</param>
     /// <param name="weights">[group][k = icInGroup * 9 + ky * 3 + kx][m = ocInGroup] (<see cref="Weights.GemmWeightLayout"/>).</param>
@@ -71,21 +60,10 @@ internal static class Conv3x3MmaKernel
         ArrayView<uint> weightTile = SharedMemory.Allocate<uint>(WordRows * RowStride); // [word row][m]
         ArrayView<uint> inputTile = SharedMemory.Allocate<uint>(WordRows * RowStride); // [word row][n]
 
-        int group = Grid.IdxZ;
-        int firstChannel = Grid.IdxY * TileChannels;
-        int firstPixel = Grid.IdxX * TilePixels;
         int thread = Group.IdxX;
+        var tile = new GemmTile(shape, thread);
         int reduction = shape.Reduction;
-        int channels = shape.OutPerGroup;
         int valuesPerWord = format.ValuesPerWord;
-
-        // What this thread stages each step: column `loadColumn` of both slices.
-        int loadColumn = thread % TilePixels;
-        int loadRow = thread / TilePixels;
-        int loadChannel = firstChannel + loadColumn;
-        bool channelInside = loadChannel < channels;
-        int weightBase = group * reduction * channels + loadChannel;
-        var gather = new InputGather(shape, group, firstPixel + loadColumn);
 
         // This thread's place in its warp's 32 x 32 quarter and in the mma fragments.
         int warp = thread / WarpSize;
@@ -98,15 +76,13 @@ internal static class Conv3x3MmaKernel
         var accumulators = WarpAccumulators.Create<TTarget>();
         for (int step = 0; step < reduction; step += WordRows * valuesPerWord)
         {
-            for (int row = loadRow; row < WordRows; row += LoadRowsPerPass)
+            for (int row = tile.LoadRow; row < WordRows; row += LoadRowsPerPass)
             {
                 int k = step + row * valuesPerWord;
-                float w0 = channelInside && k < reduction ? weights[weightBase + k * channels] : 0f;
-                float w1 = valuesPerWord == 2 && channelInside && k + 1 < reduction ? weights[weightBase + (k + 1) * channels] : 0f;
-                weightTile[row * RowStride + loadColumn] = format.Pack(w0, w1);
-                float x0 = gather.Load(input, shape, k);
-                float x1 = valuesPerWord == 2 ? gather.Load(input, shape, k + 1) : 0f;
-                inputTile[row * RowStride + loadColumn] = format.Pack(x0, x1);
+                float w1 = valuesPerWord == 2 ? tile.LoadWeight(weights, shape, k + 1) : 0f;
+                weightTile[row * RowStride + tile.LoadColumn] = format.Pack(tile.LoadWeight(weights, shape, k), w1);
+                float x1 = valuesPerWord == 2 ? tile.Gather.Load(input, shape, k + 1) : 0f;
+                inputTile[row * RowStride + tile.LoadColumn] = format.Pack(tile.Gather.Load(input, shape, k), x1);
             }
             Group.Barrier();
 
@@ -136,8 +112,9 @@ internal static class Conv3x3MmaKernel
 
         // One call per tile, so that each names its accumulator registers with constants (ILGPU does not unroll a loop
         // over them, and a run-time tile index would need a 32-way switch).
-        int channel = firstChannel + warpChannel + fragmentRow;
-        int pixel = firstPixel + warpPixel + 2 * fragmentWord;
+        int channel = tile.FirstChannel + warpChannel + fragmentRow;
+        int pixel = tile.FirstPixel + warpPixel + 2 * fragmentWord;
+        int group = tile.ConvGroup;
         StoreTile<TTarget>(output, bias, shape, group, accumulators, 0, channel, pixel);
         StoreTile<TTarget>(output, bias, shape, group, accumulators, 1, channel, pixel);
         StoreTile<TTarget>(output, bias, shape, group, accumulators, 2, channel, pixel);
