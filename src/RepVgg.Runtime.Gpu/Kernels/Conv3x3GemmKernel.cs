@@ -87,25 +87,25 @@ internal static class Conv3x3GemmKernel
             Group.Barrier();
         }
 
+        // Row i is channel ty + 16i, column j pixel tx + 16j.
         int pixel = tile.FirstPixel + tx;
         int channel = tile.FirstChannel + ty;
-        StoreRow(output, bias, shape, tile.ConvGroup, channel, pixel, sums.C00, sums.C01, sums.C02, sums.C03);
-        StoreRow(output, bias, shape, tile.ConvGroup, channel + 16, pixel, sums.C10, sums.C11, sums.C12, sums.C13);
-        StoreRow(output, bias, shape, tile.ConvGroup, channel + 32, pixel, sums.C20, sums.C21, sums.C22, sums.C23);
-        StoreRow(output, bias, shape, tile.ConvGroup, channel + 48, pixel, sums.C30, sums.C31, sums.C32, sums.C33);
-    }
-
-    /// <summary>Writes ReLU(sum + bias) for one output channel at pixels n, n + 16, n + 32, n + 48 that lie inside.</summary>
-    private static void StoreRow(ArrayView<float> output, ArrayView<float> bias, ConvShape shape, int group, int channelInGroup, int pixel,
-        float s0, float s1, float s2, float s3)
-    {
-        if (channelInGroup >= shape.OutPerGroup)
-            return;
-        int channel = group * shape.OutPerGroup + channelInGroup;
-        float b = bias[channel];
-        ConvOutput.Store(output, shape, channel, pixel, s0, b);
-        ConvOutput.Store(output, shape, channel, pixel + 16, s1, b);
-        ConvOutput.Store(output, shape, channel, pixel + 32, s2, b);
-        ConvOutput.Store(output, shape, channel, pixel + 48, s3, b);
+        int group = tile.ConvGroup;
+        ConvOutput.Store(output, bias, shape, group, channel, pixel, sums.C00);
+        ConvOutput.Store(output, bias, shape, group, channel, pixel + 16, sums.C01);
+        ConvOutput.Store(output, bias, shape, group, channel, pixel + 32, sums.C02);
+        ConvOutput.Store(output, bias, shape, group, channel, pixel + 48, sums.C03);
+        ConvOutput.Store(output, bias, shape, group, channel + 16, pixel, sums.C10);
+        ConvOutput.Store(output, bias, shape, group, channel + 16, pixel + 16, sums.C11);
+        ConvOutput.Store(output, bias, shape, group, channel + 16, pixel + 32, sums.C12);
+        ConvOutput.Store(output, bias, shape, group, channel + 16, pixel + 48, sums.C13);
+        ConvOutput.Store(output, bias, shape, group, channel + 32, pixel, sums.C20);
+        ConvOutput.Store(output, bias, shape, group, channel + 32, pixel + 16, sums.C21);
+        ConvOutput.Store(output, bias, shape, group, channel + 32, pixel + 32, sums.C22);
+        ConvOutput.Store(output, bias, shape, group, channel + 32, pixel + 48, sums.C23);
+        ConvOutput.Store(output, bias, shape, group, channel + 48, pixel, sums.C30);
+        ConvOutput.Store(output, bias, shape, group, channel + 48, pixel + 16, sums.C31);
+        ConvOutput.Store(output, bias, shape, group, channel + 48, pixel + 32, sums.C32);
+        ConvOutput.Store(output, bias, shape, group, channel + 48, pixel + 48, sums.C33);
     }
 }

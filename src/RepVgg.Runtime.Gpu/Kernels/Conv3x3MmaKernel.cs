@@ -136,19 +136,9 @@ internal static class Conv3x3MmaKernel
     {
         int channelInGroup = channel + tile / 4 * 16;
         int first = pixel + tile % 4 * 8;
-        StorePair(output, bias, shape, group, channelInGroup, first, accumulators.Result<TTarget>(tile, 0), accumulators.Result<TTarget>(tile, 1));
-        StorePair(output, bias, shape, group, channelInGroup + 8, first, accumulators.Result<TTarget>(tile, 2), accumulators.Result<TTarget>(tile, 3));
-    }
-
-    /// <summary>Writes ReLU(sum + bias) for one output channel at pixels n and n + 1 that lie inside.</summary>
-    private static void StorePair(ArrayView<float> output, ArrayView<float> bias, ConvShape shape, int group, int channelInGroup, int pixel,
-        float s0, float s1)
-    {
-        if (channelInGroup >= shape.OutPerGroup)
-            return;
-        int channel = group * shape.OutPerGroup + channelInGroup;
-        float b = bias[channel];
-        ConvOutput.Store(output, shape, channel, pixel, s0, b);
-        ConvOutput.Store(output, shape, channel, pixel + 1, s1, b);
+        ConvOutput.Store(output, bias, shape, group, channelInGroup, first, accumulators.Result<TTarget>(tile, 0));
+        ConvOutput.Store(output, bias, shape, group, channelInGroup, first + 1, accumulators.Result<TTarget>(tile, 1));
+        ConvOutput.Store(output, bias, shape, group, channelInGroup + 8, first, accumulators.Result<TTarget>(tile, 2));
+        ConvOutput.Store(output, bias, shape, group, channelInGroup + 8, first + 1, accumulators.Result<TTarget>(tile, 3));
     }
 }
