@@ -4,6 +4,8 @@ using ILGPU.Backends.EntryPoints;
 using ILGPU.Backends.PTX;
 using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
+using RepVgg.Gpu.Kernels;
+using RepVgg.Gpu.TensorCores;
 
 namespace RepVgg.Runtime.Gpu.Tests;
 
@@ -16,6 +18,11 @@ internal static class PtxCompilation
 {
     public static MethodInfo Kernel(Type type, string name) =>
         type.GetMethod(name, BindingFlags.Public | BindingFlags.Static) ?? throw new MissingMethodException(type.Name, name);
+
+    /// <summary>The tensor-core conv kernel in <typeparamref name="TFormat"/>, as a CUDA accelerator loads it (PTX mma).</summary>
+    public static EntryPointDescription TensorCoreKernel<TFormat>() where TFormat : struct, ITensorCoreFormat =>
+        EntryPointDescription.FromExplicitlyGroupedKernel(
+            Kernel(typeof(Conv3x3MmaKernel), nameof(Conv3x3MmaKernel.Run)).MakeGenericMethod(typeof(TFormat), typeof(PtxTensorCores)));
 
     public static string Compile(EntryPointDescription entry)
     {

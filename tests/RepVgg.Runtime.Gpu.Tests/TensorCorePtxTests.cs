@@ -1,5 +1,3 @@
-using ILGPU.Backends.EntryPoints;
-using RepVgg.Gpu.Kernels;
 using RepVgg.Gpu.TensorCores;
 
 namespace RepVgg.Runtime.Gpu.Tests;
@@ -12,8 +10,7 @@ namespace RepVgg.Runtime.Gpu.Tests;
 public sealed class TensorCorePtxTests
 {
     private static string CompileMmaKernel<TFormat>() where TFormat : struct, ITensorCoreFormat =>
-        PtxCompilation.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(
-            PtxCompilation.Kernel(typeof(Conv3x3MmaKernel), nameof(Conv3x3MmaKernel.Run)).MakeGenericMethod(typeof(TFormat), typeof(PtxTensorCores))));
+        PtxCompilation.Compile(PtxCompilation.TensorCoreKernel<TFormat>());
 
     public static TheoryData<string, string> Formats() => new()
     {

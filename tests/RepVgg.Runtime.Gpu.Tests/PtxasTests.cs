@@ -1,0 +1,85 @@
+using ILGPU.Backends.EntryPoints;
+using RepVgg.Gpu.Kernels;
+using RepVgg.Gpu.TensorCores;
+using RepVgg.Gpu.Winograd;
+
+namespace RepVgg.Runtime.Gpu.Tests;
+
+/// <summary>
+/// Every kernel of the GPU engine as ILGPU writes its PTX, assembled by NVIDIA's ptxas for Ampere (sm_80, the oldest
+/// GPU the tensor-core kernels run on) and Hopper (sm_90, the H100 and H200): the driver accepts it, nothing spills
+/// to local memory, and an explicitly grouped kernel's registers fit its group on one SM (65536 registers), or its
+/// launch would fail on the GPU. The tensor-core kernels must come out as tensor-core instructions.
+/// </summary>
+public sealed class PtxasTests : IDisposable
+{
+    private const int RegistersPerSm = 65536;
+    private readonly TemporaryFolder _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    private static readonly Conv3x3Layer Stem = new("stem", 3, 64, 1, 2, 224, 224, 0, 0);
+
+    /// <summary>Each kernel, its entry point, and its threads per group where the engine fixes them (null: ILGPU picks).</summary>
+    private static readonly Dictionary<string, (Func<EntryPointDescription> Entry, int? Threads)> Kernels = new()
+    {
+        ["implicit-gemm"] = (() => Explicit(typeof(Conv3x3GemmKernel), nameof(Conv3x3GemmKernel.Run)), Conv3x3GemmKernel.Threads),
+        ["implicit-gemm-mma TF32"] = (PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>>, Conv3x3MmaKernel.Threads),
+        ["implicit-gemm-mma FP16"] = (PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>>, Conv3x3MmaKernel.Threads),
+        ["stem-direct"] = (() => Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run)), StemConv3x3Kernel.Config(new ConvShape(Stem, 1)).GroupDim.Size),
+        ["winograd gemm"] = (() => Explicit(typeof(WinogradGemmKernel), nameof(WinogradGemmKernel.Multiply)), WinogradGemmKernel.Threads),
+        ["winograd input 2x2"] = (() => Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformInput2x2)), null),
+        ["winograd input 4x4"] = (() => Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformInput4x4)), null),
+        ["winograd output 2x2"] = (() => Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformOutput2x2)), null),
+        ["winograd output 4x4"] = (() => Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformOutput4x4)), null),
+        ["global average pool"] = (() => Implicit(typeof(GlobalAveragePoolKernel), nameof(GlobalAveragePoolKernel.Run)), null),
+        ["linear head"] = (() => Explicit(typeof(LinearHeadKernel), nameof(LinearHeadKernel.Run)), LinearHeadKernel.Config(10, 1).GroupDim.Size),
+    };
+
+    public static TheoryData<string, string> Cases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string kernel in Kernels.Keys)
+            foreach (string architecture in new[] { "sm_80", "sm_90" })
+                data.Add(kernel, architecture);
+        return data;
+    }
+
+    [PtxasTheory]
+    [MemberData(nameof(Cases))]
+    public void Kernel_assembles_without_spills_and_fits_its_group(string kernel, string architecture)
+    {
+        var (entry, threads) = Kernels[kernel];
+
+        Ptxas.Report report = Ptxas.Assemble(PtxCompilation.Compile(entry()), architecture, _folder.Path);
+
+        Assert.True(report.SpillStoreBytes == 0 && report.SpillLoadBytes == 0, $"{kernel} on {architecture} spills: {report}.");
+        // The tensor-core kernels copy their 32 results out of the mma registers through ILGPU's out arguments, which
+        // ILGPU gives local memory: 4 bytes each, once per kernel.
+        int allowedStack = kernel.StartsWith("implicit-gemm-mma", StringComparison.Ordinal) ? 32 * sizeof(float) : 0;
+        Assert.True(report.StackFrameBytes <= allowedStack, $"{kernel} on {architecture} keeps a {report.StackFrameBytes}-byte stack frame; at most {allowedStack} expected.");
+        if (threads is { } groupThreads)
+            Assert.True(report.Registers * groupThreads <= RegistersPerSm,
+                $"{kernel} on {architecture}: {report.Registers} registers x {groupThreads} threads exceed an SM's {RegistersPerSm}; the launch would fail.");
+    }
+
+    [PtxasTheory]
+    [InlineData("TF32", "HMMA.1688.F32.TF32")]
+    [InlineData("FP16", "HMMA.16816.F32")]
+    public void Tensor_core_kernel_runs_on_tensor_cores(string format, string instruction)
+    {
+        var (entry, _) = Kernels[$"implicit-gemm-mma {format}"];
+
+        string machineCode = Ptxas.Disassemble(Ptxas.Assemble(PtxCompilation.Compile(entry()), "sm_90", _folder.Path).Cubin);
+
+        // 2 x 8 mma a staged step: ptxas unrolls the kernel's loop over the step's two halves.
+        Assert.Equal(16, PtxCompilation.CountOf(machineCode, instruction));
+        Assert.Equal(16, PtxCompilation.CountOf(machineCode, "HMMA"));
+    }
+
+    private static EntryPointDescription Explicit(Type type, string name) =>
+        EntryPointDescription.FromExplicitlyGroupedKernel(PtxCompilation.Kernel(type, name));
+
+    private static EntryPointDescription Implicit(Type type, string name) =>
+        EntryPointDescription.FromImplicitlyGroupedKernel(PtxCompilation.Kernel(type, name));
+}
