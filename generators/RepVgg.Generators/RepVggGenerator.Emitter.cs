@@ -79,8 +79,8 @@ public sealed partial class RepVggGenerator
         source.Line("/// or <c>winograd-f4x4</c>), then the head. On the GPU backend, Winograd layers run Winograd as well, direct");
         source.Line("/// layers a tiled implicit GEMM (<c>implicit-gemm</c>), and a stem with few input channels its own kernel");
         source.Line("/// (<c>stem-direct</c>). With <see cref=\"global::RepVgg.Precision.Tf32\"/> or <see cref=\"global::RepVgg.Precision.Fp16\"/>,");
-        source.Line($"/// every layer but the stem runs a tensor-core implicit GEMM (<c>{GpuKernels.ImplicitGemmMma}</c>) instead of the kernel");
-        source.Line($"/// in the table, and the stem stays <c>{GpuKernels.StemDirect}</c>:");
+        source.Line($"/// every layer the table does not give <c>{GpuKernels.StemDirect}</c> runs a tensor-core implicit GEMM");
+        source.Line($"/// (<c>{GpuKernels.ImplicitGemmMma}</c>) instead, Winograd layers too:");
         source.Line("/// </para>");
         source.Line("/// <code>");
         foreach (string row in LayerTable(network)) source.Line("/// " + row);

@@ -23,7 +23,7 @@ namespace RepVgg.Gpu;
 /// <para>
 /// In float32 each layer runs the kernel the weights step planned for it: Winograd where it chose Winograd, else the
 /// implicit GEMM (<see cref="Conv3x3GemmKernel"/>), or the stem kernel for few input channels. In a reduced precision
-/// every layer but the stem runs the tensor-core implicit GEMM (<see cref="Conv3x3MmaKernel"/>), Winograd layers too,
+/// every layer but a stem-kernel one runs the tensor-core implicit GEMM (<see cref="Conv3x3MmaKernel"/>), Winograd layers too,
 /// on their weights untransformed: rounding Winograd's transformed values to 10 mantissa bits would multiply the
 /// error, and tensor cores leave Winograd little to save.
 /// </para>

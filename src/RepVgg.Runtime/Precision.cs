@@ -3,8 +3,9 @@ namespace RepVgg;
 /// <summary>
 /// The arithmetic a network's convolutions run in. Reduced precisions use the GPU's tensor cores
 /// (NVIDIA compute capability 8.0, Ampere, or newer): each conv3x3 rounds its inputs and weights to the
-/// narrower format and accumulates the products in float32. Each has a stated error bound per layer (below);
-/// the pooling and the head always run in float32.
+/// narrower format and accumulates the products in float32. Each has a stated error bound per layer (below).
+/// A stem with 1 to 4 input channels (its own GPU kernel, a small share of the work), the pooling and the head
+/// always run in float32.
 /// </summary>
 public enum Precision
 {

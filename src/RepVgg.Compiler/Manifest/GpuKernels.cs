@@ -22,7 +22,8 @@ internal static class GpuKernels
 
     /// <summary>
     /// The tensor-core implicit GEMM's name: the same GEMM on TF32 or FP16 matrix-multiply-accumulate instructions, which
-    /// every layer but the stem runs, in place of the kernel in the layer table, when the engine's precision is reduced.
+    /// every layer but a <see cref="StemDirect"/> one runs, in place of the kernel in the layer table, when the engine's
+    /// precision is reduced.
     /// </summary>
     public const string ImplicitGemmMma = "implicit-gemm-mma";
 

@@ -209,7 +209,7 @@ internal static class FullCheck
         table.AppendLine($"### Per layer: {name}, batch {batch}, {plan.Height} x {plan.Width}, {precision}, median (min) of {plan.Repetitions}, ms");
         table.AppendLine();
         table.AppendLine("The engine synchronizes after each layer, so the device idles between layers and the sum is a little above the whole call. " +
-            "The kernel is the plan's in FP32; in TF32 and FP16 every layer but the stem runs the tensor-core implicit GEMM.");
+            "The kernel is the plan's in FP32; in TF32 and FP16 every layer but a stem-direct one runs the tensor-core implicit GEMM.");
         table.AppendLine();
         table.AppendLine("| layer | channels | groups | stride | output | algorithm | ms | TFLOP/s (as direct conv) |");
         table.AppendLine("| --- | --- | ---: | ---: | --- | --- | ---: | ---: |");

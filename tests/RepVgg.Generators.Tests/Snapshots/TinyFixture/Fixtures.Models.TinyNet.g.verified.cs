@@ -26,8 +26,8 @@ namespace Fixtures.Models;
 /// or <c>winograd-f4x4</c>), then the head. On the GPU backend, Winograd layers run Winograd as well, direct
 /// layers a tiled implicit GEMM (<c>implicit-gemm</c>), and a stem with few input channels its own kernel
 /// (<c>stem-direct</c>). With <see cref="global::RepVgg.Precision.Tf32"/> or <see cref="global::RepVgg.Precision.Fp16"/>,
-/// every layer but the stem runs a tensor-core implicit GEMM (<c>implicit-gemm-mma</c>) instead of the kernel
-/// in the table, and the stem stays <c>stem-direct</c>:
+/// every layer the table does not give <c>stem-direct</c> runs a tensor-core implicit GEMM
+/// (<c>implicit-gemm-mma</c>) instead, Winograd layers too:
 /// </para>
 /// <code>
 /// stage  block  layer     Cin  ->  Cout  stride  groups  CPU algorithm  GPU kernel     fused branches
