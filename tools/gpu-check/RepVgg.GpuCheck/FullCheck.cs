@@ -19,21 +19,22 @@ namespace RepVgg.GpuCheck;
 internal sealed record ModelPlan(RepVggVariant Variant, int CorrectnessBatch, int? PerLayerBatch);
 
 /// <summary>What the full check runs on an accelerator.</summary>
-internal sealed record CheckPlan(GpuAccelerator Accelerator, int Height, int Width, IReadOnlyList<ModelPlan> Models,
+/// <param name="CalibrationImages">Synthetic images each model's BatchNorm statistics are calibrated on (<see cref="SyntheticModel.Compile"/>).</param>
+internal sealed record CheckPlan(GpuAccelerator Accelerator, int Height, int Width, int CalibrationImages, IReadOnlyList<ModelPlan> Models,
     IReadOnlyList<Precision> Precisions, IReadOnlyList<int> Batches, int WarmUp, int Repetitions)
 {
     /// <summary>
     /// CUDA: issue #6's table (A0 and B1 at 224 x 224, batch 1, 8 and 64, median of 30, B1's layers at batch 64), in
     /// FP32, TF32 and FP16. CPU accelerator: the same steps on A0 at 16 x 16, batch 1, each call once, so a bundle can
-    /// be validated on any machine: ILGPU's CPU accelerator simulates every GPU thread (one A0 call at 32 x 32 took 30
-    /// to 45 s on 2 cores in FP32, and the emulated mma of TF32 and FP16 is slower still).
+    /// be validated on any machine: ILGPU's CPU accelerator simulates every GPU thread (one A0 call at 16 x 16 took 25
+    /// to 35 s on 2 cores in FP32, 45 to 110 s in TF32 and FP16 with their mma emulated).
     /// </summary>
     public static CheckPlan For(GpuAccelerator accelerator) => accelerator switch
     {
-        GpuAccelerator.Cuda => new(accelerator, 224, 224,
+        GpuAccelerator.Cuda => new(accelerator, 224, 224, CalibrationImages: 2,
             [new(RepVggVariant.A0, CorrectnessBatch: 2, PerLayerBatch: null), new(RepVggVariant.B1, CorrectnessBatch: 1, PerLayerBatch: 64)],
             AllPrecisions, Batches: [1, 8, 64], WarmUp: 3, Repetitions: 30),
-        _ => new(accelerator, 16, 16, [new(RepVggVariant.A0, CorrectnessBatch: 1, PerLayerBatch: 1)],
+        _ => new(accelerator, 16, 16, CalibrationImages: 32, [new(RepVggVariant.A0, CorrectnessBatch: 1, PerLayerBatch: 1)],
             AllPrecisions, Batches: [1], WarmUp: 0, Repetitions: 1),
     };
 
@@ -44,7 +45,9 @@ internal sealed record CheckPlan(GpuAccelerator Accelerator, int Height, int Wid
 /// <param name="Images">The correctness batch.</param>
 /// <param name="Reference">The float64 unfused reference's logits for <paramref name="Images"/>.</param>
 /// <param name="CpuLogits">The CPU engine's logits for them.</param>
-internal sealed record CheckedModel(ModelPlan Plan, NetworkLayout Network, ModelWeights Weights, float[] Images, double[] Reference, float[] CpuLogits);
+/// <param name="Largest">The largest activation magnitude of the CPU engine's layers on them, and the layer: FP16 holds values up to 65504.</param>
+internal sealed record CheckedModel(ModelPlan Plan, NetworkLayout Network, ModelWeights Weights, float[] Images, double[] Reference, float[] CpuLogits,
+    (float Value, string Layer) Largest);
 
 /// <summary>
 /// The full check: each model synthesized and compiled here and its reference logits computed once, then in each
@@ -95,7 +98,7 @@ internal static class FullCheck
                     passed = false;
                     log.WriteLine($"gpu-check: {model.Plan.Variant.Name} {precision}: FAILED: {e.GetType().Name}: {e.Message}");
                     report.Correctness.AppendLine($"| {model.Plan.Variant.Name} | {precision} | {plan.Height} x {plan.Width} | {model.Plan.CorrectnessBatch} | " +
-                        $"**failed**: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")} | | | |");
+                        $"**failed**: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")} | | | | |");
                 }
             }
         }
@@ -114,20 +117,26 @@ internal static class FullCheck
     /// <summary>Synthesizes and compiles the model, and computes the CPU engine's and the float64 reference's logits for its correctness batch.</summary>
     private static CheckedModel Prepare(ModelPlan model, CheckPlan plan, string workFolder, ref string? cpuDevice, TextWriter log)
     {
-        CompiledModel compiled = SyntheticModel.Compile(model.Variant, plan.Height, plan.Width, workFolder, log);
+        CompiledModel compiled = SyntheticModel.Compile(model.Variant, plan.Height, plan.Width, plan.CalibrationImages, workFolder, log);
         NetworkLayout network = NetworkLayouts.FromManifest(compiled.Manifest, plan.Height, plan.Width);
         ModelWeights weights = ModelWeights.FromArray(compiled.Blob);
         int batch = model.CorrectnessBatch;
         float[] images = Images(network, batch);
         using InferenceEngine cpu = InferenceEngine.Create(Backend.Cpu, network, weights);
         cpuDevice ??= cpu.DeviceName;
+        (float Value, string Layer) largest = (0, "");
+        cpu.LayerObserver = activation =>
+        {
+            foreach (float value in activation.Values)
+                if (Math.Abs(value) > largest.Value) largest = (Math.Abs(value), activation.Name);
+        };
         float[] cpuLogits = NetworkRun.Infer(cpu, images);
         long start = Stopwatch.GetTimestamp();
         double[] reference = UnfusedReference.Forward(compiled.Network,
             Activation.FromFloats(images, batch, network.InputChannels, network.InputHeight, network.InputWidth));
         log.WriteLine($"gpu-check: {model.Variant.Name}: CPU engine vs float64 {NetworkRun.RelativeL2(cpuLogits, reference):0.00e+00} " +
-            $"(batch {batch}); the reference took {Stopwatch.GetElapsedTime(start).TotalSeconds:F1} s");
-        return new CheckedModel(model, network, weights, images, reference, cpuLogits);
+            $"(batch {batch}), largest activation {largest.Value:G4} ({largest.Layer}); the reference took {Stopwatch.GetElapsedTime(start).TotalSeconds:F1} s");
+        return new CheckedModel(model, network, weights, images, reference, cpuLogits, largest);
     }
 
     /// <summary>One model in one precision: first call, correctness, timings, and per-layer times where planned.</summary>
@@ -198,7 +207,7 @@ internal static class FullCheck
         log.WriteLine($"gpu-check: {name} {gpu.Precision} batch {model.Plan.CorrectnessBatch}: GPU vs float64 {gpuError:0.00e+00} " +
             $"({(passed ? "pass" : "FAIL")}, bound {bound:0e+00}), CPU engine vs float64 {cpuError:0.00e+00}, GPU vs CPU engine {gpuVersusCpu:0.00e+00}");
         table.AppendLine($"| {name} | {gpu.Precision} | {gpu.Network.InputHeight} x {gpu.Network.InputWidth} | {model.Plan.CorrectnessBatch} | " +
-            $"{gpuError:0.00e+00} | {bound:0e+00} | {cpuError:0.00e+00} | {gpuVersusCpu:0.00e+00} | {(passed ? "pass" : "**FAIL**")} |");
+            $"{gpuError:0.00e+00} | {bound:0e+00} | {cpuError:0.00e+00} | {gpuVersusCpu:0.00e+00} | {model.Largest.Value:G4} ({model.Largest.Layer}) | {(passed ? "pass" : "**FAIL**")} |");
         return passed;
     }
 
@@ -249,15 +258,16 @@ internal sealed class ReportTables
         report.AppendLine();
         report.AppendLine($"- accelerator: {(plan.Accelerator == GpuAccelerator.Cuda ? "CUDA" : "ILGPU CPU accelerator")}; card: {Card}");
         report.AppendLine($"- CPU engine: {cpuDevice}; {Environment.ProcessorCount} logical cores; {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}");
-        report.AppendLine($"- models: synthetic (deterministic weights, BatchNorm calibrated at {plan.Height} x {plan.Width}), compiled by the weights step on this machine");
+        report.AppendLine($"- models: synthetic (deterministic weights, BatchNorm calibrated on {plan.CalibrationImages} images of {plan.Height} x {plan.Width}), compiled by the weights step on this machine");
         report.AppendLine($"- result: {(passed ? "every GPU result within its bound" : "**a GPU result is outside its bound, or a precision failed**")}");
         report.AppendLine();
         report.AppendLine($"### Correctness: relative L2 error of the logits against the float64 unfused reference (bound {FullCheck.Fp32Bound:0e+00} in FP32, {FullCheck.ReducedBound:0e+00} in TF32 and FP16)");
         report.AppendLine();
-        report.AppendLine("A small batch: the float64 reference is plain scalar loops, about 12 G multiply-adds per B1 image at 224 x 224. The CPU engine computes in FP32.");
+        report.AppendLine("A small batch: the float64 reference is plain scalar loops, about 12 G multiply-adds per B1 image at 224 x 224. The CPU engine computes in FP32. " +
+            "The largest activation is the CPU engine's, with its layer: FP16 holds magnitudes up to 65504 and turns larger ones into infinity.");
         report.AppendLine();
-        report.AppendLine("| model | precision | input | batch | GPU vs float64 | bound | CPU engine vs float64 | GPU vs CPU engine | result |");
-        report.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- |");
+        report.AppendLine("| model | precision | input | batch | GPU vs float64 | bound | CPU engine vs float64 | GPU vs CPU engine | largest activation | result |");
+        report.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |");
         report.Append(Correctness);
         report.AppendLine();
         report.AppendLine("### First call: Create (kernel compilation, weight upload) and the first Infer, batch 1, ms, in this order in one process");
