@@ -1,13 +1,12 @@
 using RepVgg.Gpu;
+using RepVgg.Tooling.Reference;
 
 namespace RepVgg.Runtime.Gpu.Tests;
 
 /// <summary>
 /// One layer through the engine in TF32 and FP16 (the tensor-core kernel, its mma emulated on the CPU accelerator)
 /// against the float64 convolution of the same float32 inputs and weights, within the bound <see cref="Precision"/>
-/// states for each output: <c>(2^-10 + (K + 2) 2^-23) (Σ|w x| + |b|)</c>, plus <c>2^-24 Σ(|w| + |x|)</c> in FP16.
-/// 2^-10 covers rounding both factors of a product (2^-11 each); (K + 2) 2^-23 the float32 sums, at a full unit
-/// each, as tensor cores may truncate; the FP16 term the absolute error of values in half's subnormal range.
+/// states for each output (<see cref="TensorCoreBound"/>; the GPU check holds a GPU to it too).
 /// </summary>
 public class TensorCoreConvTests
 {
@@ -44,22 +43,17 @@ public class TensorCoreConvTests
         engine.CopyActivation(actual);
 
         double[] exact = Conv3x3Reference.Run(images, batch, inChannels, height, width, oihw, bias, outChannels, groups, stride);
-        // Σ|w x| + |b|, Σ|x| and Σ|w| per output, by the same reference on magnitudes (no ReLU effect: all are >= 0).
-        float[] absImages = images.Select(MathF.Abs).ToArray(), absWeights = oihw.Select(MathF.Abs).ToArray();
-        double[] products = Conv3x3Reference.Run(absImages, batch, inChannels, height, width, absWeights, bias.Select(MathF.Abs).ToArray(), outChannels, groups, stride);
-        float[] zeroBias = new float[outChannels];
-        double[] inputs = Conv3x3Reference.Run(absImages, batch, inChannels, height, width, Enumerable.Repeat(1f, oihw.Length).ToArray(), zeroBias, outChannels, groups, stride);
-        double[] weightSums = Conv3x3Reference.Run(Enumerable.Repeat(1f, images.Length).ToArray(), batch, inChannels, height, width, absWeights, zeroBias, outChannels, groups, stride);
+        double[] bounds = TensorCoreBound.PerOutput(precision, Activation.FromFloats(images, batch, inChannels, height, width), oihw, bias, outChannels, groups, stride);
 
         int reduction = inChannels / groups * 9;
         double relative = Math.ScaleB(1, -10) + (reduction + 2) * Math.ScaleB(1, -23);
         double largestError = 0;
         for (int i = 0; i < actual.Length; i++)
         {
-            double bound = relative * products[i] + (precision == Precision.Fp16 ? Math.ScaleB(1, -24) * (inputs[i] + weightSums[i]) : 0);
             double error = Math.Abs(actual[i] - exact[i]);
-            Assert.True(error <= bound, $"{precision}, output {i}: expected {exact[i]} within {bound:E3}, found {actual[i]} (off by {error:E3}).");
-            largestError = Math.Max(largestError, error / products[i]);
+            Assert.True(error <= bounds[i], $"{precision}, output {i}: expected {exact[i]} within {bounds[i]:E3}, found {actual[i]} (off by {error:E3}).");
+            // Error over Σ|w x| + |b| (at most: bound / relative is that, or more in FP16).
+            largestError = Math.Max(largestError, error * relative / bounds[i]);
         }
         // The kernel really rounds: somewhere it is off by more than float32 arithmetic on K products ever is.
         Assert.True(largestError > reduction * Math.ScaleB(1, -24),

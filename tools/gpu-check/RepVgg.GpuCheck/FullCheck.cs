@@ -20,8 +20,9 @@ internal sealed record ModelPlan(RepVggVariant Variant, int CorrectnessBatch, in
 
 /// <summary>What the full check runs on an accelerator.</summary>
 /// <param name="CalibrationImages">Synthetic images each model's BatchNorm statistics are calibrated on (<see cref="SyntheticModel.Compile"/>).</param>
+/// <param name="BoundLayers">Layers <see cref="LayerBoundCheck"/> holds to the per-layer bound in each reduced precision.</param>
 internal sealed record CheckPlan(GpuAccelerator Accelerator, int Height, int Width, int CalibrationImages, IReadOnlyList<ModelPlan> Models,
-    IReadOnlyList<Precision> Precisions, IReadOnlyList<int> Batches, int WarmUp, int Repetitions)
+    IReadOnlyList<Precision> Precisions, IReadOnlyList<int> Batches, int WarmUp, int Repetitions, IReadOnlyList<BoundLayer> BoundLayers)
 {
     /// <summary>
     /// CUDA: issue #6's table (A0 and B1 at 224 x 224, batch 1, 8 and 64, median of 30, B1's layers at batch 64), in
@@ -33,9 +34,12 @@ internal sealed record CheckPlan(GpuAccelerator Accelerator, int Height, int Wid
     {
         GpuAccelerator.Cuda => new(accelerator, 224, 224, CalibrationImages: 2,
             [new(RepVggVariant.A0, CorrectnessBatch: 2, PerLayerBatch: null), new(RepVggVariant.B1, CorrectnessBatch: 1, PerLayerBatch: 64)],
-            AllPrecisions, Batches: [1, 8, 64], WarmUp: 3, Repetitions: 30),
+            AllPrecisions, Batches: [1, 8, 64], WarmUp: 3, Repetitions: 30,
+            // RepVGG-B1's stride-1 layers of stages 1 to 3 and its stride-2 stage 4, at 224 x 224.
+            BoundLayers: [new(128, 128, 1, 1, 56), new(256, 256, 1, 1, 28), new(512, 512, 1, 1, 14), new(512, 2048, 2, 1, 14)]),
         _ => new(accelerator, 16, 16, CalibrationImages: 32, [new(RepVggVariant.A0, CorrectnessBatch: 1, PerLayerBatch: 1)],
-            AllPrecisions, Batches: [1], WarmUp: 0, Repetitions: 1),
+            AllPrecisions, Batches: [1], WarmUp: 0, Repetitions: 1,
+            BoundLayers: [new(48, 48, 1, 1, 8), new(48, 96, 2, 2, 8)]),
     };
 
     private static readonly Precision[] AllPrecisions = [Precision.Fp32, Precision.Tf32, Precision.Fp16];
@@ -80,6 +84,8 @@ internal static class FullCheck
 
         foreach (Precision precision in plan.Precisions)
         {
+            if (precision != Precision.Fp32)
+                passed &= CheckLayerBound(plan, precision, report, log);
             foreach (CheckedModel model in models)
             {
                 if (precision == Precision.Fp32)
@@ -112,6 +118,21 @@ internal static class FullCheck
             log.WriteLine($"gpu-check: wrote the report to {reportPath}");
         }
         return passed ? ExitCodes.Passed : ExitCodes.CheckFailed;
+    }
+
+    /// <summary>The per-layer bound on the device (<see cref="LayerBoundCheck"/>); a failure to run is reported like a precision's.</summary>
+    private static bool CheckLayerBound(CheckPlan plan, Precision precision, ReportTables report, TextWriter log)
+    {
+        try
+        {
+            return LayerBoundCheck.Run(plan, precision, report.LayerBounds, log);
+        }
+        catch (Exception e)
+        {
+            log.WriteLine($"gpu-check: {precision} per-layer bound: FAILED: {e.GetType().Name}: {e.Message}");
+            report.LayerBounds.AppendLine($"| {precision} | **failed**: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")} | | | | |");
+            return false;
+        }
     }
 
     /// <summary>Synthesizes and compiles the model, and computes the CPU engine's and the float64 reference's logits for its correctness batch.</summary>
@@ -247,6 +268,7 @@ internal sealed class ReportTables
     public StringBuilder FirstCalls { get; } = new();
     public StringBuilder Timings { get; } = new();
     public StringBuilder Layers { get; } = new();
+    public StringBuilder LayerBounds { get; } = new();
 
     /// <summary>The GPU's name, from the first engine made.</summary>
     public string? Card { get; set; }
@@ -270,6 +292,17 @@ internal sealed class ReportTables
         report.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |");
         report.Append(Correctness);
         report.AppendLine();
+        if (LayerBounds.Length > 0)
+        {
+            report.AppendLine("### Per-layer bound, TF32 and FP16: each output of a single synthetic layer against the float64 convolution of the same float32 values");
+            report.AppendLine();
+            report.AppendLine("The bound is `Precision`'s: (2^-10 + (K + 2) 2^-23) (Σ|w x| + |b|), plus 2^-24 Σ(|w| + |x|) in FP16. Batch 1, N(0, 1) input, direct weights.");
+            report.AppendLine();
+            report.AppendLine("| precision | layer | outputs | largest error / bound | outside | result |");
+            report.AppendLine("| --- | --- | ---: | ---: | ---: | --- |");
+            report.Append(LayerBounds);
+            report.AppendLine();
+        }
         report.AppendLine("### First call: Create (kernel compilation, weight upload) and the first Infer, batch 1, ms, in this order in one process");
         report.AppendLine();
         report.AppendLine("| model | precision | Create | first Infer | total |");

@@ -1,0 +1,43 @@
+namespace RepVgg.Tooling.Reference;
+
+/// <summary>
+/// The per-output error bound <see cref="Precision"/> states for a conv3x3 layer (bias, ReLU) in TF32 or FP16,
+/// computed in float64 from the layer's float32 inputs, weights and bias:
+/// <code>
+/// |y - exact| &lt;= (2^-10 + (K + 2) 2^-23) (Σ|w x| + |b|)  [+ 2^-24 Σ(|w| + |x|) in FP16]
+/// </code>
+/// K being the products an output sums (input channels of its group x 9). 2^-10 covers rounding both factors of a
+/// product to 10 mantissa bits (2^-11 each, round to nearest); (K + 2) 2^-23 the float32 sums and the bias, at a full
+/// unit each, as tensor cores may truncate; the FP16 term the absolute error of values in half's subnormal range.
+/// ReLU only shrinks an error, so the bound holds after it.
+/// </summary>
+public static class TensorCoreBound
+{
+    /// <summary>The bound for each output, NCHW like the layer's output.</summary>
+    /// <param name="precision">Tf32 or Fp16.</param>
+    /// <param name="input">N x InChannels x Height x Width.</param>
+    /// <param name="oihw">(outChannels, inChannels / groups, 3, 3).</param>
+    /// <exception cref="ArgumentException"><paramref name="precision"/> is not a reduced one.</exception>
+    public static double[] PerOutput(Precision precision, Activation input, float[] oihw, float[] bias, int outChannels, int groups, int stride)
+    {
+        if (precision is not (Precision.Tf32 or Precision.Fp16))
+            throw new ArgumentException($"Only TF32 and FP16 have this bound; found {precision}.", nameof(precision));
+        var magnitudes = input with { Data = Array.ConvertAll(input.Data, Math.Abs) };
+        double[] absWeights = Array.ConvertAll(oihw, w => (double)Math.Abs(w));
+        Activation products = UnfusedReference.Convolve(magnitudes, absWeights, outChannels, 3, stride, groups);
+        int reduction = input.Channels / groups * 9;
+        double relative = Math.ScaleB(1, -10) + (reduction + 2) * Math.ScaleB(1, -23);
+        var bound = new double[products.Data.Length];
+        for (int i = 0; i < bound.Length; i++)
+            bound[i] = relative * (products.Data[i] + Math.Abs(bias[i / products.PlaneLength % outChannels]));
+        if (precision == Precision.Fp16)
+        {
+            // Σ|x| and Σ|w| over each output's window: the same convolution with ones for the other factor.
+            Activation inputSums = UnfusedReference.Convolve(magnitudes, Array.ConvertAll(oihw, _ => 1.0), outChannels, 3, stride, groups);
+            Activation weightSums = UnfusedReference.Convolve(input with { Data = Array.ConvertAll(input.Data, _ => 1.0) }, absWeights, outChannels, 3, stride, groups);
+            for (int i = 0; i < bound.Length; i++)
+                bound[i] += Math.ScaleB(1, -24) * (inputSums.Data[i] + weightSums.Data[i]);
+        }
+        return bound;
+    }
+}
