@@ -65,10 +65,13 @@ internal static class FullCheck
     public const double Fp32Bound = 1e-4;
 
     /// <summary>
-    /// TF32 and FP16 bound: each layer is within <see cref="Precision"/>'s stated bound, about 2^-10 of the magnitudes
-    /// it sums, and a network compounds it; the same figure the tests hold a network to on the CPU accelerator.
+    /// TF32 and FP16 bound on the logits. Each layer's error is within <see cref="Precision"/>'s stated bound, which
+    /// <see cref="LayerBoundCheck"/> checks output by output; what that makes of the logits depends on how much the
+    /// network cancels. RepVGG-A0 at 16 x 16 on the CPU accelerator: 9.4e-4 in TF32 calibrated on 2 images, 8.3e-3 on
+    /// 32, where even the float32 CPU engine's error grows from 8e-7 to 1.2e-5. 5e-2 still fails a wrong kernel,
+    /// whose logits are off by the order of their size.
     /// </summary>
-    public const double ReducedBound = 1e-2;
+    public const double ReducedBound = 5e-2;
 
     private const ulong ImageSeed = 7;
 
