@@ -212,7 +212,7 @@ internal static class FullCheck
         NetworkRun.Infer(engine, Images(network, 1));
         double firstMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds - createMs;
         log.WriteLine($"gpu-check: opened {engine.DeviceName} ({engine.Backend}) with a one-layer network: Create {createMs:F0} ms, first Infer {firstMs:F0} ms");
-        firstCalls.AppendLine($"| one-layer probe, {size} x {size} (opens the device) | FP32 | {createMs:F0} | {firstMs:F0} | {createMs + firstMs:F0} |");
+        firstCalls.AppendLine($"| one-layer probe, {size} x {size} (opens the device) | {Precision.Fp32} | {createMs:F0} | {firstMs:F0} | {createMs + firstMs:F0} |");
     }
 
     private static float[] Images(NetworkLayout network, int batch) =>
