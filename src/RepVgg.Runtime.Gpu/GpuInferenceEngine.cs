@@ -128,8 +128,8 @@ public sealed class GpuInferenceEngine : InferenceEngine
         ArrayView<float> input = _current!.View, output = _next!.View;
         ArrayView<float> weights = _weights.ConvWeights(layer), bias = _weights.ConvBias(layer);
         // In float32, a layer the weights step planned for Winograd runs Winograd here too, with the blob's transformed weights.
-        if (_winograd is not null && layer.Algorithm.IsWinograd())
-            _winograd.Enqueue(_stream, input, output, weights, bias, _workspace!.View, layer, _batch);
+        if (RunsWinograd(layer))
+            _winograd!.Enqueue(_stream, input, output, weights, bias, _workspace!.View, layer, _batch);
         else if (StemConv3x3Kernel.Handles(layer))
             _stemConv(_stream, StemConv3x3Kernel.Config(shape), input, weights, bias, output, shape);
         else
@@ -160,9 +160,12 @@ public sealed class GpuInferenceEngine : InferenceEngine
         where TTarget : struct, ITensorCoreTarget =>
         accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(Conv3x3MmaKernel.Run<TFormat, TTarget>);
 
+    /// <summary>Whether this engine runs <paramref name="layer"/> with Winograd: planned so, and in float32.</summary>
+    private bool RunsWinograd(Conv3x3Layer layer) => _winograd is not null && layer.Algorithm.IsWinograd();
+
     /// <summary>Floats of Winograd workspace a batch needs: the largest Winograd layer's (one layer runs at a time); none in a reduced precision.</summary>
     private long WorkspaceFloats(int batch) =>
-        Network.Layers.Where(layer => _winograd is not null && layer.Algorithm.IsWinograd()).Select(layer => GpuWinogradConvolution.WorkspaceFloats(layer, batch)).DefaultIfEmpty(0).Max();
+        Network.Layers.Where(RunsWinograd).Select(layer => GpuWinogradConvolution.WorkspaceFloats(layer, batch)).DefaultIfEmpty(0).Max();
 
     /// <inheritdoc/>
     /// <exception cref="ArgumentException"><paramref name="logits"/> is not batch x Classes, or the activation is not Features channels.</exception>

@@ -1,4 +1,3 @@
-using ILGPU.Backends.EntryPoints;
 using RepVgg.Gpu.Kernels;
 
 namespace RepVgg.Runtime.Gpu.Tests;
@@ -12,8 +11,7 @@ public sealed class EnginePtxTests
     [Fact]
     public void Implicit_gemm_keeps_its_accumulators_in_registers_and_its_tiles_in_shared_memory()
     {
-        string ptx = PtxCompilation.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(
-            PtxCompilation.Kernel(typeof(Conv3x3GemmKernel), nameof(Conv3x3GemmKernel.Run))));
+        string ptx = PtxCompilation.Compile(PtxCompilation.Explicit(typeof(Conv3x3GemmKernel), nameof(Conv3x3GemmKernel.Run)));
 
         Assert.DoesNotContain(".local", ptx);
         Assert.Contains("ld.shared.f32", ptx);
@@ -28,9 +26,9 @@ public sealed class EnginePtxTests
     {
         foreach (string ptx in new[]
         {
-            PtxCompilation.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(PtxCompilation.Kernel(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run)))),
-            PtxCompilation.Compile(EntryPointDescription.FromImplicitlyGroupedKernel(PtxCompilation.Kernel(typeof(GlobalAveragePoolKernel), nameof(GlobalAveragePoolKernel.Run)))),
-            PtxCompilation.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(PtxCompilation.Kernel(typeof(LinearHeadKernel), nameof(LinearHeadKernel.Run)))),
+            PtxCompilation.Compile(PtxCompilation.Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run))),
+            PtxCompilation.Compile(PtxCompilation.Implicit(typeof(GlobalAveragePoolKernel), nameof(GlobalAveragePoolKernel.Run))),
+            PtxCompilation.Compile(PtxCompilation.Explicit(typeof(LinearHeadKernel), nameof(LinearHeadKernel.Run))),
         })
         {
             Assert.DoesNotContain(".local", ptx);

@@ -14,7 +14,50 @@ namespace RepVgg.Runtime.Gpu.Tests;
 /// </summary>
 public class MmaFragmentTests
 {
-    private const int Rows = 16, Columns = 8;
+    private const int Rows = 16, Columns = MmaFragmentKernels.Columns;
+
+    [Theory]
+    [InlineData(8)]
+    [InlineData(16)]
+    public void Emulated_mma_computes_the_product_of_the_ISAs_fragments(int depth)
+    {
+        float[] a = CompiledModels.RandomFloats(Rows * depth, seed: 31), b = CompiledModels.RandomFloats(depth * Columns, seed: 32);
+        Func<float, double> round = depth == 8
+            ? TensorCoreRoundingTests.Tf32Reference
+            : value => (double)(System.Half)value;
+        Accelerator accelerator = TestAccelerator.Cpu;
+        using var aBuffer = accelerator.Allocate1D(a);
+        using var bBuffer = accelerator.Allocate1D(b);
+        using var dBuffer = accelerator.Allocate1D<float>(Rows * Columns);
+        var kernel = depth == 8
+            ? accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>>(MmaFragmentKernels.Tf32Kernel)
+            : accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>>(MmaFragmentKernels.Fp16Kernel);
+
+        kernel(new KernelConfig(1, 32), aBuffer.View, bBuffer.View, dBuffer.View);
+        float[] d = dBuffer.GetAsArray1D();
+
+        for (int row = 0; row < Rows; row++)
+            for (int column = 0; column < Columns; column++)
+            {
+                double expected = 0, magnitude = 0;
+                for (int k = 0; k < depth; k++)
+                {
+                    double product = round(a[row * depth + k]) * round(b[k * Columns + column]);
+                    expected += product;
+                    magnitude += Math.Abs(product);
+                }
+                // The products are exact in float32; only the float32 sums round.
+                Assert.True(Math.Abs(d[row * Columns + column] - expected) <= depth * Math.ScaleB(1, -23) * magnitude,
+                    $"D[{row}, {column}]: expected {expected}, found {d[row * Columns + column]}.");
+            }
+    }
+}
+
+/// <summary>The kernels of <see cref="MmaFragmentTests"/>: one warp each, fragments laid out as the PTX ISA states.</summary>
+public static class MmaFragmentKernels
+{
+    /// <summary>Columns of B and D: the n of m16n8k*.</summary>
+    public const int Columns = 8;
 
     /// <summary>One warp: TF32 fragments by the ISA's m16n8k8 table, one mma, D stored by the ISA's C/D table.</summary>
     public static void Tf32Kernel(ArrayView<float> a, ArrayView<float> b, ArrayView<float> d)
@@ -56,41 +99,5 @@ public class MmaFragmentTests
     {
         for (int i = 0; i < 4; i++)
             d[(groupId + (i < 2 ? 0 : 8)) * Columns + threadInGroup * 2 + (i & 1)] = accumulators.Result<EmulatedTensorCores>(0, i);
-    }
-
-    [Theory]
-    [InlineData(8)]
-    [InlineData(16)]
-    public void Emulated_mma_computes_the_product_of_the_ISAs_fragments(int depth)
-    {
-        float[] a = CompiledModels.RandomFloats(Rows * depth, seed: 31), b = CompiledModels.RandomFloats(depth * Columns, seed: 32);
-        Func<float, double> round = depth == 8
-            ? TensorCoreRoundingTests.Tf32Reference
-            : value => (double)(System.Half)value;
-        Accelerator accelerator = TestAccelerator.Cpu;
-        using var aBuffer = accelerator.Allocate1D(a);
-        using var bBuffer = accelerator.Allocate1D(b);
-        using var dBuffer = accelerator.Allocate1D<float>(Rows * Columns);
-        var kernel = depth == 8
-            ? accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>>(Tf32Kernel)
-            : accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>>(Fp16Kernel);
-
-        kernel(new KernelConfig(1, 32), aBuffer.View, bBuffer.View, dBuffer.View);
-        float[] d = dBuffer.GetAsArray1D();
-
-        for (int row = 0; row < Rows; row++)
-            for (int column = 0; column < Columns; column++)
-            {
-                double expected = 0, magnitude = 0;
-                for (int k = 0; k < depth; k++)
-                {
-                    double product = round(a[row * depth + k]) * round(b[k * Columns + column]);
-                    expected += product;
-                    magnitude += Math.Abs(product);
-                }
-                // The products are exact in float32; only the float32 sums round.
-                Assert.True(Math.Abs(d[row * Columns + column] - expected) <= depth * Math.ScaleB(1, -23) * magnitude,
-                    $"D[{row}, {column}]: expected {expected}, found {d[row * Columns + column]}.");
-            }
     }
 }

@@ -19,6 +19,12 @@ internal static class PtxCompilation
     public static MethodInfo Kernel(Type type, string name) =>
         type.GetMethod(name, BindingFlags.Public | BindingFlags.Static) ?? throw new MissingMethodException(type.Name, name);
 
+    /// <summary>An explicitly grouped kernel (the engine fixes its group size), by its class and name.</summary>
+    public static EntryPointDescription Explicit(Type type, string name) => EntryPointDescription.FromExplicitlyGroupedKernel(Kernel(type, name));
+
+    /// <summary>An implicitly grouped kernel (ILGPU picks its group size), by its class and name.</summary>
+    public static EntryPointDescription Implicit(Type type, string name) => EntryPointDescription.FromImplicitlyGroupedKernel(Kernel(type, name));
+
     /// <summary>The tensor-core conv kernel in <typeparamref name="TFormat"/>, as a CUDA accelerator loads it (PTX mma).</summary>
     public static EntryPointDescription TensorCoreKernel<TFormat>() where TFormat : struct, ITensorCoreFormat =>
         EntryPointDescription.FromExplicitlyGroupedKernel(

@@ -16,11 +16,9 @@ internal static partial class Ptxas
     public static string? Path => Found.Value;
 
     /// <summary>Why the tests that need ptxas are skipped, or null when they run (always under CI=true: .ci/run provides it).</summary>
-    public static string? SkipReason => Path is not null || IsCi
+    public static string? SkipReason => Path is not null || CiEnvironment.IsCi
         ? null
         : "ptxas is not installed; set REPVGG_PTXAS to one, or run .ci/run, which unpacks Debian's nvidia-cuda-toolkit (non-free) for it";
-
-    private static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>What ptxas reports for one kernel on one architecture.</summary>
     public sealed record Report(int Registers, int StackFrameBytes, int SpillStoreBytes, int SpillLoadBytes, int SharedBytes, string Cubin);

@@ -23,17 +23,17 @@ public sealed class PtxasTests : IDisposable
     /// <summary>Each kernel, its entry point, and its threads per group where the engine fixes them (null: ILGPU picks).</summary>
     private static readonly Dictionary<string, (Func<EntryPointDescription> Entry, int? Threads)> Kernels = new()
     {
-        ["implicit-gemm"] = (() => Explicit(typeof(Conv3x3GemmKernel), nameof(Conv3x3GemmKernel.Run)), Conv3x3GemmKernel.Threads),
+        ["implicit-gemm"] = (() => PtxCompilation.Explicit(typeof(Conv3x3GemmKernel), nameof(Conv3x3GemmKernel.Run)), Conv3x3GemmKernel.Threads),
         ["implicit-gemm-mma TF32"] = (PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>>, Conv3x3MmaKernel.Threads),
         ["implicit-gemm-mma FP16"] = (PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>>, Conv3x3MmaKernel.Threads),
-        ["stem-direct"] = (() => Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run)), StemConv3x3Kernel.Config(new ConvShape(Stem, 1)).GroupDim.Size),
-        ["winograd gemm"] = (() => Explicit(typeof(WinogradGemmKernel), nameof(WinogradGemmKernel.Multiply)), WinogradGemmKernel.Threads),
-        ["winograd input 2x2"] = (() => Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformInput2x2)), null),
-        ["winograd input 4x4"] = (() => Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformInput4x4)), null),
-        ["winograd output 2x2"] = (() => Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformOutput2x2)), null),
-        ["winograd output 4x4"] = (() => Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformOutput4x4)), null),
-        ["global average pool"] = (() => Implicit(typeof(GlobalAveragePoolKernel), nameof(GlobalAveragePoolKernel.Run)), null),
-        ["linear head"] = (() => Explicit(typeof(LinearHeadKernel), nameof(LinearHeadKernel.Run)), LinearHeadKernel.Config(10, 1).GroupDim.Size),
+        ["stem-direct"] = (() => PtxCompilation.Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run)), StemConv3x3Kernel.Config(new ConvShape(Stem, 1)).GroupDim.Size),
+        ["winograd gemm"] = (() => PtxCompilation.Explicit(typeof(WinogradGemmKernel), nameof(WinogradGemmKernel.Multiply)), WinogradGemmKernel.Threads),
+        ["winograd input 2x2"] = (() => PtxCompilation.Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformInput2x2)), null),
+        ["winograd input 4x4"] = (() => PtxCompilation.Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformInput4x4)), null),
+        ["winograd output 2x2"] = (() => PtxCompilation.Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformOutput2x2)), null),
+        ["winograd output 4x4"] = (() => PtxCompilation.Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformOutput4x4)), null),
+        ["global average pool"] = (() => PtxCompilation.Implicit(typeof(GlobalAveragePoolKernel), nameof(GlobalAveragePoolKernel.Run)), null),
+        ["linear head"] = (() => PtxCompilation.Explicit(typeof(LinearHeadKernel), nameof(LinearHeadKernel.Run)), LinearHeadKernel.Config(10, 1).GroupDim.Size),
     };
 
     public static TheoryData<string, string> Cases()
@@ -76,10 +76,4 @@ public sealed class PtxasTests : IDisposable
         Assert.Equal(16, PtxCompilation.CountOf(machineCode, instruction));
         Assert.Equal(16, PtxCompilation.CountOf(machineCode, "HMMA"));
     }
-
-    private static EntryPointDescription Explicit(Type type, string name) =>
-        EntryPointDescription.FromExplicitlyGroupedKernel(PtxCompilation.Kernel(type, name));
-
-    private static EntryPointDescription Implicit(Type type, string name) =>
-        EntryPointDescription.FromImplicitlyGroupedKernel(PtxCompilation.Kernel(type, name));
 }

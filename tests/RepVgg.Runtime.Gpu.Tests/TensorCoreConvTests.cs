@@ -46,7 +46,7 @@ public class TensorCoreConvTests
         double[] bounds = TensorCoreBound.PerOutput(precision, Activation.FromFloats(images, batch, inChannels, height, width), oihw, bias, outChannels, groups, stride);
 
         int reduction = inChannels / groups * 9;
-        double relative = Math.ScaleB(1, -10) + (reduction + 2) * Math.ScaleB(1, -23);
+        double relative = TensorCoreBound.RelativeFactor(reduction);
         double largestError = 0;
         for (int i = 0; i < actual.Length; i++)
         {

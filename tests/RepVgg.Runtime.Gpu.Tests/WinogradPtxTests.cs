@@ -1,5 +1,4 @@
 using ILGPU;
-using ILGPU.Backends.EntryPoints;
 using ILGPU.Runtime;
 using RepVgg.Gpu.Winograd;
 
@@ -21,7 +20,7 @@ public sealed class WinogradPtxTests
     [MemberData(nameof(TransformKernels))]
     public void TransformsKeepTheirTilesInRegisters(string kernel)
     {
-        string ptx = PtxCompilation.Compile(EntryPointDescription.FromImplicitlyGroupedKernel(PtxCompilation.Kernel(typeof(WinogradTransformKernels), kernel)));
+        string ptx = PtxCompilation.Compile(PtxCompilation.Implicit(typeof(WinogradTransformKernels), kernel));
 
         // The Line structs' elements are named one by one so that no tile lands in local memory.
         Assert.DoesNotContain(".local", ptx);
@@ -30,7 +29,7 @@ public sealed class WinogradPtxTests
     [Fact]
     public void GemmStagesItsSlicesInSharedMemory()
     {
-        string ptx = PtxCompilation.Compile(EntryPointDescription.FromExplicitlyGroupedKernel(PtxCompilation.Kernel(typeof(WinogradGemmKernel), nameof(WinogradGemmKernel.Multiply))));
+        string ptx = PtxCompilation.Compile(PtxCompilation.Explicit(typeof(WinogradGemmKernel), nameof(WinogradGemmKernel.Multiply)));
 
         int sliceBytes = WinogradGemmKernel.TileK * WinogradGemmKernel.TileM * sizeof(float);
         Assert.Equal(2, PtxCompilation.CountOf(ptx, $".shared .align 4 .b8 __shared_alloca"));

@@ -13,6 +13,9 @@ namespace RepVgg.Tooling.Reference;
 /// </summary>
 public static class TensorCoreBound
 {
+    /// <summary>The bound's factor on Σ|w x| + |b| for outputs that sum <paramref name="reduction"/> products: 2^-10 + (K + 2) 2^-23.</summary>
+    public static double RelativeFactor(int reduction) => Math.ScaleB(1, -10) + (reduction + 2) * Math.ScaleB(1, -23);
+
     /// <summary>The bound for each output, NCHW like the layer's output.</summary>
     /// <param name="precision">Tf32 or Fp16.</param>
     /// <param name="input">N x InChannels x Height x Width.</param>
@@ -25,8 +28,7 @@ public static class TensorCoreBound
         var magnitudes = input with { Data = Array.ConvertAll(input.Data, Math.Abs) };
         double[] absWeights = Array.ConvertAll(oihw, w => (double)Math.Abs(w));
         Activation products = UnfusedReference.Convolve(magnitudes, absWeights, outChannels, 3, stride, groups);
-        int reduction = input.Channels / groups * 9;
-        double relative = Math.ScaleB(1, -10) + (reduction + 2) * Math.ScaleB(1, -23);
+        double relative = RelativeFactor(input.Channels / groups * 9);
         var bound = new double[products.Data.Length];
         for (int i = 0; i < bound.Length; i++)
             bound[i] = relative * (products.Data[i] + Math.Abs(bias[i / products.PlaneLength % outChannels]));

@@ -14,12 +14,9 @@ internal static class PyTorchEnvironment
     public static string? Python => Found.Value.Python;
 
     /// <summary>Why the tests that need PyTorch are skipped, or null when they run.</summary>
-    public static string? SkipReason => Python is not null || IsCi
+    public static string? SkipReason => Python is not null || CiEnvironment.IsCi
         ? null
         : $"PyTorch is not installed ({Found.Value.Detail}); install it with: apt-get update && apt-get install -y python3-torch";
-
-    /// <summary>Under CI=true a missing PyTorch fails these tests instead of skipping them: .ci/run installs it.</summary>
-    public static bool IsCi => string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
 
     private static (string?, string) Find()
     {
