@@ -2,6 +2,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
+using RepVgg.Gpu.Kernels;
 
 namespace RepVgg.Gpu;
 
@@ -73,9 +74,13 @@ public static class GpuEngines
         }
     }
 
-    /// <summary>An engine on <paramref name="accelerator"/>, which stays the caller's to dispose after the engine.</summary>
-    internal static GpuInferenceEngine Create(Accelerator accelerator, NetworkLayout network, ModelWeights weights, Precision precision = Precision.Fp32) =>
-        new(accelerator, network, weights, precision);
+    /// <summary>
+    /// An engine on <paramref name="accelerator"/>, which stays the caller's to dispose after the engine; its float32
+    /// GEMMs' tiles chosen per layer, or fixed by <paramref name="tiles"/> (tests).
+    /// </summary>
+    internal static GpuInferenceEngine Create(Accelerator accelerator, NetworkLayout network, ModelWeights weights,
+        Precision precision = Precision.Fp32, GemmTileSize tiles = GemmTileSize.Auto) =>
+        new(accelerator, network, weights, precision, tiles);
 
     private static (Accelerator?, string?) FindCuda()
     {

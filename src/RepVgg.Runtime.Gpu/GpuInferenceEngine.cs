@@ -22,7 +22,9 @@ namespace RepVgg.Gpu;
 /// </para>
 /// <para>
 /// In float32 each layer runs the kernel the weights step planned for it: Winograd where it chose Winograd, else the
-/// implicit GEMM (<see cref="Conv3x3GemmKernel"/>), or the stem kernel for few input channels. In a reduced precision
+/// implicit GEMM (<see cref="Conv3x3GemmKernel"/>), or the stem kernel for few input channels. Both GEMMs run with
+/// 64 x 64 or 128 x 128 tiles (<see cref="Conv3x3LargeGemmKernel"/>, <see cref="WinogradGemmKernel.MultiplyLarge"/>),
+/// chosen per layer and batch by how many groups the large tiles would give the device (<see cref="GemmTilePolicy"/>). In a reduced precision
 /// every layer but a stem-kernel one runs the tensor-core implicit GEMM (<see cref="Conv3x3MmaKernel"/>), Winograd layers too,
 /// on their weights untransformed: rounding Winograd's transformed values to 10 mantissa bits would multiply the
 /// error, and tensor cores leave Winograd little to save.
@@ -39,6 +41,9 @@ public sealed class GpuInferenceEngine : InferenceEngine
     // The implicit GEMM that runs every layer but Winograd ones and the stem: float32, or on tensor cores.
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> _gemmConv;
     private readonly Func<ConvShape, int, KernelConfig> _gemmConfig;
+    // The float32 implicit GEMM with large tiles, for layers that fill the device with them; null in a reduced precision.
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>? _largeGemmConv;
+    private readonly GemmTilePolicy _tiles;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> _stemConv;
     // The Winograd layers' three kernels; null when the network has none.
     private readonly GpuWinogradConvolution? _winograd;
@@ -57,14 +62,18 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private int _batch;
     private (int Channels, int Height, int Width) _shape;
 
-    internal GpuInferenceEngine(Accelerator accelerator, NetworkLayout network, ModelWeights weights, Precision precision)
+    internal GpuInferenceEngine(Accelerator accelerator, NetworkLayout network, ModelWeights weights, Precision precision, GemmTileSize tiles)
         : base(network, weights)
     {
         _accelerator = accelerator;
         Precision = precision;
+        _tiles = new GemmTilePolicy(tiles, accelerator.NumMultiprocessors);
         _largestActivation = network.Layers.Aggregate((long)network.ImageLength,
             (largest, layer) => Math.Max(largest, (long)layer.OutChannels * layer.OutHeight * layer.OutWidth));
         (_gemmConv, _gemmConfig) = LoadGemm(accelerator, precision);
+        _largeGemmConv = precision == Precision.Fp32
+            ? accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(Conv3x3LargeGemmKernel.Run)
+            : null;
         _stemConv = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(StemConv3x3Kernel.Run);
         _winograd = precision == Precision.Fp32 && network.Layers.Any(layer => layer.Algorithm.IsWinograd()) ? new GpuWinogradConvolution(accelerator) : null;
         _pool = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(GlobalAveragePoolKernel.Run);
@@ -129,9 +138,11 @@ public sealed class GpuInferenceEngine : InferenceEngine
         ArrayView<float> weights = _weights.ConvWeights(layer), bias = _weights.ConvBias(layer);
         // In float32, a layer the weights step planned for Winograd runs Winograd here too, with the blob's transformed weights.
         if (RunsWinograd(layer))
-            _winograd!.Enqueue(_stream, input, output, weights, bias, _workspace!.View, layer, _batch);
+            _winograd!.Enqueue(_stream, input, output, weights, bias, _workspace!.View, layer, _batch, _tiles);
         else if (StemConv3x3Kernel.Handles(layer))
             _stemConv(_stream, StemConv3x3Kernel.Config(shape), input, weights, bias, output, shape);
+        else if (_largeGemmConv is not null && _tiles.UsesLarge(Conv3x3LargeGemmKernel.Config(shape, layer.Groups)))
+            _largeGemmConv(_stream, Conv3x3LargeGemmKernel.Config(shape, layer.Groups), input, weights, bias, output, shape);
         else
             _gemmConv(_stream, _gemmConfig(shape, layer.Groups), input, weights, bias, output, shape);
         (_current, _next) = (_next, _current);

@@ -1,6 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
+using RepVgg.Gpu.Kernels;
 using RepVgg.Gpu.Winograd;
 using RepVgg.Testing;
 
@@ -13,22 +14,40 @@ namespace RepVgg.Runtime.Gpu.Tests;
 /// </summary>
 public sealed class WinogradConvolutionTests(WinogradAccelerator device) : IClassFixture<WinogradAccelerator>
 {
+    private static readonly (ConvAlgorithm Algorithm, int In, int Out, int Groups, int Height, int Width, int Batch)[] Layers =
+    [
+        (ConvAlgorithm.Winograd2x2, 3, 8, 1, 5, 7, 1),
+        (ConvAlgorithm.Winograd2x2, 8, 17, 1, 9, 9, 3),
+        (ConvAlgorithm.Winograd2x2, 17, 33, 1, 1, 1, 3),
+        (ConvAlgorithm.Winograd2x2, 8, 8, 2, 7, 5, 3),
+        (ConvAlgorithm.Winograd2x2, 32, 16, 4, 9, 9, 1),
+        (ConvAlgorithm.Winograd4x4, 3, 8, 1, 5, 7, 1),
+        (ConvAlgorithm.Winograd4x4, 8, 17, 1, 9, 9, 3),
+        (ConvAlgorithm.Winograd4x4, 17, 33, 1, 1, 1, 3),
+        (ConvAlgorithm.Winograd4x4, 8, 8, 2, 7, 5, 3),
+        (ConvAlgorithm.Winograd4x4, 32, 16, 4, 9, 9, 1),
+        // Past one small (64 x 64) GEMM tile in every direction and a multiple of none: 100 tiles (64 + 36) and 70
+        // output channels (64 + 6) from 33 input channels (4 x 8 + 1).
+        (ConvAlgorithm.Winograd2x2, 33, 70, 1, 20, 19, 1),
+        (ConvAlgorithm.Winograd4x4, 33, 70, 1, 13, 17, 5),
+        // Past one large (128 x 128) GEMM tile in both directions: 136 output channels and 132 or 140 tiles.
+        (ConvAlgorithm.Winograd2x2, 40, 136, 1, 24, 22, 1),
+        (ConvAlgorithm.Winograd4x4, 20, 130, 1, 13, 17, 7),
+    ];
+
+    /// <summary>Every layer with the GEMM's small (64 x 64) tiles and with its large (128 x 128) ones.</summary>
+    public static TheoryData<ConvAlgorithm, int, int, int, int, int, int, bool> Cases()
+    {
+        var data = new TheoryData<ConvAlgorithm, int, int, int, int, int, int, bool>();
+        foreach (var layer in Layers)
+            foreach (bool largeTiles in new[] { false, true })
+                data.Add(layer.Algorithm, layer.In, layer.Out, layer.Groups, layer.Height, layer.Width, layer.Batch, largeTiles);
+        return data;
+    }
+
     [Theory]
-    [InlineData(ConvAlgorithm.Winograd2x2, 3, 8, 1, 5, 7, 1)]
-    [InlineData(ConvAlgorithm.Winograd2x2, 8, 17, 1, 9, 9, 3)]
-    [InlineData(ConvAlgorithm.Winograd2x2, 17, 33, 1, 1, 1, 3)]
-    [InlineData(ConvAlgorithm.Winograd2x2, 8, 8, 2, 7, 5, 3)]
-    [InlineData(ConvAlgorithm.Winograd2x2, 32, 16, 4, 9, 9, 1)]
-    [InlineData(ConvAlgorithm.Winograd4x4, 3, 8, 1, 5, 7, 1)]
-    [InlineData(ConvAlgorithm.Winograd4x4, 8, 17, 1, 9, 9, 3)]
-    [InlineData(ConvAlgorithm.Winograd4x4, 17, 33, 1, 1, 1, 3)]
-    [InlineData(ConvAlgorithm.Winograd4x4, 8, 8, 2, 7, 5, 3)]
-    [InlineData(ConvAlgorithm.Winograd4x4, 32, 16, 4, 9, 9, 1)]
-    // Past one GEMM block in every direction and a multiple of none: 100 tiles (64 + 36) and 70 output
-    // channels (64 + 6) from 33 input channels (4 x 8 + 1).
-    [InlineData(ConvAlgorithm.Winograd2x2, 33, 70, 1, 20, 19, 1)]
-    [InlineData(ConvAlgorithm.Winograd4x4, 33, 70, 1, 13, 17, 5)]
-    public void MatchesDirectConvolution(ConvAlgorithm algorithm, int inChannels, int outChannels, int groups, int height, int width, int batch)
+    [MemberData(nameof(Cases))]
+    public void MatchesDirectConvolution(ConvAlgorithm algorithm, int inChannels, int outChannels, int groups, int height, int width, int batch, bool largeTiles)
     {
         var random = new Random(HashCode.Combine(algorithm, inChannels, outChannels, groups, height, width, batch));
         int inPerGroup = inChannels / groups;
@@ -38,11 +57,11 @@ public sealed class WinogradConvolutionTests(WinogradAccelerator device) : IClas
         float[] input = Uniform(random, batch * inChannels * height * width, 1f);
         var layer = new Conv3x3Layer("stage1.1", inChannels, outChannels, groups, 1, height, width, 0, 0, algorithm);
 
-        float[] output = Run(layer, batch, input, oihw, bias);
+        float[] output = Run(layer, batch, input, oihw, bias, largeTiles ? GemmTileSize.Large : GemmTileSize.Small);
 
         double[] expected = Conv3x3Reference.Run(input, batch, inChannels, height, width, oihw, bias, outChannels, groups, stride: 1);
         NumericAssert.Close(expected, output, NumericAssert.Float32Tolerance,
-            $"{algorithm}, {inChannels} -> {outChannels} channels, groups {groups}, {height} x {width}, batch {batch}",
+            $"{algorithm}, {inChannels} -> {outChannels} channels, groups {groups}, {height} x {width}, batch {batch}, {(largeTiles ? "large" : "small")} tiles",
             [batch, outChannels, height, width]);
     }
 
@@ -52,11 +71,11 @@ public sealed class WinogradConvolutionTests(WinogradAccelerator device) : IClas
         var layer = new Conv3x3Layer("stage3.0", 16, 16, 1, 2, 14, 14, 0, 0, ConvAlgorithm.Winograd2x2);
         using var buffer = device.Accelerator.Allocate1D<float>(1);
         var stride = Assert.Throws<ArgumentException>(() => device.Convolution.Enqueue(device.Accelerator.DefaultStream,
-            buffer.View, buffer.View, buffer.View, buffer.View, buffer.View, layer, 1));
+            buffer.View, buffer.View, buffer.View, buffer.View, buffer.View, layer, 1, default));
         Assert.Contains("stage3.0 has stride 2", stride.Message);
 
         var shortWorkspace = Assert.Throws<ArgumentException>(() => device.Convolution.Enqueue(device.Accelerator.DefaultStream,
-            buffer.View, buffer.View, buffer.View, buffer.View, buffer.View, layer with { Stride = 1 }, 1));
+            buffer.View, buffer.View, buffer.View, buffer.View, buffer.View, layer with { Stride = 1 }, 1, default));
         Assert.Contains("stage3.0: the input view holds 1 floats; it needs 3136", shortWorkspace.Message);
 
         var direct = Assert.Throws<ArgumentException>(() => GpuWinogradConvolution.WorkspaceFloats(layer with { Algorithm = ConvAlgorithm.Direct }, 1));
@@ -83,7 +102,7 @@ public sealed class WinogradConvolutionTests(WinogradAccelerator device) : IClas
     /// The layer on the accelerator: the weights packed as in the blob and relaid, every device buffer the
     /// kernels write filled with NaN first, so a value they miss or read before writing shows.
     /// </summary>
-    private float[] Run(Conv3x3Layer layer, int batch, float[] input, float[] oihw, float[] bias)
+    private float[] Run(Conv3x3Layer layer, int batch, float[] input, float[] oihw, float[] bias, GemmTileSize tiles)
     {
         Accelerator accelerator = device.Accelerator;
         float[] packed = WinogradCpuPacking.Pack(layer.Algorithm, oihw, layer.InChannels, layer.OutChannels, layer.Groups);
@@ -97,7 +116,7 @@ public sealed class WinogradConvolutionTests(WinogradAccelerator device) : IClas
         using var workspace = accelerator.Allocate1D(NaNs(checked((int)GpuWinogradConvolution.WorkspaceFloats(layer, batch))));
 
         device.Convolution.Enqueue(accelerator.DefaultStream, inputBuffer.View, outputBuffer.View, weightBuffer.View, biasBuffer.View,
-            workspace.View, layer, batch);
+            workspace.View, layer, batch, new GemmTilePolicy(tiles, accelerator.NumMultiprocessors));
         accelerator.Synchronize();
         return outputBuffer.GetAsArray1D();
     }

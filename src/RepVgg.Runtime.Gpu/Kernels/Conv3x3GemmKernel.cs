@@ -41,13 +41,14 @@ internal static class Conv3x3GemmKernel
     /// <summary>Threads per group: 16 x 16, each computing 4 x 4 outputs.</summary>
     public const int Threads = 256;
 
-    private const int TileChannels = GemmTile.Channels;
-    private const int TilePixels = GemmTile.Pixels;
+    /// <summary>Output channels and pixels per tile.</summary>
+    public const int TileSize = 64;
+
     private const int ThreadsPerRow = 16;
-    private const int LoadRowsPerPass = Threads / TilePixels;
+    private const int LoadRowsPerPass = Threads / TileSize;
 
     /// <summary>The launch: one group per (pixel tile, channel tile, conv group).</summary>
-    public static KernelConfig Config(ConvShape shape, int groups) => GemmTile.Config(shape, groups, Threads);
+    public static KernelConfig Config(ConvShape shape, int groups) => GemmTile.Config(shape, groups, Threads, TileSize);
 
     /// <param name="input">N x InChannels x InHeight x InWidth.</param>
     /// <param name="weights">[group][k = icInGroup * 9 + ky * 3 + kx][m = ocInGroup] (<see cref="Weights.GemmWeightLayout"/>).</param>
@@ -56,11 +57,11 @@ internal static class Conv3x3GemmKernel
     /// <param name="shape">The layer's shapes for this batch.</param>
     public static void Run(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output, ConvShape shape)
     {
-        ArrayView<float> weightTile = SharedMemory.Allocate<float>(TileReduction * TileChannels); // [k][m]
-        ArrayView<float> inputTile = SharedMemory.Allocate<float>(TileReduction * TilePixels); // [k][n]
+        ArrayView<float> weightTile = SharedMemory.Allocate<float>(TileReduction * TileSize); // [k][m]
+        ArrayView<float> inputTile = SharedMemory.Allocate<float>(TileReduction * TileSize); // [k][n]
 
         int thread = Group.IdxX;
-        var tile = new GemmTile(shape, thread);
+        var tile = new GemmTile(shape, thread, TileSize);
         int reduction = shape.Reduction;
 
         var sums = new Accumulators4x4();
@@ -71,15 +72,15 @@ internal static class Conv3x3GemmKernel
             for (int row = tile.LoadRow; row < TileReduction; row += LoadRowsPerPass)
             {
                 int k = step + row;
-                weightTile[row * TileChannels + tile.LoadColumn] = tile.LoadWeight(weights, shape, k);
-                inputTile[row * TilePixels + tile.LoadColumn] = tile.Gather.Load(input, shape, k);
+                weightTile[row * TileSize + tile.LoadColumn] = tile.LoadWeight(weights, shape, k);
+                inputTile[row * TileSize + tile.LoadColumn] = tile.Gather.Load(input, shape, k);
             }
             Group.Barrier();
 
             for (int k = 0; k < TileReduction; k++)
             {
-                int w = k * TileChannels + ty;
-                int x = k * TilePixels + tx;
+                int w = k * TileSize + ty;
+                int x = k * TileSize + tx;
                 sums.MultiplyAdd(
                     weightTile[w], weightTile[w + 16], weightTile[w + 32], weightTile[w + 48],
                     inputTile[x], inputTile[x + 16], inputTile[x + 32], inputTile[x + 48]);

@@ -35,17 +35,20 @@ internal static class Conv3x3MmaKernel
     /// <summary>Threads per group: 4 warps, each computing 32 x 32 outputs.</summary>
     public const int Threads = 128;
 
+    /// <summary>Output channels and pixels per tile.</summary>
+    private const int TileSize = 64;
+
     /// <summary>Rows of 32-bit words staged per step: two mma's worth of k.</summary>
     private const int WordRows = 16;
 
     /// <summary>Words between staged rows: 64 and 8 of padding, which spreads a fragment load over all 32 banks.</summary>
-    private const int RowStride = GemmTile.Pixels + 8;
+    private const int RowStride = TileSize + 8;
 
-    private const int LoadRowsPerPass = Threads / GemmTile.Pixels;
+    private const int LoadRowsPerPass = Threads / TileSize;
     private const int WarpSize = 32;
 
     /// <summary>The launch: one group per (pixel tile, channel tile, conv group).</summary>
-    public static KernelConfig Config(ConvShape shape, int groups) => GemmTile.Config(shape, groups, Threads);
+    public static KernelConfig Config(ConvShape shape, int groups) => GemmTile.Config(shape, groups, Threads, TileSize);
 
     /// <param name="input">N x InChannels x InHeight x InWidth.</param>
     /// <param name="weights">[group][k = icInGroup * 9 + ky * 3 + kx][m = ocInGroup] (<see cref="Weights.GemmWeightLayout"/>).</param>
@@ -61,7 +64,7 @@ internal static class Conv3x3MmaKernel
         ArrayView<uint> inputTile = SharedMemory.Allocate<uint>(WordRows * RowStride); // [word row][n]
 
         int thread = Group.IdxX;
-        var tile = new GemmTile(shape, thread);
+        var tile = new GemmTile(shape, thread, TileSize);
         int reduction = shape.Reduction;
         int valuesPerWord = format.ValuesPerWord;
 

@@ -4,28 +4,23 @@ using ILGPU.Runtime;
 namespace RepVgg.Gpu.Kernels;
 
 /// <summary>
-/// The output tile one group of an implicit-GEMM conv kernel computes, 64 channels (M) by 64 pixels (N), with the
-/// grid that covers a layer with them, and what a thread of the group stages from W and X each step: column
-/// <see cref="LoadColumn"/> of both, rows <see cref="LoadRow"/>, <see cref="LoadRow"/> + threads / 64, and so on.
-/// Loads past the edges read zeros, so no size needs padding.
+/// The square output tile one group of an implicit-GEMM conv kernel computes, <c>size</c> channels (M) by <c>size</c>
+/// pixels (N), with the grid that covers a layer with them, and what a thread of the group stages from W and X each
+/// step: column <see cref="LoadColumn"/> of both, rows <see cref="LoadRow"/>, <see cref="LoadRow"/> + threads / size,
+/// and so on. Loads past the edges read zeros, so no size needs padding.
 /// </summary>
 internal readonly struct GemmTile
 {
-    /// <summary>Output channels per tile (the GEMM's M).</summary>
-    public const int Channels = 64;
-
-    /// <summary>Output pixels per tile (the GEMM's N).</summary>
-    public const int Pixels = 64;
-
     /// <param name="shape">The layer.</param>
     /// <param name="thread">The thread's index in its group.</param>
-    public GemmTile(ConvShape shape, int thread)
+    /// <param name="size">Output channels and pixels per tile: a kernel's constant.</param>
+    public GemmTile(ConvShape shape, int thread, int size)
     {
         ConvGroup = Grid.IdxZ;
-        FirstChannel = Grid.IdxY * Channels;
-        FirstPixel = Grid.IdxX * Pixels;
-        LoadColumn = thread % Pixels;
-        LoadRow = thread / Pixels;
+        FirstChannel = Grid.IdxY * size;
+        FirstPixel = Grid.IdxX * size;
+        LoadColumn = thread % size;
+        LoadRow = thread / size;
         Gather = new InputGather(shape, ConvGroup, FirstPixel + LoadColumn);
     }
 
@@ -48,8 +43,8 @@ internal readonly struct GemmTile
     public InputGather Gather { get; }
 
     /// <summary>The launch: one group of <paramref name="threads"/> per (pixel tile, channel tile, conv group).</summary>
-    public static KernelConfig Config(ConvShape shape, int groups, int threads) => new(
-        new Index3D((shape.Pixels + Pixels - 1) / Pixels, (shape.OutPerGroup + Channels - 1) / Channels, groups),
+    public static KernelConfig Config(ConvShape shape, int groups, int threads, int size) => new(
+        new Index3D((shape.Pixels + size - 1) / size, (shape.OutPerGroup + size - 1) / size, groups),
         new Index3D(threads, 1, 1));
 
     /// <summary>W[k, this thread's channel] of the tile's conv group (<see cref="Weights.GemmWeightLayout"/>); zero at or past K or M.</summary>

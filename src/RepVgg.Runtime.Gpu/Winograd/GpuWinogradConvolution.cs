@@ -1,6 +1,7 @@
 using ILGPU;
 using ILGPU.Runtime;
 using RepVgg.Cpu;
+using RepVgg.Gpu.Kernels;
 
 namespace RepVgg.Gpu.Winograd;
 
@@ -30,6 +31,7 @@ internal sealed class GpuWinogradConvolution
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, WinogradShape> _transformInput2x2;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, WinogradShape> _transformInput4x4;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape> _multiply;
+    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape> _multiplyLarge;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape> _transformOutput2x2;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape> _transformOutput4x4;
 
@@ -49,6 +51,8 @@ internal sealed class GpuWinogradConvolution
             WinogradTransformKernels.TransformInput4x4);
         _multiply = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape>(
             WinogradGemmKernel.Multiply);
+        _multiplyLarge = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape>(
+            WinogradGemmKernel.MultiplyLarge);
         _transformOutput2x2 = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape>(
             WinogradTransformKernels.TransformOutput2x2);
         _transformOutput4x4 = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape>(
@@ -71,11 +75,12 @@ internal sealed class GpuWinogradConvolution
     /// <paramref name="inputNchw"/> (batch x IC x H x W) into <paramref name="outputNchw"/> (batch x OC x H x W),
     /// reading the weights <paramref name="weights"/> (<see cref="GpuWinogradWeights"/>, <see cref="GpuWinogradWeights.Length"/>
     /// floats) and <paramref name="bias"/> (at least OC floats), using <see cref="WorkspaceFloats"/> floats of
-    /// <paramref name="workspace"/>. Nothing waits: the stream orders the three kernels.
+    /// <paramref name="workspace"/>, the GEMM's tile size chosen by <paramref name="tiles"/>. Nothing waits: the stream
+    /// orders the three kernels.
     /// </summary>
     /// <exception cref="ArgumentException">The layer is not a stride-1 Winograd one, or a view is too short.</exception>
     public void Enqueue(AcceleratorStream stream, ArrayView<float> inputNchw, ArrayView<float> outputNchw, ArrayView<float> weights,
-        ArrayView<float> bias, ArrayView<float> workspace, Conv3x3Layer layer, int batch)
+        ArrayView<float> bias, ArrayView<float> workspace, Conv3x3Layer layer, int batch, GemmTilePolicy tiles)
     {
         if (layer.Stride != 1)
             throw new ArgumentException($"Layer {layer.Name} has stride {layer.Stride}; Winograd computes stride 1 only.", nameof(layer));
@@ -91,7 +96,11 @@ internal sealed class GpuWinogradConvolution
         ArrayView<float> products = workspace.SubView(shape.TransformedFloats, shape.ProductFloats);
         bool small = layer.Algorithm == ConvAlgorithm.Winograd2x2;
         (small ? _transformInput2x2 : _transformInput4x4)(stream, shape.InChannels * shape.Tiles, inputNchw, transformed, shape);
-        _multiply(stream, WinogradGemmKernel.Config(shape), weights, transformed, products, shape);
+        KernelConfig large = WinogradGemmKernel.LargeConfig(shape);
+        if (tiles.UsesLarge(large))
+            _multiplyLarge(stream, large, weights, transformed, products, shape);
+        else
+            _multiply(stream, WinogradGemmKernel.Config(shape), weights, transformed, products, shape);
         (small ? _transformOutput2x2 : _transformOutput4x4)(stream, shape.OutChannels * shape.Tiles, products, bias, outputNchw, shape);
     }
 

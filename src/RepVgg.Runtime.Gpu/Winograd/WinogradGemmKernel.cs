@@ -1,4 +1,5 @@
 using ILGPU;
+using RepVgg.Gpu.Kernels;
 
 namespace RepVgg.Gpu.Winograd;
 
@@ -45,10 +46,15 @@ internal static class WinogradGemmKernel
 
     private const int ThreadColumns = 16;
 
-    /// <summary>The grid and group for <paramref name="shape"/>.</summary>
-    public static KernelConfig Config(WinogradShape shape) => new(
-        new Index3D((shape.Tiles + TileN - 1) / TileN, (shape.OutPerGroup + TileM - 1) / TileM, shape.Points * shape.Groups),
-        new Index3D(Threads, 1, 1));
+    /// <summary>The grid and group of <see cref="Multiply"/> for <paramref name="shape"/>.</summary>
+    public static KernelConfig Config(WinogradShape shape) => Config(shape, TileM, Threads);
+
+    /// <summary>The grid and group of <see cref="MultiplyLarge"/> for <paramref name="shape"/>.</summary>
+    public static KernelConfig LargeConfig(WinogradShape shape) => Config(shape, LargeTileGemm.Size, LargeTileGemm.Threads);
+
+    private static KernelConfig Config(WinogradShape shape, int size, int threads) => new(
+        new Index3D((shape.Tiles + size - 1) / size, (shape.OutPerGroup + size - 1) / size, shape.Points * shape.Groups),
+        new Index3D(threads, 1, 1));
 
     /// <summary>One 64 x 64 block of the products of one (point, group); launched with <see cref="Config"/>.</summary>
     public static void Multiply(ArrayView<float> weights, ArrayView<float> transformed, ArrayView<float> products, WinogradShape shape)
@@ -100,24 +106,90 @@ internal static class WinogradGemmKernel
 
         int outStart = point * shape.OutChannels + group * shape.OutPerGroup + firstOut + row;
         int tile0 = firstTile + column;
-        StoreRow(products, outStart, firstOut + row, tile0, sum0, shape);
-        StoreRow(products, outStart + 16, firstOut + row + 16, tile0, sum1, shape);
-        StoreRow(products, outStart + 32, firstOut + row + 32, tile0, sum2, shape);
-        StoreRow(products, outStart + 48, firstOut + row + 48, tile0, sum3, shape);
+        StoreRow(products, outStart, firstOut + row, tile0, sum0, shape, spacing: 16);
+        StoreRow(products, outStart + 16, firstOut + row + 16, tile0, sum1, shape, spacing: 16);
+        StoreRow(products, outStart + 32, firstOut + row + 32, tile0, sum2, shape, spacing: 16);
+        StoreRow(products, outStart + 48, firstOut + row + 48, tile0, sum3, shape, spacing: 16);
     }
 
     /// <summary>
-    /// One owned row of the register block: M row <paramref name="productRow"/> (point x OC + oc), tiles
-    /// <paramref name="tile"/>, + 16, + 32, + 48; skipped past the group's channels or the batch's tiles.
+    /// One 128 x 128 block of the products of one (point, group), with 8 x 8 register blocks (<see cref="LargeTileGemm"/>);
+    /// launched with <see cref="LargeConfig"/>. The same products as <see cref="Multiply"/>, for layers with enough tiles.
     /// </summary>
-    private static void StoreRow(ArrayView<float> products, int productRow, int outInGroup, int tile, Line4 sums, WinogradShape shape)
+    public static void MultiplyLarge(ArrayView<float> weights, ArrayView<float> transformed, ArrayView<float> products, WinogradShape shape)
+    {
+        ArrayView<float> weightSlices = SharedMemory.Allocate<float>(2 * LargeTileGemm.SliceFloats); // [slice][k][m]
+        ArrayView<float> inputSlices = SharedMemory.Allocate<float>(2 * LargeTileGemm.SliceFloats); // [slice][k][n]
+
+        int thread = Group.IdxX;
+        int firstTile = Grid.IdxX * LargeTileGemm.Size;
+        int firstOut = Grid.IdxY * LargeTileGemm.Size;
+        int point = Grid.IdxZ / shape.Groups, group = Grid.IdxZ % shape.Groups;
+        var operands = new LargeOperands(weights, transformed, shape, point, group, firstOut, firstTile, LargeTileGemm.LoadColumn(thread));
+        Accumulators8x8 sums = LargeTileGemm.Accumulate(operands, shape.InPerGroup, weightSlices, inputSlices);
+
+        int row = firstOut + 4 * LargeTileGemm.ThreadRow(thread);
+        int outStart = point * shape.OutChannels + group * shape.OutPerGroup + row;
+        int tile = firstTile + 4 * LargeTileGemm.ThreadColumn(thread);
+        StoreRows(products, outStart, row, tile, sums.Low0, sums.High0, shape);
+        StoreRows(products, outStart + 1, row + 1, tile, sums.Low1, sums.High1, shape);
+        StoreRows(products, outStart + 2, row + 2, tile, sums.Low2, sums.High2, shape);
+        StoreRows(products, outStart + 3, row + 3, tile, sums.Low3, sums.High3, shape);
+        StoreRows(products, outStart + 64, row + 64, tile, sums.Low4, sums.High4, shape);
+        StoreRows(products, outStart + 65, row + 65, tile, sums.Low5, sums.High5, shape);
+        StoreRows(products, outStart + 66, row + 66, tile, sums.Low6, sums.High6, shape);
+        StoreRows(products, outStart + 67, row + 67, tile, sums.Low7, sums.High7, shape);
+    }
+
+    /// <summary>
+    /// What a thread of <see cref="MultiplyLarge"/> stages: column <c>loadColumn</c> of the block's U (an output channel)
+    /// and of its V (a tile), both rows of one contiguous run per k.
+    /// </summary>
+    private readonly struct LargeOperands : ILargeTileOperands
+    {
+        private readonly ArrayView<float> _weights, _transformed;
+        private readonly int _depth, _weightStart, _weightStride, _inputStart, _inputStride;
+        private readonly bool _hasChannel, _hasTile;
+
+        public LargeOperands(ArrayView<float> weights, ArrayView<float> transformed, WinogradShape shape, int point, int group, int firstOut, int firstTile, int loadColumn)
+        {
+            _weights = weights;
+            _transformed = transformed;
+            _depth = shape.InPerGroup;
+            _hasChannel = firstOut + loadColumn < shape.OutPerGroup;
+            _hasTile = firstTile + loadColumn < shape.Tiles;
+            // U[point][k][group's first oc + channel] and V[point][group's first ic + k][tile].
+            _weightStart = point * _depth * shape.OutChannels + group * shape.OutPerGroup + firstOut + loadColumn;
+            _weightStride = shape.OutChannels;
+            _inputStart = (point * shape.InChannels + group * _depth) * shape.Tiles + firstTile + loadColumn;
+            _inputStride = shape.Tiles;
+        }
+
+        public float Weight(int k) => _hasChannel && k < _depth ? _weights[_weightStart + k * _weightStride] : 0f;
+
+        public float Input(int k) => _hasTile && k < _depth ? _transformed[_inputStart + k * _inputStride] : 0f;
+    }
+
+    /// <summary>Rows <paramref name="productRow"/> of <see cref="MultiplyLarge"/>'s block: tiles from <paramref name="tile"/> and from 64 past it.</summary>
+    private static void StoreRows(ArrayView<float> products, int productRow, int outInGroup, int tile, Line4 low, Line4 high, WinogradShape shape)
+    {
+        StoreRow(products, productRow, outInGroup, tile, low, shape, spacing: 1);
+        StoreRow(products, productRow, outInGroup, tile + 64, high, shape, spacing: 1);
+    }
+
+    /// <summary>
+    /// Four outputs of one row of a register block: M row <paramref name="productRow"/> (point x OC + oc), tiles
+    /// <paramref name="tile"/> and <paramref name="spacing"/>, 2 and 3 spacings past it; skipped past the group's
+    /// channels or the batch's tiles.
+    /// </summary>
+    private static void StoreRow(ArrayView<float> products, int productRow, int outInGroup, int tile, Line4 sums, WinogradShape shape, int spacing)
     {
         if (outInGroup >= shape.OutPerGroup)
             return;
         int start = productRow * shape.Tiles + tile;
         if (tile < shape.Tiles) products[start] = sums.A0;
-        if (tile + 16 < shape.Tiles) products[start + 16] = sums.A1;
-        if (tile + 32 < shape.Tiles) products[start + 32] = sums.A2;
-        if (tile + 48 < shape.Tiles) products[start + 48] = sums.A3;
+        if (tile + spacing < shape.Tiles) products[start + spacing] = sums.A1;
+        if (tile + 2 * spacing < shape.Tiles) products[start + 2 * spacing] = sums.A2;
+        if (tile + 3 * spacing < shape.Tiles) products[start + 3 * spacing] = sums.A3;
     }
 }

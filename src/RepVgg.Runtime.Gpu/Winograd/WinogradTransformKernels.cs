@@ -1,4 +1,5 @@
 using ILGPU;
+using RepVgg.Gpu.Kernels;
 
 namespace RepVgg.Gpu.Winograd;
 

@@ -1,8 +1,8 @@
-namespace RepVgg.Gpu.Winograd;
+namespace RepVgg.Gpu.Kernels;
 
 // Short lines of floats held in registers: a kernel names every element, so nothing lands in local
-// memory (an indexed local array would). Used for the transforms' columns and rows and for the GEMM's
-// register blocks.
+// memory (an indexed local array would). Used for the Winograd transforms' columns and rows and for the
+// GEMMs' register blocks; a Line4 is also one 16-byte shared-memory load (ld.shared.v4.f32).
 
 /// <summary>Two floats.</summary>
 internal readonly struct Line2(float a0, float a1)
