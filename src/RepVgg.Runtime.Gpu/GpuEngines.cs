@@ -30,7 +30,14 @@ public static class GpuEngines
     /// NVIDIA GPU, a GPU without the tensor cores <paramref name="precision"/> needs, or ILGPU failed); never throws for those.
     /// </summary>
     /// <returns>Null and an engine, or why there is no engine and a null one.</returns>
-    public static string? TryCreateCuda(NetworkLayout network, ModelWeights weights, Precision precision, out InferenceEngine? engine)
+    public static string? TryCreateCuda(NetworkLayout network, ModelWeights weights, Precision precision, out InferenceEngine? engine) =>
+        TryCreateCudaWithTiles(network, weights, precision, GemmTileSize.Auto, out engine);
+
+    /// <summary>
+    /// <see cref="TryCreateCuda"/> with the float32 GEMMs' tiles fixed rather than chosen per layer: for the GPU check's
+    /// comparison of the two sizes. Named apart, because the runtime finds <see cref="TryCreateCuda"/> by name.
+    /// </summary>
+    internal static string? TryCreateCudaWithTiles(NetworkLayout network, ModelWeights weights, Precision precision, GemmTileSize tiles, out InferenceEngine? engine)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(weights);
@@ -43,7 +50,7 @@ public static class GpuEngines
             return $"Precision.{precision} needs tensor cores of compute capability 8.0 (Ampere) or newer; {accelerator.Name} has {architecture}";
         try
         {
-            engine = Create(accelerator, network, weights, precision);
+            engine = Create(accelerator, network, weights, precision, tiles);
             return null;
         }
         catch (Exception e) when (e is not ArgumentException)
@@ -58,14 +65,18 @@ public static class GpuEngines
     /// plain loops, for checking a machine or a bundle without a GPU (tools/gpu-check --accelerator cpu). Not a backend.
     /// </summary>
     /// <returns>Null and an engine, or why there is no engine and a null one.</returns>
-    public static string? TryCreateCpuAccelerator(NetworkLayout network, ModelWeights weights, Precision precision, out InferenceEngine? engine)
+    public static string? TryCreateCpuAccelerator(NetworkLayout network, ModelWeights weights, Precision precision, out InferenceEngine? engine) =>
+        TryCreateCpuAcceleratorWithTiles(network, weights, precision, GemmTileSize.Auto, out engine);
+
+    /// <summary><see cref="TryCreateCpuAccelerator"/> with the float32 GEMMs' tiles fixed (the GPU check's comparison).</summary>
+    internal static string? TryCreateCpuAcceleratorWithTiles(NetworkLayout network, ModelWeights weights, Precision precision, GemmTileSize tiles, out InferenceEngine? engine)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(weights);
         engine = null;
         try
         {
-            engine = Create(CpuAccelerator, network, weights, precision);
+            engine = Create(CpuAccelerator, network, weights, precision, tiles);
             return null;
         }
         catch (Exception e) when (e is not ArgumentException)

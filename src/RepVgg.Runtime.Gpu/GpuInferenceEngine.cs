@@ -1,5 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime;
+using RepVgg.Compiler.Manifest;
 using RepVgg.Gpu.Kernels;
 using RepVgg.Gpu.TensorCores;
 using RepVgg.Gpu.Weights;
@@ -136,15 +137,21 @@ public sealed class GpuInferenceEngine : InferenceEngine
         var shape = new ConvShape(layer, _batch);
         ArrayView<float> input = _current!.View, output = _next!.View;
         ArrayView<float> weights = _weights.ConvWeights(layer), bias = _weights.ConvBias(layer);
-        // In float32, a layer the weights step planned for Winograd runs Winograd here too, with the blob's transformed weights.
-        if (RunsWinograd(layer))
-            _winograd!.Enqueue(_stream, input, output, weights, bias, _workspace!.View, layer, _batch, _tiles);
-        else if (StemConv3x3Kernel.Handles(layer))
-            _stemConv(_stream, StemConv3x3Kernel.Config(shape), input, weights, bias, output, shape);
-        else if (_largeGemmConv is not null && _tiles.UsesLarge(Conv3x3LargeGemmKernel.Config(shape, layer.Groups)))
-            _largeGemmConv(_stream, Conv3x3LargeGemmKernel.Config(shape, layer.Groups), input, weights, bias, output, shape);
-        else
-            _gemmConv(_stream, _gemmConfig(shape, layer.Groups), input, weights, bias, output, shape);
+        switch (KernelOf(layer, _batch))
+        {
+            case LayerKernel.Winograd:
+                _winograd!.Enqueue(_stream, input, output, weights, bias, _workspace!.View, layer, _batch, _tiles);
+                break;
+            case LayerKernel.Stem:
+                _stemConv(_stream, StemConv3x3Kernel.Config(shape), input, weights, bias, output, shape);
+                break;
+            case LayerKernel.LargeGemm:
+                _largeGemmConv!(_stream, Conv3x3LargeGemmKernel.Config(shape, layer.Groups), input, weights, bias, output, shape);
+                break;
+            default:
+                _gemmConv(_stream, _gemmConfig(shape, layer.Groups), input, weights, bias, output, shape);
+                break;
+        }
         (_current, _next) = (_next, _current);
         _shape = (layer.OutChannels, layer.OutHeight, layer.OutWidth);
     }
@@ -173,6 +180,38 @@ public sealed class GpuInferenceEngine : InferenceEngine
 
     /// <summary>Whether this engine runs <paramref name="layer"/> with Winograd: planned so, and in float32.</summary>
     private bool RunsWinograd(Conv3x3Layer layer) => _winograd is not null && layer.Algorithm.IsWinograd();
+
+    /// <summary>The kernels a layer can run: <see cref="Gemm"/> is the tensor-core one in a reduced precision.</summary>
+    private enum LayerKernel { Winograd, Stem, Gemm, LargeGemm }
+
+    /// <summary>
+    /// Which kernel runs <paramref name="layer"/> at <paramref name="batch"/>: in float32, a layer the weights step planned
+    /// for Winograd runs Winograd here too, with the blob's transformed weights; the stem kernel takes few input channels;
+    /// the implicit GEMM the rest, with large tiles where <see cref="GemmTilePolicy"/> says so.
+    /// </summary>
+    private LayerKernel KernelOf(Conv3x3Layer layer, int batch)
+    {
+        if (RunsWinograd(layer))
+            return LayerKernel.Winograd;
+        if (StemConv3x3Kernel.Handles(layer))
+            return LayerKernel.Stem;
+        return _largeGemmConv is not null && _tiles.UsesLarge(Conv3x3LargeGemmKernel.Config(new ConvShape(layer, batch), layer.Groups))
+            ? LayerKernel.LargeGemm : LayerKernel.Gemm;
+    }
+
+    /// <summary>
+    /// What runs <paramref name="layer"/> at <paramref name="batch"/> images, for reports (tools/gpu-check): the kernel's
+    /// name in the generated layer table (<see cref="GpuKernels"/>, or the Winograd algorithm) and a float32 GEMM's tiles.
+    /// </summary>
+    internal string DescribeKernel(Conv3x3Layer layer, int batch) => KernelOf(layer, batch) switch
+    {
+        LayerKernel.Winograd => $"{layer.Algorithm}, {TileName(GpuWinogradConvolution.UsesLargeTiles(layer, batch, _tiles))}",
+        LayerKernel.Stem => GpuKernels.StemDirect,
+        LayerKernel.LargeGemm => $"{GpuKernels.ImplicitGemm}, {TileName(large: true)}",
+        _ => Precision == Precision.Fp32 ? $"{GpuKernels.ImplicitGemm}, {TileName(large: false)}" : GpuKernels.ImplicitGemmMma,
+    };
+
+    private static string TileName(bool large) => large ? "128 x 128 tiles" : "64 x 64 tiles";
 
     /// <summary>Floats of Winograd workspace a batch needs: the largest Winograd layer's (one layer runs at a time); none in a reduced precision.</summary>
     private long WorkspaceFloats(int batch) =>

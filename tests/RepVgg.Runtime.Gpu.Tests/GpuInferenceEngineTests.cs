@@ -1,5 +1,6 @@
 using RepVgg.Compiler.Architecture;
 using RepVgg.Gpu;
+using RepVgg.Gpu.Kernels;
 using RepVgg.Gpu.Weights;
 
 namespace RepVgg.Runtime.Gpu.Tests;
@@ -72,6 +73,27 @@ public class GpuInferenceEngineTests
         Assert.Equal(Backend.Gpu, engine.Backend);
         Assert.Equal(TestAccelerator.Cpu.Name, engine.DeviceName);
         Assert.Equal("CPUAccelerator", engine.DeviceName);
+    }
+
+    [Fact]
+    public void Engine_names_the_kernel_and_tiles_each_layer_runs()
+    {
+        // A stem, a stride-1 layer planned for Winograd F(2x2) and a direct one.
+        BlockShape[] shapes = [new(0, 0, 3, 8, 2, 1), new(1, 0, 8, 8, 1, 1), new(1, 1, 8, 16, 2, 1)];
+        var (_, layout, weights) = CompiledModels.Compile(shapes, classes: 4, 16, 16, seed: 5,
+            (block, _, _) => block.Stride == 1 ? ConvAlgorithm.Winograd2x2 : ConvAlgorithm.Direct);
+        Assert.Equal([ConvAlgorithm.Direct, ConvAlgorithm.Winograd2x2, ConvAlgorithm.Direct], layout.Layers.Select(layer => layer.Algorithm));
+        string[] Describe(GpuInferenceEngine engine) => layout.Layers.Select(layer => engine.DescribeKernel(layer, batch: 2)).ToArray();
+
+        using (GpuInferenceEngine small = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, tiles: GemmTileSize.Small))
+            Assert.Equal(Expected("64 x 64 tiles"), Describe(small));
+        using (GpuInferenceEngine large = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, tiles: GemmTileSize.Large))
+            Assert.Equal(Expected("128 x 128 tiles"), Describe(large));
+        using (GpuInferenceEngine tf32 = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, Precision.Tf32))
+            Assert.Equal(layout.Layers.Select(layer => layer.InChannels == 3 ? "stem-direct" : "implicit-gemm-mma"), Describe(tf32));
+
+        string[] Expected(string tiles) => layout.Layers.Select(layer => layer.InChannels == 3 ? "stem-direct"
+            : layer.Algorithm == ConvAlgorithm.Winograd2x2 ? $"Winograd2x2, {tiles}" : $"implicit-gemm, {tiles}").ToArray();
     }
 
     [Fact]

@@ -96,13 +96,17 @@ internal sealed class GpuWinogradConvolution
         ArrayView<float> products = workspace.SubView(shape.TransformedFloats, shape.ProductFloats);
         bool small = layer.Algorithm == ConvAlgorithm.Winograd2x2;
         (small ? _transformInput2x2 : _transformInput4x4)(stream, shape.InChannels * shape.Tiles, inputNchw, transformed, shape);
-        KernelConfig large = WinogradGemmKernel.LargeConfig(shape);
-        if (tiles.UsesLarge(large))
-            _multiplyLarge(stream, large, weights, transformed, products, shape);
+        if (UsesLargeTiles(shape, tiles))
+            _multiplyLarge(stream, WinogradGemmKernel.LargeConfig(shape), weights, transformed, products, shape);
         else
             _multiply(stream, WinogradGemmKernel.Config(shape), weights, transformed, products, shape);
         (small ? _transformOutput2x2 : _transformOutput4x4)(stream, shape.OutChannels * shape.Tiles, products, bias, outputNchw, shape);
     }
+
+    /// <summary>Whether <see cref="Enqueue"/> runs the GEMM of <paramref name="layer"/> at <paramref name="batch"/> with large tiles.</summary>
+    public static bool UsesLargeTiles(Conv3x3Layer layer, int batch, GemmTilePolicy tiles) => UsesLargeTiles(Shape(layer, batch), tiles);
+
+    private static bool UsesLargeTiles(WinogradShape shape, GemmTilePolicy tiles) => tiles.UsesLarge(WinogradGemmKernel.LargeConfig(shape));
 
     /// <exception cref="ArgumentException">
     /// The layer is not computed by Winograd, the batch is not positive, or the layer at that batch is past what the kernels index.

@@ -4,6 +4,8 @@ using System.Text;
 using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Manifest;
+using RepVgg.Gpu;
+using RepVgg.Gpu.Kernels;
 using RepVgg.Tooling.Reference;
 using RepVgg.Tooling.Synthetic;
 
@@ -191,7 +193,7 @@ internal static class FullCheck
         }
 
         if (model.Plan.PerLayerBatch is { } layerBatch)
-            TimeLayers(name, precision, gpu, Images(network, layerBatch), layerBatch, plan, report.Layers, log);
+            TimeLayers(model, precision, gpu, layerBatch, plan, report.Layers, log);
         return passed;
     }
 
@@ -235,32 +237,55 @@ internal static class FullCheck
         return passed;
     }
 
-    private static void TimeLayers(string name, Precision precision, InferenceEngine gpu, float[] images, int batch, CheckPlan plan, StringBuilder table, TextWriter log)
+    /// <summary>
+    /// The model's layers one by one on <paramref name="gpu"/>, and in FP32 also on engines with the float32 GEMMs' tiles
+    /// fixed to each size, so that one run shows what the engine's per-layer choice (GemmTilePolicy) gains or loses.
+    /// </summary>
+    private static void TimeLayers(CheckedModel model, Precision precision, InferenceEngine gpu, int batch, CheckPlan plan, StringBuilder table, TextWriter log)
     {
+        string name = model.Plan.Variant.Name;
+        float[] images = Images(model.Network, batch);
         IReadOnlyList<LayerTiming> timings = Timing.PerLayer(gpu, images, plan.WarmUp, plan.Repetitions);
+        IReadOnlyList<LayerTiming>? small = null, large = null;
+        if (precision == Precision.Fp32)
+        {
+            small = TimeLayersWith(GemmTileSize.Small);
+            large = TimeLayersWith(GemmTileSize.Large);
+        }
         log.WriteLine($"gpu-check: timed {name}'s {timings.Count - 1} layers one by one at batch {batch} in {precision}");
         table.AppendLine($"### Per layer: {name}, batch {batch}, {plan.Height} x {plan.Width}, {precision}, median (min) of {plan.Repetitions}, ms");
         table.AppendLine();
         table.AppendLine("The engine synchronizes after each layer, so the device idles between layers and the sum is a little above the whole call. " +
-            "The kernel is the plan's in FP32; in TF32 and FP16 every layer but a stem-direct one runs the tensor-core implicit GEMM.");
+            "The kernel is the one the engine ran: in TF32 and FP16 every layer but a stem-direct one runs the tensor-core implicit GEMM. " +
+            (small is null ? "" : "In FP32 the last two columns time the same layers on engines whose float32 GEMMs always take 64 x 64 or 128 x 128 tiles; the engine picks per layer."));
         table.AppendLine();
-        table.AppendLine("| layer | channels | groups | stride | output | algorithm | ms | TFLOP/s (as direct conv) |");
-        table.AppendLine("| --- | --- | ---: | ---: | --- | --- | ---: | ---: |");
+        table.AppendLine("| layer | channels | groups | stride | output | kernel | ms | TFLOP/s (as direct conv) | 64 x 64 tiles | 128 x 128 tiles |");
+        table.AppendLine("| --- | --- | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: |");
+        var engine = (GpuInferenceEngine)gpu;
         double total = 0;
-        foreach (LayerTiming timing in timings)
+        for (int l = 0; l < timings.Count; l++)
         {
+            LayerTiming timing = timings[l];
             total += timing.Time.MedianMs;
+            string fixedTiles = small is null ? " | " : $"{small[l].Time} | {large![l].Time}";
             if (timing.Layer is not { } layer)
             {
-                table.AppendLine($"| head (pool + linear) | | | | | | {timing.Time} | |");
+                table.AppendLine($"| head (pool + linear) | | | | | | {timing.Time} | | {fixedTiles} |");
                 continue;
             }
             double tflops = Timing.DirectConvolutionFlops(layer, batch) / (timing.Time.MedianMs * 1e-3) / 1e12;
             table.AppendLine($"| {layer.Name} | {layer.InChannels} → {layer.OutChannels} | {layer.Groups} | {layer.Stride} | " +
-                $"{layer.OutHeight} x {layer.OutWidth} | {layer.Algorithm} | {timing.Time} | {tflops:F2} |");
+                $"{layer.OutHeight} x {layer.OutWidth} | {engine.DescribeKernel(layer, batch)} | {timing.Time} | {tflops:F2} | {fixedTiles} |");
         }
-        table.AppendLine($"| sum of medians | | | | | | {total:F2} | |");
+        string fixedTotals = small is null ? " | " : $"{small.Sum(t => t.Time.MedianMs):F2} | {large!.Sum(t => t.Time.MedianMs):F2}";
+        table.AppendLine($"| sum of medians | | | | | | {total:F2} | | {fixedTotals} |");
         table.AppendLine();
+
+        IReadOnlyList<LayerTiming> TimeLayersWith(GemmTileSize tiles)
+        {
+            using InferenceEngine fixedEngine = GpuEngine.Create(plan.Accelerator, model.Network, model.Weights, precision, tiles);
+            return Timing.PerLayer(fixedEngine, images, plan.WarmUp, plan.Repetitions);
+        }
     }
 }
 

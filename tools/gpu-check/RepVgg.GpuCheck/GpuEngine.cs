@@ -1,4 +1,5 @@
 using RepVgg.Gpu;
+using RepVgg.Gpu.Kernels;
 
 namespace RepVgg.GpuCheck;
 
@@ -8,9 +9,19 @@ internal sealed class GpuUnavailableException(string message) : Exception(messag
 /// <summary>Makes the GPU engine the check drives, on the accelerator asked for.</summary>
 internal static class GpuEngine
 {
+    /// <summary>
+    /// The engine a generated class gets, or with <paramref name="tiles"/> fixing the float32 GEMMs' tile size (for the
+    /// per-layer comparison; the engine otherwise picks it per layer).
+    /// </summary>
     /// <exception cref="GpuUnavailableException">No engine on <paramref name="accelerator"/>.</exception>
-    public static InferenceEngine Create(GpuAccelerator accelerator, NetworkLayout network, ModelWeights weights, Precision precision)
+    public static InferenceEngine Create(GpuAccelerator accelerator, NetworkLayout network, ModelWeights weights, Precision precision,
+        GemmTileSize tiles = GemmTileSize.Auto)
     {
+        if (accelerator == GpuAccelerator.Cuda && tiles != GemmTileSize.Auto)
+        {
+            string? reason = GpuEngines.TryCreateCudaWithTiles(network, weights, precision, tiles, out InferenceEngine? fixedTiles);
+            return fixedTiles ?? throw new GpuUnavailableException(reason!);
+        }
         if (accelerator == GpuAccelerator.Cuda)
         {
             try
@@ -23,7 +34,7 @@ internal static class GpuEngine
                 throw new GpuUnavailableException(e.Message);
             }
         }
-        string? unavailable = GpuEngines.TryCreateCpuAccelerator(network, weights, precision, out InferenceEngine? engine);
+        string? unavailable = GpuEngines.TryCreateCpuAcceleratorWithTiles(network, weights, precision, tiles, out InferenceEngine? engine);
         return engine ?? throw new GpuUnavailableException($"ILGPU's CPU accelerator is not available: {unavailable}");
     }
 }
