@@ -42,8 +42,9 @@ public sealed class GpuInferenceEngine : InferenceEngine
     // The implicit GEMM that runs every layer but Winograd ones and the stem: float32, or on tensor cores.
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> _gemmConv;
     private readonly Func<ConvShape, int, KernelConfig> _gemmConfig;
-    // The float32 implicit GEMM with large tiles, for layers that fill the device with them; null in a reduced precision.
-    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>? _largeGemmConv;
+    // The float32 implicit GEMM with large tiles, for layers that fill the device with them, compiled on first use (a
+    // network at batch 1 never needs it); null in a reduced precision.
+    private readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>>? _largeGemmConv;
     private readonly GemmTilePolicy _tiles;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> _stemConv;
     // The Winograd layers' three kernels; null when the network has none.
@@ -73,7 +74,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
             (largest, layer) => Math.Max(largest, (long)layer.OutChannels * layer.OutHeight * layer.OutWidth));
         (_gemmConv, _gemmConfig) = LoadGemm(accelerator, precision);
         _largeGemmConv = precision == Precision.Fp32
-            ? accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(Conv3x3LargeGemmKernel.Run)
+            ? new(() => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(Conv3x3LargeGemmKernel.Run))
             : null;
         _stemConv = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(StemConv3x3Kernel.Run);
         _winograd = precision == Precision.Fp32 && network.Layers.Any(layer => layer.Algorithm.IsWinograd()) ? new GpuWinogradConvolution(accelerator) : null;
@@ -146,7 +147,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
                 _stemConv(_stream, StemConv3x3Kernel.Config(shape), input, weights, bias, output, shape);
                 break;
             case LayerKernel.LargeGemm:
-                _largeGemmConv!(_stream, Conv3x3LargeGemmKernel.Config(shape, layer.Groups), input, weights, bias, output, shape);
+                _largeGemmConv!.Value(_stream, Conv3x3LargeGemmKernel.Config(shape, layer.Groups), input, weights, bias, output, shape);
                 break;
             default:
                 _gemmConv(_stream, _gemmConfig(shape, layer.Groups), input, weights, bias, output, shape);

@@ -17,7 +17,8 @@ namespace RepVgg.Gpu.Kernels;
 /// them: 8 shared-memory reads for 16 multiply-adds, where one output per thread would need 2 reads per
 /// multiply-add. 4 x 4 per thread keeps 16 accumulators in registers and leaves room for several groups per
 /// SM (256 threads x ~40 registers); 64 x 64 tiles are the smallest that give that reuse while a small layer
-/// (RepVGG's 7 x 7 stage 4 at batch 1) still has enough tiles to spread over the SMs.
+/// (RepVGG's 7 x 7 stage 4 at batch 1) still has enough tiles to spread over the SMs. Layers large enough to fill
+/// the device with 128 x 128 tiles run <see cref="Conv3x3LargeGemmKernel"/> instead.
 /// </para>
 /// <para>
 /// A thread's block is strided, not contiguous: channels <c>ty + 16i</c> and pixels <c>tx + 16j</c>

@@ -8,8 +8,8 @@ namespace RepVgg.Gpu.Winograd;
 /// <summary>
 /// A stride-1 conv3x3 (padding 1) + bias + ReLU layer by Winograd F(2x2, 3x3) or F(4x4, 3x3) on one
 /// accelerator, as three kernels queued on a stream: the input transform, the batched GEMM, the output
-/// transform with bias and ReLU. One instance per accelerator: its kernels are compiled once, in the
-/// constructor, and serve every Winograd layer.
+/// transform with bias and ReLU. One instance per engine: its kernels are compiled in the constructor (the large-tile
+/// GEMM on first use) and serve every Winograd layer.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -31,7 +31,8 @@ internal sealed class GpuWinogradConvolution
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, WinogradShape> _transformInput2x2;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, WinogradShape> _transformInput4x4;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape> _multiply;
-    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape> _multiplyLarge;
+    // Compiled on first use: a network at batch 1 never needs it.
+    private readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape>> _multiplyLarge;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape> _transformOutput2x2;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape> _transformOutput4x4;
 
@@ -51,8 +52,8 @@ internal sealed class GpuWinogradConvolution
             WinogradTransformKernels.TransformInput4x4);
         _multiply = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape>(
             WinogradGemmKernel.Multiply);
-        _multiplyLarge = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape>(
-            WinogradGemmKernel.MultiplyLarge);
+        _multiplyLarge = new(() => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape>(
+            WinogradGemmKernel.MultiplyLarge));
         _transformOutput2x2 = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape>(
             WinogradTransformKernels.TransformOutput2x2);
         _transformOutput4x4 = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape>(
@@ -97,7 +98,7 @@ internal sealed class GpuWinogradConvolution
         bool small = layer.Algorithm == ConvAlgorithm.Winograd2x2;
         (small ? _transformInput2x2 : _transformInput4x4)(stream, shape.InChannels * shape.Tiles, inputNchw, transformed, shape);
         if (UsesLargeTiles(shape, tiles))
-            _multiplyLarge(stream, WinogradGemmKernel.LargeConfig(shape), weights, transformed, products, shape);
+            _multiplyLarge.Value(stream, WinogradGemmKernel.LargeConfig(shape), weights, transformed, products, shape);
         else
             _multiply(stream, WinogradGemmKernel.Config(shape), weights, transformed, products, shape);
         (small ? _transformOutput2x2 : _transformOutput4x4)(stream, shape.OutChannels * shape.Tiles, products, bias, outputNchw, shape);

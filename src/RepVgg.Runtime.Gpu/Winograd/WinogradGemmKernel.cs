@@ -6,7 +6,9 @@ namespace RepVgg.Gpu.Winograd;
 /// <summary>
 /// The Winograd layer's batched GEMM: for each transformed point and each group, the products
 /// <c>M[point][oc][tile] = sum over k of U[point][k][oc] * V[point][group's first ic + k][tile]</c>,
-/// M = output channels per group, N = tiles, K = input channels per group.
+/// M = output channels per group, N = tiles, K = input channels per group. <see cref="Multiply"/> computes it in
+/// 64 x 64 blocks (below); <see cref="MultiplyLarge"/> in 128 x 128 blocks with 8 x 8 register blocks
+/// (<see cref="LargeTileGemm"/>), for layers with enough tiles to fill the device with them.
 /// </summary>
 /// <remarks>
 /// <para>
