@@ -17,11 +17,13 @@ public static class GpuEngines
     private static readonly Lazy<(Accelerator? Accelerator, string? Unavailable)> s_cuda = new(FindCuda);
 
     private static readonly Lazy<Accelerator> s_cpu = new(() =>
-        Context.Create(builder => builder.CPU(CPUDeviceKind.AMD)).CreateCPUAccelerator(0));
+        Context.Create(builder => builder.CPU(new CPUDevice(numThreadsPerWarp: 32, numWarpsPerMultiprocessor: 16, numMultiprocessors: 1)))
+            .CreateCPUAccelerator(0));
 
     /// <summary>
-    /// ILGPU's CPU accelerator, created on first use and kept: it simulates groups of 256 threads (the GEMM kernels'
-    /// group size; ILGPU's default CPU device allows 16). The tests and <see cref="TryCreateCpuAccelerator"/> run on it.
+    /// ILGPU's CPU accelerator, created on first use and kept: it simulates one SM of warps of 32 threads and groups of
+    /// up to 512 (the large tensor-core tiles' group; ILGPU's default CPU device allows 16, its AMD-like one 256). The
+    /// tests and <see cref="TryCreateCpuAccelerator"/> run on it.
     /// </summary>
     internal static Accelerator CpuAccelerator => s_cpu.Value;
 

@@ -5,6 +5,8 @@ using RepVgg.Gpu.Kernels;
 using RepVgg.Gpu.TensorCores;
 using RepVgg.Gpu.Weights;
 using RepVgg.Gpu.Winograd;
+using ConvKernel = System.Action<ILGPU.Runtime.AcceleratorStream, ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
+    ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, RepVgg.Gpu.Kernels.ConvShape>;
 
 namespace RepVgg.Gpu;
 
@@ -39,12 +41,12 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private readonly Accelerator _accelerator;
     private readonly AcceleratorStream _stream;
     private readonly DeviceWeights _weights;
-    // The implicit GEMM that runs every layer but Winograd ones and the stem: float32, or on tensor cores.
-    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> _gemmConv;
-    private readonly Func<ConvShape, int, KernelConfig> _gemmConfig;
-    // The float32 implicit GEMM with large tiles, for layers that fill the device with them, compiled on first use (a
-    // network at batch 1 never needs it); null in a reduced precision.
-    private readonly Lazy<Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>>? _largeGemmConv;
+    // The implicit GEMM that runs every layer but Winograd ones and the stem: float32, or on tensor cores; with small
+    // tiles, and with large tiles for layers that fill the device with them, compiled on first use (a network at
+    // batch 1 never needs it).
+    private readonly ConvKernel _gemmConv;
+    private readonly Func<ConvShape, int, KernelConfig> _gemmConfig, _largeGemmConfig;
+    private readonly Lazy<ConvKernel> _largeGemmConv;
     private readonly GemmTilePolicy _tiles;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> _stemConv;
     // The Winograd layers' three kernels; null when the network has none.
@@ -72,10 +74,10 @@ public sealed class GpuInferenceEngine : InferenceEngine
         _tiles = new GemmTilePolicy(tiles, accelerator.NumMultiprocessors);
         _largestActivation = network.Layers.Aggregate((long)network.ImageLength,
             (largest, layer) => Math.Max(largest, (long)layer.OutChannels * layer.OutHeight * layer.OutWidth));
-        (_gemmConv, _gemmConfig) = LoadGemm(accelerator, precision);
-        _largeGemmConv = precision == Precision.Fp32
-            ? new(() => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(Conv3x3LargeGemmKernel.Run))
-            : null;
+        (Func<ConvKernel> loadGemm, _gemmConfig) = ImplicitGemm(accelerator, precision, large: false);
+        _gemmConv = loadGemm();
+        (Func<ConvKernel> loadLargeGemm, _largeGemmConfig) = ImplicitGemm(accelerator, precision, large: true);
+        _largeGemmConv = new(loadLargeGemm);
         _stemConv = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(StemConv3x3Kernel.Run);
         _winograd = precision == Precision.Fp32 && network.Layers.Any(layer => layer.Algorithm.IsWinograd()) ? new GpuWinogradConvolution(accelerator) : null;
         _pool = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(GlobalAveragePoolKernel.Run);
@@ -147,7 +149,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
                 _stemConv(_stream, StemConv3x3Kernel.Config(shape), input, weights, bias, output, shape);
                 break;
             case LayerKernel.LargeGemm:
-                _largeGemmConv!.Value(_stream, Conv3x3LargeGemmKernel.Config(shape, layer.Groups), input, weights, bias, output, shape);
+                _largeGemmConv.Value(_stream, _largeGemmConfig(shape, layer.Groups), input, weights, bias, output, shape);
                 break;
             default:
                 _gemmConv(_stream, _gemmConfig(shape, layer.Groups), input, weights, bias, output, shape);
@@ -158,37 +160,44 @@ public sealed class GpuInferenceEngine : InferenceEngine
     }
 
     /// <summary>
-    /// The implicit GEMM for <paramref name="precision"/> and its launch: float32, or the tensor-core kernel of the
-    /// format, with PTX mma on CUDA and emulated mma elsewhere (ILGPU's CPU accelerator).
+    /// The implicit GEMM for <paramref name="precision"/> with small or large tiles, as a loader (which compiles it) and
+    /// its launch: float32, or the tensor-core kernel of the format, with PTX mma on CUDA and emulated mma elsewhere
+    /// (ILGPU's CPU accelerator).
     /// </summary>
-    private static (Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>, Func<ConvShape, int, KernelConfig>)
-        LoadGemm(Accelerator accelerator, Precision precision)
+    private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) ImplicitGemm(Accelerator accelerator, Precision precision, bool large)
     {
         bool ptx = accelerator.AcceleratorType == AcceleratorType.Cuda;
-        return precision switch
+        return (precision, large) switch
         {
-            Precision.Fp32 => (accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(Conv3x3GemmKernel.Run), Conv3x3GemmKernel.Config),
-            Precision.Tf32 => (ptx ? LoadMma<Tf32Format<PtxTensorCores>, PtxTensorCores>(accelerator) : LoadMma<Tf32Format<EmulatedTensorCores>, EmulatedTensorCores>(accelerator), Conv3x3MmaKernel.Config),
-            Precision.Fp16 => (ptx ? LoadMma<Fp16Format<PtxTensorCores>, PtxTensorCores>(accelerator) : LoadMma<Fp16Format<EmulatedTensorCores>, EmulatedTensorCores>(accelerator), Conv3x3MmaKernel.Config),
+            (Precision.Fp32, false) => (() => Load(accelerator, Conv3x3GemmKernel.Run), Conv3x3GemmKernel.Config),
+            (Precision.Fp32, true) => (() => Load(accelerator, Conv3x3LargeGemmKernel.Run), Conv3x3LargeGemmKernel.Config),
+            (Precision.Tf32, _) => ptx ? TensorCoreGemm<Tf32Format<PtxTensorCores>, PtxTensorCores>(accelerator, large)
+                : TensorCoreGemm<Tf32Format<EmulatedTensorCores>, EmulatedTensorCores>(accelerator, large),
+            (Precision.Fp16, _) => ptx ? TensorCoreGemm<Fp16Format<PtxTensorCores>, PtxTensorCores>(accelerator, large)
+                : TensorCoreGemm<Fp16Format<EmulatedTensorCores>, EmulatedTensorCores>(accelerator, large),
             _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "Unknown precision."),
         };
     }
 
-    private static Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> LoadMma<TFormat, TTarget>(Accelerator accelerator)
+    private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) TensorCoreGemm<TFormat, TTarget>(Accelerator accelerator, bool large)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget =>
-        accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(Conv3x3MmaKernel.Run<TFormat, TTarget>);
+        large ? (() => Load(accelerator, Conv3x3MmaKernel.RunLarge<TFormat, TTarget>), Conv3x3MmaKernel.LargeConfig)
+            : (() => Load(accelerator, Conv3x3MmaKernel.Run<TFormat, TTarget>), Conv3x3MmaKernel.Config);
+
+    private static ConvKernel Load(Accelerator accelerator, Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> kernel) =>
+        accelerator.LoadKernel(kernel);
 
     /// <summary>Whether this engine runs <paramref name="layer"/> with Winograd: planned so, and in float32.</summary>
     private bool RunsWinograd(Conv3x3Layer layer) => _winograd is not null && layer.Algorithm.IsWinograd();
 
-    /// <summary>The kernels a layer can run: <see cref="Gemm"/> is the tensor-core one in a reduced precision.</summary>
+    /// <summary>The kernels a layer can run: the GEMMs are the tensor-core ones in a reduced precision.</summary>
     private enum LayerKernel { Winograd, Stem, Gemm, LargeGemm }
 
     /// <summary>
     /// Which kernel runs <paramref name="layer"/> at <paramref name="batch"/>: in float32, a layer the weights step planned
     /// for Winograd runs Winograd here too, with the blob's transformed weights; the stem kernel takes few input channels;
-    /// the implicit GEMM the rest, with large tiles where <see cref="GemmTilePolicy"/> says so.
+    /// the implicit GEMM (in float32 or on tensor cores) the rest, with large tiles where <see cref="GemmTilePolicy"/> says so.
     /// </summary>
     private LayerKernel KernelOf(Conv3x3Layer layer, int batch)
     {
@@ -196,8 +205,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
             return LayerKernel.Winograd;
         if (StemConv3x3Kernel.Handles(layer))
             return LayerKernel.Stem;
-        return _largeGemmConv is not null && _tiles.UsesLarge(Conv3x3LargeGemmKernel.Config(new ConvShape(layer, batch), layer.Groups))
-            ? LayerKernel.LargeGemm : LayerKernel.Gemm;
+        return _tiles.UsesLarge(_largeGemmConfig(new ConvShape(layer, batch), layer.Groups)) ? LayerKernel.LargeGemm : LayerKernel.Gemm;
     }
 
     /// <summary>
@@ -208,8 +216,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
     {
         LayerKernel.Winograd => $"{layer.Algorithm}, {TileName(GpuWinogradConvolution.UsesLargeTiles(layer, batch, _tiles))}",
         LayerKernel.Stem => GpuKernels.StemDirect,
-        LayerKernel.LargeGemm => $"{GpuKernels.ImplicitGemm}, {TileName(large: true)}",
-        _ => Precision == Precision.Fp32 ? $"{GpuKernels.ImplicitGemm}, {TileName(large: false)}" : GpuKernels.ImplicitGemmMma,
+        var gemm => $"{(Precision == Precision.Fp32 ? GpuKernels.ImplicitGemm : GpuKernels.ImplicitGemmMma)}, {TileName(gemm == LayerKernel.LargeGemm)}",
     };
 
     private static string TileName(bool large) => large ? "128 x 128 tiles" : "64 x 64 tiles";

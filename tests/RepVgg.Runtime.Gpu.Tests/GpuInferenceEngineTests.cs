@@ -89,8 +89,9 @@ public class GpuInferenceEngineTests
             Assert.Equal(Expected("64 x 64 tiles"), Describe(small));
         using (GpuInferenceEngine large = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, tiles: GemmTileSize.Large))
             Assert.Equal(Expected("128 x 128 tiles"), Describe(large));
-        using (GpuInferenceEngine tf32 = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, Precision.Tf32))
-            Assert.Equal(layout.Layers.Select(layer => layer.InChannels == 3 ? "stem-direct" : "implicit-gemm-mma"), Describe(tf32));
+        // In a reduced precision Winograd layers run the tensor-core implicit GEMM too.
+        using (GpuInferenceEngine tf32 = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, Precision.Tf32, GemmTileSize.Large))
+            Assert.Equal(layout.Layers.Select(layer => layer.InChannels == 3 ? "stem-direct" : "implicit-gemm-mma, 128 x 128 tiles"), Describe(tf32));
 
         string[] Expected(string tiles) => layout.Layers.Select(layer => layer.InChannels == 3 ? "stem-direct"
             : layer.Algorithm == ConvAlgorithm.Winograd2x2 ? $"Winograd2x2, {tiles}" : $"implicit-gemm, {tiles}").ToArray();

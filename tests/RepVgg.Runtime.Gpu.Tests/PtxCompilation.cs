@@ -25,10 +25,10 @@ internal static class PtxCompilation
     /// <summary>An implicitly grouped kernel (ILGPU picks its group size), by its class and name.</summary>
     public static EntryPointDescription Implicit(Type type, string name) => EntryPointDescription.FromImplicitlyGroupedKernel(Kernel(type, name));
 
-    /// <summary>The tensor-core conv kernel in <typeparamref name="TFormat"/>, as a CUDA accelerator loads it (PTX mma).</summary>
-    public static EntryPointDescription TensorCoreKernel<TFormat>() where TFormat : struct, ITensorCoreFormat =>
+    /// <summary>The tensor-core conv kernel in <typeparamref name="TFormat"/>, with small or large tiles, as a CUDA accelerator loads it (PTX mma).</summary>
+    public static EntryPointDescription TensorCoreKernel<TFormat>(bool large = false) where TFormat : struct, ITensorCoreFormat =>
         EntryPointDescription.FromExplicitlyGroupedKernel(
-            Kernel(typeof(Conv3x3MmaKernel), nameof(Conv3x3MmaKernel.Run)).MakeGenericMethod(typeof(TFormat), typeof(PtxTensorCores)));
+            Kernel(typeof(Conv3x3MmaKernel), large ? nameof(Conv3x3MmaKernel.RunLarge) : nameof(Conv3x3MmaKernel.Run)).MakeGenericMethod(typeof(TFormat), typeof(PtxTensorCores)));
 
     public static string Compile(EntryPointDescription entry)
     {

@@ -25,8 +25,10 @@ public sealed class PtxasTests : IDisposable
     {
         ["implicit-gemm"] = (() => PtxCompilation.Explicit(typeof(Conv3x3GemmKernel), nameof(Conv3x3GemmKernel.Run)), Conv3x3GemmKernel.Threads),
         ["implicit-gemm large tiles"] = (() => PtxCompilation.Explicit(typeof(Conv3x3LargeGemmKernel), nameof(Conv3x3LargeGemmKernel.Run)), LargeTileGemm.Threads),
-        ["implicit-gemm-mma TF32"] = (PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>>, Conv3x3MmaKernel.Threads),
-        ["implicit-gemm-mma FP16"] = (PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>>, Conv3x3MmaKernel.Threads),
+        ["implicit-gemm-mma TF32"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>>(), Conv3x3MmaKernel.Threads),
+        ["implicit-gemm-mma FP16"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>>(), Conv3x3MmaKernel.Threads),
+        ["implicit-gemm-mma TF32 large tiles"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>>(large: true), Conv3x3MmaKernel.LargeThreads),
+        ["implicit-gemm-mma FP16 large tiles"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>>(large: true), Conv3x3MmaKernel.LargeThreads),
         ["stem-direct"] = (() => PtxCompilation.Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run)), StemConv3x3Kernel.Config(new ConvShape(Stem, 1)).GroupDim.Size),
         ["winograd gemm"] = (() => PtxCompilation.Explicit(typeof(WinogradGemmKernel), nameof(WinogradGemmKernel.Multiply)), WinogradGemmKernel.Threads),
         ["winograd gemm large tiles"] = (() => PtxCompilation.Explicit(typeof(WinogradGemmKernel), nameof(WinogradGemmKernel.MultiplyLarge)), LargeTileGemm.Threads),
@@ -68,6 +70,8 @@ public sealed class PtxasTests : IDisposable
     [PtxasTheory]
     [InlineData("TF32", "HMMA.1688.F32.TF32")]
     [InlineData("FP16", "HMMA.16816.F32")]
+    [InlineData("TF32 large tiles", "HMMA.1688.F32.TF32")]
+    [InlineData("FP16 large tiles", "HMMA.16816.F32")]
     public void Tensor_core_kernel_runs_on_tensor_cores(string format, string instruction)
     {
         var (entry, _) = Kernels[$"implicit-gemm-mma {format}"];

@@ -1,4 +1,5 @@
 using RepVgg.Gpu;
+using RepVgg.Gpu.Kernels;
 using RepVgg.Tooling.Reference;
 
 namespace RepVgg.Runtime.Gpu.Tests;
@@ -10,32 +11,39 @@ namespace RepVgg.Runtime.Gpu.Tests;
 /// </summary>
 public class TensorCoreConvTests
 {
-    public static TheoryData<Precision, int, int, int, int, int, int, int> Shapes()
+    private static readonly (int In, int Out, int Groups, int Stride, int Height, int Width, int Batch)[] Layers =
+    [
+        (5, 17, 1, 1, 7, 5, 1),     // K = 45: a partial step (and an odd K for FP16's pairs)
+        (17, 33, 1, 2, 7, 5, 3),    // stride 2, batch 3: the pixel tile spans images
+        (20, 68, 4, 2, 9, 7, 3),    // groups 4, stride 2
+        (16, 72, 1, 1, 11, 9, 1),   // two small channel tiles, the second nearly empty
+        (40, 24, 1, 1, 12, 13, 2),  // K = 360: several steps, several small pixel tiles
+        (33, 5, 1, 1, 1, 1, 3),     // 1 x 1 image: all taps but the centre are padding
+        (12, 136, 1, 1, 13, 11, 1), // 136 channels and 143 pixels: past one large tile both ways
+    ];
+
+    /// <summary>Every layer in both formats, with small (64 x 64) and large (128 x 128) tiles.</summary>
+    public static TheoryData<Precision, int, int, int, int, int, int, int, bool> Shapes()
     {
-        var data = new TheoryData<Precision, int, int, int, int, int, int, int>();
+        var data = new TheoryData<Precision, int, int, int, int, int, int, int, bool>();
         foreach (Precision precision in new[] { Precision.Tf32, Precision.Fp16 })
-        {
-            // in, out, groups, stride, height, width, batch
-            data.Add(precision, 5, 17, 1, 1, 7, 5, 1);    // K = 45: a partial step (and an odd K for FP16's pairs)
-            data.Add(precision, 17, 33, 1, 2, 7, 5, 3);   // stride 2, batch 3: the pixel tile spans images
-            data.Add(precision, 20, 68, 4, 2, 9, 7, 3);   // groups 4, stride 2
-            data.Add(precision, 16, 72, 1, 1, 11, 9, 1);  // two channel tiles, the second nearly empty
-            data.Add(precision, 40, 24, 1, 1, 12, 13, 2); // K = 360: several steps, several pixel tiles
-            data.Add(precision, 33, 5, 1, 1, 1, 1, 3);    // 1 x 1 image: all taps but the centre are padding
-        }
+            foreach (var layer in Layers)
+                foreach (bool largeTiles in new[] { false, true })
+                    data.Add(precision, layer.In, layer.Out, layer.Groups, layer.Stride, layer.Height, layer.Width, layer.Batch, largeTiles);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Shapes))]
     public void Layer_is_within_the_stated_bound_of_the_float64_convolution(Precision precision,
-        int inChannels, int outChannels, int groups, int stride, int height, int width, int batch)
+        int inChannels, int outChannels, int groups, int stride, int height, int width, int batch, bool largeTiles)
     {
         var (layout, weights, oihw, bias) = CompiledModels.SingleLayer(inChannels, outChannels, groups, stride, height, width, ConvAlgorithm.Direct, seed: 3);
         Conv3x3Layer layer = layout.Layers[0];
         float[] images = CompiledModels.RandomFloats(batch * inChannels * height * width, seed: 5);
-        using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, precision);
+        using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, precision, largeTiles ? GemmTileSize.Large : GemmTileSize.Small);
         Assert.Equal(precision, engine.Precision);
+        Assert.EndsWith(largeTiles ? "128 x 128 tiles" : "64 x 64 tiles", engine.DescribeKernel(layer, batch));
 
         engine.BeginBatch(images, new float[batch * layout.Head.Classes]);
         engine.Conv3x3BiasRelu(layer);
@@ -51,7 +59,7 @@ public class TensorCoreConvTests
         for (int i = 0; i < actual.Length; i++)
         {
             double error = Math.Abs(actual[i] - exact[i]);
-            Assert.True(error <= bounds[i], $"{precision}, output {i}: expected {exact[i]} within {bounds[i]:E3}, found {actual[i]} (off by {error:E3}).");
+            Assert.True(error <= bounds[i], $"{precision}, {(largeTiles ? "large" : "small")} tiles, output {i}: expected {exact[i]} within {bounds[i]:E3}, found {actual[i]} (off by {error:E3}).");
             // Error over Σ|w x| + |b| (at most: bound / relative is that, or more in FP16).
             largestError = Math.Max(largestError, error * relative / bounds[i]);
         }

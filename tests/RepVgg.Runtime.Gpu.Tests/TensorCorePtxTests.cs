@@ -9,20 +9,23 @@ namespace RepVgg.Runtime.Gpu.Tests;
 /// </summary>
 public sealed class TensorCorePtxTests
 {
-    private static string CompileMmaKernel<TFormat>() where TFormat : struct, ITensorCoreFormat =>
-        PtxCompilation.Compile(PtxCompilation.TensorCoreKernel<TFormat>());
+    private static string CompileMmaKernel<TFormat>(bool large) where TFormat : struct, ITensorCoreFormat =>
+        PtxCompilation.Compile(PtxCompilation.TensorCoreKernel<TFormat>(large));
 
-    public static TheoryData<string, string> Formats() => new()
+    /// <summary>Each format with small (64 x 64) and large (128 x 128) tiles.</summary>
+    public static TheoryData<string, string, bool> Formats() => new()
     {
-        { "TF32", "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32" },
-        { "FP16", "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32" },
+        { "TF32", "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32", false },
+        { "FP16", "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32", false },
+        { "TF32", "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32", true },
+        { "FP16", "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32", true },
     };
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public void Mma_kernel_runs_its_formats_mma_on_register_accumulators(string format, string mma)
+    public void Mma_kernel_runs_its_formats_mma_on_register_accumulators(string format, string mma, bool largeTiles)
     {
-        string ptx = format == "TF32" ? CompileMmaKernel<Tf32Format<PtxTensorCores>>() : CompileMmaKernel<Fp16Format<PtxTensorCores>>();
+        string ptx = format == "TF32" ? CompileMmaKernel<Tf32Format<PtxTensorCores>>(largeTiles) : CompileMmaKernel<Fp16Format<PtxTensorCores>>(largeTiles);
 
         Assert.Equal(8, PtxCompilation.CountOf(ptx, mma));
         Assert.Equal(8, PtxCompilation.CountOf(ptx, "mma.sync"));

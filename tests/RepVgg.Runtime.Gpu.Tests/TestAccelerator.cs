@@ -8,7 +8,7 @@ namespace RepVgg.Runtime.Gpu.Tests;
 
 /// <summary>
 /// ILGPU's CPU accelerator, shared by the tests: it runs the very kernels CUDA runs, each group's threads
-/// simulated with OS threads (<see cref="GpuEngines.CpuAccelerator"/>, the backend's own, 256 threads per group).
+/// simulated with OS threads (<see cref="GpuEngines.CpuAccelerator"/>, the backend's own, up to 512 threads per group).
 /// </summary>
 internal static class TestAccelerator
 {

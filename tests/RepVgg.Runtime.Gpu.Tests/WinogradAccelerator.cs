@@ -4,7 +4,7 @@ using RepVgg.Gpu.Winograd;
 namespace RepVgg.Runtime.Gpu.Tests;
 
 /// <summary>
-/// The tests' shared CPU accelerator (<see cref="TestAccelerator"/>, 256 threads per group, which the GEMM needs;
+/// The tests' shared CPU accelerator (<see cref="TestAccelerator"/>, up to 512 threads per group, which the GEMMs need;
 /// ILGPU's default CPU device allows 16) and one <see cref="GpuWinogradConvolution"/> on it: the kernels compile once.
 /// </summary>
 public sealed class WinogradAccelerator

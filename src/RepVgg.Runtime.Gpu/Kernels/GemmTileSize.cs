@@ -3,8 +3,9 @@ using ILGPU;
 namespace RepVgg.Gpu.Kernels;
 
 /// <summary>
-/// The tile size of the float32 GEMMs (the implicit-GEMM conv and the Winograd GEMM): 64 x 64 tiles with 4 x 4
-/// register blocks (<see cref="Small"/>), or 128 x 128 with 8 x 8 (<see cref="Large"/>, <see cref="LargeTileGemm"/>).
+/// The tile size of the GEMMs: 64 x 64 (<see cref="Small"/>) or 128 x 128 (<see cref="Large"/>). In float32 (the
+/// implicit-GEMM conv and the Winograd GEMM) with 4 x 4 or 8 x 8 register blocks (<see cref="LargeTileGemm"/>); on
+/// tensor cores (<see cref="Conv3x3MmaKernel"/>) with 4 or 16 warps of 32 x 32 outputs.
 /// </summary>
 internal enum GemmTileSize
 {
@@ -19,11 +20,12 @@ internal enum GemmTileSize
 }
 
 /// <summary>
-/// Chooses a float32 GEMM launch's tile size. <see cref="GemmTileSize.Auto"/> takes the large tiles when their grid
-/// has at least <see cref="LargeGroupsPerMultiprocessor"/> groups per SM: a large-tile group keeps 256 threads at about
-/// 100 registers, so an SM holds two, and two full waves leave at most a quarter of the last one idle. Below that the
-/// small tiles' four times as many groups spread the work better. The threshold is reasoned, not yet measured: the
-/// GPU check times B1's layers with each size (tools/gpu-check).
+/// Chooses a GEMM launch's tile size. <see cref="GemmTileSize.Auto"/> takes the large tiles when their grid has at
+/// least <see cref="LargeGroupsPerMultiprocessor"/> groups per SM: an SM holds one or two large-tile groups (float32:
+/// 256 threads at about 120 registers; tensor cores: 512 threads at 62 to 72), so that is two or more full waves,
+/// and the last one's idle share is small. Below that the small tiles' four times as many groups spread the work
+/// better. The threshold is reasoned, not yet measured: the GPU check times B1's layers with each size
+/// (tools/gpu-check).
 /// </summary>
 /// <param name="Size">The size asked for.</param>
 /// <param name="Multiprocessors">The accelerator's SMs (ILGPU's <c>NumMultiprocessors</c>).</param>

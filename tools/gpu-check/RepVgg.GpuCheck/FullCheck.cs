@@ -108,7 +108,7 @@ internal static class FullCheck
                     // E.g. the driver refused the tensor-core PTX, or a kernel failed: reported (exit code 1), and the rest still runs.
                     passed = false;
                     log.WriteLine($"gpu-check: {model.Plan.Variant.Name} {precision}: FAILED: {e.GetType().Name}: {e.Message}");
-                    report.Correctness.AppendLine($"| {model.Plan.Variant.Name} | {precision} | {plan.Height} x {plan.Width} | {model.Plan.CorrectnessBatch} | " +
+                    report.Correctness.AppendLine($"| {model.Plan.Variant.Name} | {precision} | | {plan.Height} x {plan.Width} | {model.Plan.CorrectnessBatch} | " +
                         $"**failed**: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")} | | | | |");
                 }
             }
@@ -135,7 +135,7 @@ internal static class FullCheck
         catch (Exception e)
         {
             log.WriteLine($"gpu-check: {precision} per-layer bound: FAILED: {e.GetType().Name}: {e.Message}");
-            report.LayerBounds.AppendLine($"| {precision} | **failed**: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")} | | | | |");
+            report.LayerBounds.AppendLine($"| {precision} | **failed**: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")} | | | | | |");
             return false;
         }
     }
@@ -181,7 +181,11 @@ internal static class FullCheck
         log.WriteLine($"gpu-check: {name} {precision} on {gpu.DeviceName} ({gpu.Backend}, {gpu.Precision}): Create {createMs:F0} ms, first Infer {firstMs:F0} ms");
         report.FirstCalls.AppendLine($"| {name} | {precision} | {createMs:F0} | {firstMs:F0} | {createMs + firstMs:F0} |");
 
-        bool passed = CheckCorrectness(model, gpu, report.Correctness, log);
+        bool passed = CheckCorrectness(model, gpu, "per layer", report.Correctness, log);
+        // At this batch the engine picks small tiles nearly everywhere; the large-tile kernels the timings use at batch 64
+        // are checked here too.
+        using (InferenceEngine large = GpuEngine.Create(plan.Accelerator, network, model.Weights, precision, GemmTileSize.Large))
+            passed &= CheckCorrectness(model, large, "128 x 128", report.Correctness, log);
 
         foreach (int batch in plan.Batches)
         {
@@ -221,7 +225,7 @@ internal static class FullCheck
         NetworkRun.Images(batch, network.InputChannels, network.InputHeight, network.InputWidth, ImageSeed);
 
     /// <summary>The GPU logits against the float64 reference (on the checkpoint as read back from the file) and the CPU engine's.</summary>
-    private static bool CheckCorrectness(CheckedModel model, InferenceEngine gpu, StringBuilder table, TextWriter log)
+    private static bool CheckCorrectness(CheckedModel model, InferenceEngine gpu, string tiles, StringBuilder table, TextWriter log)
     {
         string name = model.Plan.Variant.Name;
         float[] gpuLogits = NetworkRun.Infer(gpu, model.Images);
@@ -230,34 +234,29 @@ internal static class FullCheck
         double gpuVersusCpu = NetworkRun.RelativeL2(gpuLogits, model.CpuLogits);
         double bound = gpu.Precision == Precision.Fp32 ? Fp32Bound : ReducedBound;
         bool passed = gpuError <= bound;
-        log.WriteLine($"gpu-check: {name} {gpu.Precision} batch {model.Plan.CorrectnessBatch}: GPU vs float64 {gpuError:0.00e+00} " +
+        log.WriteLine($"gpu-check: {name} {gpu.Precision} ({tiles} tiles) batch {model.Plan.CorrectnessBatch}: GPU vs float64 {gpuError:0.00e+00} " +
             $"({(passed ? "pass" : "FAIL")}, bound {bound:0e+00}), CPU engine vs float64 {cpuError:0.00e+00}, GPU vs CPU engine {gpuVersusCpu:0.00e+00}");
-        table.AppendLine($"| {name} | {gpu.Precision} | {gpu.Network.InputHeight} x {gpu.Network.InputWidth} | {model.Plan.CorrectnessBatch} | " +
+        table.AppendLine($"| {name} | {gpu.Precision} | {tiles} | {gpu.Network.InputHeight} x {gpu.Network.InputWidth} | {model.Plan.CorrectnessBatch} | " +
             $"{gpuError:0.00e+00} | {bound:0e+00} | {cpuError:0.00e+00} | {gpuVersusCpu:0.00e+00} | {model.Largest.Value:G4} ({model.Largest.Layer}) | {(passed ? "pass" : "**FAIL**")} |");
         return passed;
     }
 
     /// <summary>
-    /// The model's layers one by one on <paramref name="gpu"/>, and in FP32 also on engines with the float32 GEMMs' tiles
-    /// fixed to each size, so that one run shows what the engine's per-layer choice (GemmTilePolicy) gains or loses.
+    /// The model's layers one by one on <paramref name="gpu"/>, and also on engines with the GEMMs' tiles fixed to each
+    /// size, so that one run shows what the engine's per-layer choice (GemmTilePolicy) gains or loses.
     /// </summary>
     private static void TimeLayers(CheckedModel model, Precision precision, InferenceEngine gpu, int batch, CheckPlan plan, StringBuilder table, TextWriter log)
     {
         string name = model.Plan.Variant.Name;
         float[] images = Images(model.Network, batch);
         IReadOnlyList<LayerTiming> timings = Timing.PerLayer(gpu, images, plan.WarmUp, plan.Repetitions);
-        IReadOnlyList<LayerTiming>? small = null, large = null;
-        if (precision == Precision.Fp32)
-        {
-            small = TimeLayersWith(GemmTileSize.Small);
-            large = TimeLayersWith(GemmTileSize.Large);
-        }
+        IReadOnlyList<LayerTiming> small = TimeLayersWith(GemmTileSize.Small), large = TimeLayersWith(GemmTileSize.Large);
         log.WriteLine($"gpu-check: timed {name}'s {timings.Count - 1} layers one by one at batch {batch} in {precision}");
         table.AppendLine($"### Per layer: {name}, batch {batch}, {plan.Height} x {plan.Width}, {precision}, median (min) of {plan.Repetitions}, ms");
         table.AppendLine();
         table.AppendLine("The engine synchronizes after each layer, so the device idles between layers and the sum is a little above the whole call. " +
-            "The kernel is the one the engine ran: in TF32 and FP16 every layer but a stem-direct one runs the tensor-core implicit GEMM. " +
-            (small is null ? "" : "In FP32 the last two columns time the same layers on engines whose float32 GEMMs always take 64 x 64 or 128 x 128 tiles; the engine picks per layer."));
+            "The kernel is the one the engine ran, with its tiles: in TF32 and FP16 every layer but a stem-direct one runs the tensor-core implicit GEMM. " +
+            "The last two columns time the same layers on engines whose GEMMs always take 64 x 64 or 128 x 128 tiles; the engine picks per layer.");
         table.AppendLine();
         table.AppendLine("| layer | channels | groups | stride | output | kernel | ms | TFLOP/s (as direct conv) | 64 x 64 tiles | 128 x 128 tiles |");
         table.AppendLine("| --- | --- | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: |");
@@ -267,7 +266,7 @@ internal static class FullCheck
         {
             LayerTiming timing = timings[l];
             total += timing.Time.MedianMs;
-            string fixedTiles = small is null ? " | " : $"{small[l].Time} | {large![l].Time}";
+            string fixedTiles = $"{small[l].Time} | {large[l].Time}";
             if (timing.Layer is not { } layer)
             {
                 table.AppendLine($"| head (pool + linear) | | | | | | {timing.Time} | | {fixedTiles} |");
@@ -277,7 +276,7 @@ internal static class FullCheck
             table.AppendLine($"| {layer.Name} | {layer.InChannels} → {layer.OutChannels} | {layer.Groups} | {layer.Stride} | " +
                 $"{layer.OutHeight} x {layer.OutWidth} | {engine.DescribeKernel(layer, batch)} | {timing.Time} | {tflops:F2} | {fixedTiles} |");
         }
-        string fixedTotals = small is null ? " | " : $"{small.Sum(t => t.Time.MedianMs):F2} | {large!.Sum(t => t.Time.MedianMs):F2}";
+        string fixedTotals = $"{small.Sum(t => t.Time.MedianMs):F2} | {large.Sum(t => t.Time.MedianMs):F2}";
         table.AppendLine($"| sum of medians | | | | | | {total:F2} | | {fixedTotals} |");
         table.AppendLine();
 
@@ -314,10 +313,11 @@ internal sealed class ReportTables
         report.AppendLine($"### Correctness: relative L2 error of the logits against the float64 unfused reference (bound {FullCheck.Fp32Bound:0e+00} in FP32, {FullCheck.ReducedBound:0e+00} in TF32 and FP16)");
         report.AppendLine();
         report.AppendLine("A small batch: the float64 reference is plain scalar loops, about 12 G multiply-adds per B1 image at 224 x 224. The CPU engine computes in FP32. " +
-            "The largest activation is the CPU engine's, with its layer: FP16 holds magnitudes up to 65504 and turns larger ones into infinity.");
+            "The largest activation is the CPU engine's, with its layer: FP16 holds magnitudes up to 65504 and turns larger ones into infinity. " +
+            "Tiles: the engine's choice per layer (at this batch, nearly always 64 x 64), or 128 x 128 forced for every GEMM, so the kernels the large batches time are checked too.");
         report.AppendLine();
-        report.AppendLine("| model | precision | input | batch | GPU vs float64 | bound | CPU engine vs float64 | GPU vs CPU engine | largest activation | result |");
-        report.AppendLine("| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |");
+        report.AppendLine("| model | precision | tiles | input | batch | GPU vs float64 | bound | CPU engine vs float64 | GPU vs CPU engine | largest activation | result |");
+        report.AppendLine("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |");
         report.Append(Correctness);
         report.AppendLine();
         if (LayerBounds.Length > 0)
@@ -326,8 +326,8 @@ internal sealed class ReportTables
             report.AppendLine();
             report.AppendLine("The bound is `Precision`'s: (2^-10 + (K + 2) 2^-23) (Σ|w x| + |b|), plus 2^-24 Σ(|w| + |x|) in FP16. Batch 1, N(0, 1) input, direct weights.");
             report.AppendLine();
-            report.AppendLine("| precision | layer | outputs | largest error / bound | outside | result |");
-            report.AppendLine("| --- | --- | ---: | ---: | ---: | --- |");
+            report.AppendLine("| precision | layer | tiles | outputs | largest error / bound | outside | result |");
+            report.AppendLine("| --- | --- | --- | ---: | ---: | ---: | --- |");
             report.Append(LayerBounds);
             report.AppendLine();
         }
