@@ -33,13 +33,15 @@ public static class GpuEngines
     /// </summary>
     /// <returns>Null and an engine, or why there is no engine and a null one.</returns>
     public static string? TryCreateCuda(NetworkLayout network, ModelWeights weights, Precision precision, out InferenceEngine? engine) =>
-        TryCreateCudaWithTiles(network, weights, precision, GemmTileSize.Auto, out engine);
+        TryCreateCudaWith(network, weights, precision, GemmTileSize.Auto, allDirect: false, out engine);
 
     /// <summary>
-    /// <see cref="TryCreateCuda"/> with the float32 GEMMs' tiles fixed rather than chosen per layer: for the GPU check's
-    /// comparison of the two sizes. Named apart, because the runtime finds <see cref="TryCreateCuda"/> by name.
+    /// <see cref="TryCreateCuda"/> with the GEMMs' tiles fixed rather than chosen per layer, or every layer run as a
+    /// direct implicit GEMM (<paramref name="allDirect"/>, Winograd layers too): for the GPU check's comparisons. Named
+    /// apart, because the runtime finds <see cref="TryCreateCuda"/> by name.
     /// </summary>
-    internal static string? TryCreateCudaWithTiles(NetworkLayout network, ModelWeights weights, Precision precision, GemmTileSize tiles, out InferenceEngine? engine)
+    internal static string? TryCreateCudaWith(NetworkLayout network, ModelWeights weights, Precision precision, GemmTileSize tiles, bool allDirect,
+        out InferenceEngine? engine)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(weights);
@@ -52,7 +54,7 @@ public static class GpuEngines
             return $"Precision.{precision} needs tensor cores of compute capability 8.0 (Ampere) or newer; {accelerator.Name} has {architecture}";
         try
         {
-            engine = Create(accelerator, network, weights, precision, tiles);
+            engine = Create(accelerator, network, weights, precision, tiles, allDirect);
             return null;
         }
         catch (Exception e) when (e is not ArgumentException)
@@ -68,17 +70,18 @@ public static class GpuEngines
     /// </summary>
     /// <returns>Null and an engine, or why there is no engine and a null one.</returns>
     public static string? TryCreateCpuAccelerator(NetworkLayout network, ModelWeights weights, Precision precision, out InferenceEngine? engine) =>
-        TryCreateCpuAcceleratorWithTiles(network, weights, precision, GemmTileSize.Auto, out engine);
+        TryCreateCpuAcceleratorWith(network, weights, precision, GemmTileSize.Auto, allDirect: false, out engine);
 
-    /// <summary><see cref="TryCreateCpuAccelerator"/> with the float32 GEMMs' tiles fixed (the GPU check's comparison).</summary>
-    internal static string? TryCreateCpuAcceleratorWithTiles(NetworkLayout network, ModelWeights weights, Precision precision, GemmTileSize tiles, out InferenceEngine? engine)
+    /// <summary><see cref="TryCreateCpuAccelerator"/> with the kernels chosen as <see cref="TryCreateCudaWith"/> takes them (the GPU check's comparisons).</summary>
+    internal static string? TryCreateCpuAcceleratorWith(NetworkLayout network, ModelWeights weights, Precision precision, GemmTileSize tiles, bool allDirect,
+        out InferenceEngine? engine)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(weights);
         engine = null;
         try
         {
-            engine = Create(CpuAccelerator, network, weights, precision, tiles);
+            engine = Create(CpuAccelerator, network, weights, precision, tiles, allDirect);
             return null;
         }
         catch (Exception e) when (e is not ArgumentException)
@@ -88,12 +91,13 @@ public static class GpuEngines
     }
 
     /// <summary>
-    /// An engine on <paramref name="accelerator"/>, which stays the caller's to dispose after the engine; its float32
-    /// GEMMs' tiles chosen per layer, or fixed by <paramref name="tiles"/> (tests).
+    /// An engine on <paramref name="accelerator"/>, which stays the caller's to dispose after the engine; its GEMMs'
+    /// tiles chosen per layer, or fixed by <paramref name="tiles"/>, and its Winograd layers run as planned, or as
+    /// direct implicit GEMMs with <paramref name="allDirect"/> (tests, the GPU check's comparisons).
     /// </summary>
     internal static GpuInferenceEngine Create(Accelerator accelerator, NetworkLayout network, ModelWeights weights,
-        Precision precision = Precision.Fp32, GemmTileSize tiles = GemmTileSize.Auto) =>
-        new(accelerator, network, weights, precision, tiles);
+        Precision precision = Precision.Fp32, GemmTileSize tiles = GemmTileSize.Auto, bool allDirect = false) =>
+        new(accelerator, network, weights, precision, tiles, allDirect);
 
     private static (Accelerator?, string?) FindCuda()
     {

@@ -66,7 +66,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private int _batch;
     private (int Channels, int Height, int Width) _shape;
 
-    internal GpuInferenceEngine(Accelerator accelerator, NetworkLayout network, ModelWeights weights, Precision precision, GemmTileSize tiles)
+    internal GpuInferenceEngine(Accelerator accelerator, NetworkLayout network, ModelWeights weights, Precision precision, GemmTileSize tiles, bool allDirect)
         : base(network, weights)
     {
         _accelerator = accelerator;
@@ -79,7 +79,8 @@ public sealed class GpuInferenceEngine : InferenceEngine
         (Func<ConvKernel> loadLargeGemm, _largeGemmConfig) = ImplicitGemm(accelerator, precision, large: true);
         _largeGemmConv = new(loadLargeGemm);
         _stemConv = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(StemConv3x3Kernel.Run);
-        _winograd = precision == Precision.Fp32 && network.Layers.Any(layer => layer.Algorithm.IsWinograd()) ? new GpuWinogradConvolution(accelerator) : null;
+        _winograd = precision == Precision.Fp32 && !allDirect && network.Layers.Any(layer => layer.Algorithm.IsWinograd())
+            ? new GpuWinogradConvolution(accelerator) : null;
         _pool = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(GlobalAveragePoolKernel.Run);
         _head = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(LinearHeadKernel.Run);
         _weights = DeviceWeights.Acquire(accelerator, network, weights, allDirect: _winograd is null);
@@ -188,7 +189,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private static ConvKernel Load(Accelerator accelerator, Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> kernel) =>
         accelerator.LoadKernel(kernel);
 
-    /// <summary>Whether this engine runs <paramref name="layer"/> with Winograd: planned so, and in float32.</summary>
+    /// <summary>Whether this engine runs <paramref name="layer"/> with Winograd: planned so, in float32, and not made to run every layer direct.</summary>
     private bool RunsWinograd(Conv3x3Layer layer) => _winograd is not null && layer.Algorithm.IsWinograd();
 
     /// <summary>The kernels a layer can run: the GEMMs are the tensor-core ones in a reduced precision.</summary>

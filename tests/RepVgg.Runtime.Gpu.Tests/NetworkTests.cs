@@ -33,8 +33,10 @@ public class NetworkTests
         AssertMatchesReference(network, layout, weights, batch: 2);
     }
 
-    [Fact]
-    public void Every_algorithm_in_turn_at_an_odd_size_matches_the_float64_reference()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)] // every layer as a direct implicit GEMM, on the Winograd layers' weights untransformed (the GPU check's comparison)
+    public void Every_algorithm_in_turn_at_an_odd_size_matches_the_float64_reference(bool allDirect)
     {
         int stride1Layers = 0;
         var (network, layout, weights) = CompiledModels.Compile(Shapes, Classes, 19, 23, seed: 22,
@@ -48,7 +50,7 @@ public class NetworkTests
         Assert.Contains(layout.Layers, layer => layer.Algorithm == ConvAlgorithm.Winograd2x2);
         Assert.Contains(layout.Layers, layer => layer.Algorithm == ConvAlgorithm.Winograd4x4);
 
-        AssertMatchesReference(network, layout, weights, batch: 3);
+        AssertMatchesReference(network, layout, weights, batch: 3, allDirect);
     }
 
     /// <summary>
@@ -76,9 +78,9 @@ public class NetworkTests
         NumericAssert.Close(reference, logits, ReducedPrecisionTolerance, $"{precision} logits at 16 x 16", [2, Classes]);
     }
 
-    private static void AssertMatchesReference(TrainedNetwork network, NetworkLayout layout, ModelWeights weights, int batch)
+    private static void AssertMatchesReference(TrainedNetwork network, NetworkLayout layout, ModelWeights weights, int batch, bool allDirect = false)
     {
-        var (reference, logits) = Run(network, layout, weights, batch, Precision.Fp32);
+        var (reference, logits) = Run(network, layout, weights, batch, Precision.Fp32, allDirect);
 
         string plan = string.Join(", ", layout.Layers.Select(layer => $"{layer.Name} {layer.Algorithm}"));
         NumericAssert.Close(reference, logits, NumericAssert.Float32Tolerance, $"logits at {layout.InputHeight} x {layout.InputWidth} ({plan})", [batch, Classes]);
@@ -87,12 +89,15 @@ public class NetworkTests
     }
 
     /// <summary>The unfused float64 reference's logits and the engine's for the same random batch.</summary>
-    private static (double[] Reference, float[] Logits) Run(TrainedNetwork network, NetworkLayout layout, ModelWeights weights, int batch, Precision precision)
+    private static (double[] Reference, float[] Logits) Run(TrainedNetwork network, NetworkLayout layout, ModelWeights weights, int batch, Precision precision,
+        bool allDirect = false)
     {
         float[] images = CompiledModels.RandomFloats(batch * layout.ImageLength, seed: 9);
         var logits = new float[batch * Classes];
-        using (GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, precision))
+        using (GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, precision, allDirect: allDirect))
         {
+            if (allDirect)
+                Assert.All(layout.Layers, layer => Assert.DoesNotContain("Winograd", engine.DescribeKernel(layer, batch)));
             engine.BeginBatch(images, logits);
             foreach (Conv3x3Layer layer in layout.Layers) engine.Conv3x3BiasRelu(layer);
             engine.GlobalAveragePoolLinear(layout.Head, logits);

@@ -243,7 +243,8 @@ internal static class FullCheck
 
     /// <summary>
     /// The model's layers one by one on <paramref name="gpu"/>, and also on engines with the GEMMs' tiles fixed to each
-    /// size, so that one run shows what the engine's per-layer choice (GemmTilePolicy) gains or loses.
+    /// size and, in FP32, on one that runs every layer as a direct implicit GEMM, so that one run shows what the engine's
+    /// per-layer choice of tiles (GemmTilePolicy) and the weights step's Winograd plan gain or lose on this GPU.
     /// </summary>
     private static void TimeLayers(CheckedModel model, Precision precision, InferenceEngine gpu, int batch, CheckPlan plan, StringBuilder table, TextWriter log)
     {
@@ -251,22 +252,25 @@ internal static class FullCheck
         float[] images = Images(model.Network, batch);
         IReadOnlyList<LayerTiming> timings = Timing.PerLayer(gpu, images, plan.WarmUp, plan.Repetitions);
         IReadOnlyList<LayerTiming> small = TimeLayersWith(GemmTileSize.Small), large = TimeLayersWith(GemmTileSize.Large);
+        // In TF32 and FP16 every layer is direct already.
+        IReadOnlyList<LayerTiming>? direct = precision == Precision.Fp32 ? TimeLayersWith(GemmTileSize.Auto, allDirect: true) : null;
         log.WriteLine($"gpu-check: timed {name}'s {timings.Count - 1} layers one by one at batch {batch} in {precision}");
         table.AppendLine($"### Per layer: {name}, batch {batch}, {plan.Height} x {plan.Width}, {precision}, median (min) of {plan.Repetitions}, ms");
         table.AppendLine();
         table.AppendLine("The engine synchronizes after each layer, so the device idles between layers and the sum is a little above the whole call. " +
             "The kernel is the one the engine ran, with its tiles: in TF32 and FP16 every layer but a stem-direct one runs the tensor-core implicit GEMM. " +
-            "The last two columns time the same layers on engines whose GEMMs always take 64 x 64 or 128 x 128 tiles; the engine picks per layer.");
+            "The last columns time the same layers on engines whose GEMMs always take 64 x 64 or 128 x 128 tiles (the engine picks per layer)" +
+            (direct is null ? "." : ", and on one that runs every layer as a direct implicit GEMM, Winograd layers too (the weights step planned Winograd for the CPU)."));
         table.AppendLine();
-        table.AppendLine("| layer | channels | groups | stride | output | kernel | ms | TFLOP/s (as direct conv) | 64 x 64 tiles | 128 x 128 tiles |");
-        table.AppendLine("| --- | --- | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: |");
+        table.AppendLine("| layer | channels | groups | stride | output | kernel | ms | TFLOP/s (as direct conv) | 64 x 64 tiles | 128 x 128 tiles | all direct |");
+        table.AppendLine("| --- | --- | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |");
         var engine = (GpuInferenceEngine)gpu;
         double total = 0;
         for (int l = 0; l < timings.Count; l++)
         {
             LayerTiming timing = timings[l];
             total += timing.Time.MedianMs;
-            string fixedTiles = $"{small[l].Time} | {large[l].Time}";
+            string fixedTiles = $"{small[l].Time} | {large[l].Time} | {direct?[l].Time}";
             if (timing.Layer is not { } layer)
             {
                 table.AppendLine($"| head (pool + linear) | | | | | | {timing.Time} | | {fixedTiles} |");
@@ -276,15 +280,17 @@ internal static class FullCheck
             table.AppendLine($"| {layer.Name} | {layer.InChannels} → {layer.OutChannels} | {layer.Groups} | {layer.Stride} | " +
                 $"{layer.OutHeight} x {layer.OutWidth} | {engine.DescribeKernel(layer, batch)} | {timing.Time} | {tflops:F2} | {fixedTiles} |");
         }
-        string fixedTotals = $"{small.Sum(t => t.Time.MedianMs):F2} | {large.Sum(t => t.Time.MedianMs):F2}";
+        string fixedTotals = $"{Total(small)} | {Total(large)} | {(direct is null ? "" : Total(direct))}";
         table.AppendLine($"| sum of medians | | | | | | {total:F2} | | {fixedTotals} |");
         table.AppendLine();
 
-        IReadOnlyList<LayerTiming> TimeLayersWith(GemmTileSize tiles)
+        IReadOnlyList<LayerTiming> TimeLayersWith(GemmTileSize tiles, bool allDirect = false)
         {
-            using InferenceEngine fixedEngine = GpuEngine.Create(plan.Accelerator, model.Network, model.Weights, precision, tiles);
-            return Timing.PerLayer(fixedEngine, images, plan.WarmUp, plan.Repetitions);
+            using InferenceEngine chosen = GpuEngine.Create(plan.Accelerator, model.Network, model.Weights, precision, tiles, allDirect);
+            return Timing.PerLayer(chosen, images, plan.WarmUp, plan.Repetitions);
         }
+
+        static string Total(IEnumerable<LayerTiming> timings) => timings.Sum(t => t.Time.MedianMs).ToString("F2");
     }
 }
 

@@ -10,17 +10,18 @@ internal sealed class GpuUnavailableException(string message) : Exception(messag
 internal static class GpuEngine
 {
     /// <summary>
-    /// The engine a generated class gets, or with <paramref name="tiles"/> fixing the float32 GEMMs' tile size (for the
-    /// per-layer comparison; the engine otherwise picks it per layer).
+    /// The engine a generated class gets, or with <paramref name="tiles"/> fixing the GEMMs' tile size, or with
+    /// <paramref name="allDirect"/> running Winograd layers as direct implicit GEMMs (for the per-layer comparisons; the
+    /// engine otherwise picks the tiles per layer and runs the weights step's plan).
     /// </summary>
     /// <exception cref="GpuUnavailableException">No engine on <paramref name="accelerator"/>.</exception>
     public static InferenceEngine Create(GpuAccelerator accelerator, NetworkLayout network, ModelWeights weights, Precision precision,
-        GemmTileSize tiles = GemmTileSize.Auto)
+        GemmTileSize tiles = GemmTileSize.Auto, bool allDirect = false)
     {
-        if (accelerator == GpuAccelerator.Cuda && tiles != GemmTileSize.Auto)
+        if (accelerator == GpuAccelerator.Cuda && (tiles != GemmTileSize.Auto || allDirect))
         {
-            string? reason = GpuEngines.TryCreateCudaWithTiles(network, weights, precision, tiles, out InferenceEngine? fixedTiles);
-            return fixedTiles ?? throw new GpuUnavailableException(reason!);
+            string? reason = GpuEngines.TryCreateCudaWith(network, weights, precision, tiles, allDirect, out InferenceEngine? chosen);
+            return chosen ?? throw new GpuUnavailableException(reason!);
         }
         if (accelerator == GpuAccelerator.Cuda)
         {
@@ -34,7 +35,7 @@ internal static class GpuEngine
                 throw new GpuUnavailableException(e.Message);
             }
         }
-        string? unavailable = GpuEngines.TryCreateCpuAcceleratorWithTiles(network, weights, precision, tiles, out InferenceEngine? engine);
+        string? unavailable = GpuEngines.TryCreateCpuAcceleratorWith(network, weights, precision, tiles, allDirect, out InferenceEngine? engine);
         return engine ?? throw new GpuUnavailableException($"ILGPU's CPU accelerator is not available: {unavailable}");
     }
 }
