@@ -78,11 +78,13 @@ public sealed class GpuInferenceEngine : InferenceEngine
         _gemmConv = loadGemm();
         (Func<ConvKernel> loadLargeGemm, _largeGemmConfig) = ImplicitGemm(accelerator, precision, large: true);
         _largeGemmConv = new(loadLargeGemm);
-        _stemConv = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(StemConv3x3Kernel.Run);
+        _stemConv = accelerator.LoadGroupedKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(
+            StemConv3x3Kernel.Run, StemConv3x3Kernel.Threads);
         _winograd = precision == Precision.Fp32 && !allDirect && network.Layers.Any(layer => layer.Algorithm.IsWinograd())
             ? new GpuWinogradConvolution(accelerator) : null;
         _pool = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(GlobalAveragePoolKernel.Run);
-        _head = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(LinearHeadKernel.Run);
+        _head = accelerator.LoadGroupedKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(
+            LinearHeadKernel.Run, LinearHeadKernel.Threads);
         _weights = DeviceWeights.Acquire(accelerator, network, weights, allDirect: _winograd is null);
         _stream = accelerator.CreateStream();
     }
@@ -170,8 +172,8 @@ public sealed class GpuInferenceEngine : InferenceEngine
         bool ptx = accelerator.AcceleratorType == AcceleratorType.Cuda;
         return (precision, large) switch
         {
-            (Precision.Fp32, false) => (() => Load(accelerator, Conv3x3GemmKernel.Run), Conv3x3GemmKernel.Config),
-            (Precision.Fp32, true) => (() => Load(accelerator, Conv3x3LargeGemmKernel.Run), Conv3x3LargeGemmKernel.Config),
+            (Precision.Fp32, false) => (() => Load(accelerator, Conv3x3GemmKernel.Run, Conv3x3GemmKernel.Threads), Conv3x3GemmKernel.Config),
+            (Precision.Fp32, true) => (() => Load(accelerator, Conv3x3LargeGemmKernel.Run, LargeTileGemm.Threads), Conv3x3LargeGemmKernel.Config),
             (Precision.Tf32, _) => ptx ? TensorCoreGemm<Tf32Format<PtxTensorCores>, PtxTensorCores>(accelerator, large)
                 : TensorCoreGemm<Tf32Format<EmulatedTensorCores>, EmulatedTensorCores>(accelerator, large),
             (Precision.Fp16, _) => ptx ? TensorCoreGemm<Fp16Format<PtxTensorCores>, PtxTensorCores>(accelerator, large)
@@ -183,11 +185,11 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) TensorCoreGemm<TFormat, TTarget>(Accelerator accelerator, bool large)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget =>
-        large ? (() => Load(accelerator, Conv3x3MmaKernel.RunLarge<TFormat, TTarget>), Conv3x3MmaKernel.LargeConfig)
-            : (() => Load(accelerator, Conv3x3MmaKernel.Run<TFormat, TTarget>), Conv3x3MmaKernel.Config);
+        large ? (() => Load(accelerator, Conv3x3MmaKernel.RunLarge<TFormat, TTarget>, Conv3x3MmaKernel.LargeThreads), Conv3x3MmaKernel.LargeConfig)
+            : (() => Load(accelerator, Conv3x3MmaKernel.Run<TFormat, TTarget>, Conv3x3MmaKernel.Threads), Conv3x3MmaKernel.Config);
 
-    private static ConvKernel Load(Accelerator accelerator, Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> kernel) =>
-        accelerator.LoadKernel(kernel);
+    private static ConvKernel Load(Accelerator accelerator, Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> kernel, int threads) =>
+        accelerator.LoadGroupedKernel(kernel, threads);
 
     /// <summary>Whether this engine runs <paramref name="layer"/> with Winograd: planned so, in float32, and not made to run every layer direct.</summary>
     private bool RunsWinograd(Conv3x3Layer layer) => _winograd is not null && layer.Algorithm.IsWinograd();

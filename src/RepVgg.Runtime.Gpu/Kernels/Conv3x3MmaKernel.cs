@@ -19,8 +19,9 @@ namespace RepVgg.Gpu.Kernels;
 /// grid of large tiles fills the device (<see cref="GemmTilePolicy"/>). The group walks K one step at a time: it stages
 /// 16 rows of 32-bit words of W (k x tile channels) and of X (k x tile pixels) in shared memory, each word one TF32
 /// value or two FP16 values of consecutive k (16 or 32 k a step), then each warp runs 2 x 8 mma, each on 8 word rows.
-/// Staging is most of a step's instructions (ptxas's SASS: 440 of 578 in TF32 with 64 x 64 tiles); a large tile stages
-/// half as many words per thread for the same mma.
+/// Staging is most of a step's instructions; a large tile stages half as many words per thread for the same mma. The
+/// slices are double-buffered: a thread loads its words of step s + 1 into registers before step s's mma and stores
+/// them into the other slice after, so their latency hides behind the mma and one barrier per step suffices.
 /// </para>
 /// <para>
 /// Fragments: lane <c>4 g + t</c> reads A's words at word rows t and t + 4, channels g and g + 8 of each 16-channel
@@ -68,9 +69,9 @@ internal static class Conv3x3MmaKernel
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget
     {
-        ArrayView<uint> weightTile = SharedMemory.Allocate<uint>(WordRows * (TileSize + RowPadding)); // [word row][m]
-        ArrayView<uint> inputTile = SharedMemory.Allocate<uint>(WordRows * (TileSize + RowPadding)); // [word row][n]
-        Multiply<TFormat, TTarget>(input, weights, bias, output, shape, weightTile, inputTile, TileSize, Threads);
+        ArrayView<uint> weightSlices = SharedMemory.Allocate<uint>(2 * WordRows * (TileSize + RowPadding)); // [slice][word row][m]
+        ArrayView<uint> inputSlices = SharedMemory.Allocate<uint>(2 * WordRows * (TileSize + RowPadding)); // [slice][word row][n]
+        Multiply<TFormat, TTarget>(input, weights, bias, output, shape, weightSlices, inputSlices, TileSize, Threads);
     }
 
     /// <summary>The layer with 128 x 128 tiles, launched with <see cref="LargeConfig"/>; parameters as <see cref="Run"/>'s.</summary>
@@ -78,18 +79,18 @@ internal static class Conv3x3MmaKernel
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget
     {
-        ArrayView<uint> weightTile = SharedMemory.Allocate<uint>(WordRows * (LargeTileSize + RowPadding)); // [word row][m]
-        ArrayView<uint> inputTile = SharedMemory.Allocate<uint>(WordRows * (LargeTileSize + RowPadding)); // [word row][n]
-        Multiply<TFormat, TTarget>(input, weights, bias, output, shape, weightTile, inputTile, LargeTileSize, LargeThreads);
+        ArrayView<uint> weightSlices = SharedMemory.Allocate<uint>(2 * WordRows * (LargeTileSize + RowPadding)); // [slice][word row][m]
+        ArrayView<uint> inputSlices = SharedMemory.Allocate<uint>(2 * WordRows * (LargeTileSize + RowPadding)); // [slice][word row][n]
+        Multiply<TFormat, TTarget>(input, weights, bias, output, shape, weightSlices, inputSlices, LargeTileSize, LargeThreads);
     }
 
     /// <summary>
     /// The kernel body for a square tile of <paramref name="size"/> channels and pixels computed by <paramref name="threads"/>
-    /// threads (both constants of the entry point, which ILGPU folds once it inlines this), staging through the shared
-    /// slices the entry point allocated (ILGPU needs a constant size at each allocation).
+    /// threads (both constants of the entry point, which ILGPU folds once it inlines this), staging through the two
+    /// shared slices of each operand the entry point allocated (ILGPU needs a constant size at each allocation).
     /// </summary>
     private static void Multiply<TFormat, TTarget>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output,
-        ConvShape shape, ArrayView<uint> weightTile, ArrayView<uint> inputTile, int size, int threads)
+        ConvShape shape, ArrayView<uint> weightSlices, ArrayView<uint> inputSlices, int size, int threads)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget
     {
@@ -111,19 +112,22 @@ internal static class Conv3x3MmaKernel
         int fragmentRow = lane / 4;
         int fragmentWord = lane % 4;
 
-        var accumulators = WarpAccumulators.Create<TTarget>();
-        for (int step = 0; step < reduction; step += WordRows * valuesPerWord)
-        {
-            for (int row = tile.LoadRow; row < WordRows; row += loadRowsPerPass)
-            {
-                int k = step + row * valuesPerWord;
-                float w1 = valuesPerWord == 2 ? tile.LoadWeight(weights, shape, k + 1) : 0f;
-                weightTile[row * rowStride + tile.LoadColumn] = format.Pack(tile.LoadWeight(weights, shape, k), w1);
-                float x1 = valuesPerWord == 2 ? tile.Gather.Load(input, shape, k + 1) : 0f;
-                inputTile[row * rowStride + tile.LoadColumn] = format.Pack(tile.Gather.Load(input, shape, k), x1);
-            }
-            Group.Barrier();
+        var staging = new Staging<TFormat>(tile, input, weights, shape, loadRowsPerPass);
+        int sliceWords = WordRows * rowStride;
+        int storeAt = tile.LoadRow * rowStride + tile.LoadColumn, storePass = loadRowsPerPass * rowStride;
+        staging.Load(0).Store(weightSlices, inputSlices, storeAt, storePass);
+        Group.Barrier();
 
+        var accumulators = WarpAccumulators.Create<TTarget>();
+        int kPerStep = WordRows * valuesPerWord;
+        int slice = 0;
+        for (int step = 0; step < reduction; step += kPerStep)
+        {
+            // The next step's words (zeros past K) are in flight while this step's mma run; they land in the other slice,
+            // which the warps last read before the previous barrier.
+            StagedWords next = staging.Load(step + kPerStep);
+            ArrayView<uint> weightTile = weightSlices.SubView(slice * sliceWords, sliceWords);
+            ArrayView<uint> inputTile = inputSlices.SubView(slice * sliceWords, sliceWords);
             for (int half = 0; half < WordRows / 8; half++)
             {
                 int upper = (half * 8 + fragmentWord) * rowStride;
@@ -145,6 +149,8 @@ internal static class Conv3x3MmaKernel
                 format.MultiplyAccumulate(ref accumulators, 6, a10, a11, a12, a13, b20, b21);
                 format.MultiplyAccumulate(ref accumulators, 7, a10, a11, a12, a13, b30, b31);
             }
+            slice = 1 - slice;
+            next.Store(weightSlices, inputSlices, slice * sliceWords + storeAt, storePass);
             Group.Barrier();
         }
 
@@ -161,6 +167,84 @@ internal static class Conv3x3MmaKernel
         StoreTile<TTarget>(output, bias, shape, group, accumulators, 5, channel, pixel);
         StoreTile<TTarget>(output, bias, shape, group, accumulators, 6, channel, pixel);
         StoreTile<TTarget>(output, bias, shape, group, accumulators, 7, channel, pixel);
+    }
+
+    /// <summary>
+    /// What a thread stages each step: word rows <c>LoadRow + r * loadRowsPerPass</c> of its column of W and X, r = 0 to
+    /// 16 / loadRowsPerPass - 1 (8 with 64 x 64 tiles, 4 with 128 x 128), each word one TF32 value or two FP16 values.
+    /// </summary>
+    private readonly struct Staging<TFormat>(GemmTile tile, ArrayView<float> input, ArrayView<float> weights, ConvShape shape, int loadRowsPerPass)
+        where TFormat : struct, ITensorCoreFormat
+    {
+        private readonly GemmTile _tile = tile;
+        private readonly ArrayView<float> _input = input, _weights = weights;
+        private readonly ConvShape _shape = shape;
+        private readonly int _loadRowsPerPass = loadRowsPerPass;
+
+        /// <summary>The thread's words of the step that starts at k = <paramref name="step"/>; zeros past K.</summary>
+        public StagedWords Load(int step)
+        {
+            var words = new StagedWords(_loadRowsPerPass == 2);
+            words.Weights0 = new Words4(WeightWord(step, 0), WeightWord(step, 1), WeightWord(step, 2), WeightWord(step, 3));
+            words.Inputs0 = new Words4(InputWord(step, 0), InputWord(step, 1), InputWord(step, 2), InputWord(step, 3));
+            if (words.EightRows)
+            {
+                words.Weights1 = new Words4(WeightWord(step, 4), WeightWord(step, 5), WeightWord(step, 6), WeightWord(step, 7));
+                words.Inputs1 = new Words4(InputWord(step, 4), InputWord(step, 5), InputWord(step, 6), InputWord(step, 7));
+            }
+            return words;
+        }
+
+        private uint WeightWord(int step, int r)
+        {
+            var format = default(TFormat);
+            int k = FirstK(step, r);
+            return format.Pack(_tile.LoadWeight(_weights, _shape, k), format.ValuesPerWord == 2 ? _tile.LoadWeight(_weights, _shape, k + 1) : 0f);
+        }
+
+        private uint InputWord(int step, int r)
+        {
+            var format = default(TFormat);
+            int k = FirstK(step, r);
+            return format.Pack(_tile.Gather.Load(_input, _shape, k), format.ValuesPerWord == 2 ? _tile.Gather.Load(_input, _shape, k + 1) : 0f);
+        }
+
+        private int FirstK(int step, int r) => step + (_tile.LoadRow + r * _loadRowsPerPass) * default(TFormat).ValuesPerWord;
+    }
+
+    /// <summary>A thread's staged words, held in registers between their loads and their stores (named fields: an array would live in local memory).</summary>
+    private struct StagedWords(bool eightRows)
+    {
+        public Words4 Weights0, Inputs0, Weights1, Inputs1;
+
+        /// <summary>Whether the thread stages 8 rows (64 x 64 tiles), or only the first 4 (128 x 128).</summary>
+        public readonly bool EightRows = eightRows;
+
+        /// <summary>Into a slice of both operands, from word <paramref name="at"/> (the first row), <paramref name="pass"/> words a row apart.</summary>
+        public readonly void Store(ArrayView<uint> weightSlices, ArrayView<uint> inputSlices, int at, int pass)
+        {
+            Weights0.Store(weightSlices, at, pass);
+            Inputs0.Store(inputSlices, at, pass);
+            if (EightRows)
+            {
+                Weights1.Store(weightSlices, at + 4 * pass, pass);
+                Inputs1.Store(inputSlices, at + 4 * pass, pass);
+            }
+        }
+    }
+
+    /// <summary>Four staged words.</summary>
+    private readonly struct Words4(uint a0, uint a1, uint a2, uint a3)
+    {
+        private readonly uint _a0 = a0, _a1 = a1, _a2 = a2, _a3 = a3;
+
+        public void Store(ArrayView<uint> slices, int at, int pass)
+        {
+            slices[at] = _a0;
+            slices[at + pass] = _a1;
+            slices[at + 2 * pass] = _a2;
+            slices[at + 3 * pass] = _a3;
+        }
     }
 
     /// <summary>

@@ -11,7 +11,7 @@ namespace RepVgg.Gpu.Kernels;
 /// </summary>
 internal static class LinearHeadKernel
 {
-    private const int Threads = 64;
+    public const int Threads = 64;
 
     /// <summary>The launch: one group per (class, image).</summary>
     public static KernelConfig Config(int classes, int batch) => new(new Index2D(classes, batch), new Index2D(Threads, 1));

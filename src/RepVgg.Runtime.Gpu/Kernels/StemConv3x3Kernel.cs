@@ -24,7 +24,7 @@ internal static class StemConv3x3Kernel
     private const int Pixels = 64;
     private const int Channels = 16;
     private const int ChannelsPerThread = 4;
-    private const int Threads = Pixels * Channels / ChannelsPerThread;
+    public const int Threads = Pixels * Channels / ChannelsPerThread;
 
     /// <summary>Whether this kernel computes <paramref name="layer"/>.</summary>
     public static bool Handles(Conv3x3Layer layer) => layer.Algorithm == ConvAlgorithm.Direct && GpuKernels.IsStem(layer.InChannels, layer.Groups);

@@ -50,10 +50,10 @@ internal sealed class GpuWinogradConvolution
             WinogradTransformKernels.TransformInput2x2);
         _transformInput4x4 = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, WinogradShape>(
             WinogradTransformKernels.TransformInput4x4);
-        _multiply = accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape>(
-            WinogradGemmKernel.Multiply);
-        _multiplyLarge = new(() => accelerator.LoadKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape>(
-            WinogradGemmKernel.MultiplyLarge));
+        _multiply = accelerator.LoadGroupedKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape>(
+            WinogradGemmKernel.Multiply, WinogradGemmKernel.Threads);
+        _multiplyLarge = new(() => accelerator.LoadGroupedKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape>(
+            WinogradGemmKernel.MultiplyLarge, LargeTileGemm.Threads));
         _transformOutput2x2 = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape>(
             WinogradTransformKernels.TransformOutput2x2);
         _transformOutput4x4 = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape>(
