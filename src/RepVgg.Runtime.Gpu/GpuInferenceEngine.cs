@@ -48,7 +48,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private readonly Func<ConvShape, int, KernelConfig> _gemmConfig, _largeGemmConfig;
     private readonly Lazy<ConvKernel> _largeGemmConv;
     private readonly GemmTilePolicy _tiles;
-    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> _stemConv;
+    private readonly ConvKernel _stemConv;
     // The Winograd layers' three kernels; null when the network has none.
     private readonly GpuWinogradConvolution? _winograd;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int> _pool;
