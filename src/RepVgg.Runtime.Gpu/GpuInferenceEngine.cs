@@ -143,7 +143,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
         var shape = new ConvShape(layer, _batch);
         ArrayView<float> input = _current!.View, output = _next!.View;
         ArrayView<float> weights = _weights.ConvWeights(layer), bias = _weights.ConvBias(layer);
-        switch (KernelOf(layer, _batch))
+        switch (KernelOf(layer, shape))
         {
             case LayerKernel.Winograd:
                 _winograd!.Enqueue(_stream, input, output, weights, bias, _workspace!.View, layer, _batch, _tiles);
@@ -198,24 +198,24 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private enum LayerKernel { Winograd, Stem, Gemm, LargeGemm }
 
     /// <summary>
-    /// Which kernel runs <paramref name="layer"/> at <paramref name="batch"/>: in float32, a layer the weights step planned
+    /// Which kernel runs <paramref name="layer"/> for <paramref name="shape"/> (its batch): in float32, a layer the weights step planned
     /// for Winograd runs Winograd here too, with the blob's transformed weights; the stem kernel takes few input channels;
     /// the implicit GEMM (in float32 or on tensor cores) the rest, with large tiles where <see cref="GemmTilePolicy"/> says so.
     /// </summary>
-    private LayerKernel KernelOf(Conv3x3Layer layer, int batch)
+    private LayerKernel KernelOf(Conv3x3Layer layer, ConvShape shape)
     {
         if (RunsWinograd(layer))
             return LayerKernel.Winograd;
         if (StemConv3x3Kernel.Handles(layer))
             return LayerKernel.Stem;
-        return _tiles.UsesLarge(_largeGemmConfig(new ConvShape(layer, batch), layer.Groups)) ? LayerKernel.LargeGemm : LayerKernel.Gemm;
+        return _tiles.UsesLarge(_largeGemmConfig(shape, layer.Groups)) ? LayerKernel.LargeGemm : LayerKernel.Gemm;
     }
 
     /// <summary>
     /// What runs <paramref name="layer"/> at <paramref name="batch"/> images, for reports (tools/gpu-check): the kernel's
     /// name in the generated layer table (<see cref="GpuKernels"/>, or the Winograd algorithm) and a float32 GEMM's tiles.
     /// </summary>
-    internal string DescribeKernel(Conv3x3Layer layer, int batch) => KernelOf(layer, batch) switch
+    internal string DescribeKernel(Conv3x3Layer layer, int batch) => KernelOf(layer, new ConvShape(layer, batch)) switch
     {
         LayerKernel.Winograd => $"{layer.Algorithm}, {TileName(GpuWinogradConvolution.UsesLargeTiles(layer, batch, _tiles))}",
         LayerKernel.Stem => GpuKernels.StemDirect,

@@ -67,35 +67,28 @@ internal static class Conv3x3MmaKernel
     /// <param name="shape">The layer's shapes for this batch.</param>
     public static void Run<TFormat, TTarget>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output, ConvShape shape)
         where TFormat : struct, ITensorCoreFormat
-        where TTarget : struct, ITensorCoreTarget
-    {
-        ArrayView<uint> weightSlices = SharedMemory.Allocate<uint>(2 * WordRows * (TileSize + RowPadding)); // [slice][word row][m]
-        ArrayView<uint> inputSlices = SharedMemory.Allocate<uint>(2 * WordRows * (TileSize + RowPadding)); // [slice][word row][n]
-        Multiply<TFormat, TTarget>(input, weights, bias, output, shape, weightSlices, inputSlices, TileSize, Threads);
-    }
+        where TTarget : struct, ITensorCoreTarget =>
+        Multiply<TFormat, TTarget>(input, weights, bias, output, shape, TileSize, Threads);
 
     /// <summary>The layer with 128 x 128 tiles, launched with <see cref="LargeConfig"/>; parameters as <see cref="Run"/>'s.</summary>
     public static void RunLarge<TFormat, TTarget>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output, ConvShape shape)
         where TFormat : struct, ITensorCoreFormat
-        where TTarget : struct, ITensorCoreTarget
-    {
-        ArrayView<uint> weightSlices = SharedMemory.Allocate<uint>(2 * WordRows * (LargeTileSize + RowPadding)); // [slice][word row][m]
-        ArrayView<uint> inputSlices = SharedMemory.Allocate<uint>(2 * WordRows * (LargeTileSize + RowPadding)); // [slice][word row][n]
-        Multiply<TFormat, TTarget>(input, weights, bias, output, shape, weightSlices, inputSlices, LargeTileSize, LargeThreads);
-    }
+        where TTarget : struct, ITensorCoreTarget =>
+        Multiply<TFormat, TTarget>(input, weights, bias, output, shape, LargeTileSize, LargeThreads);
 
     /// <summary>
     /// The kernel body for a square tile of <paramref name="size"/> channels and pixels computed by <paramref name="threads"/>
-    /// threads (both constants of the entry point, which ILGPU folds once it inlines this), staging through the two
-    /// shared slices of each operand the entry point allocated (ILGPU needs a constant size at each allocation).
+    /// threads: both constants of the entry point, which ILGPU folds once it inlines this, the shared-memory sizes too.
     /// </summary>
     private static void Multiply<TFormat, TTarget>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output,
-        ConvShape shape, ArrayView<uint> weightSlices, ArrayView<uint> inputSlices, int size, int threads)
+        ConvShape shape, int size, int threads)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget
     {
         var format = default(TFormat);
         int rowStride = size + RowPadding;
+        ArrayView<uint> weightSlices = SharedMemory.Allocate<uint>(2 * WordRows * rowStride); // [slice][word row][m]
+        ArrayView<uint> inputSlices = SharedMemory.Allocate<uint>(2 * WordRows * rowStride); // [slice][word row][n]
         int loadRowsPerPass = threads / size;
 
         int thread = Group.IdxX;

@@ -16,11 +16,21 @@ internal interface ILargeTileOperands
 }
 
 /// <summary>
+/// Where a thread of <see cref="LargeTileGemm"/> writes its results: four consecutive columns of one row of the block,
+/// both counted from the block's first; the output skips what lies past the edges of M and N.
+/// </summary>
+internal interface ILargeTileOutput
+{
+    /// <summary>Block row <paramref name="row"/>, columns <paramref name="column"/> to <paramref name="column"/> + 3.</summary>
+    void Store(int row, int column, Line4 sums);
+}
+
+/// <summary>
 /// The float32 GEMM's large block: a group of 256 threads computes a 128 x 128 block of <c>C = W^T X</c> (W is
 /// K x M and X is K x N, both with their rows contiguous), each thread an 8 x 8 register block
 /// (<see cref="Accumulators8x8"/>). The implicit-GEMM conv (<see cref="Conv3x3LargeGemmKernel"/>) and the Winograd
 /// GEMM (<see cref="Winograd.WinogradGemmKernel.MultiplyLarge"/>) differ only in where their operands come from
-/// (<see cref="ILargeTileOperands"/>) and where their results go.
+/// (<see cref="ILargeTileOperands"/>) and where their results go (<see cref="ILargeTileOutput"/>).
 /// </summary>
 /// <remarks>
 /// <para>
@@ -54,29 +64,30 @@ internal static class LargeTileGemm
     public const int Threads = 256;
 
     /// <summary>Floats of one staged slice of one operand (Depth x Size).</summary>
-    public const int SliceFloats = Depth * Size;
+    private const int SliceFloats = Depth * Size;
 
     private const int LinesPerRow = Size / 4;
     private const int ThreadColumns = 16;
     private const int LoadRowsPerPass = Threads / Size;
 
     /// <summary>This thread's row of 4-channel lines (ty) in its register block.</summary>
-    public static int ThreadRow(int thread) => thread / ThreadColumns;
+    private static int ThreadRow(int thread) => thread / ThreadColumns;
 
     /// <summary>This thread's column of 4-column lines (tx) in its register block.</summary>
-    public static int ThreadColumn(int thread) => thread % ThreadColumns;
+    private static int ThreadColumn(int thread) => thread % ThreadColumns;
 
     /// <summary>The column of W and X the thread stages.</summary>
     public static int LoadColumn(int thread) => thread % Size;
 
     /// <summary>
     /// Runs the block's K loop: <paramref name="reduction"/> rows of W and X from <paramref name="operands"/>, staged in
-    /// <paramref name="weightSlices"/> and <paramref name="inputSlices"/> (each 2 x <see cref="SliceFloats"/> floats of
-    /// shared memory, allocated by the kernel), into the thread's register block.
+    /// two slices of shared memory per operand, into the thread's register block.
     /// </summary>
-    public static Accumulators8x8 Accumulate<TOperands>(in TOperands operands, int reduction, ArrayView<float> weightSlices, ArrayView<float> inputSlices)
+    public static Accumulators8x8 Accumulate<TOperands>(in TOperands operands, int reduction)
         where TOperands : struct, ILargeTileOperands
     {
+        ArrayView<float> weightSlices = SharedMemory.Allocate<float>(2 * SliceFloats); // [slice][k][m]
+        ArrayView<float> inputSlices = SharedMemory.Allocate<float>(2 * SliceFloats); // [slice][k][n]
         int thread = Group.IdxX;
         int loadRow = thread / Size, loadColumn = LoadColumn(thread);
         int ty = ThreadRow(thread), tx = ThreadColumn(thread);
@@ -109,6 +120,22 @@ internal static class LargeTileGemm
             Group.Barrier();
         }
         return sums;
+    }
+
+    /// <summary>Writes the thread's register block to <paramref name="output"/>: its 8 rows, each as two lines of 4 columns.</summary>
+    public static void Store<TOutput>(in Accumulators8x8 sums, in TOutput output)
+        where TOutput : struct, ILargeTileOutput
+    {
+        int thread = Group.IdxX;
+        int row = 4 * ThreadRow(thread), low = 4 * ThreadColumn(thread), high = low + 64;
+        output.Store(row, low, sums.Low0); output.Store(row, high, sums.High0);
+        output.Store(row + 1, low, sums.Low1); output.Store(row + 1, high, sums.High1);
+        output.Store(row + 2, low, sums.Low2); output.Store(row + 2, high, sums.High2);
+        output.Store(row + 3, low, sums.Low3); output.Store(row + 3, high, sums.High3);
+        output.Store(row + 64, low, sums.Low4); output.Store(row + 64, high, sums.High4);
+        output.Store(row + 65, low, sums.Low5); output.Store(row + 65, high, sums.High5);
+        output.Store(row + 66, low, sums.Low6); output.Store(row + 66, high, sums.High6);
+        output.Store(row + 67, low, sums.Low7); output.Store(row + 67, high, sums.High7);
     }
 
     /// <summary>Row <paramref name="k"/> of the staged slices: the thread's two W lines times its two X lines.</summary>

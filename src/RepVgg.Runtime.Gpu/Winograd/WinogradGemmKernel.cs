@@ -120,27 +120,12 @@ internal static class WinogradGemmKernel
     /// </summary>
     public static void MultiplyLarge(ArrayView<float> weights, ArrayView<float> transformed, ArrayView<float> products, WinogradShape shape)
     {
-        ArrayView<float> weightSlices = SharedMemory.Allocate<float>(2 * LargeTileGemm.SliceFloats); // [slice][k][m]
-        ArrayView<float> inputSlices = SharedMemory.Allocate<float>(2 * LargeTileGemm.SliceFloats); // [slice][k][n]
-
-        int thread = Group.IdxX;
         int firstTile = Grid.IdxX * LargeTileGemm.Size;
         int firstOut = Grid.IdxY * LargeTileGemm.Size;
         int point = Grid.IdxZ / shape.Groups, group = Grid.IdxZ % shape.Groups;
-        var operands = new LargeOperands(weights, transformed, shape, point, group, firstOut, firstTile, LargeTileGemm.LoadColumn(thread));
-        Accumulators8x8 sums = LargeTileGemm.Accumulate(operands, shape.InPerGroup, weightSlices, inputSlices);
-
-        int row = firstOut + 4 * LargeTileGemm.ThreadRow(thread);
-        int outStart = point * shape.OutChannels + group * shape.OutPerGroup + row;
-        int tile = firstTile + 4 * LargeTileGemm.ThreadColumn(thread);
-        StoreRows(products, outStart, row, tile, sums.Low0, sums.High0, shape);
-        StoreRows(products, outStart + 1, row + 1, tile, sums.Low1, sums.High1, shape);
-        StoreRows(products, outStart + 2, row + 2, tile, sums.Low2, sums.High2, shape);
-        StoreRows(products, outStart + 3, row + 3, tile, sums.Low3, sums.High3, shape);
-        StoreRows(products, outStart + 64, row + 64, tile, sums.Low4, sums.High4, shape);
-        StoreRows(products, outStart + 65, row + 65, tile, sums.Low5, sums.High5, shape);
-        StoreRows(products, outStart + 66, row + 66, tile, sums.Low6, sums.High6, shape);
-        StoreRows(products, outStart + 67, row + 67, tile, sums.Low7, sums.High7, shape);
+        var operands = new LargeOperands(weights, transformed, shape, point, group, firstOut, firstTile, LargeTileGemm.LoadColumn(Group.IdxX));
+        Accumulators8x8 sums = LargeTileGemm.Accumulate(operands, shape.InPerGroup);
+        LargeTileGemm.Store(sums, new LargeProducts(products, shape, point * shape.OutChannels + group * shape.OutPerGroup, firstOut, firstTile));
     }
 
     /// <summary>
@@ -172,11 +157,18 @@ internal static class WinogradGemmKernel
         public float Input(int k) => _hasTile && k < _depth ? _transformed[_inputStart + k * _inputStride] : 0f;
     }
 
-    /// <summary>Rows <paramref name="productRow"/> of <see cref="MultiplyLarge"/>'s block: tiles from <paramref name="tile"/> and from 64 past it.</summary>
-    private static void StoreRows(ArrayView<float> products, int productRow, int outInGroup, int tile, Line4 low, Line4 high, WinogradShape shape)
+    /// <summary>
+    /// Where <see cref="MultiplyLarge"/>'s block goes: block row r is M row <c>firstRow + firstOut + r</c> (point x OC + the
+    /// group's first oc + oc), block column c is tile <c>firstTile + c</c>.
+    /// </summary>
+    private readonly struct LargeProducts(ArrayView<float> products, WinogradShape shape, int firstRow, int firstOut, int firstTile) : ILargeTileOutput
     {
-        StoreRow(products, productRow, outInGroup, tile, low, shape, spacing: 1);
-        StoreRow(products, productRow, outInGroup, tile + 64, high, shape, spacing: 1);
+        private readonly ArrayView<float> _products = products;
+        private readonly WinogradShape _shape = shape;
+        private readonly int _firstRow = firstRow, _firstOut = firstOut, _firstTile = firstTile;
+
+        public void Store(int row, int column, Line4 sums) =>
+            StoreRow(_products, _firstRow + _firstOut + row, _firstOut + row, _firstTile + column, sums, _shape, spacing: 1);
     }
 
     /// <summary>
