@@ -30,7 +30,8 @@ namespace RepVgg.Gpu;
 /// chosen per layer and batch by how many groups the large tiles would give the device (<see cref="GemmTilePolicy"/>). In a reduced precision
 /// every layer but a stem-kernel one runs the tensor-core implicit GEMM (<see cref="Conv3x3MmaKernel"/>), Winograd layers too,
 /// on their weights untransformed: rounding Winograd's transformed values to 10 mantissa bits would multiply the
-/// error, and tensor cores leave Winograd little to save.
+/// error, and tensor cores leave Winograd little to save. Those weights are rounded and packed as mma fragments when
+/// they are uploaded (<see cref="MmaWeightLayout"/>), so the kernel only copies them.
 /// </para>
 /// </remarks>
 public sealed class GpuInferenceEngine : InferenceEngine
@@ -85,7 +86,12 @@ public sealed class GpuInferenceEngine : InferenceEngine
         _pool = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(GlobalAveragePoolKernel.Run);
         _head = accelerator.LoadGroupedKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(
             LinearHeadKernel.Run, LinearHeadKernel.Threads);
-        _weights = DeviceWeights.Acquire(accelerator, network, weights, allDirect: _winograd is null);
+        _weights = DeviceWeights.Acquire(accelerator, network, weights, precision switch
+        {
+            Precision.Tf32 => ConvWeightForm.Tf32Fragments,
+            Precision.Fp16 => ConvWeightForm.Fp16Fragments,
+            _ => allDirect ? ConvWeightForm.Direct : ConvWeightForm.Planned,
+        });
         _stream = accelerator.CreateStream();
     }
 

@@ -42,10 +42,18 @@ public sealed class TensorCorePtxTests
         Assert.Equal(32, PtxCompilation.CountOf(ptx, "ld.local"));
         Assert.True(PtxCompilation.CountOf(ptx, "bar.sync") >= 2, "The first staging needs a barrier, and so does each step.");
         Assert.Contains("ld.shared.b32", ptx);
-        // FP16 rounds with the hardware's conversion: 2 values a word of each operand, for each row a thread stages (8 or
-        // 4), in the loads before the loop and in it.
+        // The weights come as packed fragments: a thread copies 16 bytes at a time (one lane with large tiles, two with
+        // small, before the loop and in it), and a lane reads each fragment whole, from shared
+        // memory aligned for it: one load for each of the warp's two channel blocks, in the loop over word blocks.
+        int copies = (largeTiles ? 1 : 2) * 2;
+        Assert.Equal(copies, PtxCompilation.CountOf(ptx, "ld.v4.b32"));
+        Assert.Equal(copies, PtxCompilation.CountOf(ptx, "st.shared.v4.b32"));
+        Assert.Equal(2, PtxCompilation.CountOf(ptx, "ld.shared.v4.b32"));
+        Assert.Contains(".shared .align 16", ptx);
+        // FP16 rounds the inputs with the hardware's conversion: 2 values a word, for each row a thread stages (8 or 4),
+        // in the loads before the loop and in it. The weights come rounded.
         if (format == "FP16")
-            Assert.Equal(2 * 2 * (largeTiles ? 4 : 8) * 2, PtxCompilation.CountOf(ptx, "cvt.rn.f16.f32"));
+            Assert.Equal(2 * (largeTiles ? 4 : 8) * 2, PtxCompilation.CountOf(ptx, "cvt.rn.f16.f32"));
         else
             Assert.DoesNotContain("cvt.rn.f16", ptx);
     }

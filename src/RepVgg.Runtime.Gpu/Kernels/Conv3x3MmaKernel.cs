@@ -1,15 +1,16 @@
 using ILGPU;
 using ILGPU.Runtime;
 using RepVgg.Gpu.TensorCores;
+using RepVgg.Gpu.Weights;
 
 namespace RepVgg.Gpu.Kernels;
 
 /// <summary>
 /// conv3x3 (padding 1, stride 1 or 2, any groups) + bias + ReLU on tensor cores, in a reduced precision
 /// (<typeparamref name="TFormat"/>, its mma from <typeparamref name="TTarget"/>): the implicit GEMM of <see cref="Conv3x3GemmKernel"/>,
-/// <c>out[m, n] = ReLU(bias[m] + sum_k W[k, m] * X[k, n])</c>, with W and X rounded to the format as they are
-/// staged and the products accumulated in float32 by <c>mma.sync</c>. It reads the same weights
-/// (<see cref="Weights.GemmWeightLayout"/>, float32) and activations (NCHW, float32) as the float32 kernel.
+/// <c>out[m, n] = ReLU(bias[m] + sum_k W[k, m] * X[k, n])</c>, with W and X rounded to the format and the products
+/// accumulated in float32 by <c>mma.sync</c>. W comes rounded and packed as mma A fragments
+/// (<see cref="Weights.MmaWeightLayout"/>); X is the NCHW float32 activation, rounded as it is staged.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -19,19 +20,21 @@ namespace RepVgg.Gpu.Kernels;
 /// grid of large tiles fills the device (<see cref="GemmTilePolicy"/>). The group walks K one step at a time: it stages
 /// 16 rows of 32-bit words of W (k x tile channels) and of X (k x tile pixels) in shared memory, each word one TF32
 /// value or two FP16 values of consecutive k (16 or 32 k a step), then each warp runs 2 x 8 mma, each on 8 word rows.
-/// Staging is most of a step's instructions; a large tile stages half as many words per thread for the same mma. The
-/// slices are double-buffered: a thread loads its words of step s + 1 into registers before step s's mma and stores
-/// them into the other slice after, so their latency hides behind the mma and one barrier per step suffices.
+/// The slices are double-buffered: a thread loads its share of step s + 1 into registers before step s's mma and
+/// stores it into the other slice after, so its latency hides behind the mma and one barrier per step suffices.
 /// </para>
 /// <para>
-/// Fragments: lane <c>4 g + t</c> reads A's words at word rows t and t + 4, channels g and g + 8 of each 16-channel
-/// tile, and B's at word rows t and t + 4, pixel g of each 8-pixel tile. The staged rows are padded by 8 words (to 72
-/// or 136), so the 4 rows a warp reads at once start 8 banks apart and its 32 reads hit 32 different banks.
+/// W: a step's slice is the tile's channel blocks' two fragments each, copied as they lie in the layout, 16 bytes a
+/// thread (two such copies a thread with 64 x 64 tiles, one with 128 x 128). A lane then reads each of its fragments
+/// with one 16-byte load; a warp's 32 loads cover 512 consecutive bytes, so none conflict. Channel blocks past M (a
+/// tile that overhangs the group) copy the group's last block instead, whose products are never stored.
 /// </para>
 /// <para>
-/// Loads are as in the float32 kernel: thread i stages column <c>i % size</c> of both slices, rows
-/// <c>i / size + r threads / size</c>, so a warp reads 32 consecutive output channels of W and 32 consecutive pixels
-/// of X. Edges read zeros and stores past them are skipped, so no size needs padding.
+/// X: thread i stages column <c>i % size</c>, word rows <c>i / size + r threads / size</c>, so a warp reads 32
+/// consecutive pixels; zeros past K, the image and N. Lane <c>4 g + t</c> reads B's words at word rows t and t + 4,
+/// pixel g of each 8-pixel tile. The staged rows are padded by 8 words (to 72 or 136), so the 4 rows a warp reads at
+/// once start 8 banks apart and its 32 reads hit 32 different banks. Stores past the edges are skipped, so no size
+/// needs padding.
 /// </para>
 /// </remarks>
 internal static class Conv3x3MmaKernel
@@ -46,12 +49,15 @@ internal static class Conv3x3MmaKernel
     private const int LargeTileSize = 128;
 
     /// <summary>Rows of 32-bit words staged per step: two mma's worth of k.</summary>
-    private const int WordRows = 16;
+    private const int WordRows = MmaWeightLayout.BlocksPerStep * MmaWeightLayout.BlockWords;
 
-    /// <summary>Words of padding after each staged row, which spreads a fragment load over all 32 banks.</summary>
+    /// <summary>Words of padding after each staged input row, which spreads a fragment load over all 32 banks.</summary>
     private const int RowPadding = 8;
 
     private const int WarpSize = 32;
+
+    /// <summary>16-byte lanes of one channel block's fragments in a step: its two word blocks, 32 lanes each.</summary>
+    private const int BlockLanesPerStep = MmaWeightLayout.BlocksPerStep * WarpSize;
 
     /// <summary>The launch of <see cref="Run"/>: one group per (pixel tile, channel tile, conv group).</summary>
     public static KernelConfig Config(ConvShape shape, int groups) => GemmTile.Config(shape, groups, Threads, TileSize);
@@ -61,7 +67,7 @@ internal static class Conv3x3MmaKernel
 
     /// <summary>The layer with 64 x 64 tiles, launched with <see cref="Config"/>.</summary>
     /// <param name="input">N x InChannels x InHeight x InWidth.</param>
-    /// <param name="weights">[group][k = icInGroup * 9 + ky * 3 + kx][m = ocInGroup] (<see cref="Weights.GemmWeightLayout"/>).</param>
+    /// <param name="weights">The words of <see cref="MmaWeightLayout"/> in <typeparamref name="TFormat"/>, as floats, 16-byte aligned.</param>
     /// <param name="bias">OutChannels.</param>
     /// <param name="output">N x OutChannels x OutHeight x OutWidth.</param>
     /// <param name="shape">The layer's shapes for this batch.</param>
@@ -87,14 +93,14 @@ internal static class Conv3x3MmaKernel
     {
         var format = default(TFormat);
         int rowStride = size + RowPadding;
-        ArrayView<uint> weightSlices = SharedMemory.Allocate<uint>(2 * WordRows * rowStride); // [slice][word row][m]
+        int weightSliceLanes = size / MmaWeightLayout.BlockChannels * BlockLanesPerStep;
+        ArrayView<Words4> weightSlices = SharedMemory.Allocate<Words4>(2 * weightSliceLanes); // [slice][channel block][word block][lane]
         ArrayView<uint> inputSlices = SharedMemory.Allocate<uint>(2 * WordRows * rowStride); // [slice][word row][n]
         int loadRowsPerPass = threads / size;
 
         int thread = Group.IdxX;
         var tile = new GemmTile(shape, thread, size);
-        int reduction = shape.Reduction;
-        int valuesPerWord = format.ValuesPerWord;
+        int steps = MmaWeightLayout.Steps(shape.Reduction, format.ValuesPerWord);
 
         // This thread's place in its warp's 32 x 32 block and in the mma fragments.
         int warp = thread / WarpSize;
@@ -105,45 +111,46 @@ internal static class Conv3x3MmaKernel
         int fragmentRow = lane / 4;
         int fragmentWord = lane % 4;
 
-        var staging = new Staging<TFormat>(tile, input, weights, shape, loadRowsPerPass);
-        int sliceWords = WordRows * rowStride;
+        var staging = new Staging<TFormat>(tile, input, weights, shape, thread, loadRowsPerPass, steps);
+        int inputSliceWords = WordRows * rowStride;
         int storeAt = tile.LoadRow * rowStride + tile.LoadColumn, storePass = loadRowsPerPass * rowStride;
-        staging.Load(0).Store(weightSlices, inputSlices, storeAt, storePass);
+        staging.Load(0).Store(weightSlices, inputSlices, thread, storeAt, storePass);
         Group.Barrier();
 
         var accumulators = WarpAccumulators.Create<TTarget>();
-        int kPerStep = WordRows * valuesPerWord;
+        // The lanes of the warp's two channel blocks' fragments in a slice, for the step's first word block.
+        int fragments = warpChannel / MmaWeightLayout.BlockChannels * BlockLanesPerStep + lane;
         int slice = 0;
-        for (int step = 0; step < reduction; step += kPerStep)
+        for (int step = 0; step < steps; step++)
         {
-            // The next step's words (zeros past K) are in flight while this step's mma run; they land in the other slice,
-            // which the warps last read before the previous barrier.
-            StagedWords next = staging.Load(step + kPerStep);
-            ArrayView<uint> weightTile = weightSlices.SubView(slice * sliceWords, sliceWords);
-            ArrayView<uint> inputTile = inputSlices.SubView(slice * sliceWords, sliceWords);
-            for (int half = 0; half < WordRows / 8; half++)
+            // The next step's share (zeros past K, and the last step again after it) is in flight while this step's mma
+            // run; it lands in the other slice, which the warps last read before the previous barrier.
+            StagedWords next = staging.Load(step + 1);
+            int weightTile = slice * weightSliceLanes + fragments;
+            int inputTile = slice * inputSliceWords;
+            for (int half = 0; half < MmaWeightLayout.BlocksPerStep; half++)
             {
-                int upper = (half * 8 + fragmentWord) * rowStride;
+                Words4 a0 = weightSlices[weightTile + half * WarpSize];
+                Words4 a1 = weightSlices[weightTile + BlockLanesPerStep + half * WarpSize];
+                int upper = inputTile + (half * 8 + fragmentWord) * rowStride;
                 int lower = upper + 4 * rowStride;
-                int a = warpChannel + fragmentRow;
-                uint a00 = weightTile[upper + a], a01 = weightTile[upper + a + 8], a02 = weightTile[lower + a], a03 = weightTile[lower + a + 8];
-                uint a10 = weightTile[upper + a + 16], a11 = weightTile[upper + a + 24], a12 = weightTile[lower + a + 16], a13 = weightTile[lower + a + 24];
                 int b = warpPixel + fragmentRow;
-                uint b00 = inputTile[upper + b], b01 = inputTile[lower + b];
-                uint b10 = inputTile[upper + b + 8], b11 = inputTile[lower + b + 8];
-                uint b20 = inputTile[upper + b + 16], b21 = inputTile[lower + b + 16];
-                uint b30 = inputTile[upper + b + 24], b31 = inputTile[lower + b + 24];
-                format.MultiplyAccumulate(ref accumulators, 0, a00, a01, a02, a03, b00, b01);
-                format.MultiplyAccumulate(ref accumulators, 1, a00, a01, a02, a03, b10, b11);
-                format.MultiplyAccumulate(ref accumulators, 2, a00, a01, a02, a03, b20, b21);
-                format.MultiplyAccumulate(ref accumulators, 3, a00, a01, a02, a03, b30, b31);
-                format.MultiplyAccumulate(ref accumulators, 4, a10, a11, a12, a13, b00, b01);
-                format.MultiplyAccumulate(ref accumulators, 5, a10, a11, a12, a13, b10, b11);
-                format.MultiplyAccumulate(ref accumulators, 6, a10, a11, a12, a13, b20, b21);
-                format.MultiplyAccumulate(ref accumulators, 7, a10, a11, a12, a13, b30, b31);
+                uint b00 = inputSlices[upper + b], b01 = inputSlices[lower + b];
+                uint b10 = inputSlices[upper + b + 8], b11 = inputSlices[lower + b + 8];
+                uint b20 = inputSlices[upper + b + 16], b21 = inputSlices[lower + b + 16];
+                uint b30 = inputSlices[upper + b + 24], b31 = inputSlices[lower + b + 24];
+                format.MultiplyAccumulate(ref accumulators, 0, a0.W0, a0.W1, a0.W2, a0.W3, b00, b01);
+                format.MultiplyAccumulate(ref accumulators, 1, a0.W0, a0.W1, a0.W2, a0.W3, b10, b11);
+                format.MultiplyAccumulate(ref accumulators, 2, a0.W0, a0.W1, a0.W2, a0.W3, b20, b21);
+                format.MultiplyAccumulate(ref accumulators, 3, a0.W0, a0.W1, a0.W2, a0.W3, b30, b31);
+                format.MultiplyAccumulate(ref accumulators, 4, a1.W0, a1.W1, a1.W2, a1.W3, b00, b01);
+                format.MultiplyAccumulate(ref accumulators, 5, a1.W0, a1.W1, a1.W2, a1.W3, b10, b11);
+                format.MultiplyAccumulate(ref accumulators, 6, a1.W0, a1.W1, a1.W2, a1.W3, b20, b21);
+                format.MultiplyAccumulate(ref accumulators, 7, a1.W0, a1.W1, a1.W2, a1.W3, b30, b31);
             }
             slice = 1 - slice;
-            next.Store(weightSlices, inputSlices, slice * sliceWords + storeAt, storePass);
+            next.Store(weightSlices.SubView(slice * weightSliceLanes, weightSliceLanes), inputSlices.SubView(slice * inputSliceWords, inputSliceWords),
+                thread, storeAt, storePass);
             Group.Barrier();
         }
 
@@ -163,80 +170,107 @@ internal static class Conv3x3MmaKernel
     }
 
     /// <summary>
-    /// What a thread stages each step: word rows <c>LoadRow + r * loadRowsPerPass</c> of its column of W and X, r = 0 to
+    /// What a thread stages each step: 16-byte lanes <c>thread</c> (and <c>thread + threads</c> with 64 x 64 tiles) of
+    /// the W slice, and word rows <c>LoadRow + r * loadRowsPerPass</c> of its column of X, r = 0 to
     /// 16 / loadRowsPerPass - 1 (8 with 64 x 64 tiles, 4 with 128 x 128), each word one TF32 value or two FP16 values.
     /// </summary>
-    private readonly struct Staging<TFormat>(GemmTile tile, ArrayView<float> input, ArrayView<float> weights, ConvShape shape, int loadRowsPerPass)
-        where TFormat : struct, ITensorCoreFormat
+    private readonly struct Staging<TFormat> where TFormat : struct, ITensorCoreFormat
     {
-        private readonly GemmTile _tile = tile;
-        private readonly ArrayView<float> _input = input, _weights = weights;
-        private readonly ConvShape _shape = shape;
-        private readonly int _loadRowsPerPass = loadRowsPerPass;
+        private readonly GemmTile _tile;
+        private readonly ArrayView<float> _input;
+        private readonly ArrayView<Words4> _fragments;
+        private readonly ConvShape _shape;
+        private readonly int _loadRowsPerPass, _lastStep;
+        // Where this thread's W lanes of step 0 lie in the layout; a step's are BlockLanesPerStep further on.
+        private readonly int _weightLane0, _weightLane1;
 
-        /// <summary>The thread's words of the step that starts at k = <paramref name="step"/>; zeros past K.</summary>
-        public StagedWords Load(int step)
+        public Staging(GemmTile tile, ArrayView<float> input, ArrayView<float> weights, ConvShape shape, int thread, int loadRowsPerPass, int steps)
         {
-            var words = new StagedWords(_loadRowsPerPass == 2);
-            words.Weights0 = new Words4(WeightWord(step, 0), WeightWord(step, 1), WeightWord(step, 2), WeightWord(step, 3));
-            words.Inputs0 = new Words4(InputWord(step, 0), InputWord(step, 1), InputWord(step, 2), InputWord(step, 3));
-            if (words.EightRows)
-            {
-                words.Weights1 = new Words4(WeightWord(step, 4), WeightWord(step, 5), WeightWord(step, 6), WeightWord(step, 7));
-                words.Inputs1 = new Words4(InputWord(step, 4), InputWord(step, 5), InputWord(step, 6), InputWord(step, 7));
-            }
-            return words;
+            _tile = tile;
+            _input = input;
+            _fragments = weights.Cast<Words4>();
+            _shape = shape;
+            _loadRowsPerPass = loadRowsPerPass;
+            _lastStep = steps - 1;
+            int channelBlocks = MmaWeightLayout.ChannelBlocks(shape.OutPerGroup);
+            int firstBlock = tile.ConvGroup * channelBlocks;
+            int lastBlock = firstBlock + channelBlocks - 1;
+            int tileBlock = firstBlock + tile.FirstChannel / MmaWeightLayout.BlockChannels;
+            int stepLanes = steps * BlockLanesPerStep;
+            _weightLane0 = WeightLane(thread, tileBlock, lastBlock, stepLanes);
+            _weightLane1 = WeightLane(thread + Threads, tileBlock, lastBlock, stepLanes);
         }
 
-        private uint WeightWord(int step, int r)
+        /// <summary>Whether the thread stages 8 input rows and two W lanes (64 x 64 tiles), or 4 rows and one (128 x 128).</summary>
+        private bool EightRows => _loadRowsPerPass == 2;
+
+        /// <summary>Where lane <paramref name="lane"/> of a W slice lies in the layout at step 0; a block past M reads the group's last.</summary>
+        private static int WeightLane(int lane, int tileBlock, int lastBlock, int stepLanes)
         {
-            var format = default(TFormat);
-            int k = FirstK(step, r);
-            return format.Pack(_tile.LoadWeight(_weights, _shape, k), format.ValuesPerWord == 2 ? _tile.LoadWeight(_weights, _shape, k + 1) : 0f);
+            int block = Math.Min(tileBlock + lane / BlockLanesPerStep, lastBlock);
+            return block * stepLanes + lane % BlockLanesPerStep;
+        }
+
+        /// <summary>The thread's share of step <paramref name="step"/>: X's words zero past K; W's lanes of the last step past it.</summary>
+        public StagedWords Load(int step)
+        {
+            var words = new StagedWords(EightRows);
+            int weightStep = Math.Min(step, _lastStep) * BlockLanesPerStep;
+            words.Weights0 = _fragments[_weightLane0 + weightStep];
+            int k = step * WordRows * default(TFormat).ValuesPerWord;
+            words.Inputs0 = new Words4(InputWord(k, 0), InputWord(k, 1), InputWord(k, 2), InputWord(k, 3));
+            if (EightRows)
+            {
+                words.Weights1 = _fragments[_weightLane1 + weightStep];
+                words.Inputs1 = new Words4(InputWord(k, 4), InputWord(k, 5), InputWord(k, 6), InputWord(k, 7));
+            }
+            return words;
         }
 
         private uint InputWord(int step, int r)
         {
             var format = default(TFormat);
-            int k = FirstK(step, r);
+            int k = step + (_tile.LoadRow + r * _loadRowsPerPass) * format.ValuesPerWord;
             return format.Pack(_tile.Gather.Load(_input, _shape, k), format.ValuesPerWord == 2 ? _tile.Gather.Load(_input, _shape, k + 1) : 0f);
         }
-
-        private int FirstK(int step, int r) => step + (_tile.LoadRow + r * _loadRowsPerPass) * default(TFormat).ValuesPerWord;
     }
 
-    /// <summary>A thread's staged words, held in registers between their loads and their stores (named fields: an array would live in local memory).</summary>
+    /// <summary>A thread's staged share of a step, held in registers between its loads and its stores (named fields: an array would live in local memory).</summary>
     private struct StagedWords(bool eightRows)
     {
         public Words4 Weights0, Inputs0, Weights1, Inputs1;
 
-        /// <summary>Whether the thread stages 8 rows (64 x 64 tiles), or only the first 4 (128 x 128).</summary>
+        /// <summary>Whether the thread stages two W lanes and 8 X rows (64 x 64 tiles), or one and 4 (128 x 128).</summary>
         public readonly bool EightRows = eightRows;
 
-        /// <summary>Into a slice of both operands, from word <paramref name="at"/> (the first row), <paramref name="pass"/> words a row apart.</summary>
-        public readonly void Store(ArrayView<uint> weightSlices, ArrayView<uint> inputSlices, int at, int pass)
+        /// <summary>
+        /// Into a slice of both operands: W lanes <paramref name="thread"/> (and + 128), X from word <paramref name="at"/>
+        /// (the first row), <paramref name="pass"/> words a row apart.
+        /// </summary>
+        public readonly void Store(ArrayView<Words4> weightSlice, ArrayView<uint> inputSlice, int thread, int at, int pass)
         {
-            Weights0.Store(weightSlices, at, pass);
-            Inputs0.Store(inputSlices, at, pass);
+            weightSlice[thread] = Weights0;
+            Inputs0.Store(inputSlice, at, pass);
             if (EightRows)
             {
-                Weights1.Store(weightSlices, at + 4 * pass, pass);
-                Inputs1.Store(inputSlices, at + 4 * pass, pass);
+                weightSlice[thread + Threads] = Weights1;
+                Inputs1.Store(inputSlice, at + 4 * pass, pass);
             }
         }
     }
 
-    /// <summary>Four staged words.</summary>
-    private readonly struct Words4(uint a0, uint a1, uint a2, uint a3)
+    /// <summary>Four 32-bit words: a lane's A fragment (a0 to a3), or four staged rows of X.</summary>
+    private readonly struct Words4(uint w0, uint w1, uint w2, uint w3)
     {
-        private readonly uint _a0 = a0, _a1 = a1, _a2 = a2, _a3 = a3;
+        public readonly uint W0 = w0, W1 = w1, W2 = w2, W3 = w3;
 
-        public void Store(ArrayView<uint> slices, int at, int pass)
+        /// <summary>Into rows <paramref name="at"/>, + <paramref name="pass"/>, ... of a staged slice.</summary>
+        public void Store(ArrayView<uint> slice, int at, int pass)
         {
-            slices[at] = _a0;
-            slices[at + pass] = _a1;
-            slices[at + 2 * pass] = _a2;
-            slices[at + 3 * pass] = _a3;
+            slice[at] = W0;
+            slice[at + pass] = W1;
+            slice[at + 2 * pass] = W2;
+            slice[at + 3 * pass] = W3;
         }
     }
 

@@ -1,23 +1,46 @@
 using ILGPU;
 using ILGPU.Runtime;
 using RepVgg.Cpu;
+using RepVgg.Gpu.Kernels;
+using RepVgg.Gpu.TensorCores;
 using RepVgg.Gpu.Winograd;
 
 namespace RepVgg.Gpu.Weights;
 
 /// <summary>
-/// A model's fused weights on one device, in the kernels' layouts: each conv layer's weights
-/// (<see cref="GemmWeightLayout"/>, or <see cref="GpuWinogradWeights"/> for a Winograd layer run as one) and bias
-/// (OutChannels, unpadded), then the head's weight and bias, in one buffer. Uploaded once per (accelerator,
-/// <see cref="ModelWeights"/>, whether Winograd layers run as direct ones) and shared by every engine built on
+/// How an engine's conv kernels read their weights, which follows from its precision: the layers the stem kernel runs
+/// read <see cref="GemmWeightLayout"/> in every form.
+/// </summary>
+internal enum ConvWeightForm
+{
+    /// <summary>Float32 as the weights step planned: <see cref="GpuWinogradWeights"/> for Winograd layers, <see cref="GemmWeightLayout"/> for the rest.</summary>
+    Planned,
+
+    /// <summary>Float32, every layer <see cref="GemmWeightLayout"/>, Winograd ones untransformed (an engine made to run every layer direct).</summary>
+    Direct,
+
+    /// <summary><see cref="MmaWeightLayout"/> in TF32 for the tensor-core kernel, Winograd layers untransformed.</summary>
+    Tf32Fragments,
+
+    /// <summary><see cref="MmaWeightLayout"/> in FP16 for the tensor-core kernel, Winograd layers untransformed.</summary>
+    Fp16Fragments,
+}
+
+/// <summary>
+/// A model's fused weights on one device, in the kernels' layouts (<see cref="ConvWeightForm"/>): each conv layer's
+/// weights, starting on a 16-byte boundary, and bias (OutChannels, unpadded), then the head's weight and bias, in one
+/// buffer. Uploaded once per (accelerator, <see cref="ModelWeights"/>, form) and shared by every engine built on
 /// them: <see cref="Acquire"/> counts the engines, <see cref="Release"/> frees the buffer after the last.
 /// </summary>
 internal sealed class DeviceWeights
 {
-    private static readonly Dictionary<(Accelerator, ModelWeights, bool), DeviceWeights> s_uploaded = [];
+    // Floats of the alignment of each layer's weights: the tensor-core kernel reads them 16 bytes at a time.
+    private const int LayerAlignment = 4;
+
+    private static readonly Dictionary<(Accelerator, ModelWeights, ConvWeightForm), DeviceWeights> s_uploaded = [];
     private static readonly Lock s_lock = new();
 
-    private readonly (Accelerator Accelerator, ModelWeights Weights, bool AllDirect) _key;
+    private readonly (Accelerator Accelerator, ModelWeights Weights, ConvWeightForm Form) _key;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _buffer;
     // Per conv layer, by its weight offset in the blob (the same for every input size): its shape and where it is on the device.
     private readonly Dictionary<long, (Conv3x3Layer Layer, long Weights, long Bias)> _layers;
@@ -25,7 +48,7 @@ internal sealed class DeviceWeights
     private readonly long _headWeights;
     private int _engines;
 
-    private DeviceWeights((Accelerator, ModelWeights, bool) key, MemoryBuffer1D<float, Stride1D.Dense> buffer,
+    private DeviceWeights((Accelerator, ModelWeights, ConvWeightForm) key, MemoryBuffer1D<float, Stride1D.Dense> buffer,
         Dictionary<long, (Conv3x3Layer, long, long)> layers, LinearHead head, long headWeights)
     {
         _key = key;
@@ -42,16 +65,16 @@ internal sealed class DeviceWeights
     /// The device weights of <paramref name="weights"/> on <paramref name="accelerator"/>, uploaded now unless an
     /// engine already holds them. Each call must be paired with one <see cref="Release"/>.
     /// </summary>
-    /// <param name="allDirect">Whether every layer gets direct weights, Winograd ones too (the tensor-core kernels run them as direct ones).</param>
+    /// <param name="form">The layout the engine's kernels read.</param>
     /// <exception cref="ArgumentException"><paramref name="network"/> does not describe the layers the weights were uploaded for.</exception>
-    public static DeviceWeights Acquire(Accelerator accelerator, NetworkLayout network, ModelWeights weights, bool allDirect)
+    public static DeviceWeights Acquire(Accelerator accelerator, NetworkLayout network, ModelWeights weights, ConvWeightForm form)
     {
         lock (s_lock)
         {
-            if (!s_uploaded.TryGetValue((accelerator, weights, allDirect), out DeviceWeights? uploaded))
+            if (!s_uploaded.TryGetValue((accelerator, weights, form), out DeviceWeights? uploaded))
             {
-                uploaded = Upload(accelerator, network, weights, allDirect);
-                s_uploaded.Add((accelerator, weights, allDirect), uploaded);
+                uploaded = Upload(accelerator, network, weights, form);
+                s_uploaded.Add((accelerator, weights, form), uploaded);
             }
             uploaded.RequireMatches(network);
             uploaded._engines++;
@@ -72,13 +95,13 @@ internal sealed class DeviceWeights
         }
     }
 
-    /// <summary>Whether the weights of <paramref name="weights"/> are on <paramref name="accelerator"/> now, in either form (tests).</summary>
+    /// <summary>Whether the weights of <paramref name="weights"/> are on <paramref name="accelerator"/> now, in any form (tests).</summary>
     internal static bool IsUploaded(Accelerator accelerator, ModelWeights weights)
     {
-        lock (s_lock) return s_uploaded.ContainsKey((accelerator, weights, false)) || s_uploaded.ContainsKey((accelerator, weights, true));
+        lock (s_lock) return s_uploaded.Keys.Any(key => key.Item1 == accelerator && key.Item2 == weights);
     }
 
-    /// <summary>The layer's weights, <see cref="GemmWeightLayout"/>.</summary>
+    /// <summary>The layer's weights in its kernel's layout (<see cref="ConvWeightForm"/>), as floats or the bits of 32-bit words.</summary>
     public ArrayView<float> ConvWeights(Conv3x3Layer layer)
     {
         var (_, start, bias) = _layers[layer.WeightOffset];
@@ -94,14 +117,21 @@ internal sealed class DeviceWeights
     /// <summary>The head's bias, Classes floats.</summary>
     public ArrayView<float> HeadBias => _buffer.View.SubView(_headWeights + (long)_head.Classes * _head.Features, _head.Classes);
 
-    private static DeviceWeights Upload(Accelerator accelerator, NetworkLayout network, ModelWeights weights, bool allDirect)
+    private static DeviceWeights Upload(Accelerator accelerator, NetworkLayout network, ModelWeights weights, ConvWeightForm form)
     {
         accelerator.Bind();
         var layers = new Dictionary<long, (Conv3x3Layer, long, long)>();
         long length = 0;
         foreach (Conv3x3Layer layer in network.Layers)
         {
-            long weightLength = layer.Algorithm.IsWinograd() && !allDirect ? GpuWinogradWeights.Length(layer) : (long)layer.OutChannels * (layer.InChannels / layer.Groups) * 9;
+            length = (length + LayerAlignment - 1) / LayerAlignment * LayerAlignment;
+            long weightLength = LayoutOf(layer, form) switch
+            {
+                LayerLayout.Winograd => GpuWinogradWeights.Length(layer),
+                LayerLayout.Tf32Fragments => MmaWeightLayout.Length(layer, default(Tf32Format<EmulatedTensorCores>).ValuesPerWord),
+                LayerLayout.Fp16Fragments => MmaWeightLayout.Length(layer, default(Fp16Format<EmulatedTensorCores>).ValuesPerWord),
+                _ => (long)layer.OutChannels * (layer.InChannels / layer.Groups) * 9,
+            };
             layers[layer.WeightOffset] = (layer, length, length + weightLength);
             length += weightLength + layer.OutChannels;
         }
@@ -117,8 +147,7 @@ internal sealed class DeviceWeights
             foreach (Conv3x3Layer layer in network.Layers)
             {
                 var (_, start, bias) = layers[layer.WeightOffset];
-                float[] laidOut = KernelWeights(layer, weights, allDirect);
-                buffer.View.SubView(start, laidOut.Length).CopyFromCPU(stream, laidOut);
+                UploadKernelWeights(buffer.View.SubView(start, bias - start), stream, layer, weights, form);
                 buffer.View.SubView(bias, layer.OutChannels).CopyFromCPU(stream, weights.Slice(layer.BiasOffset, layer.OutChannels));
             }
             LinearHead head = network.Head;
@@ -131,22 +160,52 @@ internal sealed class DeviceWeights
             buffer.Dispose();
             throw;
         }
-        return new DeviceWeights((accelerator, weights, allDirect), buffer, layers, network.Head, headWeights);
+        return new DeviceWeights((accelerator, weights, form), buffer, layers, network.Head, headWeights);
     }
 
+    /// <summary>The layouts a layer's weights can take on the device.</summary>
+    private enum LayerLayout { Gemm, Winograd, Tf32Fragments, Fp16Fragments }
+
     /// <summary>
-    /// A layer's weights in its GPU kernel's layout: the blob's Winograd-transformed weights relaid for the Winograd GEMM
-    /// (<see cref="GpuWinogradWeights"/>), or the weights read back as OIHW (untransformed, for a Winograd layer run as
-    /// a direct one) and laid out for the implicit GEMMs and the stem kernel (<see cref="GemmWeightLayout"/>).
+    /// The layout of <paramref name="layer"/>'s weights in <paramref name="form"/>, for the kernel the engine runs it
+    /// with: Winograd where the float32 plan keeps it, <see cref="GemmWeightLayout"/> for the stem kernel and the float32
+    /// implicit GEMMs, the tensor-core fragments for the rest.
     /// </summary>
-    private static float[] KernelWeights(Conv3x3Layer layer, ModelWeights weights, bool allDirect)
+    private static LayerLayout LayoutOf(Conv3x3Layer layer, ConvWeightForm form) => form switch
     {
-        if (!layer.Algorithm.IsWinograd() || allDirect)
-            return GemmWeightLayout.FromOihw(PackedWeightsReader.ReadOihw(layer, weights), layer.InChannels, layer.OutChannels, layer.Groups);
-        int packedLength = Conv3x3Packing.PackedWeightLength(layer.Algorithm, layer.InChannels, layer.OutChannels, layer.Groups);
-        var relaid = new float[GpuWinogradWeights.Length(layer)];
-        GpuWinogradWeights.Repack(weights.Slice(layer.WeightOffset, packedLength), layer, relaid);
-        return relaid;
+        ConvWeightForm.Planned when layer.Algorithm.IsWinograd() => LayerLayout.Winograd,
+        ConvWeightForm.Planned or ConvWeightForm.Direct => LayerLayout.Gemm,
+        _ when StemConv3x3Kernel.Handles(layer) => LayerLayout.Gemm,
+        ConvWeightForm.Tf32Fragments => LayerLayout.Tf32Fragments,
+        _ => LayerLayout.Fp16Fragments,
+    };
+
+    /// <summary>
+    /// Writes a layer's weights in its kernel's layout to <paramref name="target"/>: the blob's Winograd-transformed
+    /// weights relaid for the Winograd GEMM (<see cref="GpuWinogradWeights"/>), or the weights read back as OIHW
+    /// (untransformed, for a Winograd layer run as a direct one) and laid out for the float32 implicit GEMMs and the stem
+    /// kernel (<see cref="GemmWeightLayout"/>) or rounded and packed for the tensor-core kernel (<see cref="MmaWeightLayout"/>).
+    /// </summary>
+    private static void UploadKernelWeights(ArrayView<float> target, AcceleratorStream stream, Conv3x3Layer layer, ModelWeights weights, ConvWeightForm form)
+    {
+        switch (LayoutOf(layer, form))
+        {
+            case LayerLayout.Winograd:
+                int packedLength = Conv3x3Packing.PackedWeightLength(layer.Algorithm, layer.InChannels, layer.OutChannels, layer.Groups);
+                var relaid = new float[GpuWinogradWeights.Length(layer)];
+                GpuWinogradWeights.Repack(weights.Slice(layer.WeightOffset, packedLength), layer, relaid);
+                target.CopyFromCPU(stream, relaid);
+                break;
+            case LayerLayout.Gemm:
+                target.CopyFromCPU(stream, GemmWeightLayout.FromOihw(PackedWeightsReader.ReadOihw(layer, weights), layer.InChannels, layer.OutChannels, layer.Groups));
+                break;
+            case LayerLayout.Tf32Fragments:
+                target.Cast<uint>().CopyFromCPU(stream, MmaWeightLayout.FromOihw<Tf32Format<EmulatedTensorCores>>(PackedWeightsReader.ReadOihw(layer, weights), layer));
+                break;
+            case LayerLayout.Fp16Fragments:
+                target.Cast<uint>().CopyFromCPU(stream, MmaWeightLayout.FromOihw<Fp16Format<EmulatedTensorCores>>(PackedWeightsReader.ReadOihw(layer, weights), layer));
+                break;
+        }
     }
 
     /// <exception cref="ArgumentException">A layer or the head differs from those uploaded.</exception>
