@@ -31,7 +31,9 @@ namespace RepVgg.Gpu.Kernels;
 /// </para>
 /// <para>
 /// X: thread i stages column <c>i % size</c>, word rows <c>i / size + r threads / size</c>, so a warp reads 32
-/// consecutive pixels; zeros past K, the image and N. Lane <c>4 g + t</c> reads B's words at word rows t and t + 4,
+/// consecutive pixels; zeros past K, the image and N. K runs tap-major (<see cref="Weights.MmaWeightLayout"/>): the 8
+/// word rows of a word block are one tap of 8 or 16 input channels, so a thread tests the padding and computes the
+/// address once per word block and only steps through channels per row. Lane <c>4 g + t</c> reads B's words at word rows t and t + 4,
 /// pixel g of each 8-pixel tile. The staged rows are padded by 8 words (to 72 or 136), so the 4 rows a warp reads at
 /// once start 8 banks apart and its 32 reads hit 32 different banks. Stores past the edges are skipped, so no size
 /// needs padding.
@@ -100,7 +102,8 @@ internal static class Conv3x3MmaKernel
 
         int thread = Group.IdxX;
         var tile = new GemmTile(shape, thread, size);
-        int steps = MmaWeightLayout.Steps(shape.Reduction, format.ValuesPerWord);
+        int steps = MmaWeightLayout.Steps(shape.InPerGroup, format.ValuesPerWord);
+        int chunksPerTap = MmaWeightLayout.ChunksPerTap(shape.InPerGroup, format.ValuesPerWord);
 
         // This thread's place in its warp's 32 x 32 block and in the mma fragments.
         int warp = thread / WarpSize;
@@ -114,7 +117,9 @@ internal static class Conv3x3MmaKernel
         var staging = new Staging<TFormat>(tile, input, weights, shape, thread, loadRowsPerPass, steps);
         int inputSliceWords = WordRows * rowStride;
         int storeAt = tile.LoadRow * rowStride + tile.LoadColumn, storePass = loadRowsPerPass * rowStride;
-        staging.Load(0).Store(weightSlices, inputSlices, thread, storeAt, storePass);
+        // The word blocks of the step being staged.
+        WordBlock first = new(0, 0), second = first.Next(chunksPerTap);
+        staging.Load(0, first, second).Store(weightSlices, inputSlices, thread, storeAt, storePass);
         Group.Barrier();
 
         var accumulators = WarpAccumulators.Create<TTarget>();
@@ -125,7 +130,9 @@ internal static class Conv3x3MmaKernel
         {
             // The next step's share (zeros past K, and the last step again after it) is in flight while this step's mma
             // run; it lands in the other slice, which the warps last read before the previous barrier.
-            StagedWords next = staging.Load(step + 1);
+            first = second.Next(chunksPerTap);
+            second = first.Next(chunksPerTap);
+            StagedWords next = staging.Load(step + 1, first, second);
             int weightTile = slice * weightSliceLanes + fragments;
             int inputTile = slice * inputSliceWords;
             for (int half = 0; half < MmaWeightLayout.BlocksPerStep; half++)
@@ -211,28 +218,62 @@ internal static class Conv3x3MmaKernel
             return block * stepLanes + lane % BlockLanesPerStep;
         }
 
-        /// <summary>The thread's share of step <paramref name="step"/>: X's words zero past K; W's lanes of the last step past it.</summary>
-        public StagedWords Load(int step)
+        /// <summary>
+        /// The thread's share of step <paramref name="step"/>, whose word blocks are <paramref name="first"/> and
+        /// <paramref name="second"/>: X's words zero past K; W's lanes of the last step past it.
+        /// </summary>
+        public StagedWords Load(int step, WordBlock first, WordBlock second)
         {
             var words = new StagedWords(EightRows);
             int weightStep = Math.Min(step, _lastStep) * BlockLanesPerStep;
             words.Weights0 = _fragments[_weightLane0 + weightStep];
-            int k = step * WordRows * default(TFormat).ValuesPerWord;
-            words.Inputs0 = new Words4(InputWord(k, 0), InputWord(k, 1), InputWord(k, 2), InputWord(k, 3));
+            var rows = new StepRows(_tile.Gather.AtTap(_shape, first.Tap), FirstChannel(first), _tile.Gather.AtTap(_shape, second.Tap), FirstChannel(second));
+            words.Inputs0 = new Words4(InputWord(rows, 0), InputWord(rows, 1), InputWord(rows, 2), InputWord(rows, 3));
             if (EightRows)
             {
                 words.Weights1 = _fragments[_weightLane1 + weightStep];
-                words.Inputs1 = new Words4(InputWord(k, 4), InputWord(k, 5), InputWord(k, 6), InputWord(k, 7));
+                words.Inputs1 = new Words4(InputWord(rows, 4), InputWord(rows, 5), InputWord(rows, 6), InputWord(rows, 7));
             }
             return words;
         }
 
-        private uint InputWord(int step, int r)
+        /// <summary>The input channel of the thread's first row (<see cref="GemmTile.LoadRow"/>) in word block <paramref name="block"/>.</summary>
+        private int FirstChannel(WordBlock block) => (block.Chunk * MmaWeightLayout.BlockWords + _tile.LoadRow) * default(TFormat).ValuesPerWord;
+
+        /// <summary>
+        /// The thread's word of row <c>LoadRow + r * loadRowsPerPass</c>: rows 0 to 7 of the step are its first word block,
+        /// 8 to 15 its second (r and the pass are constants, so the choice folds away), and a row holds the channel(s)
+        /// <see cref="FirstChannel"/> + its row in the block x values per word.
+        /// </summary>
+        private uint InputWord(StepRows rows, int r)
         {
             var format = default(TFormat);
-            int k = step + (_tile.LoadRow + r * _loadRowsPerPass) * format.ValuesPerWord;
-            return format.Pack(_tile.Gather.Load(_input, _shape, k), format.ValuesPerWord == 2 ? _tile.Gather.Load(_input, _shape, k + 1) : 0f);
+            int row = r * _loadRowsPerPass;
+            bool second = row >= MmaWeightLayout.BlockWords;
+            InputGather.TapWindow window = second ? rows.Second : rows.First;
+            int channel = (second ? rows.SecondChannel : rows.FirstChannel) + row % MmaWeightLayout.BlockWords * format.ValuesPerWord;
+            return format.Pack(InputGather.Load(_input, _shape, window, channel),
+                format.ValuesPerWord == 2 ? InputGather.Load(_input, _shape, window, channel + 1) : 0f);
         }
+    }
+
+    /// <summary>
+    /// Which tap and which chunk of input channels a word block holds (<see cref="MmaWeightLayout"/>'s tap-major K),
+    /// carried from block to block so that the kernel never divides by the chunks per tap.
+    /// </summary>
+    private readonly struct WordBlock(int tap, int chunk)
+    {
+        public readonly int Tap = tap, Chunk = chunk;
+
+        /// <summary>The word block after this one.</summary>
+        public WordBlock Next(int chunksPerTap) => Chunk + 1 == chunksPerTap ? new(Tap + 1, 0) : new(Tap, Chunk + 1);
+    }
+
+    /// <summary>Where a thread's X rows of one step read: the tap window and the first row's channel of each of its two word blocks.</summary>
+    private readonly struct StepRows(InputGather.TapWindow first, int firstChannel, InputGather.TapWindow second, int secondChannel)
+    {
+        public readonly InputGather.TapWindow First = first, Second = second;
+        public readonly int FirstChannel = firstChannel, SecondChannel = secondChannel;
     }
 
     /// <summary>A thread's staged share of a step, held in registers between its loads and its stores (named fields: an array would live in local memory).</summary>

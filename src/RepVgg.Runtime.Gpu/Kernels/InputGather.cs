@@ -5,7 +5,9 @@ namespace RepVgg.Gpu.Kernels;
 /// <summary>
 /// One column of an implicit GEMM's X (K x N): the 3 x 3 windows of one output pixel over a group's input channels,
 /// read from the NCHW input as k asks for them, zero outside the image (the padding). The pixel is decomposed into
-/// image, row and column once, when a thread takes the column for the whole K loop.
+/// image, row and column once, when a thread takes the column for the whole K loop. K runs channel-major for the
+/// float32 kernels (<see cref="Load(ArrayView{float}, ConvShape, int)"/>) and tap-major for the tensor-core one, which
+/// reads a tap's window once for several channels (<see cref="AtTap"/>).
 /// </summary>
 internal readonly struct InputGather
 {
@@ -39,6 +41,30 @@ internal readonly struct InputGather
         if (y < 0 || y >= shape.InHeight || x < 0 || x >= shape.InWidth)
             return 0f;
         return input[_base + (inChannel * shape.InHeight + y) * shape.InWidth + x];
+    }
+
+    /// <summary>
+    /// Where this column reads tap <paramref name="tap"/> (ky * 3 + kx) of the group's channels (<see cref="Load(ArrayView{float}, ConvShape, TapWindow, int)"/>):
+    /// not inside past the 9 taps, past N, or where the window lies in the padding.
+    /// </summary>
+    public TapWindow AtTap(ConvShape shape, int tap)
+    {
+        int ky = DivideBy3(tap);
+        int y = _top + ky;
+        int x = _left + tap - ky * 3;
+        bool inside = _inside && tap < 9 && (uint)y < (uint)shape.InHeight && (uint)x < (uint)shape.InWidth;
+        return new TapWindow(inside, _base + y * shape.InWidth + x);
+    }
+
+    /// <summary>X at input channel <paramref name="channel"/> of the group through <paramref name="window"/>; zero outside it or past the group's channels.</summary>
+    public static float Load(ArrayView<float> input, ConvShape shape, TapWindow window, int channel) =>
+        window.Inside && channel < shape.InPerGroup ? input[window.Offset + channel * shape.InHeight * shape.InWidth] : 0f;
+
+    /// <summary>A column's tap: whether it reads the image, and the offset of the group's first channel there.</summary>
+    public readonly struct TapWindow(bool inside, int offset)
+    {
+        public readonly bool Inside = inside;
+        public readonly int Offset = offset;
     }
 
     /// <summary>
