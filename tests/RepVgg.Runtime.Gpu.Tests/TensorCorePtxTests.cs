@@ -4,7 +4,7 @@ namespace RepVgg.Runtime.Gpu.Tests;
 
 /// <summary>
 /// The tensor-core kernels as a CUDA GPU gets them (sm_80 PTX, <see cref="PtxTensorCores"/>): per staged step, the
-/// warp's 2 x 4 mma of its format on accumulators in registers the kernel declares, no emulation left over, and
+/// warp's 2 x 4 mma of its format on each of two word blocks, on accumulators in registers the kernel declares, no emulation left over, and
 /// local memory only where the 32 results are copied out once at the end.
 /// </summary>
 public sealed class TensorCorePtxTests
@@ -27,8 +27,9 @@ public sealed class TensorCorePtxTests
     {
         string ptx = format == "TF32" ? CompileMmaKernel<Tf32Format<PtxTensorCores>>(largeTiles) : CompileMmaKernel<Fp16Format<PtxTensorCores>>(largeTiles);
 
-        Assert.Equal(8, PtxCompilation.CountOf(ptx, mma));
-        Assert.Equal(8, PtxCompilation.CountOf(ptx, "mma.sync"));
+        // The step's two word blocks are written out: 2 x 8 mma.
+        Assert.Equal(16, PtxCompilation.CountOf(ptx, mma));
+        Assert.Equal(16, PtxCompilation.CountOf(ptx, "mma.sync"));
         int declaration = ptx.IndexOf(".reg .f32 rvacc<32>;", StringComparison.Ordinal);
         Assert.True(declaration >= 0 && declaration < ptx.IndexOf("mma.sync", StringComparison.Ordinal),
             "The accumulator registers must be declared once, before the first mma names them.");
@@ -44,11 +45,11 @@ public sealed class TensorCorePtxTests
         Assert.Contains("ld.shared.b32", ptx);
         // The weights come as packed fragments: a thread copies 16 bytes at a time (one lane with large tiles, two with
         // small, before the loop and in it), and a lane reads each fragment whole, from shared
-        // memory aligned for it: one load for each of the warp's two channel blocks, in the loop over word blocks.
+        // memory aligned for it: one load for each of the warp's two channel blocks in each of the step's two word blocks.
         int copies = (largeTiles ? 1 : 2) * 2;
         Assert.Equal(copies, PtxCompilation.CountOf(ptx, "ld.v4.b32"));
         Assert.Equal(copies, PtxCompilation.CountOf(ptx, "st.shared.v4.b32"));
-        Assert.Equal(2, PtxCompilation.CountOf(ptx, "ld.shared.v4.b32"));
+        Assert.Equal(2 * 2, PtxCompilation.CountOf(ptx, "ld.shared.v4.b32"));
         Assert.Contains(".shared .align 16", ptx);
         // FP16 rounds the inputs with the hardware's conversion: 2 values a word, for each row a thread stages (8 or 4),
         // in the loads before the loop and in it. The weights come rounded.

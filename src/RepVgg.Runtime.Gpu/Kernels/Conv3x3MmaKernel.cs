@@ -133,28 +133,12 @@ internal static class Conv3x3MmaKernel
             first = second.Next(chunksPerTap);
             second = first.Next(chunksPerTap);
             StagedWords next = staging.Load(step + 1, first, second);
-            int weightTile = slice * weightSliceLanes + fragments;
-            int inputTile = slice * inputSliceWords;
-            for (int half = 0; half < MmaWeightLayout.BlocksPerStep; half++)
-            {
-                Words4 a0 = weightSlices[weightTile + half * WarpSize];
-                Words4 a1 = weightSlices[weightTile + BlockLanesPerStep + half * WarpSize];
-                int upper = inputTile + (half * 8 + fragmentWord) * rowStride;
-                int lower = upper + 4 * rowStride;
-                int b = warpPixel + fragmentRow;
-                uint b00 = inputSlices[upper + b], b01 = inputSlices[lower + b];
-                uint b10 = inputSlices[upper + b + 8], b11 = inputSlices[lower + b + 8];
-                uint b20 = inputSlices[upper + b + 16], b21 = inputSlices[lower + b + 16];
-                uint b30 = inputSlices[upper + b + 24], b31 = inputSlices[lower + b + 24];
-                format.MultiplyAccumulate(ref accumulators, 0, a0.W0, a0.W1, a0.W2, a0.W3, b00, b01);
-                format.MultiplyAccumulate(ref accumulators, 1, a0.W0, a0.W1, a0.W2, a0.W3, b10, b11);
-                format.MultiplyAccumulate(ref accumulators, 2, a0.W0, a0.W1, a0.W2, a0.W3, b20, b21);
-                format.MultiplyAccumulate(ref accumulators, 3, a0.W0, a0.W1, a0.W2, a0.W3, b30, b31);
-                format.MultiplyAccumulate(ref accumulators, 4, a1.W0, a1.W1, a1.W2, a1.W3, b00, b01);
-                format.MultiplyAccumulate(ref accumulators, 5, a1.W0, a1.W1, a1.W2, a1.W3, b10, b11);
-                format.MultiplyAccumulate(ref accumulators, 6, a1.W0, a1.W1, a1.W2, a1.W3, b20, b21);
-                format.MultiplyAccumulate(ref accumulators, 7, a1.W0, a1.W1, a1.W2, a1.W3, b30, b31);
-            }
+            // Views from this lane's first fragment words of the slice: every read below is at a constant offset from
+            // them, which ptxas folds into the load (ILGPU computes each index's address in full).
+            ArrayView<Words4> weightFragments = Rest(weightSlices, slice * weightSliceLanes + fragments);
+            ArrayView<uint> inputFragments = Rest(inputSlices, slice * inputSliceWords + fragmentWord * rowStride + warpPixel + fragmentRow);
+            MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, rowStride, 0);
+            MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, rowStride, 1);
             slice = 1 - slice;
             next.Store(weightSlices.SubView(slice * weightSliceLanes, weightSliceLanes), inputSlices.SubView(slice * inputSliceWords, inputSliceWords),
                 thread, storeAt, storePass);
@@ -313,6 +297,37 @@ internal static class Conv3x3MmaKernel
             slice[at + 2 * pass] = W2;
             slice[at + 3 * pass] = W3;
         }
+    }
+
+    /// <summary>The elements of <paramref name="view"/> from <paramref name="start"/> on.</summary>
+    private static ArrayView<T> Rest<T>(ArrayView<T> view, int start) where T : unmanaged => view.SubView(start, view.IntLength - start);
+
+    /// <summary>
+    /// The warp's 2 x 4 mma on word block <paramref name="block"/> of the staged step: A fragments of both channel blocks
+    /// from <paramref name="weights"/> (lane-major, <see cref="BlockLanesPerStep"/> lanes a channel block), B fragments
+    /// of the four pixel tiles from <paramref name="inputs"/> (word row t of the block and t + 4, pixel g and g + 8,
+    /// + 16, + 24). Called with a constant block, so every index is a constant.
+    /// </summary>
+    private static void MultiplyWordBlock<TFormat>(TFormat format, ref WarpAccumulators accumulators, ArrayView<Words4> weights, ArrayView<uint> inputs,
+        int rowStride, int block)
+        where TFormat : struct, ITensorCoreFormat
+    {
+        Words4 a0 = weights[block * WarpSize];
+        Words4 a1 = weights[BlockLanesPerStep + block * WarpSize];
+        int upper = block * MmaWeightLayout.BlockWords * rowStride;
+        int lower = upper + 4 * rowStride;
+        uint b00 = inputs[upper], b01 = inputs[lower];
+        uint b10 = inputs[upper + 8], b11 = inputs[lower + 8];
+        uint b20 = inputs[upper + 16], b21 = inputs[lower + 16];
+        uint b30 = inputs[upper + 24], b31 = inputs[lower + 24];
+        format.MultiplyAccumulate(ref accumulators, 0, a0.W0, a0.W1, a0.W2, a0.W3, b00, b01);
+        format.MultiplyAccumulate(ref accumulators, 1, a0.W0, a0.W1, a0.W2, a0.W3, b10, b11);
+        format.MultiplyAccumulate(ref accumulators, 2, a0.W0, a0.W1, a0.W2, a0.W3, b20, b21);
+        format.MultiplyAccumulate(ref accumulators, 3, a0.W0, a0.W1, a0.W2, a0.W3, b30, b31);
+        format.MultiplyAccumulate(ref accumulators, 4, a1.W0, a1.W1, a1.W2, a1.W3, b00, b01);
+        format.MultiplyAccumulate(ref accumulators, 5, a1.W0, a1.W1, a1.W2, a1.W3, b10, b11);
+        format.MultiplyAccumulate(ref accumulators, 6, a1.W0, a1.W1, a1.W2, a1.W3, b20, b21);
+        format.MultiplyAccumulate(ref accumulators, 7, a1.W0, a1.W1, a1.W2, a1.W3, b30, b31);
     }
 
     /// <summary>

@@ -35,6 +35,9 @@ internal readonly struct ConvShape
     /// <summary>The GEMM's K: input channels of a group x 9 taps.</summary>
     public int Reduction => InPerGroup * 9;
 
+    /// <summary>Input pixels of one channel of one image.</summary>
+    public int InPlane => InHeight * InWidth;
+
     /// <summary>Output pixels of one image.</summary>
     public int OutPlane => OutHeight * OutWidth;
 }
