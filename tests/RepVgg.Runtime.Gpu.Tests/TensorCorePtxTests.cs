@@ -42,7 +42,6 @@ public sealed class TensorCorePtxTests
         // Local memory: only the 32 results, each copied out of its register once (ILGPU's out arguments).
         Assert.Equal(32, PtxCompilation.CountOf(ptx, "ld.local"));
         Assert.True(PtxCompilation.CountOf(ptx, "bar.sync") >= 2, "The first staging needs a barrier, and so does each step.");
-        Assert.Contains("ld.shared.b32", ptx);
         // The weights come as packed fragments: a thread copies 16 bytes at a time (one lane with large tiles, two with
         // small, before the loop and in it), and a lane reads each fragment whole, from shared
         // memory aligned for it: one load for each of the warp's two channel blocks in each of the step's two word blocks.
@@ -51,6 +50,11 @@ public sealed class TensorCorePtxTests
         Assert.Equal(copies, PtxCompilation.CountOf(ptx, "st.shared.v4.b32"));
         Assert.Equal(2 * 2, PtxCompilation.CountOf(ptx, "ld.shared.v4.b32"));
         Assert.Contains(".shared .align 16", ptx);
+        // The inputs are staged in pairs of word rows (t, t + 4), 8 bytes a store (two or four pairs a thread, before the
+        // loop and in it), and a lane reads its two B words of a pixel tile at once: 4 tiles in each of 2 word blocks.
+        Assert.Equal((largeTiles ? 2 : 4) * 2, PtxCompilation.CountOf(ptx, "st.shared.v2.b32"));
+        Assert.Equal(4 * 2, PtxCompilation.CountOf(ptx, "ld.shared.v2.b32"));
+        Assert.Contains(".shared .align 8", ptx);
         // FP16 rounds the inputs with the hardware's conversion: 2 values a word, for each row a thread stages (8 or 4),
         // in the loads before the loop and in it. The weights come rounded.
         if (format == "FP16")

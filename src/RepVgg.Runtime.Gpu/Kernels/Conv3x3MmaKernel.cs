@@ -30,13 +30,14 @@ namespace RepVgg.Gpu.Kernels;
 /// tile that overhangs the group) copy the group's last block instead, whose products are never stored.
 /// </para>
 /// <para>
-/// X: thread i stages column <c>i % size</c>, word rows <c>i / size + r threads / size</c>, so a warp reads 32
-/// consecutive pixels; zeros past K, the image and N. K runs tap-major (<see cref="Weights.MmaWeightLayout"/>): the 8
-/// word rows of a word block are one tap of 8 or 16 input channels, so a thread tests the padding and computes the
-/// address once per word block and only steps through channels per row. Lane <c>4 g + t</c> reads B's words at word rows t and t + 4,
-/// pixel g of each 8-pixel tile. The staged rows are padded by 8 words (to 72 or 136), so the 4 rows a warp reads at
-/// once start 8 banks apart and its 32 reads hit 32 different banks. Stores past the edges are skipped, so no size
-/// needs padding.
+/// X: the step's 16 word rows are staged as 8 pair rows, pair row t of a word block holding its word rows t and t + 4
+/// side by side, which are the two words of a B fragment: lane <c>4 g + t</c> reads both with one 8-byte load, at pixel
+/// g of each 8-pixel tile. Thread i stages column <c>i % size</c>, pair rows <c>i / size + r threads / size</c>, so a
+/// warp stores 32 consecutive pairs and reads 32 consecutive pixels; zeros past K, the image and N. K runs tap-major
+/// (<see cref="Weights.MmaWeightLayout"/>): the 8 word rows of a word block are one tap of 8 or 16 input channels, so a
+/// thread tests the padding and computes the address once per word block and only steps through channels per row.
+/// The pair rows are padded by 4 pairs (to 68 or 132), so the 4 pair rows a half-warp reads at once start 8 banks
+/// apart and its 16 reads hit 32 different banks. Stores past the edges are skipped, so no size needs padding.
 /// </para>
 /// </remarks>
 internal static class Conv3x3MmaKernel
@@ -53,8 +54,11 @@ internal static class Conv3x3MmaKernel
     /// <summary>Rows of 32-bit words staged per step: two mma's worth of k.</summary>
     private const int WordRows = MmaWeightLayout.BlocksPerStep * MmaWeightLayout.BlockWords;
 
-    /// <summary>Words of padding after each staged input row, which spreads a fragment load over all 32 banks.</summary>
-    private const int RowPadding = 8;
+    /// <summary>Pairs of padding after each staged input pair row, which spreads a fragment load over all 32 banks.</summary>
+    private const int PairRowPadding = 4;
+
+    /// <summary>Staged input pair rows per step: word rows t and t + 4 of each word block share one.</summary>
+    private const int PairRows = WordRows / 2;
 
     private const int WarpSize = 32;
 
@@ -94,10 +98,10 @@ internal static class Conv3x3MmaKernel
         where TTarget : struct, ITensorCoreTarget
     {
         var format = default(TFormat);
-        int rowStride = size + RowPadding;
+        int pairStride = size + PairRowPadding;
         int weightSliceLanes = size / MmaWeightLayout.BlockChannels * BlockLanesPerStep;
         ArrayView<Words4> weightSlices = SharedMemory.Allocate<Words4>(2 * weightSliceLanes); // [slice][channel block][word block][lane]
-        ArrayView<uint> inputSlices = SharedMemory.Allocate<uint>(2 * WordRows * rowStride); // [slice][word row][n]
+        ArrayView<Words2> inputSlices = SharedMemory.Allocate<Words2>(2 * PairRows * pairStride); // [slice][word block][t][n] (rows t, t + 4)
         int loadRowsPerPass = threads / size;
 
         int thread = Group.IdxX;
@@ -115,8 +119,8 @@ internal static class Conv3x3MmaKernel
         int fragmentWord = lane % 4;
 
         var staging = new Staging<TFormat>(tile, input, weights, shape, thread, loadRowsPerPass, steps);
-        int inputSliceWords = WordRows * rowStride;
-        int storeAt = tile.LoadRow * rowStride + tile.LoadColumn, storePass = loadRowsPerPass * rowStride;
+        int inputSlicePairs = PairRows * pairStride;
+        int storeAt = tile.LoadRow * pairStride + tile.LoadColumn, storePass = loadRowsPerPass * pairStride;
         // The word blocks of the step being staged.
         WordBlock first = new(0, 0), second = first.Next(chunksPerTap);
         staging.Load(0, first, second).Store(weightSlices, inputSlices, thread, storeAt, storePass);
@@ -136,11 +140,11 @@ internal static class Conv3x3MmaKernel
             // Views from this lane's first fragment words of the slice: every read below is at a constant offset from
             // them, which ptxas folds into the load (ILGPU computes each index's address in full).
             ArrayView<Words4> weightFragments = Rest(weightSlices, slice * weightSliceLanes + fragments);
-            ArrayView<uint> inputFragments = Rest(inputSlices, slice * inputSliceWords + fragmentWord * rowStride + warpPixel + fragmentRow);
-            MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, rowStride, 0);
-            MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, rowStride, 1);
+            ArrayView<Words2> inputFragments = Rest(inputSlices, slice * inputSlicePairs + fragmentWord * pairStride + warpPixel + fragmentRow);
+            MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, pairStride, 0);
+            MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, pairStride, 1);
             slice = 1 - slice;
-            next.Store(weightSlices.SubView(slice * weightSliceLanes, weightSliceLanes), inputSlices.SubView(slice * inputSliceWords, inputSliceWords),
+            next.Store(weightSlices.SubView(slice * weightSliceLanes, weightSliceLanes), inputSlices.SubView(slice * inputSlicePairs, inputSlicePairs),
                 thread, storeAt, storePass);
             Group.Barrier();
         }
@@ -212,11 +216,13 @@ internal static class Conv3x3MmaKernel
             int weightStep = Math.Min(step, _lastStep) * BlockLanesPerStep;
             words.Weights0 = _fragments[_weightLane0 + weightStep];
             var rows = new StepRows(_tile.Gather.AtTap(_shape, first.Tap), FirstChannel(first), _tile.Gather.AtTap(_shape, second.Tap), FirstChannel(second));
-            words.Inputs0 = new Words4(InputWord(rows, 0), InputWord(rows, 1), InputWord(rows, 2), InputWord(rows, 3));
+            words.Inputs0 = InputPair(rows, 0);
+            words.Inputs1 = InputPair(rows, 1);
             if (EightRows)
             {
                 words.Weights1 = _fragments[_weightLane1 + weightStep];
-                words.Inputs1 = new Words4(InputWord(rows, 4), InputWord(rows, 5), InputWord(rows, 6), InputWord(rows, 7));
+                words.Inputs2 = InputPair(rows, 2);
+                words.Inputs3 = InputPair(rows, 3);
             }
             return words;
         }
@@ -225,17 +231,24 @@ internal static class Conv3x3MmaKernel
         private int FirstChannel(WordBlock block) => (block.Chunk * MmaWeightLayout.BlockWords + _tile.LoadRow) * default(TFormat).ValuesPerWord;
 
         /// <summary>
-        /// The thread's word of row <c>LoadRow + r * loadRowsPerPass</c>: rows 0 to 7 of the step are its first word block,
-        /// 8 to 15 its second (r and the pass are constants, so the choice folds away), and a row holds the channel(s)
-        /// <see cref="FirstChannel"/> + its row in the block x values per word.
+        /// The thread's pair <paramref name="pair"/>: pair row <c>LoadRow + pair * loadRowsPerPass</c> of the step, which is
+        /// row t of word block <c>pair * loadRowsPerPass / 4</c> (pair and pass are constants, so the choice folds away),
+        /// holding its word rows t and t + 4.
         /// </summary>
-        private uint InputWord(StepRows rows, int r)
+        private Words2 InputPair(StepRows rows, int pair)
+        {
+            int valuesPerWord = default(TFormat).ValuesPerWord;
+            int pairRow = pair * _loadRowsPerPass;
+            bool second = pairRow >= 4;
+            InputGather.TapWindow window = second ? rows.Second : rows.First;
+            int channel = (second ? rows.SecondChannel : rows.FirstChannel) + pairRow % 4 * valuesPerWord;
+            return new Words2(InputWord(window, channel), InputWord(window, channel + 4 * valuesPerWord));
+        }
+
+        /// <summary>The word of the input channel(s) from <paramref name="channel"/> at this thread's pixel.</summary>
+        private uint InputWord(InputGather.TapWindow window, int channel)
         {
             var format = default(TFormat);
-            int row = r * _loadRowsPerPass;
-            bool second = row >= MmaWeightLayout.BlockWords;
-            InputGather.TapWindow window = second ? rows.Second : rows.First;
-            int channel = (second ? rows.SecondChannel : rows.FirstChannel) + row % MmaWeightLayout.BlockWords * format.ValuesPerWord;
             return format.Pack(InputGather.Load(_input, _shape, window, channel),
                 format.ValuesPerWord == 2 ? InputGather.Load(_input, _shape, window, channel + 1) : 0f);
         }
@@ -263,40 +276,40 @@ internal static class Conv3x3MmaKernel
     /// <summary>A thread's staged share of a step, held in registers between its loads and its stores (named fields: an array would live in local memory).</summary>
     private struct StagedWords(bool eightRows)
     {
-        public Words4 Weights0, Inputs0, Weights1, Inputs1;
+        public Words4 Weights0, Weights1;
+        public Words2 Inputs0, Inputs1, Inputs2, Inputs3;
 
-        /// <summary>Whether the thread stages two W lanes and 8 X rows (64 x 64 tiles), or one and 4 (128 x 128).</summary>
+        /// <summary>Whether the thread stages two W lanes and 4 X pairs (64 x 64 tiles), or one and 2 (128 x 128).</summary>
         public readonly bool EightRows = eightRows;
 
         /// <summary>
-        /// Into a slice of both operands: W lanes <paramref name="thread"/> (and + 128), X from word <paramref name="at"/>
-        /// (the first row), <paramref name="pass"/> words a row apart.
+        /// Into a slice of both operands: W lanes <paramref name="thread"/> (and + 128), X pairs from <paramref name="at"/>
+        /// (the first pair row), <paramref name="pass"/> pairs a pair row apart.
         /// </summary>
-        public readonly void Store(ArrayView<Words4> weightSlice, ArrayView<uint> inputSlice, int thread, int at, int pass)
+        public readonly void Store(ArrayView<Words4> weightSlice, ArrayView<Words2> inputSlice, int thread, int at, int pass)
         {
             weightSlice[thread] = Weights0;
-            Inputs0.Store(inputSlice, at, pass);
+            inputSlice[at] = Inputs0;
+            inputSlice[at + pass] = Inputs1;
             if (EightRows)
             {
                 weightSlice[thread + Threads] = Weights1;
-                Inputs1.Store(inputSlice, at + 4 * pass, pass);
+                inputSlice[at + 2 * pass] = Inputs2;
+                inputSlice[at + 3 * pass] = Inputs3;
             }
         }
     }
 
-    /// <summary>Four 32-bit words: a lane's A fragment (a0 to a3), or four staged rows of X.</summary>
+    /// <summary>Four 32-bit words: a lane's A fragment (a0 to a3).</summary>
     private readonly struct Words4(uint w0, uint w1, uint w2, uint w3)
     {
         public readonly uint W0 = w0, W1 = w1, W2 = w2, W3 = w3;
+    }
 
-        /// <summary>Into rows <paramref name="at"/>, + <paramref name="pass"/>, ... of a staged slice.</summary>
-        public void Store(ArrayView<uint> slice, int at, int pass)
-        {
-            slice[at] = W0;
-            slice[at + pass] = W1;
-            slice[at + 2 * pass] = W2;
-            slice[at + 3 * pass] = W3;
-        }
+    /// <summary>Two 32-bit words: word rows t and t + 4 of a word block at one pixel, a lane's B fragment (b0, b1).</summary>
+    private readonly struct Words2(uint w0, uint w1)
+    {
+        public readonly uint W0 = w0, W1 = w1;
     }
 
     /// <summary>The elements of <paramref name="view"/> from <paramref name="start"/> on.</summary>
@@ -305,29 +318,25 @@ internal static class Conv3x3MmaKernel
     /// <summary>
     /// The warp's 2 x 4 mma on word block <paramref name="block"/> of the staged step: A fragments of both channel blocks
     /// from <paramref name="weights"/> (lane-major, <see cref="BlockLanesPerStep"/> lanes a channel block), B fragments
-    /// of the four pixel tiles from <paramref name="inputs"/> (word row t of the block and t + 4, pixel g and g + 8,
-    /// + 16, + 24). Called with a constant block, so every index is a constant.
+    /// of the four pixel tiles from <paramref name="inputs"/> (pair row t of the block, words t and t + 4 at once,
+    /// pixel g and g + 8, + 16, + 24). Called with a constant block, so every index is a constant.
     /// </summary>
-    private static void MultiplyWordBlock<TFormat>(TFormat format, ref WarpAccumulators accumulators, ArrayView<Words4> weights, ArrayView<uint> inputs,
-        int rowStride, int block)
+    private static void MultiplyWordBlock<TFormat>(TFormat format, ref WarpAccumulators accumulators, ArrayView<Words4> weights, ArrayView<Words2> inputs,
+        int pairStride, int block)
         where TFormat : struct, ITensorCoreFormat
     {
         Words4 a0 = weights[block * WarpSize];
         Words4 a1 = weights[BlockLanesPerStep + block * WarpSize];
-        int upper = block * MmaWeightLayout.BlockWords * rowStride;
-        int lower = upper + 4 * rowStride;
-        uint b00 = inputs[upper], b01 = inputs[lower];
-        uint b10 = inputs[upper + 8], b11 = inputs[lower + 8];
-        uint b20 = inputs[upper + 16], b21 = inputs[lower + 16];
-        uint b30 = inputs[upper + 24], b31 = inputs[lower + 24];
-        format.MultiplyAccumulate(ref accumulators, 0, a0.W0, a0.W1, a0.W2, a0.W3, b00, b01);
-        format.MultiplyAccumulate(ref accumulators, 1, a0.W0, a0.W1, a0.W2, a0.W3, b10, b11);
-        format.MultiplyAccumulate(ref accumulators, 2, a0.W0, a0.W1, a0.W2, a0.W3, b20, b21);
-        format.MultiplyAccumulate(ref accumulators, 3, a0.W0, a0.W1, a0.W2, a0.W3, b30, b31);
-        format.MultiplyAccumulate(ref accumulators, 4, a1.W0, a1.W1, a1.W2, a1.W3, b00, b01);
-        format.MultiplyAccumulate(ref accumulators, 5, a1.W0, a1.W1, a1.W2, a1.W3, b10, b11);
-        format.MultiplyAccumulate(ref accumulators, 6, a1.W0, a1.W1, a1.W2, a1.W3, b20, b21);
-        format.MultiplyAccumulate(ref accumulators, 7, a1.W0, a1.W1, a1.W2, a1.W3, b30, b31);
+        int row = block * 4 * pairStride;
+        Words2 b0 = inputs[row], b1 = inputs[row + 8], b2 = inputs[row + 16], b3 = inputs[row + 24];
+        format.MultiplyAccumulate(ref accumulators, 0, a0.W0, a0.W1, a0.W2, a0.W3, b0.W0, b0.W1);
+        format.MultiplyAccumulate(ref accumulators, 1, a0.W0, a0.W1, a0.W2, a0.W3, b1.W0, b1.W1);
+        format.MultiplyAccumulate(ref accumulators, 2, a0.W0, a0.W1, a0.W2, a0.W3, b2.W0, b2.W1);
+        format.MultiplyAccumulate(ref accumulators, 3, a0.W0, a0.W1, a0.W2, a0.W3, b3.W0, b3.W1);
+        format.MultiplyAccumulate(ref accumulators, 4, a1.W0, a1.W1, a1.W2, a1.W3, b0.W0, b0.W1);
+        format.MultiplyAccumulate(ref accumulators, 5, a1.W0, a1.W1, a1.W2, a1.W3, b1.W0, b1.W1);
+        format.MultiplyAccumulate(ref accumulators, 6, a1.W0, a1.W1, a1.W2, a1.W3, b2.W0, b2.W1);
+        format.MultiplyAccumulate(ref accumulators, 7, a1.W0, a1.W1, a1.W2, a1.W3, b3.W0, b3.W1);
     }
 
     /// <summary>
