@@ -13,6 +13,8 @@ internal readonly struct InputGather
 {
     private readonly bool _inside;
     private readonly int _top, _left, _base;
+    // Bit ky * 3 + kx set where tap (ky, kx) of the window lies inside the image (none past N).
+    private readonly int _insideTaps;
 
     /// <param name="shape">The layer.</param>
     /// <param name="group">The conv group whose input channels K runs over.</param>
@@ -26,7 +28,14 @@ internal readonly struct InputGather
         _top = outY * shape.Stride - 1;
         _left = (pixelInImage - outY * shape.OutWidth) * shape.Stride - 1;
         _base = (image * shape.InChannels + group * shape.InPerGroup) * shape.InHeight * shape.InWidth;
+        // The inside columns' bits once for each inside row.
+        int rows = InsideBits(_top, shape.InHeight), columns = InsideBits(_left, shape.InWidth);
+        _insideTaps = _inside ? (rows & 1) * columns | (rows >> 1 & 1) * (columns << 3) | (rows >> 2) * (columns << 6) : 0;
     }
+
+    /// <summary>Bit i set where <paramref name="first"/> + i, i = 0 to 2, lies in [0, <paramref name="length"/>).</summary>
+    private static int InsideBits(int first, int length) =>
+        ((uint)first < (uint)length ? 1 : 0) | ((uint)(first + 1) < (uint)length ? 2 : 0) | ((uint)(first + 2) < (uint)length ? 4 : 0);
 
     /// <summary>X[k, pixel], k = input channel of the group x 9 + ky x 3 + kx; zero at or past K.</summary>
     public float Load(ArrayView<float> input, ConvShape shape, int k)
@@ -49,11 +58,10 @@ internal readonly struct InputGather
     /// </summary>
     public TapWindow AtTap(ConvShape shape, int tap)
     {
+        // (top + ky) * width + left + kx, with kx = tap - 3 ky.
         int ky = DivideBy3(tap);
-        int y = _top + ky;
-        int x = _left + tap - ky * 3;
-        bool inside = _inside && tap < 9 && (uint)y < (uint)shape.InHeight && (uint)x < (uint)shape.InWidth;
-        return new TapWindow(inside, _base + y * shape.InWidth + x);
+        int offset = _base + _top * shape.InWidth + _left + ky * (shape.InWidth - 3) + tap;
+        return new TapWindow((_insideTaps >> tap & 1) != 0, offset);
     }
 
     /// <summary>X at input channel <paramref name="channel"/> of the group through <paramref name="window"/>; zero outside it or past the group's channels.</summary>
