@@ -104,16 +104,18 @@ internal static class LargeTileGemm
             // The next step's operands (zeros past K) are in flight while this step's are multiplied.
             staged = Staged.Load(operands, step + Depth, loadRow);
             // The step's 8 rows written out: ILGPU does not unroll loops, and unrolled, every shared-memory address
-            // is a constant offset from two registers and the loads can run ahead of the multiply-adds.
-            int weightRow = slice * Depth * LinesPerRow + ty, inputRow = slice * Depth * LinesPerRow + tx;
-            MultiplyRow(ref sums, weightLines, inputLines, weightRow, inputRow, 0);
-            MultiplyRow(ref sums, weightLines, inputLines, weightRow, inputRow, 1);
-            MultiplyRow(ref sums, weightLines, inputLines, weightRow, inputRow, 2);
-            MultiplyRow(ref sums, weightLines, inputLines, weightRow, inputRow, 3);
-            MultiplyRow(ref sums, weightLines, inputLines, weightRow, inputRow, 4);
-            MultiplyRow(ref sums, weightLines, inputLines, weightRow, inputRow, 5);
-            MultiplyRow(ref sums, weightLines, inputLines, weightRow, inputRow, 6);
-            MultiplyRow(ref sums, weightLines, inputLines, weightRow, inputRow, 7);
+            // is a constant offset from two views (which ptxas folds into the loads), and the loads can run ahead of the
+            // multiply-adds.
+            int sliceLines = slice * Depth * LinesPerRow;
+            ArrayView<Line4> weightRows = Rest(weightLines, sliceLines + ty), inputRows = Rest(inputLines, sliceLines + tx);
+            MultiplyRow(ref sums, weightRows, inputRows, 0);
+            MultiplyRow(ref sums, weightRows, inputRows, 1);
+            MultiplyRow(ref sums, weightRows, inputRows, 2);
+            MultiplyRow(ref sums, weightRows, inputRows, 3);
+            MultiplyRow(ref sums, weightRows, inputRows, 4);
+            MultiplyRow(ref sums, weightRows, inputRows, 5);
+            MultiplyRow(ref sums, weightRows, inputRows, 6);
+            MultiplyRow(ref sums, weightRows, inputRows, 7);
             slice = 1 - slice;
             // The other slice was last read before the previous barrier.
             staged.Store(weightSlices, inputSlices, slice * SliceFloats + loadRow * Size + loadColumn);
@@ -138,12 +140,18 @@ internal static class LargeTileGemm
         output.Store(row + 67, low, sums.Low7); output.Store(row + 67, high, sums.High7);
     }
 
-    /// <summary>Row <paramref name="k"/> of the staged slices: the thread's two W lines times its two X lines.</summary>
-    private static void MultiplyRow(ref Accumulators8x8 sums, ArrayView<Line4> weightLines, ArrayView<Line4> inputLines, int weightRow, int inputRow, int k)
+    /// <summary>
+    /// Row <paramref name="k"/> of the staged slice: the thread's two W lines times its two X lines, from views that start
+    /// at the thread's first line of row 0.
+    /// </summary>
+    private static void MultiplyRow(ref Accumulators8x8 sums, ArrayView<Line4> weightRows, ArrayView<Line4> inputRows, int k)
     {
         int offset = k * LinesPerRow;
-        sums.MultiplyAdd(weightLines[weightRow + offset], weightLines[weightRow + offset + 16], inputLines[inputRow + offset], inputLines[inputRow + offset + 16]);
+        sums.MultiplyAdd(weightRows[offset], weightRows[offset + 16], inputRows[offset], inputRows[offset + 16]);
     }
+
+    /// <summary>The lines of <paramref name="view"/> from <paramref name="start"/> on.</summary>
+    private static ArrayView<Line4> Rest(ArrayView<Line4> view, int start) => view.SubView(start, view.IntLength - start);
 
     /// <summary>The four W and four X values a thread stages per step, held in registers between its load and its store.</summary>
     private readonly struct Staged(Line4 weights, Line4 inputs)
