@@ -26,7 +26,7 @@ namespace RepVgg.Gpu;
 /// <para>
 /// In float32 each layer runs the kernel the weights step planned for it: Winograd where it chose Winograd, else the
 /// implicit GEMM (<see cref="Conv3x3GemmKernel"/>), or the stem kernel for few input channels. Both GEMMs run with
-/// 64 x 64 or 128 x 128 tiles (<see cref="Conv3x3LargeGemmKernel"/>, <see cref="WinogradGemmKernel.MultiplyLarge"/>),
+/// 64 x 64 or 128 x 128 tiles (<see cref="TileGemm"/>),
 /// chosen per layer and batch by how many groups the large tiles would give the device (<see cref="GemmTilePolicy"/>). In a reduced precision
 /// every layer but a stem-kernel one runs the tensor-core implicit GEMM (<see cref="Conv3x3MmaKernel"/>), Winograd layers too,
 /// on their weights untransformed: rounding Winograd's transformed values to 10 mantissa bits would multiply the
@@ -179,7 +179,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
         return (precision, large) switch
         {
             (Precision.Fp32, false) => (() => Load(accelerator, Conv3x3GemmKernel.Run, Conv3x3GemmKernel.Threads), Conv3x3GemmKernel.Config),
-            (Precision.Fp32, true) => (() => Load(accelerator, Conv3x3LargeGemmKernel.Run, LargeTileGemm.Threads), Conv3x3LargeGemmKernel.Config),
+            (Precision.Fp32, true) => (() => Load(accelerator, Conv3x3GemmKernel.RunLarge, Conv3x3GemmKernel.Threads), Conv3x3GemmKernel.LargeConfig),
             (Precision.Tf32, _) => ptx ? TensorCoreGemm<Tf32Format<PtxTensorCores>, PtxTensorCores>(accelerator, large)
                 : TensorCoreGemm<Tf32Format<EmulatedTensorCores>, EmulatedTensorCores>(accelerator, large),
             (Precision.Fp16, _) => ptx ? TensorCoreGemm<Fp16Format<PtxTensorCores>, PtxTensorCores>(accelerator, large)

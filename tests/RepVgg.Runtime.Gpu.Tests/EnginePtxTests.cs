@@ -14,7 +14,7 @@ public sealed class EnginePtxTests
         string ptx = PtxCompilation.Compile(PtxCompilation.Explicit(typeof(Conv3x3GemmKernel), nameof(Conv3x3GemmKernel.Run)));
 
         Assert.DoesNotContain(".local", ptx);
-        Assert.Contains("ld.shared.f32", ptx);
+        Assert.Contains("ld.shared.v4.f32", ptx);
         Assert.True(PtxCompilation.CountOf(ptx, "bar.sync") >= 2, "The tile loop needs a barrier after loading and after using each tile.");
         // ILGPU emits each multiply-add as mul.f32 then add.f32, without rounding modifiers, which ptxas contracts
         // into one fma: the 4 x 4 block is unrolled into 16 of them per reduction step.

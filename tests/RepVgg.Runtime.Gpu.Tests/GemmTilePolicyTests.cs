@@ -7,7 +7,7 @@ namespace RepVgg.Runtime.Gpu.Tests;
 /// <summary>When the float32 GEMMs take their large tiles: from four large-tile groups per SM, or always or never when fixed.</summary>
 public class GemmTilePolicyTests
 {
-    private static KernelConfig Launch(int groups) => new(new Index3D(groups, 1, 1), new Index3D(LargeTileGemm.Threads, 1, 1));
+    private static KernelConfig Launch(int groups) => new(new Index3D(groups, 1, 1), new Index3D(TileGemm.Threads, 1, 1));
 
     [Theory]
     [InlineData(GemmTileSize.Auto, 527, false)]  // an H200's 132 SMs: 4 x 132 = 528

@@ -24,14 +24,14 @@ public sealed class PtxasTests : IDisposable
     private static readonly Dictionary<string, (Func<EntryPointDescription> Entry, int? Threads)> Kernels = new()
     {
         ["implicit-gemm"] = (() => PtxCompilation.Explicit(typeof(Conv3x3GemmKernel), nameof(Conv3x3GemmKernel.Run)), Conv3x3GemmKernel.Threads),
-        ["implicit-gemm large tiles"] = (() => PtxCompilation.Explicit(typeof(Conv3x3LargeGemmKernel), nameof(Conv3x3LargeGemmKernel.Run)), LargeTileGemm.Threads),
+        ["implicit-gemm large tiles"] = (() => PtxCompilation.Explicit(typeof(Conv3x3GemmKernel), nameof(Conv3x3GemmKernel.RunLarge)), Conv3x3GemmKernel.Threads),
         ["implicit-gemm-mma TF32"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>>(), Conv3x3MmaKernel.Threads),
         ["implicit-gemm-mma FP16"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>>(), Conv3x3MmaKernel.Threads),
         ["implicit-gemm-mma TF32 large tiles"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>>(large: true), Conv3x3MmaKernel.LargeThreads),
         ["implicit-gemm-mma FP16 large tiles"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>>(large: true), Conv3x3MmaKernel.LargeThreads),
         ["stem-direct"] = (() => PtxCompilation.Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run)), StemConv3x3Kernel.Config(new ConvShape(Stem, 1)).GroupDim.Size),
         ["winograd gemm"] = (() => PtxCompilation.Explicit(typeof(WinogradGemmKernel), nameof(WinogradGemmKernel.Multiply)), WinogradGemmKernel.Threads),
-        ["winograd gemm large tiles"] = (() => PtxCompilation.Explicit(typeof(WinogradGemmKernel), nameof(WinogradGemmKernel.MultiplyLarge)), LargeTileGemm.Threads),
+        ["winograd gemm large tiles"] = (() => PtxCompilation.Explicit(typeof(WinogradGemmKernel), nameof(WinogradGemmKernel.MultiplyLarge)), WinogradGemmKernel.Threads),
         ["winograd input 2x2"] = (() => PtxCompilation.Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformInput2x2)), null),
         ["winograd input 4x4"] = (() => PtxCompilation.Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformInput4x4)), null),
         ["winograd output 2x2"] = (() => PtxCompilation.Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformOutput2x2)), null),

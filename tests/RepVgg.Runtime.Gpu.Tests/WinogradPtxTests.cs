@@ -1,3 +1,4 @@
+using RepVgg.Gpu.Kernels;
 using ILGPU;
 using ILGPU.Runtime;
 using RepVgg.Gpu.Winograd;
@@ -31,11 +32,13 @@ public sealed class WinogradPtxTests
     {
         string ptx = PtxCompilation.Compile(PtxCompilation.Explicit(typeof(WinogradGemmKernel), nameof(WinogradGemmKernel.Multiply)));
 
-        int sliceBytes = WinogradGemmKernel.TileK * WinogradGemmKernel.TileM * sizeof(float);
-        Assert.Equal(2, PtxCompilation.CountOf(ptx, $".shared .align 4 .b8 __shared_alloca"));
-        Assert.Contains($"[{sliceBytes}];", ptx);
+        // Two slices of each operand (double-buffered), read 16 bytes at a time.
+        var block = default(RegisterBlock4x4);
+        int slicesBytes = 2 * block.Depth * block.Size * sizeof(float);
+        Assert.Equal(2, PtxCompilation.CountOf(ptx, $".shared .align 16 .b8 __shared_alloca"));
+        Assert.Contains($"[{slicesBytes}];", ptx);
         Assert.Equal(2, PtxCompilation.CountOf(ptx, "bar.sync"));
-        Assert.Contains("ld.shared.f32", ptx);
+        Assert.Contains("ld.shared.v4.f32", ptx);
         Assert.DoesNotContain(".local", ptx);
     }
 

@@ -4,7 +4,7 @@ namespace RepVgg.Gpu.Kernels;
 
 /// <summary>
 /// The tile size of the GEMMs: 64 x 64 (<see cref="Small"/>) or 128 x 128 (<see cref="Large"/>). In float32 (the
-/// implicit-GEMM conv and the Winograd GEMM) with 4 x 4 or 8 x 8 register blocks (<see cref="LargeTileGemm"/>); on
+/// implicit-GEMM conv and the Winograd GEMM) with 4 x 4 or 8 x 8 register blocks (<see cref="TileGemm"/>); on
 /// tensor cores (<see cref="Conv3x3MmaKernel"/>) with 4 or 16 warps of 32 x 32 outputs.
 /// </summary>
 internal enum GemmTileSize
