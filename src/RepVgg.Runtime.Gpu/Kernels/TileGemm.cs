@@ -119,25 +119,9 @@ internal static class TileGemm
             // multiply-adds.
             int sliceLines = slice * depth * linesPerRow;
             ArrayView<Line4> weightRows = Rest(weightLines, sliceLines + ty), inputRows = Rest(inputLines, sliceLines + tx);
-            block.MultiplyRow(weightRows, inputRows, 0);
-            block.MultiplyRow(weightRows, inputRows, 1);
-            block.MultiplyRow(weightRows, inputRows, 2);
-            block.MultiplyRow(weightRows, inputRows, 3);
-            block.MultiplyRow(weightRows, inputRows, 4);
-            block.MultiplyRow(weightRows, inputRows, 5);
-            block.MultiplyRow(weightRows, inputRows, 6);
-            block.MultiplyRow(weightRows, inputRows, 7);
+            MultiplyEightRows(ref block, weightRows, inputRows, 0);
             if (depth == 16)
-            {
-                block.MultiplyRow(weightRows, inputRows, 8);
-                block.MultiplyRow(weightRows, inputRows, 9);
-                block.MultiplyRow(weightRows, inputRows, 10);
-                block.MultiplyRow(weightRows, inputRows, 11);
-                block.MultiplyRow(weightRows, inputRows, 12);
-                block.MultiplyRow(weightRows, inputRows, 13);
-                block.MultiplyRow(weightRows, inputRows, 14);
-                block.MultiplyRow(weightRows, inputRows, 15);
-            }
+                MultiplyEightRows(ref block, weightRows, inputRows, 8);
             slice = 1 - slice;
             // The other slice was last read before the previous barrier.
             staged.Store(weightSlices, inputSlices, slice * sliceFloats + storeAt, storePass);
@@ -153,6 +137,20 @@ internal static class TileGemm
     {
         int thread = Group.IdxX;
         block.Store(output, thread / ThreadColumns, thread % ThreadColumns);
+    }
+
+    /// <summary>Rows <paramref name="first"/> to <paramref name="first"/> + 7 of the staged step, each with a constant index.</summary>
+    private static void MultiplyEightRows<TBlock>(ref TBlock block, ArrayView<Line4> weightRows, ArrayView<Line4> inputRows, int first)
+        where TBlock : struct, IRegisterBlock
+    {
+        block.MultiplyRow(weightRows, inputRows, first);
+        block.MultiplyRow(weightRows, inputRows, first + 1);
+        block.MultiplyRow(weightRows, inputRows, first + 2);
+        block.MultiplyRow(weightRows, inputRows, first + 3);
+        block.MultiplyRow(weightRows, inputRows, first + 4);
+        block.MultiplyRow(weightRows, inputRows, first + 5);
+        block.MultiplyRow(weightRows, inputRows, first + 6);
+        block.MultiplyRow(weightRows, inputRows, first + 7);
     }
 
     /// <summary>The lines of <paramref name="view"/> from <paramref name="start"/> on.</summary>
