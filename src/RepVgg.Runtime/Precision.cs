@@ -22,7 +22,8 @@ public enum Precision
     /// <summary>
     /// FP16 tensor cores: activations and weights rounded to IEEE half precision (round to nearest even), products
     /// accumulated in float32. Per layer the bound is TF32's plus <c>2^-24 Σ(|w| + |x|)</c> for values that
-    /// underflow to half's subnormals; activations and weights above 65504 in magnitude overflow to infinity.
+    /// underflow to half's subnormals. Activations above 65504 in magnitude overflow to infinity; a model with a
+    /// weight that would is refused when its engine is created, with the layer and the weight named.
     /// </summary>
     Fp16,
 }

@@ -201,4 +201,31 @@ public class GpuInferenceEngineTests
         using GpuInferenceEngine third = GpuEngines.Create(TestAccelerator.Cpu, layout, weights);
         Assert.Equal(expected, Infer(third, layout, batch: 1, seed: 44));
     }
+
+    [Theory]
+    [InlineData(65519f, true)]  // rounds to 65504, half's largest value
+    [InlineData(65520f, false)] // rounds to infinity
+    [InlineData(-1e6f, false)]
+    public void Fp16_refuses_a_layer_whose_weight_half_precision_cannot_hold(float weight, bool holds)
+    {
+        var (layout, weights) = SmallNetwork();
+        Conv3x3Layer layer = layout.Layers[1]; // the tensor-core layer (the stem runs in float32)
+        float[] blob = weights.Slice(0, checked((int)weights.Length)).ToArray();
+        blob[layer.WeightOffset + 5] = weight;
+        ModelWeights changed = ModelWeights.FromArray(blob);
+        Assert.Contains(weight, PackedWeightsReader.ReadOihw(layer, changed));
+
+        if (holds)
+        {
+            using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, changed, Precision.Fp16);
+            return;
+        }
+        var error = Assert.Throws<ArgumentException>(() => GpuEngines.Create(TestAccelerator.Cpu, layout, changed, Precision.Fp16));
+        Assert.Contains($"Layer {layer.Name}:", error.Message);
+        Assert.Contains(weight.ToString("G9", System.Globalization.CultureInfo.InvariantCulture), error.Message);
+        Assert.Contains("65504", error.Message);
+        Assert.False(DeviceWeights.IsUploaded(TestAccelerator.Cpu, changed));
+        // TF32 holds it.
+        using GpuInferenceEngine tf32 = GpuEngines.Create(TestAccelerator.Cpu, layout, changed, Precision.Tf32);
+    }
 }

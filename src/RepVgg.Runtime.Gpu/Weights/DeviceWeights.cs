@@ -1,3 +1,4 @@
+using System.Globalization;
 using ILGPU;
 using ILGPU.Runtime;
 using RepVgg.Cpu;
@@ -203,8 +204,27 @@ internal sealed class DeviceWeights
                 target.Cast<uint>().CopyFromCPU(stream, MmaWeightLayout.FromOihw<Tf32Format<EmulatedTensorCores>>(PackedWeightsReader.ReadOihw(layer, weights), layer));
                 break;
             case LayerLayout.Fp16Fragments:
-                target.Cast<uint>().CopyFromCPU(stream, MmaWeightLayout.FromOihw<Fp16Format<EmulatedTensorCores>>(PackedWeightsReader.ReadOihw(layer, weights), layer));
+                float[] oihw = PackedWeightsReader.ReadOihw(layer, weights);
+                RequireHalfRange(layer, oihw);
+                target.Cast<uint>().CopyFromCPU(stream, MmaWeightLayout.FromOihw<Fp16Format<EmulatedTensorCores>>(oihw, layer));
                 break;
+        }
+    }
+
+    /// <summary>Refuses FP16 for a layer with a weight that half precision would turn into infinity (every output it feeds would be infinite or NaN).</summary>
+    /// <exception cref="ArgumentException">A weight of <paramref name="layer"/> rounds past half's largest value, 65504.</exception>
+    private static void RequireHalfRange(Conv3x3Layer layer, float[] oihw)
+    {
+        for (int i = 0; i < oihw.Length; i++)
+        {
+            if (!System.Half.IsInfinity((System.Half)oihw[i]))
+                continue;
+            int inPerGroup = layer.InChannels / layer.Groups;
+            int tap = i % 9, inChannel = i / 9 % inPerGroup, outChannel = i / 9 / inPerGroup;
+            throw new ArgumentException(string.Create(CultureInfo.InvariantCulture,
+                $"Layer {layer.Name}: fused weight [{outChannel}, {inChannel}, {tap / 3}, {tap % 3}] (OIHW) is {oihw[i]:G9}; half precision " +
+                $"holds magnitudes up to 65504, so Precision.{Precision.Fp16} would make it infinite. Run this model in Precision.{Precision.Tf32} or {Precision.Fp32}."),
+                "precision");
         }
     }
 
