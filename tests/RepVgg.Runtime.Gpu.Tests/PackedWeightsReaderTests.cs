@@ -52,12 +52,12 @@ public class PackedWeightsReaderTests
     }
 
     [Fact]
-    public void Gemm_layout_puts_each_groups_output_channels_contiguous_per_tap()
+    public void Stem_layout_puts_each_groups_output_channels_contiguous_per_tap()
     {
         // 4 -> 6 channels in 2 groups: OIHW value (oc, icInGroup, tap) goes to [group][icInGroup * 9 + tap][oc % 3].
         float[] oihw = Enumerable.Range(0, 6 * 2 * 9).Select(i => (float)i).ToArray();
 
-        float[] gemm = GemmWeightLayout.FromOihw(oihw, 4, 6, 2);
+        float[] gemm = StemWeightLayout.FromOihw(oihw, 4, 6, 2);
 
         for (int oc = 0; oc < 6; oc++)
             for (int icInGroup = 0; icInGroup < 2; icInGroup++)

@@ -1,5 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime;
+using RepVgg.Gpu.Weights;
 
 namespace RepVgg.Gpu.Kernels;
 
@@ -11,11 +12,12 @@ namespace RepVgg.Gpu.Kernels;
 /// </summary>
 /// <remarks>
 /// The GEMM is <see cref="TileGemm"/>'s, with 64 x 64 tiles (<see cref="Run"/>) or, for layers whose grid of them fills
-/// the GPU, 128 x 128 tiles (<see cref="RunLarge"/>). A thread stages column <see cref="GemmTile.LoadColumn"/> of the
-/// tile's W (stored [group][k][m], m contiguous: a warp reads 32 consecutive output channels) and of its X (a pixel's
-/// windows: a warp reads 32 consecutive x of an input row at stride 1). The pixel a thread gathers for is fixed for the
-/// whole K loop, so its image, row and column are decomposed once. Channel counts and pixel counts need not be
-/// multiples of the tile: loads past the edges read zeros and stores past them are skipped.
+/// the GPU, 128 x 128 tiles (<see cref="RunLarge"/>), over K tap-major (<see cref="Weights.TapQuadWeightLayout"/>). A
+/// thread stages 4 consecutive k of column <see cref="GemmTile.LoadColumn"/> of the tile's W (one 16-byte load; a warp
+/// reads 32 consecutive output channels' quads) and of its X: 4 input channels at one tap of its pixel's window, one
+/// padding test and one address for the four (a warp reads 32 consecutive x of an input row at stride 1). The pixel a
+/// thread gathers for is fixed for the whole K loop, so its image, row and column are decomposed once. Channel counts
+/// and pixel counts need not be multiples of the tile: loads past the edges read zeros and stores past them are skipped.
 /// </remarks>
 internal static class Conv3x3GemmKernel
 {
@@ -30,7 +32,7 @@ internal static class Conv3x3GemmKernel
 
     /// <summary>The layer with 64 x 64 tiles, launched with <see cref="Config"/>.</summary>
     /// <param name="input">N x InChannels x InHeight x InWidth.</param>
-    /// <param name="weights">[group][k = icInGroup * 9 + ky * 3 + kx][m = ocInGroup] (<see cref="Weights.GemmWeightLayout"/>).</param>
+    /// <param name="weights">[group][quad of k][m = ocInGroup][4] (<see cref="Weights.TapQuadWeightLayout"/>), 16-byte aligned.</param>
     /// <param name="bias">OutChannels.</param>
     /// <param name="output">N x OutChannels x OutHeight x OutWidth.</param>
     /// <param name="shape">The layer's shapes for this batch.</param>
@@ -45,20 +47,55 @@ internal static class Conv3x3GemmKernel
         where TBlock : struct, IRegisterBlock
     {
         var tile = new GemmTile(shape, Group.IdxX, default(TBlock).Size);
-        TBlock sums = TileGemm.Accumulate<Operands, TBlock>(new Operands(tile, input, weights, shape), shape.Reduction);
+        TBlock sums = TileGemm.Accumulate<Operands, TBlock>(new Operands(tile, input, weights, shape), TapQuadWeightLayout.Reduction(shape.InPerGroup));
         TileGemm.Store(sums, new Output(tile, output, bias, shape));
     }
 
-    /// <summary>The thread's column of W (a channel of its tile) and of X (a pixel's 3 x 3 windows).</summary>
-    private readonly struct Operands(GemmTile tile, ArrayView<float> input, ArrayView<float> weights, ConvShape shape) : ITileOperands
+    /// <summary>The thread's column of W (a channel of its tile) and of X (a pixel's 3 x 3 windows), K tap-major.</summary>
+    private readonly struct Operands : ITileOperands
     {
-        private readonly GemmTile _tile = tile;
-        private readonly ArrayView<float> _input = input, _weights = weights;
-        private readonly ConvShape _shape = shape;
+        private readonly GemmTile _tile;
+        private readonly ArrayView<float> _input;
+        private readonly ArrayView<Line4> _quads;
+        private readonly ConvShape _shape;
+        private readonly bool _hasChannel;
+        // Quads of K per group, and where the thread's channel's quad 0 lies.
+        private readonly int _quadCount, _firstQuad;
+        // Input channels per tap in K, and their reciprocal for dividing by them (InputGather.Divide).
+        private readonly int _channelsPerTap;
+        private readonly uint _tapReciprocal;
 
-        public float Weight(int k) => _tile.LoadWeight(_weights, _shape, k);
+        public Operands(GemmTile tile, ArrayView<float> input, ArrayView<float> weights, ConvShape shape)
+        {
+            _tile = tile;
+            _input = input;
+            _quads = weights.Cast<Line4>();
+            _shape = shape;
+            int channel = tile.FirstChannel + tile.LoadColumn;
+            _hasChannel = channel < shape.OutPerGroup;
+            _quadCount = TapQuadWeightLayout.Reduction(shape.InPerGroup) / TapQuadWeightLayout.QuadK;
+            _firstQuad = tile.ConvGroup * _quadCount * shape.OutPerGroup + channel;
+            _channelsPerTap = TapQuadWeightLayout.PaddedChannels(shape.InPerGroup);
+            _tapReciprocal = InputGather.Reciprocal(_channelsPerTap);
+        }
 
-        public float Input(int k) => _tile.Gather.Load(_input, _shape, k);
+        /// <summary>W[k to k + 3, the thread's channel]: one quad; zero past K or M.</summary>
+        public Line4 Weights(int k)
+        {
+            int quad = (int)((uint)k / TapQuadWeightLayout.QuadK);
+            return _hasChannel && quad < _quadCount ? _quads[_firstQuad + quad * _shape.OutPerGroup] : default;
+        }
+
+        /// <summary>X[k to k + 3, the thread's pixel]: 4 input channels at one tap (k / channels per tap; 9 and past read zeros).</summary>
+        public Line4 Inputs(int k)
+        {
+            int tap = InputGather.Divide(k, _tapReciprocal);
+            int channel = k - tap * _channelsPerTap;
+            InputGather.TapWindow window = _tile.Gather.AtTap(_shape, tap);
+            return new Line4(
+                InputGather.Load(_input, _shape, window, channel), InputGather.Load(_input, _shape, window, channel + 1),
+                InputGather.Load(_input, _shape, window, channel + 2), InputGather.Load(_input, _shape, window, channel + 3));
+        }
     }
 
     /// <summary>The tile's outputs: tile row r is the tile's channel r, tile column c its pixel c, with bias and ReLU.</summary>

@@ -46,11 +46,4 @@ internal readonly struct GemmTile
     public static KernelConfig Config(ConvShape shape, int groups, int threads, int size) => new(
         new Index3D((shape.Pixels + size - 1) / size, (shape.OutPerGroup + size - 1) / size, groups),
         new Index3D(threads, 1, 1));
-
-    /// <summary>W[k, this thread's channel] of the tile's conv group (<see cref="Weights.GemmWeightLayout"/>); zero at or past K or M.</summary>
-    public float LoadWeight(ArrayView<float> weights, ConvShape shape, int k)
-    {
-        int channel = FirstChannel + LoadColumn;
-        return k < shape.Reduction && channel < shape.OutPerGroup ? weights[(ConvGroup * shape.Reduction + k) * shape.OutPerGroup + channel] : 0f;
-    }
 }

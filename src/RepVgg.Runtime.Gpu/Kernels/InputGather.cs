@@ -5,9 +5,8 @@ namespace RepVgg.Gpu.Kernels;
 /// <summary>
 /// One column of an implicit GEMM's X (K x N): the 3 x 3 windows of one output pixel over a group's input channels,
 /// read from the NCHW input as k asks for them, zero outside the image (the padding). The pixel is decomposed into
-/// image, row and column once, when a thread takes the column for the whole K loop. K runs channel-major for the
-/// float32 kernels (<see cref="Load(ArrayView{float}, ConvShape, int)"/>) and tap-major for the tensor-core one, which
-/// reads a tap's window once for several channels (<see cref="AtTap"/>).
+/// image, row and column once, when a thread takes the column for the whole K loop. K runs tap-major in every implicit
+/// GEMM: a thread finds a tap's window once (<see cref="AtTap"/>) and reads several channels through it.
 /// </summary>
 internal readonly struct InputGather
 {
@@ -37,21 +36,6 @@ internal readonly struct InputGather
     private static int InsideBits(int first, int length) =>
         ((uint)first < (uint)length ? 1 : 0) | ((uint)(first + 1) < (uint)length ? 2 : 0) | ((uint)(first + 2) < (uint)length ? 4 : 0);
 
-    /// <summary>X[k, pixel], k = input channel of the group x 9 + ky x 3 + kx; zero at or past K.</summary>
-    public float Load(ArrayView<float> input, ConvShape shape, int k)
-    {
-        if (!_inside || k >= shape.Reduction)
-            return 0f;
-        int inChannel = DivideBy9(k);
-        int tap = k - inChannel * 9;
-        int ky = DivideBy3(tap);
-        int y = _top + ky;
-        int x = _left + tap - ky * 3;
-        if (y < 0 || y >= shape.InHeight || x < 0 || x >= shape.InWidth)
-            return 0f;
-        return input[_base + (inChannel * shape.InHeight + y) * shape.InWidth + x];
-    }
-
     /// <summary>
     /// Where this column reads tap <paramref name="tap"/> (ky * 3 + kx) of the group's channels (<see cref="Load(ArrayView{float}, ConvShape, TapWindow, int)"/>):
     /// not inside past the 9 taps, past N, or where the window lies in the padding.
@@ -76,12 +60,19 @@ internal readonly struct InputGather
     }
 
     /// <summary>
-    /// <c>n / 9</c> for 0 &lt;= n &lt; 2^31 as a multiply-high by ceil(2^33 / 9), exact for every 32-bit n. ptxas turns a
+    /// <c>n / 3</c> for 0 &lt;= n &lt; 2^31 as a multiply-high by ceil(2^33 / 3), exact for every 32-bit n. ptxas turns a
     /// <c>div.s32</c> by a constant into the general division (a reciprocal and its corrections, about 20 instructions);
-    /// compilers strength-reduce it before PTX, and ILGPU does not. The gather divides twice per staged value.
+    /// compilers strength-reduce it before PTX, and ILGPU does not.
     /// </summary>
-    public static int DivideBy9(int n) => (int)((uint)n * 0x38E38E39UL >> 33);
-
-    /// <summary><c>n / 3</c> for 0 &lt;= n &lt; 2^31, as <see cref="DivideBy9"/> with ceil(2^33 / 3).</summary>
     public static int DivideBy3(int n) => (int)((uint)n * 0xAAAAAAABUL >> 33);
+
+    /// <summary>ceil(2^32 / <paramref name="divisor"/>), for <see cref="Divide"/>; <paramref name="divisor"/> at least 2.</summary>
+    public static uint Reciprocal(int divisor) => uint.MaxValue / (uint)divisor + 1;
+
+    /// <summary>
+    /// <c>n / divisor</c> by a multiply-high with the divisor's <see cref="Reciprocal"/>: exact for 0 &lt;= n when
+    /// n x divisor &lt; 2^32, which a kernel's K (9 taps x channels, a step past it) keeps for any divisor up to 20,000
+    /// channels. One division when a thread starts instead of one per k.
+    /// </summary>
+    public static int Divide(int n, uint reciprocal) => (int)((ulong)(uint)n * reciprocal >> 32);
 }

@@ -35,7 +35,7 @@ internal static class StemConv3x3Kernel
         new Index2D(Threads, 1));
 
     /// <param name="input">N x InChannels x InHeight x InWidth.</param>
-    /// <param name="weights">[k = ic * 9 + ky * 3 + kx][oc], the one-group case of <see cref="Weights.GemmWeightLayout"/>.</param>
+    /// <param name="weights">[k = ic * 9 + ky * 3 + kx][oc], the one-group case of <see cref="Weights.StemWeightLayout"/>.</param>
     /// <param name="bias">OutChannels.</param>
     /// <param name="output">N x OutChannels x OutHeight x OutWidth.</param>
     /// <param name="shape">The layer's shapes for this batch.</param>

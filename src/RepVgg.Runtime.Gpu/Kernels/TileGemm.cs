@@ -4,15 +4,15 @@ namespace RepVgg.Gpu.Kernels;
 
 /// <summary>
 /// What a thread of <see cref="TileGemm"/> stages each step: its column of the tile's W (K x tile channels) and of its
-/// X (K x tile columns of N), row k; zero past K or past the edges of M and N.
+/// X (K x tile columns of N), rows k to k + 3 (k a multiple of 4); zero past K or past the edges of M and N.
 /// </summary>
 internal interface ITileOperands
 {
-    /// <summary>W[k, this thread's column of M].</summary>
-    float Weight(int k);
+    /// <summary>W[k to k + 3, this thread's column of M].</summary>
+    Line4 Weights(int k);
 
-    /// <summary>X[k, this thread's column of N].</summary>
-    float Input(int k);
+    /// <summary>X[k to k + 3, this thread's column of N].</summary>
+    Line4 Inputs(int k);
 }
 
 /// <summary>
@@ -70,8 +70,8 @@ internal interface IRegisterBlock
 /// </para>
 /// <para>
 /// Staging: a step is Depth rows of Size columns of each operand, 4 KB either way (16 x 64 or 8 x 128). Thread i stages
-/// column <c>i % Size</c> of both, rows <c>i / Size + r * 256 / Size</c> (r = 0 to 3), so a warp reads 32 consecutive
-/// floats of a W or X row from global memory. The slices are double-buffered: the loads for step s + 1 are issued
+/// column <c>i % Size</c> of both, the 4 consecutive rows from <c>4 (i / Size)</c>, so a warp stages 32 consecutive
+/// columns (a warp's shared-memory stores hit 32 banks) and its operands can hand it 4 consecutive k at once. The slices are double-buffered: the loads for step s + 1 are issued
 /// before step s's multiply-adds and land in the other buffer after them, so their latency hides behind the
 /// arithmetic and one barrier per step suffices (16 KB of shared memory a group).
 /// </para>
@@ -96,24 +96,24 @@ internal static class TileGemm
     {
         var block = default(TBlock);
         int size = block.Size, depth = block.Depth;
-        int sliceFloats = depth * size, linesPerRow = size / 4, loadRowsPerPass = Threads / size;
+        int sliceFloats = depth * size, linesPerRow = size / 4;
         ArrayView<float> weightSlices = SharedMemory.Allocate<float>(2 * sliceFloats); // [slice][k][m]
         ArrayView<float> inputSlices = SharedMemory.Allocate<float>(2 * sliceFloats); // [slice][k][n]
         int thread = Group.IdxX;
         int loadRow = thread / size, loadColumn = LoadColumn<TBlock>(thread);
         int ty = thread / ThreadColumns, tx = thread % ThreadColumns;
         ArrayView<Line4> weightLines = weightSlices.Cast<Line4>(), inputLines = inputSlices.Cast<Line4>();
-        int storeAt = loadRow * size + loadColumn, storePass = loadRowsPerPass * size;
+        int firstRow = 4 * loadRow, storeAt = firstRow * size + loadColumn;
 
-        Staged staged = Staged.Load(operands, loadRow, loadRowsPerPass);
-        staged.Store(weightSlices, inputSlices, storeAt, storePass);
+        Staged staged = Staged.Load(operands, firstRow);
+        staged.Store(weightSlices, inputSlices, storeAt, size);
         Group.Barrier();
 
         int slice = 0;
         for (int step = 0; step < reduction; step += depth)
         {
             // The next step's operands (zeros past K) are in flight while this step's are multiplied.
-            staged = Staged.Load(operands, step + depth + loadRow, loadRowsPerPass);
+            staged = Staged.Load(operands, step + depth + firstRow);
             // The step's rows written out: ILGPU does not unroll loops, and unrolled, every shared-memory address is a
             // constant offset from two views (which ptxas folds into the loads), and the loads can run ahead of the
             // multiply-adds.
@@ -124,7 +124,7 @@ internal static class TileGemm
                 MultiplyEightRows(ref block, weightRows, inputRows, 8);
             slice = 1 - slice;
             // The other slice was last read before the previous barrier.
-            staged.Store(weightSlices, inputSlices, slice * sliceFloats + storeAt, storePass);
+            staged.Store(weightSlices, inputSlices, slice * sliceFloats + storeAt, size);
             Group.Barrier();
         }
         return block;
@@ -156,16 +156,13 @@ internal static class TileGemm
     /// <summary>The lines of <paramref name="view"/> from <paramref name="start"/> on.</summary>
     private static ArrayView<Line4> Rest(ArrayView<Line4> view, int start) => view.SubView(start, view.IntLength - start);
 
-    /// <summary>The four W and four X values a thread stages per step, held in registers between its load and its store.</summary>
+    /// <summary>The four W and four X values a thread stages per step (rows k to k + 3), held in registers between its load and its store.</summary>
     private readonly struct Staged(Line4 weights, Line4 inputs)
     {
         private readonly Line4 _weights = weights, _inputs = inputs;
 
-        /// <summary>Rows <paramref name="k"/> + r <paramref name="pass"/> (r = 0 to 3): the thread's rows of a step.</summary>
-        public static Staged Load<TOperands>(in TOperands operands, int k, int pass)
-            where TOperands : struct, ITileOperands => new(
-                new Line4(operands.Weight(k), operands.Weight(k + pass), operands.Weight(k + 2 * pass), operands.Weight(k + 3 * pass)),
-                new Line4(operands.Input(k), operands.Input(k + pass), operands.Input(k + 2 * pass), operands.Input(k + 3 * pass)));
+        public static Staged Load<TOperands>(in TOperands operands, int k) where TOperands : struct, ITileOperands =>
+            new(operands.Weights(k), operands.Inputs(k));
 
         /// <summary>Into a slice of both operands, from float <paramref name="at"/> (the first row), <paramref name="pass"/> floats a row apart.</summary>
         public void Store(ArrayView<float> weightSlices, ArrayView<float> inputSlices, int at, int pass)

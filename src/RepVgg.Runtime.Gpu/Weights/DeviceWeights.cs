@@ -10,14 +10,14 @@ namespace RepVgg.Gpu.Weights;
 
 /// <summary>
 /// How an engine's conv kernels read their weights, which follows from its precision: the layers the stem kernel runs
-/// read <see cref="GemmWeightLayout"/> in every form.
+/// read <see cref="StemWeightLayout"/> in every form.
 /// </summary>
 internal enum ConvWeightForm
 {
-    /// <summary>Float32 as the weights step planned: <see cref="GpuWinogradWeights"/> for Winograd layers, <see cref="GemmWeightLayout"/> for the rest.</summary>
+    /// <summary>Float32 as the weights step planned: <see cref="GpuWinogradWeights"/> for Winograd layers, <see cref="TapQuadWeightLayout"/> for the rest.</summary>
     Planned,
 
-    /// <summary>Float32, every layer <see cref="GemmWeightLayout"/>, Winograd ones untransformed (an engine made to run every layer direct).</summary>
+    /// <summary>Float32, every layer <see cref="TapQuadWeightLayout"/>, Winograd ones untransformed (an engine made to run every layer direct).</summary>
     Direct,
 
     /// <summary><see cref="MmaWeightLayout"/> in TF32 for the tensor-core kernel, Winograd layers untransformed.</summary>
@@ -131,6 +131,7 @@ internal sealed class DeviceWeights
                 LayerLayout.Winograd => GpuWinogradWeights.Length(layer),
                 LayerLayout.Tf32Fragments => MmaWeightLayout.Length(layer, default(Tf32Format<EmulatedTensorCores>).ValuesPerWord),
                 LayerLayout.Fp16Fragments => MmaWeightLayout.Length(layer, default(Fp16Format<EmulatedTensorCores>).ValuesPerWord),
+                LayerLayout.TapQuads => TapQuadWeightLayout.Length(layer),
                 _ => (long)layer.OutChannels * (layer.InChannels / layer.Groups) * 9,
             };
             layers[layer.WeightOffset] = (layer, length, length + weightLength);
@@ -165,18 +166,18 @@ internal sealed class DeviceWeights
     }
 
     /// <summary>The layouts a layer's weights can take on the device.</summary>
-    private enum LayerLayout { Gemm, Winograd, Tf32Fragments, Fp16Fragments }
+    private enum LayerLayout { Stem, TapQuads, Winograd, Tf32Fragments, Fp16Fragments }
 
     /// <summary>
     /// The layout of <paramref name="layer"/>'s weights in <paramref name="form"/>, for the kernel the engine runs it
-    /// with: Winograd where the float32 plan keeps it, <see cref="GemmWeightLayout"/> for the stem kernel and the float32
-    /// implicit GEMMs, the tensor-core fragments for the rest.
+    /// with: Winograd where the float32 plan keeps it, then <see cref="StemWeightLayout"/> for the stem kernel, and for the
+    /// rest <see cref="TapQuadWeightLayout"/> (float32) or the tensor-core fragments.
     /// </summary>
     private static LayerLayout LayoutOf(Conv3x3Layer layer, ConvWeightForm form) => form switch
     {
         ConvWeightForm.Planned when layer.Algorithm.IsWinograd() => LayerLayout.Winograd,
-        ConvWeightForm.Planned or ConvWeightForm.Direct => LayerLayout.Gemm,
-        _ when StemConv3x3Kernel.Handles(layer) => LayerLayout.Gemm,
+        _ when StemConv3x3Kernel.Handles(layer) => LayerLayout.Stem,
+        ConvWeightForm.Planned or ConvWeightForm.Direct => LayerLayout.TapQuads,
         ConvWeightForm.Tf32Fragments => LayerLayout.Tf32Fragments,
         _ => LayerLayout.Fp16Fragments,
     };
@@ -184,8 +185,9 @@ internal sealed class DeviceWeights
     /// <summary>
     /// Writes a layer's weights in its kernel's layout to <paramref name="target"/>: the blob's Winograd-transformed
     /// weights relaid for the Winograd GEMM (<see cref="GpuWinogradWeights"/>), or the weights read back as OIHW
-    /// (untransformed, for a Winograd layer run as a direct one) and laid out for the float32 implicit GEMMs and the stem
-    /// kernel (<see cref="GemmWeightLayout"/>) or rounded and packed for the tensor-core kernel (<see cref="MmaWeightLayout"/>).
+    /// (untransformed, for a Winograd layer run as a direct one) and laid out for the stem kernel
+    /// (<see cref="StemWeightLayout"/>) or the float32 implicit GEMM (<see cref="TapQuadWeightLayout"/>), or rounded and
+    /// packed for the tensor-core kernel (<see cref="MmaWeightLayout"/>).
     /// </summary>
     private static void UploadKernelWeights(ArrayView<float> target, AcceleratorStream stream, Conv3x3Layer layer, ModelWeights weights, ConvWeightForm form)
     {
@@ -197,8 +199,11 @@ internal sealed class DeviceWeights
                 GpuWinogradWeights.Repack(weights.Slice(layer.WeightOffset, packedLength), layer, relaid);
                 target.CopyFromCPU(stream, relaid);
                 break;
-            case LayerLayout.Gemm:
-                target.CopyFromCPU(stream, GemmWeightLayout.FromOihw(PackedWeightsReader.ReadOihw(layer, weights), layer.InChannels, layer.OutChannels, layer.Groups));
+            case LayerLayout.Stem:
+                target.CopyFromCPU(stream, StemWeightLayout.FromOihw(PackedWeightsReader.ReadOihw(layer, weights), layer.InChannels, layer.OutChannels, layer.Groups));
+                break;
+            case LayerLayout.TapQuads:
+                target.CopyFromCPU(stream, TapQuadWeightLayout.FromOihw(PackedWeightsReader.ReadOihw(layer, weights), layer));
                 break;
             case LayerLayout.Tf32Fragments:
                 target.Cast<uint>().CopyFromCPU(stream, MmaWeightLayout.FromOihw<Tf32Format<EmulatedTensorCores>>(PackedWeightsReader.ReadOihw(layer, weights), layer));

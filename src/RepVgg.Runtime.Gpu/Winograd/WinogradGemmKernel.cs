@@ -75,9 +75,13 @@ internal static class WinogradGemmKernel
             _inputStride = shape.Tiles;
         }
 
-        public float Weight(int k) => _hasChannel && k < _depth ? _weights[_weightStart + k * _weightStride] : 0f;
+        public Line4 Weights(int k) => new(Weight(k), Weight(k + 1), Weight(k + 2), Weight(k + 3));
 
-        public float Input(int k) => _hasTile && k < _depth ? _transformed[_inputStart + k * _inputStride] : 0f;
+        public Line4 Inputs(int k) => new(Input(k), Input(k + 1), Input(k + 2), Input(k + 3));
+
+        private float Weight(int k) => _hasChannel && k < _depth ? _weights[_weightStart + k * _weightStride] : 0f;
+
+        private float Input(int k) => _hasTile && k < _depth ? _transformed[_inputStart + k * _inputStride] : 0f;
     }
 
     /// <summary>

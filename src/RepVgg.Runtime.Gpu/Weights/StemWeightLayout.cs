@@ -1,11 +1,11 @@
 namespace RepVgg.Gpu.Weights;
 
 /// <summary>
-/// The conv kernels' weight layout on the device, <c>[group][k = icInGroup * 9 + ky * 3 + kx][m = ocInGroup]</c>:
-/// each group's GEMM operand W (K x M) with M contiguous, so the threads of a warp loading one k row of a
-/// tile read consecutive output channels (<see cref="Kernels.Conv3x3GemmKernel"/>). The same floats as OIHW, transposed per group.
+/// The stem kernel's weight layout on the device (<see cref="Kernels.StemConv3x3Kernel"/>),
+/// <c>[group][k = icInGroup * 9 + ky * 3 + kx][m = ocInGroup]</c>: each group's W (K x M) with M contiguous, so
+/// consecutive threads copying it into shared memory read consecutive floats. The same floats as OIHW, transposed per group.
 /// </summary>
-internal static class GemmWeightLayout
+internal static class StemWeightLayout
 {
     /// <summary>Rearranges OIHW (outChannels, inChannels / groups, 3, 3) weights into this layout.</summary>
     public static float[] FromOihw(ReadOnlySpan<float> oihw, int inChannels, int outChannels, int groups)
