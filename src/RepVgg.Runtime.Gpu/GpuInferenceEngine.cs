@@ -179,7 +179,8 @@ public sealed class GpuInferenceEngine : InferenceEngine
         return (precision, large) switch
         {
             (Precision.Fp32, false) => (() => Load(accelerator, Conv3x3GemmKernel.Run, Conv3x3GemmKernel.Threads), Conv3x3GemmKernel.Config),
-            (Precision.Fp32, true) => (() => Load(accelerator, Conv3x3GemmKernel.RunLarge, Conv3x3GemmKernel.Threads), Conv3x3GemmKernel.LargeConfig),
+            (Precision.Fp32, true) => (() => Load(accelerator, Conv3x3GemmKernel.RunLarge, Conv3x3GemmKernel.Threads, TileGemm.LargeGroupsPerMultiprocessor),
+                Conv3x3GemmKernel.LargeConfig),
             (Precision.Tf32, _) => ptx ? TensorCoreGemm<Tf32Format<PtxTensorCores>, PtxTensorCores>(accelerator, large)
                 : TensorCoreGemm<Tf32Format<EmulatedTensorCores>, EmulatedTensorCores>(accelerator, large),
             (Precision.Fp16, _) => ptx ? TensorCoreGemm<Fp16Format<PtxTensorCores>, PtxTensorCores>(accelerator, large)
@@ -191,11 +192,13 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) TensorCoreGemm<TFormat, TTarget>(Accelerator accelerator, bool large)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget =>
-        large ? (() => Load(accelerator, Conv3x3MmaKernel.RunLarge<TFormat, TTarget>, Conv3x3MmaKernel.LargeThreads), Conv3x3MmaKernel.LargeConfig)
+        large ? (() => Load(accelerator, Conv3x3MmaKernel.RunLarge<TFormat, TTarget>, Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
+                Conv3x3MmaKernel.LargeConfig)
             : (() => Load(accelerator, Conv3x3MmaKernel.Run<TFormat, TTarget>, Conv3x3MmaKernel.Threads), Conv3x3MmaKernel.Config);
 
-    private static ConvKernel Load(Accelerator accelerator, Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> kernel, int threads) =>
-        accelerator.LoadGroupedKernel(kernel, threads);
+    private static ConvKernel Load(Accelerator accelerator, Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> kernel, int threads,
+        int? groupsPerMultiprocessor = null) =>
+        accelerator.LoadGroupedKernel(kernel, threads, groupsPerMultiprocessor);
 
     /// <summary>Whether this engine runs <paramref name="layer"/> with Winograd: planned so, in float32, and not made to run every layer direct.</summary>
     private bool RunsWinograd(Conv3x3Layer layer) => _winograd is not null && layer.Algorithm.IsWinograd();

@@ -31,12 +31,12 @@ internal static class PtxCompilation
             Kernel(typeof(Conv3x3MmaKernel), large ? nameof(Conv3x3MmaKernel.RunLarge) : nameof(Conv3x3MmaKernel.Run)).MakeGenericMethod(typeof(TFormat), typeof(PtxTensorCores)));
 
     /// <summary>The PTX of <paramref name="entry"/>, for groups of at most <paramref name="threads"/> threads where the engine loads it so.</summary>
-    public static string Compile(EntryPointDescription entry, int? threads = null)
+    public static string Compile(EntryPointDescription entry, int? threads = null, int? groupsPerMultiprocessor = null)
     {
         using Context context = Context.Create(builder => builder.Default());
         using var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_80), CudaArchitecture.SM_80,
             CudaInstructionSet.ISA_70, nvvmAPI: null);
-        return ((PTXCompiledKernel)backend.Compile(entry, new KernelSpecialization(threads, null))).PTXAssembly;
+        return ((PTXCompiledKernel)backend.Compile(entry, new KernelSpecialization(threads, groupsPerMultiprocessor))).PTXAssembly;
     }
 
     public static int CountOf(string text, string value)

@@ -20,24 +20,27 @@ public sealed class PtxasTests : IDisposable
 
     private static readonly Conv3x3Layer Stem = new("stem", 3, 64, 1, 2, 224, 224, 0, 0);
 
-    /// <summary>Each kernel, its entry point, and its threads per group where the engine fixes them (null: ILGPU picks).</summary>
-    private static readonly Dictionary<string, (Func<EntryPointDescription> Entry, int? Threads)> Kernels = new()
+    /// <summary>
+    /// Each kernel, its entry point, its threads per group where the engine fixes them (null: ILGPU picks), and the
+    /// resident groups per SM it is compiled for where the engine asks for some (null: one).
+    /// </summary>
+    private static readonly Dictionary<string, (Func<EntryPointDescription> Entry, int? Threads, int? Groups)> Kernels = new()
     {
-        ["implicit-gemm"] = (() => PtxCompilation.Explicit(typeof(Conv3x3GemmKernel), nameof(Conv3x3GemmKernel.Run)), Conv3x3GemmKernel.Threads),
-        ["implicit-gemm large tiles"] = (() => PtxCompilation.Explicit(typeof(Conv3x3GemmKernel), nameof(Conv3x3GemmKernel.RunLarge)), Conv3x3GemmKernel.Threads),
-        ["implicit-gemm-mma TF32"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>>(), Conv3x3MmaKernel.Threads),
-        ["implicit-gemm-mma FP16"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>>(), Conv3x3MmaKernel.Threads),
-        ["implicit-gemm-mma TF32 large tiles"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>>(large: true), Conv3x3MmaKernel.LargeThreads),
-        ["implicit-gemm-mma FP16 large tiles"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>>(large: true), Conv3x3MmaKernel.LargeThreads),
-        ["stem-direct"] = (() => PtxCompilation.Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run)), StemConv3x3Kernel.Config(new ConvShape(Stem, 1)).GroupDim.Size),
-        ["winograd gemm"] = (() => PtxCompilation.Explicit(typeof(WinogradGemmKernel), nameof(WinogradGemmKernel.Multiply)), WinogradGemmKernel.Threads),
-        ["winograd gemm large tiles"] = (() => PtxCompilation.Explicit(typeof(WinogradGemmKernel), nameof(WinogradGemmKernel.MultiplyLarge)), WinogradGemmKernel.Threads),
-        ["winograd input 2x2"] = (() => PtxCompilation.Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformInput2x2)), null),
-        ["winograd input 4x4"] = (() => PtxCompilation.Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformInput4x4)), null),
-        ["winograd output 2x2"] = (() => PtxCompilation.Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformOutput2x2)), null),
-        ["winograd output 4x4"] = (() => PtxCompilation.Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformOutput4x4)), null),
-        ["global average pool"] = (() => PtxCompilation.Implicit(typeof(GlobalAveragePoolKernel), nameof(GlobalAveragePoolKernel.Run)), null),
-        ["linear head"] = (() => PtxCompilation.Explicit(typeof(LinearHeadKernel), nameof(LinearHeadKernel.Run)), LinearHeadKernel.Config(10, 1).GroupDim.Size),
+        ["implicit-gemm"] = (() => PtxCompilation.Explicit(typeof(Conv3x3GemmKernel), nameof(Conv3x3GemmKernel.Run)), Conv3x3GemmKernel.Threads, null),
+        ["implicit-gemm large tiles"] = (() => PtxCompilation.Explicit(typeof(Conv3x3GemmKernel), nameof(Conv3x3GemmKernel.RunLarge)), Conv3x3GemmKernel.Threads, TileGemm.LargeGroupsPerMultiprocessor),
+        ["implicit-gemm-mma TF32"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>>(), Conv3x3MmaKernel.Threads, null),
+        ["implicit-gemm-mma FP16"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>>(), Conv3x3MmaKernel.Threads, null),
+        ["implicit-gemm-mma TF32 large tiles"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>>(large: true), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
+        ["implicit-gemm-mma FP16 large tiles"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>>(large: true), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
+        ["stem-direct"] = (() => PtxCompilation.Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run)), StemConv3x3Kernel.Config(new ConvShape(Stem, 1)).GroupDim.Size, null),
+        ["winograd gemm"] = (() => PtxCompilation.Explicit(typeof(WinogradGemmKernel), nameof(WinogradGemmKernel.Multiply)), WinogradGemmKernel.Threads, null),
+        ["winograd gemm large tiles"] = (() => PtxCompilation.Explicit(typeof(WinogradGemmKernel), nameof(WinogradGemmKernel.MultiplyLarge)), WinogradGemmKernel.Threads, TileGemm.LargeGroupsPerMultiprocessor),
+        ["winograd input 2x2"] = (() => PtxCompilation.Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformInput2x2)), null, null),
+        ["winograd input 4x4"] = (() => PtxCompilation.Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformInput4x4)), null, null),
+        ["winograd output 2x2"] = (() => PtxCompilation.Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformOutput2x2)), null, null),
+        ["winograd output 4x4"] = (() => PtxCompilation.Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformOutput4x4)), null, null),
+        ["global average pool"] = (() => PtxCompilation.Implicit(typeof(GlobalAveragePoolKernel), nameof(GlobalAveragePoolKernel.Run)), null, null),
+        ["linear head"] = (() => PtxCompilation.Explicit(typeof(LinearHeadKernel), nameof(LinearHeadKernel.Run)), LinearHeadKernel.Config(10, 1).GroupDim.Size, null),
     };
 
     public static TheoryData<string, string> Cases()
@@ -53,10 +56,10 @@ public sealed class PtxasTests : IDisposable
     [MemberData(nameof(Cases))]
     public void Kernel_assembles_without_spills_and_fits_its_group(string kernel, string architecture)
     {
-        var (entry, threads) = Kernels[kernel];
+        var (entry, threads, groups) = Kernels[kernel];
 
-        // With the group-size bound the engine loads it with (GroupedKernels), as the driver compiles it.
-        Ptxas.Report report = Ptxas.Assemble(PtxCompilation.Compile(entry(), threads), architecture, _folder.Path);
+        // With the bounds the engine loads it with (GroupedKernels), as the driver compiles it.
+        Ptxas.Report report = Ptxas.Assemble(PtxCompilation.Compile(entry(), threads, groups), architecture, _folder.Path);
 
         Assert.True(report.SpillStoreBytes == 0 && report.SpillLoadBytes == 0, $"{kernel} on {architecture} spills: {report}.");
         // The tensor-core kernels copy their 32 results out of the mma registers through ILGPU's out arguments, which
@@ -64,8 +67,8 @@ public sealed class PtxasTests : IDisposable
         int allowedStack = kernel.StartsWith("implicit-gemm-mma", StringComparison.Ordinal) ? 32 * sizeof(float) : 0;
         Assert.True(report.StackFrameBytes <= allowedStack, $"{kernel} on {architecture} keeps a {report.StackFrameBytes}-byte stack frame; at most {allowedStack} expected.");
         if (threads is { } groupThreads)
-            Assert.True(report.Registers * groupThreads <= RegistersPerSm,
-                $"{kernel} on {architecture}: {report.Registers} registers x {groupThreads} threads exceed an SM's {RegistersPerSm}; the launch would fail.");
+            Assert.True(report.Registers * groupThreads * (groups ?? 1) <= RegistersPerSm,
+                $"{kernel} on {architecture}: {report.Registers} registers x {groupThreads} threads x {groups ?? 1} groups exceed an SM's {RegistersPerSm}.");
     }
 
     [PtxasTheory]
@@ -75,11 +78,11 @@ public sealed class PtxasTests : IDisposable
     [InlineData("FP16 large tiles", "HMMA.16816.F32")]
     public void Tensor_core_kernel_runs_on_tensor_cores(string format, string instruction)
     {
-        var (entry, threads) = Kernels[$"implicit-gemm-mma {format}"];
+        var (entry, threads, groups) = Kernels[$"implicit-gemm-mma {format}"];
 
-        string machineCode = Ptxas.Disassemble(Ptxas.Assemble(PtxCompilation.Compile(entry(), threads), "sm_90", _folder.Path).Cubin);
+        string machineCode = Ptxas.Disassemble(Ptxas.Assemble(PtxCompilation.Compile(entry(), threads, groups), "sm_90", _folder.Path).Cubin);
 
-        // 2 x 8 mma a staged step: ptxas unrolls the kernel's loop over the step's two halves.
+        // 2 x 8 mma a staged step, the step's two word blocks written out.
         Assert.Equal(16, PtxCompilation.CountOf(machineCode, instruction));
         Assert.Equal(16, PtxCompilation.CountOf(machineCode, "HMMA"));
     }

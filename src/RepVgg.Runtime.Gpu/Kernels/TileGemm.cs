@@ -81,6 +81,12 @@ internal static class TileGemm
     /// <summary>Threads per group: 16 x 16.</summary>
     public const int Threads = 256;
 
+    /// <summary>
+    /// Resident groups per SM the 128 x 128 tiles are compiled for: 2, which holds them to 128 registers a thread
+    /// (<see cref="GroupedKernels"/>); the 64 x 64 tiles need fewer than 64 and are left to ptxas.
+    /// </summary>
+    public const int LargeGroupsPerMultiprocessor = 2;
+
     private const int ThreadColumns = 16;
 
     /// <summary>The column of W and X the thread stages.</summary>
