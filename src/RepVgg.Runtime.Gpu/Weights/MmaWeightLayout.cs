@@ -14,7 +14,7 @@ namespace RepVgg.Gpu.Weights;
 /// </summary>
 /// <remarks>
 /// <para>
-/// K runs tap-major here, unlike the float32 layout's <c>icInGroup * 9 + tap</c>: word block <c>tap * chunks + chunk</c>
+/// K runs tap-major, as in the float32 kernel's <see cref="TapQuadWeightLayout"/> (OIHW's is <c>icInGroup * 9 + tap</c>): word block <c>tap * chunks + chunk</c>
 /// holds tap (ky * 3 + kx) of a chunk of 8 (TF32) or 16 (FP16) consecutive input channels, word j the chunk's channel
 /// j (TF32) or channels 2j and 2j + 1 (FP16). So all the words of a word block read the input at one tap, and the
 /// kernel tests the padding and computes the address once per word block, not once per word. Each tap's channels are
