@@ -36,7 +36,9 @@ internal static class PtxCompilation
         using Context context = Context.Create(builder => builder.Default());
         using var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_80), CudaArchitecture.SM_80,
             CudaInstructionSet.ISA_70, nvvmAPI: null);
-        return ((PTXCompiledKernel)backend.Compile(entry, new KernelSpecialization(threads, groupsPerMultiprocessor))).PTXAssembly;
+        // As the engine loads it: GroupedKernels' bounds for an explicitly grouped kernel, none for an implicitly grouped one.
+        KernelSpecialization specialization = threads is { } groupThreads ? GroupedKernels.Bound(groupThreads, groupsPerMultiprocessor) : default;
+        return ((PTXCompiledKernel)backend.Compile(entry, specialization)).PTXAssembly;
     }
 
     public static int CountOf(string text, string value)

@@ -61,9 +61,7 @@ internal static class Conv3x3GemmKernel
         private readonly bool _hasChannel;
         // Quads of K per group, and where the thread's channel's quad 0 lies.
         private readonly int _quadCount, _firstQuad;
-        // Input channels per tap in K, and their reciprocal for dividing by them (InputGather.Divide).
-        private readonly int _channelsPerTap;
-        private readonly uint _tapReciprocal;
+        private readonly TapMajorK _k;
 
         public Operands(GemmTile tile, ArrayView<float> input, ArrayView<float> weights, ConvShape shape)
         {
@@ -75,8 +73,7 @@ internal static class Conv3x3GemmKernel
             _hasChannel = channel < shape.OutPerGroup;
             _quadCount = TapQuadWeightLayout.Reduction(shape.InPerGroup) / TapQuadWeightLayout.QuadK;
             _firstQuad = tile.ConvGroup * _quadCount * shape.OutPerGroup + channel;
-            _channelsPerTap = TapQuadWeightLayout.PaddedChannels(shape.InPerGroup);
-            _tapReciprocal = InputGather.Reciprocal(_channelsPerTap);
+            _k = new TapMajorK(TapQuadWeightLayout.PaddedChannels(shape.InPerGroup));
         }
 
         /// <summary>W[k to k + 3, the thread's channel]: one quad; zero past K or M.</summary>
@@ -86,11 +83,11 @@ internal static class Conv3x3GemmKernel
             return _hasChannel && quad < _quadCount ? _quads[_firstQuad + quad * _shape.OutPerGroup] : default;
         }
 
-        /// <summary>X[k to k + 3, the thread's pixel]: 4 input channels at one tap (k / channels per tap; 9 and past read zeros).</summary>
+        /// <summary>X[k to k + 3, the thread's pixel]: 4 input channels at one tap (taps 9 and past read zeros).</summary>
         public Line4 Inputs(int k)
         {
-            int tap = InputGather.Divide(k, _tapReciprocal);
-            int channel = k - tap * _channelsPerTap;
+            int tap = _k.Tap(k);
+            int channel = _k.Channel(k, tap);
             InputGather.TapWindow window = _tile.Gather.AtTap(_shape, tap);
             return new Line4(
                 InputGather.Load(_input, _shape, window, channel), InputGather.Load(_input, _shape, window, channel + 1),

@@ -51,8 +51,8 @@ internal static class Conv3x3MmaKernel
     /// <summary>
     /// Resident groups per SM <see cref="RunLarge"/> is compiled for (<see cref="GroupedKernels"/>): 2, so that one group
     /// can issue while the other's 16 warps wait at their barrier. It holds the kernel to 64 registers, which ptxas
-    /// 11.8 meets without spilling at some recomputation in the loop (141 instead of 128 instructions per TF32 step on
-    /// sm_90, 172 instead of 154 in FP16). Chosen on that reasoning, not measured: no GPU has run it yet.
+    /// 11.8 meets without spilling at some recomputation in the loop (145 instead of 133 instructions per TF32 step on
+    /// sm_90, 173 instead of 157 in FP16). Chosen on that reasoning, not measured: no GPU has run it yet.
     /// </summary>
     public const int LargeGroupsPerMultiprocessor = 2;
 
@@ -115,7 +115,6 @@ internal static class Conv3x3MmaKernel
         int thread = Group.IdxX;
         var tile = new GemmTile(shape, thread, size);
         int steps = MmaWeightLayout.Steps(shape.InPerGroup, format.ValuesPerWord);
-        int chunksPerTap = MmaWeightLayout.ChunksPerTap(shape.InPerGroup, format.ValuesPerWord);
 
         // This thread's place in its warp's 32 x 32 block and in the mma fragments.
         int warp = thread / WarpSize;
@@ -129,9 +128,7 @@ internal static class Conv3x3MmaKernel
         var staging = new Staging<TFormat>(tile, input, weights, shape, thread, loadRowsPerPass, steps);
         int inputSlicePairs = PairRows * pairStride;
         int storeAt = tile.LoadRow * pairStride + tile.LoadColumn, storePass = loadRowsPerPass * pairStride;
-        // The word blocks of the step being staged.
-        WordBlock first = new(0, 0), second = first.Next(chunksPerTap);
-        staging.Load(0, first, second).Store(weightSlices, inputSlices, thread, storeAt, storePass);
+        staging.Load(0).Store(weightSlices, inputSlices, thread, storeAt, storePass);
         Group.Barrier();
 
         var accumulators = WarpAccumulators.Create<TTarget>();
@@ -142,13 +139,10 @@ internal static class Conv3x3MmaKernel
         {
             // The next step's share (zeros past K, and the last step again after it) is in flight while this step's mma
             // run; it lands in the other slice, which the warps last read before the previous barrier.
-            first = second.Next(chunksPerTap);
-            second = first.Next(chunksPerTap);
-            StagedWords next = staging.Load(step + 1, first, second);
-            // Views from this lane's first fragment words of the slice: every read below is at a constant offset from
-            // them, which ptxas folds into the load (ILGPU computes each index's address in full).
-            ArrayView<Words4> weightFragments = Rest(weightSlices, slice * weightSliceLanes + fragments);
-            ArrayView<Words2> inputFragments = Rest(inputSlices, slice * inputSlicePairs + fragmentWord * pairStride + warpPixel + fragmentRow);
+            StagedWords next = staging.Load(step + 1);
+            // Views from this lane's first fragment words of the slice, read at constant offsets (ViewExtensions.From).
+            ArrayView<Words4> weightFragments = weightSlices.From(slice * weightSliceLanes + fragments);
+            ArrayView<Words2> inputFragments = inputSlices.From(slice * inputSlicePairs + fragmentWord * pairStride + warpPixel + fragmentRow);
             MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, pairStride, 0);
             MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, pairStride, 1);
             slice = 1 - slice;
@@ -170,8 +164,9 @@ internal static class Conv3x3MmaKernel
 
     /// <summary>
     /// What a thread stages each step: 16-byte lanes <c>thread</c> (and <c>thread + threads</c> with 64 x 64 tiles) of
-    /// the W slice, and word rows <c>LoadRow + r * loadRowsPerPass</c> of its column of X, r = 0 to
-    /// 16 / loadRowsPerPass - 1 (8 with 64 x 64 tiles, 4 with 128 x 128), each word one TF32 value or two FP16 values.
+    /// the W slice, and pair rows <c>LoadRow + r * loadRowsPerPass</c> of its column of X, r = 0 to
+    /// 8 / loadRowsPerPass - 1 (4 with 64 x 64 tiles, 2 with 128 x 128), each pair two words, each word one TF32 value
+    /// or two FP16 values.
     /// </summary>
     private readonly struct Staging<TFormat> where TFormat : struct, ITensorCoreFormat
     {
@@ -179,6 +174,7 @@ internal static class Conv3x3MmaKernel
         private readonly ArrayView<float> _input;
         private readonly ArrayView<Words4> _fragments;
         private readonly ConvShape _shape;
+        private readonly TapMajorK _k;
         private readonly int _loadRowsPerPass, _lastStep;
         // Where this thread's W lanes of step 0 lie in the layout; a step's are BlockLanesPerStep further on.
         private readonly int _weightLane0, _weightLane1;
@@ -189,6 +185,7 @@ internal static class Conv3x3MmaKernel
             _input = input;
             _fragments = weights.Cast<Words4>();
             _shape = shape;
+            _k = new TapMajorK(MmaWeightLayout.ChannelsPerTap(shape.InPerGroup, default(TFormat).ValuesPerWord));
             _loadRowsPerPass = loadRowsPerPass;
             _lastStep = steps - 1;
             int channelBlocks = MmaWeightLayout.ChannelBlocks(shape.OutPerGroup);
@@ -210,16 +207,18 @@ internal static class Conv3x3MmaKernel
             return block * stepLanes + lane % BlockLanesPerStep;
         }
 
-        /// <summary>
-        /// The thread's share of step <paramref name="step"/>, whose word blocks are <paramref name="first"/> and
-        /// <paramref name="second"/>: X's words zero past K; W's lanes of the last step past it.
-        /// </summary>
-        public StagedWords Load(int step, WordBlock first, WordBlock second)
+        /// <summary>The thread's share of step <paramref name="step"/>: X's words zero past K; W's lanes of the last step past it.</summary>
+        public StagedWords Load(int step)
         {
             var words = new StagedWords(EightRows);
             int weightStep = Math.Min(step, _lastStep) * BlockLanesPerStep;
             words.Weights0 = _fragments[_weightLane0 + weightStep];
-            var rows = new StepRows(_tile.Gather.AtTap(_shape, first.Tap), FirstChannel(first), _tile.Gather.AtTap(_shape, second.Tap), FirstChannel(second));
+            // The first k of the step's two word blocks, each at one tap.
+            int kPerBlock = MmaWeightLayout.BlockWords * default(TFormat).ValuesPerWord;
+            int first = step * MmaWeightLayout.BlocksPerStep * kPerBlock, second = first + kPerBlock;
+            int firstTap = _k.Tap(first), secondTap = _k.Tap(second);
+            var rows = new StepRows(_tile.Gather.AtTap(_shape, firstTap), FirstChannel(first, firstTap),
+                _tile.Gather.AtTap(_shape, secondTap), FirstChannel(second, secondTap));
             words.Inputs0 = InputPair(rows, 0);
             words.Inputs1 = InputPair(rows, 1);
             if (EightRows)
@@ -231,8 +230,8 @@ internal static class Conv3x3MmaKernel
             return words;
         }
 
-        /// <summary>The input channel of the thread's first row (<see cref="GemmTile.LoadRow"/>) in word block <paramref name="block"/>.</summary>
-        private int FirstChannel(WordBlock block) => (block.Chunk * MmaWeightLayout.BlockWords + _tile.LoadRow) * default(TFormat).ValuesPerWord;
+        /// <summary>The input channel of the thread's first row (<see cref="GemmTile.LoadRow"/>) in the word block that starts at k = <paramref name="k"/>.</summary>
+        private int FirstChannel(int k, int tap) => _k.Channel(k, tap) + _tile.LoadRow * default(TFormat).ValuesPerWord;
 
         /// <summary>
         /// The thread's pair <paramref name="pair"/>: pair row <c>LoadRow + pair * loadRowsPerPass</c> of the step, which is
@@ -256,18 +255,6 @@ internal static class Conv3x3MmaKernel
             return format.Pack(InputGather.Load(_input, _shape, window, channel),
                 format.ValuesPerWord == 2 ? InputGather.Load(_input, _shape, window, channel + 1) : 0f);
         }
-    }
-
-    /// <summary>
-    /// Which tap and which chunk of input channels a word block holds (<see cref="MmaWeightLayout"/>'s tap-major K),
-    /// carried from block to block so that the kernel never divides by the chunks per tap.
-    /// </summary>
-    private readonly struct WordBlock(int tap, int chunk)
-    {
-        public readonly int Tap = tap, Chunk = chunk;
-
-        /// <summary>The word block after this one.</summary>
-        public WordBlock Next(int chunksPerTap) => Chunk + 1 == chunksPerTap ? new(Tap + 1, 0) : new(Tap, Chunk + 1);
     }
 
     /// <summary>Where a thread's X rows of one step read: the tap window and the first row's channel of each of its two word blocks.</summary>
@@ -315,9 +302,6 @@ internal static class Conv3x3MmaKernel
     {
         public readonly uint W0 = w0, W1 = w1;
     }
-
-    /// <summary>The elements of <paramref name="view"/> from <paramref name="start"/> on.</summary>
-    private static ArrayView<T> Rest<T>(ArrayView<T> view, int start) where T : unmanaged => view.SubView(start, view.IntLength - start);
 
     /// <summary>
     /// The warp's 2 x 4 mma on word block <paramref name="block"/> of the staged step: A fragments of both channel blocks

@@ -10,8 +10,8 @@ namespace RepVgg.Gpu.Kernels;
 /// </summary>
 internal readonly struct InputGather
 {
-    private readonly bool _inside;
-    private readonly int _top, _left, _base;
+    // The input offset of the window's top-left tap (which may lie in the padding) in the group's first channel.
+    private readonly int _corner;
     // Bit ky * 3 + kx set where tap (ky, kx) of the window lies inside the image (none past N).
     private readonly int _insideTaps;
 
@@ -20,16 +20,15 @@ internal readonly struct InputGather
     /// <param name="pixel">The GEMM column: image x output pixels; at or past <c>shape.Pixels</c> reads zeros.</param>
     public InputGather(ConvShape shape, int group, int pixel)
     {
-        _inside = pixel < shape.Pixels;
         int image = pixel / shape.OutPlane;
         int pixelInImage = pixel - image * shape.OutPlane;
         int outY = pixelInImage / shape.OutWidth;
-        _top = outY * shape.Stride - 1;
-        _left = (pixelInImage - outY * shape.OutWidth) * shape.Stride - 1;
-        _base = (image * shape.InChannels + group * shape.InPerGroup) * shape.InHeight * shape.InWidth;
+        int top = outY * shape.Stride - 1;
+        int left = (pixelInImage - outY * shape.OutWidth) * shape.Stride - 1;
+        _corner = (image * shape.InChannels + group * shape.InPerGroup) * shape.InPlane + top * shape.InWidth + left;
         // The inside columns' bits once for each inside row.
-        int rows = InsideBits(_top, shape.InHeight), columns = InsideBits(_left, shape.InWidth);
-        _insideTaps = _inside ? (rows & 1) * columns | (rows >> 1 & 1) * (columns << 3) | (rows >> 2) * (columns << 6) : 0;
+        int rows = InsideBits(top, shape.InHeight), columns = InsideBits(left, shape.InWidth);
+        _insideTaps = pixel < shape.Pixels ? (rows & 1) * columns | (rows >> 1 & 1) * (columns << 3) | (rows >> 2) * (columns << 6) : 0;
     }
 
     /// <summary>Bit i set where <paramref name="first"/> + i, i = 0 to 2, lies in [0, <paramref name="length"/>).</summary>
@@ -42,10 +41,9 @@ internal readonly struct InputGather
     /// </summary>
     public TapWindow AtTap(ConvShape shape, int tap)
     {
-        // (top + ky) * width + left + kx, with kx = tap - 3 ky.
+        // The corner + ky * width + kx, with kx = tap - 3 ky.
         int ky = DivideBy3(tap);
-        int offset = _base + _top * shape.InWidth + _left + ky * (shape.InWidth - 3) + tap;
-        return new TapWindow((_insideTaps >> tap & 1) != 0, offset);
+        return new TapWindow((_insideTaps >> tap & 1) != 0, _corner + ky * (shape.InWidth - 3) + tap);
     }
 
     /// <summary>X at input channel <paramref name="channel"/> of the group through <paramref name="window"/>; zero outside it or past the group's channels.</summary>
@@ -65,14 +63,4 @@ internal readonly struct InputGather
     /// compilers strength-reduce it before PTX, and ILGPU does not.
     /// </summary>
     public static int DivideBy3(int n) => (int)((uint)n * 0xAAAAAAABUL >> 33);
-
-    /// <summary>ceil(2^32 / <paramref name="divisor"/>), for <see cref="Divide"/>; <paramref name="divisor"/> at least 2.</summary>
-    public static uint Reciprocal(int divisor) => uint.MaxValue / (uint)divisor + 1;
-
-    /// <summary>
-    /// <c>n / divisor</c> by a multiply-high with the divisor's <see cref="Reciprocal"/>: exact for 0 &lt;= n when
-    /// n x divisor &lt; 2^32, which a kernel's K (9 taps x channels, a step past it) keeps for any divisor up to 20,000
-    /// channels. One division when a thread starts instead of one per k.
-    /// </summary>
-    public static int Divide(int n, uint reciprocal) => (int)((ulong)(uint)n * reciprocal >> 32);
 }

@@ -120,11 +120,10 @@ internal static class TileGemm
         {
             // The next step's operands (zeros past K) are in flight while this step's are multiplied.
             staged = Staged.Load(operands, step + depth + firstRow);
-            // The step's rows written out: ILGPU does not unroll loops, and unrolled, every shared-memory address is a
-            // constant offset from two views (which ptxas folds into the loads), and the loads can run ahead of the
-            // multiply-adds.
+            // The step's rows written out: ILGPU does not unroll loops, and unrolled, every shared-memory read is at a
+            // constant offset from two views (ViewExtensions.From), and the loads can run ahead of the multiply-adds.
             int sliceLines = slice * depth * linesPerRow;
-            ArrayView<Line4> weightRows = Rest(weightLines, sliceLines + ty), inputRows = Rest(inputLines, sliceLines + tx);
+            ArrayView<Line4> weightRows = weightLines.From(sliceLines + ty), inputRows = inputLines.From(sliceLines + tx);
             MultiplyEightRows(ref block, weightRows, inputRows, 0);
             if (depth == 16)
                 MultiplyEightRows(ref block, weightRows, inputRows, 8);
@@ -158,9 +157,6 @@ internal static class TileGemm
         block.MultiplyRow(weightRows, inputRows, first + 6);
         block.MultiplyRow(weightRows, inputRows, first + 7);
     }
-
-    /// <summary>The lines of <paramref name="view"/> from <paramref name="start"/> on.</summary>
-    private static ArrayView<Line4> Rest(ArrayView<Line4> view, int start) => view.SubView(start, view.IntLength - start);
 
     /// <summary>The four W and four X values a thread stages per step (rows k to k + 3), held in registers between its load and its store.</summary>
     private readonly struct Staged(Line4 weights, Line4 inputs)

@@ -14,12 +14,11 @@ namespace RepVgg.Gpu.Weights;
 /// </summary>
 /// <remarks>
 /// <para>
-/// K runs tap-major, as in the float32 kernel's <see cref="TapQuadWeightLayout"/> (OIHW's is <c>icInGroup * 9 + tap</c>): word block <c>tap * chunks + chunk</c>
-/// holds tap (ky * 3 + kx) of a chunk of 8 (TF32) or 16 (FP16) consecutive input channels, word j the chunk's channel
-/// j (TF32) or channels 2j and 2j + 1 (FP16). So all the words of a word block read the input at one tap, and the
-/// kernel tests the padding and computes the address once per word block, not once per word. Each tap's channels are
-/// padded with zeros to whole chunks (none for RepVGG's channel counts, multiples of 16), and the word blocks to whole
-/// steps (two word blocks).
+/// K runs tap-major (<see cref="TapMajorK"/>; OIHW's is <c>icInGroup * 9 + tap</c>), each tap's input channels padded
+/// with zeros to a multiple of a word block's 8 (TF32) or 16 (FP16) values (none for RepVGG's channel counts, multiples
+/// of 16): word j of word block b holds k = (8b + j) (TF32) or k = 2 (8b + j) and the next (FP16). So all the words of a
+/// word block read the input at one tap, and the kernel tests the padding and computes the address once per word
+/// block, not once per word. K is padded with zeros to whole steps (two word blocks).
 /// </para>
 /// <para>
 /// The kernel copies a step's fragments into shared memory as they are, 16 bytes a thread at a time, and each lane
@@ -44,17 +43,18 @@ internal static class MmaWeightLayout
     /// <summary>Words of one fragment, one (channel block, word block): 32 lanes x 4.</summary>
     public const int FragmentWords = 32 * LaneWords;
 
-    /// <summary>Taps of a 3 x 3 kernel.</summary>
-    public const int Taps = 9;
-
     /// <summary>Channel blocks of a conv group with <paramref name="outPerGroup"/> output channels.</summary>
     public static int ChannelBlocks(int outPerGroup) => (outPerGroup + BlockChannels - 1) / BlockChannels;
 
-    /// <summary>Chunks of input channels per tap, each one word block: <paramref name="inPerGroup"/> over 8 words of <paramref name="valuesPerWord"/>, rounded up.</summary>
-    public static int ChunksPerTap(int inPerGroup, int valuesPerWord) => (inPerGroup + BlockWords * valuesPerWord - 1) / (BlockWords * valuesPerWord);
+    /// <summary>Input channels per tap in K: <paramref name="inPerGroup"/> rounded up to whole word blocks of <paramref name="valuesPerWord"/>.</summary>
+    public static int ChannelsPerTap(int inPerGroup, int valuesPerWord) => TapMajorK.PaddedChannels(inPerGroup, BlockWords * valuesPerWord);
 
     /// <summary>Steps of the kernel's K loop: the word blocks of the 9 taps, two a step, rounded up.</summary>
-    public static int Steps(int inPerGroup, int valuesPerWord) => (Taps * ChunksPerTap(inPerGroup, valuesPerWord) + BlocksPerStep - 1) / BlocksPerStep;
+    public static int Steps(int inPerGroup, int valuesPerWord)
+    {
+        int kPerStep = BlocksPerStep * BlockWords * valuesPerWord;
+        return (TapMajorK.Taps * ChannelsPerTap(inPerGroup, valuesPerWord) + kPerStep - 1) / kPerStep;
+    }
 
     /// <summary>Words of a layer's weights in this layout.</summary>
     public static long Length(Conv3x3Layer layer, int valuesPerWord) =>
@@ -70,17 +70,17 @@ internal static class MmaWeightLayout
         var format = default(TFormat);
         int valuesPerWord = format.ValuesPerWord;
         int outPerGroup = layer.OutChannels / layer.Groups, inPerGroup = layer.InChannels / layer.Groups;
-        int channelBlocks = ChannelBlocks(outPerGroup), chunks = ChunksPerTap(inPerGroup, valuesPerWord);
+        int channelBlocks = ChannelBlocks(outPerGroup), channelsPerTap = ChannelsPerTap(inPerGroup, valuesPerWord);
         int wordBlocks = Steps(inPerGroup, valuesPerWord) * BlocksPerStep;
         var words = new uint[Length(layer, valuesPerWord)];
 
         // W of output channel m of the group at input channel c and tap; zero past M, the group's channels or the taps.
         float Weight(int group, int m, int c, int tap) =>
-            m < outPerGroup && c < inPerGroup && tap < Taps ? oihw[((group * outPerGroup + m) * inPerGroup + c) * Taps + tap] : 0f;
-        // Word j of word block wordBlock for output channel m.
+            m < outPerGroup && c < inPerGroup && tap < TapMajorK.Taps ? oihw[((group * outPerGroup + m) * inPerGroup + c) * TapMajorK.Taps + tap] : 0f;
+        // Word j of word block wordBlock for output channel m: its k and, in FP16, the next.
         uint Word(int group, int wordBlock, int j, int m)
         {
-            int tap = wordBlock / chunks, c = (wordBlock % chunks * BlockWords + j) * valuesPerWord;
+            int k = (wordBlock * BlockWords + j) * valuesPerWord, tap = k / channelsPerTap, c = k % channelsPerTap;
             return format.Pack(Weight(group, m, c, tap), valuesPerWord == 2 ? Weight(group, m, c + 1, tap) : 0f);
         }
 

@@ -1,10 +1,12 @@
+using RepVgg.Gpu.Kernels;
+
 namespace RepVgg.Gpu.Weights;
 
 /// <summary>
 /// The float32 implicit GEMM's weight layout (<see cref="Kernels.Conv3x3GemmKernel"/>):
 /// <c>[group][quad][m = ocInGroup][4]</c>, each group's W (K x M) in quads of 4 consecutive k per output channel, with K
-/// running tap-major: <c>k = (ky * 3 + kx) * paddedChannels + icInGroup</c>, each tap's input channels padded with
-/// zeros to a multiple of 4 (<see cref="PaddedChannels"/>; none for RepVGG's channel counts past the stem).
+/// running tap-major (<see cref="TapMajorK"/>), each tap's input channels padded with zeros to a multiple of 4 (none for
+/// RepVGG's channel counts past the stem).
 /// </summary>
 /// <remarks>
 /// A kernel thread stages 4 consecutive k of one output channel per step: here one 16-byte load, and a warp's 32
@@ -16,14 +18,11 @@ internal static class TapQuadWeightLayout
     /// <summary>k per quad.</summary>
     public const int QuadK = 4;
 
-    /// <summary>Taps of a 3 x 3 kernel.</summary>
-    public const int Taps = 9;
-
     /// <summary>Input channels per tap in K: <paramref name="inPerGroup"/> rounded up to a multiple of 4.</summary>
-    public static int PaddedChannels(int inPerGroup) => (inPerGroup + QuadK - 1) / QuadK * QuadK;
+    public static int PaddedChannels(int inPerGroup) => TapMajorK.PaddedChannels(inPerGroup, QuadK);
 
     /// <summary>K in this layout: the 9 taps' padded channels.</summary>
-    public static int Reduction(int inPerGroup) => Taps * PaddedChannels(inPerGroup);
+    public static int Reduction(int inPerGroup) => TapMajorK.Taps * PaddedChannels(inPerGroup);
 
     /// <summary>Floats of a layer's weights in this layout.</summary>
     public static long Length(Conv3x3Layer layer) => (long)Reduction(layer.InChannels / layer.Groups) * layer.OutChannels;
@@ -41,7 +40,7 @@ internal static class TapQuadWeightLayout
                     {
                         int k = quad * QuadK + i, tap = k / padded, inChannel = k % padded;
                         if (inChannel < inPerGroup)
-                            laidOut[((group * quads + quad) * outPerGroup + m) * QuadK + i] = oihw[((group * outPerGroup + m) * inPerGroup + inChannel) * Taps + tap];
+                            laidOut[((group * quads + quad) * outPerGroup + m) * QuadK + i] = oihw[((group * outPerGroup + m) * inPerGroup + inChannel) * TapMajorK.Taps + tap];
                     }
         return laidOut;
     }

@@ -1,0 +1,25 @@
+using RepVgg.Gpu.Kernels;
+
+namespace RepVgg.Runtime.Gpu.Tests;
+
+/// <summary>The kernels' split of a tap-major k into tap and channel, by multiply-high, against C#'s integer division.</summary>
+public class TapMajorKTests
+{
+    [Fact]
+    public void Tap_and_channel_are_exact_over_every_k_of_a_layer_and_two_steps_past_it()
+    {
+        // Every channel count per tap the layouts make up to 4096 (multiples of 4; RepVGG's largest is 2560), every k of
+        // K = 9 x that, and 64 k beyond (two tensor-core FP16 steps, more than any kernel's prefetch reads); then the
+        // largest count the stated bound allows.
+        foreach (int channelsPerTap in Enumerable.Range(1, 1024).Select(i => 4 * i).Append(20_000))
+        {
+            var k = new TapMajorK(channelsPerTap);
+            for (int position = 0; position < TapMajorK.Taps * channelsPerTap + 64; position++)
+            {
+                int tap = k.Tap(position);
+                if (tap != position / channelsPerTap || k.Channel(position, tap) != position % channelsPerTap)
+                    Assert.Fail($"k = {position}, {channelsPerTap} channels a tap: tap {tap}, channel {k.Channel(position, tap)}; expected {position / channelsPerTap}, {position % channelsPerTap}.");
+            }
+        }
+    }
+}
