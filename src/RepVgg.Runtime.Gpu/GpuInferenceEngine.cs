@@ -17,11 +17,14 @@ namespace RepVgg.Gpu;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Activations stay NCHW on the device, as at the API boundary: the input and <see cref="CopyActivation"/> are
-/// plain copies, and in the convolution's implicit GEMM the N dimension (image, y, x) runs along an NCHW plane,
-/// so its tile loads (at stride 1) and stores are coalesced. Two device buffers, each sized for the largest
-/// activation of the batch, take turns as a layer's input and output. The fused weights are
-/// <see cref="DeviceWeights"/>, shared with the other engines built on the same <see cref="ModelWeights"/> and accelerator.
+/// In float32 activations stay NCHW on the device, as at the API boundary: the input and <see cref="CopyActivation"/>
+/// are plain copies, and in the convolution's implicit GEMM the N dimension (image, y, x) runs along an NCHW plane,
+/// so its tile loads (at stride 1) and stores are coalesced. In a reduced precision they are channels last
+/// (<see cref="Nhwc"/>), where the channels the tensor-core kernel stages at one tap of a pixel lie side by side: the
+/// input is transposed on the device as it arrives, and <see cref="CopyActivation"/> transposes back. Two device
+/// buffers, each sized for the largest activation of the batch, take turns as a layer's input and output. The fused
+/// weights are <see cref="DeviceWeights"/>, shared with the other engines built on the same <see cref="ModelWeights"/>
+/// and accelerator.
 /// </para>
 /// <para>
 /// In float32 each layer runs the kernel the weights step planned for it: Winograd where it chose Winograd, else the
@@ -43,16 +46,21 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private readonly AcceleratorStream _stream;
     private readonly DeviceWeights _weights;
     // The implicit GEMM that runs every layer but Winograd ones and the stem: float32, or on tensor cores; with small
-    // tiles, and with large tiles for layers that fill the device with them, compiled on first use (a network at
-    // batch 1 never needs it).
+    // tiles, and with large tiles for layers that fill the device with them. On tensor cores, reading a fragment's
+    // channels with one load where a layer's groups allow it, one by one elsewhere (the Scalar ones; in float32 they
+    // are the same kernels). All but the first compiled on first use: a network at batch 1 never needs the large
+    // tiles, and RepVGG never the scalar reads.
     private readonly ConvKernel _gemmConv;
     private readonly Func<ConvShape, int, KernelConfig> _gemmConfig, _largeGemmConfig;
-    private readonly Lazy<ConvKernel> _largeGemmConv;
+    private readonly Lazy<ConvKernel> _largeGemmConv, _scalarGemmConv, _largeScalarGemmConv;
     private readonly GemmTilePolicy _tiles;
     private readonly ConvKernel _stemConv;
+    // Whether activations are channels last (a reduced precision) rather than NCHW (float32).
+    private readonly bool _channelsLast;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int, int> _toChannelsLast, _toChannelsFirst;
     // The Winograd layers' three kernels; null when the network has none.
     private readonly GpuWinogradConvolution? _winograd;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int> _pool;
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int, int> _pool;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> _head;
 
     // Floats of the largest activation of one image: the input or any layer's output.
@@ -75,15 +83,20 @@ public sealed class GpuInferenceEngine : InferenceEngine
         _tiles = new GemmTilePolicy(tiles, accelerator.NumMultiprocessors);
         _largestActivation = network.Layers.Aggregate((long)network.ImageLength,
             (largest, layer) => Math.Max(largest, (long)layer.OutChannels * layer.OutHeight * layer.OutWidth));
-        (Func<ConvKernel> loadGemm, _gemmConfig) = ImplicitGemm(accelerator, precision, large: false);
+        (Func<ConvKernel> loadGemm, _gemmConfig) = ImplicitGemm(accelerator, precision, large: false, vectorReads: true);
         _gemmConv = loadGemm();
-        (Func<ConvKernel> loadLargeGemm, _largeGemmConfig) = ImplicitGemm(accelerator, precision, large: true);
+        (Func<ConvKernel> loadLargeGemm, _largeGemmConfig) = ImplicitGemm(accelerator, precision, large: true, vectorReads: true);
         _largeGemmConv = new(loadLargeGemm);
-        _stemConv = accelerator.LoadGroupedKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape>(
-            StemConv3x3Kernel.Run, StemConv3x3Kernel.Threads);
+        _scalarGemmConv = precision == Precision.Fp32 ? new(_gemmConv) : new(ImplicitGemm(accelerator, precision, large: false, vectorReads: false).Load);
+        _largeScalarGemmConv = precision == Precision.Fp32 ? _largeGemmConv : new(ImplicitGemm(accelerator, precision, large: true, vectorReads: false).Load);
+        _channelsLast = precision != Precision.Fp32;
+        _stemConv = Load(accelerator, _channelsLast ? StemConv3x3Kernel.Run<Nhwc> : StemConv3x3Kernel.Run<Nchw>, StemConv3x3Kernel.Threads);
+        _toChannelsLast = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(ActivationTransposeKernel.ToChannelsLast);
+        _toChannelsFirst = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(ActivationTransposeKernel.ToChannelsFirst);
         _winograd = precision == Precision.Fp32 && !allDirect && network.Layers.Any(layer => layer.Algorithm.IsWinograd())
             ? new GpuWinogradConvolution(accelerator) : null;
-        _pool = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int>(GlobalAveragePoolKernel.Run);
+        _pool = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(
+            _channelsLast ? GlobalAveragePoolKernel.Run<Nhwc> : GlobalAveragePoolKernel.Run<Nchw>);
         _head = accelerator.LoadGroupedKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(
             LinearHeadKernel.Run, LinearHeadKernel.Threads);
         _weights = DeviceWeights.Acquire(accelerator, network, weights, precision switch
@@ -132,9 +145,15 @@ public sealed class GpuInferenceEngine : InferenceEngine
     {
         _accelerator.Bind();
         EnsureCapacity(batch);
-        _current!.View.SubView(0, images.Length).CopyFromCPU(_stream, images);
         _batch = batch;
         _shape = (Network.InputChannels, Network.InputHeight, Network.InputWidth);
+        if (!_channelsLast)
+        {
+            _current!.View.SubView(0, images.Length).CopyFromCPU(_stream, images);
+            return;
+        }
+        _next!.View.SubView(0, images.Length).CopyFromCPU(_stream, images);
+        _toChannelsLast(_stream, images.Length, _next.View, _current!.View, _shape.Channels, _shape.Height * _shape.Width);
     }
 
     /// <inheritdoc/>
@@ -158,10 +177,10 @@ public sealed class GpuInferenceEngine : InferenceEngine
                 _stemConv(_stream, StemConv3x3Kernel.Config(shape), input, weights, bias, output, shape);
                 break;
             case LayerKernel.LargeGemm:
-                _largeGemmConv.Value(_stream, _largeGemmConfig(shape, layer.Groups), input, weights, bias, output, shape);
+                (VectorReads.Of(shape) ? _largeGemmConv : _largeScalarGemmConv).Value(_stream, _largeGemmConfig(shape, layer.Groups), input, weights, bias, output, shape);
                 break;
             default:
-                _gemmConv(_stream, _gemmConfig(shape, layer.Groups), input, weights, bias, output, shape);
+                (VectorReads.Of(shape) ? _gemmConv : _scalarGemmConv.Value)(_stream, _gemmConfig(shape, layer.Groups), input, weights, bias, output, shape);
                 break;
         }
         (_current, _next) = (_next, _current);
@@ -171,9 +190,9 @@ public sealed class GpuInferenceEngine : InferenceEngine
     /// <summary>
     /// The implicit GEMM for <paramref name="precision"/> with small or large tiles, as a loader (which compiles it) and
     /// its launch: float32, or the tensor-core kernel of the format, with PTX mma on CUDA and emulated mma elsewhere
-    /// (ILGPU's CPU accelerator).
+    /// (ILGPU's CPU accelerator), reading its input channels as vectors or one by one (<see cref="VectorReads"/>).
     /// </summary>
-    private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) ImplicitGemm(Accelerator accelerator, Precision precision, bool large)
+    private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) ImplicitGemm(Accelerator accelerator, Precision precision, bool large, bool vectorReads)
     {
         bool ptx = accelerator.AcceleratorType == AcceleratorType.Cuda;
         return (precision, large) switch
@@ -181,20 +200,26 @@ public sealed class GpuInferenceEngine : InferenceEngine
             (Precision.Fp32, false) => (() => Load(accelerator, Conv3x3GemmKernel.Run, Conv3x3GemmKernel.Threads), Conv3x3GemmKernel.Config),
             (Precision.Fp32, true) => (() => Load(accelerator, Conv3x3GemmKernel.RunLarge, Conv3x3GemmKernel.Threads, TileGemm.LargeGroupsPerMultiprocessor),
                 Conv3x3GemmKernel.LargeConfig),
-            (Precision.Tf32, _) => ptx ? TensorCoreGemm<Tf32Format<PtxTensorCores>, PtxTensorCores>(accelerator, large)
-                : TensorCoreGemm<Tf32Format<EmulatedTensorCores>, EmulatedTensorCores>(accelerator, large),
-            (Precision.Fp16, _) => ptx ? TensorCoreGemm<Fp16Format<PtxTensorCores>, PtxTensorCores>(accelerator, large)
-                : TensorCoreGemm<Fp16Format<EmulatedTensorCores>, EmulatedTensorCores>(accelerator, large),
+            (Precision.Tf32, _) => ptx ? TensorCoreGemm<Tf32Format<PtxTensorCores>, PtxTensorCores>(accelerator, large, vectorReads)
+                : TensorCoreGemm<Tf32Format<EmulatedTensorCores>, EmulatedTensorCores>(accelerator, large, vectorReads),
+            (Precision.Fp16, _) => ptx ? TensorCoreGemm<Fp16Format<PtxTensorCores>, PtxTensorCores>(accelerator, large, vectorReads)
+                : TensorCoreGemm<Fp16Format<EmulatedTensorCores>, EmulatedTensorCores>(accelerator, large, vectorReads),
             _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "Unknown precision."),
         };
     }
 
-    private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) TensorCoreGemm<TFormat, TTarget>(Accelerator accelerator, bool large)
+    private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) TensorCoreGemm<TFormat, TTarget>(Accelerator accelerator, bool large, bool vectorReads)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget =>
-        large ? (() => Load(accelerator, Conv3x3MmaKernel.RunLarge<TFormat, TTarget>, Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
+        vectorReads ? TensorCoreGemm<TFormat, TTarget, VectorReads>(accelerator, large) : TensorCoreGemm<TFormat, TTarget, ScalarReads>(accelerator, large);
+
+    private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) TensorCoreGemm<TFormat, TTarget, TReads>(Accelerator accelerator, bool large)
+        where TFormat : struct, ITensorCoreFormat
+        where TTarget : struct, ITensorCoreTarget
+        where TReads : struct, IChannelReads =>
+        large ? (() => Load(accelerator, Conv3x3MmaKernel.RunLarge<TFormat, TTarget, TReads>, Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
                 Conv3x3MmaKernel.LargeConfig)
-            : (() => Load(accelerator, Conv3x3MmaKernel.Run<TFormat, TTarget>, Conv3x3MmaKernel.Threads), Conv3x3MmaKernel.Config);
+            : (() => Load(accelerator, Conv3x3MmaKernel.Run<TFormat, TTarget, TReads>, Conv3x3MmaKernel.Threads), Conv3x3MmaKernel.Config);
 
     private static ConvKernel Load(Accelerator accelerator, Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> kernel, int threads,
         int? groupsPerMultiprocessor = null) =>
@@ -247,7 +272,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
         if (logits.Length != _batch * head.Classes)
             throw new ArgumentException($"Expected {_batch} x {head.Classes} = {_batch * head.Classes} logits; found {logits.Length}.", nameof(logits));
         int features = _batch * head.Features;
-        _pool(_stream, features, _current!.View, _pooled!.View, _shape.Height * _shape.Width);
+        _pool(_stream, features, _current!.View, _pooled!.View, _shape.Channels, _shape.Height * _shape.Width);
         _head(_stream, LinearHeadKernel.Config(head.Classes, _batch), _pooled.View, _weights.HeadWeight, _weights.HeadBias, _logits!.View, head.Features);
         _logits.View.SubView(0, logits.Length).CopyToCPU(_stream, logits);
     }
@@ -260,7 +285,14 @@ public sealed class GpuInferenceEngine : InferenceEngine
         if (nchw.Length != length)
             throw new ArgumentException(
                 $"Expected {_batch} x {_shape.Channels} x {_shape.Height} x {_shape.Width} = {length} floats; found {nchw.Length}.", nameof(nchw));
-        _current!.View.SubView(0, length).CopyToCPU(_stream, nchw);
+        if (!_channelsLast)
+        {
+            _current!.View.SubView(0, length).CopyToCPU(_stream, nchw);
+            return;
+        }
+        // The next layer's output buffer is free until it runs.
+        _toChannelsFirst(_stream, (int)length, _current!.View, _next!.View, _shape.Channels, _shape.Height * _shape.Width);
+        _next.View.SubView(0, length).CopyToCPU(_stream, nchw);
     }
 
     /// <inheritdoc/>

@@ -22,12 +22,16 @@ public sealed class EnginePtxTests
     }
 
     [Fact]
-    public void Stem_pool_and_head_kernels_use_no_local_memory()
+    public void Stem_pool_head_and_transpose_kernels_use_no_local_memory()
     {
         foreach (string ptx in new[]
         {
-            PtxCompilation.Compile(PtxCompilation.Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run))),
-            PtxCompilation.Compile(PtxCompilation.Implicit(typeof(GlobalAveragePoolKernel), nameof(GlobalAveragePoolKernel.Run))),
+            PtxCompilation.Compile(PtxCompilation.Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run), typeof(Nchw))),
+            PtxCompilation.Compile(PtxCompilation.Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run), typeof(Nhwc))),
+            PtxCompilation.Compile(PtxCompilation.Implicit(typeof(GlobalAveragePoolKernel), nameof(GlobalAveragePoolKernel.Run), typeof(Nchw))),
+            PtxCompilation.Compile(PtxCompilation.Implicit(typeof(GlobalAveragePoolKernel), nameof(GlobalAveragePoolKernel.Run), typeof(Nhwc))),
+            PtxCompilation.Compile(PtxCompilation.Implicit(typeof(ActivationTransposeKernel), nameof(ActivationTransposeKernel.ToChannelsLast))),
+            PtxCompilation.Compile(PtxCompilation.Implicit(typeof(ActivationTransposeKernel), nameof(ActivationTransposeKernel.ToChannelsFirst))),
             PtxCompilation.Compile(PtxCompilation.Explicit(typeof(LinearHeadKernel), nameof(LinearHeadKernel.Run))),
         })
         {

@@ -8,7 +8,9 @@ namespace RepVgg.Runtime.Gpu.Tests;
 /// "for mma.m16n8k16 with floating point type"): element i of lane (groupID, threadID_in_group) of an A fragment is
 /// row groupID (+ 8 for a1 and a3) and column threadID_in_group (+ 4 for a2 and a3) in words. Every fused weight
 /// must sit in exactly one such element, rounded by the reference rounding (round-half-away TF32, or .NET's
-/// <see cref="Half"/>), at the word its output channel and its (tap, input channel) give; every other word is zero.
+/// <see cref="Half"/>), at the word its output channel and its (tap, input channel) give, where words t and t + 4 of a
+/// word block hold consecutive input channels (so that a B fragment is one read from a channels-last activation);
+/// every other word is zero.
 /// </summary>
 public class MmaWeightLayoutTests
 {
@@ -44,7 +46,9 @@ public class MmaWeightLayoutTests
                             int groupId = lane >> 2, threadInGroup = lane % 4;
                             int row = groupId + (element % 2 == 1 ? 8 : 0), column = threadInGroup + (element >= 2 ? 4 : 0);
                             int outChannel = block * 16 + row;
-                            int tap = wordBlock / chunks, firstInChannel = (wordBlock % chunks * 8 + column) * valuesPerWord;
+                            // Words t and t + 4 of a chunk (a B fragment's two) hold consecutive channels: t's from 2t (TF32) or 4t (FP16), then t + 4's.
+                            int pairChannel = column % 4 * 2 * valuesPerWord + (column >= 4 ? valuesPerWord : 0);
+                            int tap = wordBlock / chunks, firstInChannel = wordBlock % chunks * 8 * valuesPerWord + pairChannel;
                             for (int half = 0; half < valuesPerWord; half++)
                             {
                                 int inChannel = firstInChannel + half;

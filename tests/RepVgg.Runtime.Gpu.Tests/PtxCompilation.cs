@@ -16,19 +16,29 @@ namespace RepVgg.Runtime.Gpu.Tests;
 /// </summary>
 internal static class PtxCompilation
 {
-    public static MethodInfo Kernel(Type type, string name) =>
-        type.GetMethod(name, BindingFlags.Public | BindingFlags.Static) ?? throw new MissingMethodException(type.Name, name);
+    /// <summary>A kernel by its class and name, a generic one with <paramref name="typeArguments"/>.</summary>
+    public static MethodInfo Kernel(Type type, string name, params Type[] typeArguments)
+    {
+        MethodInfo method = type.GetMethod(name, BindingFlags.Public | BindingFlags.Static) ?? throw new MissingMethodException(type.Name, name);
+        return typeArguments.Length == 0 ? method : method.MakeGenericMethod(typeArguments);
+    }
 
-    /// <summary>An explicitly grouped kernel (the engine fixes its group size), by its class and name.</summary>
-    public static EntryPointDescription Explicit(Type type, string name) => EntryPointDescription.FromExplicitlyGroupedKernel(Kernel(type, name));
+    /// <summary>An explicitly grouped kernel (the engine fixes its group size), by its class and name (and type arguments).</summary>
+    public static EntryPointDescription Explicit(Type type, string name, params Type[] typeArguments) =>
+        EntryPointDescription.FromExplicitlyGroupedKernel(Kernel(type, name, typeArguments));
 
-    /// <summary>An implicitly grouped kernel (ILGPU picks its group size), by its class and name.</summary>
-    public static EntryPointDescription Implicit(Type type, string name) => EntryPointDescription.FromImplicitlyGroupedKernel(Kernel(type, name));
+    /// <summary>An implicitly grouped kernel (ILGPU picks its group size), by its class and name (and type arguments).</summary>
+    public static EntryPointDescription Implicit(Type type, string name, params Type[] typeArguments) =>
+        EntryPointDescription.FromImplicitlyGroupedKernel(Kernel(type, name, typeArguments));
 
-    /// <summary>The tensor-core conv kernel in <typeparamref name="TFormat"/>, with small or large tiles, as a CUDA accelerator loads it (PTX mma).</summary>
-    public static EntryPointDescription TensorCoreKernel<TFormat>(bool large = false) where TFormat : struct, ITensorCoreFormat =>
-        EntryPointDescription.FromExplicitlyGroupedKernel(
-            Kernel(typeof(Conv3x3MmaKernel), large ? nameof(Conv3x3MmaKernel.RunLarge) : nameof(Conv3x3MmaKernel.Run)).MakeGenericMethod(typeof(TFormat), typeof(PtxTensorCores)));
+    /// <summary>
+    /// The tensor-core conv kernel in <typeparamref name="TFormat"/>, reading channels as <typeparamref name="TReads"/>
+    /// says, with small or large tiles, as a CUDA accelerator loads it (PTX mma).
+    /// </summary>
+    public static EntryPointDescription TensorCoreKernel<TFormat, TReads>(bool large = false)
+        where TFormat : struct, ITensorCoreFormat
+        where TReads : struct, IChannelReads =>
+        Explicit(typeof(Conv3x3MmaKernel), large ? nameof(Conv3x3MmaKernel.RunLarge) : nameof(Conv3x3MmaKernel.Run), typeof(TFormat), typeof(PtxTensorCores), typeof(TReads));
 
     /// <summary>The PTX of <paramref name="entry"/>, for groups of at most <paramref name="threads"/> threads where the engine loads it so.</summary>
     public static string Compile(EntryPointDescription entry, int? threads = null, int? groupsPerMultiprocessor = null)

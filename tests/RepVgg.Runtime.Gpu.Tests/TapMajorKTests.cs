@@ -2,7 +2,7 @@ using RepVgg.Gpu.Kernels;
 
 namespace RepVgg.Runtime.Gpu.Tests;
 
-/// <summary>The kernels' split of a tap-major k into tap and channel, by multiply-high, against C#'s integer division.</summary>
+/// <summary>The kernels' split of a tap-major k into tap and channel, and of a tap into its window row, by multiply-high, against C#'s integer division.</summary>
 public class TapMajorKTests
 {
     [Fact]
@@ -21,5 +21,16 @@ public class TapMajorKTests
                     Assert.Fail($"k = {position}, {channelsPerTap} channels a tap: tap {tap}, channel {k.Channel(position, tap)}; expected {position / channelsPerTap}, {position % channelsPerTap}.");
             }
         }
+    }
+
+    [Fact]
+    public void Division_by_3_is_exact_over_the_non_negative_ints()
+    {
+        var random = new Random(9);
+        IEnumerable<int> values = Enumerable.Range(0, 1 << 20)
+            .Concat(Enumerable.Range(0, 1 << 20).Select(_ => random.Next()))
+            .Concat(Enumerable.Range(0, 64).Select(i => int.MaxValue - i));
+        foreach (int n in values)
+            Assert.True(TapMajorK.DivideBy3(n) == n / 3, $"{n} / 3: {TapMajorK.DivideBy3(n)}, not {n / 3}");
     }
 }

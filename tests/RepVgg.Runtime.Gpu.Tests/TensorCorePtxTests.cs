@@ -1,3 +1,4 @@
+using RepVgg.Gpu.Kernels;
 using RepVgg.Gpu.TensorCores;
 
 namespace RepVgg.Runtime.Gpu.Tests;
@@ -10,7 +11,7 @@ namespace RepVgg.Runtime.Gpu.Tests;
 public sealed class TensorCorePtxTests
 {
     private static string CompileMmaKernel<TFormat>(bool large) where TFormat : struct, ITensorCoreFormat =>
-        PtxCompilation.Compile(PtxCompilation.TensorCoreKernel<TFormat>(large));
+        PtxCompilation.Compile(PtxCompilation.TensorCoreKernel<TFormat, VectorReads>(large));
 
     /// <summary>Each format with small (64 x 64) and large (128 x 128) tiles.</summary>
     public static TheoryData<string, string, bool> Formats() => new()
@@ -55,6 +56,9 @@ public sealed class TensorCorePtxTests
         Assert.Equal((largeTiles ? 2 : 4) * 2, PtxCompilation.CountOf(ptx, "st.shared.v2.b32"));
         Assert.Equal(4 * 2, PtxCompilation.CountOf(ptx, "ld.shared.v2.b32"));
         Assert.Contains(".shared .align 8", ptx);
+        // The activations are channels last, and a B fragment's words hold consecutive channels: a thread reads each pair
+        // it stages with one load, 8 bytes (2 TF32 values) or 16 (4 FP16 values), before the loop and in it.
+        Assert.Equal((largeTiles ? 2 : 4) * 2, PtxCompilation.CountOf(ptx, format == "TF32" ? "ld.v2.f32" : "ld.v4.f32"));
         // FP16 rounds the inputs with the hardware's conversion: 2 values a word, for each row a thread stages (8 or 4),
         // in the loads before the loop and in it. The weights come rounded.
         if (format == "FP16")

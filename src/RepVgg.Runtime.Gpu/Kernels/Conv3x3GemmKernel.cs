@@ -54,7 +54,7 @@ internal static class Conv3x3GemmKernel
     /// <summary>The thread's column of W (a channel of its tile) and of X (a pixel's 3 x 3 windows), K tap-major.</summary>
     private readonly struct Operands : ITileOperands
     {
-        private readonly GemmTile _tile;
+        private readonly InputGather<Nchw> _gather;
         private readonly ArrayView<float> _input;
         private readonly ArrayView<Line4> _quads;
         private readonly ConvShape _shape;
@@ -65,7 +65,7 @@ internal static class Conv3x3GemmKernel
 
         public Operands(GemmTile tile, ArrayView<float> input, ArrayView<float> weights, ConvShape shape)
         {
-            _tile = tile;
+            _gather = tile.Gather<Nchw>(shape);
             _input = input;
             _quads = weights.Cast<Line4>();
             _shape = shape;
@@ -88,10 +88,10 @@ internal static class Conv3x3GemmKernel
         {
             int tap = _k.Tap(k);
             int channel = _k.Channel(k, tap);
-            InputGather.TapWindow window = _tile.Gather.AtTap(_shape, tap);
+            TapWindow window = _gather.AtTap(_shape, tap);
             return new Line4(
-                InputGather.Load(_input, _shape, window, channel), InputGather.Load(_input, _shape, window, channel + 1),
-                InputGather.Load(_input, _shape, window, channel + 2), InputGather.Load(_input, _shape, window, channel + 3));
+                InputGather<Nchw>.Load(_input, _shape, window, channel), InputGather<Nchw>.Load(_input, _shape, window, channel + 1),
+                InputGather<Nchw>.Load(_input, _shape, window, channel + 2), InputGather<Nchw>.Load(_input, _shape, window, channel + 3));
         }
     }
 

@@ -10,7 +10,8 @@ namespace RepVgg.Gpu.Kernels;
 /// (<typeparamref name="TFormat"/>, its mma from <typeparamref name="TTarget"/>): the implicit GEMM of <see cref="Conv3x3GemmKernel"/>,
 /// <c>out[m, n] = ReLU(bias[m] + sum_k W[k, m] * X[k, n])</c>, with W and X rounded to the format and the products
 /// accumulated in float32 by <c>mma.sync</c>. W comes rounded and packed as mma A fragments
-/// (<see cref="Weights.MmaWeightLayout"/>); X is the NCHW float32 activation, rounded as it is staged.
+/// (<see cref="Weights.MmaWeightLayout"/>); X is the float32 activation, channels last (<see cref="Nhwc"/>), rounded as
+/// it is staged; the output is channels last too.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -19,7 +20,7 @@ namespace RepVgg.Gpu.Kernels;
 /// (<see cref="Run"/>), or one of 512 threads (16 warps) a 128 x 128 tile (<see cref="RunLarge"/>), for layers whose
 /// grid of large tiles fills the device (<see cref="GemmTilePolicy"/>). The group walks K one step at a time: it stages
 /// 16 rows of 32-bit words of W (k x tile channels) and of X (k x tile pixels) in shared memory, each word one TF32
-/// value or two FP16 values of consecutive k (16 or 32 k a step), then each warp runs 2 x 8 mma, each on 8 word rows.
+/// value or two FP16 values (16 or 32 k a step), then each warp runs 2 x 8 mma, each on 8 word rows.
 /// The slices are double-buffered: a thread loads its share of step s + 1 into registers before step s's mma and
 /// stores it into the other slice after, so its latency hides behind the mma and one barrier per step suffices.
 /// </para>
@@ -32,12 +33,20 @@ namespace RepVgg.Gpu.Kernels;
 /// <para>
 /// X: the step's 16 word rows are staged as 8 pair rows, pair row t of a word block holding its word rows t and t + 4
 /// side by side, which are the two words of a B fragment: lane <c>4 g + t</c> reads both with one 8-byte load, at pixel
-/// g of each 8-pixel tile. Thread i stages column <c>i % size</c>, pair rows <c>i / size + r threads / size</c>, so a
-/// warp stores 32 consecutive pairs and reads 32 consecutive pixels; zeros past K, the image and N. K runs tap-major
-/// (<see cref="Weights.MmaWeightLayout"/>): the 8 word rows of a word block are one tap of 8 or 16 input channels, so a
-/// thread tests the padding and computes the address once per word block and only steps through channels per row.
-/// The pair rows are padded by 4 pairs (to 68 or 132), so the 4 pair rows a half-warp reads at once start 8 banks
-/// apart and its 16 reads hit 32 different banks. Stores past the edges are skipped, so no size needs padding.
+/// g of each 8-pixel tile. K runs tap-major (<see cref="Weights.MmaWeightLayout"/>): a word block is one tap of 8 or 16
+/// input channels, and its words t and t + 4 hold consecutive channels, so pair row t is the 2 (TF32) or 4 (FP16)
+/// channels from 2t or 4t. Thread i stages pixel <c>i % size</c> of the tile and 4 (64 x 64 tiles) or 2 (128 x 128)
+/// consecutive pair rows of one word block: channels that lie side by side in the channels-last input, read behind one
+/// padding test and one address with 8-byte (TF32) or 16-byte (FP16) loads where the group's channels are a multiple of
+/// 4, which keeps those loads aligned and whole within the group (<see cref="VectorReads"/>), one value at a time
+/// otherwise (<see cref="ScalarReads"/>): each is its own kernel, so neither carries the other's code. A warp stores 32
+/// consecutive pairs and reads 32 consecutive pixels; zeros past K, the image and N. The pair rows are padded by 4
+/// pairs (to 68 or 132), so the 4 pair rows a half-warp reads at once start 8 banks apart and its 16 reads hit 32
+/// different banks.
+/// </para>
+/// <para>
+/// Output: a thread's fragment values are 2 pixels by 2 channels 8 apart; the 8 lanes that share a pixel write 8
+/// consecutive channels (32 bytes). Stores past the edges are skipped, so no size needs padding.
 /// </para>
 /// </remarks>
 internal static class Conv3x3MmaKernel
@@ -80,37 +89,41 @@ internal static class Conv3x3MmaKernel
     public static KernelConfig LargeConfig(ConvShape shape, int groups) => GemmTile.Config(shape, groups, LargeThreads, LargeTileSize);
 
     /// <summary>The layer with 64 x 64 tiles, launched with <see cref="Config"/>.</summary>
-    /// <param name="input">N x InChannels x InHeight x InWidth.</param>
+    /// <param name="input">N x InHeight x InWidth x InChannels.</param>
     /// <param name="weights">The words of <see cref="MmaWeightLayout"/> in <typeparamref name="TFormat"/>, as floats, 16-byte aligned.</param>
     /// <param name="bias">OutChannels.</param>
-    /// <param name="output">N x OutChannels x OutHeight x OutWidth.</param>
+    /// <param name="output">N x OutHeight x OutWidth x OutChannels.</param>
     /// <param name="shape">The layer's shapes for this batch.</param>
-    public static void Run<TFormat, TTarget>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output, ConvShape shape)
+    public static void Run<TFormat, TTarget, TReads>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output, ConvShape shape)
         where TFormat : struct, ITensorCoreFormat
-        where TTarget : struct, ITensorCoreTarget =>
-        Multiply<TFormat, TTarget>(input, weights, bias, output, shape, TileSize, Threads);
+        where TTarget : struct, ITensorCoreTarget
+        where TReads : struct, IChannelReads =>
+        Multiply<TFormat, TTarget, TReads>(input, weights, bias, output, shape, TileSize, Threads);
 
     /// <summary>The layer with 128 x 128 tiles, launched with <see cref="LargeConfig"/>; parameters as <see cref="Run"/>'s.</summary>
-    public static void RunLarge<TFormat, TTarget>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output, ConvShape shape)
+    public static void RunLarge<TFormat, TTarget, TReads>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output, ConvShape shape)
         where TFormat : struct, ITensorCoreFormat
-        where TTarget : struct, ITensorCoreTarget =>
-        Multiply<TFormat, TTarget>(input, weights, bias, output, shape, LargeTileSize, LargeThreads);
+        where TTarget : struct, ITensorCoreTarget
+        where TReads : struct, IChannelReads =>
+        Multiply<TFormat, TTarget, TReads>(input, weights, bias, output, shape, LargeTileSize, LargeThreads);
 
     /// <summary>
     /// The kernel body for a square tile of <paramref name="size"/> channels and pixels computed by <paramref name="threads"/>
     /// threads: both constants of the entry point, which ILGPU folds once it inlines this, the shared-memory sizes too.
     /// </summary>
-    private static void Multiply<TFormat, TTarget>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output,
+    private static void Multiply<TFormat, TTarget, TReads>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output,
         ConvShape shape, int size, int threads)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget
+        where TReads : struct, IChannelReads
     {
         var format = default(TFormat);
         int pairStride = size + PairRowPadding;
         int weightSliceLanes = size / MmaWeightLayout.BlockChannels * BlockLanesPerStep;
         ArrayView<Words4> weightSlices = SharedMemory.Allocate<Words4>(2 * weightSliceLanes); // [slice][channel block][word block][lane]
         ArrayView<Words2> inputSlices = SharedMemory.Allocate<Words2>(2 * PairRows * pairStride); // [slice][word block][t][n] (rows t, t + 4)
-        int loadRowsPerPass = threads / size;
+        // Pair rows a thread stages per step: 4 with 64 x 64 tiles, 2 with 128 x 128.
+        int threadPairs = PairRows * size / threads;
 
         int thread = Group.IdxX;
         var tile = new GemmTile(shape, thread, size);
@@ -125,15 +138,21 @@ internal static class Conv3x3MmaKernel
         int fragmentRow = lane / 4;
         int fragmentWord = lane % 4;
 
-        var staging = new Staging<TFormat>(tile, input, weights, shape, thread, loadRowsPerPass, steps);
+        var staging = new Staging<TFormat, TReads>(tile, input, weights, shape, thread, threadPairs, steps);
         int inputSlicePairs = PairRows * pairStride;
-        int storeAt = tile.LoadRow * pairStride + tile.LoadColumn, storePass = loadRowsPerPass * pairStride;
-        staging.Load(0).Store(weightSlices, inputSlices, thread, storeAt, storePass);
+        int storeAt = tile.LoadRow * threadPairs * pairStride + tile.LoadColumn;
+        staging.Load(0).Store(weightSlices, inputSlices, thread, storeAt, pairStride);
         Group.Barrier();
 
         var accumulators = WarpAccumulators.Create<TTarget>();
-        // The lanes of the warp's two channel blocks' fragments in a slice, for the step's first word block.
+        // The lanes of the warp's two channel blocks' fragments in a slice, for the step's first word block, and the
+        // pair of this lane's B fragments in the first pixel tile.
         int fragments = warpChannel / MmaWeightLayout.BlockChannels * BlockLanesPerStep + lane;
+        int fragmentPairs = fragmentWord * pairStride + warpPixel + fragmentRow;
+        // Where this thread's first output lies: made before the loop, so that only these live through it.
+        int channel = tile.FirstChannel + warpChannel + fragmentRow;
+        int pixel = tile.FirstPixel + warpPixel + 2 * fragmentWord;
+        int group = tile.ConvGroup;
         int slice = 0;
         for (int step = 0; step < steps; step++)
         {
@@ -142,20 +161,17 @@ internal static class Conv3x3MmaKernel
             StagedWords next = staging.Load(step + 1);
             // Views from this lane's first fragment words of the slice, read at constant offsets (ViewExtensions.From).
             ArrayView<Words4> weightFragments = weightSlices.From(slice * weightSliceLanes + fragments);
-            ArrayView<Words2> inputFragments = inputSlices.From(slice * inputSlicePairs + fragmentWord * pairStride + warpPixel + fragmentRow);
+            ArrayView<Words2> inputFragments = inputSlices.From(slice * inputSlicePairs + fragmentPairs);
             MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, pairStride, 0);
             MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, pairStride, 1);
             slice = 1 - slice;
             next.Store(weightSlices.SubView(slice * weightSliceLanes, weightSliceLanes), inputSlices.SubView(slice * inputSlicePairs, inputSlicePairs),
-                thread, storeAt, storePass);
+                thread, storeAt, pairStride);
             Group.Barrier();
         }
 
         // One call per pixel tile, and in it one per mma tile, so that each names its accumulator registers with constants
         // (ILGPU does not unroll a loop over them, and a run-time tile index would need a 32-way switch).
-        int channel = tile.FirstChannel + warpChannel + fragmentRow;
-        int pixel = tile.FirstPixel + warpPixel + 2 * fragmentWord;
-        int group = tile.ConvGroup;
         StorePixelTile<TTarget>(output, bias, shape, group, accumulators, 0, channel, pixel);
         StorePixelTile<TTarget>(output, bias, shape, group, accumulators, 1, channel, pixel);
         StorePixelTile<TTarget>(output, bias, shape, group, accumulators, 2, channel, pixel);
@@ -164,29 +180,41 @@ internal static class Conv3x3MmaKernel
 
     /// <summary>
     /// What a thread stages each step: 16-byte lanes <c>thread</c> (and <c>thread + threads</c> with 64 x 64 tiles) of
-    /// the W slice, and pair rows <c>LoadRow + r * loadRowsPerPass</c> of its column of X, r = 0 to
-    /// 8 / loadRowsPerPass - 1 (4 with 64 x 64 tiles, 2 with 128 x 128), each pair two words, each word one TF32 value
-    /// or two FP16 values.
+    /// the W slice, and pair rows <c>LoadRow * threadPairs</c> on, 4 (64 x 64 tiles) or 2 (128 x 128), of its pixel's
+    /// column of X, all in one word block; each pair two words, each word one TF32 value or two FP16 values.
     /// </summary>
-    private readonly struct Staging<TFormat> where TFormat : struct, ITensorCoreFormat
+    private readonly struct Staging<TFormat, TReads>
+        where TFormat : struct, ITensorCoreFormat
+        where TReads : struct, IChannelReads
     {
-        private readonly GemmTile _tile;
+        private readonly InputGather<Nhwc> _gather;
         private readonly ArrayView<float> _input;
+        private readonly ArrayView<Line2> _inputPairs;
+        private readonly ArrayView<Line4> _inputQuads;
         private readonly ArrayView<Words4> _fragments;
         private readonly ConvShape _shape;
         private readonly TapMajorK _k;
-        private readonly int _loadRowsPerPass, _lastStep;
+        private readonly bool _fourPairs;
+        // The thread's word block in a step (0 or 1), and its first channel in a word block.
+        private readonly int _block, _blockChannel;
+        private readonly int _lastStep;
         // Where this thread's W lanes of step 0 lie in the layout; a step's are BlockLanesPerStep further on.
         private readonly int _weightLane0, _weightLane1;
 
-        public Staging(GemmTile tile, ArrayView<float> input, ArrayView<float> weights, ConvShape shape, int thread, int loadRowsPerPass, int steps)
+        public Staging(GemmTile tile, ArrayView<float> input, ArrayView<float> weights, ConvShape shape, int thread, int threadPairs, int steps)
         {
-            _tile = tile;
+            int valuesPerWord = default(TFormat).ValuesPerWord;
+            _gather = tile.Gather<Nhwc>(shape);
             _input = input;
+            _inputPairs = input.Cast<Line2>();
+            _inputQuads = input.Cast<Line4>();
             _fragments = weights.Cast<Words4>();
             _shape = shape;
-            _k = new TapMajorK(MmaWeightLayout.ChannelsPerTap(shape.InPerGroup, default(TFormat).ValuesPerWord));
-            _loadRowsPerPass = loadRowsPerPass;
+            _k = new TapMajorK(MmaWeightLayout.ChannelsPerTap(shape.InPerGroup, valuesPerWord));
+            _fourPairs = threadPairs == 4;
+            int firstPair = tile.LoadRow * threadPairs;
+            _block = firstPair / 4;
+            _blockChannel = firstPair % 4 * MmaWeightLayout.PairChannels(valuesPerWord);
             _lastStep = steps - 1;
             int channelBlocks = MmaWeightLayout.ChannelBlocks(shape.OutPerGroup);
             int firstBlock = tile.ConvGroup * channelBlocks;
@@ -196,9 +224,6 @@ internal static class Conv3x3MmaKernel
             _weightLane0 = WeightLane(thread, tileBlock, lastBlock, stepLanes);
             _weightLane1 = WeightLane(thread + Threads, tileBlock, lastBlock, stepLanes);
         }
-
-        /// <summary>Whether the thread stages 8 input rows and two W lanes (64 x 64 tiles), or 4 rows and one (128 x 128).</summary>
-        private bool EightRows => _loadRowsPerPass == 2;
 
         /// <summary>Where lane <paramref name="lane"/> of a W slice lies in the layout at step 0; a block past M reads the group's last.</summary>
         private static int WeightLane(int lane, int tileBlock, int lastBlock, int stepLanes)
@@ -210,83 +235,74 @@ internal static class Conv3x3MmaKernel
         /// <summary>The thread's share of step <paramref name="step"/>: X's words zero past K; W's lanes of the last step past it.</summary>
         public StagedWords Load(int step)
         {
-            var words = new StagedWords(EightRows);
+            int valuesPerWord = default(TFormat).ValuesPerWord;
+            var words = new StagedWords(_fourPairs);
             int weightStep = Math.Min(step, _lastStep) * BlockLanesPerStep;
             words.Weights0 = _fragments[_weightLane0 + weightStep];
-            // The first k of the step's two word blocks, each at one tap.
-            int kPerBlock = MmaWeightLayout.BlockWords * default(TFormat).ValuesPerWord;
-            int first = step * MmaWeightLayout.BlocksPerStep * kPerBlock, second = first + kPerBlock;
-            int firstTap = _k.Tap(first), secondTap = _k.Tap(second);
-            var rows = new StepRows(_tile.Gather.AtTap(_shape, firstTap), FirstChannel(first, firstTap),
-                _tile.Gather.AtTap(_shape, secondTap), FirstChannel(second, secondTap));
-            words.Inputs0 = InputPair(rows, 0);
-            words.Inputs1 = InputPair(rows, 1);
-            if (EightRows)
+            // The thread's word block lies at one tap; its pairs are consecutive channels there.
+            int k = (step * MmaWeightLayout.BlocksPerStep + _block) * MmaWeightLayout.BlockWords * valuesPerWord;
+            int tap = _k.Tap(k);
+            int channel = _k.Channel(k, tap) + _blockChannel;
+            TapWindow window = _gather.AtTap(_shape, tap);
+            int pairChannels = MmaWeightLayout.PairChannels(valuesPerWord);
+            words.Inputs0 = InputPair(window, channel);
+            words.Inputs1 = InputPair(window, channel + pairChannels);
+            if (_fourPairs)
             {
                 words.Weights1 = _fragments[_weightLane1 + weightStep];
-                words.Inputs2 = InputPair(rows, 2);
-                words.Inputs3 = InputPair(rows, 3);
+                words.Inputs2 = InputPair(window, channel + 2 * pairChannels);
+                words.Inputs3 = InputPair(window, channel + 3 * pairChannels);
             }
             return words;
         }
 
-        /// <summary>The input channel of the thread's first row (<see cref="GemmTile.LoadRow"/>) in the word block that starts at k = <paramref name="k"/>.</summary>
-        private int FirstChannel(int k, int tap) => _k.Channel(k, tap) + _tile.LoadRow * default(TFormat).ValuesPerWord;
-
         /// <summary>
-        /// The thread's pair <paramref name="pair"/>: pair row <c>LoadRow + pair * loadRowsPerPass</c> of the step, which is
-        /// row t of word block <c>pair * loadRowsPerPass / 4</c> (pair and pass are constants, so the choice folds away),
-        /// holding its word rows t and t + 4.
+        /// The pair of words of the 2 (TF32) or 4 (FP16) input channels from <paramref name="channel"/> at the window: one
+        /// 8- or 16-byte load with <see cref="VectorReads"/>, one per channel otherwise.
         /// </summary>
-        private Words2 InputPair(StepRows rows, int pair)
-        {
-            int valuesPerWord = default(TFormat).ValuesPerWord;
-            int pairRow = pair * _loadRowsPerPass;
-            bool second = pairRow >= 4;
-            InputGather.TapWindow window = second ? rows.Second : rows.First;
-            int channel = (second ? rows.SecondChannel : rows.FirstChannel) + pairRow % 4 * valuesPerWord;
-            return new Words2(InputWord(window, channel), InputWord(window, channel + 4 * valuesPerWord));
-        }
-
-        /// <summary>The word of the input channel(s) from <paramref name="channel"/> at this thread's pixel.</summary>
-        private uint InputWord(InputGather.TapWindow window, int channel)
+        private Words2 InputPair(TapWindow window, int channel)
         {
             var format = default(TFormat);
-            return format.Pack(InputGather.Load(_input, _shape, window, channel),
-                format.ValuesPerWord == 2 ? InputGather.Load(_input, _shape, window, channel + 1) : 0f);
+            bool inside = window.Inside && channel < _shape.InPerGroup;
+            if (format.ValuesPerWord == 1)
+            {
+                Line2 values = default(TReads).Vector
+                    ? inside ? _inputPairs[(window.Offset + channel) / 2] : default
+                    : new Line2(Load(window, channel), Load(window, channel + 1));
+                return new Words2(format.Pack(values.A0, 0f), format.Pack(values.A1, 0f));
+            }
+            Line4 quad = default(TReads).Vector
+                ? inside ? _inputQuads[(window.Offset + channel) / 4] : default
+                : new Line4(Load(window, channel), Load(window, channel + 1), Load(window, channel + 2), Load(window, channel + 3));
+            return new Words2(format.Pack(quad.A0, quad.A1), format.Pack(quad.A2, quad.A3));
         }
-    }
 
-    /// <summary>Where a thread's X rows of one step read: the tap window and the first row's channel of each of its two word blocks.</summary>
-    private readonly struct StepRows(InputGather.TapWindow first, int firstChannel, InputGather.TapWindow second, int secondChannel)
-    {
-        public readonly InputGather.TapWindow First = first, Second = second;
-        public readonly int FirstChannel = firstChannel, SecondChannel = secondChannel;
+        private float Load(TapWindow window, int channel) => InputGather<Nhwc>.Load(_input, _shape, window, channel);
     }
 
     /// <summary>A thread's staged share of a step, held in registers between its loads and its stores (named fields: an array would live in local memory).</summary>
-    private struct StagedWords(bool eightRows)
+    private struct StagedWords(bool fourPairs)
     {
         public Words4 Weights0, Weights1;
         public Words2 Inputs0, Inputs1, Inputs2, Inputs3;
 
         /// <summary>Whether the thread stages two W lanes and 4 X pairs (64 x 64 tiles), or one and 2 (128 x 128).</summary>
-        public readonly bool EightRows = eightRows;
+        public readonly bool FourPairs = fourPairs;
 
         /// <summary>
         /// Into a slice of both operands: W lanes <paramref name="thread"/> (and + 128), X pairs from <paramref name="at"/>
-        /// (the first pair row), <paramref name="pass"/> pairs a pair row apart.
+        /// (the first pair row), <paramref name="pairStride"/> pairs a pair row apart.
         /// </summary>
-        public readonly void Store(ArrayView<Words4> weightSlice, ArrayView<Words2> inputSlice, int thread, int at, int pass)
+        public readonly void Store(ArrayView<Words4> weightSlice, ArrayView<Words2> inputSlice, int thread, int at, int pairStride)
         {
             weightSlice[thread] = Weights0;
             inputSlice[at] = Inputs0;
-            inputSlice[at + pass] = Inputs1;
-            if (EightRows)
+            inputSlice[at + pairStride] = Inputs1;
+            if (FourPairs)
             {
                 weightSlice[thread + Threads] = Weights1;
-                inputSlice[at + 2 * pass] = Inputs2;
-                inputSlice[at + 3 * pass] = Inputs3;
+                inputSlice[at + 2 * pairStride] = Inputs2;
+                inputSlice[at + 3 * pairStride] = Inputs3;
             }
         }
     }
@@ -329,8 +345,7 @@ internal static class Conv3x3MmaKernel
 
     /// <summary>
     /// Writes this thread's outputs of pixel tile <paramref name="pixelTile"/> (mma tiles j and 4 + j): pixels
-    /// 8j + 2 x fragment word (+ 1) of the warp's block, each placed in the output once for its 4 channels;
-    /// <paramref name="channel"/> and <paramref name="pixel"/> are those of tile 0.
+    /// 8j + 2 x fragment word (+ 1) of the warp's block; <paramref name="channel"/> and <paramref name="pixel"/> are those of tile 0.
     /// </summary>
     private static void StorePixelTile<TTarget>(ArrayView<float> output, ArrayView<float> bias, ConvShape shape, int group,
         in WarpAccumulators accumulators, int pixelTile, int channel, int pixel)
@@ -342,17 +357,37 @@ internal static class Conv3x3MmaKernel
 
     /// <summary>
     /// Writes this thread's four outputs of mma tile <paramref name="tile"/> (i * 4 + j): channels
-    /// <paramref name="channel"/> (+ 8), pixels <paramref name="first"/> and <paramref name="second"/>.
+    /// <paramref name="channel"/> (+ 8), pixels <paramref name="pixel"/> (+ 1).
     /// </summary>
     private static void StoreTile<TTarget>(ArrayView<float> output, ArrayView<float> bias, ConvShape shape, int group,
         in WarpAccumulators accumulators, int tile, int channel, int pixel)
         where TTarget : struct, ITensorCoreTarget
     {
-        var first = new OutputPixel(shape, pixel);
-        OutputPixel second = first.Next(shape);
-        ConvOutput.Store(output, bias, shape, group, channel, first, accumulators.Result<TTarget>(tile, 0));
-        ConvOutput.Store(output, bias, shape, group, channel, second, accumulators.Result<TTarget>(tile, 1));
-        ConvOutput.Store(output, bias, shape, group, channel + 8, first, accumulators.Result<TTarget>(tile, 2));
-        ConvOutput.Store(output, bias, shape, group, channel + 8, second, accumulators.Result<TTarget>(tile, 3));
+        ConvOutput.StoreChannelsLast(output, bias, shape, group, channel, pixel, accumulators.Result<TTarget>(tile, 0));
+        ConvOutput.StoreChannelsLast(output, bias, shape, group, channel, pixel + 1, accumulators.Result<TTarget>(tile, 1));
+        ConvOutput.StoreChannelsLast(output, bias, shape, group, channel + 8, pixel, accumulators.Result<TTarget>(tile, 2));
+        ConvOutput.StoreChannelsLast(output, bias, shape, group, channel + 8, pixel + 1, accumulators.Result<TTarget>(tile, 3));
     }
+}
+
+/// <summary>How <see cref="Conv3x3MmaKernel"/> reads the channels of a B fragment from the channels-last input.</summary>
+internal interface IChannelReads
+{
+    /// <summary>Whether one 8-byte (TF32) or 16-byte (FP16) load reads them all.</summary>
+    bool Vector { get; }
+}
+
+/// <summary>One load per B fragment: for groups of a multiple of 4 input channels (<see cref="Of"/>), every RepVGG layer past the stem.</summary>
+internal readonly struct VectorReads : IChannelReads
+{
+    public bool Vector => true;
+
+    /// <summary>Whether a layer's loads can be vectors: its groups' channels a multiple of 4 keep them aligned and whole within a group.</summary>
+    public static bool Of(ConvShape shape) => shape.InPerGroup % 4 == 0;
+}
+
+/// <summary>One load per channel: for any other group.</summary>
+internal readonly struct ScalarReads : IChannelReads
+{
+    public bool Vector => false;
 }

@@ -21,7 +21,6 @@ internal readonly struct GemmTile
         FirstPixel = Grid.IdxX * size;
         LoadColumn = thread % size;
         LoadRow = thread / size;
-        Gather = new InputGather(shape, ConvGroup, FirstPixel + LoadColumn);
     }
 
     /// <summary>The conv group whose channels the tile covers.</summary>
@@ -39,8 +38,9 @@ internal readonly struct GemmTile
     /// <summary>The first row (k) of each step this thread stages.</summary>
     public int LoadRow { get; }
 
-    /// <summary>This thread's column of X.</summary>
-    public InputGather Gather { get; }
+    /// <summary>This thread's column of X, from an input laid out as <typeparamref name="TLayout"/>.</summary>
+    public InputGather<TLayout> Gather<TLayout>(ConvShape shape) where TLayout : struct, IActivationLayout =>
+        new(shape, ConvGroup, FirstPixel + LoadColumn);
 
     /// <summary>The launch: one group of <paramref name="threads"/> per (pixel tile, channel tile, conv group).</summary>
     public static KernelConfig Config(ConvShape shape, int groups, int threads, int size) => new(

@@ -4,11 +4,12 @@ namespace RepVgg.Gpu.Kernels;
 
 /// <summary>
 /// One column of an implicit GEMM's X (K x N): the 3 x 3 windows of one output pixel over a group's input channels,
-/// read from the NCHW input as k asks for them, zero outside the image (the padding). The pixel is decomposed into
-/// image, row and column once, when a thread takes the column for the whole K loop. K runs tap-major in every implicit
-/// GEMM: a thread finds a tap's window once (<see cref="AtTap"/>) and reads several channels through it.
+/// read from the input (laid out as <typeparamref name="TLayout"/> says) as k asks for them, zero outside the image
+/// (the padding). The pixel is decomposed into image, row and column once, when a thread takes the column for the
+/// whole K loop. K runs tap-major in every implicit GEMM: a thread finds a tap's window once (<see cref="AtTap"/>) and
+/// reads several channels through it.
 /// </summary>
-internal readonly struct InputGather
+internal readonly struct InputGather<TLayout> where TLayout : struct, IActivationLayout
 {
     // The input offset of the window's top-left tap (which may lie in the padding) in the group's first channel.
     private readonly int _corner;
@@ -25,7 +26,9 @@ internal readonly struct InputGather
         int outY = pixelInImage / shape.OutWidth;
         int top = outY * shape.Stride - 1;
         int left = (pixelInImage - outY * shape.OutWidth) * shape.Stride - 1;
-        _corner = (image * shape.InChannels + group * shape.InPerGroup) * shape.InPlane + top * shape.InWidth + left;
+        var layout = default(TLayout);
+        _corner = layout.PixelOffset(image, top, left, shape.InChannels, shape.InHeight, shape.InWidth) +
+            group * shape.InPerGroup * layout.ChannelStride(shape.InHeight, shape.InWidth);
         // The inside columns' bits once for each inside row.
         int rows = InsideBits(top, shape.InHeight), columns = InsideBits(left, shape.InWidth);
         _insideTaps = pixel < shape.Pixels ? (rows & 1) * columns | (rows >> 1 & 1) * (columns << 3) | (rows >> 2) * (columns << 6) : 0;
@@ -41,26 +44,19 @@ internal readonly struct InputGather
     /// </summary>
     public TapWindow AtTap(ConvShape shape, int tap)
     {
-        // The corner + ky * width + kx, with kx = tap - 3 ky.
-        int ky = DivideBy3(tap);
-        return new TapWindow((_insideTaps >> tap & 1) != 0, _corner + ky * (shape.InWidth - 3) + tap);
+        // The corner + ky rows + kx pixels, with kx = tap - 3 ky.
+        int ky = TapMajorK.DivideBy3(tap);
+        return new TapWindow((_insideTaps >> tap & 1) != 0, _corner + (ky * (shape.InWidth - 3) + tap) * default(TLayout).PixelStride(shape.InChannels));
     }
 
     /// <summary>X at input channel <paramref name="channel"/> of the group through <paramref name="window"/>; zero outside it or past the group's channels.</summary>
     public static float Load(ArrayView<float> input, ConvShape shape, TapWindow window, int channel) =>
-        window.Inside && channel < shape.InPerGroup ? input[window.Offset + channel * shape.InPlane] : 0f;
+        window.Inside && channel < shape.InPerGroup ? input[window.Offset + channel * default(TLayout).ChannelStride(shape.InHeight, shape.InWidth)] : 0f;
+}
 
-    /// <summary>A column's tap: whether it reads the image, and the offset of the group's first channel there.</summary>
-    public readonly struct TapWindow(bool inside, int offset)
-    {
-        public readonly bool Inside = inside;
-        public readonly int Offset = offset;
-    }
-
-    /// <summary>
-    /// <c>n / 3</c> for 0 &lt;= n &lt; 2^31 as a multiply-high by ceil(2^33 / 3), exact for every 32-bit n. ptxas turns a
-    /// <c>div.s32</c> by a constant into the general division (a reciprocal and its corrections, about 20 instructions);
-    /// compilers strength-reduce it before PTX, and ILGPU does not.
-    /// </summary>
-    public static int DivideBy3(int n) => (int)((uint)n * 0xAAAAAAABUL >> 33);
+/// <summary>A column's tap: whether it reads the image, and the offset of the group's first channel there.</summary>
+internal readonly struct TapWindow(bool inside, int offset)
+{
+    public readonly bool Inside = inside;
+    public readonly int Offset = offset;
 }

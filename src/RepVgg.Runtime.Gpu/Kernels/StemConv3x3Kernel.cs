@@ -34,13 +34,15 @@ internal static class StemConv3x3Kernel
         new Index2D((shape.Pixels + Pixels - 1) / Pixels, (shape.OutChannels + Channels - 1) / Channels),
         new Index2D(Threads, 1));
 
-    /// <param name="input">N x InChannels x InHeight x InWidth.</param>
+    /// <param name="input">N x InChannels x InHeight x InWidth, laid out as <typeparamref name="TLayout"/> says.</param>
     /// <param name="weights">[k = ic * 9 + ky * 3 + kx][oc], the one-group case of <see cref="Weights.StemWeightLayout"/>.</param>
     /// <param name="bias">OutChannels.</param>
-    /// <param name="output">N x OutChannels x OutHeight x OutWidth.</param>
+    /// <param name="output">N x OutChannels x OutHeight x OutWidth, laid out as the input.</param>
     /// <param name="shape">The layer's shapes for this batch.</param>
-    public static void Run(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output, ConvShape shape)
+    public static void Run<TLayout>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output, ConvShape shape)
+        where TLayout : struct, IActivationLayout
     {
+        var layout = default(TLayout);
         ArrayView<float> groupWeights = SharedMemory.Allocate<float>(MaxInputChannels * 9 * Channels); // [k][channel of the group]
         int thread = Group.IdxX;
         int firstChannel = Grid.IdxY * Channels;
@@ -60,14 +62,14 @@ internal static class StemConv3x3Kernel
         int image = pixel / shape.OutPlane;
         int pixelInImage = pixel - image * shape.OutPlane;
         int outY = pixelInImage / shape.OutWidth;
+        int outX = pixelInImage - outY * shape.OutWidth;
         int top = outY * shape.Stride - 1;
-        int left = (pixelInImage - outY * shape.OutWidth) * shape.Stride - 1;
-        int inPlane = shape.InHeight * shape.InWidth;
+        int left = outX * shape.Stride - 1;
+        int inChannelStride = layout.ChannelStride(shape.InHeight, shape.InWidth);
 
         float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
         for (int inChannel = 0; inChannel < shape.InChannels; inChannel++)
         {
-            int planeBase = (image * shape.InChannels + inChannel) * inPlane;
             for (int ky = 0; ky < 3; ky++)
             {
                 int y = top + ky;
@@ -78,7 +80,7 @@ internal static class StemConv3x3Kernel
                     int x = left + kx;
                     if (x < 0 || x >= shape.InWidth)
                         continue;
-                    float value = input[planeBase + y * shape.InWidth + x];
+                    float value = input[layout.PixelOffset(image, y, x, shape.InChannels, shape.InHeight, shape.InWidth) + inChannel * inChannelStride];
                     int w = (inChannel * 9 + ky * 3 + kx) * Channels + quad;
                     s0 += groupWeights[w] * value;
                     s1 += groupWeights[w + 1] * value;
@@ -89,17 +91,20 @@ internal static class StemConv3x3Kernel
         }
 
         int channel0 = firstChannel + quad;
-        Store(output, bias, shape, image, pixelInImage, channel0, s0);
-        Store(output, bias, shape, image, pixelInImage, channel0 + 1, s1);
-        Store(output, bias, shape, image, pixelInImage, channel0 + 2, s2);
-        Store(output, bias, shape, image, pixelInImage, channel0 + 3, s3);
+        int at = layout.PixelOffset(image, outY, outX, shape.OutChannels, shape.OutHeight, shape.OutWidth);
+        int outChannelStride = layout.ChannelStride(shape.OutHeight, shape.OutWidth);
+        Store(output, bias, shape, at, outChannelStride, channel0, s0);
+        Store(output, bias, shape, at, outChannelStride, channel0 + 1, s1);
+        Store(output, bias, shape, at, outChannelStride, channel0 + 2, s2);
+        Store(output, bias, shape, at, outChannelStride, channel0 + 3, s3);
     }
 
-    private static void Store(ArrayView<float> output, ArrayView<float> bias, ConvShape shape, int image, int pixelInImage, int channel, float sum)
+    /// <summary>Output <paramref name="channel"/> of the pixel whose channel 0 lies at <paramref name="at"/>, with bias and ReLU, if the layer has it.</summary>
+    private static void Store(ArrayView<float> output, ArrayView<float> bias, ConvShape shape, int at, int channelStride, int channel, float sum)
     {
         if (channel >= shape.OutChannels)
             return;
         float value = sum + bias[channel];
-        output[(image * shape.OutChannels + channel) * shape.OutPlane + pixelInImage] = value > 0f ? value : 0f;
+        output[at + channel * channelStride] = value > 0f ? value : 0f;
     }
 }

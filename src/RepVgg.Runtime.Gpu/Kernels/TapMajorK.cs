@@ -37,4 +37,11 @@ internal readonly struct TapMajorK
 
     /// <summary>The input channel of <paramref name="k"/>, whose tap is <paramref name="tap"/>.</summary>
     public int Channel(int k, int tap) => k - tap * ChannelsPerTap;
+
+    /// <summary>
+    /// <c>n / 3</c> for 0 &lt;= n &lt; 2^31 as a multiply-high by ceil(2^33 / 3), exact for every 32-bit n. ptxas turns a
+    /// <c>div.s32</c> by a constant into the general division (a reciprocal and its corrections, about 20 instructions);
+    /// compilers strength-reduce it before PTX, and ILGPU does not.
+    /// </summary>
+    public static int DivideBy3(int n) => (int)((uint)n * 0xAAAAAAABUL >> 33);
 }

@@ -16,9 +16,12 @@ namespace RepVgg.Gpu.Weights;
 /// <para>
 /// K runs tap-major (<see cref="TapMajorK"/>; OIHW's is <c>icInGroup * 9 + tap</c>), each tap's input channels padded
 /// with zeros to a multiple of a word block's 8 (TF32) or 16 (FP16) values (none for RepVGG's channel counts, multiples
-/// of 16): word j of word block b holds k = (8b + j) (TF32) or k = 2 (8b + j) and the next (FP16). So all the words of a
-/// word block read the input at one tap, and the kernel tests the padding and computes the address once per word
-/// block, not once per word. K is padded with zeros to whole steps (two word blocks).
+/// of 16), so all the words of a word block read the input at one tap, and the kernel tests the padding and computes
+/// the address once per word block, not once per word. Within a word block, words t and t + 4 (t = 0 to 3), which a
+/// lane holds together in a B fragment, hold consecutive channels (<see cref="WordChannel"/>): word t the
+/// <c>valuesPerWord</c> channels from <c>2 t valuesPerWord</c>, word t + 4 the next. So a B fragment is 2 (TF32) or 4
+/// (FP16) channels side by side in the channels-last activation, read with one load; the mma sums over its k in any
+/// order, so only A and B must agree. K is padded with zeros to whole steps (two word blocks).
 /// </para>
 /// <para>
 /// The kernel copies a step's fragments into shared memory as they are, 16 bytes a thread at a time, and each lane
@@ -42,6 +45,12 @@ internal static class MmaWeightLayout
 
     /// <summary>Words of one fragment, one (channel block, word block): 32 lanes x 4.</summary>
     public const int FragmentWords = 32 * LaneWords;
+
+    /// <summary>Input channels of the pair of words t and t + 4 of a word block: a B fragment's channels.</summary>
+    public static int PairChannels(int valuesPerWord) => 2 * valuesPerWord;
+
+    /// <summary>The first input channel of word <paramref name="word"/> (0 to 7) of a word block, from the block's first.</summary>
+    public static int WordChannel(int word, int valuesPerWord) => word % 4 * PairChannels(valuesPerWord) + word / 4 * valuesPerWord;
 
     /// <summary>Channel blocks of a conv group with <paramref name="outPerGroup"/> output channels.</summary>
     public static int ChannelBlocks(int outPerGroup) => (outPerGroup + BlockChannels - 1) / BlockChannels;
@@ -80,7 +89,7 @@ internal static class MmaWeightLayout
         // Word j of word block wordBlock for output channel m: its k and, in FP16, the next.
         uint Word(int group, int wordBlock, int j, int m)
         {
-            int k = (wordBlock * BlockWords + j) * valuesPerWord, tap = k / channelsPerTap, c = k % channelsPerTap;
+            int k = wordBlock * BlockWords * valuesPerWord + WordChannel(j, valuesPerWord), tap = k / channelsPerTap, c = k % channelsPerTap;
             return format.Pack(Weight(group, m, c, tap), valuesPerWord == 2 ? Weight(group, m, c + 1, tap) : 0f);
         }
 
