@@ -24,13 +24,11 @@ public class TapMajorKTests
     }
 
     [Fact]
-    public void Division_by_3_is_exact_over_the_non_negative_ints()
+    public void Division_by_3_is_exact_over_every_tap_a_kernel_reads()
     {
-        var random = new Random(9);
-        IEnumerable<int> values = Enumerable.Range(0, 1 << 20)
-            .Concat(Enumerable.Range(0, 1 << 20).Select(_ => random.Next()))
-            .Concat(Enumerable.Range(0, 64).Select(i => int.MaxValue - i));
-        foreach (int n in values)
+        // The 9 taps, and past them what a prefetch one step past K reads: at most 2 word blocks (tensor cores) or 4 quads
+        // (float32) of at least 8 and 4 channels a tap, so at most 4 taps past the last; 32 is the bound the kernels rely on.
+        for (int n = 0; n < 32; n++)
             Assert.True(TapMajorK.DivideBy3(n) == n / 3, $"{n} / 3: {TapMajorK.DivideBy3(n)}, not {n / 3}");
     }
 }

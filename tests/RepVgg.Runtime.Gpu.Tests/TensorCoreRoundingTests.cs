@@ -46,6 +46,9 @@ public class TensorCoreRoundingTests
         }
         Assert.Equal(float.PositiveInfinity, BitConverter.UInt32BitsToSingle(TensorCoreRounding.RoundToTf32(float.PositiveInfinity)));
         Assert.True(float.IsNaN(BitConverter.UInt32BitsToSingle(TensorCoreRounding.RoundToTf32(float.NaN))));
+        Assert.Equal(float.NegativeInfinity, BitConverter.UInt32BitsToSingle(TensorCoreRounding.RoundToTf32(float.NegativeInfinity)));
+        // A quiet NaN keeps its quiet bit, which TF32 keeps, whatever its payload in the dropped bits.
+        Assert.True(float.IsNaN(BitConverter.UInt32BitsToSingle(TensorCoreRounding.RoundToTf32(BitConverter.UInt32BitsToSingle(0x7FC0_0001)))));
     }
 
     private static IEnumerable<float> TiesBetweenTf32Values()

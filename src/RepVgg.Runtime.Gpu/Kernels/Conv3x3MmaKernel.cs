@@ -244,40 +244,70 @@ internal static class Conv3x3MmaKernel
             int tap = _k.Tap(k);
             int channel = _k.Channel(k, tap) + _blockChannel;
             TapWindow window = _gather.AtTap(_shape, tap);
-            int pairChannels = MmaWeightLayout.PairChannels(valuesPerWord);
-            words.Inputs0 = InputPair(window, channel);
-            words.Inputs1 = InputPair(window, channel + pairChannels);
+            // Vector reads: the thread's pairs from one address, at constant offsets from it; none outside the image, and
+            // none past the group's channels (its padding per tap), where they read zeros. Only one of the views is used.
+            var reads = new PairReads(window, channel, _shape, default(TReads).Vector, valuesPerWord, _inputPairs, _inputQuads);
+            words.Inputs0 = InputPair(reads, 0);
+            words.Inputs1 = InputPair(reads, 1);
             if (_fourPairs)
             {
                 words.Weights1 = _fragments[_weightLane1 + weightStep];
-                words.Inputs2 = InputPair(window, channel + 2 * pairChannels);
-                words.Inputs3 = InputPair(window, channel + 3 * pairChannels);
+                words.Inputs2 = InputPair(reads, 2);
+                words.Inputs3 = InputPair(reads, 3);
             }
             return words;
         }
 
         /// <summary>
-        /// The pair of words of the 2 (TF32) or 4 (FP16) input channels from <paramref name="channel"/> at the window: one
-        /// 8- or 16-byte load with <see cref="VectorReads"/>, one per channel otherwise.
+        /// The words of the thread's pair <paramref name="pair"/> (a constant) of the word block: the 2 (TF32) or 4 (FP16)
+        /// input channels from <c>reads.Channel + pair x PairChannels</c>, one 8- or 16-byte load with
+        /// <see cref="VectorReads"/>, one per channel otherwise.
         /// </summary>
-        private Words2 InputPair(TapWindow window, int channel)
+        private Words2 InputPair(PairReads reads, int pair)
         {
             var format = default(TFormat);
-            bool inside = window.Inside && channel < _shape.InPerGroup;
+            int first = pair * MmaWeightLayout.PairChannels(format.ValuesPerWord);
+            int channel = reads.Channel + first;
+            bool read = reads.Available > first;
             if (format.ValuesPerWord == 1)
             {
                 Line2 values = default(TReads).Vector
-                    ? inside ? _inputPairs[(window.Offset + channel) / 2] : default
-                    : new Line2(Load(window, channel), Load(window, channel + 1));
+                    ? read ? reads.Pairs[pair] : default
+                    : new Line2(Load(reads.Window, channel), Load(reads.Window, channel + 1));
                 return new Words2(format.Pack(values.A0, 0f), format.Pack(values.A1, 0f));
             }
             Line4 quad = default(TReads).Vector
-                ? inside ? _inputQuads[(window.Offset + channel) / 4] : default
-                : new Line4(Load(window, channel), Load(window, channel + 1), Load(window, channel + 2), Load(window, channel + 3));
+                ? read ? reads.Quads[pair] : default
+                : new Line4(Load(reads.Window, channel), Load(reads.Window, channel + 1), Load(reads.Window, channel + 2), Load(reads.Window, channel + 3));
             return new Words2(format.Pack(quad.A0, quad.A1), format.Pack(quad.A2, quad.A3));
         }
 
         private float Load(TapWindow window, int channel) => InputGather<Nhwc>.Load(_input, _shape, window, channel);
+    }
+
+    /// <summary>
+    /// Where a thread reads its pairs of a word block: the tap window and the first pair's channel (one value at a time),
+    /// or, for vector reads, a view from the first pair (8-byte pairs in TF32, 16-byte quads in FP16) with the channels
+    /// available from it: none outside the image or past the group's channels, where the view starts at 0, so that it
+    /// never starts past the input (ILGPU's CPU accelerator checks that, and a kernel that throws there leaves its
+    /// group's other threads at a barrier for ever).
+    /// </summary>
+    private readonly struct PairReads
+    {
+        public readonly TapWindow Window;
+        public readonly int Channel, Available;
+        public readonly ArrayView<Line2> Pairs;
+        public readonly ArrayView<Line4> Quads;
+
+        public PairReads(TapWindow window, int channel, ConvShape shape, bool vector, int valuesPerWord, ArrayView<Line2> pairs, ArrayView<Line4> quads)
+        {
+            Window = window;
+            Channel = channel;
+            Available = window.Inside ? shape.InPerGroup - channel : 0;
+            int first = Available > 0 ? window.Offset + channel : 0;
+            Pairs = vector && valuesPerWord == 1 ? pairs.From(first / 2) : default;
+            Quads = vector && valuesPerWord == 2 ? quads.From(first / 4) : default;
+        }
     }
 
     /// <summary>A thread's staged share of a step, held in registers between its loads and its stores (named fields: an array would live in local memory).</summary>
@@ -295,14 +325,17 @@ internal static class Conv3x3MmaKernel
         /// </summary>
         public readonly void Store(ArrayView<Words4> weightSlice, ArrayView<Words2> inputSlice, int thread, int at, int pairStride)
         {
-            weightSlice[thread] = Weights0;
-            inputSlice[at] = Inputs0;
-            inputSlice[at + pairStride] = Inputs1;
+            // At constant offsets from one address each (pairStride is the kernel's constant).
+            ArrayView<Words4> lanes = weightSlice.From(thread);
+            ArrayView<Words2> pairs = inputSlice.From(at);
+            lanes[0] = Weights0;
+            pairs[0] = Inputs0;
+            pairs[pairStride] = Inputs1;
             if (FourPairs)
             {
-                weightSlice[thread + Threads] = Weights1;
-                inputSlice[at + 2 * pairStride] = Inputs2;
-                inputSlice[at + 3 * pairStride] = Inputs3;
+                lanes[Threads] = Weights1;
+                pairs[2 * pairStride] = Inputs2;
+                pairs[3 * pairStride] = Inputs3;
             }
         }
     }

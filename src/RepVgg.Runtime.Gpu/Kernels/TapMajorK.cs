@@ -39,9 +39,10 @@ internal readonly struct TapMajorK
     public int Channel(int k, int tap) => k - tap * ChannelsPerTap;
 
     /// <summary>
-    /// <c>n / 3</c> for 0 &lt;= n &lt; 2^31 as a multiply-high by ceil(2^33 / 3), exact for every 32-bit n. ptxas turns a
-    /// <c>div.s32</c> by a constant into the general division (a reciprocal and its corrections, about 20 instructions);
-    /// compilers strength-reduce it before PTX, and ILGPU does not.
+    /// <c>n / 3</c> for 0 &lt;= n &lt; 32, which covers every tap a kernel asks for (the 9 and the few past them that a
+    /// prefetch past K reads): <c>11 n / 32</c>, a multiply and a shift. ptxas turns a <c>div.s32</c> by a constant into
+    /// the general division (a reciprocal and its corrections, about 20 instructions); compilers strength-reduce it
+    /// before PTX, and ILGPU does not.
     /// </summary>
-    public static int DivideBy3(int n) => (int)((uint)n * 0xAAAAAAABUL >> 33);
+    public static int DivideBy3(int n) => n * 11 >> 5;
 }

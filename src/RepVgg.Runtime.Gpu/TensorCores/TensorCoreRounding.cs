@@ -14,17 +14,17 @@ internal static class TensorCoreRounding
 
     /// <summary>
     /// <paramref name="value"/> rounded to TF32 (10 mantissa bits; round to nearest, ties away from zero), as float32
-    /// bits whose 13 low mantissa bits are zero. Infinities and NaNs pass through.
+    /// bits whose 13 low mantissa bits are zero: what <c>cvt.rna.tf32.f32</c> gives for every finite value and both
+    /// infinities. A NaN stays NaN (its quiet bit is kept) unless it is a signalling NaN whose payload lies wholly in
+    /// the 13 bits TF32 drops, which becomes an infinity: the price of two instructions instead of four (an add and a
+    /// mask, no test of the exponent), which the tensor-core kernel pays for every value it stages. Its activations are
+    /// never NaN (a ReLU maps NaN to zero), so only such a NaN in a network's input could meet it.
     /// </summary>
-    public static uint RoundToTf32(float value)
-    {
-        uint bits = Interop.FloatAsInt(value);
-        if ((bits & ExponentBits) == ExponentBits)
-            return bits;
-        // Adding half a TF32 unit to the magnitude (the sign is a separate bit) and truncating rounds ties away from
-        // zero; a carry into the exponent is the correctly rounded next binade, or infinity past the largest value.
-        return (bits + 0x1000) & 0xFFFF_E000;
-    }
+    public static uint RoundToTf32(float value) =>
+        // Adding half a TF32 unit to the magnitude (the sign is a separate bit) and truncating rounds ties away from zero;
+        // a carry into the exponent is the correctly rounded next binade, or infinity past the largest value. An
+        // infinity's low bits are zero, so it stays itself.
+        (Interop.FloatAsInt(value) + 0x1000) & 0xFFFF_E000;
 
     /// <summary>
     /// <paramref name="value"/> as IEEE half-precision bits (round to nearest, ties to even): subnormal halves below
