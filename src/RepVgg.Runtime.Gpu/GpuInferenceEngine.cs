@@ -247,14 +247,20 @@ public sealed class GpuInferenceEngine : InferenceEngine
 
     /// <summary>
     /// What runs <paramref name="layer"/> at <paramref name="batch"/> images, for reports (tools/gpu-check): the kernel's
-    /// name in the generated layer table (<see cref="GpuKernels"/>, or the Winograd algorithm) and a float32 GEMM's tiles.
+    /// name in the generated layer table (<see cref="GpuKernels"/>, or the Winograd algorithm), a GEMM's tiles, and
+    /// "scalar reads" for a tensor-core layer that reads its channels one by one (<see cref="ScalarReads"/>).
     /// </summary>
-    internal string DescribeKernel(Conv3x3Layer layer, int batch) => KernelOf(layer, new ConvShape(layer, batch)) switch
+    internal string DescribeKernel(Conv3x3Layer layer, int batch)
     {
-        LayerKernel.Winograd => $"{layer.Algorithm}, {TileName(GpuWinogradConvolution.UsesLargeTiles(layer, batch, _tiles))}",
-        LayerKernel.Stem => GpuKernels.StemDirect,
-        var gemm => $"{(Precision == Precision.Fp32 ? GpuKernels.ImplicitGemm : GpuKernels.ImplicitGemmMma)}, {TileName(gemm == LayerKernel.LargeGemm)}",
-    };
+        var shape = new ConvShape(layer, batch);
+        return KernelOf(layer, shape) switch
+        {
+            LayerKernel.Winograd => $"{layer.Algorithm}, {TileName(GpuWinogradConvolution.UsesLargeTiles(layer, batch, _tiles))}",
+            LayerKernel.Stem => GpuKernels.StemDirect,
+            var gemm when Precision == Precision.Fp32 => $"{GpuKernels.ImplicitGemm}, {TileName(gemm == LayerKernel.LargeGemm)}",
+            var gemm => $"{GpuKernels.ImplicitGemmMma}, {(VectorReads.Of(shape) ? "" : "scalar reads, ")}{TileName(gemm == LayerKernel.LargeGemm)}",
+        };
+    }
 
     private static string TileName(bool large) => large ? "128 x 128 tiles" : "64 x 64 tiles";
 
