@@ -169,14 +169,16 @@ internal static class TileGemm
         /// <summary>Into a slice of both operands, from float <paramref name="at"/> (the first row), <paramref name="pass"/> floats a row apart.</summary>
         public void Store(ArrayView<float> weightSlices, ArrayView<float> inputSlices, int at, int pass)
         {
-            weightSlices[at] = _weights.A0;
-            weightSlices[at + pass] = _weights.A1;
-            weightSlices[at + 2 * pass] = _weights.A2;
-            weightSlices[at + 3 * pass] = _weights.A3;
-            inputSlices[at] = _inputs.A0;
-            inputSlices[at + pass] = _inputs.A1;
-            inputSlices[at + 2 * pass] = _inputs.A2;
-            inputSlices[at + 3 * pass] = _inputs.A3;
+            // At constant offsets from one address each (pass is the kernel's constant).
+            ArrayView<float> weightRows = weightSlices.From(at), inputRows = inputSlices.From(at);
+            weightRows[0] = _weights.A0;
+            weightRows[pass] = _weights.A1;
+            weightRows[2 * pass] = _weights.A2;
+            weightRows[3 * pass] = _weights.A3;
+            inputRows[0] = _inputs.A0;
+            inputRows[pass] = _inputs.A1;
+            inputRows[2 * pass] = _inputs.A2;
+            inputRows[3 * pass] = _inputs.A3;
         }
     }
 }
