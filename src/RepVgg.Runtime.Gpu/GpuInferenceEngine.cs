@@ -55,9 +55,9 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private readonly Lazy<ConvKernel> _largeGemmConv, _scalarGemmConv, _largeScalarGemmConv;
     private readonly GemmTilePolicy _tiles;
     private readonly ConvKernel _stemConv;
-    // Whether activations are channels last (a reduced precision) rather than NCHW (float32).
-    private readonly bool _channelsLast;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int, int> _toChannelsLast, _toChannelsFirst;
+    // The transposes between channels last and the API's NCHW, loaded where activations are channels last (a reduced
+    // precision); null in float32, whose activations are NCHW.
+    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int, int>? _toChannelsLast, _toChannelsFirst;
     // The Winograd layers' three kernels; null when the network has none.
     private readonly GpuWinogradConvolution? _winograd;
     private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int, int> _pool;
@@ -89,14 +89,17 @@ public sealed class GpuInferenceEngine : InferenceEngine
         _largeGemmConv = new(loadLargeGemm);
         _scalarGemmConv = precision == Precision.Fp32 ? new(_gemmConv) : new(ImplicitGemm(accelerator, precision, large: false, vectorReads: false).Load);
         _largeScalarGemmConv = precision == Precision.Fp32 ? _largeGemmConv : new(ImplicitGemm(accelerator, precision, large: true, vectorReads: false).Load);
-        _channelsLast = precision != Precision.Fp32;
-        _stemConv = Load(accelerator, _channelsLast ? StemConv3x3Kernel.Run<Nhwc> : StemConv3x3Kernel.Run<Nchw>, StemConv3x3Kernel.Threads);
-        _toChannelsLast = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(ActivationTransposeKernel.ToChannelsLast);
-        _toChannelsFirst = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(ActivationTransposeKernel.ToChannelsFirst);
+        bool channelsLast = precision != Precision.Fp32;
+        _stemConv = Load(accelerator, channelsLast ? StemConv3x3Kernel.Run<Nhwc> : StemConv3x3Kernel.Run<Nchw>, StemConv3x3Kernel.Threads);
+        if (channelsLast)
+        {
+            _toChannelsLast = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(ActivationTransposeKernel.ToChannelsLast);
+            _toChannelsFirst = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(ActivationTransposeKernel.ToChannelsFirst);
+        }
         _winograd = precision == Precision.Fp32 && !allDirect && network.Layers.Any(layer => layer.Algorithm.IsWinograd())
             ? new GpuWinogradConvolution(accelerator) : null;
         _pool = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(
-            _channelsLast ? GlobalAveragePoolKernel.Run<Nhwc> : GlobalAveragePoolKernel.Run<Nchw>);
+            channelsLast ? GlobalAveragePoolKernel.Run<Nhwc> : GlobalAveragePoolKernel.Run<Nchw>);
         _head = accelerator.LoadGroupedKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(
             LinearHeadKernel.Run, LinearHeadKernel.Threads);
         _weights = DeviceWeights.Acquire(accelerator, network, weights, precision switch
@@ -147,7 +150,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
         EnsureCapacity(batch);
         _batch = batch;
         _shape = (Network.InputChannels, Network.InputHeight, Network.InputWidth);
-        if (!_channelsLast)
+        if (_toChannelsLast is null)
         {
             _current!.View.SubView(0, images.Length).CopyFromCPU(_stream, images);
             return;
@@ -291,7 +294,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
         if (nchw.Length != length)
             throw new ArgumentException(
                 $"Expected {_batch} x {_shape.Channels} x {_shape.Height} x {_shape.Width} = {length} floats; found {nchw.Length}.", nameof(nchw));
-        if (!_channelsLast)
+        if (_toChannelsFirst is null)
         {
             _current!.View.SubView(0, length).CopyToCPU(_stream, nchw);
             return;
