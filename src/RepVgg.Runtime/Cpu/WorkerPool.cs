@@ -42,7 +42,9 @@ internal sealed class WorkerPool
     public static WorkerPool Shared { get; } = new(Environment.ProcessorCount - 1);
 
     private readonly object _gate = new();
-    private readonly SemaphoreSlim _wake = new(0);
+    // Blocked workers wait on it; the caller publishes each generation under it and pulses them. A worker checks the
+    // generation under the same lock before it waits, so it cannot miss one.
+    private readonly object _signal = new();
     private readonly int _workers;
 
     // The current work: written by the caller, then published by incrementing _generation.
@@ -51,14 +53,13 @@ internal sealed class WorkerPool
     private int _next;
     // Workers that have not yet finished the current generation; every worker takes part in every one.
     private int _unfinished;
+    // Written only under _signal; read by spinning workers without it.
     private int _generation;
-    // Workers blocked on _wake (or about to be); the caller releases that many.
-    private int _blocked;
 
     // The first exception an item threw on a worker thread in the current generation.
     private ExceptionDispatchInfo? _workerFailure;
 
-    private WorkerPool(int workers)
+    internal WorkerPool(int workers)
     {
         _workers = Math.Max(0, workers);
         for (int i = 0; i < _workers; i++)
@@ -86,10 +87,11 @@ internal sealed class WorkerPool
             _count = count;
             _next = 0;
             _unfinished = _workers;
-            Interlocked.Increment(ref _generation); // a full fence: the fields above are visible first
-            int blocked = Interlocked.Exchange(ref _blocked, 0);
-            if (blocked > 0)
-                _wake.Release(blocked);
+            lock (_signal) // a full fence: the fields above are visible before the generation
+            {
+                _generation++;
+                Monitor.PulseAll(_signal);
+            }
 
             ExceptionDispatchInfo? workerFailure;
             try
@@ -154,28 +156,14 @@ internal sealed class WorkerPool
                 Thread.SpinWait(10);
                 continue;
             }
-
-            Interlocked.Increment(ref _blocked);
-            if (Volatile.Read(ref _generation) != seen && TryTakeBackBlocked())
-                return; // new work arrived before the caller counted us: nobody will release us
-            // Either no work yet (the caller will count and release us), or the caller already counted us
-            // and its release is on the way: either way one release belongs to this worker.
-            _wake.Wait();
-            deadline = Stopwatch.GetTimestamp() + spinTicks;
+            lock (_signal)
+            {
+                // The caller changes the generation only under this lock and pulses after it, so a worker that finds
+                // it unchanged here is waiting before that pulse.
+                while (_generation == seen)
+                    Monitor.Wait(_signal);
+            }
+            return;
         }
-    }
-
-    /// <summary>Undoes this worker's increment of <see cref="_blocked"/> if the caller has not consumed it yet.</summary>
-    private bool TryTakeBackBlocked()
-    {
-        int blocked = Volatile.Read(ref _blocked);
-        while (blocked > 0)
-        {
-            int found = Interlocked.CompareExchange(ref _blocked, blocked - 1, blocked);
-            if (found == blocked)
-                return true;
-            blocked = found;
-        }
-        return false;
     }
 }
