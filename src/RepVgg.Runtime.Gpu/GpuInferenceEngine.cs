@@ -46,10 +46,9 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private readonly AcceleratorStream _stream;
     private readonly DeviceWeights _weights;
     // The implicit GEMM that runs every layer but Winograd ones and the stem: float32, or on tensor cores; with small
-    // tiles, and with large tiles for layers that fill the device with them. On tensor cores, reading a fragment's
-    // channels with one load where a layer's groups allow it, one by one elsewhere (the Scalar ones; in float32 they
-    // are the same kernels). All but the first compiled on first use: a network at batch 1 never needs the large
-    // tiles, and RepVGG never the scalar reads.
+    // tiles, and with large tiles for layers that fill the device with them; on tensor cores, the Scalar ones for
+    // layers that read their channels one by one (UsesScalarReads). All but the first compiled on first use: a network
+    // at batch 1 never needs the large tiles, and RepVGG never the scalar reads.
     private readonly ConvKernel _gemmConv;
     private readonly Func<ConvShape, int, KernelConfig> _gemmConfig, _largeGemmConfig;
     private readonly Lazy<ConvKernel> _largeGemmConv, _scalarGemmConv, _largeScalarGemmConv;
@@ -87,8 +86,8 @@ public sealed class GpuInferenceEngine : InferenceEngine
         _gemmConv = loadGemm();
         (Func<ConvKernel> loadLargeGemm, _largeGemmConfig) = ImplicitGemm(accelerator, precision, large: true, vectorReads: true);
         _largeGemmConv = new(loadLargeGemm);
-        _scalarGemmConv = precision == Precision.Fp32 ? new(_gemmConv) : new(ImplicitGemm(accelerator, precision, large: false, vectorReads: false).Load);
-        _largeScalarGemmConv = precision == Precision.Fp32 ? _largeGemmConv : new(ImplicitGemm(accelerator, precision, large: true, vectorReads: false).Load);
+        _scalarGemmConv = new(ImplicitGemm(accelerator, precision, large: false, vectorReads: false).Load);
+        _largeScalarGemmConv = new(ImplicitGemm(accelerator, precision, large: true, vectorReads: false).Load);
         bool channelsLast = precision != Precision.Fp32;
         _stemConv = Load(accelerator, channelsLast ? StemConv3x3Kernel.Run<Nhwc> : StemConv3x3Kernel.Run<Nchw>, StemConv3x3Kernel.Threads);
         if (channelsLast)
@@ -180,10 +179,10 @@ public sealed class GpuInferenceEngine : InferenceEngine
                 _stemConv(_stream, StemConv3x3Kernel.Config(shape), input, weights, bias, output, shape);
                 break;
             case LayerKernel.LargeGemm:
-                (VectorReads.Of(shape) ? _largeGemmConv : _largeScalarGemmConv).Value(_stream, _largeGemmConfig(shape, layer.Groups), input, weights, bias, output, shape);
+                (UsesScalarReads(shape) ? _largeScalarGemmConv : _largeGemmConv).Value(_stream, _largeGemmConfig(shape, layer.Groups), input, weights, bias, output, shape);
                 break;
             default:
-                (VectorReads.Of(shape) ? _gemmConv : _scalarGemmConv.Value)(_stream, _gemmConfig(shape, layer.Groups), input, weights, bias, output, shape);
+                (UsesScalarReads(shape) ? _scalarGemmConv.Value : _gemmConv)(_stream, _gemmConfig(shape, layer.Groups), input, weights, bias, output, shape);
                 break;
         }
         (_current, _next) = (_next, _current);
@@ -193,7 +192,8 @@ public sealed class GpuInferenceEngine : InferenceEngine
     /// <summary>
     /// The implicit GEMM for <paramref name="precision"/> with small or large tiles, as a loader (which compiles it) and
     /// its launch: float32, or the tensor-core kernel of the format, with PTX mma on CUDA and emulated mma elsewhere
-    /// (ILGPU's CPU accelerator), reading its input channels as vectors or one by one (<see cref="VectorReads"/>).
+    /// (ILGPU's CPU accelerator), reading its input channels as vectors or one by one (<see cref="VectorReads"/>; float32
+    /// has one kernel for both).
     /// </summary>
     private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) ImplicitGemm(Accelerator accelerator, Precision precision, bool large, bool vectorReads)
     {
@@ -228,6 +228,9 @@ public sealed class GpuInferenceEngine : InferenceEngine
         int? groupsPerMultiprocessor = null) =>
         accelerator.LoadGroupedKernel(kernel, threads, groupsPerMultiprocessor);
 
+    /// <summary>Whether a tensor-core layer reads its input channels one by one: its groups' channels are not a multiple of 4.</summary>
+    private bool UsesScalarReads(ConvShape shape) => Precision != Precision.Fp32 && !VectorReads.Of(shape);
+
     /// <summary>Whether this engine runs <paramref name="layer"/> with Winograd: planned so, in float32, and not made to run every layer direct.</summary>
     private bool RunsWinograd(Conv3x3Layer layer) => _winograd is not null && layer.Algorithm.IsWinograd();
 
@@ -261,7 +264,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
             LayerKernel.Winograd => $"{layer.Algorithm}, {TileName(GpuWinogradConvolution.UsesLargeTiles(layer, batch, _tiles))}",
             LayerKernel.Stem => GpuKernels.StemDirect,
             var gemm when Precision == Precision.Fp32 => $"{GpuKernels.ImplicitGemm}, {TileName(gemm == LayerKernel.LargeGemm)}",
-            var gemm => $"{GpuKernels.ImplicitGemmMma}, {(VectorReads.Of(shape) ? "" : "scalar reads, ")}{TileName(gemm == LayerKernel.LargeGemm)}",
+            var gemm => $"{GpuKernels.ImplicitGemmMma}, {(UsesScalarReads(shape) ? "scalar reads, " : "")}{TileName(gemm == LayerKernel.LargeGemm)}",
         };
     }
 

@@ -18,10 +18,9 @@ internal static class ActivationTransposeKernel
     /// <param name="plane">H x W.</param>
     public static void ToChannelsLast(Index1D index, ArrayView<float> nchw, ArrayView<float> nhwc, int channels, int plane)
     {
-        int pixel = index / channels;
-        int channel = index - pixel * channels;
-        int image = pixel / plane;
-        nhwc[index] = nchw[(image * channels + channel) * plane + pixel - image * plane];
+        int column = index / channels;
+        int channel = index - column * channels;
+        nhwc[index] = nchw[default(Nchw).ColumnOffset(column, channels, plane) + channel * plane];
     }
 
     /// <param name="index">The element of <paramref name="nchw"/>: (image x channels + channel) x plane + pixel.</param>

@@ -110,10 +110,10 @@ internal static class Conv3x3GemmKernel
         public void Store(int row, int column, Line4 sums)
         {
             int channel = _tile.FirstChannel + row, pixel = _tile.FirstPixel + column;
-            ConvOutput.Store(_output, _bias, _shape, _tile.ConvGroup, channel, new OutputPixel(_shape, pixel), sums.A0);
-            ConvOutput.Store(_output, _bias, _shape, _tile.ConvGroup, channel, new OutputPixel(_shape, pixel + 1), sums.A1);
-            ConvOutput.Store(_output, _bias, _shape, _tile.ConvGroup, channel, new OutputPixel(_shape, pixel + 2), sums.A2);
-            ConvOutput.Store(_output, _bias, _shape, _tile.ConvGroup, channel, new OutputPixel(_shape, pixel + 3), sums.A3);
+            ConvOutput.Store<Nchw>(_output, _bias, _shape, _tile.ConvGroup, channel, pixel, sums.A0);
+            ConvOutput.Store<Nchw>(_output, _bias, _shape, _tile.ConvGroup, channel, pixel + 1, sums.A1);
+            ConvOutput.Store<Nchw>(_output, _bias, _shape, _tile.ConvGroup, channel, pixel + 2, sums.A2);
+            ConvOutput.Store<Nchw>(_output, _bias, _shape, _tile.ConvGroup, channel, pixel + 3, sums.A3);
         }
     }
 }

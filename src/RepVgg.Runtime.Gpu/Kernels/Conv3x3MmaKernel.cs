@@ -396,10 +396,10 @@ internal static class Conv3x3MmaKernel
         in WarpAccumulators accumulators, int tile, int channel, int pixel)
         where TTarget : struct, ITensorCoreTarget
     {
-        ConvOutput.StoreChannelsLast(output, bias, shape, group, channel, pixel, accumulators.Result<TTarget>(tile, 0));
-        ConvOutput.StoreChannelsLast(output, bias, shape, group, channel, pixel + 1, accumulators.Result<TTarget>(tile, 1));
-        ConvOutput.StoreChannelsLast(output, bias, shape, group, channel + 8, pixel, accumulators.Result<TTarget>(tile, 2));
-        ConvOutput.StoreChannelsLast(output, bias, shape, group, channel + 8, pixel + 1, accumulators.Result<TTarget>(tile, 3));
+        ConvOutput.Store<Nhwc>(output, bias, shape, group, channel, pixel, accumulators.Result<TTarget>(tile, 0));
+        ConvOutput.Store<Nhwc>(output, bias, shape, group, channel, pixel + 1, accumulators.Result<TTarget>(tile, 1));
+        ConvOutput.Store<Nhwc>(output, bias, shape, group, channel + 8, pixel, accumulators.Result<TTarget>(tile, 2));
+        ConvOutput.Store<Nhwc>(output, bias, shape, group, channel + 8, pixel + 1, accumulators.Result<TTarget>(tile, 3));
     }
 }
 
