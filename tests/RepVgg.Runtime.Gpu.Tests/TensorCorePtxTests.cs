@@ -56,9 +56,12 @@ public sealed class TensorCorePtxTests
         Assert.Equal((largeTiles ? 2 : 4) * 2, PtxCompilation.CountOf(ptx, "st.shared.v2.b32"));
         Assert.Equal(4 * 2, PtxCompilation.CountOf(ptx, "ld.shared.v2.b32"));
         Assert.Contains(".shared .align 8", ptx);
-        // The activations are channels last, and a B fragment's words hold consecutive channels: a thread reads each pair
-        // it stages with one load, 8 bytes (2 TF32 values) or 16 (4 FP16 values), before the loop and in it.
-        Assert.Equal((largeTiles ? 2 : 4) * 2, PtxCompilation.CountOf(ptx, format == "TF32" ? "ld.v2.f32" : "ld.v4.f32"));
+        // The activations are channels last, and a B fragment's words hold consecutive channels: a thread reads the
+        // channels it stages 4 at a time, one 16-byte load for two pairs (2 TF32 values each) or for one (4 FP16
+        // values), before the loop and in it.
+        int pairs = largeTiles ? 2 : 4;
+        Assert.Equal((format == "TF32" ? pairs / 2 : pairs) * 2, PtxCompilation.CountOf(ptx, "ld.v4.f32"));
+        Assert.DoesNotContain("ld.v2.f32", ptx);
         // FP16 rounds the inputs with the hardware's conversion: 2 values a word, for each row a thread stages (8 or 4),
         // in the loads before the loop and in it. The weights come rounded.
         if (format == "FP16")

@@ -35,14 +35,17 @@ namespace RepVgg.Gpu.Kernels;
 /// side by side, which are the two words of a B fragment: lane <c>4 g + t</c> reads both with one 8-byte load, at pixel
 /// g of each 8-pixel tile. K runs tap-major (<see cref="Weights.MmaWeightLayout"/>): a word block is one tap of 8 or 16
 /// input channels, and its words t and t + 4 hold consecutive channels, so pair row t is the 2 (TF32) or 4 (FP16)
-/// channels from 2t or 4t. Thread i stages pixel <c>i % size</c> of the tile and 4 (64 x 64 tiles) or 2 (128 x 128)
-/// consecutive pair rows of one word block: channels that lie side by side in the channels-last input, read behind one
-/// padding test and one address with 8-byte (TF32) or 16-byte (FP16) loads where the group's channels are a multiple of
-/// 4, which keeps those loads aligned and whole within the group (<see cref="VectorReads"/>), one value at a time
-/// otherwise (<see cref="ScalarReads"/>): each is its own kernel, so neither carries the other's code. A warp stores 32
-/// consecutive pairs and reads 32 consecutive pixels; zeros past K, the image and N. The pair rows are padded by 4
-/// pairs (to 68 or 132), so the 4 pair rows a half-warp reads at once start 8 banks apart and its 16 reads hit 32
-/// different banks.
+/// channels from 2t or 4t. A pixel's column of a step is staged by L neighbouring threads of a warp (L = 2 with
+/// 64 x 64 tiles, 4 with 128 x 128): thread i stages pixel <c>i / L</c> of the tile and pair rows <c>(i % L) 8 / L</c>
+/// on, 4 or 2 consecutive pair rows of one word block. Those are 8 or 4 channels (TF32), 16 or 8 (FP16) that lie side
+/// by side in the channels-last input, read behind one padding test and one address with 16-byte loads where the
+/// group's channels are a multiple of 4, which keeps those loads aligned and whole within the group
+/// (<see cref="VectorReads"/>), one value at a time otherwise (<see cref="ScalarReads"/>): each is its own kernel, so
+/// neither carries the other's code. So each load of a warp covers 16 or 8 pixels, the lanes of a pixel reading one
+/// contiguous run of its channels, and touches 16 or 8 cache lines; a warp that spanned 32 pixels touched 32 per load,
+/// each for 8 or 16 bytes. Zeros past K, the image and N. The pair rows are padded by 4 pairs (to 68 or 132), so the
+/// 4 pair rows a half-warp reads at once start 8 banks apart and its 16 reads hit 32 different banks; a warp's stores
+/// of one pair each fill 2 wavefronts, the least 256 bytes take.
 /// </para>
 /// <para>
 /// Output: a thread's fragment values are 2 pixels by 2 channels 8 apart; the 8 lanes that share a pixel write 8
@@ -119,11 +122,13 @@ internal static class Conv3x3MmaKernel
     {
         var format = default(TFormat);
         int pairStride = size + PairRowPadding;
+        // The threads that stage one pixel's column of X: 2 with 64 x 64 tiles, 4 with 128 x 128.
+        int lanesPerPixel = threads / size;
         int weightSliceLanes = size / MmaWeightLayout.BlockChannels * BlockLanesPerStep;
         ArrayView<Words4> weightSlices = SharedMemory.Allocate<Words4>(2 * weightSliceLanes); // [slice][channel block][word block][lane]
         ArrayView<Words2> inputSlices = SharedMemory.Allocate<Words2>(2 * PairRows * pairStride); // [slice][word block][t][n] (rows t, t + 4)
         // Pair rows a thread stages per step: 4 with 64 x 64 tiles, 2 with 128 x 128.
-        int threadPairs = PairRows * size / threads;
+        int threadPairs = PairRows / lanesPerPixel;
 
         int thread = Group.IdxX;
         var tile = new GemmTile(shape, thread, size);
@@ -138,9 +143,13 @@ internal static class Conv3x3MmaKernel
         int fragmentRow = lane / 4;
         int fragmentWord = lane % 4;
 
-        var staging = new Staging<TFormat, TReads>(tile, input, weights, shape, thread, threadPairs, steps);
+        // The pixel of the tile whose X this thread stages, and its share of the pixel's pair rows: the lanes of a pixel
+        // are neighbours in their warp, so that together they read its channels as one run.
+        int stagedPixel = thread / lanesPerPixel;
+        int firstPair = thread % lanesPerPixel * threadPairs;
+        var staging = new Staging<TFormat, TReads>(tile, input, weights, shape, thread, stagedPixel, firstPair, threadPairs, steps);
         int inputSlicePairs = PairRows * pairStride;
-        int storeAt = tile.LoadRow * threadPairs * pairStride + tile.LoadColumn;
+        int storeAt = firstPair * pairStride + stagedPixel;
         staging.Load(0).Store(weightSlices, inputSlices, thread, storeAt, pairStride);
         Group.Barrier();
 
@@ -180,8 +189,8 @@ internal static class Conv3x3MmaKernel
 
     /// <summary>
     /// What a thread stages each step: 16-byte lanes <c>thread</c> (and <c>thread + threads</c> with 64 x 64 tiles) of
-    /// the W slice, and pair rows <c>LoadRow * threadPairs</c> on, 4 (64 x 64 tiles) or 2 (128 x 128), of its pixel's
-    /// column of X, all in one word block; each pair two words, each word one TF32 value or two FP16 values.
+    /// the W slice, and 4 (64 x 64 tiles) or 2 (128 x 128) consecutive pair rows of its pixel's column of X, all in one
+    /// word block; each pair two words, each word one TF32 value or two FP16 values.
     /// </summary>
     private readonly struct Staging<TFormat, TReads>
         where TFormat : struct, ITensorCoreFormat
@@ -189,7 +198,6 @@ internal static class Conv3x3MmaKernel
     {
         private readonly InputGather<Nhwc> _gather;
         private readonly ArrayView<float> _input;
-        private readonly ArrayView<Line2> _inputPairs;
         private readonly ArrayView<Line4> _inputQuads;
         private readonly ArrayView<Words4> _fragments;
         private readonly ConvShape _shape;
@@ -201,18 +209,19 @@ internal static class Conv3x3MmaKernel
         // Where this thread's W lanes of step 0 lie in the layout; a step's are BlockLanesPerStep further on.
         private readonly int _weightLane0, _weightLane1;
 
-        public Staging(GemmTile tile, ArrayView<float> input, ArrayView<float> weights, ConvShape shape, int thread, int threadPairs, int steps)
+        /// <param name="pixel">The tile's pixel whose column of X the thread stages.</param>
+        /// <param name="firstPair">The first of the thread's pair rows of a step (0 to 7).</param>
+        public Staging(GemmTile tile, ArrayView<float> input, ArrayView<float> weights, ConvShape shape, int thread, int pixel, int firstPair,
+            int threadPairs, int steps)
         {
             int valuesPerWord = default(TFormat).ValuesPerWord;
-            _gather = tile.Gather<Nhwc>(shape);
+            _gather = new InputGather<Nhwc>(shape, tile.ConvGroup, tile.FirstPixel + pixel);
             _input = input;
-            _inputPairs = input.Cast<Line2>();
             _inputQuads = input.Cast<Line4>();
             _fragments = weights.Cast<Words4>();
             _shape = shape;
             _k = new TapMajorK(MmaWeightLayout.ChannelsPerTap(shape.InPerGroup, valuesPerWord));
             _fourPairs = threadPairs == 4;
-            int firstPair = tile.LoadRow * threadPairs;
             _block = firstPair / 4;
             _blockChannel = firstPair % 4 * MmaWeightLayout.PairChannels(valuesPerWord);
             _lastStep = steps - 1;
@@ -244,69 +253,70 @@ internal static class Conv3x3MmaKernel
             int tap = _k.Tap(k);
             int channel = _k.Channel(k, tap) + _blockChannel;
             TapWindow window = _gather.AtTap(_shape, tap);
-            // Vector reads: the thread's pairs from one address, at constant offsets from it; none outside the image, and
-            // none past the group's channels (its padding per tap), where they read zeros. Only one of the views is used.
-            var reads = new PairReads(window, channel, _shape, default(TReads).Vector, valuesPerWord, _inputPairs, _inputQuads);
-            words.Inputs0 = InputPair(reads, 0);
-            words.Inputs1 = InputPair(reads, 1);
+            // Vector reads: the thread's channels from one address, at constant offsets from it; none outside the image,
+            // and none past the group's channels (its padding per tap), where they read zeros.
+            var reads = new QuadReads(window, channel, _shape, default(TReads).Vector, _inputQuads);
             if (_fourPairs)
-            {
                 words.Weights1 = _fragments[_weightLane1 + weightStep];
-                words.Inputs2 = InputPair(reads, 2);
-                words.Inputs3 = InputPair(reads, 3);
+            // A pair row holds 2 channels in TF32, so a quad fills two; in FP16 it holds 4, a quad.
+            if (valuesPerWord == 1)
+            {
+                Line4 quad = InputQuad(reads, 0);
+                (words.Inputs0, words.Inputs1) = (Tf32Pair(quad.A0, quad.A1), Tf32Pair(quad.A2, quad.A3));
+                if (_fourPairs)
+                {
+                    quad = InputQuad(reads, 1);
+                    (words.Inputs2, words.Inputs3) = (Tf32Pair(quad.A0, quad.A1), Tf32Pair(quad.A2, quad.A3));
+                }
+                return words;
             }
+            (words.Inputs0, words.Inputs1) = (Fp16Pair(InputQuad(reads, 0)), Fp16Pair(InputQuad(reads, 1)));
+            if (_fourPairs)
+                (words.Inputs2, words.Inputs3) = (Fp16Pair(InputQuad(reads, 2)), Fp16Pair(InputQuad(reads, 3)));
             return words;
         }
 
         /// <summary>
-        /// The words of the thread's pair <paramref name="pair"/> (a constant) of the word block: the 2 (TF32) or 4 (FP16)
-        /// input channels from <c>reads.Channel + pair x PairChannels</c>, one 8- or 16-byte load with
-        /// <see cref="VectorReads"/>, one per channel otherwise.
+        /// The 4 input channels from <c>reads.Channel + 4 quad</c> (<paramref name="quad"/> a constant): one 16-byte load
+        /// with <see cref="VectorReads"/>, one per channel otherwise.
         /// </summary>
-        private Words2 InputPair(PairReads reads, int pair)
+        private Line4 InputQuad(QuadReads reads, int quad)
         {
-            var format = default(TFormat);
-            int first = pair * MmaWeightLayout.PairChannels(format.ValuesPerWord);
+            int first = 4 * quad;
+            if (default(TReads).Vector)
+                return reads.Available > first ? reads.Quads[quad] : default;
             int channel = reads.Channel + first;
-            bool read = reads.Available > first;
-            if (format.ValuesPerWord == 1)
-            {
-                Line2 values = default(TReads).Vector
-                    ? read ? reads.Pairs[pair] : default
-                    : new Line2(Load(reads.Window, channel), Load(reads.Window, channel + 1));
-                return new Words2(format.Pack(values.A0, 0f), format.Pack(values.A1, 0f));
-            }
-            Line4 quad = default(TReads).Vector
-                ? read ? reads.Quads[pair] : default
-                : new Line4(Load(reads.Window, channel), Load(reads.Window, channel + 1), Load(reads.Window, channel + 2), Load(reads.Window, channel + 3));
-            return new Words2(format.Pack(quad.A0, quad.A1), format.Pack(quad.A2, quad.A3));
+            return new Line4(Load(reads.Window, channel), Load(reads.Window, channel + 1), Load(reads.Window, channel + 2), Load(reads.Window, channel + 3));
         }
+
+        /// <summary>A TF32 pair row: word t the first channel, word t + 4 the next.</summary>
+        private static Words2 Tf32Pair(float first, float second) => new(default(TFormat).Pack(first, 0f), default(TFormat).Pack(second, 0f));
+
+        /// <summary>An FP16 pair row: word t the quad's first two channels, word t + 4 the next two.</summary>
+        private static Words2 Fp16Pair(Line4 quad) => new(default(TFormat).Pack(quad.A0, quad.A1), default(TFormat).Pack(quad.A2, quad.A3));
 
         private float Load(TapWindow window, int channel) => InputGather<Nhwc>.Load(_input, _shape, window, channel);
     }
 
     /// <summary>
-    /// Where a thread reads its pairs of a word block: the tap window and the first pair's channel (one value at a time),
-    /// or, for vector reads, a view from the first pair (8-byte pairs in TF32, 16-byte quads in FP16) with the channels
-    /// available from it: none outside the image or past the group's channels, where the view starts at 0, so that it
-    /// never starts past the input (ILGPU's CPU accelerator checks that, and a kernel that throws there leaves its
-    /// group's other threads at a barrier for ever).
+    /// Where a thread reads its channels of a word block: the tap window and the first channel (one value at a time),
+    /// or, for vector reads, a view of 16-byte quads from the first channel with the channels available from it: none
+    /// outside the image or past the group's channels, where the view starts at 0, so that it never starts past the
+    /// input (ILGPU's CPU accelerator checks that, and a kernel that throws there leaves its group's other threads at a
+    /// barrier for ever).
     /// </summary>
-    private readonly struct PairReads
+    private readonly struct QuadReads
     {
         public readonly TapWindow Window;
         public readonly int Channel, Available;
-        public readonly ArrayView<Line2> Pairs;
         public readonly ArrayView<Line4> Quads;
 
-        public PairReads(TapWindow window, int channel, ConvShape shape, bool vector, int valuesPerWord, ArrayView<Line2> pairs, ArrayView<Line4> quads)
+        public QuadReads(TapWindow window, int channel, ConvShape shape, bool vector, ArrayView<Line4> quads)
         {
             Window = window;
             Channel = channel;
             Available = window.Inside ? shape.InPerGroup - channel : 0;
-            int first = Available > 0 ? window.Offset + channel : 0;
-            Pairs = vector && valuesPerWord == 1 ? pairs.From(first / 2) : default;
-            Quads = vector && valuesPerWord == 2 ? quads.From(first / 4) : default;
+            Quads = vector ? quads.From((Available > 0 ? window.Offset + channel : 0) / 4) : default;
         }
     }
 
