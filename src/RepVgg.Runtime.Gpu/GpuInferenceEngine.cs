@@ -7,6 +7,8 @@ using RepVgg.Gpu.Weights;
 using RepVgg.Gpu.Winograd;
 using ConvKernel = System.Action<ILGPU.Runtime.AcceleratorStream, ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
     ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, RepVgg.Gpu.Kernels.ConvShape>;
+// One thread per value, over an activation of (channels, plane): the pooling and the transposes.
+using PlaneKernel = System.Action<ILGPU.Runtime.AcceleratorStream, ILGPU.Index1D, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, int, int>;
 
 namespace RepVgg.Gpu;
 
@@ -19,10 +21,12 @@ namespace RepVgg.Gpu;
 /// <para>
 /// In float32 activations stay NCHW on the device, as at the API boundary: the input and <see cref="CopyActivation"/>
 /// are plain copies, and in the convolution's implicit GEMM the N dimension (image, y, x) runs along an NCHW plane,
-/// so its tile loads (at stride 1) and stores are coalesced. In a reduced precision they are channels last
-/// (<see cref="Nhwc"/>), where the channels the tensor-core kernel stages at one tap of a pixel lie side by side: the
-/// input is transposed on the device as it arrives, and <see cref="CopyActivation"/> transposes back. Two device
-/// buffers, each sized for the largest activation of the batch, take turns as a layer's input and output. The fused
+/// so its tile loads (at stride 1) and stores are coalesced. In a reduced precision they are channels last, where the
+/// channels the tensor-core kernel stages at one tap of a pixel lie side by side: in float32 in TF32 (<see cref="Nhwc"/>),
+/// in half precision in FP16 (<see cref="NhwcHalf{TTarget}"/>), which its mma would round them to anyway. The input is
+/// transposed (and in FP16 rounded) on the device as it arrives, and <see cref="CopyActivation"/> transposes back. Two
+/// device buffers, each sized for the largest activation of the batch in float32 (the input arrives in float32, and
+/// <see cref="CopyActivation"/> hands activations out in it, through the other buffer), take turns as a layer's input and output. The fused
 /// weights are <see cref="DeviceWeights"/>, shared with the other engines built on the same <see cref="ModelWeights"/>
 /// and accelerator.
 /// </para>
@@ -33,7 +37,8 @@ namespace RepVgg.Gpu;
 /// chosen per layer and batch by how many groups the large tiles would give the device (<see cref="GemmTilePolicy"/>). In a reduced precision
 /// every layer but a stem-kernel one runs the tensor-core implicit GEMM (<see cref="Conv3x3MmaKernel"/>), Winograd layers too,
 /// on their weights untransformed: rounding Winograd's transformed values to 10 mantissa bits would multiply the
-/// error, and tensor cores leave Winograd little to save. Those weights are rounded and packed as mma fragments when
+/// error. (On an H200 the float32 Winograd layers ran faster than the TF32 tensor-core kernel on the same layers:
+/// docs/gpu.md.) Those weights are rounded and packed as mma fragments when
 /// they are uploaded (<see cref="MmaWeightLayout"/>), so the kernel only copies them.
 /// </para>
 /// </remarks>
@@ -53,13 +58,11 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private readonly Func<ConvShape, int, KernelConfig> _gemmConfig, _largeGemmConfig;
     private readonly Lazy<ConvKernel> _largeGemmConv, _scalarGemmConv, _largeScalarGemmConv;
     private readonly GemmTilePolicy _tiles;
-    private readonly ConvKernel _stemConv;
-    // The transposes between channels last and the API's NCHW, loaded where activations are channels last (a reduced
-    // precision); null in float32, whose activations are NCHW.
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int, int>? _toChannelsLast, _toChannelsFirst;
+    // The stem, the pooling and the transposes, in the engine's activation layout: NCHW float32 in FP32, channels last in
+    // float32 in TF32 and in half precision in FP16.
+    private readonly LayoutKernels _layout;
     // The Winograd layers' three kernels; null when the network has none.
     private readonly GpuWinogradConvolution? _winograd;
-    private readonly Action<AcceleratorStream, Index1D, ArrayView<float>, ArrayView<float>, int, int> _pool;
     private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> _head;
 
     // Floats of the largest activation of one image: the input or any layer's output.
@@ -88,17 +91,16 @@ public sealed class GpuInferenceEngine : InferenceEngine
         _largeGemmConv = new(loadLargeGemm);
         _scalarGemmConv = new(ImplicitGemm(accelerator, precision, large: false, vectorReads: false).Load);
         _largeScalarGemmConv = new(ImplicitGemm(accelerator, precision, large: true, vectorReads: false).Load);
-        bool channelsLast = precision != Precision.Fp32;
-        _stemConv = Load(accelerator, channelsLast ? StemConv3x3Kernel.Run<Nhwc> : StemConv3x3Kernel.Run<Nchw>, StemConv3x3Kernel.Threads);
-        if (channelsLast)
+        bool ptx = accelerator.AcceleratorType == AcceleratorType.Cuda;
+        _layout = (precision, ptx) switch
         {
-            _toChannelsLast = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(ActivationTransposeKernel.ToChannelsLast);
-            _toChannelsFirst = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(ActivationTransposeKernel.ToChannelsFirst);
-        }
+            (Precision.Fp32, _) => LayoutKernels.Load<Nchw>(accelerator, channelsLast: false),
+            (Precision.Tf32, _) => LayoutKernels.Load<Nhwc>(accelerator, channelsLast: true),
+            (_, true) => LayoutKernels.Load<NhwcHalf<PtxTensorCores>>(accelerator, channelsLast: true),
+            _ => LayoutKernels.Load<NhwcHalf<EmulatedTensorCores>>(accelerator, channelsLast: true),
+        };
         _winograd = precision == Precision.Fp32 && !allDirect && network.Layers.Any(layer => layer.Algorithm.IsWinograd())
             ? new GpuWinogradConvolution(accelerator) : null;
-        _pool = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(
-            channelsLast ? GlobalAveragePoolKernel.Run<Nhwc> : GlobalAveragePoolKernel.Run<Nchw>);
         _head = accelerator.LoadGroupedKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(
             LinearHeadKernel.Run, LinearHeadKernel.Threads);
         _weights = DeviceWeights.Acquire(accelerator, network, weights, precision switch
@@ -149,13 +151,13 @@ public sealed class GpuInferenceEngine : InferenceEngine
         EnsureCapacity(batch);
         _batch = batch;
         _shape = (Network.InputChannels, Network.InputHeight, Network.InputWidth);
-        if (_toChannelsLast is null)
+        if (_layout.ToChannelsLast is not { } toChannelsLast)
         {
             _current!.View.SubView(0, images.Length).CopyFromCPU(_stream, images);
             return;
         }
         _next!.View.SubView(0, images.Length).CopyFromCPU(_stream, images);
-        _toChannelsLast(_stream, images.Length, _next.View, _current!.View, _shape.Channels, _shape.Height * _shape.Width);
+        toChannelsLast(_stream, images.Length, _next.View, _current!.View, _shape.Channels, _shape.Height * _shape.Width);
     }
 
     /// <inheritdoc/>
@@ -176,7 +178,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
                 _winograd!.Enqueue(_stream, input, output, weights, bias, _workspace!.View, layer, _batch, _tiles);
                 break;
             case LayerKernel.Stem:
-                _stemConv(_stream, StemConv3x3Kernel.Config(shape), input, weights, bias, output, shape);
+                _layout.Stem(_stream, StemConv3x3Kernel.Config(shape), input, weights, bias, output, shape);
                 break;
             case LayerKernel.LargeGemm:
                 (UsesScalarReads(shape) ? _largeScalarGemmConv : _largeGemmConv).Value(_stream, _largeGemmConfig(shape, layer.Groups), input, weights, bias, output, shape);
@@ -198,38 +200,41 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) ImplicitGemm(Accelerator accelerator, Precision precision, bool large, bool vectorReads)
     {
         bool ptx = accelerator.AcceleratorType == AcceleratorType.Cuda;
+        // TF32 reads float32 activations, FP16 half ones (the layouts the engine keeps for them).
         return (precision, large) switch
         {
             (Precision.Fp32, false) => (() => Load(accelerator, Conv3x3GemmKernel.Run, Conv3x3GemmKernel.Threads), Conv3x3GemmKernel.Config),
             (Precision.Fp32, true) => (() => Load(accelerator, Conv3x3GemmKernel.RunLarge, Conv3x3GemmKernel.Threads, TileGemm.LargeGroupsPerMultiprocessor),
                 Conv3x3GemmKernel.LargeConfig),
-            (Precision.Tf32, _) => ptx ? TensorCoreGemm<Tf32Format<PtxTensorCores>, PtxTensorCores>(accelerator, large, vectorReads)
-                : TensorCoreGemm<Tf32Format<EmulatedTensorCores>, EmulatedTensorCores>(accelerator, large, vectorReads),
-            (Precision.Fp16, _) => ptx ? TensorCoreGemm<Fp16Format<PtxTensorCores>, PtxTensorCores>(accelerator, large, vectorReads)
-                : TensorCoreGemm<Fp16Format<EmulatedTensorCores>, EmulatedTensorCores>(accelerator, large, vectorReads),
+            (Precision.Tf32, _) => ptx ? TensorCoreGemm<Tf32Format<PtxTensorCores>, PtxTensorCores, Nhwc>(accelerator, large, vectorReads)
+                : TensorCoreGemm<Tf32Format<EmulatedTensorCores>, EmulatedTensorCores, Nhwc>(accelerator, large, vectorReads),
+            (Precision.Fp16, _) => ptx ? TensorCoreGemm<Fp16Format<PtxTensorCores>, PtxTensorCores, NhwcHalf<PtxTensorCores>>(accelerator, large, vectorReads)
+                : TensorCoreGemm<Fp16Format<EmulatedTensorCores>, EmulatedTensorCores, NhwcHalf<EmulatedTensorCores>>(accelerator, large, vectorReads),
             _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "Unknown precision."),
         };
     }
 
-    private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) TensorCoreGemm<TFormat, TTarget>(Accelerator accelerator, bool large, bool vectorReads)
-        where TFormat : struct, ITensorCoreFormat
-        where TTarget : struct, ITensorCoreTarget =>
-        vectorReads ? TensorCoreGemm<TFormat, TTarget, VectorReads>(accelerator, large) : TensorCoreGemm<TFormat, TTarget, ScalarReads>(accelerator, large);
-
-    private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) TensorCoreGemm<TFormat, TTarget, TReads>(Accelerator accelerator, bool large)
+    private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) TensorCoreGemm<TFormat, TTarget, TLayout>(Accelerator accelerator, bool large, bool vectorReads)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget
+        where TLayout : struct, IActivationLayout =>
+        vectorReads ? TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads>(accelerator, large) : TensorCoreGemm<TFormat, TTarget, TLayout, ScalarReads>(accelerator, large);
+
+    private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) TensorCoreGemm<TFormat, TTarget, TLayout, TReads>(Accelerator accelerator, bool large)
+        where TFormat : struct, ITensorCoreFormat
+        where TTarget : struct, ITensorCoreTarget
+        where TLayout : struct, IActivationLayout
         where TReads : struct, IChannelReads =>
-        large ? (() => Load(accelerator, Conv3x3MmaKernel.RunLarge<TFormat, TTarget, TReads>, Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
+        large ? (() => Load(accelerator, Conv3x3MmaKernel.RunLarge<TFormat, TTarget, TLayout, TReads>, Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
                 Conv3x3MmaKernel.LargeConfig)
-            : (() => Load(accelerator, Conv3x3MmaKernel.Run<TFormat, TTarget, TReads>, Conv3x3MmaKernel.Threads), Conv3x3MmaKernel.Config);
+            : (() => Load(accelerator, Conv3x3MmaKernel.Run<TFormat, TTarget, TLayout, TReads>, Conv3x3MmaKernel.Threads), Conv3x3MmaKernel.Config);
 
     private static ConvKernel Load(Accelerator accelerator, Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> kernel, int threads,
         int? groupsPerMultiprocessor = null) =>
         accelerator.LoadGroupedKernel(kernel, threads, groupsPerMultiprocessor);
 
-    /// <summary>Whether a tensor-core layer reads its input channels one by one: its groups' channels are not a multiple of 4.</summary>
-    private bool UsesScalarReads(ConvShape shape) => Precision != Precision.Fp32 && !VectorReads.Of(shape);
+    /// <summary>Whether a tensor-core layer reads its input channels one by one: its groups' channels are not a multiple of a 16-byte line's values.</summary>
+    private bool UsesScalarReads(ConvShape shape) => Precision != Precision.Fp32 && !VectorReads.Of(shape, _layout.ValuesPerLine);
 
     /// <summary>Whether this engine runs <paramref name="layer"/> with Winograd: planned so, in float32, and not made to run every layer direct.</summary>
     private bool RunsWinograd(Conv3x3Layer layer) => _winograd is not null && layer.Algorithm.IsWinograd();
@@ -284,7 +289,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
         if (logits.Length != _batch * head.Classes)
             throw new ArgumentException($"Expected {_batch} x {head.Classes} = {_batch * head.Classes} logits; found {logits.Length}.", nameof(logits));
         int features = _batch * head.Features;
-        _pool(_stream, features, _current!.View, _pooled!.View, _shape.Channels, _shape.Height * _shape.Width);
+        _layout.Pool(_stream, features, _current!.View, _pooled!.View, _shape.Channels, _shape.Height * _shape.Width);
         _head(_stream, LinearHeadKernel.Config(head.Classes, _batch), _pooled.View, _weights.HeadWeight, _weights.HeadBias, _logits!.View, head.Features);
         _logits.View.SubView(0, logits.Length).CopyToCPU(_stream, logits);
     }
@@ -297,13 +302,14 @@ public sealed class GpuInferenceEngine : InferenceEngine
         if (nchw.Length != length)
             throw new ArgumentException(
                 $"Expected {_batch} x {_shape.Channels} x {_shape.Height} x {_shape.Width} = {length} floats; found {nchw.Length}.", nameof(nchw));
-        if (_toChannelsFirst is null)
+        if (_layout.ToChannelsFirst is not { } toChannelsFirst)
         {
             _current!.View.SubView(0, length).CopyToCPU(_stream, nchw);
             return;
         }
-        // The next layer's output buffer is free until it runs.
-        _toChannelsFirst(_stream, (int)length, _current!.View, _next!.View, _shape.Channels, _shape.Height * _shape.Width);
+        // The next layer's output buffer is free until it runs; float32 NCHW fits it, as every buffer holds the largest
+        // activation in float32.
+        toChannelsFirst(_stream, (int)length, _current!.View, _next!.View, _shape.Channels, _shape.Height * _shape.Width);
         _next.View.SubView(0, length).CopyToCPU(_stream, nchw);
     }
 
@@ -354,5 +360,19 @@ public sealed class GpuInferenceEngine : InferenceEngine
         FreeBuffers();
         _stream.Dispose();
         _weights.Release();
+    }
+
+    /// <summary>
+    /// The kernels that read or write activations other than the GEMMs, in the engine's layout (<see cref="IActivationLayout"/>):
+    /// the stem, the pooling, and for channels last the transposes from and to the API's NCHW float32.
+    /// </summary>
+    private sealed record LayoutKernels(ConvKernel Stem, PlaneKernel Pool, PlaneKernel? ToChannelsLast, PlaneKernel? ToChannelsFirst, int ValuesPerLine)
+    {
+        public static LayoutKernels Load<TLayout>(Accelerator accelerator, bool channelsLast) where TLayout : struct, IActivationLayout => new(
+            GpuInferenceEngine.Load(accelerator, StemConv3x3Kernel.Run<TLayout>, StemConv3x3Kernel.Threads),
+            accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(GlobalAveragePoolKernel.Run<TLayout>),
+            channelsLast ? accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(ActivationTransposeKernel.ToChannelsLast<TLayout>) : null,
+            channelsLast ? accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(ActivationTransposeKernel.ToChannelsFirst<TLayout>) : null,
+            default(TLayout).ValuesPerLine);
     }
 }

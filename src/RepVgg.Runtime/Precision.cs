@@ -5,7 +5,7 @@ namespace RepVgg;
 /// (NVIDIA compute capability 8.0, Ampere, or newer): each conv3x3 rounds its inputs and weights to the
 /// narrower format and accumulates the products in float32. Each has a stated error bound per layer (below).
 /// A stem with 1 to 4 input channels (its own GPU kernel, a small share of the work), the pooling and the head
-/// always run in float32.
+/// always compute in float32 (in FP16, on activations stored in half precision).
 /// </summary>
 public enum Precision
 {
@@ -21,9 +21,11 @@ public enum Precision
 
     /// <summary>
     /// FP16 tensor cores: activations and weights rounded to IEEE half precision (round to nearest even), products
-    /// accumulated in float32. Per layer the bound is TF32's plus <c>2^-24 Σ(|w| + |x|)</c> for values that
-    /// underflow to half's subnormals. Activations above 65504 in magnitude overflow to infinity; a model with a
-    /// weight that would is refused when its engine is created, with the layer and the weight named.
+    /// accumulated in float32, and the activations kept in half precision between layers (the input too, rounded as
+    /// it arrives). Per layer, with B the TF32 bound plus <c>2^-24 Σ(|w| + |x|)</c> for values that underflow to half's
+    /// subnormals, each output is within <c>(1 + 2^-11) B + 2^-11 (Σ|w x| + |b|) + 2^-25</c>: its own rounding to
+    /// half added. Activations above 65504 in magnitude overflow to infinity; a model with a weight that would is
+    /// refused when its engine is created, with the layer and the weight named.
     /// </summary>
     Fp16,
 }

@@ -1,4 +1,5 @@
 using RepVgg.Gpu.Kernels;
+using RepVgg.Gpu.TensorCores;
 
 namespace RepVgg.Runtime.Gpu.Tests;
 
@@ -28,10 +29,14 @@ public sealed class EnginePtxTests
         {
             PtxCompilation.Compile(PtxCompilation.Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run), typeof(Nchw))),
             PtxCompilation.Compile(PtxCompilation.Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run), typeof(Nhwc))),
+            PtxCompilation.Compile(PtxCompilation.Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run), typeof(NhwcHalf<PtxTensorCores>))),
             PtxCompilation.Compile(PtxCompilation.Implicit(typeof(GlobalAveragePoolKernel), nameof(GlobalAveragePoolKernel.Run), typeof(Nchw))),
             PtxCompilation.Compile(PtxCompilation.Implicit(typeof(GlobalAveragePoolKernel), nameof(GlobalAveragePoolKernel.Run), typeof(Nhwc))),
-            PtxCompilation.Compile(PtxCompilation.Implicit(typeof(ActivationTransposeKernel), nameof(ActivationTransposeKernel.ToChannelsLast))),
-            PtxCompilation.Compile(PtxCompilation.Implicit(typeof(ActivationTransposeKernel), nameof(ActivationTransposeKernel.ToChannelsFirst))),
+            PtxCompilation.Compile(PtxCompilation.Implicit(typeof(GlobalAveragePoolKernel), nameof(GlobalAveragePoolKernel.Run), typeof(NhwcHalf<PtxTensorCores>))),
+            PtxCompilation.Compile(PtxCompilation.Implicit(typeof(ActivationTransposeKernel), nameof(ActivationTransposeKernel.ToChannelsLast), typeof(Nhwc))),
+            PtxCompilation.Compile(PtxCompilation.Implicit(typeof(ActivationTransposeKernel), nameof(ActivationTransposeKernel.ToChannelsFirst), typeof(Nhwc))),
+            PtxCompilation.Compile(PtxCompilation.Implicit(typeof(ActivationTransposeKernel), nameof(ActivationTransposeKernel.ToChannelsLast), typeof(NhwcHalf<PtxTensorCores>))),
+            PtxCompilation.Compile(PtxCompilation.Implicit(typeof(ActivationTransposeKernel), nameof(ActivationTransposeKernel.ToChannelsFirst), typeof(NhwcHalf<PtxTensorCores>))),
             PtxCompilation.Compile(PtxCompilation.Explicit(typeof(LinearHeadKernel), nameof(LinearHeadKernel.Run))),
         })
         {

@@ -33,12 +33,14 @@ internal static class PtxCompilation
 
     /// <summary>
     /// The tensor-core conv kernel in <typeparamref name="TFormat"/>, reading channels as <typeparamref name="TReads"/>
-    /// says, with small or large tiles, as a CUDA accelerator loads it (PTX mma).
+    /// says, with small or large tiles, as a CUDA accelerator loads it (PTX mma) with the activations the engine keeps
+    /// for the format: float32 channels last in TF32, half precision in FP16.
     /// </summary>
     public static EntryPointDescription TensorCoreKernel<TFormat, TReads>(bool large = false)
         where TFormat : struct, ITensorCoreFormat
         where TReads : struct, IChannelReads =>
-        Explicit(typeof(Conv3x3MmaKernel), large ? nameof(Conv3x3MmaKernel.RunLarge) : nameof(Conv3x3MmaKernel.Run), typeof(TFormat), typeof(PtxTensorCores), typeof(TReads));
+        Explicit(typeof(Conv3x3MmaKernel), large ? nameof(Conv3x3MmaKernel.RunLarge) : nameof(Conv3x3MmaKernel.Run), typeof(TFormat), typeof(PtxTensorCores),
+            default(TFormat).ValuesPerWord == 1 ? typeof(Nhwc) : typeof(NhwcHalf<PtxTensorCores>), typeof(TReads));
 
     /// <summary>The PTX of <paramref name="entry"/>, for groups of at most <paramref name="threads"/> threads where the engine loads it so.</summary>
     public static string Compile(EntryPointDescription entry, int? threads = null, int? groupsPerMultiprocessor = null)

@@ -38,6 +38,7 @@ public sealed class PtxasTests : IDisposable
         ["implicit-gemm-mma FP16 large tiles scalar reads"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, ScalarReads>(large: true), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
         ["stem-direct"] = (() => PtxCompilation.Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run), typeof(Nchw)), StemConv3x3Kernel.Config(new ConvShape(Stem, 1)).GroupDim.Size, null),
         ["stem-direct channels last"] = (() => PtxCompilation.Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run), typeof(Nhwc)), StemConv3x3Kernel.Config(new ConvShape(Stem, 1)).GroupDim.Size, null),
+        ["stem-direct channels last half"] = (() => PtxCompilation.Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run), typeof(NhwcHalf<PtxTensorCores>)), StemConv3x3Kernel.Config(new ConvShape(Stem, 1)).GroupDim.Size, null),
         ["winograd gemm"] = (() => PtxCompilation.Explicit(typeof(WinogradGemmKernel), nameof(WinogradGemmKernel.Multiply)), WinogradGemmKernel.Threads, null),
         ["winograd gemm large tiles"] = (() => PtxCompilation.Explicit(typeof(WinogradGemmKernel), nameof(WinogradGemmKernel.MultiplyLarge)), WinogradGemmKernel.Threads, TileGemm.LargeGroupsPerMultiprocessor),
         ["winograd input 2x2"] = (() => PtxCompilation.Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformInput2x2)), null, null),
@@ -46,8 +47,11 @@ public sealed class PtxasTests : IDisposable
         ["winograd output 4x4"] = (() => PtxCompilation.Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformOutput4x4)), null, null),
         ["global average pool"] = (() => PtxCompilation.Implicit(typeof(GlobalAveragePoolKernel), nameof(GlobalAveragePoolKernel.Run), typeof(Nchw)), null, null),
         ["global average pool channels last"] = (() => PtxCompilation.Implicit(typeof(GlobalAveragePoolKernel), nameof(GlobalAveragePoolKernel.Run), typeof(Nhwc)), null, null),
-        ["to channels last"] = (() => PtxCompilation.Implicit(typeof(ActivationTransposeKernel), nameof(ActivationTransposeKernel.ToChannelsLast)), null, null),
-        ["to channels first"] = (() => PtxCompilation.Implicit(typeof(ActivationTransposeKernel), nameof(ActivationTransposeKernel.ToChannelsFirst)), null, null),
+        ["global average pool channels last half"] = (() => PtxCompilation.Implicit(typeof(GlobalAveragePoolKernel), nameof(GlobalAveragePoolKernel.Run), typeof(NhwcHalf<PtxTensorCores>)), null, null),
+        ["to channels last"] = (() => PtxCompilation.Implicit(typeof(ActivationTransposeKernel), nameof(ActivationTransposeKernel.ToChannelsLast), typeof(Nhwc)), null, null),
+        ["to channels first"] = (() => PtxCompilation.Implicit(typeof(ActivationTransposeKernel), nameof(ActivationTransposeKernel.ToChannelsFirst), typeof(Nhwc)), null, null),
+        ["to channels last half"] = (() => PtxCompilation.Implicit(typeof(ActivationTransposeKernel), nameof(ActivationTransposeKernel.ToChannelsLast), typeof(NhwcHalf<PtxTensorCores>)), null, null),
+        ["to channels first half"] = (() => PtxCompilation.Implicit(typeof(ActivationTransposeKernel), nameof(ActivationTransposeKernel.ToChannelsFirst), typeof(NhwcHalf<PtxTensorCores>)), null, null),
         ["linear head"] = (() => PtxCompilation.Explicit(typeof(LinearHeadKernel), nameof(LinearHeadKernel.Run)), LinearHeadKernel.Config(10, 1).GroupDim.Size, null),
     };
 

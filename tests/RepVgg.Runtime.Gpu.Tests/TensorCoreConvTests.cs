@@ -43,8 +43,10 @@ public class TensorCoreConvTests
         float[] images = CompiledModels.RandomFloats(batch * inChannels * height * width, seed: 5);
         using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, precision, largeTiles ? GemmTileSize.Large : GemmTileSize.Small);
         Assert.Equal(precision, engine.Precision);
-        // Groups of a multiple of 4 channels read them as vectors from the channels-last input, others one by one.
-        string reads = inChannels / groups % 4 == 0 ? "" : "scalar reads, ";
+        // Groups of a multiple of a 16-byte line's channels (4 float32 in TF32, 8 halves in FP16) read them as vectors
+        // from the channels-last input, others one by one.
+        int valuesPerLine = precision == Precision.Tf32 ? 4 : 8;
+        string reads = inChannels / groups % valuesPerLine == 0 ? "" : "scalar reads, ";
         Assert.Equal($"implicit-gemm-mma, {reads}{(largeTiles ? "128 x 128 tiles" : "64 x 64 tiles")}", engine.DescribeKernel(layer, batch));
 
         engine.BeginBatch(images, new float[batch * layout.Head.Classes]);

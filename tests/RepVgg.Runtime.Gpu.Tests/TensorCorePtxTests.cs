@@ -47,26 +47,24 @@ public sealed class TensorCorePtxTests
         // small, before the loop and in it), and a lane reads each fragment whole, from shared
         // memory aligned for it: one load for each of the warp's two channel blocks in each of the step's two word blocks.
         int copies = (largeTiles ? 1 : 2) * 2;
-        Assert.Equal(copies, PtxCompilation.CountOf(ptx, "ld.v4.b32"));
         Assert.Equal(copies, PtxCompilation.CountOf(ptx, "st.shared.v4.b32"));
         Assert.Equal(2 * 2, PtxCompilation.CountOf(ptx, "ld.shared.v4.b32"));
         Assert.Contains(".shared .align 16", ptx);
+        // The activations are channels last, and a B fragment's words hold consecutive channels: a thread reads the
+        // channels it stages 16 bytes at a time, 4 float32 values (TF32) or 8 halves (FP16), which fill two pair rows:
+        // one such line with large tiles, two with small, before the loop and in it. Those and the weights' copies are
+        // all the 16-byte loads from global memory.
+        int lines = (largeTiles ? 1 : 2) * 2;
+        Assert.Equal(copies + lines, PtxCompilation.CountOf(ptx, "ld.v4.b32"));
+        Assert.DoesNotContain("ld.v4.f32", ptx);
+        Assert.DoesNotContain("ld.v2.", ptx);
         // The inputs are staged in pairs of word rows (t, t + 4), 8 bytes a store (two or four pairs a thread, before the
         // loop and in it), and a lane reads its two B words of a pixel tile at once: 4 tiles in each of 2 word blocks.
         Assert.Equal((largeTiles ? 2 : 4) * 2, PtxCompilation.CountOf(ptx, "st.shared.v2.b32"));
         Assert.Equal(4 * 2, PtxCompilation.CountOf(ptx, "ld.shared.v2.b32"));
         Assert.Contains(".shared .align 8", ptx);
-        // The activations are channels last, and a B fragment's words hold consecutive channels: a thread reads the
-        // channels it stages 4 at a time, one 16-byte load for two pairs (2 TF32 values each) or for one (4 FP16
-        // values), before the loop and in it.
-        int pairs = largeTiles ? 2 : 4;
-        Assert.Equal((format == "TF32" ? pairs / 2 : pairs) * 2, PtxCompilation.CountOf(ptx, "ld.v4.f32"));
-        Assert.DoesNotContain("ld.v2.f32", ptx);
-        // FP16 rounds the inputs with the hardware's conversion: 2 values a word, for each row a thread stages (8 or 4),
-        // in the loads before the loop and in it. The weights come rounded.
-        if (format == "FP16")
-            Assert.Equal(2 * (largeTiles ? 4 : 8) * 2, PtxCompilation.CountOf(ptx, "cvt.rn.f16.f32"));
-        else
-            Assert.DoesNotContain("cvt.rn.f16", ptx);
+        // FP16's activations are halves, which the thread stages as they lie; it converts only its 32 outputs, once each,
+        // with the hardware's conversion. TF32 rounds its inputs with integer arithmetic; the weights come rounded.
+        Assert.Equal(format == "FP16" ? 32 : 0, PtxCompilation.CountOf(ptx, "cvt.rn.f16.f32"));
     }
 }

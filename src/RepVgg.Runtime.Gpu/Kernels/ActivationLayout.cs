@@ -1,14 +1,32 @@
+using ILGPU;
+using RepVgg.Gpu.TensorCores;
+using Half = ILGPU.Half;
+
 namespace RepVgg.Gpu.Kernels;
 
 /// <summary>
-/// How an engine's activations (images x channels x height x width) lie in its device buffers. Implemented by empty
-/// structs, so a kernel generic over the layout is compiled once per layout with every index folded in. The float32
-/// engine keeps NCHW (<see cref="Nchw"/>): its GEMMs run N along a plane, so their loads and stores are coalesced; the
-/// tensor-core engines keep channels last (<see cref="Nhwc"/>), where the channels a thread stages for an mma at one
-/// tap of its pixel lie side by side.
+/// How an engine's activations (images x channels x height x width) lie in its device buffers: the order of their
+/// values and the values' format. Implemented by empty structs, so a kernel generic over the layout is compiled once
+/// per layout with every index folded in. The float32 engine keeps NCHW (<see cref="Nchw"/>): its GEMMs run N along a
+/// plane, so their loads and stores are coalesced. The tensor-core engines keep channels last, where the channels a
+/// thread stages for an mma at one tap of its pixel lie side by side: TF32 in float32 (<see cref="Nhwc"/>), FP16 in
+/// half precision (<see cref="NhwcHalf{TTarget}"/>), the format its mma reads them in.
 /// </summary>
+/// <remarks>
+/// The buffers are views of floats whatever the format, indexed in values: a half-precision layout reads them as
+/// halves, two to a float.
+/// </remarks>
 internal interface IActivationLayout
 {
+    /// <summary>Values per 16-byte load: 4 float32 values, or 8 halves.</summary>
+    int ValuesPerLine { get; }
+
+    /// <summary>Value <paramref name="index"/> of <paramref name="buffer"/>, as float32 (exact).</summary>
+    float Load(ArrayView<float> buffer, int index);
+
+    /// <summary>Stores <paramref name="value"/> as value <paramref name="index"/> of <paramref name="buffer"/>, rounded to the layout's format.</summary>
+    void Store(ArrayView<float> buffer, int index, float value);
+
     /// <summary>
     /// The index of channel 0 at (<paramref name="y"/>, <paramref name="x"/>) of image <paramref name="image"/> in an
     /// activation of <paramref name="channels"/> x <paramref name="height"/> x <paramref name="width"/>. Linear in y
@@ -44,6 +62,12 @@ internal readonly struct Nchw : IActivationLayout
     public int ChannelStride(int height, int width) => height * width;
 
     public int PixelStride(int channels) => 1;
+
+    public int ValuesPerLine => 4;
+
+    public float Load(ArrayView<float> buffer, int index) => buffer[index];
+
+    public void Store(ArrayView<float> buffer, int index, float value) => buffer[index] = value;
 }
 
 /// <summary>Channels last: <c>[image][y][x][channel]</c>.</summary>
@@ -57,4 +81,43 @@ internal readonly struct Nhwc : IActivationLayout
     public int ChannelStride(int height, int width) => 1;
 
     public int PixelStride(int channels) => channels;
+
+    public int ValuesPerLine => 4;
+
+    public float Load(ArrayView<float> buffer, int index) => buffer[index];
+
+    public void Store(ArrayView<float> buffer, int index, float value) => buffer[index] = value;
+}
+
+/// <summary>
+/// Channels last (<see cref="Nhwc"/>'s order) in IEEE half precision: the FP16 engine's activations. Its mma rounds
+/// every activation it reads to half anyway, so storing them rounded changes no product; it halves their traffic, and
+/// the tensor-core kernel stages them as they lie, without converting. Each output is rounded once, in the epilogue
+/// that writes it, with the conversion of <typeparamref name="TTarget"/> (the GPU's <c>cvt.rn.f16.f32</c>, or its
+/// emulation on ILGPU's CPU accelerator, <see cref="TensorCoreRounding.ToHalf"/>).
+/// </summary>
+internal readonly struct NhwcHalf<TTarget> : IActivationLayout
+    where TTarget : struct, ITensorCoreTarget
+{
+    public int PixelOffset(int image, int y, int x, int channels, int height, int width) => default(Nhwc).PixelOffset(image, y, x, channels, height, width);
+
+    public int ColumnOffset(int column, int channels, int plane) => default(Nhwc).ColumnOffset(column, channels, plane);
+
+    public int ChannelStride(int height, int width) => 1;
+
+    public int PixelStride(int channels) => channels;
+
+    public int ValuesPerLine => 8;
+
+    public float Load(ArrayView<float> buffer, int index) => default(TTarget).UsesPtx
+        ? (float)buffer.Cast<Half>()[index]
+        : TensorCoreRounding.HalfToFloat(buffer.Cast<ushort>()[index]);
+
+    public void Store(ArrayView<float> buffer, int index, float value)
+    {
+        if (default(TTarget).UsesPtx)
+            buffer.Cast<Half>()[index] = (Half)value;
+        else
+            buffer.Cast<ushort>()[index] = (ushort)TensorCoreRounding.ToHalf(value);
+    }
 }

@@ -10,8 +10,9 @@ namespace RepVgg.Gpu.Kernels;
 /// (<typeparamref name="TFormat"/>, its mma from <typeparamref name="TTarget"/>): the implicit GEMM of <see cref="Conv3x3GemmKernel"/>,
 /// <c>out[m, n] = ReLU(bias[m] + sum_k W[k, m] * X[k, n])</c>, with W and X rounded to the format and the products
 /// accumulated in float32 by <c>mma.sync</c>. W comes rounded and packed as mma A fragments
-/// (<see cref="Weights.MmaWeightLayout"/>); X is the float32 activation, channels last (<see cref="Nhwc"/>), rounded as
-/// it is staged; the output is channels last too.
+/// (<see cref="Weights.MmaWeightLayout"/>). X is the activation, channels last, laid out as <typeparamref name="TLayout"/>
+/// says: float32 in TF32 (<see cref="Nhwc"/>), rounded as it is staged, and half precision in FP16
+/// (<see cref="NhwcHalf{TTarget}"/>), staged as it lies; no other pairing is built. The output is laid out as the input.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -38,9 +39,9 @@ namespace RepVgg.Gpu.Kernels;
 /// channels from 2t or 4t. A pixel's column of a step is staged by L neighbouring threads of a warp (L = 2 with
 /// 64 x 64 tiles, 4 with 128 x 128): thread i stages pixel <c>i / L</c> of the tile and pair rows <c>(i % L) 8 / L</c>
 /// on, 4 or 2 consecutive pair rows of one word block. Those are 8 or 4 channels (TF32), 16 or 8 (FP16) that lie side
-/// by side in the channels-last input, read behind one padding test and one address with 16-byte loads where the
-/// group's channels are a multiple of 4, which keeps those loads aligned and whole within the group
-/// (<see cref="VectorReads"/>), one value at a time otherwise (<see cref="ScalarReads"/>): each is its own kernel, so
+/// by side in the channels-last input, read behind one padding test and one address with 16-byte loads (4 float32
+/// values or 8 halves) where the group's channels are a multiple of that, which keeps those loads aligned and whole
+/// within the group (<see cref="VectorReads"/>), one value at a time otherwise (<see cref="ScalarReads"/>): each is its own kernel, so
 /// neither carries the other's code. So each load of a warp covers 16 or 8 pixels, the lanes of a pixel reading one
 /// contiguous run of its channels, and touches 16 or 8 cache lines; a warp that spanned 32 pixels touched 32 per load,
 /// each for 8 or 16 bytes. Zeros past K, the image and N. The pair rows are padded by 4 pairs (to 68 or 132), so the
@@ -97,27 +98,30 @@ internal static class Conv3x3MmaKernel
     /// <param name="bias">OutChannels.</param>
     /// <param name="output">N x OutHeight x OutWidth x OutChannels.</param>
     /// <param name="shape">The layer's shapes for this batch.</param>
-    public static void Run<TFormat, TTarget, TReads>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output, ConvShape shape)
+    public static void Run<TFormat, TTarget, TLayout, TReads>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output, ConvShape shape)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget
+        where TLayout : struct, IActivationLayout
         where TReads : struct, IChannelReads =>
-        Multiply<TFormat, TTarget, TReads>(input, weights, bias, output, shape, TileSize, Threads);
+        Multiply<TFormat, TTarget, TLayout, TReads>(input, weights, bias, output, shape, TileSize, Threads);
 
     /// <summary>The layer with 128 x 128 tiles, launched with <see cref="LargeConfig"/>; parameters as <see cref="Run"/>'s.</summary>
-    public static void RunLarge<TFormat, TTarget, TReads>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output, ConvShape shape)
+    public static void RunLarge<TFormat, TTarget, TLayout, TReads>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output, ConvShape shape)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget
+        where TLayout : struct, IActivationLayout
         where TReads : struct, IChannelReads =>
-        Multiply<TFormat, TTarget, TReads>(input, weights, bias, output, shape, LargeTileSize, LargeThreads);
+        Multiply<TFormat, TTarget, TLayout, TReads>(input, weights, bias, output, shape, LargeTileSize, LargeThreads);
 
     /// <summary>
     /// The kernel body for a square tile of <paramref name="size"/> channels and pixels computed by <paramref name="threads"/>
     /// threads: both constants of the entry point, which ILGPU folds once it inlines this, the shared-memory sizes too.
     /// </summary>
-    private static void Multiply<TFormat, TTarget, TReads>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output,
+    private static void Multiply<TFormat, TTarget, TLayout, TReads>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output,
         ConvShape shape, int size, int threads)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget
+        where TLayout : struct, IActivationLayout
         where TReads : struct, IChannelReads
     {
         var format = default(TFormat);
@@ -147,7 +151,7 @@ internal static class Conv3x3MmaKernel
         // are neighbours in their warp, so that together they read its channels as one run.
         int stagedPixel = thread / lanesPerPixel;
         int firstPair = thread % lanesPerPixel * threadPairs;
-        var staging = new Staging<TFormat, TReads>(tile, input, weights, shape, thread, stagedPixel, firstPair, threadPairs, steps);
+        var staging = new Staging<TFormat, TLayout, TReads>(tile, input, weights, shape, thread, stagedPixel, firstPair, threadPairs, steps);
         int inputSlicePairs = PairRows * pairStride;
         int storeAt = firstPair * pairStride + stagedPixel;
         staging.Load(0).Store(weightSlices, inputSlices, thread, storeAt, pairStride);
@@ -181,10 +185,10 @@ internal static class Conv3x3MmaKernel
 
         // One call per pixel tile, and in it one per mma tile, so that each names its accumulator registers with constants
         // (ILGPU does not unroll a loop over them, and a run-time tile index would need a 32-way switch).
-        StorePixelTile<TTarget>(output, bias, shape, group, accumulators, 0, channel, pixel);
-        StorePixelTile<TTarget>(output, bias, shape, group, accumulators, 1, channel, pixel);
-        StorePixelTile<TTarget>(output, bias, shape, group, accumulators, 2, channel, pixel);
-        StorePixelTile<TTarget>(output, bias, shape, group, accumulators, 3, channel, pixel);
+        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, 0, channel, pixel);
+        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, 1, channel, pixel);
+        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, 2, channel, pixel);
+        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, 3, channel, pixel);
     }
 
     /// <summary>
@@ -192,13 +196,14 @@ internal static class Conv3x3MmaKernel
     /// the W slice, and 4 (64 x 64 tiles) or 2 (128 x 128) consecutive pair rows of its pixel's column of X, all in one
     /// word block; each pair two words, each word one TF32 value or two FP16 values.
     /// </summary>
-    private readonly struct Staging<TFormat, TReads>
+    private readonly struct Staging<TFormat, TLayout, TReads>
         where TFormat : struct, ITensorCoreFormat
+        where TLayout : struct, IActivationLayout
         where TReads : struct, IChannelReads
     {
-        private readonly InputGather<Nhwc> _gather;
+        private readonly InputGather<TLayout> _gather;
         private readonly ArrayView<float> _input;
-        private readonly ArrayView<Line4> _inputQuads;
+        private readonly ArrayView<Words4> _inputLines;
         private readonly ArrayView<Words4> _fragments;
         private readonly ConvShape _shape;
         private readonly TapMajorK _k;
@@ -215,9 +220,9 @@ internal static class Conv3x3MmaKernel
             int threadPairs, int steps)
         {
             int valuesPerWord = default(TFormat).ValuesPerWord;
-            _gather = new InputGather<Nhwc>(shape, tile.ConvGroup, tile.FirstPixel + pixel);
+            _gather = new InputGather<TLayout>(shape, tile.ConvGroup, tile.FirstPixel + pixel);
             _input = input;
-            _inputQuads = input.Cast<Line4>();
+            _inputLines = input.Cast<Words4>();
             _fragments = weights.Cast<Words4>();
             _shape = shape;
             _k = new TapMajorK(MmaWeightLayout.ChannelsPerTap(shape.InPerGroup, valuesPerWord));
@@ -255,68 +260,68 @@ internal static class Conv3x3MmaKernel
             TapWindow window = _gather.AtTap(_shape, tap);
             // Vector reads: the thread's channels from one address, at constant offsets from it; none outside the image,
             // and none past the group's channels (its padding per tap), where they read zeros.
-            var reads = new QuadReads(window, channel, _shape, default(TReads).Vector, _inputQuads);
+            var reads = new LineReads(window, channel, _shape, default(TReads).Vector, default(TLayout).ValuesPerLine, _inputLines);
             if (_fourPairs)
                 words.Weights1 = _fragments[_weightLane1 + weightStep];
-            // A pair row holds 2 channels in TF32, so a quad fills two; in FP16 it holds 4, a quad.
-            if (valuesPerWord == 1)
-            {
-                Line4 quad = InputQuad(reads, 0);
-                (words.Inputs0, words.Inputs1) = (Tf32Pair(quad.A0, quad.A1), Tf32Pair(quad.A2, quad.A3));
-                if (_fourPairs)
-                {
-                    quad = InputQuad(reads, 1);
-                    (words.Inputs2, words.Inputs3) = (Tf32Pair(quad.A0, quad.A1), Tf32Pair(quad.A2, quad.A3));
-                }
-                return words;
-            }
-            (words.Inputs0, words.Inputs1) = (Fp16Pair(InputQuad(reads, 0)), Fp16Pair(InputQuad(reads, 1)));
+            // Each 16-byte line fills two pair rows: in TF32 it is 4 float32 channels, which the thread rounds, 2 a pair
+            // row; in FP16 it is 8 half channels, 4 a pair row, which are already the words an mma reads.
+            (words.Inputs0, words.Inputs1) = InputLine(reads, 0);
             if (_fourPairs)
-                (words.Inputs2, words.Inputs3) = (Fp16Pair(InputQuad(reads, 2)), Fp16Pair(InputQuad(reads, 3)));
+                (words.Inputs2, words.Inputs3) = InputLine(reads, 1);
             return words;
         }
 
         /// <summary>
-        /// The 4 input channels from <c>reads.Channel + 4 quad</c> (<paramref name="quad"/> a constant): one 16-byte load
-        /// with <see cref="VectorReads"/>, one per channel otherwise.
+        /// The two pair rows of 16-byte line <paramref name="line"/> (a constant) of the thread's channels: one load with
+        /// <see cref="VectorReads"/>, one per channel otherwise, each then rounded to the format (a half is already one).
         /// </summary>
-        private Line4 InputQuad(QuadReads reads, int quad)
+        private (Words2, Words2) InputLine(LineReads reads, int line)
         {
-            int first = 4 * quad;
+            var format = default(TFormat);
+            int valuesPerLine = default(TLayout).ValuesPerLine;
+            int first = valuesPerLine * line;
             if (default(TReads).Vector)
-                return reads.Available > first ? reads.Quads[quad] : default;
+            {
+                Words4 words = reads.Available > first ? reads.Lines[line] : default;
+                if (format.ValuesPerWord == 2)
+                    return (new Words2(words.W0, words.W1), new Words2(words.W2, words.W3));
+                return (Tf32Pair(Interop.IntAsFloat(words.W0), Interop.IntAsFloat(words.W1)), Tf32Pair(Interop.IntAsFloat(words.W2), Interop.IntAsFloat(words.W3)));
+            }
             int channel = reads.Channel + first;
-            return new Line4(Load(reads.Window, channel), Load(reads.Window, channel + 1), Load(reads.Window, channel + 2), Load(reads.Window, channel + 3));
+            if (format.ValuesPerWord == 1)
+                return (Tf32Pair(Load(reads.Window, channel), Load(reads.Window, channel + 1)), Tf32Pair(Load(reads.Window, channel + 2), Load(reads.Window, channel + 3)));
+            return (Fp16Pair(reads.Window, channel), Fp16Pair(reads.Window, channel + 4));
         }
 
         /// <summary>A TF32 pair row: word t the first channel, word t + 4 the next.</summary>
         private static Words2 Tf32Pair(float first, float second) => new(default(TFormat).Pack(first, 0f), default(TFormat).Pack(second, 0f));
 
-        /// <summary>An FP16 pair row: word t the quad's first two channels, word t + 4 the next two.</summary>
-        private static Words2 Fp16Pair(Line4 quad) => new(default(TFormat).Pack(quad.A0, quad.A1), default(TFormat).Pack(quad.A2, quad.A3));
+        /// <summary>An FP16 pair row read one channel at a time: word t channels <paramref name="channel"/> and + 1, word t + 4 the next two.</summary>
+        private Words2 Fp16Pair(TapWindow window, int channel) => new(
+            default(TFormat).Pack(Load(window, channel), Load(window, channel + 1)), default(TFormat).Pack(Load(window, channel + 2), Load(window, channel + 3)));
 
-        private float Load(TapWindow window, int channel) => InputGather<Nhwc>.Load(_input, _shape, window, channel);
+        private float Load(TapWindow window, int channel) => InputGather<TLayout>.Load(_input, _shape, window, channel);
     }
 
     /// <summary>
     /// Where a thread reads its channels of a word block: the tap window and the first channel (one value at a time),
-    /// or, for vector reads, a view of 16-byte quads from the first channel with the channels available from it: none
-    /// outside the image or past the group's channels, where the view starts at 0, so that it never starts past the
-    /// input (ILGPU's CPU accelerator checks that, and a kernel that throws there leaves its group's other threads at a
-    /// barrier for ever).
+    /// or, for vector reads, a view of 16-byte lines (4 float32 or 8 half values) from the first channel with the
+    /// channels available from it: none outside the image or past the group's channels, where the view starts at 0, so
+    /// that it never starts past the input (ILGPU's CPU accelerator checks that, and a kernel that throws there leaves
+    /// its group's other threads at a barrier for ever).
     /// </summary>
-    private readonly struct QuadReads
+    private readonly struct LineReads
     {
         public readonly TapWindow Window;
         public readonly int Channel, Available;
-        public readonly ArrayView<Line4> Quads;
+        public readonly ArrayView<Words4> Lines;
 
-        public QuadReads(TapWindow window, int channel, ConvShape shape, bool vector, ArrayView<Line4> quads)
+        public LineReads(TapWindow window, int channel, ConvShape shape, bool vector, int valuesPerLine, ArrayView<Words4> lines)
         {
             Window = window;
             Channel = channel;
             Available = window.Inside ? shape.InPerGroup - channel : 0;
-            Quads = vector ? quads.From((Available > 0 ? window.Offset + channel : 0) / 4) : default;
+            Lines = vector ? lines.From((Available > 0 ? window.Offset + channel : 0) / valuesPerLine) : default;
         }
     }
 
@@ -390,26 +395,28 @@ internal static class Conv3x3MmaKernel
     /// Writes this thread's outputs of pixel tile <paramref name="pixelTile"/> (mma tiles j and 4 + j): pixels
     /// 8j + 2 x fragment word (+ 1) of the warp's block; <paramref name="channel"/> and <paramref name="pixel"/> are those of tile 0.
     /// </summary>
-    private static void StorePixelTile<TTarget>(ArrayView<float> output, ArrayView<float> bias, ConvShape shape, int group,
+    private static void StorePixelTile<TTarget, TLayout>(ArrayView<float> output, ArrayView<float> bias, ConvShape shape, int group,
         in WarpAccumulators accumulators, int pixelTile, int channel, int pixel)
         where TTarget : struct, ITensorCoreTarget
+        where TLayout : struct, IActivationLayout
     {
-        StoreTile<TTarget>(output, bias, shape, group, accumulators, pixelTile, channel, pixel + pixelTile * 8);
-        StoreTile<TTarget>(output, bias, shape, group, accumulators, 4 + pixelTile, channel + 16, pixel + pixelTile * 8);
+        StoreTile<TTarget, TLayout>(output, bias, shape, group, accumulators, pixelTile, channel, pixel + pixelTile * 8);
+        StoreTile<TTarget, TLayout>(output, bias, shape, group, accumulators, 4 + pixelTile, channel + 16, pixel + pixelTile * 8);
     }
 
     /// <summary>
     /// Writes this thread's four outputs of mma tile <paramref name="tile"/> (i * 4 + j): channels
     /// <paramref name="channel"/> (+ 8), pixels <paramref name="pixel"/> (+ 1).
     /// </summary>
-    private static void StoreTile<TTarget>(ArrayView<float> output, ArrayView<float> bias, ConvShape shape, int group,
+    private static void StoreTile<TTarget, TLayout>(ArrayView<float> output, ArrayView<float> bias, ConvShape shape, int group,
         in WarpAccumulators accumulators, int tile, int channel, int pixel)
         where TTarget : struct, ITensorCoreTarget
+        where TLayout : struct, IActivationLayout
     {
-        ConvOutput.Store<Nhwc>(output, bias, shape, group, channel, pixel, accumulators.Result<TTarget>(tile, 0));
-        ConvOutput.Store<Nhwc>(output, bias, shape, group, channel, pixel + 1, accumulators.Result<TTarget>(tile, 1));
-        ConvOutput.Store<Nhwc>(output, bias, shape, group, channel + 8, pixel, accumulators.Result<TTarget>(tile, 2));
-        ConvOutput.Store<Nhwc>(output, bias, shape, group, channel + 8, pixel + 1, accumulators.Result<TTarget>(tile, 3));
+        ConvOutput.Store<TLayout>(output, bias, shape, group, channel, pixel, accumulators.Result<TTarget>(tile, 0));
+        ConvOutput.Store<TLayout>(output, bias, shape, group, channel, pixel + 1, accumulators.Result<TTarget>(tile, 1));
+        ConvOutput.Store<TLayout>(output, bias, shape, group, channel + 8, pixel, accumulators.Result<TTarget>(tile, 2));
+        ConvOutput.Store<TLayout>(output, bias, shape, group, channel + 8, pixel + 1, accumulators.Result<TTarget>(tile, 3));
     }
 }
 
@@ -420,13 +427,19 @@ internal interface IChannelReads
     bool Vector { get; }
 }
 
-/// <summary>One load per B fragment: for groups of a multiple of 4 input channels (<see cref="Of"/>), every RepVGG layer past the stem.</summary>
+/// <summary>
+/// One 16-byte load per 4 float32 or 8 half channels: for groups of a multiple of that many input channels
+/// (<see cref="Of"/>), every RepVGG layer past the stem.
+/// </summary>
 internal readonly struct VectorReads : IChannelReads
 {
     public bool Vector => true;
 
-    /// <summary>Whether a layer's loads can be vectors: its groups' channels a multiple of 4 keep them aligned and whole within a group.</summary>
-    public static bool Of(ConvShape shape) => shape.InPerGroup % 4 == 0;
+    /// <summary>
+    /// Whether a layer's loads can be vectors: its groups' channels a multiple of a 16-byte line's
+    /// <paramref name="valuesPerLine"/> keep them aligned and whole within a group.
+    /// </summary>
+    public static bool Of(ConvShape shape, int valuesPerLine) => shape.InPerGroup % valuesPerLine == 0;
 }
 
 /// <summary>One load per channel: for any other group.</summary>

@@ -27,7 +27,7 @@ internal static class GlobalAveragePoolKernel
         int step = layout.PixelStride(channels);
         float sum = 0f;
         for (int i = 0; i < plane; i++)
-            sum += activation[at + i * step];
+            sum += layout.Load(activation, at + i * step);
         pooled[index] = sum / plane;
     }
 }

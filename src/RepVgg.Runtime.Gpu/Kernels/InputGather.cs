@@ -51,7 +51,7 @@ internal readonly struct InputGather<TLayout> where TLayout : struct, IActivatio
 
     /// <summary>X at input channel <paramref name="channel"/> of the group through <paramref name="window"/>; zero outside it or past the group's channels.</summary>
     public static float Load(ArrayView<float> input, ConvShape shape, TapWindow window, int channel) =>
-        window.Inside && channel < shape.InPerGroup ? input[window.Offset + channel * default(TLayout).ChannelStride(shape.InHeight, shape.InWidth)] : 0f;
+        window.Inside && channel < shape.InPerGroup ? default(TLayout).Load(input, window.Offset + channel * default(TLayout).ChannelStride(shape.InHeight, shape.InWidth)) : 0f;
 }
 
 /// <summary>A column's tap: whether it reads the image, and the offset of the group's first channel there.</summary>

@@ -34,7 +34,7 @@ internal static class StemConv3x3Kernel
         new Index2D((shape.Pixels + Pixels - 1) / Pixels, (shape.OutChannels + Channels - 1) / Channels),
         new Index2D(Threads, 1));
 
-    /// <param name="input">N x InChannels x InHeight x InWidth, laid out as <typeparamref name="TLayout"/> says.</param>
+    /// <param name="input">N x InChannels x InHeight x InWidth, laid out as <typeparamref name="TLayout"/> says (its order and format).</param>
     /// <param name="weights">[k = ic * 9 + ky * 3 + kx][oc], the one-group case of <see cref="Weights.StemWeightLayout"/>.</param>
     /// <param name="bias">OutChannels.</param>
     /// <param name="output">N x OutChannels x OutHeight x OutWidth, laid out as the input.</param>
@@ -80,7 +80,7 @@ internal static class StemConv3x3Kernel
                     int x = left + kx;
                     if (x < 0 || x >= shape.InWidth)
                         continue;
-                    float value = input[layout.PixelOffset(image, y, x, shape.InChannels, shape.InHeight, shape.InWidth) + inChannel * inChannelStride];
+                    float value = layout.Load(input, layout.PixelOffset(image, y, x, shape.InChannels, shape.InHeight, shape.InWidth) + inChannel * inChannelStride);
                     int w = (inChannel * 9 + ky * 3 + kx) * Channels + quad;
                     s0 += groupWeights[w] * value;
                     s1 += groupWeights[w + 1] * value;
@@ -93,18 +93,20 @@ internal static class StemConv3x3Kernel
         int channel0 = firstChannel + quad;
         int at = layout.PixelOffset(image, outY, outX, shape.OutChannels, shape.OutHeight, shape.OutWidth);
         int outChannelStride = layout.ChannelStride(shape.OutHeight, shape.OutWidth);
-        Store(output, bias, shape, at, outChannelStride, channel0, s0);
-        Store(output, bias, shape, at, outChannelStride, channel0 + 1, s1);
-        Store(output, bias, shape, at, outChannelStride, channel0 + 2, s2);
-        Store(output, bias, shape, at, outChannelStride, channel0 + 3, s3);
+        Store<TLayout>(output, bias, shape, at, outChannelStride, channel0, s0);
+        Store<TLayout>(output, bias, shape, at, outChannelStride, channel0 + 1, s1);
+        Store<TLayout>(output, bias, shape, at, outChannelStride, channel0 + 2, s2);
+        Store<TLayout>(output, bias, shape, at, outChannelStride, channel0 + 3, s3);
     }
 
     /// <summary>Output <paramref name="channel"/> of the pixel whose channel 0 lies at <paramref name="at"/>, with bias and ReLU, if the layer has it.</summary>
-    private static void Store(ArrayView<float> output, ArrayView<float> bias, ConvShape shape, int at, int channelStride, int channel, float sum)
+    private static void Store<TLayout>(ArrayView<float> output, ArrayView<float> bias, ConvShape shape, int at, int channelStride, int channel, float sum)
+        where TLayout : struct, IActivationLayout
     {
         if (channel >= shape.OutChannels)
             return;
         float value = sum + bias[channel];
-        output[at + channel * channelStride] = value > 0f ? value : 0f;
+        float relu = value > 0f ? value : 0f;
+        default(TLayout).Store(output, at + channel * channelStride, relu);
     }
 }

@@ -328,7 +328,7 @@ internal sealed class ReportTables
         {
             report.AppendLine("### Per-layer bound, TF32 and FP16: each output of a single synthetic layer against the float64 convolution of the same float32 values");
             report.AppendLine();
-            report.AppendLine("The bound is `Precision`'s: (2^-10 + (K + 2) 2^-23) (Σ|w x| + |b|), plus 2^-24 Σ(|w| + |x|) in FP16. Batch 1, N(0, 1) input, direct weights.");
+            report.AppendLine("The bound is `Precision`'s: B = (2^-10 + (K + 2) 2^-23) (Σ|w x| + |b|) in TF32; in FP16, whose activations are stored in half precision, (1 + 2^-11) (B + 2^-24 Σ(|w| + |x|)) + 2^-11 (Σ|w x| + |b|) + 2^-25. Batch 1, N(0, 1) input, direct weights.");
             report.AppendLine();
             report.AppendLine("| precision | layer | tiles | outputs | largest error / bound | outside | result |");
             report.AppendLine("| --- | --- | --- | ---: | ---: | ---: | --- |");
