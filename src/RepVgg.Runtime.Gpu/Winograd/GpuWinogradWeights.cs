@@ -43,20 +43,24 @@ internal static class GpuWinogradWeights
         int points = WinogradPacking.Points(layer.Algorithm);
         int cpuPointFloats = WinogradPacking.PointFloats(inChannels, outChannels, groups);
         int inPerGroup = inChannels / groups, outPerGroup = outChannels / groups;
+        // Lanes innermost: both sides run 16 consecutive floats (a block's output channels) at a time.
+        Span<int> groupStart = stackalloc int[Conv3x3Packing.BlockLanes]; // each lane's group's first input, in the block's range
         for (int block = 0; block < Conv3x3Packing.OutputBlockCount(outChannels); block++)
         {
             int firstInput = Conv3x3Packing.InputChannelRange(block, inChannels, outChannels, groups).First;
             int blockOffset = Conv3x3Packing.BlockWeightOffset(block, inChannels, outChannels, groups) / 9;
-            int lanes = Math.Min(Conv3x3Packing.BlockLanes, outChannels - block * Conv3x3Packing.BlockLanes);
+            int firstChannel = block * Conv3x3Packing.BlockLanes;
+            int lanes = Math.Min(Conv3x3Packing.BlockLanes, outChannels - firstChannel);
             for (int lane = 0; lane < lanes; lane++)
-            {
-                int oc = block * Conv3x3Packing.BlockLanes + lane;
-                int icInRangeOfGroup = oc / outPerGroup * inPerGroup - firstInput;
-                for (int point = 0; point < points; point++)
-                    for (int icInGroup = 0; icInGroup < inPerGroup; icInGroup++)
-                        gpu[(point * inPerGroup + icInGroup) * outChannels + oc] =
-                            cpuPacked[point * cpuPointFloats + blockOffset + (icInRangeOfGroup + icInGroup) * Conv3x3Packing.BlockLanes + lane];
-            }
+                groupStart[lane] = (firstChannel + lane) / outPerGroup * inPerGroup - firstInput;
+            for (int point = 0; point < points; point++)
+                for (int icInGroup = 0; icInGroup < inPerGroup; icInGroup++)
+                {
+                    int target = (point * inPerGroup + icInGroup) * outChannels + firstChannel;
+                    int source = point * cpuPointFloats + blockOffset + icInGroup * Conv3x3Packing.BlockLanes;
+                    for (int lane = 0; lane < lanes; lane++)
+                        gpu[target + lane] = cpuPacked[source + groupStart[lane] * Conv3x3Packing.BlockLanes + lane];
+                }
         }
     }
 }
