@@ -1,5 +1,6 @@
 using RepVgg.Gpu;
 using RepVgg.Gpu.Kernels;
+using RepVgg.Tooling.Reference;
 
 namespace RepVgg.Runtime.Gpu.Tests;
 
@@ -52,5 +53,59 @@ public class Conv3x3KernelTests
         NumericAssert.Close(expected, actual, NumericAssert.Float32Tolerance,
             $"{inChannels} -> {outChannels}, groups {groups}, stride {stride}, {height} x {width}, batch {batch}, {(largeTiles ? "large" : "small")} tiles",
             [batch, outChannels, layer.OutHeight, layer.OutWidth]);
+    }
+}
+
+/// <summary>
+/// The stem kernel in the layouts the reduced-precision engines keep: channels last in float32 (TF32), where it
+/// computes as in float32, and in half precision (FP16), where its input and its outputs are rounded to half.
+/// </summary>
+public class StemChannelsLastTests
+{
+    public static TheoryData<Precision, int, int, int, int, int, int> Shapes()
+    {
+        var data = new TheoryData<Precision, int, int, int, int, int, int>();
+        foreach (Precision precision in new[] { Precision.Tf32, Precision.Fp16 })
+        {
+            data.Add(precision, 3, 64, 2, 9, 7, 2);  // whole 16-channel blocks, stride 2, odd size
+            data.Add(precision, 1, 17, 1, 7, 5, 3);  // one input channel; a block with one channel
+            data.Add(precision, 3, 34, 1, 6, 9, 1);  // a channel count that is not a multiple of 4
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void Stem_matches_the_float64_convolution(Precision precision, int inChannels, int outChannels, int stride, int height, int width, int batch)
+    {
+        var (layout, weights, oihw, bias) = CompiledModels.SingleLayer(inChannels, outChannels, 1, stride, height, width, ConvAlgorithm.Direct, seed: 6);
+        Conv3x3Layer layer = layout.Layers[0];
+        float[] images = CompiledModels.RandomFloats(batch * inChannels * height * width, seed: 8);
+        using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, precision);
+        Assert.Equal("stem-direct", engine.DescribeKernel(layer, batch));
+
+        engine.BeginBatch(images, new float[batch * layout.Head.Classes]);
+        engine.Conv3x3BiasRelu(layer);
+        var actual = new float[batch * outChannels * layer.OutHeight * layer.OutWidth];
+        engine.CopyActivation(actual);
+
+        double[] expected = Conv3x3Reference.Run(images, batch, inChannels, height, width, oihw, bias, outChannels, 1, stride);
+        string what = $"{precision} stem, {inChannels} -> {outChannels}, stride {stride}, {height} x {width}, batch {batch}";
+        if (precision == Precision.Tf32)
+        {
+            NumericAssert.Close(expected, actual, NumericAssert.Float32Tolerance, what, [batch, outChannels, layer.OutHeight, layer.OutWidth]);
+            return;
+        }
+        // FP16 rounds the input and the outputs to half, and nothing else: within the FP16 bound, and off by more than
+        // float32 arithmetic alone would be somewhere.
+        double[] bounds = TensorCoreBound.PerOutput(precision, Activation.FromFloats(images, batch, inChannels, height, width), oihw, bias, outChannels, 1, stride);
+        double largest = 0;
+        for (int i = 0; i < actual.Length; i++)
+        {
+            double error = Math.Abs(actual[i] - expected[i]);
+            Assert.True(error <= bounds[i], $"{what}, output {i}: expected {expected[i]} within {bounds[i]:E3}, found {actual[i]}.");
+            largest = Math.Max(largest, error / Math.Max(Math.Abs(expected[i]), 1e-3));
+        }
+        Assert.True(largest > Math.ScaleB(1, -16), $"{what}: the largest relative error is {largest:E2}; the outputs were not rounded to half.");
     }
 }
