@@ -28,6 +28,12 @@ internal interface IActivationLayout
     void Store(ArrayView<float> buffer, int index, float value);
 
     /// <summary>
+    /// Stores <paramref name="values"/> as values <paramref name="index"/> to <paramref name="index"/> + 3 (a multiple of 4) of
+    /// <paramref name="buffer"/> with one store, rounded to the layout's format.
+    /// </summary>
+    void StoreFour(ArrayView<float> buffer, int index, Line4 values);
+
+    /// <summary>
     /// The index of channel 0 at (<paramref name="y"/>, <paramref name="x"/>) of image <paramref name="image"/> in an
     /// activation of <paramref name="channels"/> x <paramref name="height"/> x <paramref name="width"/>. Linear in y
     /// and x, so it may be taken at a window's corner in the padding and stepped from there.
@@ -68,6 +74,8 @@ internal readonly struct Nchw : IActivationLayout
     public float Load(ArrayView<float> buffer, int index) => buffer[index];
 
     public void Store(ArrayView<float> buffer, int index, float value) => buffer[index] = value;
+
+    public void StoreFour(ArrayView<float> buffer, int index, Line4 values) => buffer.Cast<Line4>()[index / 4] = values;
 }
 
 /// <summary>Channels last: <c>[image][y][x][channel]</c>.</summary>
@@ -87,6 +95,8 @@ internal readonly struct Nhwc : IActivationLayout
     public float Load(ArrayView<float> buffer, int index) => buffer[index];
 
     public void Store(ArrayView<float> buffer, int index, float value) => buffer[index] = value;
+
+    public void StoreFour(ArrayView<float> buffer, int index, Line4 values) => buffer.Cast<Line4>()[index / 4] = values;
 }
 
 /// <summary>
@@ -113,11 +123,11 @@ internal readonly struct NhwcHalf<TTarget> : IActivationLayout
         ? (float)buffer.Cast<Half>()[index]
         : TensorCoreRounding.HalfToFloat(buffer.Cast<ushort>()[index]);
 
-    public void Store(ArrayView<float> buffer, int index, float value)
-    {
-        if (default(TTarget).UsesPtx)
-            buffer.Cast<Half>()[index] = (Half)value;
-        else
-            buffer.Cast<ushort>()[index] = (ushort)TensorCoreRounding.ToHalf(value);
-    }
+    public void Store(ArrayView<float> buffer, int index, float value) => buffer.Cast<ushort>()[index] = (ushort)ToHalf(value);
+
+    public void StoreFour(ArrayView<float> buffer, int index, Line4 values) =>
+        buffer.Cast<ulong>()[index / 4] = ToHalf(values.A0) | ToHalf(values.A1) << 16 | ToHalf(values.A2) << 32 | ToHalf(values.A3) << 48;
+
+    /// <summary>The half-precision bits of <paramref name="value"/>, by the target's conversion.</summary>
+    private static ulong ToHalf(float value) => default(TTarget).UsesPtx ? Interop.FloatAsInt((Half)value) : TensorCoreRounding.ToHalf(value);
 }

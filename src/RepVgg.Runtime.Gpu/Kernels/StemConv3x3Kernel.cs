@@ -44,6 +44,8 @@ internal static class StemConv3x3Kernel
     {
         var layout = default(TLayout);
         ArrayView<float> groupWeights = SharedMemory.Allocate<float>(MaxInputChannels * 9 * Channels); // [k][channel of the group]
+        // A thread's 4 channels of a k are one aligned line: one 16-byte shared load.
+        ArrayView<Line4> weightLines = groupWeights.Cast<Line4>();
         int thread = Group.IdxX;
         int firstChannel = Grid.IdxY * Channels;
         int reduction = shape.Reduction;
@@ -81,11 +83,11 @@ internal static class StemConv3x3Kernel
                     if (x < 0 || x >= shape.InWidth)
                         continue;
                     float value = layout.Load(input, layout.PixelOffset(image, y, x, shape.InChannels, shape.InHeight, shape.InWidth) + inChannel * inChannelStride);
-                    int w = (inChannel * 9 + ky * 3 + kx) * Channels + quad;
-                    s0 += groupWeights[w] * value;
-                    s1 += groupWeights[w + 1] * value;
-                    s2 += groupWeights[w + 2] * value;
-                    s3 += groupWeights[w + 3] * value;
+                    Line4 w = weightLines[((inChannel * 9 + ky * 3 + kx) * Channels + quad) / 4];
+                    s0 += w.A0 * value;
+                    s1 += w.A1 * value;
+                    s2 += w.A2 * value;
+                    s3 += w.A3 * value;
                 }
             }
         }
@@ -93,6 +95,14 @@ internal static class StemConv3x3Kernel
         int channel0 = firstChannel + quad;
         int at = layout.PixelOffset(image, outY, outX, shape.OutChannels, shape.OutHeight, shape.OutWidth);
         int outChannelStride = layout.ChannelStride(shape.OutHeight, shape.OutWidth);
+        // Channels last, the 4 channels lie side by side: one store, aligned where the layer's channels are a multiple
+        // of 4 (a warp's stores then fill 32 sectors with 16 or 8 bytes each, not 4 or 2).
+        if (outChannelStride == 1 && shape.OutChannels % 4 == 0 && channel0 < shape.OutChannels)
+        {
+            layout.StoreFour(output, at + channel0, new Line4(
+                Relu(s0 + bias[channel0]), Relu(s1 + bias[channel0 + 1]), Relu(s2 + bias[channel0 + 2]), Relu(s3 + bias[channel0 + 3])));
+            return;
+        }
         Store<TLayout>(output, bias, shape, at, outChannelStride, channel0, s0);
         Store<TLayout>(output, bias, shape, at, outChannelStride, channel0 + 1, s1);
         Store<TLayout>(output, bias, shape, at, outChannelStride, channel0 + 2, s2);
@@ -105,8 +115,8 @@ internal static class StemConv3x3Kernel
     {
         if (channel >= shape.OutChannels)
             return;
-        float value = sum + bias[channel];
-        float relu = value > 0f ? value : 0f;
-        default(TLayout).Store(output, at + channel * channelStride, relu);
+        default(TLayout).Store(output, at + channel * channelStride, Relu(sum + bias[channel]));
     }
+
+    private static float Relu(float value) => value > 0f ? value : 0f;
 }
