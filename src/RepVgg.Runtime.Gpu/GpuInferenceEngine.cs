@@ -253,7 +253,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
             return LayerKernel.Winograd;
         if (StemConv3x3Kernel.Handles(layer))
             return LayerKernel.Stem;
-        return _tiles.UsesLarge(_largeGemmConfig(shape, layer.Groups)) ? LayerKernel.LargeGemm : LayerKernel.Gemm;
+        return _tiles.UsesLarge(_largeGemmConfig(shape, layer.Groups), shape.OutPerGroup) ? LayerKernel.LargeGemm : LayerKernel.Gemm;
     }
 
     /// <summary>

@@ -69,8 +69,8 @@ internal static class Conv3x3MmaKernel
     /// </summary>
     public const int LargeGroupsPerMultiprocessor = 2;
 
-    private const int TileSize = 64;
-    private const int LargeTileSize = 128;
+    private const int TileSize = GemmTilePolicy.SmallTileSize;
+    private const int LargeTileSize = GemmTilePolicy.LargeTileSize;
 
     /// <summary>Rows of 32-bit words staged per step: two mma's worth of k.</summary>
     private const int WordRows = MmaWeightLayout.BlocksPerStep * MmaWeightLayout.BlockWords;

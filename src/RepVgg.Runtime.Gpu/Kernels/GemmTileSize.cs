@@ -23,7 +23,10 @@ internal enum GemmTileSize
 /// Chooses a GEMM launch's tile size. <see cref="GemmTileSize.Auto"/> takes the large tiles when their grid has at
 /// least <see cref="LargeGroupsPerMultiprocessor"/> groups per SM: every large-tile kernel is compiled for two resident
 /// groups per SM (float32: 256 threads at about 120 registers; tensor cores: 512 threads at 62 to 72), so that is at
-/// least one full wave. Below it the small tiles' four times as many groups spread the work better.
+/// least one full wave. Below it the small tiles' four times as many groups spread the work better. And it takes them
+/// only where they pad a conv group's output channels (the GEMM's rows) no more than the small tiles do: a 48-channel
+/// layer (RepVGG-A0's first stages) fills 37.5% of a 128-row tile and 75% of a 64-row one, a loss of twice the work
+/// that the large tiles' better efficiency (1.1 to 1.4 times, below) does not repay.
 /// </summary>
 /// <remarks>
 /// Measured on an NVIDIA H200 (132 SMs; docs/gpu.md): RepVGG-B1's layers at batch 64 with grids of 392 and 400 large
@@ -38,11 +41,23 @@ internal readonly record struct GemmTilePolicy(GemmTileSize Size, int Multiproce
     /// <summary>Large-tile groups per SM from which <see cref="GemmTileSize.Auto"/> takes the large tiles.</summary>
     public const int LargeGroupsPerMultiprocessor = 2;
 
-    /// <summary>Whether to run the large-tile kernel, whose launch would be <paramref name="largeLaunch"/>.</summary>
-    public bool UsesLarge(KernelConfig largeLaunch) => Size switch
+    /// <summary>Rows (output channels) and columns of a small tile, in every GEMM.</summary>
+    public const int SmallTileSize = 64;
+
+    /// <summary>Rows (output channels) and columns of a large tile, in every GEMM.</summary>
+    public const int LargeTileSize = 128;
+
+    /// <summary>
+    /// Whether to run the large-tile kernel, whose launch would be <paramref name="largeLaunch"/>, for a GEMM whose rows
+    /// are a conv group's <paramref name="channels"/> output channels.
+    /// </summary>
+    public bool UsesLarge(KernelConfig largeLaunch, int channels) => Size switch
     {
         GemmTileSize.Small => false,
         GemmTileSize.Large => true,
-        _ => largeLaunch.GridDim.Size >= (long)LargeGroupsPerMultiprocessor * Multiprocessors,
+        _ => largeLaunch.GridDim.Size >= (long)LargeGroupsPerMultiprocessor * Multiprocessors && Padded(channels, LargeTileSize) == Padded(channels, SmallTileSize),
     };
+
+    /// <summary><paramref name="channels"/> rounded up to whole tiles of <paramref name="size"/> rows.</summary>
+    private static int Padded(int channels, int size) => (channels + size - 1) / size * size;
 }

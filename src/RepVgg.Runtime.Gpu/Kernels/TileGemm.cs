@@ -191,7 +191,7 @@ internal struct RegisterBlock4x4 : IRegisterBlock
 {
     public Line4 Row0, Row1, Row2, Row3;
 
-    public readonly int Size => 64;
+    public readonly int Size => GemmTilePolicy.SmallTileSize;
 
     public readonly int Depth => 16;
 
@@ -224,7 +224,7 @@ internal struct RegisterBlock8x8 : IRegisterBlock
     public Line4 Low0, Low1, Low2, Low3, Low4, Low5, Low6, Low7;
     public Line4 High0, High1, High2, High3, High4, High5, High6, High7;
 
-    public readonly int Size => 128;
+    public readonly int Size => GemmTilePolicy.LargeTileSize;
 
     public readonly int Depth => 8;
 

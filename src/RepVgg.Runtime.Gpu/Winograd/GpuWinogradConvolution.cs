@@ -107,7 +107,7 @@ internal sealed class GpuWinogradConvolution
     /// <summary>Whether <see cref="Enqueue"/> runs the GEMM of <paramref name="layer"/> at <paramref name="batch"/> with large tiles.</summary>
     public static bool UsesLargeTiles(Conv3x3Layer layer, int batch, GemmTilePolicy tiles) => UsesLargeTiles(Shape(layer, batch), tiles);
 
-    private static bool UsesLargeTiles(WinogradShape shape, GemmTilePolicy tiles) => tiles.UsesLarge(WinogradGemmKernel.LargeConfig(shape));
+    private static bool UsesLargeTiles(WinogradShape shape, GemmTilePolicy tiles) => tiles.UsesLarge(WinogradGemmKernel.LargeConfig(shape), shape.OutPerGroup);
 
     /// <exception cref="ArgumentException">
     /// The layer is not computed by Winograd, the batch is not positive, or the layer at that batch is past what the kernels index.
