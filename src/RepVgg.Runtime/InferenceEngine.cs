@@ -133,7 +133,10 @@ public abstract class InferenceEngine : IDisposable
         observer(new LayerActivation(layer.Name, _batch, layer.OutChannels, layer.OutHeight, layer.OutWidth, values));
     }
 
-    /// <summary>Copies the current activation out in NCHW order (the batch x C x H x W floats of the last layer run).</summary>
+    /// <summary>
+    /// Copies the current activation out in NCHW order (the batch x C x H x W floats of the last layer run), as the
+    /// engine holds it: in <see cref="Precision.Fp16"/> its values are halves, exactly converted to float32.
+    /// </summary>
     /// <exception cref="ArgumentException"><paramref name="nchw"/> is not the activation's length.</exception>
     public abstract void CopyActivation(Span<float> nchw);
 
