@@ -60,10 +60,7 @@ public sealed class ActivationCaptureTests
         engine.LayerObserver = null;
         Infer();
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Infer();
-
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        AllocationAssert.NothingPerCall(Infer);
         Assert.Equal(layout.Layers.Count, layers);
     }
 }
