@@ -85,20 +85,13 @@ public sealed class GpuInferenceEngine : InferenceEngine
         _tiles = new GemmTilePolicy(tiles, accelerator.NumMultiprocessors);
         _largestActivation = network.Layers.Aggregate((long)network.ImageLength,
             (largest, layer) => Math.Max(largest, (long)layer.OutChannels * layer.OutHeight * layer.OutWidth));
-        (Func<ConvKernel> loadGemm, _gemmConfig) = ImplicitGemm(accelerator, precision, large: false, vectorReads: true);
+        (ImplicitGemm implicitGemm, _layout) = KernelsFor(accelerator, precision);
+        (Func<ConvKernel> loadGemm, _gemmConfig) = implicitGemm(large: false, vectorReads: true);
         _gemmConv = loadGemm();
-        (Func<ConvKernel> loadLargeGemm, _largeGemmConfig) = ImplicitGemm(accelerator, precision, large: true, vectorReads: true);
+        (Func<ConvKernel> loadLargeGemm, _largeGemmConfig) = implicitGemm(large: true, vectorReads: true);
         _largeGemmConv = new(loadLargeGemm);
-        _scalarGemmConv = new(ImplicitGemm(accelerator, precision, large: false, vectorReads: false).Load);
-        _largeScalarGemmConv = new(ImplicitGemm(accelerator, precision, large: true, vectorReads: false).Load);
-        bool ptx = accelerator.AcceleratorType == AcceleratorType.Cuda;
-        _layout = (precision, ptx) switch
-        {
-            (Precision.Fp32, _) => LayoutKernels.Load<Nchw>(accelerator, channelsLast: false),
-            (Precision.Tf32, _) => LayoutKernels.Load<Nhwc>(accelerator, channelsLast: true),
-            (_, true) => LayoutKernels.Load<NhwcHalf<PtxTensorCores>>(accelerator, channelsLast: true),
-            _ => LayoutKernels.Load<NhwcHalf<EmulatedTensorCores>>(accelerator, channelsLast: true),
-        };
+        _scalarGemmConv = new(implicitGemm(large: false, vectorReads: false).Load);
+        _largeScalarGemmConv = new(implicitGemm(large: true, vectorReads: false).Load);
         _winograd = precision == Precision.Fp32 && !allDirect && network.Layers.Any(layer => layer.Algorithm.IsWinograd())
             ? new GpuWinogradConvolution(accelerator) : null;
         _head = accelerator.LoadGroupedKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(
@@ -192,33 +185,41 @@ public sealed class GpuInferenceEngine : InferenceEngine
     }
 
     /// <summary>
-    /// The implicit GEMM for <paramref name="precision"/> with small or large tiles, as a loader (which compiles it) and
-    /// its launch: float32, or the tensor-core kernel of the format, with PTX mma on CUDA and emulated mma elsewhere
-    /// (ILGPU's CPU accelerator), reading its input channels as vectors or one by one (<see cref="VectorReads"/>; float32
-    /// has one kernel for both).
+    /// The implicit GEMM with small or large tiles, as a loader (which compiles it) and its launch, reading its input
+    /// channels as vectors or one by one (<see cref="VectorReads"/>; float32 has one kernel for both).
     /// </summary>
-    private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) ImplicitGemm(Accelerator accelerator, Precision precision, bool large, bool vectorReads)
+    private delegate (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) ImplicitGemm(bool large, bool vectorReads);
+
+    /// <summary>
+    /// The kernels of <paramref name="precision"/>, the one place that pairs each with its activation layout: float32's
+    /// GEMM on NCHW float32; the tensor-core GEMM of the format on channels last, float32 in TF32 and half precision in
+    /// FP16, with PTX mma on CUDA and emulated mma elsewhere (ILGPU's CPU accelerator).
+    /// </summary>
+    private static (ImplicitGemm Gemm, LayoutKernels Layout) KernelsFor(Accelerator accelerator, Precision precision)
     {
         bool ptx = accelerator.AcceleratorType == AcceleratorType.Cuda;
-        // TF32 reads float32 activations, FP16 half ones (the layouts the engine keeps for them).
-        return (precision, large) switch
+        return precision switch
         {
-            (Precision.Fp32, false) => (() => Load(accelerator, Conv3x3GemmKernel.Run, Conv3x3GemmKernel.Threads), Conv3x3GemmKernel.Config),
-            (Precision.Fp32, true) => (() => Load(accelerator, Conv3x3GemmKernel.RunLarge, Conv3x3GemmKernel.Threads, TileGemm.LargeGroupsPerMultiprocessor),
-                Conv3x3GemmKernel.LargeConfig),
-            (Precision.Tf32, _) => ptx ? TensorCoreGemm<Tf32Format<PtxTensorCores>, PtxTensorCores, Nhwc>(accelerator, large, vectorReads)
-                : TensorCoreGemm<Tf32Format<EmulatedTensorCores>, EmulatedTensorCores, Nhwc>(accelerator, large, vectorReads),
-            (Precision.Fp16, _) => ptx ? TensorCoreGemm<Fp16Format<PtxTensorCores>, PtxTensorCores, NhwcHalf<PtxTensorCores>>(accelerator, large, vectorReads)
-                : TensorCoreGemm<Fp16Format<EmulatedTensorCores>, EmulatedTensorCores, NhwcHalf<EmulatedTensorCores>>(accelerator, large, vectorReads),
+            Precision.Fp32 => ((large, _) => large
+                    ? (() => Load(accelerator, Conv3x3GemmKernel.RunLarge, Conv3x3GemmKernel.Threads, TileGemm.LargeGroupsPerMultiprocessor), Conv3x3GemmKernel.LargeConfig)
+                    : (() => Load(accelerator, Conv3x3GemmKernel.Run, Conv3x3GemmKernel.Threads), Conv3x3GemmKernel.Config),
+                LayoutKernels.Load<Nchw>(accelerator, channelsLast: false)),
+            Precision.Tf32 => ptx ? TensorCoreKernels<Tf32Format<PtxTensorCores>, PtxTensorCores, Nhwc>(accelerator)
+                : TensorCoreKernels<Tf32Format<EmulatedTensorCores>, EmulatedTensorCores, Nhwc>(accelerator),
+            Precision.Fp16 => ptx ? TensorCoreKernels<Fp16Format<PtxTensorCores>, PtxTensorCores, NhwcHalf<PtxTensorCores>>(accelerator)
+                : TensorCoreKernels<Fp16Format<EmulatedTensorCores>, EmulatedTensorCores, NhwcHalf<EmulatedTensorCores>>(accelerator),
             _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "Unknown precision."),
         };
     }
 
-    private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) TensorCoreGemm<TFormat, TTarget, TLayout>(Accelerator accelerator, bool large, bool vectorReads)
+    private static (ImplicitGemm Gemm, LayoutKernels Layout) TensorCoreKernels<TFormat, TTarget, TLayout>(Accelerator accelerator)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget
         where TLayout : struct, IActivationLayout =>
-        vectorReads ? TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads>(accelerator, large) : TensorCoreGemm<TFormat, TTarget, TLayout, ScalarReads>(accelerator, large);
+        ((large, vectorReads) => vectorReads
+                ? TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads>(accelerator, large)
+                : TensorCoreGemm<TFormat, TTarget, TLayout, ScalarReads>(accelerator, large),
+            LayoutKernels.Load<TLayout>(accelerator, channelsLast: true));
 
     private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) TensorCoreGemm<TFormat, TTarget, TLayout, TReads>(Accelerator accelerator, bool large)
         where TFormat : struct, ITensorCoreFormat

@@ -113,9 +113,9 @@ internal readonly struct NhwcHalf<TTarget> : IActivationLayout
 
     public int ColumnOffset(int column, int channels, int plane) => default(Nhwc).ColumnOffset(column, channels, plane);
 
-    public int ChannelStride(int height, int width) => 1;
+    public int ChannelStride(int height, int width) => default(Nhwc).ChannelStride(height, width);
 
-    public int PixelStride(int channels) => channels;
+    public int PixelStride(int channels) => default(Nhwc).PixelStride(channels);
 
     public int ValuesPerLine => 8;
 

@@ -65,7 +65,7 @@ internal static class Conv3x3GemmKernel
 
         public Operands(GemmTile tile, ArrayView<float> input, ArrayView<float> weights, ConvShape shape)
         {
-            _gather = tile.Gather<Nchw>(shape);
+            _gather = tile.Gather<Nchw>(shape, tile.LoadColumn);
             _input = input;
             _quads = weights.Cast<Line4>();
             _shape = shape;

@@ -220,7 +220,7 @@ internal static class Conv3x3MmaKernel
             int threadPairs, int steps)
         {
             int valuesPerWord = default(TFormat).ValuesPerWord;
-            _gather = new InputGather<TLayout>(shape, tile.ConvGroup, tile.FirstPixel + pixel);
+            _gather = tile.Gather<TLayout>(shape, pixel);
             _input = input;
             _inputLines = input.Cast<Words4>();
             _fragments = weights.Cast<Words4>();

@@ -38,9 +38,9 @@ internal readonly struct GemmTile
     /// <summary>The first row (k) of each step this thread stages.</summary>
     public int LoadRow { get; }
 
-    /// <summary>This thread's column of X, from an input laid out as <typeparamref name="TLayout"/>.</summary>
-    public InputGather<TLayout> Gather<TLayout>(ConvShape shape) where TLayout : struct, IActivationLayout =>
-        new(shape, ConvGroup, FirstPixel + LoadColumn);
+    /// <summary>Column <paramref name="column"/> of the tile's X, from an input laid out as <typeparamref name="TLayout"/>.</summary>
+    public InputGather<TLayout> Gather<TLayout>(ConvShape shape, int column) where TLayout : struct, IActivationLayout =>
+        new(shape, ConvGroup, FirstPixel + column);
 
     /// <summary>The launch: one group of <paramref name="threads"/> per (pixel tile, channel tile, conv group).</summary>
     public static KernelConfig Config(ConvShape shape, int groups, int threads, int size) => new(

@@ -37,13 +37,8 @@ internal static class PackedWeightsReader
     private static float[] UntransformWinograd(Conv3x3Layer layer, ModelWeights weights)
     {
         double[,] transform = layer.Algorithm == ConvAlgorithm.Winograd2x2 ? Winograd2x2.G : Winograd4x4.G;
-        double[,] leftInverse = LeftInverse(transform);
+        double[] inverse = LeftInverse(transform); // P, 3 x side
         int side = transform.GetLength(0), points = side * side;
-        // P row-major, 3 x side.
-        var inverse = new double[3 * side];
-        for (int y = 0; y < 3; y++)
-            for (int a = 0; a < side; a++)
-                inverse[y * side + a] = leftInverse[y, a];
         var relaid = new float[GpuWinogradWeights.Length(layer)]; // U[point][icInGroup][oc]
         GpuWinogradWeights.Repack(
             weights.Slice(layer.WeightOffset, WinogradPacking.PackedWeightLength(layer.Algorithm, layer.InChannels, layer.OutChannels, layer.Groups)),
@@ -81,8 +76,8 @@ internal static class PackedWeightsReader
         return oihw;
     }
 
-    /// <summary><c>(G^T G)^-1 G^T</c> (3 x n) of the n x 3 matrix <paramref name="g"/>, whose columns are independent.</summary>
-    private static double[,] LeftInverse(double[,] g)
+    /// <summary><c>(G^T G)^-1 G^T</c> (3 x n, row-major) of the n x 3 matrix <paramref name="g"/>, whose columns are independent.</summary>
+    private static double[] LeftInverse(double[,] g)
     {
         int rows = g.GetLength(0);
         var gram = new double[3, 3];
@@ -96,11 +91,11 @@ internal static class PackedWeightsReader
             for (int j = 0; j < 3; j++)
                 cofactors[i, j] = gram[(i + 1) % 3, (j + 1) % 3] * gram[(i + 2) % 3, (j + 2) % 3] - gram[(i + 1) % 3, (j + 2) % 3] * gram[(i + 2) % 3, (j + 1) % 3];
         double determinant = gram[0, 0] * cofactors[0, 0] + gram[0, 1] * cofactors[0, 1] + gram[0, 2] * cofactors[0, 2];
-        var inverse = new double[3, rows];
+        var inverse = new double[3 * rows];
         for (int i = 0; i < 3; i++)
             for (int r = 0; r < rows; r++)
                 for (int j = 0; j < 3; j++)
-                    inverse[i, r] += cofactors[j, i] / determinant * g[r, j];
+                    inverse[i * rows + r] += cofactors[j, i] / determinant * g[r, j];
         return inverse;
     }
 

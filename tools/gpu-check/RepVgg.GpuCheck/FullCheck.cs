@@ -29,9 +29,10 @@ internal sealed record CheckPlan(GpuAccelerator Accelerator, int Height, int Wid
     /// <summary>
     /// CUDA: issue #6's table (A0 and B1 at 224 x 224, batch 1, 8 and 64, median of 30, B1's layers at batch 64), in
     /// FP32, TF32 and FP16, and A0's layers at batch 64 too (the one float32 case the first H200 run found slower than
-    /// cuDNN, whose 48- and 192-channel layers the tile policy treats differently since). CPU accelerator: the same steps on A0 at 16 x 16, batch 1, each call once, so a bundle can
-    /// be validated on any machine: ILGPU's CPU accelerator simulates every GPU thread (one A0 call at 16 x 16 took 25
-    /// to 35 s on 2 cores in FP32, 45 to 110 s in TF32 and FP16 with their mma emulated).
+    /// cuDNN, whose 48- and 192-channel layers the tile policy treats differently since). CPU accelerator: the same
+    /// steps on A0 at 16 x 16, batch 1, each call once, so a bundle can be validated on any machine: ILGPU's CPU
+    /// accelerator simulates every GPU thread (one A0 call at 16 x 16 took 25 to 35 s on 2 cores in FP32, 45 to 110 s
+    /// in TF32 and FP16 with their mma emulated).
     /// </summary>
     public static CheckPlan For(GpuAccelerator accelerator) => accelerator switch
     {
