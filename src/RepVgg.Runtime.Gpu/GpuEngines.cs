@@ -33,15 +33,16 @@ public static class GpuEngines
     /// </summary>
     /// <returns>Null and an engine, or why there is no engine and a null one.</returns>
     public static string? TryCreateCuda(NetworkLayout network, ModelWeights weights, Precision precision, out InferenceEngine? engine) =>
-        TryCreateCudaWith(network, weights, precision, GemmTileSize.Auto, allDirect: false, out engine);
+        TryCreateCudaWith(network, weights, precision, GemmTileSize.Auto, allDirect: false, TensorCoreStaging.Registers, out engine);
 
     /// <summary>
     /// <see cref="TryCreateCuda"/> with the GEMMs' tiles fixed rather than chosen per layer, or every layer run as a
-    /// direct implicit GEMM (<paramref name="allDirect"/>, Winograd layers too): for the GPU check's comparisons. Named
-    /// apart, because the runtime finds <see cref="TryCreateCuda"/> by name.
+    /// direct implicit GEMM (<paramref name="allDirect"/>, Winograd layers too), or the tensor-core kernel staging its
+    /// operands another way (<paramref name="staging"/>): for the GPU check's comparisons. Named apart, because the
+    /// runtime finds <see cref="TryCreateCuda"/> by name.
     /// </summary>
     internal static string? TryCreateCudaWith(NetworkLayout network, ModelWeights weights, Precision precision, GemmTileSize tiles, bool allDirect,
-        out InferenceEngine? engine)
+        TensorCoreStaging staging, out InferenceEngine? engine)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(weights);
@@ -54,7 +55,7 @@ public static class GpuEngines
             return $"Precision.{precision} needs tensor cores of compute capability 8.0 (Ampere) or newer; {accelerator.Name} has {architecture}";
         try
         {
-            engine = Create(accelerator, network, weights, precision, tiles, allDirect);
+            engine = Create(accelerator, network, weights, precision, tiles, allDirect, staging);
             return null;
         }
         catch (Exception e) when (e is not ArgumentException)
@@ -70,18 +71,18 @@ public static class GpuEngines
     /// </summary>
     /// <returns>Null and an engine, or why there is no engine and a null one.</returns>
     public static string? TryCreateCpuAccelerator(NetworkLayout network, ModelWeights weights, Precision precision, out InferenceEngine? engine) =>
-        TryCreateCpuAcceleratorWith(network, weights, precision, GemmTileSize.Auto, allDirect: false, out engine);
+        TryCreateCpuAcceleratorWith(network, weights, precision, GemmTileSize.Auto, allDirect: false, TensorCoreStaging.Registers, out engine);
 
     /// <summary><see cref="TryCreateCpuAccelerator"/> with the kernels chosen as <see cref="TryCreateCudaWith"/> takes them (the GPU check's comparisons).</summary>
     internal static string? TryCreateCpuAcceleratorWith(NetworkLayout network, ModelWeights weights, Precision precision, GemmTileSize tiles, bool allDirect,
-        out InferenceEngine? engine)
+        TensorCoreStaging staging, out InferenceEngine? engine)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(weights);
         engine = null;
         try
         {
-            engine = Create(CpuAccelerator, network, weights, precision, tiles, allDirect);
+            engine = Create(CpuAccelerator, network, weights, precision, tiles, allDirect, staging);
             return null;
         }
         catch (Exception e) when (e is not ArgumentException)
@@ -92,12 +93,14 @@ public static class GpuEngines
 
     /// <summary>
     /// An engine on <paramref name="accelerator"/>, which stays the caller's to dispose after the engine; its GEMMs'
-    /// tiles chosen per layer, or fixed by <paramref name="tiles"/>, and its Winograd layers run as planned, or as
-    /// direct implicit GEMMs with <paramref name="allDirect"/> (tests, the GPU check's comparisons).
+    /// tiles chosen per layer, or fixed by <paramref name="tiles"/>, its Winograd layers run as planned, or as direct
+    /// implicit GEMMs with <paramref name="allDirect"/>, and its tensor-core kernel staging as <paramref name="staging"/>
+    /// says (tests, the GPU check's comparisons).
     /// </summary>
     internal static GpuInferenceEngine Create(Accelerator accelerator, NetworkLayout network, ModelWeights weights,
-        Precision precision = Precision.Fp32, GemmTileSize tiles = GemmTileSize.Auto, bool allDirect = false) =>
-        new(accelerator, network, weights, precision, tiles, allDirect);
+        Precision precision = Precision.Fp32, GemmTileSize tiles = GemmTileSize.Auto, bool allDirect = false,
+        TensorCoreStaging staging = TensorCoreStaging.Registers) =>
+        new(accelerator, network, weights, precision, tiles, allDirect, staging);
 
     private static (Accelerator?, string?) FindCuda()
     {

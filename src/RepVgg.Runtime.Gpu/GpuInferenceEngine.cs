@@ -22,9 +22,9 @@ namespace RepVgg.Gpu;
 /// In float32 activations stay NCHW on the device, as at the API boundary: the input and <see cref="CopyActivation"/>
 /// are plain copies, and in the convolution's implicit GEMM the N dimension (image, y, x) runs along an NCHW plane,
 /// so its tile loads (at stride 1) and stores are coalesced. In a reduced precision they are channels last, where the
-/// channels the tensor-core kernel stages at one tap of a pixel lie side by side: in float32 in TF32 (<see cref="Nhwc"/>),
-/// in half precision in FP16 (<see cref="NhwcHalf{TTarget}"/>), which its mma would round them to anyway. The input is
-/// transposed (and in FP16 rounded) on the device as it arrives, and <see cref="CopyActivation"/> transposes back. Two
+/// channels the tensor-core kernel stages at one tap of a pixel lie side by side, each value stored in the format its
+/// mma would round it to anyway: float32 rounded to TF32 (<see cref="NhwcTf32"/>), or half precision in FP16
+/// (<see cref="NhwcHalf{TTarget}"/>). The input is transposed and rounded on the device as it arrives, and <see cref="CopyActivation"/> transposes back. Two
 /// device buffers, each sized for the largest activation of the batch in float32 (the input arrives in float32, and
 /// <see cref="CopyActivation"/> hands activations out in it, through the other buffer), take turns as a layer's input and output. The fused
 /// weights are <see cref="DeviceWeights"/>, shared with the other engines built on the same <see cref="ModelWeights"/>
@@ -58,8 +58,10 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private readonly Func<ConvShape, int, KernelConfig> _gemmConfig, _largeGemmConfig;
     private readonly Lazy<ConvKernel> _largeGemmConv, _scalarGemmConv, _largeScalarGemmConv;
     private readonly GemmTilePolicy _tiles;
+    // How the tensor-core GEMM with vector reads stages its operands (the scalar reads always through registers).
+    private readonly TensorCoreStaging _staging;
     // The stem, the pooling and the transposes, in the engine's activation layout: NCHW float32 in FP32, channels last in
-    // float32 in TF32 and in half precision in FP16.
+    // TF32-rounded float32 in TF32 and in half precision in FP16.
     private readonly LayoutKernels _layout;
     // The Winograd layers' three kernels; null when the network has none.
     private readonly GpuWinogradConvolution? _winograd;
@@ -77,15 +79,17 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private int _batch;
     private (int Channels, int Height, int Width) _shape;
 
-    internal GpuInferenceEngine(Accelerator accelerator, NetworkLayout network, ModelWeights weights, Precision precision, GemmTileSize tiles, bool allDirect)
+    internal GpuInferenceEngine(Accelerator accelerator, NetworkLayout network, ModelWeights weights, Precision precision, GemmTileSize tiles, bool allDirect,
+        TensorCoreStaging staging)
         : base(network, weights)
     {
         _accelerator = accelerator;
         Precision = precision;
+        _staging = staging;
         _tiles = new GemmTilePolicy(tiles, accelerator.NumMultiprocessors);
         _largestActivation = network.Layers.Aggregate((long)network.ImageLength,
             (largest, layer) => Math.Max(largest, (long)layer.OutChannels * layer.OutHeight * layer.OutWidth));
-        (ImplicitGemm implicitGemm, _layout) = KernelsFor(accelerator, precision);
+        (ImplicitGemm implicitGemm, _layout) = KernelsFor(accelerator, precision, staging);
         (Func<ConvKernel> loadGemm, _gemmConfig) = implicitGemm(large: false, vectorReads: true);
         _gemmConv = loadGemm();
         (Func<ConvKernel> loadLargeGemm, _largeGemmConfig) = implicitGemm(large: true, vectorReads: true);
@@ -192,10 +196,10 @@ public sealed class GpuInferenceEngine : InferenceEngine
 
     /// <summary>
     /// The kernels of <paramref name="precision"/>, the one place that pairs each with its activation layout: float32's
-    /// GEMM on NCHW float32; the tensor-core GEMM of the format on channels last, float32 in TF32 and half precision in
-    /// FP16, with PTX mma on CUDA and emulated mma elsewhere (ILGPU's CPU accelerator).
+    /// GEMM on NCHW float32; the tensor-core GEMM of the format on channels last, TF32-rounded float32 in TF32 and half
+    /// precision in FP16, with PTX mma on CUDA and emulated mma elsewhere (ILGPU's CPU accelerator).
     /// </summary>
-    private static (ImplicitGemm Gemm, LayoutKernels Layout) KernelsFor(Accelerator accelerator, Precision precision)
+    private static (ImplicitGemm Gemm, LayoutKernels Layout) KernelsFor(Accelerator accelerator, Precision precision, TensorCoreStaging staging)
     {
         bool ptx = accelerator.AcceleratorType == AcceleratorType.Cuda;
         return precision switch
@@ -204,35 +208,44 @@ public sealed class GpuInferenceEngine : InferenceEngine
                     ? (() => Load(accelerator, Conv3x3GemmKernel.RunLarge, Conv3x3GemmKernel.Threads, TileGemm.LargeGroupsPerMultiprocessor), Conv3x3GemmKernel.LargeConfig)
                     : (() => Load(accelerator, Conv3x3GemmKernel.Run, Conv3x3GemmKernel.Threads), Conv3x3GemmKernel.Config),
                 LayoutKernels.Load<Nchw>(accelerator, channelsLast: false)),
-            Precision.Tf32 => ptx ? TensorCoreKernels<Tf32Format<PtxTensorCores>, PtxTensorCores, Nhwc>(accelerator)
-                : TensorCoreKernels<Tf32Format<EmulatedTensorCores>, EmulatedTensorCores, Nhwc>(accelerator),
-            Precision.Fp16 => ptx ? TensorCoreKernels<Fp16Format<PtxTensorCores>, PtxTensorCores, NhwcHalf<PtxTensorCores>>(accelerator)
-                : TensorCoreKernels<Fp16Format<EmulatedTensorCores>, EmulatedTensorCores, NhwcHalf<EmulatedTensorCores>>(accelerator),
+            Precision.Tf32 => ptx ? TensorCoreKernels<Tf32Format<PtxTensorCores>, PtxTensorCores, NhwcTf32>(accelerator, staging)
+                : TensorCoreKernels<Tf32Format<EmulatedTensorCores>, EmulatedTensorCores, NhwcTf32>(accelerator, staging),
+            Precision.Fp16 => ptx ? TensorCoreKernels<Fp16Format<PtxTensorCores>, PtxTensorCores, NhwcHalf<PtxTensorCores>>(accelerator, staging)
+                : TensorCoreKernels<Fp16Format<EmulatedTensorCores>, EmulatedTensorCores, NhwcHalf<EmulatedTensorCores>>(accelerator, staging),
             _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "Unknown precision."),
         };
     }
 
-    private static (ImplicitGemm Gemm, LayoutKernels Layout) TensorCoreKernels<TFormat, TTarget, TLayout>(Accelerator accelerator)
+    private static (ImplicitGemm Gemm, LayoutKernels Layout) TensorCoreKernels<TFormat, TTarget, TLayout>(Accelerator accelerator, TensorCoreStaging staging)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget
         where TLayout : struct, IActivationLayout =>
-        ((large, vectorReads) => vectorReads
-                ? TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads>(accelerator, large)
-                : TensorCoreGemm<TFormat, TTarget, TLayout, ScalarReads>(accelerator, large),
+        ((large, vectorReads) => !vectorReads ? TensorCoreGemm<TFormat, TTarget, TLayout, ScalarReads, RegisterCopies>(accelerator, large)
+                : staging == TensorCoreStaging.AsyncCopies ? TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads, AsyncCopies>(accelerator, large)
+                : TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads, RegisterCopies>(accelerator, large),
             LayoutKernels.Load<TLayout>(accelerator, channelsLast: true));
 
-    private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) TensorCoreGemm<TFormat, TTarget, TLayout, TReads>(Accelerator accelerator, bool large)
+    private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) TensorCoreGemm<TFormat, TTarget, TLayout, TReads, TCopies>(Accelerator accelerator, bool large)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget
         where TLayout : struct, IActivationLayout
-        where TReads : struct, IChannelReads =>
-        large ? (() => Load(accelerator, Conv3x3MmaKernel.RunLarge<TFormat, TTarget, TLayout, TReads>, Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
+        where TReads : struct, IChannelReads
+        where TCopies : struct, IStagingCopies =>
+        large ? (() => LoadMma(accelerator, Conv3x3MmaKernel.RunLarge<TFormat, TTarget, TLayout, TReads, TCopies>, Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
                 Conv3x3MmaKernel.LargeConfig)
-            : (() => Load(accelerator, Conv3x3MmaKernel.Run<TFormat, TTarget, TLayout, TReads>, Conv3x3MmaKernel.Threads), Conv3x3MmaKernel.Config);
+            : (() => LoadMma(accelerator, Conv3x3MmaKernel.Run<TFormat, TTarget, TLayout, TReads, TCopies>, Conv3x3MmaKernel.Threads), Conv3x3MmaKernel.Config);
 
     private static ConvKernel Load(Accelerator accelerator, Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> kernel, int threads,
         int? groupsPerMultiprocessor = null) =>
         accelerator.LoadGroupedKernel(kernel, threads, groupsPerMultiprocessor);
+
+    /// <summary>A tensor-core kernel as a <see cref="ConvKernel"/>: each call hands it the device addresses of its input and weights.</summary>
+    private static ConvKernel LoadMma(Accelerator accelerator,
+        Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape, OperandAddresses> kernel, int threads, int? groupsPerMultiprocessor = null)
+    {
+        var loaded = accelerator.LoadGroupedKernel(kernel, threads, groupsPerMultiprocessor);
+        return (stream, config, input, weights, bias, output, shape) => loaded(stream, config, input, weights, bias, output, shape, OperandAddresses.Of(input, weights));
+    }
 
     /// <summary>Whether a tensor-core layer reads its input channels one by one: its groups' channels are not a multiple of a 16-byte line's values.</summary>
     private bool UsesScalarReads(ConvShape shape) => Precision != Precision.Fp32 && !VectorReads.Of(shape, _layout.ValuesPerLine);
@@ -270,11 +283,14 @@ public sealed class GpuInferenceEngine : InferenceEngine
             LayerKernel.Winograd => $"{layer.Algorithm}, {TileName(GpuWinogradConvolution.UsesLargeTiles(layer, batch, _tiles))}",
             LayerKernel.Stem => GpuKernels.StemDirect,
             var gemm when Precision == Precision.Fp32 => $"{GpuKernels.ImplicitGemm}, {TileName(gemm == LayerKernel.LargeGemm)}",
-            var gemm => $"{GpuKernels.ImplicitGemmMma}, {(UsesScalarReads(shape) ? "scalar reads, " : "")}{TileName(gemm == LayerKernel.LargeGemm)}",
+            var gemm => $"{GpuKernels.ImplicitGemmMma}, {StagingName(shape)}{TileName(gemm == LayerKernel.LargeGemm)}",
         };
     }
 
     private static string TileName(bool large) => large ? "128 x 128 tiles" : "64 x 64 tiles";
+
+    private string StagingName(ConvShape shape) =>
+        UsesScalarReads(shape) ? "scalar reads, " : _staging == TensorCoreStaging.AsyncCopies ? "async copies, " : "";
 
     /// <summary>Floats of Winograd workspace a batch needs: the largest Winograd layer's (one layer runs at a time); none in a reduced precision.</summary>
     private long WorkspaceFloats(int batch) =>

@@ -32,12 +32,16 @@ public sealed class PtxasTests : IDisposable
         ["implicit-gemm-mma FP16"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(), Conv3x3MmaKernel.Threads, null),
         ["implicit-gemm-mma TF32 large tiles"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(large: true), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
         ["implicit-gemm-mma FP16 large tiles"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(large: true), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
+        ["implicit-gemm-mma TF32 async copies"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(async: true), Conv3x3MmaKernel.Threads, null),
+        ["implicit-gemm-mma FP16 async copies"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(async: true), Conv3x3MmaKernel.Threads, null),
+        ["implicit-gemm-mma TF32 large tiles async copies"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(large: true, async: true), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
+        ["implicit-gemm-mma FP16 large tiles async copies"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(large: true, async: true), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
         ["implicit-gemm-mma TF32 scalar reads"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, ScalarReads>(), Conv3x3MmaKernel.Threads, null),
         ["implicit-gemm-mma FP16 scalar reads"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, ScalarReads>(), Conv3x3MmaKernel.Threads, null),
         ["implicit-gemm-mma TF32 large tiles scalar reads"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, ScalarReads>(large: true), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
         ["implicit-gemm-mma FP16 large tiles scalar reads"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, ScalarReads>(large: true), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
         ["stem-direct"] = (() => PtxCompilation.Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run), typeof(Nchw)), StemConv3x3Kernel.Config(new ConvShape(Stem, 1)).GroupDim.Size, null),
-        ["stem-direct channels last"] = (() => PtxCompilation.Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run), typeof(Nhwc)), StemConv3x3Kernel.Config(new ConvShape(Stem, 1)).GroupDim.Size, null),
+        ["stem-direct channels last"] = (() => PtxCompilation.Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run), typeof(NhwcTf32)), StemConv3x3Kernel.Config(new ConvShape(Stem, 1)).GroupDim.Size, null),
         ["stem-direct channels last half"] = (() => PtxCompilation.Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run), typeof(NhwcHalf<PtxTensorCores>)), StemConv3x3Kernel.Config(new ConvShape(Stem, 1)).GroupDim.Size, null),
         ["winograd gemm"] = (() => PtxCompilation.Explicit(typeof(WinogradGemmKernel), nameof(WinogradGemmKernel.Multiply)), WinogradGemmKernel.Threads, null),
         ["winograd gemm large tiles"] = (() => PtxCompilation.Explicit(typeof(WinogradGemmKernel), nameof(WinogradGemmKernel.MultiplyLarge)), WinogradGemmKernel.Threads, TileGemm.LargeGroupsPerMultiprocessor),
@@ -46,10 +50,10 @@ public sealed class PtxasTests : IDisposable
         ["winograd output 2x2"] = (() => PtxCompilation.Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformOutput2x2)), null, null),
         ["winograd output 4x4"] = (() => PtxCompilation.Implicit(typeof(WinogradTransformKernels), nameof(WinogradTransformKernels.TransformOutput4x4)), null, null),
         ["global average pool"] = (() => PtxCompilation.Implicit(typeof(GlobalAveragePoolKernel), nameof(GlobalAveragePoolKernel.Run), typeof(Nchw)), null, null),
-        ["global average pool channels last"] = (() => PtxCompilation.Implicit(typeof(GlobalAveragePoolKernel), nameof(GlobalAveragePoolKernel.Run), typeof(Nhwc)), null, null),
+        ["global average pool channels last"] = (() => PtxCompilation.Implicit(typeof(GlobalAveragePoolKernel), nameof(GlobalAveragePoolKernel.Run), typeof(NhwcTf32)), null, null),
         ["global average pool channels last half"] = (() => PtxCompilation.Implicit(typeof(GlobalAveragePoolKernel), nameof(GlobalAveragePoolKernel.Run), typeof(NhwcHalf<PtxTensorCores>)), null, null),
-        ["to channels last"] = (() => PtxCompilation.Implicit(typeof(ActivationTransposeKernel), nameof(ActivationTransposeKernel.ToChannelsLast), typeof(Nhwc)), null, null),
-        ["to channels first"] = (() => PtxCompilation.Implicit(typeof(ActivationTransposeKernel), nameof(ActivationTransposeKernel.ToChannelsFirst), typeof(Nhwc)), null, null),
+        ["to channels last"] = (() => PtxCompilation.Implicit(typeof(ActivationTransposeKernel), nameof(ActivationTransposeKernel.ToChannelsLast), typeof(NhwcTf32)), null, null),
+        ["to channels first"] = (() => PtxCompilation.Implicit(typeof(ActivationTransposeKernel), nameof(ActivationTransposeKernel.ToChannelsFirst), typeof(NhwcTf32)), null, null),
         ["to channels last half"] = (() => PtxCompilation.Implicit(typeof(ActivationTransposeKernel), nameof(ActivationTransposeKernel.ToChannelsLast), typeof(NhwcHalf<PtxTensorCores>)), null, null),
         ["to channels first half"] = (() => PtxCompilation.Implicit(typeof(ActivationTransposeKernel), nameof(ActivationTransposeKernel.ToChannelsFirst), typeof(NhwcHalf<PtxTensorCores>)), null, null),
         ["linear head"] = (() => PtxCompilation.Explicit(typeof(LinearHeadKernel), nameof(LinearHeadKernel.Run)), LinearHeadKernel.Config(10, 1).GroupDim.Size, null),
@@ -88,6 +92,10 @@ public sealed class PtxasTests : IDisposable
     [InlineData("FP16", "HMMA.16816.F32")]
     [InlineData("TF32 large tiles", "HMMA.1688.F32.TF32")]
     [InlineData("FP16 large tiles", "HMMA.16816.F32")]
+    [InlineData("TF32 async copies", "HMMA.1688.F32.TF32")]
+    [InlineData("FP16 async copies", "HMMA.16816.F32")]
+    [InlineData("TF32 large tiles async copies", "HMMA.1688.F32.TF32")]
+    [InlineData("FP16 large tiles async copies", "HMMA.16816.F32")]
     public void Tensor_core_kernel_runs_on_tensor_cores(string format, string instruction)
     {
         var (entry, threads, groups) = Kernels[$"implicit-gemm-mma {format}"];
@@ -97,5 +105,9 @@ public sealed class PtxasTests : IDisposable
         // 2 x 8 mma a staged step, the step's two word blocks written out.
         Assert.Equal(16, PtxCompilation.CountOf(machineCode, instruction));
         Assert.Equal(16, PtxCompilation.CountOf(machineCode, "HMMA"));
+        // Asynchronous copies are the hardware's global-to-shared copies (LDGSTS), 16 bytes each: 2 or 4 a thread and step,
+        // two steps before the loop and one in it; staging through registers has none.
+        int copies = format.EndsWith("async copies", StringComparison.Ordinal) ? (format.Contains("large") ? 2 : 4) * 3 : 0;
+        Assert.Equal(copies, PtxCompilation.CountOf(machineCode, "LDGSTS"));
     }
 }

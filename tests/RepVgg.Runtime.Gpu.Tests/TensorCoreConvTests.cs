@@ -20,33 +20,44 @@ public class TensorCoreConvTests
         (40, 24, 1, 1, 12, 13, 2),  // K = 360: several steps, several small pixel tiles
         (33, 5, 1, 1, 1, 1, 3),     // 1 x 1 image: all taps but the centre are padding
         (12, 136, 1, 1, 13, 11, 1), // 136 channels and 143 pixels: past one large tile both ways
+        (32, 48, 2, 2, 9, 7, 3),    // groups 2, stride 2, batch 3, channels read as vectors in both formats
+        (24, 136, 1, 1, 13, 11, 1), // past one large tile both ways, channels read as vectors in both formats
     ];
 
-    /// <summary>Every layer in both formats, with small (64 x 64) and large (128 x 128) tiles.</summary>
-    public static TheoryData<Precision, int, int, int, int, int, int, int, bool> Shapes()
+    /// <summary>
+    /// Every layer in both formats, with small (64 x 64) and large (128 x 128) tiles, staging through registers and, where
+    /// the layer's channels are read as vectors, by asynchronous copies.
+    /// </summary>
+    public static TheoryData<Precision, int, int, int, int, int, int, int, bool, bool> Shapes()
     {
-        var data = new TheoryData<Precision, int, int, int, int, int, int, int, bool>();
+        var data = new TheoryData<Precision, int, int, int, int, int, int, int, bool, bool>();
         foreach (Precision precision in new[] { Precision.Tf32, Precision.Fp16 })
             foreach (var layer in Layers)
                 foreach (bool largeTiles in new[] { false, true })
-                    data.Add(precision, layer.In, layer.Out, layer.Groups, layer.Stride, layer.Height, layer.Width, layer.Batch, largeTiles);
+                    foreach (bool asyncCopies in new[] { false, true })
+                        if (!asyncCopies || VectorReads(precision, layer.In / layer.Groups))
+                            data.Add(precision, layer.In, layer.Out, layer.Groups, layer.Stride, layer.Height, layer.Width, layer.Batch, largeTiles, asyncCopies);
         return data;
     }
+
+    /// <summary>
+    /// Groups of a multiple of a 16-byte line's channels (4 float32 in TF32, 8 halves in FP16) read them as vectors from
+    /// the channels-last input, others one by one (always through registers).
+    /// </summary>
+    private static bool VectorReads(Precision precision, int channelsPerGroup) => channelsPerGroup % (precision == Precision.Tf32 ? 4 : 8) == 0;
 
     [Theory]
     [MemberData(nameof(Shapes))]
     public void Layer_is_within_the_stated_bound_of_the_float64_convolution(Precision precision,
-        int inChannels, int outChannels, int groups, int stride, int height, int width, int batch, bool largeTiles)
+        int inChannels, int outChannels, int groups, int stride, int height, int width, int batch, bool largeTiles, bool asyncCopies)
     {
         var (layout, weights, oihw, bias) = CompiledModels.SingleLayer(inChannels, outChannels, groups, stride, height, width, ConvAlgorithm.Direct, seed: 3);
         Conv3x3Layer layer = layout.Layers[0];
         float[] images = CompiledModels.RandomFloats(batch * inChannels * height * width, seed: 5);
-        using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, precision, largeTiles ? GemmTileSize.Large : GemmTileSize.Small);
+        using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, precision, largeTiles ? GemmTileSize.Large : GemmTileSize.Small,
+            staging: asyncCopies ? TensorCoreStaging.AsyncCopies : TensorCoreStaging.Registers);
         Assert.Equal(precision, engine.Precision);
-        // Groups of a multiple of a 16-byte line's channels (4 float32 in TF32, 8 halves in FP16) read them as vectors
-        // from the channels-last input, others one by one.
-        int valuesPerLine = precision == Precision.Tf32 ? 4 : 8;
-        string reads = inChannels / groups % valuesPerLine == 0 ? "" : "scalar reads, ";
+        string reads = !VectorReads(precision, inChannels / groups) ? "scalar reads, " : asyncCopies ? "async copies, " : "";
         Assert.Equal($"implicit-gemm-mma, {reads}{(largeTiles ? "128 x 128 tiles" : "64 x 64 tiles")}", engine.DescribeKernel(layer, batch));
 
         engine.BeginBatch(images, new float[batch * layout.Head.Classes]);
@@ -63,7 +74,7 @@ public class TensorCoreConvTests
         for (int i = 0; i < actual.Length; i++)
         {
             double error = Math.Abs(actual[i] - exact[i]);
-            Assert.True(error <= bounds[i], $"{precision}, {(largeTiles ? "large" : "small")} tiles, output {i}: expected {exact[i]} within {bounds[i]:E3}, found {actual[i]} (off by {error:E3}).");
+            Assert.True(error <= bounds[i], $"{precision}, {(largeTiles ? "large" : "small")} tiles, {(asyncCopies ? "async copies" : "registers")}, output {i}: expected {exact[i]} within {bounds[i]:E3}, found {actual[i]} (off by {error:E3}).");
             // Error over Σ|w x| + |b| (at most: bound / relative is that, or more in FP16).
             largestError = Math.Max(largestError, error * relative / bounds[i]);
         }

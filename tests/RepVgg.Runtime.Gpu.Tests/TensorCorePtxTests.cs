@@ -10,23 +10,27 @@ namespace RepVgg.Runtime.Gpu.Tests;
 /// </summary>
 public sealed class TensorCorePtxTests
 {
-    private static string CompileMmaKernel<TFormat>(bool large) where TFormat : struct, ITensorCoreFormat =>
-        PtxCompilation.Compile(PtxCompilation.TensorCoreKernel<TFormat, VectorReads>(large));
+    private static string CompileMmaKernel<TFormat>(bool large, bool async) where TFormat : struct, ITensorCoreFormat =>
+        PtxCompilation.Compile(PtxCompilation.TensorCoreKernel<TFormat, VectorReads>(large, async));
 
-    /// <summary>Each format with small (64 x 64) and large (128 x 128) tiles.</summary>
-    public static TheoryData<string, string, bool> Formats() => new()
+    /// <summary>Each format with small (64 x 64) and large (128 x 128) tiles, staging through registers and by asynchronous copies.</summary>
+    public static TheoryData<string, string, bool, bool> Formats()
     {
-        { "TF32", "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32", false },
-        { "FP16", "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32", false },
-        { "TF32", "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32", true },
-        { "FP16", "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32", true },
-    };
+        var data = new TheoryData<string, string, bool, bool>();
+        foreach (bool async in new[] { false, true })
+            foreach (bool large in new[] { false, true })
+            {
+                data.Add("TF32", "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32", large, async);
+                data.Add("FP16", "mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32", large, async);
+            }
+        return data;
+    }
 
     [Theory]
     [MemberData(nameof(Formats))]
-    public void Mma_kernel_runs_its_formats_mma_on_register_accumulators(string format, string mma, bool largeTiles)
+    public void Mma_kernel_runs_its_formats_mma_on_register_accumulators(string format, string mma, bool largeTiles, bool async)
     {
-        string ptx = format == "TF32" ? CompileMmaKernel<Tf32Format<PtxTensorCores>>(largeTiles) : CompileMmaKernel<Fp16Format<PtxTensorCores>>(largeTiles);
+        string ptx = format == "TF32" ? CompileMmaKernel<Tf32Format<PtxTensorCores>>(largeTiles, async) : CompileMmaKernel<Fp16Format<PtxTensorCores>>(largeTiles, async);
 
         // The step's two word blocks are written out: 2 x 8 mma.
         Assert.Equal(16, PtxCompilation.CountOf(ptx, mma));
@@ -35,36 +39,57 @@ public sealed class TensorCorePtxTests
         Assert.True(declaration >= 0 && declaration < ptx.IndexOf("mma.sync", StringComparison.Ordinal),
             "The accumulator registers must be declared once, before the first mma names them.");
         Assert.Equal(1, PtxCompilation.CountOf(ptx, "rvacc<32>"));
-        // No emulation: it would synchronise the warp and trade fragments through a third shared array, and its
+        // No emulation: it would synchronise the warp and trade fragments through a second shared array, and its
         // branches would test constants at run time.
         Assert.DoesNotContain("bar.warp.sync", ptx);
-        Assert.Equal(2, PtxCompilation.CountOf(ptx, ".shared .align"));
         Assert.DoesNotContain(", 1, 1;", ptx);
+        // One shared allocation, the one the asynchronous copies name: a ring of slices (2 through registers, 3 by
+        // asynchronous copies) of W (the tile's channel blocks, 2 word blocks of 32 lanes of 16 bytes each) and of X
+        // (4 lines of 16 bytes a pixel).
+        int size = largeTiles ? 128 : 64;
+        int stagedBytes = (async ? 3 : 2) * (size / 16 * 64 + 4 * size) * 16;
+        Assert.Equal(1, PtxCompilation.CountOf(ptx, ".shared .align"));
+        Assert.Contains($".shared .align 16 .b8 __shared_alloca0[{stagedBytes}];", ptx);
         // Local memory: only the 32 results, each copied out of its register once (ILGPU's out arguments).
         Assert.Equal(32, PtxCompilation.CountOf(ptx, "ld.local"));
-        Assert.True(PtxCompilation.CountOf(ptx, "bar.sync") >= 2, "The first staging needs a barrier, and so does each step.");
-        // The weights come as packed fragments: a thread copies 16 bytes at a time (one lane with large tiles, two with
-        // small, before the loop and in it), and a lane reads each fragment whole, from shared
-        // memory aligned for it: one load for each of the warp's two channel blocks in each of the step's two word blocks.
-        int copies = (largeTiles ? 1 : 2) * 2;
-        Assert.Equal(copies, PtxCompilation.CountOf(ptx, "st.shared.v4.b32"));
+        Assert.True(PtxCompilation.CountOf(ptx, "bar.sync") >= 1, "Each step starts at a barrier.");
+        // A lane reads each W fragment whole, one 16-byte load for each of the warp's two channel blocks in each of the
+        // step's two word blocks, and its two B words of a pixel tile at once: 4 tiles in each of 2 word blocks.
         Assert.Equal(2 * 2, PtxCompilation.CountOf(ptx, "ld.shared.v4.b32"));
-        Assert.Contains(".shared .align 16", ptx);
-        // The activations are channels last, and a B fragment's words hold consecutive channels: a thread reads the
-        // channels it stages 16 bytes at a time, 4 float32 values (TF32) or 8 halves (FP16), which fill two pair rows:
-        // one such line with large tiles, two with small, before the loop and in it. Those and the weights' copies are
-        // all the 16-byte loads from global memory.
-        int lines = (largeTiles ? 1 : 2) * 2;
-        Assert.Equal(copies + lines, PtxCompilation.CountOf(ptx, "ld.v4.b32"));
+        Assert.Equal(4 * 2, PtxCompilation.CountOf(ptx, "ld.shared.v2.b32"));
+        // A thread stages 16-byte lines of a step, before the loop (one step through registers, two by asynchronous
+        // copies) and in it: W's packed fragments (one lane with large tiles, two with small) and the channels last
+        // activations, whose B fragment words hold consecutive channels, so that one line is 4 float32 values (TF32) or
+        // 8 halves (FP16) of one pixel, two pair rows (one line with large tiles, two with small).
+        int stagings = async ? 3 : 2;
+        int weightLines = (largeTiles ? 1 : 2) * stagings, inputLines = (largeTiles ? 1 : 2) * stagings;
+        if (async)
+        {
+            // Straight into shared memory: W bypassing L1, X through it and zero-filled outside the image; one group of
+            // copies a step, all but the last waited for before the loop's barrier, and all once more before the kernel ends.
+            Assert.Equal(weightLines, PtxCompilation.CountOf(ptx, "cp.async.cg.shared.global"));
+            Assert.Equal(inputLines, PtxCompilation.CountOf(ptx, "cp.async.ca.shared.global"));
+            Assert.Equal(weightLines + inputLines, PtxCompilation.CountOf(ptx, "mov.b64 rvdst, __shared_alloca0;"));
+            Assert.Equal(3, PtxCompilation.CountOf(ptx, "cp.async.commit_group;"));
+            Assert.Equal(1, PtxCompilation.CountOf(ptx, "cp.async.wait_group 1;"));
+            Assert.Equal(1, PtxCompilation.CountOf(ptx, "cp.async.wait_group 0;"));
+            Assert.DoesNotContain("st.shared", ptx);
+            Assert.DoesNotContain("ld.v4.b32", ptx);
+        }
+        else
+        {
+            // Loaded into registers and stored, 16 bytes each; those loads are all the 16-byte loads from global memory.
+            Assert.DoesNotContain("cp.async", ptx);
+            Assert.Equal(weightLines + inputLines, PtxCompilation.CountOf(ptx, "st.shared.v4.b32"));
+            Assert.Equal(weightLines + inputLines, PtxCompilation.CountOf(ptx, "ld.v4.b32"));
+            Assert.DoesNotContain("st.shared.v2", ptx);
+        }
         Assert.DoesNotContain("ld.v4.f32", ptx);
         Assert.DoesNotContain("ld.v2.", ptx);
-        // The inputs are staged in pairs of word rows (t, t + 4), 8 bytes a store (two or four pairs a thread, before the
-        // loop and in it), and a lane reads its two B words of a pixel tile at once: 4 tiles in each of 2 word blocks.
-        Assert.Equal((largeTiles ? 2 : 4) * 2, PtxCompilation.CountOf(ptx, "st.shared.v2.b32"));
-        Assert.Equal(4 * 2, PtxCompilation.CountOf(ptx, "ld.shared.v2.b32"));
-        Assert.Contains(".shared .align 8", ptx);
-        // FP16's activations are halves, which the thread stages as they lie; it converts only its 32 outputs, once each,
-        // with the hardware's conversion. TF32 rounds its inputs with integer arithmetic; the weights come rounded.
+        // The activations are stored in the format (halves, or float32 rounded to TF32), and the weights come rounded, so
+        // the thread stages both as they lie; it rounds only its 32 outputs, once each: FP16 with the hardware's
+        // conversion, TF32 with integer arithmetic whose mask keeps 10 mantissa bits (0xFFFFE000).
         Assert.Equal(format == "FP16" ? 32 : 0, PtxCompilation.CountOf(ptx, "cvt.rn.f16.f32"));
+        Assert.Equal(format == "TF32" ? 32 : 0, PtxCompilation.CountOf(ptx, "4294959104"));
     }
 }

@@ -9,8 +9,8 @@ namespace RepVgg.Gpu.Kernels;
 /// values and the values' format. Implemented by empty structs, so a kernel generic over the layout is compiled once
 /// per layout with every index folded in. The float32 engine keeps NCHW (<see cref="Nchw"/>): its GEMMs run N along a
 /// plane, so their loads and stores are coalesced. The tensor-core engines keep channels last, where the channels a
-/// thread stages for an mma at one tap of its pixel lie side by side: TF32 in float32 (<see cref="Nhwc"/>), FP16 in
-/// half precision (<see cref="NhwcHalf{TTarget}"/>), the format its mma reads them in.
+/// thread stages for an mma at one tap of its pixel lie side by side, each in the format its mma reads them in: TF32
+/// values as float32 (<see cref="NhwcTf32"/>), FP16 as halves (<see cref="NhwcHalf{TTarget}"/>).
 /// </summary>
 /// <remarks>
 /// The buffers are views of floats whatever the format, indexed in values: a half-precision layout reads them as
@@ -78,29 +78,53 @@ internal readonly struct Nchw : IActivationLayout
     public void StoreFour(ArrayView<float> buffer, int index, Line4 values) => buffer.Cast<Line4>()[index / 4] = values;
 }
 
-/// <summary>Channels last: <c>[image][y][x][channel]</c>.</summary>
-internal readonly struct Nhwc : IActivationLayout
+/// <summary>
+/// The order of channels-last activations, <c>[image][y][x][channel]</c>, which <see cref="NhwcTf32"/> and
+/// <see cref="NhwcHalf{TTarget}"/> share (each member as <see cref="IActivationLayout"/>'s).
+/// </summary>
+internal static class Nhwc
 {
-    public int PixelOffset(int image, int y, int x, int channels, int height, int width) => ((image * height + y) * width + x) * channels;
+    public static int PixelOffset(int image, int y, int x, int channels, int height, int width) => ((image * height + y) * width + x) * channels;
 
     /// <remarks>Channels last, the batch's pixels are one run: no division.</remarks>
-    public int ColumnOffset(int column, int channels, int plane) => column * channels;
+    public static int ColumnOffset(int column, int channels) => column * channels;
 
-    public int ChannelStride(int height, int width) => 1;
+    public const int ChannelStride = 1;
 
-    public int PixelStride(int channels) => channels;
+    public static int PixelStride(int channels) => channels;
+}
+
+/// <summary>
+/// Channels last (<see cref="Nhwc"/>), each value rounded to TF32 as it is stored (float32 bits whose 13 low
+/// mantissa bits are zero): the TF32 engine's activations. Its mma rounds every activation it reads to TF32 anyway, so
+/// storing them rounded changes no product, and the tensor-core kernel stages them as they lie, without rounding in its
+/// loop. Each output is rounded once, in the epilogue that writes it (<see cref="TensorCoreRounding.RoundToTf32"/>,
+/// the same integer arithmetic on every target).
+/// </summary>
+internal readonly struct NhwcTf32 : IActivationLayout
+{
+    public int PixelOffset(int image, int y, int x, int channels, int height, int width) => Nhwc.PixelOffset(image, y, x, channels, height, width);
+
+    public int ColumnOffset(int column, int channels, int plane) => Nhwc.ColumnOffset(column, channels);
+
+    public int ChannelStride(int height, int width) => Nhwc.ChannelStride;
+
+    public int PixelStride(int channels) => Nhwc.PixelStride(channels);
 
     public int ValuesPerLine => 4;
 
     public float Load(ArrayView<float> buffer, int index) => buffer[index];
 
-    public void Store(ArrayView<float> buffer, int index, float value) => buffer[index] = value;
+    public void Store(ArrayView<float> buffer, int index, float value) => buffer[index] = ToTf32(value);
 
-    public void StoreFour(ArrayView<float> buffer, int index, Line4 values) => buffer.Cast<Line4>()[index / 4] = values;
+    public void StoreFour(ArrayView<float> buffer, int index, Line4 values) =>
+        buffer.Cast<Line4>()[index / 4] = new Line4(ToTf32(values.A0), ToTf32(values.A1), ToTf32(values.A2), ToTf32(values.A3));
+
+    private static float ToTf32(float value) => Interop.IntAsFloat(TensorCoreRounding.RoundToTf32(value));
 }
 
 /// <summary>
-/// Channels last (<see cref="Nhwc"/>'s order) in IEEE half precision: the FP16 engine's activations. Its mma rounds
+/// Channels last (<see cref="Nhwc"/>) in IEEE half precision: the FP16 engine's activations. Its mma rounds
 /// every activation it reads to half anyway, so storing them rounded changes no product; it halves their traffic, and
 /// the tensor-core kernel stages them as they lie, without converting. Each output is rounded once, in the epilogue
 /// that writes it, with the conversion of <typeparamref name="TTarget"/> (the GPU's <c>cvt.rn.f16.f32</c>, or its
@@ -109,13 +133,13 @@ internal readonly struct Nhwc : IActivationLayout
 internal readonly struct NhwcHalf<TTarget> : IActivationLayout
     where TTarget : struct, ITensorCoreTarget
 {
-    public int PixelOffset(int image, int y, int x, int channels, int height, int width) => default(Nhwc).PixelOffset(image, y, x, channels, height, width);
+    public int PixelOffset(int image, int y, int x, int channels, int height, int width) => Nhwc.PixelOffset(image, y, x, channels, height, width);
 
-    public int ColumnOffset(int column, int channels, int plane) => default(Nhwc).ColumnOffset(column, channels, plane);
+    public int ColumnOffset(int column, int channels, int plane) => Nhwc.ColumnOffset(column, channels);
 
-    public int ChannelStride(int height, int width) => default(Nhwc).ChannelStride(height, width);
+    public int ChannelStride(int height, int width) => Nhwc.ChannelStride;
 
-    public int PixelStride(int channels) => default(Nhwc).PixelStride(channels);
+    public int PixelStride(int channels) => Nhwc.PixelStride(channels);
 
     public int ValuesPerLine => 8;
 

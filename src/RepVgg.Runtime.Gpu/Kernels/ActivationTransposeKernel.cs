@@ -4,7 +4,7 @@ using ILGPU.Runtime;
 namespace RepVgg.Gpu.Kernels;
 
 /// <summary>
-/// Between NCHW float32, the API's layout, and channels last, the tensor-core engines' (<see cref="Nhwc"/> in TF32,
+/// Between NCHW float32, the API's layout, and channels last, the tensor-core engines' (<see cref="NhwcTf32"/> in TF32,
 /// <see cref="NhwcHalf{TTarget}"/> in FP16): the images as they come in, and an activation as
 /// <see cref="InferenceEngine.CopyActivation"/> hands it out. One thread per element, numbered in the order of what it
 /// writes, so the writes are coalesced; a few microseconds for a batch of 224 x 224 images, once per call.

@@ -1,5 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime;
+using ILGPU.Runtime.Cuda;
 using RepVgg.Gpu.TensorCores;
 using RepVgg.Gpu.Weights;
 
@@ -7,12 +8,13 @@ namespace RepVgg.Gpu.Kernels;
 
 /// <summary>
 /// conv3x3 (padding 1, stride 1 or 2, any groups) + bias + ReLU on tensor cores, in a reduced precision
-/// (<typeparamref name="TFormat"/>, its mma from <typeparamref name="TTarget"/>): the implicit GEMM of <see cref="Conv3x3GemmKernel"/>,
+/// (<c>TFormat</c>, its mma from <c>TTarget</c>): the implicit GEMM of <see cref="Conv3x3GemmKernel"/>,
 /// <c>out[m, n] = ReLU(bias[m] + sum_k W[k, m] * X[k, n])</c>, with W and X rounded to the format and the products
 /// accumulated in float32 by <c>mma.sync</c>. W comes rounded and packed as mma A fragments
-/// (<see cref="Weights.MmaWeightLayout"/>). X is the activation, channels last, laid out as <typeparamref name="TLayout"/>
-/// says: float32 in TF32 (<see cref="Nhwc"/>), rounded as it is staged, and half precision in FP16
-/// (<see cref="NhwcHalf{TTarget}"/>), staged as it lies; no other pairing is built. The output is laid out as the input.
+/// (<see cref="Weights.MmaWeightLayout"/>). X is the activation, channels last, laid out as <c>TLayout</c>
+/// says, its values already in the format: TF32-rounded float32 in TF32 (<see cref="NhwcTf32"/>), half precision in FP16
+/// (<see cref="NhwcHalf{TTarget}"/>); no other pairing is built, and the kernel stages X as it lies (one value at a time,
+/// <see cref="ScalarReads"/>, it packs each through the format, which leaves it as it is). The output is laid out as the input.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -22,8 +24,11 @@ namespace RepVgg.Gpu.Kernels;
 /// grid of large tiles fills the device (<see cref="GemmTilePolicy"/>). The group walks K one step at a time: it stages
 /// 16 rows of 32-bit words of W (k x tile channels) and of X (k x tile pixels) in shared memory, each word one TF32
 /// value or two FP16 values (16 or 32 k a step), then each warp runs 2 x 8 mma, each on 8 word rows.
-/// The slices are double-buffered: a thread loads its share of step s + 1 into registers before step s's mma and
-/// stores it into the other slice after, so its latency hides behind the mma and one barrier per step suffices.
+/// The slices form a ring and each step starts at one barrier: past it, a thread starts staging its share of a later
+/// step into the slice every warp finished reading before the barrier, and runs this step's mma while that is under way.
+/// <c>TCopies</c> says how (<see cref="IStagingCopies"/>): step s + 1, loaded into registers before the mma and stored
+/// into the other of 2 slices after them (<see cref="RegisterCopies"/>), or step s + 2, copied by <c>cp.async</c> into
+/// a ring of 3, which holds no registers and has two steps' mma to land in (<see cref="AsyncCopies"/>).
 /// </para>
 /// <para>
 /// W: a step's slice is the tile's channel blocks' two fragments each, copied as they lie in the layout, 16 bytes a
@@ -36,17 +41,18 @@ namespace RepVgg.Gpu.Kernels;
 /// side by side, which are the two words of a B fragment: lane <c>4 g + t</c> reads both with one 8-byte load, at pixel
 /// g of each 8-pixel tile. K runs tap-major (<see cref="Weights.MmaWeightLayout"/>): a word block is one tap of 8 or 16
 /// input channels, and its words t and t + 4 hold consecutive channels, so pair row t is the 2 (TF32) or 4 (FP16)
-/// channels from 2t or 4t. A pixel's column of a step is staged by L neighbouring threads of a warp (L = 2 with
-/// 64 x 64 tiles, 4 with 128 x 128): thread i stages pixel <c>i / L</c> of the tile and pair rows <c>(i % L) 8 / L</c>
-/// on, 4 or 2 consecutive pair rows of one word block. Those are 8 or 4 channels (TF32), 16 or 8 (FP16) that lie side
-/// by side in the channels-last input, read behind one padding test and one address with 16-byte loads (4 float32
-/// values or 8 halves) where the group's channels are a multiple of that, which keeps those loads aligned and whole
-/// within the group (<see cref="VectorReads"/>), one value at a time otherwise (<see cref="ScalarReads"/>): each is its own kernel, so
-/// neither carries the other's code. So each load of a warp covers 16 or 8 pixels, the lanes of a pixel reading one
-/// contiguous run of its channels, and touches 16 or 8 cache lines; a warp that spanned 32 pixels touched 32 per load,
-/// each for 8 or 16 bytes. Zeros past K, the image and N. The pair rows are padded by 4 pairs (to 68 or 132), so the
-/// 4 pair rows a half-warp reads at once start 8 banks apart and its 16 reads hit 32 different banks; a warp's stores
-/// of one pair each fill 2 wavefronts, the least 256 bytes take.
+/// channels from 2t or 4t, and pair rows 2j and 2j + 1 are one 16-byte line of the channels-last input (4 float32
+/// values or 8 halves). The slice holds them so, line by line: line j of a step (pair rows 2j, 2j + 1) at every pixel
+/// of the tile, 16 bytes a pixel. A pixel's column of a step is staged by L neighbouring threads of a warp (L = 2 with
+/// 64 x 64 tiles, 4 with 128 x 128): thread i stages pixel <c>i / L</c> of the tile and lines <c>(i % L) 4 / L</c> on,
+/// 2 or 1 consecutive lines of one word block. Those lie side by side in the input, read behind one padding test and
+/// one address, a 16-byte copy each where the group's channels are a multiple of a line's, which keeps the lines
+/// aligned and whole within the group (<see cref="VectorReads"/>), one value at a time otherwise (<see cref="ScalarReads"/>,
+/// through registers): each is its own kernel, so neither carries the other's code. So each load of a warp covers 16
+/// or 8 pixels, the lanes of a pixel reading one contiguous run of its channels, and touches 16 or 8 cache lines. Zeros
+/// past K, the image and N. A warp's 16-byte stores fill 128 contiguous bytes for each line it stages, the least 512
+/// bytes take; its B fragment reads of a pixel tile are two runs of 128 contiguous bytes (pair rows 0 and 1, then 2
+/// and 3), the least 256 bytes take: neither needs padding.
 /// </para>
 /// <para>
 /// Output: a thread's fragment values are 2 pixels by 2 channels 8 apart; the 8 lanes that share a pixel write 8
@@ -75,11 +81,17 @@ internal static class Conv3x3MmaKernel
     /// <summary>Rows of 32-bit words staged per step: two mma's worth of k.</summary>
     private const int WordRows = MmaWeightLayout.BlocksPerStep * MmaWeightLayout.BlockWords;
 
-    /// <summary>Pairs of padding after each staged input pair row, which spreads a fragment load over all 32 banks.</summary>
-    private const int PairRowPadding = 4;
-
     /// <summary>Staged input pair rows per step: word rows t and t + 4 of each word block share one.</summary>
     private const int PairRows = WordRows / 2;
+
+    /// <summary>Staged input lines per step: a line is two pair rows at one pixel, 16 bytes.</summary>
+    private const int LinesPerStep = PairRows / 2;
+
+    /// <summary>
+    /// Slices of the ring <see cref="AsyncCopies"/> stage into: 3, so that a step's copies have two steps' mma to land
+    /// in. With 128 x 128 tiles that is 48 KB of shared memory, the most a group may declare statically.
+    /// </summary>
+    private const int AsyncSlices = 3;
 
     private const int WarpSize = 32;
 
@@ -98,41 +110,53 @@ internal static class Conv3x3MmaKernel
     /// <param name="bias">OutChannels.</param>
     /// <param name="output">N x OutHeight x OutWidth x OutChannels.</param>
     /// <param name="shape">The layer's shapes for this batch.</param>
-    public static void Run<TFormat, TTarget, TLayout, TReads>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output, ConvShape shape)
+    /// <param name="addresses">Where <paramref name="input"/> and <paramref name="weights"/> start on the device, for <see cref="AsyncCopies"/>.</param>
+    public static void Run<TFormat, TTarget, TLayout, TReads, TCopies>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output,
+        ConvShape shape, OperandAddresses addresses)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget
         where TLayout : struct, IActivationLayout
-        where TReads : struct, IChannelReads =>
-        Multiply<TFormat, TTarget, TLayout, TReads>(input, weights, bias, output, shape, TileSize, Threads);
+        where TReads : struct, IChannelReads
+        where TCopies : struct, IStagingCopies =>
+        Multiply<TFormat, TTarget, TLayout, TReads, TCopies>(input, weights, bias, output, shape, addresses, TileSize, Threads);
 
     /// <summary>The layer with 128 x 128 tiles, launched with <see cref="LargeConfig"/>; parameters as <see cref="Run"/>'s.</summary>
-    public static void RunLarge<TFormat, TTarget, TLayout, TReads>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output, ConvShape shape)
+    public static void RunLarge<TFormat, TTarget, TLayout, TReads, TCopies>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output,
+        ConvShape shape, OperandAddresses addresses)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget
         where TLayout : struct, IActivationLayout
-        where TReads : struct, IChannelReads =>
-        Multiply<TFormat, TTarget, TLayout, TReads>(input, weights, bias, output, shape, LargeTileSize, LargeThreads);
+        where TReads : struct, IChannelReads
+        where TCopies : struct, IStagingCopies =>
+        Multiply<TFormat, TTarget, TLayout, TReads, TCopies>(input, weights, bias, output, shape, addresses, LargeTileSize, LargeThreads);
 
     /// <summary>
     /// The kernel body for a square tile of <paramref name="size"/> channels and pixels computed by <paramref name="threads"/>
     /// threads: both constants of the entry point, which ILGPU folds once it inlines this, the shared-memory sizes too.
     /// </summary>
-    private static void Multiply<TFormat, TTarget, TLayout, TReads>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output,
-        ConvShape shape, int size, int threads)
+    private static void Multiply<TFormat, TTarget, TLayout, TReads, TCopies>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output,
+        ConvShape shape, OperandAddresses addresses, int size, int threads)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget
         where TLayout : struct, IActivationLayout
         where TReads : struct, IChannelReads
+        where TCopies : struct, IStagingCopies
     {
         var format = default(TFormat);
-        int pairStride = size + PairRowPadding;
+        bool async = default(TCopies).Async;
         // The threads that stage one pixel's column of X: 2 with 64 x 64 tiles, 4 with 128 x 128.
         int lanesPerPixel = threads / size;
         int weightSliceLanes = size / MmaWeightLayout.BlockChannels * BlockLanesPerStep;
-        ArrayView<Words4> weightSlices = SharedMemory.Allocate<Words4>(2 * weightSliceLanes); // [slice][channel block][word block][lane]
-        ArrayView<Words2> inputSlices = SharedMemory.Allocate<Words2>(2 * PairRows * pairStride); // [slice][word block][t][n] (rows t, t + 4)
-        // Pair rows a thread stages per step: 4 with 64 x 64 tiles, 2 with 128 x 128.
-        int threadPairs = PairRows / lanesPerPixel;
+        int inputSliceLines = LinesPerStep * size;
+        // A ring of slices: 2 through registers, 3 by asynchronous copies, which hold no registers for the step in flight.
+        int slices = async ? AsyncSlices : 2;
+        // One allocation, the kernel's only one on CUDA, which AsyncCopies' PTX names (CopyLine): W's slices, then X's.
+        ArrayView<Words4> staged = SharedMemory.Allocate<Words4>(slices * (weightSliceLanes + inputSliceLines));
+        int inputStart = slices * weightSliceLanes;
+        ArrayView<Words4> weightSlices = staged.SubView(0, inputStart); // [slice][channel block][word block][lane]
+        ArrayView<Words4> inputSlices = staged.SubView(inputStart, slices * inputSliceLines); // [slice][line][pixel]: pair rows 2 line, 2 line + 1
+        // Lines a thread stages per step: 2 with 64 x 64 tiles, 1 with 128 x 128.
+        int threadLines = LinesPerStep / lanesPerPixel;
 
         int thread = Group.IdxX;
         var tile = new GemmTile(shape, thread, size);
@@ -147,21 +171,27 @@ internal static class Conv3x3MmaKernel
         int fragmentRow = lane / 4;
         int fragmentWord = lane % 4;
 
-        // The pixel of the tile whose X this thread stages, and its share of the pixel's pair rows: the lanes of a pixel
+        // The pixel of the tile whose X this thread stages, and its share of the pixel's lines: the lanes of a pixel
         // are neighbours in their warp, so that together they read its channels as one run.
         int stagedPixel = thread / lanesPerPixel;
-        int firstPair = thread % lanesPerPixel * threadPairs;
-        var staging = new Staging<TFormat, TLayout, TReads>(tile, input, weights, shape, thread, stagedPixel, firstPair, threadPairs, steps);
-        int inputSlicePairs = PairRows * pairStride;
-        int storeAt = firstPair * pairStride + stagedPixel;
-        staging.Load(0).Store(weightSlices, inputSlices, thread, storeAt, pairStride);
-        Group.Barrier();
+        int firstLine = thread % lanesPerPixel * threadLines;
+        var staging = new Staging<TFormat, TTarget, TLayout, TReads>(tile, input, weights, addresses, shape, thread, stagedPixel, firstLine, threadLines == 2, steps);
+        int storeAt = firstLine * size + stagedPixel;
+        if (async)
+        {
+            // Every slice but the last is filled ahead: steps 0 and 1.
+            staging.Copy(0, thread, inputStart + storeAt, size, staged);
+            staging.Copy(1, weightSliceLanes + thread, inputStart + inputSliceLines + storeAt, size, staged);
+        }
+        else
+            staging.Load(0).Store(weightSlices, inputSlices, thread, storeAt, size);
 
         var accumulators = WarpAccumulators.Create<TTarget>();
         // The lanes of the warp's two channel blocks' fragments in a slice, for the step's first word block, and the
-        // pair of this lane's B fragments in the first pixel tile.
+        // pair of this lane's B fragments in the first pixel tile: pixel g of line t / 2, its pair row t % 2.
         int fragments = warpChannel / MmaWeightLayout.BlockChannels * BlockLanesPerStep + lane;
-        int fragmentPairs = fragmentWord * pairStride + warpPixel + fragmentRow;
+        int fragmentPairs = (fragmentWord / 2 * size + warpPixel + fragmentRow) * 2 + fragmentWord % 2;
+        ArrayView<Words2> inputPairs = inputSlices.Cast<Words2>();
         // Where this thread's first output lies: made before the loop, so that only these live through it.
         int channel = tile.FirstChannel + warpChannel + fragmentRow;
         int pixel = tile.FirstPixel + warpPixel + 2 * fragmentWord;
@@ -169,19 +199,34 @@ internal static class Conv3x3MmaKernel
         int slice = 0;
         for (int step = 0; step < steps; step++)
         {
-            // The next step's share (zeros past K, and the last step again after it) is in flight while this step's mma
-            // run; it lands in the other slice, which the warps last read before the previous barrier.
-            StagedWords next = staging.Load(step + 1);
+            // This step's slice is whole once every thread's share of it has landed (with 3 slices, the copies of the next
+            // step may still be under way); and every warp is done with the slice this step's staging overwrites, which
+            // it read in the previous step.
+            if (async)
+                WaitForCopiesButOne<TTarget>();
+            Group.Barrier();
+            // The share of a later step (zeros past K, and the last step again after it) is in flight while this step's
+            // mma run: step s + 2 copied into the slice before this one (AsyncCopies), or step s + 1 loaded into registers
+            // now and stored into the other slice after them.
+            StagedWords next = default;
+            int fill = slice == 0 ? slices - 1 : slice - 1;
+            if (async)
+                staging.Copy(step + AsyncSlices - 1, fill * weightSliceLanes + thread, inputStart + fill * inputSliceLines + storeAt, size, staged);
+            else
+                next = staging.Load(step + 1);
             // Views from this lane's first fragment words of the slice, read at constant offsets (ViewExtensions.From).
             ArrayView<Words4> weightFragments = weightSlices.From(slice * weightSliceLanes + fragments);
-            ArrayView<Words2> inputFragments = inputSlices.From(slice * inputSlicePairs + fragmentPairs);
-            MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, pairStride, 0);
-            MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, pairStride, 1);
-            slice = 1 - slice;
-            next.Store(weightSlices.SubView(slice * weightSliceLanes, weightSliceLanes), inputSlices.SubView(slice * inputSlicePairs, inputSlicePairs),
-                thread, storeAt, pairStride);
-            Group.Barrier();
+            ArrayView<Words2> inputFragments = inputPairs.From(slice * inputSliceLines * 2 + fragmentPairs);
+            MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, size, 0);
+            MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, size, 1);
+            slice = slice == slices - 1 ? 0 : slice + 1;
+            if (!async)
+                next.Store(weightSlices.SubView(slice * weightSliceLanes, weightSliceLanes), inputSlices.SubView(slice * inputSliceLines, inputSliceLines),
+                    thread, storeAt, size);
         }
+        // No copy may still be landing in this group's shared memory when it exits.
+        if (async)
+            WaitForCopies<TTarget>();
 
         // One call per pixel tile, and in it one per mma tile, so that each names its accumulator registers with constants
         // (ILGPU does not unroll a loop over them, and a run-time tile index would need a 32-way switch).
@@ -193,11 +238,12 @@ internal static class Conv3x3MmaKernel
 
     /// <summary>
     /// What a thread stages each step: 16-byte lanes <c>thread</c> (and <c>thread + threads</c> with 64 x 64 tiles) of
-    /// the W slice, and 4 (64 x 64 tiles) or 2 (128 x 128) consecutive pair rows of its pixel's column of X, all in one
-    /// word block; each pair two words, each word one TF32 value or two FP16 values.
+    /// the W slice, and 2 (64 x 64 tiles) or 1 (128 x 128) consecutive lines of its pixel's column of X, all in one word
+    /// block; each line two pair rows, 4 words, each word one TF32 value or two FP16 values.
     /// </summary>
-    private readonly struct Staging<TFormat, TLayout, TReads>
+    private readonly struct Staging<TFormat, TTarget, TLayout, TReads>
         where TFormat : struct, ITensorCoreFormat
+        where TTarget : struct, ITensorCoreTarget
         where TLayout : struct, IActivationLayout
         where TReads : struct, IChannelReads
     {
@@ -205,9 +251,10 @@ internal static class Conv3x3MmaKernel
         private readonly ArrayView<float> _input;
         private readonly ArrayView<Words4> _inputLines;
         private readonly ArrayView<Words4> _fragments;
+        private readonly OperandAddresses _addresses;
         private readonly ConvShape _shape;
         private readonly TapMajorK _k;
-        private readonly bool _fourPairs;
+        private readonly bool _twoLines;
         // The thread's word block in a step (0 or 1), and its first channel in a word block.
         private readonly int _block, _blockChannel;
         private readonly int _lastStep;
@@ -215,20 +262,22 @@ internal static class Conv3x3MmaKernel
         private readonly int _weightLane0, _weightLane1;
 
         /// <param name="pixel">The tile's pixel whose column of X the thread stages.</param>
-        /// <param name="firstPair">The first of the thread's pair rows of a step (0 to 7).</param>
-        public Staging(GemmTile tile, ArrayView<float> input, ArrayView<float> weights, ConvShape shape, int thread, int pixel, int firstPair,
-            int threadPairs, int steps)
+        /// <param name="firstLine">The first of the thread's lines of a step (0 to 3).</param>
+        /// <param name="twoLines">Whether the thread stages two W lanes and two lines of X (64 x 64 tiles), or one of each.</param>
+        public Staging(GemmTile tile, ArrayView<float> input, ArrayView<float> weights, OperandAddresses addresses, ConvShape shape, int thread, int pixel,
+            int firstLine, bool twoLines, int steps)
         {
             int valuesPerWord = default(TFormat).ValuesPerWord;
             _gather = tile.Gather<TLayout>(shape, pixel);
             _input = input;
             _inputLines = input.Cast<Words4>();
             _fragments = weights.Cast<Words4>();
+            _addresses = addresses;
             _shape = shape;
             _k = new TapMajorK(MmaWeightLayout.ChannelsPerTap(shape.InPerGroup, valuesPerWord));
-            _fourPairs = threadPairs == 4;
-            _block = firstPair / 4;
-            _blockChannel = firstPair % 4 * MmaWeightLayout.PairChannels(valuesPerWord);
+            _twoLines = twoLines;
+            _block = firstLine / 2;
+            _blockChannel = firstLine % 2 * default(TLayout).ValuesPerLine;
             _lastStep = steps - 1;
             int channelBlocks = MmaWeightLayout.ChannelBlocks(shape.OutPerGroup);
             int firstBlock = tile.ConvGroup * channelBlocks;
@@ -246,74 +295,93 @@ internal static class Conv3x3MmaKernel
             return block * stepLanes + lane % BlockLanesPerStep;
         }
 
-        /// <summary>The thread's share of step <paramref name="step"/>: X's words zero past K; W's lanes of the last step past it.</summary>
-        public StagedWords Load(int step)
+        /// <summary>
+        /// Where the thread's X of step <paramref name="step"/> lies: its word block lies at one tap, and its lines are
+        /// consecutive channels there.
+        /// </summary>
+        private LineReads Reads(int step)
         {
-            int valuesPerWord = default(TFormat).ValuesPerWord;
-            var words = new StagedWords(_fourPairs);
-            int weightStep = Math.Min(step, _lastStep) * BlockLanesPerStep;
-            words.Weights0 = _fragments[_weightLane0 + weightStep];
-            // The thread's word block lies at one tap; its pairs are consecutive channels there.
-            int k = (step * MmaWeightLayout.BlocksPerStep + _block) * MmaWeightLayout.BlockWords * valuesPerWord;
+            int k = (step * MmaWeightLayout.BlocksPerStep + _block) * MmaWeightLayout.BlockWords * default(TFormat).ValuesPerWord;
             int tap = _k.Tap(k);
             int channel = _k.Channel(k, tap) + _blockChannel;
-            TapWindow window = _gather.AtTap(_shape, tap);
             // Vector reads: the thread's channels from one address, at constant offsets from it; none outside the image,
             // and none past the group's channels (its padding per tap), where they read zeros.
-            var reads = new LineReads(window, channel, _shape, default(TReads).Vector, default(TLayout).ValuesPerLine, _inputLines);
-            if (_fourPairs)
+            return new LineReads(_gather.AtTap(_shape, tap), channel, _shape, default(TReads).Vector, default(TLayout).ValuesPerLine, _inputLines);
+        }
+
+        /// <summary>The step of the layout's W lanes a step stages: the last past it.</summary>
+        private int WeightStep(int step) => Math.Min(step, _lastStep) * BlockLanesPerStep;
+
+        /// <summary>The thread's share of step <paramref name="step"/>, into registers: X's words zero past K; W's lanes of the last step past it.</summary>
+        public StagedWords Load(int step)
+        {
+            var words = new StagedWords(_twoLines);
+            int weightStep = WeightStep(step);
+            words.Weights0 = _fragments[_weightLane0 + weightStep];
+            LineReads reads = Reads(step);
+            if (_twoLines)
                 words.Weights1 = _fragments[_weightLane1 + weightStep];
-            // Each 16-byte line fills two pair rows: in TF32 it is 4 float32 channels, which the thread rounds, 2 a pair
-            // row; in FP16 it is 8 half channels, 4 a pair row, which are already the words an mma reads.
-            (words.Inputs0, words.Inputs1) = InputLine(reads, 0);
-            if (_fourPairs)
-                (words.Inputs2, words.Inputs3) = InputLine(reads, 1);
+            words.Inputs0 = InputLine(reads, 0);
+            if (_twoLines)
+                words.Inputs1 = InputLine(reads, 1);
             return words;
         }
 
         /// <summary>
-        /// The two pair rows of 16-byte line <paramref name="line"/> (a constant) of the thread's channels: one load with
-        /// <see cref="VectorReads"/>, one per channel otherwise, each then rounded to the format (a half is already one).
+        /// The thread's share of step <paramref name="step"/> (as <see cref="Load"/> reads it) copied into the kernel's
+        /// shared memory, <paramref name="staged"/>, by <see cref="AsyncCopies"/>: W lane <paramref name="weightAt"/> (and
+        /// + <see cref="Threads"/>), X lines <paramref name="inputAt"/> (and + <paramref name="size"/>), both counted in
+        /// 16-byte lines from its start. On CUDA the copies run on while the thread goes on; elsewhere they are made at once.
         /// </summary>
-        private (Words2, Words2) InputLine(LineReads reads, int line)
+        public void Copy(int step, int weightAt, int inputAt, int size, ArrayView<Words4> staged)
         {
-            var format = default(TFormat);
-            int valuesPerLine = default(TLayout).ValuesPerLine;
-            int first = valuesPerLine * line;
-            if (default(TReads).Vector)
-            {
-                Words4 words = reads.Available > first ? reads.Lines[line] : default;
-                if (format.ValuesPerWord == 2)
-                    return (new Words2(words.W0, words.W1), new Words2(words.W2, words.W3));
-                return (Tf32Pair(Interop.IntAsFloat(words.W0), Interop.IntAsFloat(words.W1)), Tf32Pair(Interop.IntAsFloat(words.W2), Interop.IntAsFloat(words.W3)));
-            }
-            int channel = reads.Channel + first;
-            if (format.ValuesPerWord == 1)
-                return (Tf32Pair(Load(reads.Window, channel), Load(reads.Window, channel + 1)), Tf32Pair(Load(reads.Window, channel + 2), Load(reads.Window, channel + 3)));
-            return (Fp16Pair(reads.Window, channel), Fp16Pair(reads.Window, channel + 4));
+            int weightStep = WeightStep(step);
+            CopyLine<TTarget>(staged, weightAt, _fragments, _addresses.Weights, _weightLane0 + weightStep, read: true, weights: true);
+            if (_twoLines)
+                CopyLine<TTarget>(staged, weightAt + Threads, _fragments, _addresses.Weights, _weightLane1 + weightStep, read: true, weights: true);
+            LineReads reads = Reads(step);
+            CopyLine<TTarget>(staged, inputAt, _inputLines, _addresses.Input, reads.Line, reads.Available > 0, weights: false);
+            if (_twoLines)
+                CopyLine<TTarget>(staged, inputAt + size, _inputLines, _addresses.Input, reads.Line + 1, reads.Available > default(TLayout).ValuesPerLine, weights: false);
+            CommitCopies<TTarget>();
         }
 
-        /// <summary>A TF32 pair row: word t the first channel, word t + 4 the next.</summary>
-        private static Words2 Tf32Pair(float first, float second) => new(default(TFormat).Pack(first, 0f), default(TFormat).Pack(second, 0f));
+        /// <summary>
+        /// Line <paramref name="line"/> (a constant) of the thread's channels, pair rows 2 line and 2 line + 1: one load with
+        /// <see cref="VectorReads"/>, as it lies; one per channel otherwise, each packed through the format.
+        /// </summary>
+        private Words4 InputLine(LineReads reads, int line)
+        {
+            int first = default(TLayout).ValuesPerLine * line;
+            if (default(TReads).Vector)
+                return reads.Available > first ? reads.Lines[line] : default;
+            int channel = reads.Channel + first;
+            TapWindow window = reads.Window;
+            if (default(TFormat).ValuesPerWord == 1)
+                return new Words4(Pack(window, channel), Pack(window, channel + 1), Pack(window, channel + 2), Pack(window, channel + 3));
+            return new Words4(PackTwo(window, channel), PackTwo(window, channel + 2), PackTwo(window, channel + 4), PackTwo(window, channel + 6));
+        }
 
-        /// <summary>An FP16 pair row read one channel at a time: word t channels <paramref name="channel"/> and + 1, word t + 4 the next two.</summary>
-        private Words2 Fp16Pair(TapWindow window, int channel) => new(
-            default(TFormat).Pack(Load(window, channel), Load(window, channel + 1)), default(TFormat).Pack(Load(window, channel + 2), Load(window, channel + 3)));
+        /// <summary>A TF32 word: channel <paramref name="channel"/>, read alone and packed through the format.</summary>
+        private uint Pack(TapWindow window, int channel) => default(TFormat).Pack(Load(window, channel), 0f);
+
+        /// <summary>An FP16 word: channels <paramref name="channel"/> and + 1, read one at a time and packed through the format.</summary>
+        private uint PackTwo(TapWindow window, int channel) => default(TFormat).Pack(Load(window, channel), Load(window, channel + 1));
 
         private float Load(TapWindow window, int channel) => InputGather<TLayout>.Load(_input, _shape, window, channel);
     }
 
     /// <summary>
     /// Where a thread reads its channels of a word block: the tap window and the first channel (one value at a time),
-    /// or, for vector reads, a view of 16-byte lines (4 float32 or 8 half values) from the first channel with the
-    /// channels available from it: none outside the image or past the group's channels, where the view starts at 0, so
-    /// that it never starts past the input (ILGPU's CPU accelerator checks that, and a kernel that throws there leaves
-    /// its group's other threads at a barrier for ever).
+    /// or, for vector reads, the 16-byte line (4 float32 or 8 half values) of the first channel and a view from it,
+    /// with the channels available from it: none outside the image or past the group's channels, where the line is
+    /// 0, so that the view never starts past the input (ILGPU's CPU accelerator checks that, and a kernel that throws
+    /// there leaves its group's other threads at a barrier for ever).
     /// </summary>
     private readonly struct LineReads
     {
         public readonly TapWindow Window;
-        public readonly int Channel, Available;
+        public readonly int Channel, Available, Line;
         public readonly ArrayView<Words4> Lines;
 
         public LineReads(TapWindow window, int channel, ConvShape shape, bool vector, int valuesPerLine, ArrayView<Words4> lines)
@@ -321,38 +389,84 @@ internal static class Conv3x3MmaKernel
             Window = window;
             Channel = channel;
             Available = window.Inside ? shape.InPerGroup - channel : 0;
-            Lines = vector ? lines.From((Available > 0 ? window.Offset + channel : 0) / valuesPerLine) : default;
+            Line = vector && Available > 0 ? (window.Offset + channel) / valuesPerLine : 0;
+            Lines = vector ? lines.From(Line) : default;
         }
     }
 
     /// <summary>A thread's staged share of a step, held in registers between its loads and its stores (named fields: an array would live in local memory).</summary>
-    private struct StagedWords(bool fourPairs)
+    private struct StagedWords(bool twoLines)
     {
-        public Words4 Weights0, Weights1;
-        public Words2 Inputs0, Inputs1, Inputs2, Inputs3;
+        public Words4 Weights0, Weights1, Inputs0, Inputs1;
 
-        /// <summary>Whether the thread stages two W lanes and 4 X pairs (64 x 64 tiles), or one and 2 (128 x 128).</summary>
-        public readonly bool FourPairs = fourPairs;
+        /// <summary>Whether the thread stages two W lanes and two lines of X (64 x 64 tiles), or one of each (128 x 128).</summary>
+        public readonly bool TwoLines = twoLines;
 
         /// <summary>
-        /// Into a slice of both operands: W lanes <paramref name="thread"/> (and + 128), X pairs from <paramref name="at"/>
-        /// (the first pair row), <paramref name="pairStride"/> pairs a pair row apart.
+        /// Into a slice of both operands: W lanes <paramref name="thread"/> (and + 128), X lines from <paramref name="at"/>
+        /// (the first line), <paramref name="size"/> lines (a line's pixels) apart.
         /// </summary>
-        public readonly void Store(ArrayView<Words4> weightSlice, ArrayView<Words2> inputSlice, int thread, int at, int pairStride)
+        public readonly void Store(ArrayView<Words4> weightSlice, ArrayView<Words4> inputSlice, int thread, int at, int size)
         {
-            // At constant offsets from one address each (pairStride is the kernel's constant).
+            // At constant offsets from one address each (size is the kernel's constant).
             ArrayView<Words4> lanes = weightSlice.From(thread);
-            ArrayView<Words2> pairs = inputSlice.From(at);
+            ArrayView<Words4> lines = inputSlice.From(at);
             lanes[0] = Weights0;
-            pairs[0] = Inputs0;
-            pairs[pairStride] = Inputs1;
-            if (FourPairs)
+            lines[0] = Inputs0;
+            if (TwoLines)
             {
                 lanes[Threads] = Weights1;
-                pairs[2 * pairStride] = Inputs2;
-                pairs[3 * pairStride] = Inputs3;
+                lines[size] = Inputs1;
             }
         }
+    }
+
+    /// <summary>
+    /// <see cref="AsyncCopies"/>: 16-byte line <paramref name="index"/> of <paramref name="source"/>, which starts at
+    /// <paramref name="address"/> on the device, or zeros unless <paramref name="read"/>, into line <paramref name="at"/> of
+    /// <paramref name="staged"/>, the kernel's only shared allocation (<c>__shared_alloca0</c> in ILGPU's PTX): with PTX,
+    /// a <c>cp.async</c> that reads 16 bytes or none and fills the rest with zeros; elsewhere, a load and a store.
+    /// Weights (<paramref name="weights"/>, a constant) bypass L1, as a group reads each of their lines once; the
+    /// activations go through it, as the windows of neighbouring pixels read the same input at other taps.
+    /// </summary>
+    private static void CopyLine<TTarget>(ArrayView<Words4> staged, int at, ArrayView<Words4> source, long address, int index, bool read, bool weights)
+        where TTarget : struct, ITensorCoreTarget
+    {
+        if (!default(TTarget).UsesPtx)
+        {
+            staged[at] = read ? source[index] : default;
+            return;
+        }
+        if (weights)
+            CudaAsm.Emit("{ .reg .u64 rvdst, rvsrc; mov.b64 rvdst, __shared_alloca0; cvt.s64.s32 rvsrc, %0; add.s64 rvdst, rvdst, rvsrc; cvta.to.global.u64 rvsrc, %1; cp.async.cg.shared.global [rvdst], [rvsrc], 16; }",
+                at * 16, address + index * 16L);
+        else
+            CudaAsm.Emit("{ .reg .u64 rvdst, rvsrc; mov.b64 rvdst, __shared_alloca0; cvt.s64.s32 rvsrc, %0; add.s64 rvdst, rvdst, rvsrc; cvta.to.global.u64 rvsrc, %1; cp.async.ca.shared.global [rvdst], [rvsrc], 16, %2; }",
+                at * 16, address + index * 16L, read ? 16 : 0);
+    }
+
+    /// <summary><see cref="AsyncCopies"/>: closes the thread's copies of a step into one group (PTX; nothing to do elsewhere).</summary>
+    private static void CommitCopies<TTarget>() where TTarget : struct, ITensorCoreTarget
+    {
+        if (default(TTarget).UsesPtx)
+            CudaAsm.Emit("cp.async.commit_group;");
+    }
+
+    /// <summary><see cref="AsyncCopies"/>: waits until all the thread's copies have landed (PTX; they have elsewhere).</summary>
+    private static void WaitForCopies<TTarget>() where TTarget : struct, ITensorCoreTarget
+    {
+        if (default(TTarget).UsesPtx)
+            CudaAsm.Emit("cp.async.wait_group 0;");
+    }
+
+    /// <summary>
+    /// <see cref="AsyncCopies"/>: waits until the thread's copies have landed but for the last step's it committed
+    /// (<see cref="AsyncSlices"/> - 2 = 1 group in flight; PTX, they have elsewhere). A barrier then makes the group's visible.
+    /// </summary>
+    private static void WaitForCopiesButOne<TTarget>() where TTarget : struct, ITensorCoreTarget
+    {
+        if (default(TTarget).UsesPtx)
+            CudaAsm.Emit("cp.async.wait_group 1;");
     }
 
     /// <summary>Four 32-bit words: a lane's A fragment (a0 to a3).</summary>
@@ -371,16 +485,17 @@ internal static class Conv3x3MmaKernel
     /// The warp's 2 x 4 mma on word block <paramref name="block"/> of the staged step: A fragments of both channel blocks
     /// from <paramref name="weights"/> (lane-major, <see cref="BlockLanesPerStep"/> lanes a channel block), B fragments
     /// of the four pixel tiles from <paramref name="inputs"/> (pair row t of the block, words t and t + 4 at once,
-    /// pixel g and g + 8, + 16, + 24). Called with a constant block, so every index is a constant.
+    /// pixel g and g + 8, + 16, + 24; a word block is 2 lines of <paramref name="size"/> pixels, each 2 pairs). Called
+    /// with a constant block, so every index is a constant.
     /// </summary>
     private static void MultiplyWordBlock<TFormat>(TFormat format, ref WarpAccumulators accumulators, ArrayView<Words4> weights, ArrayView<Words2> inputs,
-        int pairStride, int block)
+        int size, int block)
         where TFormat : struct, ITensorCoreFormat
     {
         Words4 a0 = weights[block * WarpSize];
         Words4 a1 = weights[BlockLanesPerStep + block * WarpSize];
-        int row = block * 4 * pairStride;
-        Words2 b0 = inputs[row], b1 = inputs[row + 8], b2 = inputs[row + 16], b3 = inputs[row + 24];
+        int row = block * 4 * size;
+        Words2 b0 = inputs[row], b1 = inputs[row + 16], b2 = inputs[row + 32], b3 = inputs[row + 48];
         format.MultiplyAccumulate(ref accumulators, 0, a0.W0, a0.W1, a0.W2, a0.W3, b0.W0, b0.W1);
         format.MultiplyAccumulate(ref accumulators, 1, a0.W0, a0.W1, a0.W2, a0.W3, b1.W0, b1.W1);
         format.MultiplyAccumulate(ref accumulators, 2, a0.W0, a0.W1, a0.W2, a0.W3, b2.W0, b2.W1);
@@ -446,4 +561,55 @@ internal readonly struct VectorReads : IChannelReads
 internal readonly struct ScalarReads : IChannelReads
 {
     public bool Vector => false;
+}
+
+/// <summary>Which <see cref="IStagingCopies"/> an engine's tensor-core kernel runs with: for the GPU check's comparison and tests.</summary>
+internal enum TensorCoreStaging
+{
+    /// <summary><see cref="RegisterCopies"/>: what the engine does.</summary>
+    Registers,
+
+    /// <summary><see cref="AsyncCopies"/>, where a layer's groups read whole 16-byte lines (<see cref="VectorReads"/>, every RepVGG layer past the stem).</summary>
+    AsyncCopies,
+}
+
+/// <summary>
+/// How <see cref="Conv3x3MmaKernel"/> moves a step's share of W and X from global into shared memory: through
+/// registers (<see cref="RegisterCopies"/>, the engine's default, which the H200 has run) or by asynchronous copies
+/// (<see cref="AsyncCopies"/>), timed against each other by the GPU check. Each is its own kernel.
+/// </summary>
+internal interface IStagingCopies
+{
+    /// <summary>Whether the copies are <c>cp.async</c>.</summary>
+    bool Async { get; }
+}
+
+/// <summary>
+/// A thread loads its share of the next step into registers before the step's mma and stores it into the other slice
+/// after them: the loads' latency hides behind the mma, at the price of the registers that hold them and of a load and a
+/// store instruction per 16 bytes.
+/// </summary>
+internal readonly struct RegisterCopies : IStagingCopies
+{
+    public bool Async => false;
+}
+
+/// <summary>
+/// A thread issues <c>cp.async</c> copies of its share of the next step straight into the other slice before the step's
+/// mma (sm_80 and newer, as the tensor-core kernels need anyway) and waits for them before the next barrier: no
+/// registers hold the share, and one instruction moves 16 bytes. The kernel takes the device addresses of its input
+/// and weights for them (<see cref="OperandAddresses"/>), as ILGPU gives a kernel no pointer it can hand to PTX. On
+/// ILGPU's CPU accelerator, the same copies are plain loads and stores into the same places.
+/// </summary>
+internal readonly struct AsyncCopies : IStagingCopies
+{
+    public bool Async => true;
+}
+
+/// <summary>Where a layer's input and weights start on the device: <see cref="AsyncCopies"/> reads from these addresses.</summary>
+internal readonly record struct OperandAddresses(long Input, long Weights)
+{
+    /// <summary>The addresses of the views a kernel call is given (host side).</summary>
+    public static OperandAddresses Of(ArrayView<float> input, ArrayView<float> weights) =>
+        new(input.LoadEffectiveAddressAsPtr().ToInt64(), weights.LoadEffectiveAddressAsPtr().ToInt64());
 }

@@ -24,6 +24,11 @@ internal static class GroupedKernels
         where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct =>
         accelerator.LoadKernel(kernel, Bound(threads, groupsPerMultiprocessor));
 
+    public static Action<AcceleratorStream, KernelConfig, T1, T2, T3, T4, T5, T6> LoadGroupedKernel<T1, T2, T3, T4, T5, T6>(
+        this Accelerator accelerator, Action<T1, T2, T3, T4, T5, T6> kernel, int threads, int? groupsPerMultiprocessor = null)
+        where T1 : struct where T2 : struct where T3 : struct where T4 : struct where T5 : struct where T6 : struct =>
+        accelerator.LoadKernel(kernel, Bound(threads, groupsPerMultiprocessor));
+
     /// <summary>The specialization the engine loads a kernel with; the PTX tests compile with the same.</summary>
     public static KernelSpecialization Bound(int threads, int? groupsPerMultiprocessor = null) =>
         new(maxNumThreadsPerGroup: threads, minNumGroupsPerMultiprocessor: groupsPerMultiprocessor);

@@ -4,15 +4,17 @@ namespace RepVgg.Tooling.Reference;
 /// The per-output error bound <see cref="Precision"/> states for a conv3x3 layer (bias, ReLU) in TF32 or FP16,
 /// computed in float64 from the layer's float32 inputs, weights and bias:
 /// <code>
-/// TF32:  |y - exact| &lt;= B = (2^-10 + (K + 2) 2^-23) S,   S = Σ|w x| + |b|
+/// B = (2^-10 + (K + 2) 2^-23) S,   S = Σ|w x| + |b|
+/// TF32:  |y - exact| &lt;= (1 + 2^-11) B + 2^-11 S + 2^-137
 /// FP16:  |y - exact| &lt;= (1 + 2^-11) (B + 2^-24 Σ(|w| + |x|)) + 2^-11 S + 2^-25
 /// </code>
 /// K being the products an output sums (input channels of its group x 9). 2^-10 covers rounding both factors of a
 /// product to 10 mantissa bits (2^-11 each, round to nearest); (K + 2) 2^-23 the float32 sums and the bias, at a full
 /// unit each, as tensor cores may truncate; 2^-24 Σ(|w| + |x|) the absolute error of values in half's subnormal
-/// range. The FP16 engine stores its activations in half precision, so each output is rounded once more: by at most
-/// 2^-11 of its magnitude, itself at most S plus the error before it, or 2^-25 among the subnormals. ReLU only shrinks
-/// an error, so the bound holds after it.
+/// range. Both engines store their activations in the format their mma reads (TF32-rounded float32, or half
+/// precision), so each output is rounded once more: by at most 2^-11 of its magnitude, itself at most S plus the error
+/// before it, or by half a unit of the format's smallest spacing among the subnormals (2^-137 for TF32, whose exponent
+/// is float32's; 2^-25 for half). ReLU only shrinks an error, so the bound holds after it.
 /// </summary>
 public static class TensorCoreBound
 {
@@ -42,13 +44,13 @@ public static class TensorCoreBound
             // Σ|x| and Σ|w| over each output's window: the same convolution with ones for the other factor.
             Activation inputSums = UnfusedReference.Convolve(magnitudes, Array.ConvertAll(oihw, _ => 1.0), outChannels, 3, stride, groups);
             Activation weightSums = UnfusedReference.Convolve(input with { Data = Array.ConvertAll(input.Data, _ => 1.0) }, absWeights, outChannels, 3, stride, groups);
-            double halfUnit = Math.ScaleB(1, -11);
             for (int i = 0; i < bound.Length; i++)
-            {
-                double beforeStore = bound[i] + Math.ScaleB(1, -24) * (inputSums.Data[i] + weightSums.Data[i]);
-                bound[i] = (1 + halfUnit) * beforeStore + halfUnit * sums[i] + Math.ScaleB(1, -25);
-            }
+                bound[i] += Math.ScaleB(1, -24) * (inputSums.Data[i] + weightSums.Data[i]);
         }
+        // The output's own rounding as it is stored.
+        double unit = Math.ScaleB(1, -11), subnormalRounding = Math.ScaleB(1, precision == Precision.Fp16 ? -25 : -137);
+        for (int i = 0; i < bound.Length; i++)
+            bound[i] = (1 + unit) * bound[i] + unit * sums[i] + subnormalRounding;
         return bound;
     }
 }

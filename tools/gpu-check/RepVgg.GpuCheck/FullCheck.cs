@@ -186,6 +186,15 @@ internal static class FullCheck
         // are checked here too.
         using (InferenceEngine large = GpuEngine.Create(plan.Accelerator, network, model.Weights, precision, GemmTileSize.Large))
             passed &= CheckCorrectness(model, large, "128 x 128", report.Correctness, log);
+        // The tensor-core kernel staging by asynchronous copies, which the per-layer tables time against the engine's.
+        if (precision != Precision.Fp32)
+        {
+            foreach ((GemmTileSize tiles, string kernel) in new[] { (GemmTileSize.Small, "64 x 64, async copies"), (GemmTileSize.Large, "128 x 128, async copies") })
+            {
+                using InferenceEngine async = GpuEngine.Create(plan.Accelerator, network, model.Weights, precision, tiles, staging: TensorCoreStaging.AsyncCopies);
+                passed &= CheckCorrectness(model, async, kernel, report.Correctness, log);
+            }
+        }
 
         foreach (int batch in plan.Batches)
         {
@@ -252,25 +261,30 @@ internal static class FullCheck
         float[] images = Images(model.Network, batch);
         IReadOnlyList<LayerTiming> timings = Timing.PerLayer(gpu, images, plan.WarmUp, plan.Repetitions);
         IReadOnlyList<LayerTiming> small = TimeLayersWith(GemmTileSize.Small), large = TimeLayersWith(GemmTileSize.Large);
-        // In TF32 and FP16 every layer is direct already.
-        IReadOnlyList<LayerTiming>? direct = precision == Precision.Fp32 ? TimeLayersWith(GemmTileSize.Auto, allDirect: true) : null;
+        // In TF32 and FP16 every layer is direct already; there the tensor-core kernel is timed staging by asynchronous copies too.
+        bool reduced = precision != Precision.Fp32;
+        IReadOnlyList<LayerTiming>? direct = reduced ? null : TimeLayersWith(GemmTileSize.Auto, allDirect: true);
+        IReadOnlyList<LayerTiming>? asyncSmall = reduced ? TimeLayersWith(GemmTileSize.Small, staging: TensorCoreStaging.AsyncCopies) : null;
+        IReadOnlyList<LayerTiming>? asyncLarge = reduced ? TimeLayersWith(GemmTileSize.Large, staging: TensorCoreStaging.AsyncCopies) : null;
         log.WriteLine($"gpu-check: timed {name}'s {timings.Count - 1} layers one by one at batch {batch} in {precision}");
         table.AppendLine($"### Per layer: {name}, batch {batch}, {plan.Height} x {plan.Width}, {precision}, median (min) of {plan.Repetitions}, ms");
         table.AppendLine();
         table.AppendLine("The engine synchronizes after each layer, so the device idles between layers and the sum is a little above the whole call. " +
             "The kernel is the one the engine ran, with its tiles: in TF32 and FP16 every layer but a stem-direct one runs the tensor-core implicit GEMM. " +
             "The last columns time the same layers on engines whose GEMMs always take 64 x 64 or 128 x 128 tiles (the engine picks per layer)" +
-            (direct is null ? "." : ", and on one that runs every layer as a direct implicit GEMM, Winograd layers too (the weights step planned Winograd for the CPU)."));
+            (reduced
+                ? ", and with those tiles on engines whose tensor-core kernel stages its operands by asynchronous copies (cp.async) rather than through registers."
+                : ", and on one that runs every layer as a direct implicit GEMM, Winograd layers too (the weights step planned Winograd for the CPU)."));
         table.AppendLine();
-        table.AppendLine("| layer | channels | groups | stride | output | kernel | ms | TFLOP/s (as direct conv) | 64 x 64 tiles | 128 x 128 tiles | all direct |");
-        table.AppendLine("| --- | --- | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |");
+        table.AppendLine("| layer | channels | groups | stride | output | kernel | ms | TFLOP/s (as direct conv) | 64 x 64 tiles | 128 x 128 tiles | all direct | async copies, 64 x 64 | async copies, 128 x 128 |");
+        table.AppendLine("| --- | --- | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         var engine = (GpuInferenceEngine)gpu;
         double total = 0;
         for (int l = 0; l < timings.Count; l++)
         {
             LayerTiming timing = timings[l];
             total += timing.Time.MedianMs;
-            string fixedTiles = $"{small[l].Time} | {large[l].Time} | {direct?[l].Time}";
+            string fixedTiles = $"{small[l].Time} | {large[l].Time} | {direct?[l].Time} | {asyncSmall?[l].Time} | {asyncLarge?[l].Time}";
             if (timing.Layer is not { } layer)
             {
                 table.AppendLine($"| head (pool + linear) | | | | | | {timing.Time} | | {fixedTiles} |");
@@ -280,17 +294,17 @@ internal static class FullCheck
             table.AppendLine($"| {layer.Name} | {layer.InChannels} → {layer.OutChannels} | {layer.Groups} | {layer.Stride} | " +
                 $"{layer.OutHeight} x {layer.OutWidth} | {engine.DescribeKernel(layer, batch)} | {timing.Time} | {tflops:F2} | {fixedTiles} |");
         }
-        string fixedTotals = $"{Total(small)} | {Total(large)} | {(direct is null ? "" : Total(direct))}";
+        string fixedTotals = $"{Total(small)} | {Total(large)} | {Total(direct)} | {Total(asyncSmall)} | {Total(asyncLarge)}";
         table.AppendLine($"| sum of medians | | | | | | {total:F2} | | {fixedTotals} |");
         table.AppendLine();
 
-        IReadOnlyList<LayerTiming> TimeLayersWith(GemmTileSize tiles, bool allDirect = false)
+        IReadOnlyList<LayerTiming> TimeLayersWith(GemmTileSize tiles, bool allDirect = false, TensorCoreStaging staging = TensorCoreStaging.Registers)
         {
-            using InferenceEngine chosen = GpuEngine.Create(plan.Accelerator, model.Network, model.Weights, precision, tiles, allDirect);
+            using InferenceEngine chosen = GpuEngine.Create(plan.Accelerator, model.Network, model.Weights, precision, tiles, allDirect, staging);
             return Timing.PerLayer(chosen, images, plan.WarmUp, plan.Repetitions);
         }
 
-        static string Total(IEnumerable<LayerTiming> timings) => timings.Sum(t => t.Time.MedianMs).ToString("F2");
+        static string Total(IEnumerable<LayerTiming>? timings) => timings?.Sum(t => t.Time.MedianMs).ToString("F2") ?? "";
     }
 }
 
@@ -320,7 +334,8 @@ internal sealed class ReportTables
         report.AppendLine();
         report.AppendLine("A small batch: the float64 reference is plain scalar loops, about 12 G multiply-adds per B1 image at 224 x 224. The CPU engine computes in FP32. " +
             "The largest activation is the CPU engine's, with its layer: FP16 holds magnitudes up to 65504 and turns larger ones into infinity. " +
-            "Tiles: the engine's choice per layer (at this batch, nearly always 64 x 64), or 128 x 128 forced for every GEMM, so the kernels the large batches time are checked too.");
+            "Tiles: the engine's choice per layer (at this batch, nearly always 64 x 64), or 128 x 128 forced for every GEMM, so the kernels the large batches time are checked too; " +
+            "in TF32 and FP16 also either size with the tensor-core kernel staging by asynchronous copies (cp.async), which the per-layer tables time.");
         report.AppendLine();
         report.AppendLine("| model | precision | tiles | input | batch | GPU vs float64 | bound | CPU engine vs float64 | GPU vs CPU engine | largest activation | result |");
         report.AppendLine("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |");
@@ -330,7 +345,7 @@ internal sealed class ReportTables
         {
             report.AppendLine("### Per-layer bound, TF32 and FP16: each output of a single synthetic layer against the float64 convolution of the same float32 values");
             report.AppendLine();
-            report.AppendLine("The bound is `Precision`'s: B = (2^-10 + (K + 2) 2^-23) (Σ|w x| + |b|) in TF32; in FP16, whose activations are stored in half precision, (1 + 2^-11) (B + 2^-24 Σ(|w| + |x|)) + 2^-11 (Σ|w x| + |b|) + 2^-25. Batch 1, N(0, 1) input, direct weights.");
+            report.AppendLine("The bound is `Precision`'s, with B = (2^-10 + (K + 2) 2^-23) (Σ|w x| + |b|) and each output's own rounding as it is stored: (1 + 2^-11) B + 2^-11 (Σ|w x| + |b|) + 2^-137 in TF32; (1 + 2^-11) (B + 2^-24 Σ(|w| + |x|)) + 2^-11 (Σ|w x| + |b|) + 2^-25 in FP16. Batch 1, N(0, 1) input, direct weights; both tile sizes, staging through registers and by asynchronous copies.");
             report.AppendLine();
             report.AppendLine("| precision | layer | tiles | outputs | largest error / bound | outside | result |");
             report.AppendLine("| --- | --- | --- | ---: | ---: | ---: | --- |");

@@ -11,16 +11,17 @@ internal static class GpuEngine
 {
     /// <summary>
     /// The engine a generated class gets, or with <paramref name="tiles"/> fixing the GEMMs' tile size, or with
-    /// <paramref name="allDirect"/> running Winograd layers as direct implicit GEMMs (for the per-layer comparisons; the
-    /// engine otherwise picks the tiles per layer and runs the weights step's plan).
+    /// <paramref name="allDirect"/> running Winograd layers as direct implicit GEMMs, or with the tensor-core kernel
+    /// staging its operands as <paramref name="staging"/> says (for the comparisons; the engine otherwise picks the tiles
+    /// per layer, runs the weights step's plan and stages through registers).
     /// </summary>
     /// <exception cref="GpuUnavailableException">No engine on <paramref name="accelerator"/>.</exception>
     public static InferenceEngine Create(GpuAccelerator accelerator, NetworkLayout network, ModelWeights weights, Precision precision,
-        GemmTileSize tiles = GemmTileSize.Auto, bool allDirect = false)
+        GemmTileSize tiles = GemmTileSize.Auto, bool allDirect = false, TensorCoreStaging staging = TensorCoreStaging.Registers)
     {
-        if (accelerator == GpuAccelerator.Cuda && (tiles != GemmTileSize.Auto || allDirect))
+        if (accelerator == GpuAccelerator.Cuda && (tiles != GemmTileSize.Auto || allDirect || staging != TensorCoreStaging.Registers))
         {
-            string? reason = GpuEngines.TryCreateCudaWith(network, weights, precision, tiles, allDirect, out InferenceEngine? chosen);
+            string? reason = GpuEngines.TryCreateCudaWith(network, weights, precision, tiles, allDirect, staging, out InferenceEngine? chosen);
             return chosen ?? throw new GpuUnavailableException(reason!);
         }
         if (accelerator == GpuAccelerator.Cuda)
@@ -35,7 +36,7 @@ internal static class GpuEngine
                 throw new GpuUnavailableException(e.Message);
             }
         }
-        string? unavailable = GpuEngines.TryCreateCpuAcceleratorWith(network, weights, precision, tiles, allDirect, out InferenceEngine? engine);
+        string? unavailable = GpuEngines.TryCreateCpuAcceleratorWith(network, weights, precision, tiles, allDirect, staging, out InferenceEngine? engine);
         return engine ?? throw new GpuUnavailableException($"ILGPU's CPU accelerator is not available: {unavailable}");
     }
 }

@@ -25,6 +25,14 @@ internal static class LayerBoundCheck
     private const ulong Seed = 11;
     private static readonly ManifestSource Source = new("layer", "", "official", "training");
 
+    private static readonly (GemmTileSize Tiles, TensorCoreStaging Staging, string Name)[] Kernels =
+    [
+        (GemmTileSize.Small, TensorCoreStaging.Registers, "64 x 64"),
+        (GemmTileSize.Large, TensorCoreStaging.Registers, "128 x 128"),
+        (GemmTileSize.Small, TensorCoreStaging.AsyncCopies, "64 x 64, async copies"),
+        (GemmTileSize.Large, TensorCoreStaging.AsyncCopies, "128 x 128, async copies"),
+    ];
+
     public static bool Run(CheckPlan plan, Precision precision, StringBuilder table, TextWriter log)
     {
         bool passed = true;
@@ -44,11 +52,12 @@ internal static class LayerBoundCheck
             Activation sums = UnfusedReference.Convolve(input, Array.ConvertAll(oihw, w => (double)w), shape.OutChannels, 3, shape.Stride, shape.Groups);
             double[] bounds = TensorCoreBound.PerOutput(precision, input, oihw, bias, shape.OutChannels, shape.Groups, shape.Stride);
 
-            // Both tile sizes of the tensor-core kernel, whichever the engine would pick for this layer.
-            foreach ((GemmTileSize tiles, string name) in new[] { (GemmTileSize.Small, "64 x 64"), (GemmTileSize.Large, "128 x 128") })
+            // Both tile sizes of the tensor-core kernel, whichever the engine would pick for this layer, each staging its
+            // operands both ways.
+            foreach ((GemmTileSize tiles, TensorCoreStaging staging, string name) in Kernels)
             {
                 var actual = new float[layer.OutChannels * layer.OutHeight * layer.OutWidth];
-                using (InferenceEngine gpu = GpuEngine.Create(plan.Accelerator, layout, ModelWeights.FromArray(compiled.Blob), precision, tiles))
+                using (InferenceEngine gpu = GpuEngine.Create(plan.Accelerator, layout, ModelWeights.FromArray(compiled.Blob), precision, tiles, staging: staging))
                 {
                     gpu.BeginBatch(images, new float[layout.Head.Classes]);
                     gpu.Conv3x3BiasRelu(layer);
