@@ -22,8 +22,8 @@ public static class GpuEngines
 
     /// <summary>
     /// ILGPU's CPU accelerator, created on first use and kept: it simulates one SM of warps of 32 threads and groups of
-    /// up to 512 (the large tensor-core tiles' group; ILGPU's default CPU device allows 16, its AMD-like one 256). The
-    /// tests and <see cref="TryCreateCpuAccelerator"/> run on it.
+    /// up to 512 (the largest groups the kernels launch have 256; ILGPU's default CPU device allows 16). The tests and
+    /// <see cref="TryCreateCpuAccelerator"/> run on it.
     /// </summary>
     internal static Accelerator CpuAccelerator => s_cpu.Value;
 

@@ -78,9 +78,10 @@ public sealed class PtxasTests : IDisposable
         Ptxas.Report report = Ptxas.Assemble(PtxCompilation.Compile(entry(), threads, groups), architecture, _folder.Path);
 
         Assert.True(report.SpillStoreBytes == 0 && report.SpillLoadBytes == 0, $"{kernel} on {architecture} spills: {report}.");
-        // The tensor-core kernels copy their 32 results out of the mma registers through ILGPU's out arguments, which
-        // ILGPU gives local memory: 4 bytes each, once per kernel.
-        int allowedStack = kernel.StartsWith("implicit-gemm-mma", StringComparison.Ordinal) ? 32 * sizeof(float) : 0;
+        // The tensor-core kernels copy their results (32 with small tiles, 64 with large) out of the mma registers
+        // through ILGPU's out arguments, which ILGPU gives local memory: 4 bytes each, once per kernel.
+        int results = kernel.Contains("large tiles", StringComparison.Ordinal) ? 64 : 32;
+        int allowedStack = kernel.StartsWith("implicit-gemm-mma", StringComparison.Ordinal) ? results * sizeof(float) : 0;
         Assert.True(report.StackFrameBytes <= allowedStack, $"{kernel} on {architecture} keeps a {report.StackFrameBytes}-byte stack frame; at most {allowedStack} expected.");
         if (threads is { } groupThreads)
             Assert.True(report.Registers * groupThreads * (groups ?? 1) <= RegistersPerSm,
@@ -102,12 +103,13 @@ public sealed class PtxasTests : IDisposable
 
         string machineCode = Ptxas.Disassemble(Ptxas.Assemble(PtxCompilation.Compile(entry(), threads, groups), "sm_90", _folder.Path).Cubin);
 
-        // 2 x 8 mma a staged step, the step's two word blocks written out.
-        Assert.Equal(16, PtxCompilation.CountOf(machineCode, instruction));
-        Assert.Equal(16, PtxCompilation.CountOf(machineCode, "HMMA"));
-        // Asynchronous copies are the hardware's global-to-shared copies (LDGSTS), 16 bytes each: 2 or 4 a thread and step,
+        // 2 x 8 mma a staged step with small tiles, 2 x 16 with large ones, the step's two word blocks written out.
+        int mma = format.Contains("large", StringComparison.Ordinal) ? 32 : 16;
+        Assert.Equal(mma, PtxCompilation.CountOf(machineCode, instruction));
+        Assert.Equal(mma, PtxCompilation.CountOf(machineCode, "HMMA"));
+        // Asynchronous copies are the hardware's global-to-shared copies (LDGSTS), 16 bytes each: 4 a thread and step,
         // two steps before the loop and one in it; staging through registers has none.
-        int copies = format.EndsWith("async copies", StringComparison.Ordinal) ? (format.Contains("large") ? 2 : 4) * 3 : 0;
+        int copies = format.EndsWith("async copies", StringComparison.Ordinal) ? 4 * 3 : 0;
         Assert.Equal(copies, PtxCompilation.CountOf(machineCode, "LDGSTS"));
     }
 }

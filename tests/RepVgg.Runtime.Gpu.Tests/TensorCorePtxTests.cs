@@ -32,13 +32,16 @@ public sealed class TensorCorePtxTests
     {
         string ptx = format == "TF32" ? CompileMmaKernel<Tf32Format<PtxTensorCores>>(largeTiles, async) : CompileMmaKernel<Fp16Format<PtxTensorCores>>(largeTiles, async);
 
-        // The step's two word blocks are written out: 2 x 8 mma.
-        Assert.Equal(16, PtxCompilation.CountOf(ptx, mma));
-        Assert.Equal(16, PtxCompilation.CountOf(ptx, "mma.sync"));
-        int declaration = ptx.IndexOf(".reg .f32 rvacc<32>;", StringComparison.Ordinal);
+        // The step's two word blocks are written out: 2 x 8 mma for a warp's 32 x 32 block (small tiles), 2 x 16 for its
+        // 64 x 32 block (large tiles), whose 4 channel blocks' mma name accumulators 32 to 63 too.
+        int channelBlocks = largeTiles ? 4 : 2, results = channelBlocks * 16;
+        Assert.Equal(2 * channelBlocks * 4, PtxCompilation.CountOf(ptx, mma));
+        Assert.Equal(2 * channelBlocks * 4, PtxCompilation.CountOf(ptx, "mma.sync"));
+        Assert.Equal(largeTiles, ptx.Contains("{rvacc60, rvacc61, rvacc62, rvacc63}", StringComparison.Ordinal));
+        int declaration = ptx.IndexOf(".reg .f32 rvacc<64>;", StringComparison.Ordinal);
         Assert.True(declaration >= 0 && declaration < ptx.IndexOf("mma.sync", StringComparison.Ordinal),
             "The accumulator registers must be declared once, before the first mma names them.");
-        Assert.Equal(1, PtxCompilation.CountOf(ptx, "rvacc<32>"));
+        Assert.Equal(1, PtxCompilation.CountOf(ptx, "rvacc<64>"));
         // No emulation: it would synchronise the warp and trade fragments through a second shared array, and its
         // branches would test constants at run time.
         Assert.DoesNotContain("bar.warp.sync", ptx);
@@ -50,19 +53,19 @@ public sealed class TensorCorePtxTests
         int stagedBytes = (async ? 3 : 2) * (size / 16 * 64 + 4 * size) * 16;
         Assert.Equal(1, PtxCompilation.CountOf(ptx, ".shared .align"));
         Assert.Contains($".shared .align 16 .b8 __shared_alloca0[{stagedBytes}];", ptx);
-        // Local memory: only the 32 results, each copied out of its register once (ILGPU's out arguments).
-        Assert.Equal(32, PtxCompilation.CountOf(ptx, "ld.local"));
+        // Local memory: only the 32 or 64 results, each copied out of its register once (ILGPU's out arguments).
+        Assert.Equal(results, PtxCompilation.CountOf(ptx, "ld.local"));
         Assert.True(PtxCompilation.CountOf(ptx, "bar.sync") >= 1, "Each step starts at a barrier.");
-        // A lane reads each W fragment whole, one 16-byte load for each of the warp's two channel blocks in each of the
+        // A lane reads each W fragment whole, one 16-byte load for each of the warp's channel blocks in each of the
         // step's two word blocks, and its two B words of a pixel tile at once: 4 tiles in each of 2 word blocks.
-        Assert.Equal(2 * 2, PtxCompilation.CountOf(ptx, "ld.shared.v4.b32"));
+        Assert.Equal(channelBlocks * 2, PtxCompilation.CountOf(ptx, "ld.shared.v4.b32"));
         Assert.Equal(4 * 2, PtxCompilation.CountOf(ptx, "ld.shared.v2.b32"));
         // A thread stages 16-byte lines of a step, before the loop (one step through registers, two by asynchronous
-        // copies) and in it: W's packed fragments (one lane with large tiles, two with small) and the channels last
-        // activations, whose B fragment words hold consecutive channels, so that one line is 4 float32 values (TF32) or
-        // 8 halves (FP16) of one pixel, two pair rows (one line with large tiles, two with small).
+        // copies) and in it: two lanes of W's packed fragments, and two lines of the channels last activations, whose
+        // B fragment words hold consecutive channels, so that one line is 4 float32 values (TF32) or 8 halves (FP16)
+        // of one pixel, two pair rows.
         int stagings = async ? 3 : 2;
-        int weightLines = (largeTiles ? 1 : 2) * stagings, inputLines = (largeTiles ? 1 : 2) * stagings;
+        int weightLines = 2 * stagings, inputLines = 2 * stagings;
         if (async)
         {
             // Straight into shared memory: W bypassing L1, X through it and zero-filled outside the image; one group of
@@ -87,9 +90,9 @@ public sealed class TensorCorePtxTests
         Assert.DoesNotContain("ld.v4.f32", ptx);
         Assert.DoesNotContain("ld.v2.", ptx);
         // The activations are stored in the format (halves, or float32 rounded to TF32), and the weights come rounded, so
-        // the thread stages both as they lie; it rounds only its 32 outputs, once each: FP16 with the hardware's
+        // the thread stages both as they lie; it rounds only its outputs, once each: FP16 with the hardware's
         // conversion, TF32 with integer arithmetic whose mask keeps 10 mantissa bits (0xFFFFE000).
-        Assert.Equal(format == "FP16" ? 32 : 0, PtxCompilation.CountOf(ptx, "cvt.rn.f16.f32"));
-        Assert.Equal(format == "TF32" ? 32 : 0, PtxCompilation.CountOf(ptx, "4294959104"));
+        Assert.Equal(format == "FP16" ? results : 0, PtxCompilation.CountOf(ptx, "cvt.rn.f16.f32"));
+        Assert.Equal(format == "TF32" ? results : 0, PtxCompilation.CountOf(ptx, "4294959104"));
     }
 }

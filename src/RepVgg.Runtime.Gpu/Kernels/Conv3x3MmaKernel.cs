@@ -18,12 +18,15 @@ namespace RepVgg.Gpu.Kernels;
 /// </summary>
 /// <remarks>
 /// <para>
-/// Tiling: each warp computes a 32 x 32 block of outputs as 2 x 4 mma tiles of 16 x 8 (<see cref="WarpAccumulators"/>,
-/// 32 float32 registers a thread). A group of 128 threads (4 warps) computes a 64 (channels) x 64 (pixels) tile
-/// (<see cref="Run"/>), or one of 512 threads (16 warps) a 128 x 128 tile (<see cref="RunLarge"/>), for layers whose
-/// grid of large tiles fills the device (<see cref="GemmTilePolicy"/>). The group walks K one step at a time: it stages
-/// 16 rows of 32-bit words of W (k x tile channels) and of X (k x tile pixels) in shared memory, each word one TF32
-/// value or two FP16 values (16 or 32 k a step), then each warp runs 2 x 8 mma, each on 8 word rows.
+/// Tiling: a group of 128 threads (4 warps) computes a 64 (channels) x 64 (pixels) tile (<see cref="Run"/>), each warp
+/// a 32 x 32 block as 2 x 4 mma tiles of 16 x 8 (<see cref="WarpAccumulators"/>, 32 float32 registers a thread); or,
+/// for layers whose grid of large tiles fills the device (<see cref="GemmTilePolicy"/>), a group of 256 threads
+/// (8 warps) a 128 x 128 tile (<see cref="RunLarge"/>), each warp a 64 x 32 block as 4 x 4 mma tiles (64 registers a
+/// thread). A lane reads each of its fragments once per word block and uses an A fragment for 4 mma and a B fragment
+/// for 2 or 4, so the wider warp block reads 1.5 shared-memory wavefronts per mma where the 32 x 32 one reads 2. The
+/// group walks K one step at a time: it stages 16 rows of 32-bit words of W (k x tile channels) and of X (k x tile
+/// pixels) in shared memory, each word one TF32 value or two FP16 values (16 or 32 k a step), then each warp runs
+/// 2 or 4 x 8 mma, each on 8 word rows.
 /// The slices form a ring and each step starts at one barrier: past it, a thread starts staging its share of a later
 /// step into the slice every warp finished reading before the barrier, and runs this step's mma while that is under way.
 /// <c>TCopies</c> says how (<see cref="IStagingCopies"/>): step s + 1, loaded into registers before the mma and stored
@@ -32,7 +35,7 @@ namespace RepVgg.Gpu.Kernels;
 /// </para>
 /// <para>
 /// W: a step's slice is the tile's channel blocks' two fragments each, copied as they lie in the layout, 16 bytes a
-/// thread (two such copies a thread with 64 x 64 tiles, one with 128 x 128). A lane then reads each of its fragments
+/// thread, two copies a thread (a group has half as many threads as a slice has lanes). A lane then reads each of its fragments
 /// with one 16-byte load; a warp's 32 loads cover 512 consecutive bytes, so none conflict. Channel blocks past M (a
 /// tile that overhangs the group) copy the group's last block instead, whose products are never stored.
 /// </para>
@@ -43,15 +46,15 @@ namespace RepVgg.Gpu.Kernels;
 /// input channels, and its words t and t + 4 hold consecutive channels, so pair row t is the 2 (TF32) or 4 (FP16)
 /// channels from 2t or 4t, and pair rows 2j and 2j + 1 are one 16-byte line of the channels-last input (4 float32
 /// values or 8 halves). The slice holds them so, line by line: line j of a step (pair rows 2j, 2j + 1) at every pixel
-/// of the tile, 16 bytes a pixel. A pixel's column of a step is staged by L neighbouring threads of a warp (L = 2 with
-/// 64 x 64 tiles, 4 with 128 x 128): thread i stages pixel <c>i / L</c> of the tile and lines <c>(i % L) 4 / L</c> on,
-/// 2 or 1 consecutive lines of one word block. Those lie side by side in the input, read behind one padding test and
-/// one address, a 16-byte copy each where the group's channels are a multiple of a line's, which keeps the lines
-/// aligned and whole within the group (<see cref="VectorReads"/>), one value at a time otherwise (<see cref="ScalarReads"/>,
-/// through registers): each is its own kernel, so neither carries the other's code. So each load of a warp covers 16
-/// or 8 pixels, the lanes of a pixel reading one contiguous run of its channels, and touches 16 or 8 cache lines. Zeros
-/// past K, the image and N. A warp's 16-byte stores fill 128 contiguous bytes for each line it stages, the least 512
-/// bytes take; its B fragment reads of a pixel tile are two runs of 128 contiguous bytes (pair rows 0 and 1, then 2
+/// of the tile, 16 bytes a pixel. A pixel's column of a step is staged by 4 neighbouring threads of a warp, a line
+/// each: thread i stages line <c>i % 4</c> at pixels <c>i / 4</c> and <c>i / 4</c> + half the tile, each behind one
+/// padding test and one address, a 16-byte copy where the group's channels are a multiple of a line's, which keeps
+/// the lines aligned and whole within the group (<see cref="VectorReads"/>), one value at a time otherwise
+/// (<see cref="ScalarReads"/>, through registers): each is its own kernel, so neither carries the other's code. So each
+/// load of a warp covers 8 whole pixels' 64-byte runs and touches 8 cache lines (16 where a step's two word blocks lie
+/// at two taps); with 2 threads a pixel, 2 lines each, it would touch twice as many. Zeros past K, the image and N. A
+/// warp's 16-byte stores fill 128 contiguous bytes for each of the 4 lines it stages, the least 512 bytes take; its B
+/// fragment reads of a pixel tile are two runs of 128 contiguous bytes (pair rows 0 and 1, then 2
 /// and 3), the least 256 bytes take: neither needs padding.
 /// </para>
 /// <para>
@@ -61,17 +64,16 @@ namespace RepVgg.Gpu.Kernels;
 /// </remarks>
 internal static class Conv3x3MmaKernel
 {
-    /// <summary>Threads per group of <see cref="Run"/>: 4 warps, each computing 32 x 32 outputs of a 64 x 64 tile.</summary>
+    /// <summary>Threads per group of <see cref="Run"/>: 4 warps, each computing 32 x 32 outputs (channels x pixels) of a 64 x 64 tile.</summary>
     public const int Threads = 128;
 
-    /// <summary>Threads per group of <see cref="RunLarge"/>: 16 warps, each computing 32 x 32 outputs of a 128 x 128 tile.</summary>
-    public const int LargeThreads = 512;
+    /// <summary>Threads per group of <see cref="RunLarge"/>: 8 warps, each computing 64 x 32 outputs of a 128 x 128 tile.</summary>
+    public const int LargeThreads = 256;
 
     /// <summary>
     /// Resident groups per SM <see cref="RunLarge"/> is compiled for (<see cref="GroupedKernels"/>): 2, so that one group
-    /// can issue while the other's 16 warps wait at their barrier. It holds the kernel to 64 registers, which ptxas
-    /// 11.8 meets without spilling at some recomputation in the loop (145 instead of 133 instructions per TF32 step on
-    /// sm_90, 173 instead of 157 in FP16). Chosen on that reasoning: the H200 has run it, but not yet against one group per SM.
+    /// can issue while the other's 8 warps wait at their barrier. It holds the kernel to 128 registers, which ptxas 11.8
+    /// meets without spilling (126 on sm_90 with the 64 accumulators, through registers or by asynchronous copies).
     /// </summary>
     public const int LargeGroupsPerMultiprocessor = 2;
 
@@ -118,7 +120,7 @@ internal static class Conv3x3MmaKernel
         where TLayout : struct, IActivationLayout
         where TReads : struct, IChannelReads
         where TCopies : struct, IStagingCopies =>
-        Multiply<TFormat, TTarget, TLayout, TReads, TCopies>(input, weights, bias, output, shape, addresses, TileSize, Threads);
+        Multiply<TFormat, TTarget, TLayout, TReads, TCopies>(input, weights, bias, output, shape, addresses, TileSize, Threads, warpChannels: 32);
 
     /// <summary>The layer with 128 x 128 tiles, launched with <see cref="LargeConfig"/>; parameters as <see cref="Run"/>'s.</summary>
     public static void RunLarge<TFormat, TTarget, TLayout, TReads, TCopies>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output,
@@ -128,14 +130,15 @@ internal static class Conv3x3MmaKernel
         where TLayout : struct, IActivationLayout
         where TReads : struct, IChannelReads
         where TCopies : struct, IStagingCopies =>
-        Multiply<TFormat, TTarget, TLayout, TReads, TCopies>(input, weights, bias, output, shape, addresses, LargeTileSize, LargeThreads);
+        Multiply<TFormat, TTarget, TLayout, TReads, TCopies>(input, weights, bias, output, shape, addresses, LargeTileSize, LargeThreads, warpChannels: 64);
 
     /// <summary>
     /// The kernel body for a square tile of <paramref name="size"/> channels and pixels computed by <paramref name="threads"/>
-    /// threads: both constants of the entry point, which ILGPU folds once it inlines this, the shared-memory sizes too.
+    /// threads (2 a pixel), each warp <paramref name="warpChannels"/> channels by 32 pixels: constants of the entry point,
+    /// which ILGPU folds once it inlines this, the shared-memory sizes too.
     /// </summary>
     private static void Multiply<TFormat, TTarget, TLayout, TReads, TCopies>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output,
-        ConvShape shape, OperandAddresses addresses, int size, int threads)
+        ConvShape shape, OperandAddresses addresses, int size, int threads, int warpChannels)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget
         where TLayout : struct, IActivationLayout
@@ -144,8 +147,6 @@ internal static class Conv3x3MmaKernel
     {
         var format = default(TFormat);
         bool async = default(TCopies).Async;
-        // The threads that stage one pixel's column of X: 2 with 64 x 64 tiles, 4 with 128 x 128.
-        int lanesPerPixel = threads / size;
         int weightSliceLanes = size / MmaWeightLayout.BlockChannels * BlockLanesPerStep;
         int inputSliceLines = LinesPerStep * size;
         // A ring of slices: 2 through registers, 3 by asynchronous copies, which hold no registers for the step in flight.
@@ -155,39 +156,38 @@ internal static class Conv3x3MmaKernel
         int inputStart = slices * weightSliceLanes;
         ArrayView<Words4> weightSlices = staged.SubView(0, inputStart); // [slice][channel block][word block][lane]
         ArrayView<Words4> inputSlices = staged.SubView(inputStart, slices * inputSliceLines); // [slice][line][pixel]: pair rows 2 line, 2 line + 1
-        // Lines a thread stages per step: 2 with 64 x 64 tiles, 1 with 128 x 128.
-        int threadLines = LinesPerStep / lanesPerPixel;
 
         int thread = Group.IdxX;
         var tile = new GemmTile(shape, thread, size);
         int steps = MmaWeightLayout.Steps(shape.InPerGroup, format.ValuesPerWord);
 
-        // This thread's place in its warp's 32 x 32 block and in the mma fragments.
+        // This thread's place in its warp's block (warpChannels x 32 pixels) and in the mma fragments.
         int warp = thread / WarpSize;
         int lane = thread % WarpSize;
         int warpsPerRow = size / 32;
-        int warpChannel = warp / warpsPerRow * 32;
+        int warpChannel = warp / warpsPerRow * warpChannels;
         int warpPixel = warp % warpsPerRow * 32;
+        int channelBlocks = warpChannels / MmaWeightLayout.BlockChannels;
         int fragmentRow = lane / 4;
         int fragmentWord = lane % 4;
 
-        // The pixel of the tile whose X this thread stages, and its share of the pixel's lines: the lanes of a pixel
-        // are neighbours in their warp, so that together they read its channels as one run.
-        int stagedPixel = thread / lanesPerPixel;
-        int firstLine = thread % lanesPerPixel * threadLines;
-        var staging = new Staging<TFormat, TTarget, TLayout, TReads>(tile, input, weights, addresses, shape, thread, stagedPixel, firstLine, threadLines == 2, steps);
-        int storeAt = firstLine * size + stagedPixel;
+        // The line of a step's 4 this thread stages, at two pixels of the tile, half a tile apart: the four threads of a
+        // pixel are neighbours in their warp, so that together they read its channels as one run.
+        int stagedLine = thread % LinesPerStep;
+        int stagedPixel = thread / LinesPerStep;
+        var staging = new Staging<TFormat, TTarget, TLayout, TReads>(tile, input, weights, addresses, shape, thread, threads, stagedPixel, stagedLine, steps);
+        int storeAt = stagedLine * size + stagedPixel;
         if (async)
         {
             // Every slice but the last is filled ahead: steps 0 and 1.
-            staging.Copy(0, thread, inputStart + storeAt, size, staged);
-            staging.Copy(1, weightSliceLanes + thread, inputStart + inputSliceLines + storeAt, size, staged);
+            staging.Copy(0, thread, inputStart + storeAt, staged);
+            staging.Copy(1, weightSliceLanes + thread, inputStart + inputSliceLines + storeAt, staged);
         }
         else
-            staging.Load(0).Store(weightSlices, inputSlices, thread, storeAt, size);
+            staging.Load(0).Store(weightSlices, inputSlices, thread, threads, storeAt);
 
         var accumulators = WarpAccumulators.Create<TTarget>();
-        // The lanes of the warp's two channel blocks' fragments in a slice, for the step's first word block, and the
+        // The lanes of the warp's channel blocks' fragments in a slice, for the step's first word block, and the
         // pair of this lane's B fragments in the first pixel tile: pixel g of line t / 2, its pair row t % 2.
         int fragments = warpChannel / MmaWeightLayout.BlockChannels * BlockLanesPerStep + lane;
         int fragmentPairs = (fragmentWord / 2 * size + warpPixel + fragmentRow) * 2 + fragmentWord % 2;
@@ -209,20 +209,22 @@ internal static class Conv3x3MmaKernel
             // mma run: step s + 2 copied into the slice before this one (AsyncCopies), or step s + 1 loaded into registers
             // now and stored into the other slice after them.
             StagedWords next = default;
-            int fill = slice == 0 ? slices - 1 : slice - 1;
             if (async)
-                staging.Copy(step + AsyncSlices - 1, fill * weightSliceLanes + thread, inputStart + fill * inputSliceLines + storeAt, size, staged);
+            {
+                int fill = slice == 0 ? AsyncSlices - 1 : slice - 1;
+                staging.Copy(step + AsyncSlices - 1, fill * weightSliceLanes + thread, inputStart + fill * inputSliceLines + storeAt, staged);
+            }
             else
                 next = staging.Load(step + 1);
             // Views from this lane's first fragment words of the slice, read at constant offsets (ViewExtensions.From).
             ArrayView<Words4> weightFragments = weightSlices.From(slice * weightSliceLanes + fragments);
             ArrayView<Words2> inputFragments = inputPairs.From(slice * inputSliceLines * 2 + fragmentPairs);
-            MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, size, 0);
-            MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, size, 1);
-            slice = slice == slices - 1 ? 0 : slice + 1;
+            MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, size, channelBlocks, 0);
+            MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, size, channelBlocks, 1);
+            slice = async ? (slice == AsyncSlices - 1 ? 0 : slice + 1) : 1 - slice;
             if (!async)
                 next.Store(weightSlices.SubView(slice * weightSliceLanes, weightSliceLanes), inputSlices.SubView(slice * inputSliceLines, inputSliceLines),
-                    thread, storeAt, size);
+                    thread, threads, storeAt);
         }
         // No copy may still be landing in this group's shared memory when it exits.
         if (async)
@@ -230,16 +232,16 @@ internal static class Conv3x3MmaKernel
 
         // One call per pixel tile, and in it one per mma tile, so that each names its accumulator registers with constants
         // (ILGPU does not unroll a loop over them, and a run-time tile index would need a 32-way switch).
-        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, 0, channel, pixel);
-        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, 1, channel, pixel);
-        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, 2, channel, pixel);
-        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, 3, channel, pixel);
+        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, 0, channel, pixel);
+        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, 1, channel, pixel);
+        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, 2, channel, pixel);
+        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, 3, channel, pixel);
     }
 
     /// <summary>
-    /// What a thread stages each step: 16-byte lanes <c>thread</c> (and <c>thread + threads</c> with 64 x 64 tiles) of
-    /// the W slice, and 2 (64 x 64 tiles) or 1 (128 x 128) consecutive lines of its pixel's column of X, all in one word
-    /// block; each line two pair rows, 4 words, each word one TF32 value or two FP16 values.
+    /// What a thread stages each step: 16-byte lanes <c>thread</c> and <c>thread + threads</c> of the W slice, and one
+    /// line of X at two pixels of the tile, half a tile apart; a line is two pair rows, 4 words, each word one TF32 value
+    /// or two FP16 values.
     /// </summary>
     private readonly struct Staging<TFormat, TTarget, TLayout, TReads>
         where TFormat : struct, ITensorCoreFormat
@@ -247,37 +249,38 @@ internal static class Conv3x3MmaKernel
         where TLayout : struct, IActivationLayout
         where TReads : struct, IChannelReads
     {
-        private readonly InputGather<TLayout> _gather;
+        // The columns of X at the thread's two pixels.
+        private readonly InputGather<TLayout> _gather0, _gather1;
         private readonly ArrayView<float> _input;
         private readonly ArrayView<Words4> _inputLines;
         private readonly ArrayView<Words4> _fragments;
         private readonly OperandAddresses _addresses;
         private readonly ConvShape _shape;
         private readonly TapMajorK _k;
-        private readonly bool _twoLines;
-        // The thread's word block in a step (0 or 1), and its first channel in a word block.
+        // The word block of the thread's line in a step (0 or 1), and the line's first channel in the word block.
         private readonly int _block, _blockChannel;
         private readonly int _lastStep;
         // Where this thread's W lanes of step 0 lie in the layout; a step's are BlockLanesPerStep further on.
         private readonly int _weightLane0, _weightLane1;
+        private readonly int _threads;
 
-        /// <param name="pixel">The tile's pixel whose column of X the thread stages.</param>
-        /// <param name="firstLine">The first of the thread's lines of a step (0 to 3).</param>
-        /// <param name="twoLines">Whether the thread stages two W lanes and two lines of X (64 x 64 tiles), or one of each.</param>
-        public Staging(GemmTile tile, ArrayView<float> input, ArrayView<float> weights, OperandAddresses addresses, ConvShape shape, int thread, int pixel,
-            int firstLine, bool twoLines, int steps)
+        /// <param name="threads">The group's threads: a W slice has twice as many lanes, and the tile twice as many pixels.</param>
+        /// <param name="pixel">The first of the tile's pixels whose column of X the thread stages; the other is <paramref name="threads"/> / 4 on.</param>
+        /// <param name="line">The thread's line of a step (0 to 3).</param>
+        public Staging(GemmTile tile, ArrayView<float> input, ArrayView<float> weights, OperandAddresses addresses, ConvShape shape, int thread, int threads,
+            int pixel, int line, int steps)
         {
             int valuesPerWord = default(TFormat).ValuesPerWord;
-            _gather = tile.Gather<TLayout>(shape, pixel);
+            _gather0 = tile.Gather<TLayout>(shape, pixel);
+            _gather1 = tile.Gather<TLayout>(shape, pixel + threads / LinesPerStep);
             _input = input;
             _inputLines = input.Cast<Words4>();
             _fragments = weights.Cast<Words4>();
             _addresses = addresses;
             _shape = shape;
             _k = new TapMajorK(MmaWeightLayout.ChannelsPerTap(shape.InPerGroup, valuesPerWord));
-            _twoLines = twoLines;
-            _block = firstLine / 2;
-            _blockChannel = firstLine % 2 * default(TLayout).ValuesPerLine;
+            _block = line / 2;
+            _blockChannel = line % 2 * default(TLayout).ValuesPerLine;
             _lastStep = steps - 1;
             int channelBlocks = MmaWeightLayout.ChannelBlocks(shape.OutPerGroup);
             int firstBlock = tile.ConvGroup * channelBlocks;
@@ -285,7 +288,8 @@ internal static class Conv3x3MmaKernel
             int tileBlock = firstBlock + tile.FirstChannel / MmaWeightLayout.BlockChannels;
             int stepLanes = steps * BlockLanesPerStep;
             _weightLane0 = WeightLane(thread, tileBlock, lastBlock, stepLanes);
-            _weightLane1 = WeightLane(thread + Threads, tileBlock, lastBlock, stepLanes);
+            _weightLane1 = WeightLane(thread + threads, tileBlock, lastBlock, stepLanes);
+            _threads = threads;
         }
 
         /// <summary>Where lane <paramref name="lane"/> of a W slice lies in the layout at step 0; a block past M reads the group's last.</summary>
@@ -296,17 +300,17 @@ internal static class Conv3x3MmaKernel
         }
 
         /// <summary>
-        /// Where the thread's X of step <paramref name="step"/> lies: its word block lies at one tap, and its lines are
-        /// consecutive channels there.
+        /// Where the thread's X of step <paramref name="step"/> lies at its pixel <paramref name="gather"/>: its line's
+        /// word block lies at one tap, and the line is consecutive channels there.
         /// </summary>
-        private LineReads Reads(int step)
+        private LineReads Reads(int step, in InputGather<TLayout> gather)
         {
             int k = (step * MmaWeightLayout.BlocksPerStep + _block) * MmaWeightLayout.BlockWords * default(TFormat).ValuesPerWord;
             int tap = _k.Tap(k);
             int channel = _k.Channel(k, tap) + _blockChannel;
-            // Vector reads: the thread's channels from one address, at constant offsets from it; none outside the image,
-            // and none past the group's channels (its padding per tap), where they read zeros.
-            return new LineReads(_gather.AtTap(_shape, tap), channel, _shape, default(TReads).Vector, default(TLayout).ValuesPerLine, _inputLines);
+            // Vector reads: the line from one address; none outside the image, and none past the group's channels (its
+            // padding per tap), where it reads zeros.
+            return new LineReads(gather.AtTap(_shape, tap), channel, _shape, default(TReads).Vector, default(TLayout).ValuesPerLine, _inputLines);
         }
 
         /// <summary>The step of the layout's W lanes a step stages: the last past it.</summary>
@@ -315,47 +319,38 @@ internal static class Conv3x3MmaKernel
         /// <summary>The thread's share of step <paramref name="step"/>, into registers: X's words zero past K; W's lanes of the last step past it.</summary>
         public StagedWords Load(int step)
         {
-            var words = new StagedWords(_twoLines);
             int weightStep = WeightStep(step);
-            words.Weights0 = _fragments[_weightLane0 + weightStep];
-            LineReads reads = Reads(step);
-            if (_twoLines)
-                words.Weights1 = _fragments[_weightLane1 + weightStep];
-            words.Inputs0 = InputLine(reads, 0);
-            if (_twoLines)
-                words.Inputs1 = InputLine(reads, 1);
-            return words;
+            Words4 weights0 = _fragments[_weightLane0 + weightStep];
+            Words4 weights1 = _fragments[_weightLane1 + weightStep];
+            return new StagedWords(weights0, weights1, InputLine(Reads(step, _gather0)), InputLine(Reads(step, _gather1)));
         }
 
         /// <summary>
         /// The thread's share of step <paramref name="step"/> (as <see cref="Load"/> reads it) copied into the kernel's
-        /// shared memory, <paramref name="staged"/>, by <see cref="AsyncCopies"/>: W lane <paramref name="weightAt"/> (and
-        /// + <see cref="Threads"/>), X lines <paramref name="inputAt"/> (and + <paramref name="size"/>), both counted in
-        /// 16-byte lines from its start. On CUDA the copies run on while the thread goes on; elsewhere they are made at once.
+        /// shared memory, <paramref name="staged"/>, by <see cref="AsyncCopies"/>: W lanes <paramref name="weightAt"/> and
+        /// + threads, X lines <paramref name="inputAt"/> and + threads / 4 (its two pixels), both counted in 16-byte
+        /// lines from its start. On CUDA the copies run on while the thread goes on; elsewhere they are made at once.
         /// </summary>
-        public void Copy(int step, int weightAt, int inputAt, int size, ArrayView<Words4> staged)
+        public void Copy(int step, int weightAt, int inputAt, ArrayView<Words4> staged)
         {
             int weightStep = WeightStep(step);
             CopyLine<TTarget>(staged, weightAt, _fragments, _addresses.Weights, _weightLane0 + weightStep, read: true, weights: true);
-            if (_twoLines)
-                CopyLine<TTarget>(staged, weightAt + Threads, _fragments, _addresses.Weights, _weightLane1 + weightStep, read: true, weights: true);
-            LineReads reads = Reads(step);
-            CopyLine<TTarget>(staged, inputAt, _inputLines, _addresses.Input, reads.Line, reads.Available > 0, weights: false);
-            if (_twoLines)
-                CopyLine<TTarget>(staged, inputAt + size, _inputLines, _addresses.Input, reads.Line + 1, reads.Available > default(TLayout).ValuesPerLine, weights: false);
+            CopyLine<TTarget>(staged, weightAt + _threads, _fragments, _addresses.Weights, _weightLane1 + weightStep, read: true, weights: true);
+            LineReads reads0 = Reads(step, _gather0), reads1 = Reads(step, _gather1);
+            CopyLine<TTarget>(staged, inputAt, _inputLines, _addresses.Input, reads0.Line, reads0.Available > 0, weights: false);
+            CopyLine<TTarget>(staged, inputAt + _threads / LinesPerStep, _inputLines, _addresses.Input, reads1.Line, reads1.Available > 0, weights: false);
             CommitCopies<TTarget>();
         }
 
         /// <summary>
-        /// Line <paramref name="line"/> (a constant) of the thread's channels, pair rows 2 line and 2 line + 1: one load with
-        /// <see cref="VectorReads"/>, as it lies; one per channel otherwise, each packed through the format.
+        /// The thread's line (pair rows 2 line and 2 line + 1) at one pixel: one load with <see cref="VectorReads"/>, as
+        /// it lies; one per channel otherwise, each packed through the format.
         /// </summary>
-        private Words4 InputLine(LineReads reads, int line)
+        private Words4 InputLine(LineReads reads)
         {
-            int first = default(TLayout).ValuesPerLine * line;
             if (default(TReads).Vector)
-                return reads.Available > first ? reads.Lines[line] : default;
-            int channel = reads.Channel + first;
+                return reads.Available > 0 ? reads.Lines[0] : default;
+            int channel = reads.Channel;
             TapWindow window = reads.Window;
             if (default(TFormat).ValuesPerWord == 1)
                 return new Words4(Pack(window, channel), Pack(window, channel + 1), Pack(window, channel + 2), Pack(window, channel + 3));
@@ -395,29 +390,23 @@ internal static class Conv3x3MmaKernel
     }
 
     /// <summary>A thread's staged share of a step, held in registers between its loads and its stores (named fields: an array would live in local memory).</summary>
-    private struct StagedWords(bool twoLines)
+    private readonly struct StagedWords(Words4 weights0, Words4 weights1, Words4 inputs0, Words4 inputs1)
     {
-        public Words4 Weights0, Weights1, Inputs0, Inputs1;
-
-        /// <summary>Whether the thread stages two W lanes and two lines of X (64 x 64 tiles), or one of each (128 x 128).</summary>
-        public readonly bool TwoLines = twoLines;
+        private readonly Words4 _weights0 = weights0, _weights1 = weights1, _inputs0 = inputs0, _inputs1 = inputs1;
 
         /// <summary>
-        /// Into a slice of both operands: W lanes <paramref name="thread"/> (and + 128), X lines from <paramref name="at"/>
-        /// (the first line), <paramref name="size"/> lines (a line's pixels) apart.
+        /// Into a slice of both operands: W lanes <paramref name="thread"/> and + <paramref name="threads"/>, X lines
+        /// <paramref name="at"/> (the thread's line at its first pixel) and + threads / 4 (at its second).
         /// </summary>
-        public readonly void Store(ArrayView<Words4> weightSlice, ArrayView<Words4> inputSlice, int thread, int at, int size)
+        public void Store(ArrayView<Words4> weightSlice, ArrayView<Words4> inputSlice, int thread, int threads, int at)
         {
-            // At constant offsets from one address each (size is the kernel's constant).
+            // At constant offsets from one address each (threads is the kernel's constant).
             ArrayView<Words4> lanes = weightSlice.From(thread);
             ArrayView<Words4> lines = inputSlice.From(at);
-            lanes[0] = Weights0;
-            lines[0] = Inputs0;
-            if (TwoLines)
-            {
-                lanes[Threads] = Weights1;
-                lines[size] = Inputs1;
-            }
+            lanes[0] = _weights0;
+            lanes[threads] = _weights1;
+            lines[0] = _inputs0;
+            lines[threads / LinesPerStep] = _inputs1;
         }
     }
 
@@ -482,41 +471,61 @@ internal static class Conv3x3MmaKernel
     }
 
     /// <summary>
-    /// The warp's 2 x 4 mma on word block <paramref name="block"/> of the staged step: A fragments of both channel blocks
-    /// from <paramref name="weights"/> (lane-major, <see cref="BlockLanesPerStep"/> lanes a channel block), B fragments
-    /// of the four pixel tiles from <paramref name="inputs"/> (pair row t of the block, words t and t + 4 at once,
-    /// pixel g and g + 8, + 16, + 24; a word block is 2 lines of <paramref name="size"/> pixels, each 2 pairs). Called
-    /// with a constant block, so every index is a constant.
+    /// The warp's <paramref name="channelBlocks"/> x 4 mma (2 or 4, a constant) on word block <paramref name="block"/> of
+    /// the staged step: A fragments of its channel blocks from <paramref name="weights"/> (lane-major,
+    /// <see cref="BlockLanesPerStep"/> lanes a channel block), B fragments of the four pixel tiles from
+    /// <paramref name="inputs"/> (pair row t of the block, words t and t + 4 at once, pixel g and g + 8, + 16, + 24; a
+    /// word block is 2 lines of <paramref name="size"/> pixels, each 2 pairs). Called with a constant block, so every
+    /// index is a constant.
     /// </summary>
     private static void MultiplyWordBlock<TFormat>(TFormat format, ref WarpAccumulators accumulators, ArrayView<Words4> weights, ArrayView<Words2> inputs,
-        int size, int block)
+        int size, int channelBlocks, int block)
         where TFormat : struct, ITensorCoreFormat
     {
-        Words4 a0 = weights[block * WarpSize];
-        Words4 a1 = weights[BlockLanesPerStep + block * WarpSize];
         int row = block * 4 * size;
         Words2 b0 = inputs[row], b1 = inputs[row + 16], b2 = inputs[row + 32], b3 = inputs[row + 48];
-        format.MultiplyAccumulate(ref accumulators, 0, a0.W0, a0.W1, a0.W2, a0.W3, b0.W0, b0.W1);
-        format.MultiplyAccumulate(ref accumulators, 1, a0.W0, a0.W1, a0.W2, a0.W3, b1.W0, b1.W1);
-        format.MultiplyAccumulate(ref accumulators, 2, a0.W0, a0.W1, a0.W2, a0.W3, b2.W0, b2.W1);
-        format.MultiplyAccumulate(ref accumulators, 3, a0.W0, a0.W1, a0.W2, a0.W3, b3.W0, b3.W1);
-        format.MultiplyAccumulate(ref accumulators, 4, a1.W0, a1.W1, a1.W2, a1.W3, b0.W0, b0.W1);
-        format.MultiplyAccumulate(ref accumulators, 5, a1.W0, a1.W1, a1.W2, a1.W3, b1.W0, b1.W1);
-        format.MultiplyAccumulate(ref accumulators, 6, a1.W0, a1.W1, a1.W2, a1.W3, b2.W0, b2.W1);
-        format.MultiplyAccumulate(ref accumulators, 7, a1.W0, a1.W1, a1.W2, a1.W3, b3.W0, b3.W1);
+        int lanes = block * WarpSize;
+        Words4 a0 = weights[lanes], a1 = weights[BlockLanesPerStep + lanes];
+        MultiplyChannelBlock(format, ref accumulators, a0, b0, b1, b2, b3, 0);
+        MultiplyChannelBlock(format, ref accumulators, a1, b0, b1, b2, b3, 1);
+        if (channelBlocks == 4)
+        {
+            Words4 a2 = weights[2 * BlockLanesPerStep + lanes], a3 = weights[3 * BlockLanesPerStep + lanes];
+            MultiplyChannelBlock(format, ref accumulators, a2, b0, b1, b2, b3, 2);
+            MultiplyChannelBlock(format, ref accumulators, a3, b0, b1, b2, b3, 3);
+        }
+    }
+
+    /// <summary>The 4 mma of channel block <paramref name="channelBlock"/> (a constant): its A fragment <paramref name="a"/> by each pixel tile's B fragment.</summary>
+    private static void MultiplyChannelBlock<TFormat>(TFormat format, ref WarpAccumulators accumulators, Words4 a, Words2 b0, Words2 b1, Words2 b2, Words2 b3,
+        int channelBlock)
+        where TFormat : struct, ITensorCoreFormat
+    {
+        int tile = channelBlock * 4;
+        format.MultiplyAccumulate(ref accumulators, tile, a.W0, a.W1, a.W2, a.W3, b0.W0, b0.W1);
+        format.MultiplyAccumulate(ref accumulators, tile + 1, a.W0, a.W1, a.W2, a.W3, b1.W0, b1.W1);
+        format.MultiplyAccumulate(ref accumulators, tile + 2, a.W0, a.W1, a.W2, a.W3, b2.W0, b2.W1);
+        format.MultiplyAccumulate(ref accumulators, tile + 3, a.W0, a.W1, a.W2, a.W3, b3.W0, b3.W1);
     }
 
     /// <summary>
-    /// Writes this thread's outputs of pixel tile <paramref name="pixelTile"/> (mma tiles j and 4 + j): pixels
-    /// 8j + 2 x fragment word (+ 1) of the warp's block; <paramref name="channel"/> and <paramref name="pixel"/> are those of tile 0.
+    /// Writes this thread's outputs of pixel tile <paramref name="pixelTile"/> (mma tiles 4i + j of the
+    /// <paramref name="channelBlocks"/> channel blocks i): pixels 8j + 2 x fragment word (+ 1) of the warp's block;
+    /// <paramref name="channel"/> and <paramref name="pixel"/> are those of tile 0.
     /// </summary>
     private static void StorePixelTile<TTarget, TLayout>(ArrayView<float> output, ArrayView<float> bias, ConvShape shape, int group,
-        in WarpAccumulators accumulators, int pixelTile, int channel, int pixel)
+        in WarpAccumulators accumulators, int channelBlocks, int pixelTile, int channel, int pixel)
         where TTarget : struct, ITensorCoreTarget
         where TLayout : struct, IActivationLayout
     {
-        StoreTile<TTarget, TLayout>(output, bias, shape, group, accumulators, pixelTile, channel, pixel + pixelTile * 8);
-        StoreTile<TTarget, TLayout>(output, bias, shape, group, accumulators, 4 + pixelTile, channel + 16, pixel + pixelTile * 8);
+        int tilePixel = pixel + pixelTile * 8;
+        StoreTile<TTarget, TLayout>(output, bias, shape, group, accumulators, pixelTile, channel, tilePixel);
+        StoreTile<TTarget, TLayout>(output, bias, shape, group, accumulators, 4 + pixelTile, channel + 16, tilePixel);
+        if (channelBlocks == 4)
+        {
+            StoreTile<TTarget, TLayout>(output, bias, shape, group, accumulators, 8 + pixelTile, channel + 32, tilePixel);
+            StoreTile<TTarget, TLayout>(output, bias, shape, group, accumulators, 12 + pixelTile, channel + 48, tilePixel);
+        }
     }
 
     /// <summary>

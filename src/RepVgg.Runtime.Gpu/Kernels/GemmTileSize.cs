@@ -5,7 +5,7 @@ namespace RepVgg.Gpu.Kernels;
 /// <summary>
 /// The tile size of the GEMMs: 64 x 64 (<see cref="Small"/>) or 128 x 128 (<see cref="Large"/>). In float32 (the
 /// implicit-GEMM conv and the Winograd GEMM) with 4 x 4 or 8 x 8 register blocks (<see cref="TileGemm"/>); on
-/// tensor cores (<see cref="Conv3x3MmaKernel"/>) with 4 or 16 warps of 32 x 32 outputs.
+/// tensor cores (<see cref="Conv3x3MmaKernel"/>) with 4 warps of 32 x 32 outputs or 8 of 64 x 32.
 /// </summary>
 internal enum GemmTileSize
 {
@@ -22,7 +22,7 @@ internal enum GemmTileSize
 /// <summary>
 /// Chooses a GEMM launch's tile size. <see cref="GemmTileSize.Auto"/> takes the large tiles when their grid has at
 /// least <see cref="LargeGroupsPerMultiprocessor"/> groups per SM: every large-tile kernel is compiled for two resident
-/// groups per SM (float32: 256 threads at about 120 registers; tensor cores: 512 threads at 62 to 72), so that is at
+/// groups per SM (256 threads at up to 128 registers, in float32 and on tensor cores), so that is at
 /// least one full wave. Below it the small tiles' four times as many groups spread the work better. And it takes them
 /// only where they pad a conv group's output channels (the GEMM's rows) no more than the small tiles do: a 48-channel
 /// layer (RepVGG-A0's first stages) fills 37.5% of a 128-row tile and 75% of a 64-row one, a loss of twice the work

@@ -66,6 +66,14 @@ internal readonly struct Tf32Format<TTarget> : ITensorCoreFormat
             case 5: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc20, rvacc21, rvacc22, rvacc23}, {%0, %1, %2, %3}, {%4, %5}, {rvacc20, rvacc21, rvacc22, rvacc23};", a0, a1, a2, a3, b0, b1); break;
             case 6: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc24, rvacc25, rvacc26, rvacc27}, {%0, %1, %2, %3}, {%4, %5}, {rvacc24, rvacc25, rvacc26, rvacc27};", a0, a1, a2, a3, b0, b1); break;
             case 7: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc28, rvacc29, rvacc30, rvacc31}, {%0, %1, %2, %3}, {%4, %5}, {rvacc28, rvacc29, rvacc30, rvacc31};", a0, a1, a2, a3, b0, b1); break;
+            case 8: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc32, rvacc33, rvacc34, rvacc35}, {%0, %1, %2, %3}, {%4, %5}, {rvacc32, rvacc33, rvacc34, rvacc35};", a0, a1, a2, a3, b0, b1); break;
+            case 9: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc36, rvacc37, rvacc38, rvacc39}, {%0, %1, %2, %3}, {%4, %5}, {rvacc36, rvacc37, rvacc38, rvacc39};", a0, a1, a2, a3, b0, b1); break;
+            case 10: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc40, rvacc41, rvacc42, rvacc43}, {%0, %1, %2, %3}, {%4, %5}, {rvacc40, rvacc41, rvacc42, rvacc43};", a0, a1, a2, a3, b0, b1); break;
+            case 11: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc44, rvacc45, rvacc46, rvacc47}, {%0, %1, %2, %3}, {%4, %5}, {rvacc44, rvacc45, rvacc46, rvacc47};", a0, a1, a2, a3, b0, b1); break;
+            case 12: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc48, rvacc49, rvacc50, rvacc51}, {%0, %1, %2, %3}, {%4, %5}, {rvacc48, rvacc49, rvacc50, rvacc51};", a0, a1, a2, a3, b0, b1); break;
+            case 13: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc52, rvacc53, rvacc54, rvacc55}, {%0, %1, %2, %3}, {%4, %5}, {rvacc52, rvacc53, rvacc54, rvacc55};", a0, a1, a2, a3, b0, b1); break;
+            case 14: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc56, rvacc57, rvacc58, rvacc59}, {%0, %1, %2, %3}, {%4, %5}, {rvacc56, rvacc57, rvacc58, rvacc59};", a0, a1, a2, a3, b0, b1); break;
+            case 15: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc60, rvacc61, rvacc62, rvacc63}, {%0, %1, %2, %3}, {%4, %5}, {rvacc60, rvacc61, rvacc62, rvacc63};", a0, a1, a2, a3, b0, b1); break;
         }
     }
 }
@@ -107,6 +115,14 @@ internal readonly struct Fp16Format<TTarget> : ITensorCoreFormat
             case 5: CudaAsm.Emit("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {rvacc20, rvacc21, rvacc22, rvacc23}, {%0, %1, %2, %3}, {%4, %5}, {rvacc20, rvacc21, rvacc22, rvacc23};", a0, a1, a2, a3, b0, b1); break;
             case 6: CudaAsm.Emit("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {rvacc24, rvacc25, rvacc26, rvacc27}, {%0, %1, %2, %3}, {%4, %5}, {rvacc24, rvacc25, rvacc26, rvacc27};", a0, a1, a2, a3, b0, b1); break;
             case 7: CudaAsm.Emit("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {rvacc28, rvacc29, rvacc30, rvacc31}, {%0, %1, %2, %3}, {%4, %5}, {rvacc28, rvacc29, rvacc30, rvacc31};", a0, a1, a2, a3, b0, b1); break;
+            case 8: CudaAsm.Emit("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {rvacc32, rvacc33, rvacc34, rvacc35}, {%0, %1, %2, %3}, {%4, %5}, {rvacc32, rvacc33, rvacc34, rvacc35};", a0, a1, a2, a3, b0, b1); break;
+            case 9: CudaAsm.Emit("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {rvacc36, rvacc37, rvacc38, rvacc39}, {%0, %1, %2, %3}, {%4, %5}, {rvacc36, rvacc37, rvacc38, rvacc39};", a0, a1, a2, a3, b0, b1); break;
+            case 10: CudaAsm.Emit("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {rvacc40, rvacc41, rvacc42, rvacc43}, {%0, %1, %2, %3}, {%4, %5}, {rvacc40, rvacc41, rvacc42, rvacc43};", a0, a1, a2, a3, b0, b1); break;
+            case 11: CudaAsm.Emit("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {rvacc44, rvacc45, rvacc46, rvacc47}, {%0, %1, %2, %3}, {%4, %5}, {rvacc44, rvacc45, rvacc46, rvacc47};", a0, a1, a2, a3, b0, b1); break;
+            case 12: CudaAsm.Emit("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {rvacc48, rvacc49, rvacc50, rvacc51}, {%0, %1, %2, %3}, {%4, %5}, {rvacc48, rvacc49, rvacc50, rvacc51};", a0, a1, a2, a3, b0, b1); break;
+            case 13: CudaAsm.Emit("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {rvacc52, rvacc53, rvacc54, rvacc55}, {%0, %1, %2, %3}, {%4, %5}, {rvacc52, rvacc53, rvacc54, rvacc55};", a0, a1, a2, a3, b0, b1); break;
+            case 14: CudaAsm.Emit("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {rvacc56, rvacc57, rvacc58, rvacc59}, {%0, %1, %2, %3}, {%4, %5}, {rvacc56, rvacc57, rvacc58, rvacc59};", a0, a1, a2, a3, b0, b1); break;
+            case 15: CudaAsm.Emit("mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32 {rvacc60, rvacc61, rvacc62, rvacc63}, {%0, %1, %2, %3}, {%4, %5}, {rvacc60, rvacc61, rvacc62, rvacc63};", a0, a1, a2, a3, b0, b1); break;
         }
     }
 }

@@ -347,7 +347,7 @@ internal sealed class ReportTables
             report.AppendLine();
             report.AppendLine("The bound is `Precision`'s, with B = (2^-10 + (K + 2) 2^-23) (Σ|w x| + |b|) and each output's own rounding as it is stored: (1 + 2^-11) B + 2^-11 (Σ|w x| + |b|) + 2^-137 in TF32; (1 + 2^-11) (B + 2^-24 Σ(|w| + |x|)) + 2^-11 (Σ|w x| + |b|) + 2^-25 in FP16. Batch 1, N(0, 1) input, direct weights; both tile sizes, staging through registers and by asynchronous copies.");
             report.AppendLine();
-            report.AppendLine("| precision | layer | tiles | outputs | largest error / bound | outside | result |");
+            report.AppendLine("| precision | layer | kernel | outputs | largest error / bound | outside | result |");
             report.AppendLine("| --- | --- | --- | ---: | ---: | ---: | --- |");
             report.Append(LayerBounds);
             report.AppendLine();

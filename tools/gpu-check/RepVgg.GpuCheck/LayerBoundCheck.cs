@@ -27,10 +27,10 @@ internal static class LayerBoundCheck
 
     private static readonly (GemmTileSize Tiles, TensorCoreStaging Staging, string Name)[] Kernels =
     [
-        (GemmTileSize.Small, TensorCoreStaging.Registers, "64 x 64"),
-        (GemmTileSize.Large, TensorCoreStaging.Registers, "128 x 128"),
-        (GemmTileSize.Small, TensorCoreStaging.AsyncCopies, "64 x 64, async copies"),
-        (GemmTileSize.Large, TensorCoreStaging.AsyncCopies, "128 x 128, async copies"),
+        (GemmTileSize.Small, TensorCoreStaging.Registers, "64 x 64 tiles"),
+        (GemmTileSize.Large, TensorCoreStaging.Registers, "128 x 128 tiles"),
+        (GemmTileSize.Small, TensorCoreStaging.AsyncCopies, "64 x 64 tiles, async copies"),
+        (GemmTileSize.Large, TensorCoreStaging.AsyncCopies, "128 x 128 tiles, async copies"),
     ];
 
     public static bool Run(CheckPlan plan, Precision precision, StringBuilder table, TextWriter log)
@@ -76,7 +76,7 @@ internal static class LayerBoundCheck
                 }
                 bool layerPassed = outside == 0;
                 passed &= layerPassed;
-                log.WriteLine($"gpu-check: {precision} layer {shape}, {name} tiles: largest error {worst:0.000} of its bound, {outside} of {actual.Length} outputs outside ({(layerPassed ? "pass" : "FAIL")})");
+                log.WriteLine($"gpu-check: {precision} layer {shape}, {name}: largest error {worst:0.000} of its bound, {outside} of {actual.Length} outputs outside ({(layerPassed ? "pass" : "FAIL")})");
                 table.AppendLine($"| {precision} | {shape} | {name} | {actual.Length} | {worst:0.000} | {outside} | {(layerPassed ? "pass" : "**FAIL**")} |");
             }
         }
