@@ -134,7 +134,7 @@ internal static class Conv3x3MmaKernel
 
     /// <summary>
     /// The kernel body for a square tile of <paramref name="size"/> channels and pixels computed by <paramref name="threads"/>
-    /// threads (2 a pixel), each warp <paramref name="warpChannels"/> channels by 32 pixels: constants of the entry point,
+    /// threads (twice its pixels), each warp <paramref name="warpChannels"/> channels by 32 pixels: constants of the entry point,
     /// which ILGPU folds once it inlines this, the shared-memory sizes too.
     /// </summary>
     private static void Multiply<TFormat, TTarget, TLayout, TReads, TCopies>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output,
@@ -231,7 +231,7 @@ internal static class Conv3x3MmaKernel
             WaitForCopies<TTarget>();
 
         // One call per pixel tile, and in it one per mma tile, so that each names its accumulator registers with constants
-        // (ILGPU does not unroll a loop over them, and a run-time tile index would need a 32-way switch).
+        // (ILGPU does not unroll a loop over them, and a run-time tile index would need a 64-way switch).
         StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, 0, channel, pixel);
         StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, 1, channel, pixel);
         StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, 2, channel, pixel);
