@@ -231,19 +231,25 @@ public sealed class GpuInferenceEngine : InferenceEngine
         where TLayout : struct, IActivationLayout
         where TReads : struct, IChannelReads
         where TCopies : struct, IStagingCopies =>
-        large ? (() => LoadMma(accelerator, Conv3x3MmaKernel.RunLarge<TFormat, TTarget, TLayout, TReads, TCopies>, Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
-                Conv3x3MmaKernel.LargeConfig)
-            : (() => LoadMma(accelerator, Conv3x3MmaKernel.Run<TFormat, TTarget, TLayout, TReads, TCopies>, Conv3x3MmaKernel.Threads), Conv3x3MmaKernel.Config);
+        large ? (() => LoadMma<TCopies>(accelerator, Conv3x3MmaKernel.RunLarge<TFormat, TTarget, TLayout, TReads, TCopies>, Conv3x3MmaKernel.LargeThreads,
+                    Conv3x3MmaKernel.LargeGroupsPerMultiprocessor), Conv3x3MmaKernel.LargeConfig)
+            : (() => LoadMma<TCopies>(accelerator, Conv3x3MmaKernel.Run<TFormat, TTarget, TLayout, TReads, TCopies>, Conv3x3MmaKernel.Threads), Conv3x3MmaKernel.Config);
 
     private static ConvKernel Load(Accelerator accelerator, Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> kernel, int threads,
         int? groupsPerMultiprocessor = null) =>
         accelerator.LoadGroupedKernel(kernel, threads, groupsPerMultiprocessor);
 
-    /// <summary>A tensor-core kernel as a <see cref="ConvKernel"/>: each call hands it the device addresses of its input and weights.</summary>
-    private static ConvKernel LoadMma(Accelerator accelerator,
+    /// <summary>
+    /// A tensor-core kernel as a <see cref="ConvKernel"/>: with <see cref="AsyncCopies"/> each call hands it the device
+    /// addresses of its input and weights; staging through registers, which never reads them, it gets none.
+    /// </summary>
+    private static ConvKernel LoadMma<TCopies>(Accelerator accelerator,
         Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape, OperandAddresses> kernel, int threads, int? groupsPerMultiprocessor = null)
+        where TCopies : struct, IStagingCopies
     {
         var loaded = accelerator.LoadGroupedKernel(kernel, threads, groupsPerMultiprocessor);
+        if (!default(TCopies).Async)
+            return (stream, config, input, weights, bias, output, shape) => loaded(stream, config, input, weights, bias, output, shape, default);
         return (stream, config, input, weights, bias, output, shape) => loaded(stream, config, input, weights, bias, output, shape, OperandAddresses.Of(input, weights));
     }
 

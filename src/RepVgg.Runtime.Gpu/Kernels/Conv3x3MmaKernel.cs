@@ -300,17 +300,16 @@ internal static class Conv3x3MmaKernel
         }
 
         /// <summary>
-        /// Where the thread's X of step <paramref name="step"/> lies at its pixel <paramref name="gather"/>: its line's
-        /// word block lies at one tap, and the line is consecutive channels there.
+        /// Where the thread's X of step <paramref name="step"/> lies at each of its two pixels: its line's word block lies
+        /// at one tap, found once for both, and the line is consecutive channels there.
         /// </summary>
-        private LineReads Reads(int step, in InputGather<TLayout> gather)
+        private (LineReads First, LineReads Second) Reads(int step)
         {
             int k = (step * MmaWeightLayout.BlocksPerStep + _block) * MmaWeightLayout.BlockWords * default(TFormat).ValuesPerWord;
             int tap = _k.Tap(k);
             int channel = _k.Channel(k, tap) + _blockChannel;
-            // Vector reads: the line from one address; none outside the image, and none past the group's channels (its
-            // padding per tap), where it reads zeros.
-            return new LineReads(gather.AtTap(_shape, tap), channel, _shape, default(TReads).Vector, default(TLayout).ValuesPerLine, _inputLines);
+            return (new LineReads(_gather0.AtTap(_shape, tap), channel, _shape, default(TLayout).ValuesPerLine),
+                new LineReads(_gather1.AtTap(_shape, tap), channel, _shape, default(TLayout).ValuesPerLine));
         }
 
         /// <summary>The step of the layout's W lanes a step stages: the last past it.</summary>
@@ -322,7 +321,8 @@ internal static class Conv3x3MmaKernel
             int weightStep = WeightStep(step);
             Words4 weights0 = _fragments[_weightLane0 + weightStep];
             Words4 weights1 = _fragments[_weightLane1 + weightStep];
-            return new StagedWords(weights0, weights1, InputLine(Reads(step, _gather0)), InputLine(Reads(step, _gather1)));
+            (LineReads first, LineReads second) = Reads(step);
+            return new StagedWords(weights0, weights1, InputLine(first), InputLine(second));
         }
 
         /// <summary>
@@ -336,9 +336,9 @@ internal static class Conv3x3MmaKernel
             int weightStep = WeightStep(step);
             CopyLine<TTarget>(staged, weightAt, _fragments, _addresses.Weights, _weightLane0 + weightStep, read: true, weights: true);
             CopyLine<TTarget>(staged, weightAt + _threads, _fragments, _addresses.Weights, _weightLane1 + weightStep, read: true, weights: true);
-            LineReads reads0 = Reads(step, _gather0), reads1 = Reads(step, _gather1);
-            CopyLine<TTarget>(staged, inputAt, _inputLines, _addresses.Input, reads0.Line, reads0.Available > 0, weights: false);
-            CopyLine<TTarget>(staged, inputAt + _threads / LinesPerStep, _inputLines, _addresses.Input, reads1.Line, reads1.Available > 0, weights: false);
+            (LineReads first, LineReads second) = Reads(step);
+            CopyLine<TTarget>(staged, inputAt, _inputLines, _addresses.Input, first.Line, first.Present, weights: false);
+            CopyLine<TTarget>(staged, inputAt + _threads / LinesPerStep, _inputLines, _addresses.Input, second.Line, second.Present, weights: false);
             CommitCopies<TTarget>();
         }
 
@@ -349,7 +349,7 @@ internal static class Conv3x3MmaKernel
         private Words4 InputLine(LineReads reads)
         {
             if (default(TReads).Vector)
-                return reads.Available > 0 ? reads.Lines[0] : default;
+                return reads.Present ? _inputLines[reads.Line] : default;
             int channel = reads.Channel;
             TapWindow window = reads.Window;
             if (default(TFormat).ValuesPerWord == 1)
@@ -367,25 +367,24 @@ internal static class Conv3x3MmaKernel
     }
 
     /// <summary>
-    /// Where a thread reads its channels of a word block: the tap window and the first channel (one value at a time),
-    /// or, for vector reads, the 16-byte line (4 float32 or 8 half values) of the first channel and a view from it,
-    /// with the channels available from it: none outside the image or past the group's channels, where the line is
-    /// 0, so that the view never starts past the input (ILGPU's CPU accelerator checks that, and a kernel that throws
-    /// there leaves its group's other threads at a barrier for ever).
+    /// Where a thread reads its line at one pixel: the tap window and the first channel (one value at a time), or, for
+    /// vector reads, the index of the 16-byte line (4 float32 or 8 half values) from that channel, when the line is
+    /// present: inside the image and within the group's channels (its padding per tap reads zeros). An absent line's
+    /// index is 0, so that no address is ever past the input (ILGPU's CPU accelerator checks views, and a kernel that
+    /// throws there leaves its group's other threads at a barrier for ever).
     /// </summary>
     private readonly struct LineReads
     {
         public readonly TapWindow Window;
-        public readonly int Channel, Available, Line;
-        public readonly ArrayView<Words4> Lines;
+        public readonly int Channel, Line;
+        public readonly bool Present;
 
-        public LineReads(TapWindow window, int channel, ConvShape shape, bool vector, int valuesPerLine, ArrayView<Words4> lines)
+        public LineReads(TapWindow window, int channel, ConvShape shape, int valuesPerLine)
         {
             Window = window;
             Channel = channel;
-            Available = window.Inside ? shape.InPerGroup - channel : 0;
-            Line = vector && Available > 0 ? (window.Offset + channel) / valuesPerLine : 0;
-            Lines = vector ? lines.From(Line) : default;
+            Present = window.Inside && channel < shape.InPerGroup;
+            Line = Present ? (window.Offset + channel) / valuesPerLine : 0;
         }
     }
 
