@@ -221,8 +221,12 @@ public sealed class GpuInferenceEngine : InferenceEngine
         where TTarget : struct, ITensorCoreTarget
         where TLayout : struct, IActivationLayout =>
         ((large, vectorReads) => !vectorReads ? TensorCoreGemm<TFormat, TTarget, TLayout, ScalarReads, RegisterCopies>(accelerator, large)
-                : staging == TensorCoreStaging.AsyncCopies ? TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads, AsyncCopies>(accelerator, large)
-                : TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads, RegisterCopies>(accelerator, large),
+                : staging switch
+                {
+                    TensorCoreStaging.AsyncCopies => TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads, AsyncCopies>(accelerator, large),
+                    TensorCoreStaging.Unstaged => TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads, NoCopies>(accelerator, large),
+                    _ => TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads, RegisterCopies>(accelerator, large),
+                },
             LayoutKernels.Load<TLayout>(accelerator, channelsLast: true));
 
     private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) TensorCoreGemm<TFormat, TTarget, TLayout, TReads, TCopies>(Accelerator accelerator, bool large)
@@ -296,7 +300,12 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private static string TileName(bool large) => large ? "128 x 128 tiles" : "64 x 64 tiles";
 
     private string StagingName(ConvShape shape) =>
-        UsesScalarReads(shape) ? "scalar reads, " : _staging == TensorCoreStaging.AsyncCopies ? "async copies, " : "";
+        UsesScalarReads(shape) ? "scalar reads, " : _staging switch
+        {
+            TensorCoreStaging.AsyncCopies => "async copies, ",
+            TensorCoreStaging.Unstaged => "unstaged (a probe), ",
+            _ => "",
+        };
 
     /// <summary>Floats of Winograd workspace a batch needs: the largest Winograd layer's (one layer runs at a time); none in a reduced precision.</summary>
     private long WorkspaceFloats(int batch) =>

@@ -33,15 +33,20 @@ internal static class PtxCompilation
 
     /// <summary>
     /// The tensor-core conv kernel in <typeparamref name="TFormat"/>, reading channels as <typeparamref name="TReads"/>
-    /// says, with small or large tiles, staging through registers or by asynchronous copies, as a CUDA accelerator loads
-    /// it (PTX mma) with the activations the engine keeps for the format: TF32-rounded float32 channels last in TF32,
-    /// half precision in FP16.
+    /// says, with small or large tiles, staging as <paramref name="staging"/> says (through registers, by asynchronous
+    /// copies, or not at all: the probe), as a CUDA accelerator loads it (PTX mma) with the activations the engine keeps
+    /// for the format: TF32-rounded float32 channels last in TF32, half precision in FP16.
     /// </summary>
-    public static EntryPointDescription TensorCoreKernel<TFormat, TReads>(bool large = false, bool async = false)
+    public static EntryPointDescription TensorCoreKernel<TFormat, TReads>(bool large = false, TensorCoreStaging staging = TensorCoreStaging.Registers)
         where TFormat : struct, ITensorCoreFormat
         where TReads : struct, IChannelReads =>
         Explicit(typeof(Conv3x3MmaKernel), large ? nameof(Conv3x3MmaKernel.RunLarge) : nameof(Conv3x3MmaKernel.Run), typeof(TFormat), typeof(PtxTensorCores),
-            default(TFormat).ValuesPerWord == 1 ? typeof(NhwcTf32) : typeof(NhwcHalf<PtxTensorCores>), typeof(TReads), async ? typeof(AsyncCopies) : typeof(RegisterCopies));
+            default(TFormat).ValuesPerWord == 1 ? typeof(NhwcTf32) : typeof(NhwcHalf<PtxTensorCores>), typeof(TReads), staging switch
+            {
+                TensorCoreStaging.AsyncCopies => typeof(AsyncCopies),
+                TensorCoreStaging.Unstaged => typeof(NoCopies),
+                _ => typeof(RegisterCopies),
+            });
 
     /// <summary>The PTX of <paramref name="entry"/>, for groups of at most <paramref name="threads"/> threads where the engine loads it so.</summary>
     public static string Compile(EntryPointDescription entry, int? threads = null, int? groupsPerMultiprocessor = null)

@@ -32,10 +32,12 @@ public sealed class PtxasTests : IDisposable
         ["implicit-gemm-mma FP16"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(), Conv3x3MmaKernel.Threads, null),
         ["implicit-gemm-mma TF32 large tiles"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(large: true), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
         ["implicit-gemm-mma FP16 large tiles"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(large: true), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
-        ["implicit-gemm-mma TF32 async copies"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(async: true), Conv3x3MmaKernel.Threads, null),
-        ["implicit-gemm-mma FP16 async copies"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(async: true), Conv3x3MmaKernel.Threads, null),
-        ["implicit-gemm-mma TF32 large tiles async copies"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(large: true, async: true), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
-        ["implicit-gemm-mma FP16 large tiles async copies"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(large: true, async: true), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
+        ["implicit-gemm-mma TF32 async copies"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(staging: TensorCoreStaging.AsyncCopies), Conv3x3MmaKernel.Threads, null),
+        ["implicit-gemm-mma FP16 async copies"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(staging: TensorCoreStaging.AsyncCopies), Conv3x3MmaKernel.Threads, null),
+        ["implicit-gemm-mma TF32 large tiles async copies"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(large: true, staging: TensorCoreStaging.AsyncCopies), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
+        ["implicit-gemm-mma FP16 large tiles async copies"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(large: true, staging: TensorCoreStaging.AsyncCopies), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
+        ["implicit-gemm-mma TF32 unstaged"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(staging: TensorCoreStaging.Unstaged), Conv3x3MmaKernel.Threads, null),
+        ["implicit-gemm-mma FP16 large tiles unstaged"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(large: true, staging: TensorCoreStaging.Unstaged), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
         ["implicit-gemm-mma TF32 scalar reads"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, ScalarReads>(), Conv3x3MmaKernel.Threads, null),
         ["implicit-gemm-mma FP16 scalar reads"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, ScalarReads>(), Conv3x3MmaKernel.Threads, null),
         ["implicit-gemm-mma TF32 large tiles scalar reads"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, ScalarReads>(large: true), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
@@ -97,6 +99,8 @@ public sealed class PtxasTests : IDisposable
     [InlineData("FP16 async copies", "HMMA.16816.F32")]
     [InlineData("TF32 large tiles async copies", "HMMA.1688.F32.TF32")]
     [InlineData("FP16 large tiles async copies", "HMMA.16816.F32")]
+    [InlineData("TF32 unstaged", "HMMA.1688.F32.TF32")]
+    [InlineData("FP16 large tiles unstaged", "HMMA.16816.F32")]
     public void Tensor_core_kernel_runs_on_tensor_cores(string format, string instruction)
     {
         var (entry, threads, groups) = Kernels[$"implicit-gemm-mma {format}"];

@@ -82,4 +82,39 @@ public class TensorCoreConvTests
         Assert.True(largestError > reduction * Math.ScaleB(1, -24),
             $"{precision}: the largest error is {largestError:E2} of Σ|w x|, within float32's; the inputs were not rounded to {precision}.");
     }
+    /// <summary>
+    /// The GPU check's probe (<see cref="TensorCoreStaging.Unstaged"/>) stages nothing and multiplies zeros: every output
+    /// is ReLU(bias) as the format stores it (within half a unit of its 11 bits, or of FP16's subnormal spacing, 2^-24),
+    /// whatever the input; a kernel that
+    /// staged the input would give the convolution instead.
+    /// </summary>
+    [Theory]
+    [InlineData(Precision.Tf32, false)]
+    [InlineData(Precision.Tf32, true)]
+    [InlineData(Precision.Fp16, false)]
+    [InlineData(Precision.Fp16, true)]
+    public void Unstaged_probe_outputs_the_rectified_bias_whatever_the_input(Precision precision, bool largeTiles)
+    {
+        const int inChannels = 24, outChannels = 136, height = 13, width = 11;
+        var (layout, weights, _, bias) = CompiledModels.SingleLayer(inChannels, outChannels, 1, 1, height, width, ConvAlgorithm.Direct, seed: 3);
+        Conv3x3Layer layer = layout.Layers[0];
+        float[] images = CompiledModels.RandomFloats(inChannels * height * width, seed: 5);
+        using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, precision, largeTiles ? GemmTileSize.Large : GemmTileSize.Small,
+            staging: TensorCoreStaging.Unstaged);
+        Assert.Equal($"implicit-gemm-mma, unstaged (a probe), {(largeTiles ? "128 x 128 tiles" : "64 x 64 tiles")}", engine.DescribeKernel(layer, 1));
+
+        engine.BeginBatch(images, new float[layout.Head.Classes]);
+        engine.Conv3x3BiasRelu(layer);
+        var actual = new float[outChannels * layer.OutHeight * layer.OutWidth];
+        engine.CopyActivation(actual);
+
+        int plane = layer.OutHeight * layer.OutWidth;
+        Assert.Contains(bias, b => b > 0);
+        for (int i = 0; i < actual.Length; i++)
+        {
+            double expected = Math.Max(0, bias[i / plane]);
+            Assert.True(Math.Abs(actual[i] - expected) <= Math.ScaleB(expected, -11) + Math.ScaleB(1, -25),
+                $"{precision}, output {i} (channel {i / plane}): expected ReLU(bias) = {expected}, found {actual[i]}.");
+        }
+    }
 }

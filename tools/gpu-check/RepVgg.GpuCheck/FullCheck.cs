@@ -266,6 +266,9 @@ internal static class FullCheck
         IReadOnlyList<LayerTiming>? direct = reduced ? null : TimeLayersWith(GemmTileSize.Auto, allDirect: true);
         IReadOnlyList<LayerTiming>? asyncSmall = reduced ? TimeLayersWith(GemmTileSize.Small, staging: TensorCoreStaging.AsyncCopies) : null;
         IReadOnlyList<LayerTiming>? asyncLarge = reduced ? TimeLayersWith(GemmTileSize.Large, staging: TensorCoreStaging.AsyncCopies) : null;
+        // The probe: the tensor-core kernel without its staging, what the staging leaves it (its outputs are ReLU(bias)).
+        IReadOnlyList<LayerTiming>? unstagedSmall = reduced ? TimeLayersWith(GemmTileSize.Small, staging: TensorCoreStaging.Unstaged) : null;
+        IReadOnlyList<LayerTiming>? unstagedLarge = reduced ? TimeLayersWith(GemmTileSize.Large, staging: TensorCoreStaging.Unstaged) : null;
         log.WriteLine($"gpu-check: timed {name}'s {timings.Count - 1} layers one by one at batch {batch} in {precision}");
         table.AppendLine($"### Per layer: {name}, batch {batch}, {plan.Height} x {plan.Width}, {precision}, median (min) of {plan.Repetitions}, ms");
         table.AppendLine();
@@ -273,18 +276,20 @@ internal static class FullCheck
             "The kernel is the one the engine ran, with its tiles: in TF32 and FP16 every layer but a stem-direct one runs the tensor-core implicit GEMM. " +
             "The last columns time the same layers on engines whose GEMMs always take 64 x 64 or 128 x 128 tiles (the engine picks per layer)" +
             (reduced
-                ? ", and with those tiles on engines whose tensor-core kernel stages its operands by asynchronous copies (cp.async) rather than through registers."
+                ? ", and with those tiles on engines whose tensor-core kernel stages its operands by asynchronous copies (cp.async) rather than through registers, " +
+                  "and on engines whose tensor-core kernel stages nothing (unstaged: a probe that runs every step's barrier, fragment reads and mma on zeros, " +
+                  "so its outputs are ReLU(bias) and its time is what the kernel takes without moving its operands into shared memory)."
                 : ", and on one that runs every layer as a direct implicit GEMM, Winograd layers too (the weights step planned Winograd for the CPU)."));
         table.AppendLine();
-        table.AppendLine("| layer | channels | groups | stride | output | kernel | ms | TFLOP/s (as direct conv) | 64 x 64 tiles | 128 x 128 tiles | all direct | async copies, 64 x 64 | async copies, 128 x 128 |");
-        table.AppendLine("| --- | --- | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        table.AppendLine("| layer | channels | groups | stride | output | kernel | ms | TFLOP/s (as direct conv) | 64 x 64 tiles | 128 x 128 tiles | all direct | async copies, 64 x 64 | async copies, 128 x 128 | unstaged, 64 x 64 | unstaged, 128 x 128 |");
+        table.AppendLine("| --- | --- | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         var engine = (GpuInferenceEngine)gpu;
         double total = 0;
         for (int l = 0; l < timings.Count; l++)
         {
             LayerTiming timing = timings[l];
             total += timing.Time.MedianMs;
-            string fixedTiles = $"{small[l].Time} | {large[l].Time} | {direct?[l].Time} | {asyncSmall?[l].Time} | {asyncLarge?[l].Time}";
+            string fixedTiles = $"{small[l].Time} | {large[l].Time} | {direct?[l].Time} | {asyncSmall?[l].Time} | {asyncLarge?[l].Time} | {unstagedSmall?[l].Time} | {unstagedLarge?[l].Time}";
             if (timing.Layer is not { } layer)
             {
                 table.AppendLine($"| head (pool + linear) | | | | | | {timing.Time} | | {fixedTiles} |");
@@ -294,7 +299,7 @@ internal static class FullCheck
             table.AppendLine($"| {layer.Name} | {layer.InChannels} → {layer.OutChannels} | {layer.Groups} | {layer.Stride} | " +
                 $"{layer.OutHeight} x {layer.OutWidth} | {engine.DescribeKernel(layer, batch)} | {timing.Time} | {tflops:F2} | {fixedTiles} |");
         }
-        string fixedTotals = $"{Total(small)} | {Total(large)} | {Total(direct)} | {Total(asyncSmall)} | {Total(asyncLarge)}";
+        string fixedTotals = $"{Total(small)} | {Total(large)} | {Total(direct)} | {Total(asyncSmall)} | {Total(asyncLarge)} | {Total(unstagedSmall)} | {Total(unstagedLarge)}";
         table.AppendLine($"| sum of medians | | | | | | {total:F2} | | {fixedTotals} |");
         table.AppendLine();
 
