@@ -63,12 +63,26 @@ internal sealed class CommandLine
         string other => throw new UsageException($"--accelerator must be cuda or cpu; found '{other}'."),
     };
 
-    public Precision Precision() => Optional("--precision") switch
+    public Precision Precision() => Optional("--precision") is { } name ? ParsePrecision("--precision", name) : RepVgg.Precision.Fp32;
+
+    /// <summary>
+    /// <c>--precisions</c>: a comma-separated subset of fp32, tf32 and fp16, in the check's order (FP32 first) whatever
+    /// the order given; null when the option is absent.
+    /// </summary>
+    public IReadOnlyList<Precision>? Precisions()
     {
-        null or "fp32" => RepVgg.Precision.Fp32,
+        if (Optional("--precisions") is not { } text)
+            return null;
+        var chosen = text.Split(',', StringSplitOptions.TrimEntries).Select(name => ParsePrecision("--precisions", name)).ToHashSet();
+        return Enum.GetValues<Precision>().Where(chosen.Contains).ToArray();
+    }
+
+    private static Precision ParsePrecision(string option, string name) => name switch
+    {
+        "fp32" => RepVgg.Precision.Fp32,
         "tf32" => RepVgg.Precision.Tf32,
         "fp16" => RepVgg.Precision.Fp16,
-        string other => throw new UsageException($"--precision must be fp32, tf32 or fp16; found '{other}'."),
+        _ => throw new UsageException($"{option} must be {(option == "--precisions" ? "a comma-separated list of " : "")}fp32, tf32 or fp16; found '{name}'."),
     };
 
     /// <summary>Call after reading every option the mode knows: any option left over is a mistake.</summary>

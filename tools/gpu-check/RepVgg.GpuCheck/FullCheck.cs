@@ -101,6 +101,9 @@ internal static class FullCheck
                 try
                 {
                     passed &= RunPrecision(model, precision, plan, report, log);
+                    // So that a run cut short (a GPU machine is lent for minutes) still leaves every table it finished.
+                    if (reportPath is not null)
+                        File.WriteAllText(reportPath, report.Render(plan, cpuDevice!, passed, stillRunning: $"{model.Plan.Variant.Name} in {precision} done"));
                 }
                 // No FP32 engine is no GPU engine at all: the check stops there (exit code 3).
                 catch (Exception e) when (precision != Precision.Fp32)
@@ -114,7 +117,7 @@ internal static class FullCheck
             }
         }
 
-        string text = report.Render(plan, cpuDevice!, passed);
+        string text = report.Render(plan, cpuDevice!, passed, stillRunning: null);
         log.WriteLine();
         log.Write(text);
         if (reportPath is not null)
@@ -325,7 +328,8 @@ internal sealed class ReportTables
     /// <summary>The GPU's name, from the first engine made.</summary>
     public string? Card { get; set; }
 
-    public string Render(CheckPlan plan, string cpuDevice, bool passed)
+    /// <param name="stillRunning">Null for the whole report; else how far the check has got, for a report written while it runs.</param>
+    public string Render(CheckPlan plan, string cpuDevice, bool passed, string? stillRunning)
     {
         var report = new StringBuilder();
         report.AppendLine($"## GPU check, {DateTime.UtcNow:yyyy-MM-dd}, {Card}");
@@ -333,7 +337,9 @@ internal sealed class ReportTables
         report.AppendLine($"- accelerator: {(plan.Accelerator == GpuAccelerator.Cuda ? "CUDA" : "ILGPU CPU accelerator")}; card: {Card}");
         report.AppendLine($"- CPU engine: {cpuDevice}; {Environment.ProcessorCount} logical cores; {RuntimeInformation.FrameworkDescription}, {RuntimeInformation.OSDescription}");
         report.AppendLine($"- models: synthetic (deterministic weights, BatchNorm calibrated on {plan.CalibrationImages} images of {plan.Height} x {plan.Width}), compiled by the weights step on this machine");
-        report.AppendLine($"- result: {(passed ? "every GPU result within its bound" : "**a GPU result is outside its bound, or a precision failed**")}");
+        if (stillRunning is not null)
+            report.AppendLine($"- **incomplete**: written while the check ran, after {stillRunning}; the tables hold what had finished");
+        report.AppendLine($"- result{(stillRunning is null ? "" : " so far")}: {(passed ? "every GPU result within its bound" : "**a GPU result is outside its bound, or a precision failed**")}");
         report.AppendLine();
         report.AppendLine($"### Correctness: relative L2 error of the logits against the float64 unfused reference (bound {FullCheck.Fp32Bound:0e+00} in FP32, {FullCheck.ReducedBound:0e+00} in TF32 and FP16)");
         report.AppendLine();

@@ -46,6 +46,8 @@ internal static class GpuCheckCommand
     private static int RunFullCheck(CommandLine options, TextWriter log)
     {
         CheckPlan plan = CheckPlan.For(options.Accelerator());
+        if (options.Precisions() is { } precisions)
+            plan = plan with { Precisions = precisions };
         string? report = options.Optional("--report");
         string? work = options.Optional("--work");
         options.RejectUnread("the full check");
@@ -80,7 +82,7 @@ internal static class GpuCheckCommand
 
     private const string Usage = """
         usage:
-          repvgg-gpu-check [--accelerator cuda|cpu] [--report <file.md>] [--work <folder>]
+          repvgg-gpu-check [--accelerator cuda|cpu] [--precisions fp32,tf32,fp16] [--report <file.md>] [--work <folder>]
           repvgg-gpu-check --checkpoint <file> --input <file.f32> --height <pixels> --width <pixels> [--strides <s,s,...>]
                            [--state-dict-key <entry>] [--out-gpu <file.f32>] [--out-cpu <file.f32>] [--accelerator cuda|cpu]
                            [--precision fp32|tf32|fp16]
