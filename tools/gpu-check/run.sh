@@ -65,6 +65,9 @@ run() {
   results=${OUT:-$out}
   mkdir -p "$results"
   command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader | sed 's/^/run.sh: nvidia-smi: /' || true
+  # The clock and power limit the per-layer mma-per-cycle figures in docs/gpu.md are worked out from (asked apart, so
+  # that a driver without these fields still prints the line above).
+  command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=clocks.max.sm,clocks.sm,power.limit --format=csv | sed 's/^/run.sh: nvidia-smi: /' || true
   local report=(--report "$results/gpu-check-report.md")
   [[ " $* " == *" --checkpoint "* ]] && report=()   # one checkpoint's logits go where its options say
   set +e
