@@ -252,7 +252,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
         where TCopies : struct, IStagingCopies
     {
         var loaded = accelerator.LoadGroupedKernel(kernel, threads, groupsPerMultiprocessor);
-        if (!default(TCopies).Async)
+        if (default(TCopies).Kind != TensorCoreStaging.AsyncCopies)
             return (stream, config, input, weights, bias, output, shape) => loaded(stream, config, input, weights, bias, output, shape, default);
         return (stream, config, input, weights, bias, output, shape) => loaded(stream, config, input, weights, bias, output, shape, OperandAddresses.Of(input, weights));
     }

@@ -52,18 +52,10 @@ public class TensorCoreConvTests
         int inChannels, int outChannels, int groups, int stride, int height, int width, int batch, bool largeTiles, bool asyncCopies)
     {
         var (layout, weights, oihw, bias) = CompiledModels.SingleLayer(inChannels, outChannels, groups, stride, height, width, ConvAlgorithm.Direct, seed: 3);
-        Conv3x3Layer layer = layout.Layers[0];
         float[] images = CompiledModels.RandomFloats(batch * inChannels * height * width, seed: 5);
-        using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, precision, largeTiles ? GemmTileSize.Large : GemmTileSize.Small,
-            staging: asyncCopies ? TensorCoreStaging.AsyncCopies : TensorCoreStaging.Registers);
-        Assert.Equal(precision, engine.Precision);
+        var (kernel, actual) = RunLayer(layout, weights, precision, images, batch, largeTiles, asyncCopies ? TensorCoreStaging.AsyncCopies : TensorCoreStaging.Registers);
         string reads = !VectorReads(precision, inChannels / groups) ? "scalar reads, " : asyncCopies ? "async copies, " : "";
-        Assert.Equal($"implicit-gemm-mma, {reads}{(largeTiles ? "128 x 128 tiles" : "64 x 64 tiles")}", engine.DescribeKernel(layer, batch));
-
-        engine.BeginBatch(images, new float[batch * layout.Head.Classes]);
-        engine.Conv3x3BiasRelu(layer);
-        var actual = new float[batch * outChannels * layer.OutHeight * layer.OutWidth];
-        engine.CopyActivation(actual);
+        Assert.Equal($"implicit-gemm-mma, {reads}{(largeTiles ? "128 x 128 tiles" : "64 x 64 tiles")}", kernel);
 
         double[] exact = Conv3x3Reference.Run(images, batch, inChannels, height, width, oihw, bias, outChannels, groups, stride);
         double[] bounds = TensorCoreBound.PerOutput(precision, Activation.FromFloats(images, batch, inChannels, height, width), oihw, bias, outChannels, groups, stride);
@@ -82,11 +74,11 @@ public class TensorCoreConvTests
         Assert.True(largestError > reduction * Math.ScaleB(1, -24),
             $"{precision}: the largest error is {largestError:E2} of Σ|w x|, within float32's; the inputs were not rounded to {precision}.");
     }
+
     /// <summary>
     /// The GPU check's probe (<see cref="TensorCoreStaging.Unstaged"/>) stages nothing and multiplies zeros: every output
     /// is ReLU(bias) as the format stores it (within half a unit of its 11 bits, or of FP16's subnormal spacing, 2^-24),
-    /// whatever the input; a kernel that
-    /// staged the input would give the convolution instead.
+    /// whatever the input; a kernel that staged the input would give the convolution instead.
     /// </summary>
     [Theory]
     [InlineData(Precision.Tf32, false)]
@@ -97,18 +89,11 @@ public class TensorCoreConvTests
     {
         const int inChannels = 24, outChannels = 136, height = 13, width = 11;
         var (layout, weights, _, bias) = CompiledModels.SingleLayer(inChannels, outChannels, 1, 1, height, width, ConvAlgorithm.Direct, seed: 3);
-        Conv3x3Layer layer = layout.Layers[0];
         float[] images = CompiledModels.RandomFloats(inChannels * height * width, seed: 5);
-        using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, precision, largeTiles ? GemmTileSize.Large : GemmTileSize.Small,
-            staging: TensorCoreStaging.Unstaged);
-        Assert.Equal($"implicit-gemm-mma, unstaged (a probe), {(largeTiles ? "128 x 128 tiles" : "64 x 64 tiles")}", engine.DescribeKernel(layer, 1));
+        var (kernel, actual) = RunLayer(layout, weights, precision, images, batch: 1, largeTiles, TensorCoreStaging.Unstaged);
+        Assert.Equal($"implicit-gemm-mma, unstaged (a probe), {(largeTiles ? "128 x 128 tiles" : "64 x 64 tiles")}", kernel);
 
-        engine.BeginBatch(images, new float[layout.Head.Classes]);
-        engine.Conv3x3BiasRelu(layer);
-        var actual = new float[outChannels * layer.OutHeight * layer.OutWidth];
-        engine.CopyActivation(actual);
-
-        int plane = layer.OutHeight * layer.OutWidth;
+        int plane = layout.Layers[0].OutHeight * layout.Layers[0].OutWidth;
         Assert.Contains(bias, b => b > 0);
         for (int i = 0; i < actual.Length; i++)
         {
@@ -116,5 +101,23 @@ public class TensorCoreConvTests
             Assert.True(Math.Abs(actual[i] - expected) <= Math.ScaleB(expected, -11) + Math.ScaleB(1, -25),
                 $"{precision}, output {i} (channel {i / plane}): expected ReLU(bias) = {expected}, found {actual[i]}.");
         }
+    }
+    /// <summary>
+    /// The single layer of <paramref name="layout"/> on <paramref name="images"/>, through an engine in
+    /// <paramref name="precision"/> on the CPU accelerator with the tiles and staging given: the kernel the engine names
+    /// for it, and its output (NCHW, as <see cref="InferenceEngine.CopyActivation"/> hands it out).
+    /// </summary>
+    private static (string Kernel, float[] Output) RunLayer(NetworkLayout layout, ModelWeights weights, Precision precision, float[] images, int batch,
+        bool largeTiles, TensorCoreStaging staging)
+    {
+        Conv3x3Layer layer = layout.Layers[0];
+        using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, precision, largeTiles ? GemmTileSize.Large : GemmTileSize.Small,
+            staging: staging);
+        Assert.Equal(precision, engine.Precision);
+        engine.BeginBatch(images, new float[batch * layout.Head.Classes]);
+        engine.Conv3x3BiasRelu(layer);
+        var output = new float[batch * layer.OutChannels * layer.OutHeight * layer.OutWidth];
+        engine.CopyActivation(output);
+        return (engine.DescribeKernel(layer, batch), output);
     }
 }

@@ -10,8 +10,8 @@ namespace RepVgg.Runtime.Gpu.Tests;
 /// </summary>
 public sealed class TensorCorePtxTests
 {
-    private static string CompileMmaKernel<TFormat>(bool large, bool async) where TFormat : struct, ITensorCoreFormat =>
-        PtxCompilation.Compile(PtxCompilation.TensorCoreKernel<TFormat, VectorReads>(large, async ? TensorCoreStaging.AsyncCopies : TensorCoreStaging.Registers));
+    private static string CompileMmaKernel<TFormat>(bool large, TensorCoreStaging staging) where TFormat : struct, ITensorCoreFormat =>
+        PtxCompilation.Compile(PtxCompilation.TensorCoreKernel<TFormat, VectorReads>(large, staging));
 
     /// <summary>Each format with small (64 x 64) and large (128 x 128) tiles, staging through registers and by asynchronous copies.</summary>
     public static TheoryData<string, string, bool, bool> Formats()
@@ -30,7 +30,8 @@ public sealed class TensorCorePtxTests
     [MemberData(nameof(Formats))]
     public void Mma_kernel_runs_its_formats_mma_on_register_accumulators(string format, string mma, bool largeTiles, bool async)
     {
-        string ptx = format == "TF32" ? CompileMmaKernel<Tf32Format<PtxTensorCores>>(largeTiles, async) : CompileMmaKernel<Fp16Format<PtxTensorCores>>(largeTiles, async);
+        TensorCoreStaging staging = async ? TensorCoreStaging.AsyncCopies : TensorCoreStaging.Registers;
+        string ptx = format == "TF32" ? CompileMmaKernel<Tf32Format<PtxTensorCores>>(largeTiles, staging) : CompileMmaKernel<Fp16Format<PtxTensorCores>>(largeTiles, staging);
 
         // The step's two word blocks are written out: 2 x 8 mma for a warp's 32 x 32 block (small tiles), 2 x 16 for its
         // 64 x 32 block (large tiles), whose 4 channel blocks' mma name accumulators 32 to 63 too.
@@ -95,6 +96,7 @@ public sealed class TensorCorePtxTests
         Assert.Equal(format == "FP16" ? results : 0, PtxCompilation.CountOf(ptx, "cvt.rn.f16.f32"));
         Assert.Equal(format == "TF32" ? results : 0, PtxCompilation.CountOf(ptx, "4294959104"));
     }
+
     /// <summary>
     /// The GPU check's probe (<see cref="NoCopies"/>) is the same kernel without its staging: every fragment read and mma
     /// of a step, and its barrier, as the kernel that stages through registers has them, and no load of the operands
@@ -105,7 +107,7 @@ public sealed class TensorCorePtxTests
     [InlineData(true)]
     public void Unstaged_probe_keeps_every_mma_and_fragment_read_and_loads_no_operand(bool largeTiles)
     {
-        string ptx = PtxCompilation.Compile(PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(largeTiles, TensorCoreStaging.Unstaged));
+        string ptx = CompileMmaKernel<Tf32Format<PtxTensorCores>>(largeTiles, TensorCoreStaging.Unstaged);
 
         int channelBlocks = largeTiles ? 4 : 2;
         Assert.Equal(2 * channelBlocks * 4, PtxCompilation.CountOf(ptx, "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32"));

@@ -147,9 +147,10 @@ internal static class Conv3x3MmaKernel
         where TCopies : struct, IStagingCopies
     {
         var format = default(TFormat);
-        bool async = default(TCopies).Async;
+        TensorCoreStaging kind = default(TCopies).Kind;
+        bool async = kind == TensorCoreStaging.AsyncCopies;
         // Whether the kernel stages its operands at all: not as NoCopies, the GPU check's probe.
-        bool copies = default(TCopies).Copies;
+        bool copies = kind != TensorCoreStaging.Unstaged;
         int weightSliceLanes = size / MmaWeightLayout.BlockChannels * BlockLanesPerStep;
         int inputSliceLines = LinesPerStep * size;
         // A ring of slices: 2 through registers, 3 by asynchronous copies, which hold no registers for the step in flight.
@@ -600,15 +601,13 @@ internal enum TensorCoreStaging
 /// <summary>
 /// How <see cref="Conv3x3MmaKernel"/> moves a step's share of W and X from global into shared memory: through
 /// registers (<see cref="RegisterCopies"/>, the engine's default, which the H200 has run) or by asynchronous copies
-/// (<see cref="AsyncCopies"/>), timed against each other by the GPU check. Each is its own kernel.
+/// (<see cref="AsyncCopies"/>), timed against each other by the GPU check, or not at all (<see cref="NoCopies"/>, the
+/// check's probe). Each is its own kernel, which tests its <see cref="Kind"/>, a constant.
 /// </summary>
 internal interface IStagingCopies
 {
-    /// <summary>Whether the copies are <c>cp.async</c>.</summary>
-    bool Async { get; }
-
-    /// <summary>Whether the kernel stages its operands at all: only <see cref="NoCopies"/>, a probe, does not.</summary>
-    bool Copies { get; }
+    /// <summary>Which staging this is, as engines and the GPU check name it.</summary>
+    TensorCoreStaging Kind { get; }
 }
 
 /// <summary>
@@ -618,9 +617,7 @@ internal interface IStagingCopies
 /// </summary>
 internal readonly struct RegisterCopies : IStagingCopies
 {
-    public bool Async => false;
-
-    public bool Copies => true;
+    public TensorCoreStaging Kind => TensorCoreStaging.Registers;
 }
 
 /// <summary>
@@ -632,9 +629,7 @@ internal readonly struct RegisterCopies : IStagingCopies
 /// </summary>
 internal readonly struct AsyncCopies : IStagingCopies
 {
-    public bool Async => true;
-
-    public bool Copies => true;
+    public TensorCoreStaging Kind => TensorCoreStaging.AsyncCopies;
 }
 
 /// <summary>
@@ -645,9 +640,7 @@ internal readonly struct AsyncCopies : IStagingCopies
 /// </summary>
 internal readonly struct NoCopies : IStagingCopies
 {
-    public bool Async => false;
-
-    public bool Copies => false;
+    public TensorCoreStaging Kind => TensorCoreStaging.Unstaged;
 }
 
 /// <summary>Where a layer's input and weights start on the device: <see cref="AsyncCopies"/> reads from these addresses.</summary>

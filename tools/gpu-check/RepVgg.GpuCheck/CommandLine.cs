@@ -63,7 +63,9 @@ internal sealed class CommandLine
         string other => throw new UsageException($"--accelerator must be cuda or cpu; found '{other}'."),
     };
 
-    public Precision Precision() => Optional("--precision") is { } name ? ParsePrecision("--precision", name) : RepVgg.Precision.Fp32;
+    public Precision Precision() => Optional("--precision") is { } name
+        ? PrecisionNamed(name) ?? throw new UsageException($"--precision must be fp32, tf32 or fp16; found '{name}'.")
+        : RepVgg.Precision.Fp32;
 
     /// <summary>
     /// <c>--precisions</c>: a comma-separated subset of fp32, tf32 and fp16, in the check's order (FP32 first) whatever
@@ -73,16 +75,19 @@ internal sealed class CommandLine
     {
         if (Optional("--precisions") is not { } text)
             return null;
-        var chosen = text.Split(',', StringSplitOptions.TrimEntries).Select(name => ParsePrecision("--precisions", name)).ToHashSet();
+        var chosen = text.Split(',', StringSplitOptions.TrimEntries)
+            .Select(name => PrecisionNamed(name) ?? throw new UsageException($"--precisions must be a comma-separated list of fp32, tf32 or fp16; found '{name}'."))
+            .ToHashSet();
         return Enum.GetValues<Precision>().Where(chosen.Contains).ToArray();
     }
 
-    private static Precision ParsePrecision(string option, string name) => name switch
+    /// <summary>The precision a command line names fp32, tf32 or fp16; null for any other name.</summary>
+    private static Precision? PrecisionNamed(string name) => name switch
     {
         "fp32" => RepVgg.Precision.Fp32,
         "tf32" => RepVgg.Precision.Tf32,
         "fp16" => RepVgg.Precision.Fp16,
-        _ => throw new UsageException($"{option} must be {(option == "--precisions" ? "a comma-separated list of " : "")}fp32, tf32 or fp16; found '{name}'."),
+        _ => null,
     };
 
     /// <summary>Call after reading every option the mode knows: any option left over is a mistake.</summary>

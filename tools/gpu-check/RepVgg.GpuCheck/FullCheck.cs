@@ -300,15 +300,20 @@ internal static class FullCheck
         string name = model.Plan.Variant.Name;
         float[] images = Images(model.Network, batch);
         IReadOnlyList<LayerTiming> timings = Timing.PerLayer(gpu, images, plan.WarmUp, plan.Repetitions);
-        IReadOnlyList<LayerTiming> small = TimeLayersWith(GemmTileSize.Small), large = TimeLayersWith(GemmTileSize.Large);
-        // In TF32 and FP16 every layer is direct already; there the tensor-core kernel is timed staging by asynchronous copies too.
+        // The same layers on other engines, a column each; a column another precision fills stays empty. In TF32 and FP16
+        // every layer is direct already; there the tensor-core kernel is timed staging by asynchronous copies too, and
+        // as the probe that stages nothing (its outputs are ReLU(bias)).
         bool reduced = precision != Precision.Fp32;
-        IReadOnlyList<LayerTiming>? direct = reduced ? null : TimeLayersWith(GemmTileSize.Auto, allDirect: true);
-        IReadOnlyList<LayerTiming>? asyncSmall = reduced ? TimeLayersWith(GemmTileSize.Small, staging: TensorCoreStaging.AsyncCopies) : null;
-        IReadOnlyList<LayerTiming>? asyncLarge = reduced ? TimeLayersWith(GemmTileSize.Large, staging: TensorCoreStaging.AsyncCopies) : null;
-        // The probe: the tensor-core kernel without its staging, what the staging leaves it (its outputs are ReLU(bias)).
-        IReadOnlyList<LayerTiming>? unstagedSmall = reduced ? TimeLayersWith(GemmTileSize.Small, staging: TensorCoreStaging.Unstaged) : null;
-        IReadOnlyList<LayerTiming>? unstagedLarge = reduced ? TimeLayersWith(GemmTileSize.Large, staging: TensorCoreStaging.Unstaged) : null;
+        (string Name, IReadOnlyList<LayerTiming>? Timings)[] columns =
+        [
+            ("64 x 64 tiles", TimeLayersWith(GemmTileSize.Small)),
+            ("128 x 128 tiles", TimeLayersWith(GemmTileSize.Large)),
+            ("all direct", reduced ? null : TimeLayersWith(GemmTileSize.Auto, allDirect: true)),
+            ("async copies, 64 x 64", reduced ? TimeLayersWith(GemmTileSize.Small, staging: TensorCoreStaging.AsyncCopies) : null),
+            ("async copies, 128 x 128", reduced ? TimeLayersWith(GemmTileSize.Large, staging: TensorCoreStaging.AsyncCopies) : null),
+            ("unstaged, 64 x 64", reduced ? TimeLayersWith(GemmTileSize.Small, staging: TensorCoreStaging.Unstaged) : null),
+            ("unstaged, 128 x 128", reduced ? TimeLayersWith(GemmTileSize.Large, staging: TensorCoreStaging.Unstaged) : null),
+        ];
         log.WriteLine($"gpu-check: timed {name}'s {timings.Count - 1} layers one by one at batch {batch} in {precision}");
         table.AppendLine($"### Per layer: {name}, batch {batch}, {plan.Height} x {plan.Width}, {precision}, median (min) of {plan.Repetitions}, ms");
         table.AppendLine();
@@ -321,26 +326,26 @@ internal static class FullCheck
                   "so its outputs are ReLU(bias) and its time is what the kernel takes without moving its operands into shared memory)."
                 : ", and on one that runs every layer as a direct implicit GEMM, Winograd layers too (the weights step planned Winograd for the CPU)."));
         table.AppendLine();
-        table.AppendLine("| layer | channels | groups | stride | output | kernel | ms | TFLOP/s (as direct conv) | 64 x 64 tiles | 128 x 128 tiles | all direct | async copies, 64 x 64 | async copies, 128 x 128 | unstaged, 64 x 64 | unstaged, 128 x 128 |");
-        table.AppendLine("| --- | --- | ---: | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        table.AppendLine($"| layer | channels | groups | stride | output | kernel | ms | TFLOP/s (as direct conv) | {string.Join(" | ", columns.Select(c => c.Name))} |");
+        table.AppendLine($"| --- | --- | ---: | ---: | --- | --- | ---: | ---: |{string.Concat(columns.Select(_ => " ---: |"))}");
         var engine = (GpuInferenceEngine)gpu;
         double total = 0;
         for (int l = 0; l < timings.Count; l++)
         {
             LayerTiming timing = timings[l];
             total += timing.Time.MedianMs;
-            string fixedTiles = $"{small[l].Time} | {large[l].Time} | {direct?[l].Time} | {asyncSmall?[l].Time} | {asyncLarge?[l].Time} | {unstagedSmall?[l].Time} | {unstagedLarge?[l].Time}";
+            string otherEngines = string.Join(" | ", columns.Select(c => $"{c.Timings?[l].Time}"));
             if (timing.Layer is not { } layer)
             {
-                table.AppendLine($"| head (pool + linear) | | | | | | {timing.Time} | | {fixedTiles} |");
+                table.AppendLine($"| head (pool + linear) | | | | | | {timing.Time} | | {otherEngines} |");
                 continue;
             }
             double tflops = Timing.DirectConvolutionFlops(layer, batch) / (timing.Time.MedianMs * 1e-3) / 1e12;
             table.AppendLine($"| {layer.Name} | {layer.InChannels} → {layer.OutChannels} | {layer.Groups} | {layer.Stride} | " +
-                $"{layer.OutHeight} x {layer.OutWidth} | {engine.DescribeKernel(layer, batch)} | {timing.Time} | {tflops:F2} | {fixedTiles} |");
+                $"{layer.OutHeight} x {layer.OutWidth} | {engine.DescribeKernel(layer, batch)} | {timing.Time} | {tflops:F2} | {otherEngines} |");
         }
-        string fixedTotals = $"{Total(small)} | {Total(large)} | {Total(direct)} | {Total(asyncSmall)} | {Total(asyncLarge)} | {Total(unstagedSmall)} | {Total(unstagedLarge)}";
-        table.AppendLine($"| sum of medians | | | | | | {total:F2} | | {fixedTotals} |");
+        string otherTotals = string.Join(" | ", columns.Select(c => c.Timings?.Sum(t => t.Time.MedianMs).ToString("F2")));
+        table.AppendLine($"| sum of medians | | | | | | {total:F2} | | {otherTotals} |");
         table.AppendLine();
 
         IReadOnlyList<LayerTiming> TimeLayersWith(GemmTileSize tiles, bool allDirect = false, TensorCoreStaging staging = TensorCoreStaging.Registers)
@@ -348,8 +353,6 @@ internal static class FullCheck
             using InferenceEngine chosen = GpuEngine.Create(plan.Accelerator, model.Network, model.Weights, precision, tiles, allDirect, staging);
             return Timing.PerLayer(chosen, images, plan.WarmUp, plan.Repetitions);
         }
-
-        static string Total(IEnumerable<LayerTiming>? timings) => timings?.Sum(t => t.Time.MedianMs).ToString("F2") ?? "";
     }
 }
 
