@@ -60,6 +60,8 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private readonly GemmTilePolicy _tiles;
     // How the tensor-core GEMM with vector reads stages its operands (the scalar reads always through registers).
     private readonly TensorCoreStaging _staging;
+    // Whether the tensor-core GEMM's large tiles are 4 warps of 64 x 64 outputs (GemmTileSize.LargeWideWarps) rather than 8 of 64 x 32.
+    private readonly bool _wideWarps;
     // The stem, the pooling and the transposes, in the engine's activation layout: NCHW float32 in FP32, channels last in
     // TF32-rounded float32 in TF32 and in half precision in FP16.
     private readonly LayoutKernels _layout;
@@ -89,7 +91,8 @@ public sealed class GpuInferenceEngine : InferenceEngine
         _tiles = new GemmTilePolicy(tiles, accelerator.NumMultiprocessors);
         _largestActivation = network.Layers.Aggregate((long)network.ImageLength,
             (largest, layer) => Math.Max(largest, (long)layer.OutChannels * layer.OutHeight * layer.OutWidth));
-        (ImplicitGemm implicitGemm, _layout) = KernelsFor(accelerator, precision, staging);
+        _wideWarps = tiles == GemmTileSize.LargeWideWarps;
+        (ImplicitGemm implicitGemm, _layout) = KernelsFor(accelerator, precision, staging, _wideWarps);
         (Func<ConvKernel> loadGemm, _gemmConfig) = implicitGemm(large: false, vectorReads: true);
         _gemmConv = loadGemm();
         (Func<ConvKernel> loadLargeGemm, _largeGemmConfig) = implicitGemm(large: true, vectorReads: true);
@@ -199,7 +202,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
     /// GEMM on NCHW float32; the tensor-core GEMM of the format on channels last, TF32-rounded float32 in TF32 and half
     /// precision in FP16, with PTX mma on CUDA and emulated mma elsewhere (ILGPU's CPU accelerator).
     /// </summary>
-    private static (ImplicitGemm Gemm, LayoutKernels Layout) KernelsFor(Accelerator accelerator, Precision precision, TensorCoreStaging staging)
+    private static (ImplicitGemm Gemm, LayoutKernels Layout) KernelsFor(Accelerator accelerator, Precision precision, TensorCoreStaging staging, bool wideWarps)
     {
         bool ptx = accelerator.AcceleratorType == AcceleratorType.Cuda;
         return precision switch
@@ -208,36 +211,43 @@ public sealed class GpuInferenceEngine : InferenceEngine
                     ? (() => Load(accelerator, Conv3x3GemmKernel.RunLarge, Conv3x3GemmKernel.Threads, TileGemm.LargeGroupsPerMultiprocessor), Conv3x3GemmKernel.LargeConfig)
                     : (() => Load(accelerator, Conv3x3GemmKernel.Run, Conv3x3GemmKernel.Threads), Conv3x3GemmKernel.Config),
                 LayoutKernels.Load<Nchw>(accelerator, channelsLast: false)),
-            Precision.Tf32 => ptx ? TensorCoreKernels<Tf32Format<PtxTensorCores>, PtxTensorCores, NhwcTf32>(accelerator, staging)
-                : TensorCoreKernels<Tf32Format<EmulatedTensorCores>, EmulatedTensorCores, NhwcTf32>(accelerator, staging),
-            Precision.Fp16 => ptx ? TensorCoreKernels<Fp16Format<PtxTensorCores>, PtxTensorCores, NhwcHalf<PtxTensorCores>>(accelerator, staging)
-                : TensorCoreKernels<Fp16Format<EmulatedTensorCores>, EmulatedTensorCores, NhwcHalf<EmulatedTensorCores>>(accelerator, staging),
+            Precision.Tf32 => ptx ? TensorCoreKernels<Tf32Format<PtxTensorCores>, PtxTensorCores, NhwcTf32>(accelerator, staging, wideWarps)
+                : TensorCoreKernels<Tf32Format<EmulatedTensorCores>, EmulatedTensorCores, NhwcTf32>(accelerator, staging, wideWarps),
+            Precision.Fp16 => ptx ? TensorCoreKernels<Fp16Format<PtxTensorCores>, PtxTensorCores, NhwcHalf<PtxTensorCores>>(accelerator, staging, wideWarps)
+                : TensorCoreKernels<Fp16Format<EmulatedTensorCores>, EmulatedTensorCores, NhwcHalf<EmulatedTensorCores>>(accelerator, staging, wideWarps),
             _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "Unknown precision."),
         };
     }
 
-    private static (ImplicitGemm Gemm, LayoutKernels Layout) TensorCoreKernels<TFormat, TTarget, TLayout>(Accelerator accelerator, TensorCoreStaging staging)
+    private static (ImplicitGemm Gemm, LayoutKernels Layout) TensorCoreKernels<TFormat, TTarget, TLayout>(Accelerator accelerator, TensorCoreStaging staging,
+        bool wideWarps)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget
         where TLayout : struct, IActivationLayout =>
-        ((large, vectorReads) => !vectorReads ? TensorCoreGemm<TFormat, TTarget, TLayout, ScalarReads, RegisterCopies>(accelerator, large)
+        ((large, vectorReads) => !vectorReads ? TensorCoreGemm<TFormat, TTarget, TLayout, ScalarReads, RegisterCopies>(accelerator, large, wideWarps)
                 : staging switch
                 {
-                    TensorCoreStaging.AsyncCopies => TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads, AsyncCopies>(accelerator, large),
-                    TensorCoreStaging.Unstaged => TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads, NoCopies>(accelerator, large),
-                    _ => TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads, RegisterCopies>(accelerator, large),
+                    TensorCoreStaging.AsyncCopies => TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads, AsyncCopies>(accelerator, large, wideWarps),
+                    TensorCoreStaging.Unstaged => TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads, NoCopies>(accelerator, large, wideWarps),
+                    _ => TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads, RegisterCopies>(accelerator, large, wideWarps),
                 },
             LayoutKernels.Load<TLayout>(accelerator, channelsLast: true));
 
-    private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) TensorCoreGemm<TFormat, TTarget, TLayout, TReads, TCopies>(Accelerator accelerator, bool large)
+    private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) TensorCoreGemm<TFormat, TTarget, TLayout, TReads, TCopies>(Accelerator accelerator,
+        bool large, bool wideWarps)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget
         where TLayout : struct, IActivationLayout
         where TReads : struct, IChannelReads
         where TCopies : struct, IStagingCopies =>
-        large ? (() => LoadMma<TCopies>(accelerator, Conv3x3MmaKernel.RunLarge<TFormat, TTarget, TLayout, TReads, TCopies>, Conv3x3MmaKernel.LargeThreads,
-                    Conv3x3MmaKernel.LargeGroupsPerMultiprocessor), Conv3x3MmaKernel.LargeConfig)
-            : (() => LoadMma<TCopies>(accelerator, Conv3x3MmaKernel.Run<TFormat, TTarget, TLayout, TReads, TCopies>, Conv3x3MmaKernel.Threads), Conv3x3MmaKernel.Config);
+        (large, wideWarps) switch
+        {
+            (true, true) => (() => LoadMma<TCopies>(accelerator, Conv3x3MmaKernel.RunWide<TFormat, TTarget, TLayout, TReads, TCopies>, Conv3x3MmaKernel.WideThreads,
+                Conv3x3MmaKernel.LargeGroupsPerMultiprocessor), Conv3x3MmaKernel.WideConfig),
+            (true, false) => (() => LoadMma<TCopies>(accelerator, Conv3x3MmaKernel.RunLarge<TFormat, TTarget, TLayout, TReads, TCopies>, Conv3x3MmaKernel.LargeThreads,
+                Conv3x3MmaKernel.LargeGroupsPerMultiprocessor), Conv3x3MmaKernel.LargeConfig),
+            _ => (() => LoadMma<TCopies>(accelerator, Conv3x3MmaKernel.Run<TFormat, TTarget, TLayout, TReads, TCopies>, Conv3x3MmaKernel.Threads), Conv3x3MmaKernel.Config),
+        };
 
     private static ConvKernel Load(Accelerator accelerator, Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> kernel, int threads,
         int? groupsPerMultiprocessor = null) =>
@@ -293,7 +303,8 @@ public sealed class GpuInferenceEngine : InferenceEngine
             LayerKernel.Winograd => $"{layer.Algorithm}, {TileName(GpuWinogradConvolution.UsesLargeTiles(layer, batch, _tiles))}",
             LayerKernel.Stem => GpuKernels.StemDirect,
             var gemm when Precision == Precision.Fp32 => $"{GpuKernels.ImplicitGemm}, {TileName(gemm == LayerKernel.LargeGemm)}",
-            var gemm => $"{GpuKernels.ImplicitGemmMma}, {StagingName(shape)}{TileName(gemm == LayerKernel.LargeGemm)}",
+            var gemm => $"{GpuKernels.ImplicitGemmMma}, {StagingName(shape)}{TileName(gemm == LayerKernel.LargeGemm)}" +
+                (gemm == LayerKernel.LargeGemm && _wideWarps ? ", 4 warps of 64 x 64" : ""),
         };
     }
 

@@ -33,14 +33,20 @@ internal static class PtxCompilation
 
     /// <summary>
     /// The tensor-core conv kernel in <typeparamref name="TFormat"/>, reading channels as <typeparamref name="TReads"/>
-    /// says, with small or large tiles, staging as <paramref name="staging"/> says (through registers, by asynchronous
-    /// copies, or not at all: the probe), as a CUDA accelerator loads it (PTX mma) with the activations the engine keeps
-    /// for the format: TF32-rounded float32 channels last in TF32, half precision in FP16.
+    /// says, with the tiles of <paramref name="tiles"/> (small, large, or large as 4 wide warps), staging as
+    /// <paramref name="staging"/> says (through registers, by asynchronous copies, or not at all: the probe), as a CUDA
+    /// accelerator loads it (PTX mma) with the activations the engine keeps for the format: TF32-rounded float32
+    /// channels last in TF32, half precision in FP16.
     /// </summary>
-    public static EntryPointDescription TensorCoreKernel<TFormat, TReads>(bool large = false, TensorCoreStaging staging = TensorCoreStaging.Registers)
+    public static EntryPointDescription TensorCoreKernel<TFormat, TReads>(GemmTileSize tiles = GemmTileSize.Small, TensorCoreStaging staging = TensorCoreStaging.Registers)
         where TFormat : struct, ITensorCoreFormat
         where TReads : struct, IChannelReads =>
-        Explicit(typeof(Conv3x3MmaKernel), large ? nameof(Conv3x3MmaKernel.RunLarge) : nameof(Conv3x3MmaKernel.Run), typeof(TFormat), typeof(PtxTensorCores),
+        Explicit(typeof(Conv3x3MmaKernel), tiles switch
+            {
+                GemmTileSize.Large => nameof(Conv3x3MmaKernel.RunLarge),
+                GemmTileSize.LargeWideWarps => nameof(Conv3x3MmaKernel.RunWide),
+                _ => nameof(Conv3x3MmaKernel.Run),
+            }, typeof(TFormat), typeof(PtxTensorCores),
             default(TFormat).ValuesPerWord == 1 ? typeof(NhwcTf32) : typeof(NhwcHalf<PtxTensorCores>), typeof(TReads), staging switch
             {
                 TensorCoreStaging.AsyncCopies => typeof(AsyncCopies),

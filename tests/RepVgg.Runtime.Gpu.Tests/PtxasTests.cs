@@ -30,18 +30,20 @@ public sealed class PtxasTests : IDisposable
         ["implicit-gemm large tiles"] = (() => PtxCompilation.Explicit(typeof(Conv3x3GemmKernel), nameof(Conv3x3GemmKernel.RunLarge)), Conv3x3GemmKernel.Threads, TileGemm.LargeGroupsPerMultiprocessor),
         ["implicit-gemm-mma TF32"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(), Conv3x3MmaKernel.Threads, null),
         ["implicit-gemm-mma FP16"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(), Conv3x3MmaKernel.Threads, null),
-        ["implicit-gemm-mma TF32 large tiles"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(large: true), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
-        ["implicit-gemm-mma FP16 large tiles"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(large: true), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
+        ["implicit-gemm-mma TF32 large tiles"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(GemmTileSize.Large), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
+        ["implicit-gemm-mma FP16 large tiles"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(GemmTileSize.Large), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
         ["implicit-gemm-mma TF32 async copies"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(staging: TensorCoreStaging.AsyncCopies), Conv3x3MmaKernel.Threads, null),
         ["implicit-gemm-mma FP16 async copies"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(staging: TensorCoreStaging.AsyncCopies), Conv3x3MmaKernel.Threads, null),
-        ["implicit-gemm-mma TF32 large tiles async copies"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(large: true, staging: TensorCoreStaging.AsyncCopies), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
-        ["implicit-gemm-mma FP16 large tiles async copies"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(large: true, staging: TensorCoreStaging.AsyncCopies), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
+        ["implicit-gemm-mma TF32 large tiles async copies"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(GemmTileSize.Large, staging: TensorCoreStaging.AsyncCopies), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
+        ["implicit-gemm-mma FP16 large tiles async copies"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(GemmTileSize.Large, staging: TensorCoreStaging.AsyncCopies), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
+        ["implicit-gemm-mma TF32 wide warps"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(GemmTileSize.LargeWideWarps), Conv3x3MmaKernel.WideThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
+        ["implicit-gemm-mma FP16 wide warps async copies"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(GemmTileSize.LargeWideWarps, TensorCoreStaging.AsyncCopies), Conv3x3MmaKernel.WideThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
         ["implicit-gemm-mma TF32 unstaged"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(staging: TensorCoreStaging.Unstaged), Conv3x3MmaKernel.Threads, null),
-        ["implicit-gemm-mma FP16 large tiles unstaged"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(large: true, staging: TensorCoreStaging.Unstaged), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
+        ["implicit-gemm-mma FP16 large tiles unstaged"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(GemmTileSize.Large, staging: TensorCoreStaging.Unstaged), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
         ["implicit-gemm-mma TF32 scalar reads"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, ScalarReads>(), Conv3x3MmaKernel.Threads, null),
         ["implicit-gemm-mma FP16 scalar reads"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, ScalarReads>(), Conv3x3MmaKernel.Threads, null),
-        ["implicit-gemm-mma TF32 large tiles scalar reads"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, ScalarReads>(large: true), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
-        ["implicit-gemm-mma FP16 large tiles scalar reads"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, ScalarReads>(large: true), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
+        ["implicit-gemm-mma TF32 large tiles scalar reads"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, ScalarReads>(GemmTileSize.Large), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
+        ["implicit-gemm-mma FP16 large tiles scalar reads"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, ScalarReads>(GemmTileSize.Large), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
         ["stem-direct"] = (() => PtxCompilation.Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run), typeof(Nchw)), StemConv3x3Kernel.Config(new ConvShape(Stem, 1)).GroupDim.Size, null),
         ["stem-direct channels last"] = (() => PtxCompilation.Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run), typeof(NhwcTf32)), StemConv3x3Kernel.Config(new ConvShape(Stem, 1)).GroupDim.Size, null),
         ["stem-direct channels last half"] = (() => PtxCompilation.Explicit(typeof(StemConv3x3Kernel), nameof(StemConv3x3Kernel.Run), typeof(NhwcHalf<PtxTensorCores>)), StemConv3x3Kernel.Config(new ConvShape(Stem, 1)).GroupDim.Size, null),
@@ -80,9 +82,9 @@ public sealed class PtxasTests : IDisposable
         Ptxas.Report report = Ptxas.Assemble(PtxCompilation.Compile(entry(), threads, groups), architecture, _folder.Path);
 
         Assert.True(report.SpillStoreBytes == 0 && report.SpillLoadBytes == 0, $"{kernel} on {architecture} spills: {report}.");
-        // The tensor-core kernels copy their results (32 with small tiles, 64 with large) out of the mma registers
-        // through ILGPU's out arguments, which ILGPU gives local memory: 4 bytes each, once per kernel.
-        int results = kernel.Contains("large tiles", StringComparison.Ordinal) ? 64 : 32;
+        // The tensor-core kernels copy their results (32 with small tiles, 64 with large, 128 with wide warps) out of the
+        // mma registers through ILGPU's out arguments, which ILGPU gives local memory: 4 bytes each, once per kernel.
+        int results = kernel.Contains("wide warps", StringComparison.Ordinal) ? 128 : kernel.Contains("large tiles", StringComparison.Ordinal) ? 64 : 32;
         int allowedStack = kernel.StartsWith("implicit-gemm-mma", StringComparison.Ordinal) ? results * sizeof(float) : 0;
         Assert.True(report.StackFrameBytes <= allowedStack, $"{kernel} on {architecture} keeps a {report.StackFrameBytes}-byte stack frame; at most {allowedStack} expected.");
         if (threads is { } groupThreads)
@@ -99,6 +101,8 @@ public sealed class PtxasTests : IDisposable
     [InlineData("FP16 async copies", "HMMA.16816.F32")]
     [InlineData("TF32 large tiles async copies", "HMMA.1688.F32.TF32")]
     [InlineData("FP16 large tiles async copies", "HMMA.16816.F32")]
+    [InlineData("TF32 wide warps", "HMMA.1688.F32.TF32")]
+    [InlineData("FP16 wide warps async copies", "HMMA.16816.F32")]
     [InlineData("TF32 unstaged", "HMMA.1688.F32.TF32")]
     [InlineData("FP16 large tiles unstaged", "HMMA.16816.F32")]
     public void Tensor_core_kernel_runs_on_tensor_cores(string format, string instruction)
@@ -107,13 +111,16 @@ public sealed class PtxasTests : IDisposable
 
         string machineCode = Ptxas.Disassemble(Ptxas.Assemble(PtxCompilation.Compile(entry(), threads, groups), "sm_90", _folder.Path).Cubin);
 
-        // 2 x 8 mma a staged step with small tiles, 2 x 16 with large ones, the step's two word blocks written out.
-        int mma = format.Contains("large", StringComparison.Ordinal) ? 32 : 16;
+        // 2 x 8 mma a staged step with small tiles, 2 x 16 with large ones, 2 x 32 with wide warps, the step's two word
+        // blocks written out.
+        int mma = format.Contains("wide", StringComparison.Ordinal) ? 64 : format.Contains("large", StringComparison.Ordinal) ? 32 : 16;
         Assert.Equal(mma, PtxCompilation.CountOf(machineCode, instruction));
         Assert.Equal(mma, PtxCompilation.CountOf(machineCode, "HMMA"));
-        // Asynchronous copies are the hardware's global-to-shared copies (LDGSTS), 16 bytes each: 4 a thread and step,
-        // two steps before the loop and one in it; staging through registers has none.
-        int copies = format.EndsWith("async copies", StringComparison.Ordinal) ? 4 * 3 : 0;
+        // Asynchronous copies are the hardware's global-to-shared copies (LDGSTS), 16 bytes each: 4 a thread and step (8
+        // with wide warps, whose groups have half the threads), two steps before the loop and one in it; staging through
+        // registers has none.
+        int perStep = format.Contains("wide", StringComparison.Ordinal) ? 8 : 4;
+        int copies = format.EndsWith("async copies", StringComparison.Ordinal) ? perStep * 3 : 0;
         Assert.Equal(copies, PtxCompilation.CountOf(machineCode, "LDGSTS"));
     }
 }

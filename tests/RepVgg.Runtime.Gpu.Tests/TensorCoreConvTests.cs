@@ -25,20 +25,29 @@ public class TensorCoreConvTests
     ];
 
     /// <summary>
-    /// Every layer in both formats, with small (64 x 64) and large (128 x 128) tiles, staging through registers and, where
-    /// the layer's channels are read as vectors, by asynchronous copies.
+    /// Every layer in both formats, with small (64 x 64) and large (128 x 128) tiles, the large ones as 8 warps of 64 x 32
+    /// and as 4 of 64 x 64, staging through registers and, where the layer's channels are read as vectors, by asynchronous
+    /// copies. The tile size by its name: the enum is the GPU backend's own, and theory data must be public.
     /// </summary>
-    public static TheoryData<Precision, int, int, int, int, int, int, int, bool, bool> Shapes()
+    public static TheoryData<Precision, int, int, int, int, int, int, int, string, bool> Shapes()
     {
-        var data = new TheoryData<Precision, int, int, int, int, int, int, int, bool, bool>();
+        var data = new TheoryData<Precision, int, int, int, int, int, int, int, string, bool>();
         foreach (Precision precision in new[] { Precision.Tf32, Precision.Fp16 })
             foreach (var layer in Layers)
-                foreach (bool largeTiles in new[] { false, true })
+                foreach (GemmTileSize tiles in new[] { GemmTileSize.Small, GemmTileSize.Large, GemmTileSize.LargeWideWarps })
                     foreach (bool asyncCopies in new[] { false, true })
                         if (!asyncCopies || VectorReads(precision, layer.In / layer.Groups))
-                            data.Add(precision, layer.In, layer.Out, layer.Groups, layer.Stride, layer.Height, layer.Width, layer.Batch, largeTiles, asyncCopies);
+                            data.Add(precision, layer.In, layer.Out, layer.Groups, layer.Stride, layer.Height, layer.Width, layer.Batch, tiles.ToString(), asyncCopies);
         return data;
     }
+
+    /// <summary>How the engine names the tensor-core kernel of <paramref name="tiles"/> (the GPU check's tables show it).</summary>
+    private static string TileName(GemmTileSize tiles) => tiles switch
+    {
+        GemmTileSize.Small => "64 x 64 tiles",
+        GemmTileSize.Large => "128 x 128 tiles",
+        _ => "128 x 128 tiles, 4 warps of 64 x 64",
+    };
 
     /// <summary>
     /// Groups of a multiple of a 16-byte line's channels (4 float32 in TF32, 8 halves in FP16) read them as vectors from
@@ -49,13 +58,14 @@ public class TensorCoreConvTests
     [Theory]
     [MemberData(nameof(Shapes))]
     public void Layer_is_within_the_stated_bound_of_the_float64_convolution(Precision precision,
-        int inChannels, int outChannels, int groups, int stride, int height, int width, int batch, bool largeTiles, bool asyncCopies)
+        int inChannels, int outChannels, int groups, int stride, int height, int width, int batch, string tileSize, bool asyncCopies)
     {
+        GemmTileSize tiles = Enum.Parse<GemmTileSize>(tileSize);
         var (layout, weights, oihw, bias) = CompiledModels.SingleLayer(inChannels, outChannels, groups, stride, height, width, ConvAlgorithm.Direct, seed: 3);
         float[] images = CompiledModels.RandomFloats(batch * inChannels * height * width, seed: 5);
-        var (kernel, actual) = RunLayer(layout, weights, precision, images, batch, largeTiles, asyncCopies ? TensorCoreStaging.AsyncCopies : TensorCoreStaging.Registers);
+        var (kernel, actual) = RunLayer(layout, weights, precision, images, batch, tiles, asyncCopies ? TensorCoreStaging.AsyncCopies : TensorCoreStaging.Registers);
         string reads = !VectorReads(precision, inChannels / groups) ? "scalar reads, " : asyncCopies ? "async copies, " : "";
-        Assert.Equal($"implicit-gemm-mma, {reads}{(largeTiles ? "128 x 128 tiles" : "64 x 64 tiles")}", kernel);
+        Assert.Equal($"implicit-gemm-mma, {reads}{TileName(tiles)}", kernel);
 
         double[] exact = Conv3x3Reference.Run(images, batch, inChannels, height, width, oihw, bias, outChannels, groups, stride);
         double[] bounds = TensorCoreBound.PerOutput(precision, Activation.FromFloats(images, batch, inChannels, height, width), oihw, bias, outChannels, groups, stride);
@@ -66,7 +76,7 @@ public class TensorCoreConvTests
         for (int i = 0; i < actual.Length; i++)
         {
             double error = Math.Abs(actual[i] - exact[i]);
-            Assert.True(error <= bounds[i], $"{precision}, {(largeTiles ? "large" : "small")} tiles, {(asyncCopies ? "async copies" : "registers")}, output {i}: expected {exact[i]} within {bounds[i]:E3}, found {actual[i]} (off by {error:E3}).");
+            Assert.True(error <= bounds[i], $"{precision}, {TileName(tiles)}, {(asyncCopies ? "async copies" : "registers")}, output {i}: expected {exact[i]} within {bounds[i]:E3}, found {actual[i]} (off by {error:E3}).");
             // Error over Σ|w x| + |b| (at most: bound / relative is that, or more in FP16).
             largestError = Math.Max(largestError, error * relative / bounds[i]);
         }
@@ -81,17 +91,18 @@ public class TensorCoreConvTests
     /// whatever the input; a kernel that staged the input would give the convolution instead.
     /// </summary>
     [Theory]
-    [InlineData(Precision.Tf32, false)]
-    [InlineData(Precision.Tf32, true)]
-    [InlineData(Precision.Fp16, false)]
-    [InlineData(Precision.Fp16, true)]
-    public void Unstaged_probe_outputs_the_rectified_bias_whatever_the_input(Precision precision, bool largeTiles)
+    [InlineData(Precision.Tf32, GemmTileSize.Small)]
+    [InlineData(Precision.Tf32, GemmTileSize.Large)]
+    [InlineData(Precision.Fp16, GemmTileSize.Small)]
+    [InlineData(Precision.Fp16, GemmTileSize.Large)]
+    [InlineData(Precision.Fp16, GemmTileSize.LargeWideWarps)]
+    internal void Unstaged_probe_outputs_the_rectified_bias_whatever_the_input(Precision precision, GemmTileSize tiles)
     {
         const int inChannels = 24, outChannels = 136, height = 13, width = 11;
         var (layout, weights, _, bias) = CompiledModels.SingleLayer(inChannels, outChannels, 1, 1, height, width, ConvAlgorithm.Direct, seed: 3);
         float[] images = CompiledModels.RandomFloats(inChannels * height * width, seed: 5);
-        var (kernel, actual) = RunLayer(layout, weights, precision, images, batch: 1, largeTiles, TensorCoreStaging.Unstaged);
-        Assert.Equal($"implicit-gemm-mma, unstaged (a probe), {(largeTiles ? "128 x 128 tiles" : "64 x 64 tiles")}", kernel);
+        var (kernel, actual) = RunLayer(layout, weights, precision, images, batch: 1, tiles, TensorCoreStaging.Unstaged);
+        Assert.Equal($"implicit-gemm-mma, unstaged (a probe), {TileName(tiles)}", kernel);
 
         int plane = layout.Layers[0].OutHeight * layout.Layers[0].OutWidth;
         Assert.Contains(bias, b => b > 0);
@@ -108,11 +119,10 @@ public class TensorCoreConvTests
     /// for it, and its output (NCHW, as <see cref="InferenceEngine.CopyActivation"/> hands it out).
     /// </summary>
     private static (string Kernel, float[] Output) RunLayer(NetworkLayout layout, ModelWeights weights, Precision precision, float[] images, int batch,
-        bool largeTiles, TensorCoreStaging staging)
+        GemmTileSize tiles, TensorCoreStaging staging)
     {
         Conv3x3Layer layer = layout.Layers[0];
-        using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, precision, largeTiles ? GemmTileSize.Large : GemmTileSize.Small,
-            staging: staging);
+        using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, precision, tiles, staging: staging);
         Assert.Equal(precision, engine.Precision);
         engine.BeginBatch(images, new float[batch * layout.Head.Classes]);
         engine.Conv3x3BiasRelu(layer);

@@ -23,7 +23,10 @@ namespace RepVgg.Gpu.Kernels;
 /// for layers whose grid of large tiles fills the device (<see cref="GemmTilePolicy"/>), a group of 256 threads
 /// (8 warps) a 128 x 128 tile (<see cref="RunLarge"/>), each warp a 64 x 32 block as 4 x 4 mma tiles (64 registers a
 /// thread). A lane reads each of its fragments once per word block and uses an A fragment for 4 mma and a B fragment
-/// for 2 or 4, so the wider warp block reads 1.5 shared-memory wavefronts per mma where the 32 x 32 one reads 2. The
+/// for 2 or 4, so the wider warp block reads 1.5 shared-memory wavefronts per mma where the 32 x 32 one reads 2. A
+/// third kernel, which only the GPU check and the tests run (<see cref="RunWide"/>), computes the 128 x 128 tile with a
+/// group of 128 threads (4 warps), each warp a 64 x 64 block as 4 x 8 mma tiles (128 registers a thread): an A
+/// fragment feeds 8 mma and a B fragment 4, 1 wavefront per mma, and each thread stages twice as much. The
 /// group walks K one step at a time: it stages 16 rows of 32-bit words of W (k x tile channels) and of X (k x tile
 /// pixels) in shared memory, each word one TF32 value or two FP16 values (16 or 32 k a step), then each warp runs
 /// 2 or 4 x 8 mma, each on 8 word rows.
@@ -71,10 +74,14 @@ internal static class Conv3x3MmaKernel
     /// <summary>Threads per group of <see cref="RunLarge"/>: 8 warps, each computing 64 x 32 outputs of a 128 x 128 tile.</summary>
     public const int LargeThreads = 256;
 
+    /// <summary>Threads per group of <see cref="RunWide"/>: 4 warps, each computing 64 x 64 outputs of a 128 x 128 tile.</summary>
+    public const int WideThreads = 128;
+
     /// <summary>
-    /// Resident groups per SM <see cref="RunLarge"/> is compiled for (<see cref="GroupedKernels"/>): 2, so that one group
-    /// can issue while the other's 8 warps wait at their barrier. It holds the kernel to 128 registers, which ptxas 11.8
-    /// meets without spilling (126 on sm_90 with the 64 accumulators, through registers or by asynchronous copies).
+    /// Resident groups per SM <see cref="RunLarge"/> and <see cref="RunWide"/> are compiled for (<see cref="GroupedKernels"/>):
+    /// 2, so that one group can issue while the other's warps wait at their barrier. It holds the large kernel to 128
+    /// registers, which ptxas 11.8 meets without spilling (126 on sm_90 with the 64 accumulators, through registers or
+    /// by asynchronous copies), and the wide one, with half the threads, to 256 (240 on sm_90 with its 128 accumulators).
     /// </summary>
     public const int LargeGroupsPerMultiprocessor = 2;
 
@@ -107,6 +114,9 @@ internal static class Conv3x3MmaKernel
     /// <summary>The launch of <see cref="RunLarge"/>: one group per (pixel tile, channel tile, conv group).</summary>
     public static KernelConfig LargeConfig(ConvShape shape, int groups) => GemmTile.Config(shape, groups, LargeThreads, LargeTileSize);
 
+    /// <summary>The launch of <see cref="RunWide"/>: one group per (pixel tile, channel tile, conv group).</summary>
+    public static KernelConfig WideConfig(ConvShape shape, int groups) => GemmTile.Config(shape, groups, WideThreads, LargeTileSize);
+
     /// <summary>The layer with 64 x 64 tiles, launched with <see cref="Config"/>.</summary>
     /// <param name="input">N x InHeight x InWidth x InChannels.</param>
     /// <param name="weights">The words of <see cref="MmaWeightLayout"/> in <typeparamref name="TFormat"/>, as floats, 16-byte aligned.</param>
@@ -121,7 +131,7 @@ internal static class Conv3x3MmaKernel
         where TLayout : struct, IActivationLayout
         where TReads : struct, IChannelReads
         where TCopies : struct, IStagingCopies =>
-        Multiply<TFormat, TTarget, TLayout, TReads, TCopies>(input, weights, bias, output, shape, addresses, TileSize, Threads, warpChannels: 32);
+        Multiply<TFormat, TTarget, TLayout, TReads, TCopies>(input, weights, bias, output, shape, addresses, TileSize, Threads, warpChannels: 32, warpPixels: 32);
 
     /// <summary>The layer with 128 x 128 tiles, launched with <see cref="LargeConfig"/>; parameters as <see cref="Run"/>'s.</summary>
     public static void RunLarge<TFormat, TTarget, TLayout, TReads, TCopies>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output,
@@ -131,15 +141,28 @@ internal static class Conv3x3MmaKernel
         where TLayout : struct, IActivationLayout
         where TReads : struct, IChannelReads
         where TCopies : struct, IStagingCopies =>
-        Multiply<TFormat, TTarget, TLayout, TReads, TCopies>(input, weights, bias, output, shape, addresses, LargeTileSize, LargeThreads, warpChannels: 64);
+        Multiply<TFormat, TTarget, TLayout, TReads, TCopies>(input, weights, bias, output, shape, addresses, LargeTileSize, LargeThreads, warpChannels: 64, warpPixels: 32);
+
+    /// <summary>
+    /// The layer with 128 x 128 tiles as 4 warps of 64 x 64 outputs (128 accumulators a thread), launched with
+    /// <see cref="WideConfig"/>; parameters as <see cref="Run"/>'s.
+    /// </summary>
+    public static void RunWide<TFormat, TTarget, TLayout, TReads, TCopies>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output,
+        ConvShape shape, OperandAddresses addresses)
+        where TFormat : struct, ITensorCoreFormat
+        where TTarget : struct, ITensorCoreTarget
+        where TLayout : struct, IActivationLayout
+        where TReads : struct, IChannelReads
+        where TCopies : struct, IStagingCopies =>
+        Multiply<TFormat, TTarget, TLayout, TReads, TCopies>(input, weights, bias, output, shape, addresses, LargeTileSize, WideThreads, warpChannels: 64, warpPixels: 64);
 
     /// <summary>
     /// The kernel body for a square tile of <paramref name="size"/> channels and pixels computed by <paramref name="threads"/>
-    /// threads (twice its pixels), each warp <paramref name="warpChannels"/> channels by 32 pixels: constants of the entry point,
-    /// which ILGPU folds once it inlines this, the shared-memory sizes too.
+    /// threads (twice its pixels, or as many), each warp <paramref name="warpChannels"/> channels by <paramref name="warpPixels"/>
+    /// pixels: constants of the entry point, which ILGPU folds once it inlines this, the shared-memory sizes too.
     /// </summary>
     private static void Multiply<TFormat, TTarget, TLayout, TReads, TCopies>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output,
-        ConvShape shape, OperandAddresses addresses, int size, int threads, int warpChannels)
+        ConvShape shape, OperandAddresses addresses, int size, int threads, int warpChannels, int warpPixels)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget
         where TLayout : struct, IActivationLayout
@@ -165,21 +188,25 @@ internal static class Conv3x3MmaKernel
         var tile = new GemmTile(shape, thread, size);
         int steps = MmaWeightLayout.Steps(shape.InPerGroup, format.ValuesPerWord);
 
-        // This thread's place in its warp's block (warpChannels x 32 pixels) and in the mma fragments.
+        // This thread's place in its warp's block (warpChannels x warpPixels) and in the mma fragments.
         int warp = thread / WarpSize;
         int lane = thread % WarpSize;
-        int warpsPerRow = size / 32;
+        int warpsPerRow = size / warpPixels;
         int warpChannel = warp / warpsPerRow * warpChannels;
-        int warpPixel = warp % warpsPerRow * 32;
+        int warpPixel = warp % warpsPerRow * warpPixels;
         int channelBlocks = warpChannels / MmaWeightLayout.BlockChannels;
+        int pixelTiles = warpPixels / 8;
         int fragmentRow = lane / 4;
         int fragmentWord = lane % 4;
 
-        // The line of a step's 4 this thread stages, at two pixels of the tile, half a tile apart: the four threads of a
-        // pixel are neighbours in their warp, so that together they read its channels as one run.
+        // The line of a step's 4 this thread stages, at two pixels of the tile, half a tile apart (at four, a quarter
+        // apart, where the group has as many threads as the tile has pixels): the four threads of a pixel are neighbours
+        // in their warp, so that together they read its channels as one run.
         int stagedLine = thread % LinesPerStep;
         int stagedPixel = thread / LinesPerStep;
-        var staging = new Staging<TFormat, TTarget, TLayout, TReads>(tile, input, weights, addresses, shape, thread, threads, stagedPixel, stagedLine, steps);
+        // W lanes and X lines a thread stages each step: 2, or 4 where the group has as many threads as the tile has pixels.
+        int shares = LinesPerStep * size / threads;
+        var staging = new Staging<TFormat, TTarget, TLayout, TReads>(tile, input, weights, addresses, shape, thread, threads, shares, stagedPixel, stagedLine, steps);
         int storeAt = stagedLine * size + stagedPixel;
         if (async)
         {
@@ -188,13 +215,13 @@ internal static class Conv3x3MmaKernel
             staging.Copy(1, weightSliceLanes + thread, inputStart + inputSliceLines + storeAt, staged);
         }
         else if (copies)
-            staging.Load(0).Store(weightSlices, inputSlices, thread, threads, storeAt);
+            staging.Load(0).Store(weightSlices, inputSlices, thread, threads, shares, storeAt);
         else
         {
             // NoCopies: both slices hold zeros for good, so every product is 0 and each output is ReLU(bias).
-            default(StagedWords).Store(weightSlices, inputSlices, thread, threads, storeAt);
+            default(StagedWords).Store(weightSlices, inputSlices, thread, threads, shares, storeAt);
             default(StagedWords).Store(weightSlices.SubView(weightSliceLanes, weightSliceLanes), inputSlices.SubView(inputSliceLines, inputSliceLines),
-                thread, threads, storeAt);
+                thread, threads, shares, storeAt);
         }
 
         var accumulators = WarpAccumulators.Create<TTarget>();
@@ -230,29 +257,36 @@ internal static class Conv3x3MmaKernel
             // Views from this lane's first fragment words of the slice, read at constant offsets (ViewExtensions.From).
             ArrayView<Words4> weightFragments = weightSlices.From(slice * weightSliceLanes + fragments);
             ArrayView<Words2> inputFragments = inputPairs.From(slice * inputSliceLines * 2 + fragmentPairs);
-            MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, size, channelBlocks, 0);
-            MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, size, channelBlocks, 1);
+            MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, size, channelBlocks, pixelTiles, 0);
+            MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, size, channelBlocks, pixelTiles, 1);
             slice = async ? (slice == AsyncSlices - 1 ? 0 : slice + 1) : 1 - slice;
             if (!async && copies)
                 next.Store(weightSlices.SubView(slice * weightSliceLanes, weightSliceLanes), inputSlices.SubView(slice * inputSliceLines, inputSliceLines),
-                    thread, threads, storeAt);
+                    thread, threads, shares, storeAt);
         }
         // No copy may still be landing in this group's shared memory when it exits.
         if (async)
             WaitForCopies<TTarget>();
 
         // One call per pixel tile, and in it one per mma tile, so that each names its accumulator registers with constants
-        // (ILGPU does not unroll a loop over them, and a run-time tile index would need a 64-way switch).
-        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, 0, channel, pixel);
-        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, 1, channel, pixel);
-        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, 2, channel, pixel);
-        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, 3, channel, pixel);
+        // (ILGPU does not unroll a loop over them, and a run-time tile index would need a 128-way switch).
+        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, pixelTiles, 0, channel, pixel);
+        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, pixelTiles, 1, channel, pixel);
+        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, pixelTiles, 2, channel, pixel);
+        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, pixelTiles, 3, channel, pixel);
+        if (pixelTiles == 8)
+        {
+            StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, pixelTiles, 4, channel, pixel);
+            StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, pixelTiles, 5, channel, pixel);
+            StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, pixelTiles, 6, channel, pixel);
+            StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, pixelTiles, 7, channel, pixel);
+        }
     }
 
     /// <summary>
-    /// What a thread stages each step: 16-byte lanes <c>thread</c> and <c>thread + threads</c> of the W slice, and one
-    /// line of X at two pixels of the tile, half a tile apart; a line is two pair rows, 4 words, each word one TF32 value
-    /// or two FP16 values.
+    /// What a thread stages each step (2 or 4 shares, a constant): 16-byte lanes <c>thread</c>, <c>thread + threads</c>,
+    /// and so on, of the W slice, and one line of X at as many pixels of the tile, threads / 4 apart; a line is two pair
+    /// rows, 4 words, each word one TF32 value or two FP16 values.
     /// </summary>
     private readonly struct Staging<TFormat, TTarget, TLayout, TReads>
         where TFormat : struct, ITensorCoreFormat
@@ -260,8 +294,8 @@ internal static class Conv3x3MmaKernel
         where TLayout : struct, IActivationLayout
         where TReads : struct, IChannelReads
     {
-        // The columns of X at the thread's two pixels.
-        private readonly InputGather<TLayout> _gather0, _gather1;
+        // The columns of X at the thread's pixels (the last two with 4 shares only).
+        private readonly InputGather<TLayout> _gather0, _gather1, _gather2, _gather3;
         private readonly ArrayView<float> _input;
         private readonly ArrayView<Words4> _inputLines;
         private readonly ArrayView<Words4> _fragments;
@@ -272,18 +306,22 @@ internal static class Conv3x3MmaKernel
         private readonly int _block, _blockChannel;
         private readonly int _lastStep;
         // Where this thread's W lanes of step 0 lie in the layout; a step's are BlockLanesPerStep further on.
-        private readonly int _weightLane0, _weightLane1;
-        private readonly int _threads;
+        private readonly int _weightLane0, _weightLane1, _weightLane2, _weightLane3;
+        private readonly int _threads, _shares;
 
-        /// <param name="threads">The group's threads: a W slice has twice as many lanes, and the tile twice as many pixels.</param>
-        /// <param name="pixel">The first of the tile's pixels whose column of X the thread stages; the other is <paramref name="threads"/> / 4 on.</param>
+        /// <param name="threads">The group's threads: a W slice has 2 or 4 times as many lanes, and the tile as many times as many pixels.</param>
+        /// <param name="shares">W lanes and X pixels the thread stages: 4 x tile pixels / <paramref name="threads"/>, 2 or 4.</param>
+        /// <param name="pixel">The first of the tile's pixels whose column of X the thread stages; the others are <paramref name="threads"/> / 4 apart.</param>
         /// <param name="line">The thread's line of a step (0 to 3).</param>
         public Staging(GemmTile tile, ArrayView<float> input, ArrayView<float> weights, OperandAddresses addresses, ConvShape shape, int thread, int threads,
-            int pixel, int line, int steps)
+            int shares, int pixel, int line, int steps)
         {
             int valuesPerWord = default(TFormat).ValuesPerWord;
+            int pixelStride = threads / LinesPerStep;
             _gather0 = tile.Gather<TLayout>(shape, pixel);
-            _gather1 = tile.Gather<TLayout>(shape, pixel + threads / LinesPerStep);
+            _gather1 = tile.Gather<TLayout>(shape, pixel + pixelStride);
+            _gather2 = shares == 4 ? tile.Gather<TLayout>(shape, pixel + 2 * pixelStride) : default;
+            _gather3 = shares == 4 ? tile.Gather<TLayout>(shape, pixel + 3 * pixelStride) : default;
             _input = input;
             _inputLines = input.Cast<Words4>();
             _fragments = weights.Cast<Words4>();
@@ -300,7 +338,10 @@ internal static class Conv3x3MmaKernel
             int stepLanes = steps * BlockLanesPerStep;
             _weightLane0 = WeightLane(thread, tileBlock, lastBlock, stepLanes);
             _weightLane1 = WeightLane(thread + threads, tileBlock, lastBlock, stepLanes);
+            _weightLane2 = shares == 4 ? WeightLane(thread + 2 * threads, tileBlock, lastBlock, stepLanes) : 0;
+            _weightLane3 = shares == 4 ? WeightLane(thread + 3 * threads, tileBlock, lastBlock, stepLanes) : 0;
             _threads = threads;
+            _shares = shares;
         }
 
         /// <summary>Where lane <paramref name="lane"/> of a W slice lies in the layout at step 0; a block past M reads the group's last.</summary>
@@ -311,17 +352,19 @@ internal static class Conv3x3MmaKernel
         }
 
         /// <summary>
-        /// Where the thread's X of step <paramref name="step"/> lies at each of its two pixels: its line's word block lies
-        /// at one tap, found once for both, and the line is consecutive channels there.
+        /// The tap and first channel of the thread's line in step <paramref name="step"/>: its word block lies at one tap,
+        /// found once for all its pixels, and the line is consecutive channels there.
         /// </summary>
-        private (LineReads First, LineReads Second) Reads(int step)
+        private (int Tap, int Channel) LineAt(int step)
         {
             int k = (step * MmaWeightLayout.BlocksPerStep + _block) * MmaWeightLayout.BlockWords * default(TFormat).ValuesPerWord;
             int tap = _k.Tap(k);
-            int channel = _k.Channel(k, tap) + _blockChannel;
-            return (new LineReads(_gather0.AtTap(_shape, tap), channel, _shape, default(TLayout).ValuesPerLine),
-                new LineReads(_gather1.AtTap(_shape, tap), channel, _shape, default(TLayout).ValuesPerLine));
+            return (tap, _k.Channel(k, tap) + _blockChannel);
         }
+
+        /// <summary>Where the thread's line lies at the pixel of <paramref name="gather"/>.</summary>
+        private LineReads Reads(InputGather<TLayout> gather, (int Tap, int Channel) at) =>
+            new(gather.AtTap(_shape, at.Tap), at.Channel, _shape, default(TLayout).ValuesPerLine);
 
         /// <summary>The step of the layout's W lanes a step stages: the last past it.</summary>
         private int WeightStep(int step) => Math.Min(step, _lastStep) * BlockLanesPerStep;
@@ -330,28 +373,45 @@ internal static class Conv3x3MmaKernel
         public StagedWords Load(int step)
         {
             int weightStep = WeightStep(step);
-            Words4 weights0 = _fragments[_weightLane0 + weightStep];
-            Words4 weights1 = _fragments[_weightLane1 + weightStep];
-            (LineReads first, LineReads second) = Reads(step);
-            return new StagedWords(weights0, weights1, InputLine(first), InputLine(second));
+            (int Tap, int Channel) at = LineAt(step);
+            Words4 weights0 = _fragments[_weightLane0 + weightStep], weights1 = _fragments[_weightLane1 + weightStep];
+            Words4 inputs0 = InputLine(Reads(_gather0, at)), inputs1 = InputLine(Reads(_gather1, at));
+            Words4 weights2 = default, weights3 = default, inputs2 = default, inputs3 = default;
+            if (_shares == 4)
+            {
+                (weights2, weights3) = (_fragments[_weightLane2 + weightStep], _fragments[_weightLane3 + weightStep]);
+                (inputs2, inputs3) = (InputLine(Reads(_gather2, at)), InputLine(Reads(_gather3, at)));
+            }
+            return new StagedWords(weights0, weights1, weights2, weights3, inputs0, inputs1, inputs2, inputs3);
         }
 
         /// <summary>
         /// The thread's share of step <paramref name="step"/> (as <see cref="Load"/> reads it) copied into the kernel's
-        /// shared memory, <paramref name="staged"/>, by <see cref="AsyncCopies"/>: W lanes <paramref name="weightAt"/> and
-        /// + threads, X lines <paramref name="inputAt"/> and + threads / 4 (its two pixels), both counted in 16-byte
-        /// lines from its start. On CUDA the copies run on while the thread goes on; elsewhere they are made at once.
+        /// shared memory, <paramref name="staged"/>, by <see cref="AsyncCopies"/>: W lanes <paramref name="weightAt"/>,
+        /// + threads, and so on, X lines <paramref name="inputAt"/>, + threads / 4, and so on (its pixels), all counted in
+        /// 16-byte lines from its start. On CUDA the copies run on while the thread goes on; elsewhere they are made at once.
         /// </summary>
         public void Copy(int step, int weightAt, int inputAt, ArrayView<Words4> staged)
         {
             int weightStep = WeightStep(step);
+            int pixelStride = _threads / LinesPerStep;
             CopyLine<TTarget>(staged, weightAt, _fragments, _addresses.Weights, _weightLane0 + weightStep, read: true, weights: true);
             CopyLine<TTarget>(staged, weightAt + _threads, _fragments, _addresses.Weights, _weightLane1 + weightStep, read: true, weights: true);
-            (LineReads first, LineReads second) = Reads(step);
-            CopyLine<TTarget>(staged, inputAt, _inputLines, _addresses.Input, first.Line, first.Present, weights: false);
-            CopyLine<TTarget>(staged, inputAt + _threads / LinesPerStep, _inputLines, _addresses.Input, second.Line, second.Present, weights: false);
+            (int Tap, int Channel) at = LineAt(step);
+            CopyInputLine(staged, inputAt, Reads(_gather0, at));
+            CopyInputLine(staged, inputAt + pixelStride, Reads(_gather1, at));
+            if (_shares == 4)
+            {
+                CopyLine<TTarget>(staged, weightAt + 2 * _threads, _fragments, _addresses.Weights, _weightLane2 + weightStep, read: true, weights: true);
+                CopyLine<TTarget>(staged, weightAt + 3 * _threads, _fragments, _addresses.Weights, _weightLane3 + weightStep, read: true, weights: true);
+                CopyInputLine(staged, inputAt + 2 * pixelStride, Reads(_gather2, at));
+                CopyInputLine(staged, inputAt + 3 * pixelStride, Reads(_gather3, at));
+            }
             CommitCopies<TTarget>();
         }
+
+        private void CopyInputLine(ArrayView<Words4> staged, int at, LineReads reads) =>
+            CopyLine<TTarget>(staged, at, _inputLines, _addresses.Input, reads.Line, reads.Present, weights: false);
 
         /// <summary>
         /// The thread's line (pair rows 2 line and 2 line + 1) at one pixel: one load with <see cref="VectorReads"/>, as
@@ -399,24 +459,37 @@ internal static class Conv3x3MmaKernel
         }
     }
 
-    /// <summary>A thread's staged share of a step, held in registers between its loads and its stores (named fields: an array would live in local memory).</summary>
-    private readonly struct StagedWords(Words4 weights0, Words4 weights1, Words4 inputs0, Words4 inputs1)
+    /// <summary>
+    /// A thread's staged share of a step, held in registers between its loads and its stores (named fields: an array would
+    /// live in local memory); the last two of each operand with 4 shares only.
+    /// </summary>
+    private readonly struct StagedWords(Words4 weights0, Words4 weights1, Words4 weights2, Words4 weights3,
+        Words4 inputs0, Words4 inputs1, Words4 inputs2, Words4 inputs3)
     {
-        private readonly Words4 _weights0 = weights0, _weights1 = weights1, _inputs0 = inputs0, _inputs1 = inputs1;
+        private readonly Words4 _weights0 = weights0, _weights1 = weights1, _weights2 = weights2, _weights3 = weights3;
+        private readonly Words4 _inputs0 = inputs0, _inputs1 = inputs1, _inputs2 = inputs2, _inputs3 = inputs3;
 
         /// <summary>
-        /// Into a slice of both operands: W lanes <paramref name="thread"/> and + <paramref name="threads"/>, X lines
-        /// <paramref name="at"/> (the thread's line at its first pixel) and + threads / 4 (at its second).
+        /// Into a slice of both operands: W lanes <paramref name="thread"/>, + <paramref name="threads"/>, and so on, X lines
+        /// <paramref name="at"/> (the thread's line at its first pixel), + threads / 4, and so on (at its others).
         /// </summary>
-        public void Store(ArrayView<Words4> weightSlice, ArrayView<Words4> inputSlice, int thread, int threads, int at)
+        public void Store(ArrayView<Words4> weightSlice, ArrayView<Words4> inputSlice, int thread, int threads, int shares, int at)
         {
-            // At constant offsets from one address each (threads is the kernel's constant).
+            // At constant offsets from one address each (threads and shares are the kernel's constants).
             ArrayView<Words4> lanes = weightSlice.From(thread);
             ArrayView<Words4> lines = inputSlice.From(at);
+            int pixelStride = threads / LinesPerStep;
             lanes[0] = _weights0;
             lanes[threads] = _weights1;
             lines[0] = _inputs0;
-            lines[threads / LinesPerStep] = _inputs1;
+            lines[pixelStride] = _inputs1;
+            if (shares == 4)
+            {
+                lanes[2 * threads] = _weights2;
+                lanes[3 * threads] = _weights3;
+                lines[2 * pixelStride] = _inputs2;
+                lines[3 * pixelStride] = _inputs3;
+            }
         }
     }
 
@@ -481,60 +554,80 @@ internal static class Conv3x3MmaKernel
     }
 
     /// <summary>
-    /// The warp's <paramref name="channelBlocks"/> x 4 mma (2 or 4, a constant) on word block <paramref name="block"/> of
-    /// the staged step: A fragments of its channel blocks from <paramref name="weights"/> (lane-major,
-    /// <see cref="BlockLanesPerStep"/> lanes a channel block), B fragments of the four pixel tiles from
-    /// <paramref name="inputs"/> (pair row t of the block, words t and t + 4 at once, pixel g and g + 8, + 16, + 24; a
-    /// word block is 2 lines of <paramref name="size"/> pixels, each 2 pairs). Called with a constant block, so every
-    /// index is a constant.
+    /// The warp's <paramref name="channelBlocks"/> x <paramref name="pixelTiles"/> mma (2 or 4 by 4 or 8, constants) on
+    /// word block <paramref name="block"/> of the staged step: A fragments of its channel blocks from
+    /// <paramref name="weights"/> (lane-major, <see cref="BlockLanesPerStep"/> lanes a channel block), B fragments of its
+    /// pixel tiles from <paramref name="inputs"/> (pair row t of the block, words t and t + 4 at once, pixel g and g + 8,
+    /// + 16, and so on; a word block is 2 lines of <paramref name="size"/> pixels, each 2 pairs). Called with a constant
+    /// block, so every index is a constant.
     /// </summary>
     private static void MultiplyWordBlock<TFormat>(TFormat format, ref WarpAccumulators accumulators, ArrayView<Words4> weights, ArrayView<Words2> inputs,
-        int size, int channelBlocks, int block)
+        int size, int channelBlocks, int pixelTiles, int block)
         where TFormat : struct, ITensorCoreFormat
     {
         int row = block * 4 * size;
         Words2 b0 = inputs[row], b1 = inputs[row + 16], b2 = inputs[row + 32], b3 = inputs[row + 48];
+        Words2 b4 = default, b5 = default, b6 = default, b7 = default;
+        if (pixelTiles == 8)
+            (b4, b5, b6, b7) = (inputs[row + 64], inputs[row + 80], inputs[row + 96], inputs[row + 112]);
+        var b = new PixelTileFragments(b0, b1, b2, b3, b4, b5, b6, b7);
         int lanes = block * WarpSize;
         Words4 a0 = weights[lanes], a1 = weights[BlockLanesPerStep + lanes];
-        MultiplyChannelBlock(format, ref accumulators, a0, b0, b1, b2, b3, 0);
-        MultiplyChannelBlock(format, ref accumulators, a1, b0, b1, b2, b3, 1);
+        MultiplyChannelBlock(format, ref accumulators, a0, b, pixelTiles, 0);
+        MultiplyChannelBlock(format, ref accumulators, a1, b, pixelTiles, 1);
         if (channelBlocks == 4)
         {
             Words4 a2 = weights[2 * BlockLanesPerStep + lanes], a3 = weights[3 * BlockLanesPerStep + lanes];
-            MultiplyChannelBlock(format, ref accumulators, a2, b0, b1, b2, b3, 2);
-            MultiplyChannelBlock(format, ref accumulators, a3, b0, b1, b2, b3, 3);
+            MultiplyChannelBlock(format, ref accumulators, a2, b, pixelTiles, 2);
+            MultiplyChannelBlock(format, ref accumulators, a3, b, pixelTiles, 3);
         }
     }
 
-    /// <summary>The 4 mma of channel block <paramref name="channelBlock"/> (a constant): its A fragment <paramref name="a"/> by each pixel tile's B fragment.</summary>
-    private static void MultiplyChannelBlock<TFormat>(TFormat format, ref WarpAccumulators accumulators, Words4 a, Words2 b0, Words2 b1, Words2 b2, Words2 b3,
-        int channelBlock)
-        where TFormat : struct, ITensorCoreFormat
+    /// <summary>A lane's B fragments of a word block, one per pixel tile of its warp (the last 4 only with 64-pixel warp blocks).</summary>
+    private readonly struct PixelTileFragments(Words2 b0, Words2 b1, Words2 b2, Words2 b3, Words2 b4, Words2 b5, Words2 b6, Words2 b7)
     {
-        int tile = channelBlock * 4;
-        format.MultiplyAccumulate(ref accumulators, tile, a.W0, a.W1, a.W2, a.W3, b0.W0, b0.W1);
-        format.MultiplyAccumulate(ref accumulators, tile + 1, a.W0, a.W1, a.W2, a.W3, b1.W0, b1.W1);
-        format.MultiplyAccumulate(ref accumulators, tile + 2, a.W0, a.W1, a.W2, a.W3, b2.W0, b2.W1);
-        format.MultiplyAccumulate(ref accumulators, tile + 3, a.W0, a.W1, a.W2, a.W3, b3.W0, b3.W1);
+        public readonly Words2 B0 = b0, B1 = b1, B2 = b2, B3 = b3, B4 = b4, B5 = b5, B6 = b6, B7 = b7;
     }
 
     /// <summary>
-    /// Writes this thread's outputs of pixel tile <paramref name="pixelTile"/> (mma tiles 4i + j of the
-    /// <paramref name="channelBlocks"/> channel blocks i): pixels 8j + 2 x fragment word (+ 1) of the warp's block;
+    /// The <paramref name="pixelTiles"/> mma of channel block <paramref name="channelBlock"/> (constants): its A fragment
+    /// <paramref name="a"/> by each pixel tile's B fragment, into mma tiles <c>channelBlock x pixelTiles + j</c>.
+    /// </summary>
+    private static void MultiplyChannelBlock<TFormat>(TFormat format, ref WarpAccumulators accumulators, Words4 a, in PixelTileFragments b, int pixelTiles,
+        int channelBlock)
+        where TFormat : struct, ITensorCoreFormat
+    {
+        int tile = channelBlock * pixelTiles;
+        format.MultiplyAccumulate(ref accumulators, tile, a.W0, a.W1, a.W2, a.W3, b.B0.W0, b.B0.W1);
+        format.MultiplyAccumulate(ref accumulators, tile + 1, a.W0, a.W1, a.W2, a.W3, b.B1.W0, b.B1.W1);
+        format.MultiplyAccumulate(ref accumulators, tile + 2, a.W0, a.W1, a.W2, a.W3, b.B2.W0, b.B2.W1);
+        format.MultiplyAccumulate(ref accumulators, tile + 3, a.W0, a.W1, a.W2, a.W3, b.B3.W0, b.B3.W1);
+        if (pixelTiles == 8)
+        {
+            format.MultiplyAccumulate(ref accumulators, tile + 4, a.W0, a.W1, a.W2, a.W3, b.B4.W0, b.B4.W1);
+            format.MultiplyAccumulate(ref accumulators, tile + 5, a.W0, a.W1, a.W2, a.W3, b.B5.W0, b.B5.W1);
+            format.MultiplyAccumulate(ref accumulators, tile + 6, a.W0, a.W1, a.W2, a.W3, b.B6.W0, b.B6.W1);
+            format.MultiplyAccumulate(ref accumulators, tile + 7, a.W0, a.W1, a.W2, a.W3, b.B7.W0, b.B7.W1);
+        }
+    }
+
+    /// <summary>
+    /// Writes this thread's outputs of pixel tile <paramref name="pixelTile"/> (mma tiles i x <paramref name="pixelTiles"/> + j
+    /// of the <paramref name="channelBlocks"/> channel blocks i): pixels 8j + 2 x fragment word (+ 1) of the warp's block;
     /// <paramref name="channel"/> and <paramref name="pixel"/> are those of tile 0.
     /// </summary>
     private static void StorePixelTile<TTarget, TLayout>(ArrayView<float> output, ArrayView<float> bias, ConvShape shape, int group,
-        in WarpAccumulators accumulators, int channelBlocks, int pixelTile, int channel, int pixel)
+        in WarpAccumulators accumulators, int channelBlocks, int pixelTiles, int pixelTile, int channel, int pixel)
         where TTarget : struct, ITensorCoreTarget
         where TLayout : struct, IActivationLayout
     {
         int tilePixel = pixel + pixelTile * 8;
         StoreTile<TTarget, TLayout>(output, bias, shape, group, accumulators, pixelTile, channel, tilePixel);
-        StoreTile<TTarget, TLayout>(output, bias, shape, group, accumulators, 4 + pixelTile, channel + 16, tilePixel);
+        StoreTile<TTarget, TLayout>(output, bias, shape, group, accumulators, pixelTiles + pixelTile, channel + 16, tilePixel);
         if (channelBlocks == 4)
         {
-            StoreTile<TTarget, TLayout>(output, bias, shape, group, accumulators, 8 + pixelTile, channel + 32, tilePixel);
-            StoreTile<TTarget, TLayout>(output, bias, shape, group, accumulators, 12 + pixelTile, channel + 48, tilePixel);
+            StoreTile<TTarget, TLayout>(output, bias, shape, group, accumulators, 2 * pixelTiles + pixelTile, channel + 32, tilePixel);
+            StoreTile<TTarget, TLayout>(output, bias, shape, group, accumulators, 3 * pixelTiles + pixelTile, channel + 48, tilePixel);
         }
     }
 
