@@ -67,8 +67,9 @@ internal sealed record CheckedModel(ModelPlan Plan, NetworkLayout Network, Model
 /// <summary>
 /// The full check: each model synthesized and compiled here and its reference logits computed once, then in each
 /// precision (FP32 first, so a reduced precision that fails cannot take the float32 results with it) its GPU logits
-/// checked against the float64 unfused reference and the CPU engine, then timed. Prints progress as it goes and the
-/// report (Markdown) at the end.
+/// checked against the float64 unfused reference and the CPU engine, then timed; then the largest batch; and last the
+/// diagnostic tensor-core kernels only the check runs (<see cref="ComparisonEngine.Diagnostic"/>). Prints progress as it
+/// goes and the report (Markdown) at the end.
 /// </summary>
 internal static class FullCheck
 {
@@ -98,19 +99,23 @@ internal static class FullCheck
         var models = new List<CheckedModel>();
         foreach (ModelPlan model in plan.Models)
             models.Add(Prepare(model, plan, workFolder, ref cpuDevice, log));
+        // So that a run cut short (a GPU machine is lent for minutes) still leaves every table it finished.
+        void Save(string done)
+        {
+            if (reportPath is not null)
+                File.WriteAllText(reportPath, report.Render(plan, cpuDevice!, passed, stillRunning: done));
+        }
 
+        // 1. The engine as a generated class gets it (and with its tiles fixed, or all direct), in each precision.
         foreach (Precision precision in plan.Precisions)
         {
             if (precision != Precision.Fp32)
-                passed &= CheckLayerBound(plan, precision, report, log);
+                passed &= CheckLayerBound(plan, precision, LayerBoundCheck.EngineKernels, report, log);
             foreach (CheckedModel model in models)
             {
                 try
                 {
                     passed &= RunPrecision(model, precision, plan, report, log);
-                    // So that a run cut short (a GPU machine is lent for minutes) still leaves every table it finished.
-                    if (reportPath is not null)
-                        File.WriteAllText(reportPath, report.Render(plan, cpuDevice!, passed, stillRunning: $"{model.Plan.Variant.Name} in {precision} done"));
                 }
                 // No FP32 engine is no GPU engine at all: the check stops there (exit code 3).
                 catch (Exception e) when (precision != Precision.Fp32)
@@ -119,15 +124,33 @@ internal static class FullCheck
                     passed = false;
                     log.WriteLine($"gpu-check: {model.Plan.Variant.Name} {precision}: FAILED: {e.GetType().Name}: {e.Message}");
                     report.Correctness.AppendLine($"| {model.Plan.Variant.Name} | {precision} | | {plan.Height} x {plan.Width} | {model.Plan.CorrectnessBatch} | " +
-                        $"**failed**: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")} | | | | |");
+                        $"**failed**: {Describe(e)} | | | | |");
                 }
+                Save($"{model.Plan.Variant.Name} in {precision}");
             }
         }
 
+        // 2. The largest batch, on fresh engines.
         if (plan.LargestBatch is { } largest)
+        {
             foreach (Precision precision in plan.Precisions)
                 foreach (CheckedModel model in models)
                     passed &= TimeLargestBatch(model, precision, largest, plan, report, log);
+            Save($"batch {largest}");
+        }
+
+        // 3. Last, the tensor-core kernels only the check runs (ComparisonEngine.Diagnostic), which no GPU has run yet:
+        // a fault there (the asynchronous copies' PTX copies from raw device addresses) ends the CUDA context, which
+        // would fail whatever the process ran after it.
+        foreach (Precision precision in plan.Precisions.Where(p => p != Precision.Fp32))
+        {
+            passed &= CheckLayerBound(plan, precision, LayerBoundCheck.DiagnosticKernels, report, log);
+            foreach (CheckedModel model in models)
+            {
+                passed &= RunDiagnostics(model, precision, plan, report, log);
+                Save($"{model.Plan.Variant.Name}'s diagnostic kernels in {precision}");
+            }
+        }
 
         string text = report.Render(plan, cpuDevice!, passed, stillRunning: null);
         log.WriteLine();
@@ -140,17 +163,21 @@ internal static class FullCheck
         return passed ? ExitCodes.Passed : ExitCodes.CheckFailed;
     }
 
+    /// <summary>An exception as a table cell says it: its type and message on one line.</summary>
+    private static string Describe(Exception e) => $"{e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}";
+
     /// <summary>The per-layer bound on the device (<see cref="LayerBoundCheck"/>); a failure to run is reported like a precision's.</summary>
-    private static bool CheckLayerBound(CheckPlan plan, Precision precision, ReportTables report, TextWriter log)
+    private static bool CheckLayerBound(CheckPlan plan, Precision precision, IReadOnlyList<(GemmTileSize, TensorCoreStaging, string)> kernels,
+        ReportTables report, TextWriter log)
     {
         try
         {
-            return LayerBoundCheck.Run(plan, precision, report.LayerBounds, log);
+            return LayerBoundCheck.Run(plan, precision, kernels, report.LayerBounds, log);
         }
         catch (Exception e)
         {
             log.WriteLine($"gpu-check: {precision} per-layer bound: FAILED: {e.GetType().Name}: {e.Message}");
-            report.LayerBounds.AppendLine($"| {precision} | **failed**: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")} | | | | | |");
+            report.LayerBounds.AppendLine($"| {precision} | | {string.Join(", ", kernels.Select(k => k.Item3))} | | **failed**: {Describe(e)} | | |");
             return false;
         }
     }
@@ -201,21 +228,57 @@ internal static class FullCheck
         // are checked here too.
         using (InferenceEngine large = GpuEngine.Create(plan.Accelerator, network, model.Weights, precision, GemmTileSize.Large))
             passed &= CheckCorrectness(model, large, "128 x 128", report.Correctness, log);
-        // The tensor-core kernel staging by asynchronous copies, which the per-layer tables time against the engine's.
-        if (precision != Precision.Fp32)
-        {
-            foreach ((GemmTileSize tiles, string kernel) in new[] { (GemmTileSize.Small, "64 x 64, async copies"), (GemmTileSize.Large, "128 x 128, async copies") })
-            {
-                using InferenceEngine async = GpuEngine.Create(plan.Accelerator, network, model.Weights, precision, tiles, staging: TensorCoreStaging.AsyncCopies);
-                passed &= CheckCorrectness(model, async, kernel, report.Correctness, log);
-            }
-        }
 
         foreach (int batch in plan.Batches)
             TimeBatch(model, gpu, batch, plan, report, log);
 
         if (model.Plan.PerLayerBatch is { } layerBatch)
-            TimeLayers(model, precision, gpu, layerBatch, plan, report.Layers, log);
+            report.LayerTables.Add(TimeLayers(model, precision, gpu, layerBatch, plan, log));
+        return passed;
+    }
+
+    /// <summary>
+    /// The diagnostic engines of one model in a reduced precision, after everything else (<see cref="ComparisonEngine.Diagnostic"/>):
+    /// the logits with each of <see cref="LayerBoundCheck.DiagnosticKernels"/>, and the per-layer table's diagnostic columns.
+    /// A failure is reported where its result would be, and the rest still runs.
+    /// </summary>
+    private static bool RunDiagnostics(CheckedModel model, Precision precision, CheckPlan plan, ReportTables report, TextWriter log)
+    {
+        string name = model.Plan.Variant.Name;
+        bool passed = true;
+        foreach ((GemmTileSize tiles, TensorCoreStaging staging, string kernel) in LayerBoundCheck.DiagnosticKernels)
+        {
+            try
+            {
+                using InferenceEngine diagnostic = GpuEngine.Create(plan.Accelerator, model.Network, model.Weights, precision, tiles, staging: staging);
+                passed &= CheckCorrectness(model, diagnostic, kernel, report.Correctness, log);
+            }
+            catch (Exception e)
+            {
+                passed = false;
+                log.WriteLine($"gpu-check: {name} {precision} ({kernel}): FAILED: {e.GetType().Name}: {e.Message}");
+                report.Correctness.AppendLine($"| {name} | {precision} | {kernel} | {plan.Height} x {plan.Width} | {model.Plan.CorrectnessBatch} | **failed**: {Describe(e)} | | | | |");
+            }
+        }
+
+        // The table the engine's own layers made in step 1; none where that failed or none was planned.
+        if (report.LayerTables.Find(t => t.Model == name && t.Precision == precision) is not { } table)
+            return passed;
+        float[] images = Images(model.Network, table.Batch);
+        foreach (ComparisonEngine column in ComparisonEngine.All.Where(c => c.Diagnostic && c.Runs(precision)))
+        {
+            try
+            {
+                table.Columns[column] = TimeLayersOn(column, model, precision, images, plan);
+                log.WriteLine($"gpu-check: timed {name}'s layers at batch {table.Batch} in {precision} on {column.Name}");
+            }
+            catch (Exception e)
+            {
+                passed = false;
+                log.WriteLine($"gpu-check: {name} {precision} layers on {column.Name}: FAILED: {e.GetType().Name}: {e.Message}");
+                table.Failures[column] = Describe(e);
+            }
+        }
         return passed;
     }
 
@@ -245,7 +308,7 @@ internal static class FullCheck
         catch (Exception e)
         {
             log.WriteLine($"gpu-check: {model.Plan.Variant.Name} {precision} batch {batch}: FAILED: {e.GetType().Name}: {e.Message}");
-            report.Timings.AppendLine($"| {model.Plan.Variant.Name} | {precision} | {batch} | **failed**: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")} | | | | |");
+            report.Timings.AppendLine($"| {model.Plan.Variant.Name} | {precision} | {batch} | **failed**: {Describe(e)} | | | | |");
             return false;
         }
     }
@@ -291,68 +354,126 @@ internal static class FullCheck
     }
 
     /// <summary>
-    /// The model's layers one by one on <paramref name="gpu"/>, and also on engines with the GEMMs' tiles fixed to each
-    /// size and, in FP32, on one that runs every layer as a direct implicit GEMM, so that one run shows what the engine's
-    /// per-layer choice of tiles (GemmTilePolicy) and the weights step's Winograd plan gain or lose on this GPU.
+    /// The model's layers one by one on <paramref name="gpu"/>, and also on the comparison engines that are not
+    /// diagnostic (<see cref="ComparisonEngine"/>; <see cref="RunDiagnostics"/> times those at the end), so that one
+    /// run shows what the engine's per-layer choice of tiles (GemmTilePolicy) and the weights step's Winograd plan gain
+    /// or lose on this GPU.
     /// </summary>
-    private static void TimeLayers(CheckedModel model, Precision precision, InferenceEngine gpu, int batch, CheckPlan plan, StringBuilder table, TextWriter log)
+    private static LayerTable TimeLayers(CheckedModel model, Precision precision, InferenceEngine gpu, int batch, CheckPlan plan, TextWriter log)
     {
-        string name = model.Plan.Variant.Name;
         float[] images = Images(model.Network, batch);
         IReadOnlyList<LayerTiming> timings = Timing.PerLayer(gpu, images, plan.WarmUp, plan.Repetitions);
-        // The same layers on other engines, a column each; a column another precision fills stays empty. In TF32 and FP16
-        // every layer is direct already; there the tensor-core kernel is timed staging by asynchronous copies too, and
-        // as the probe that stages nothing (its outputs are ReLU(bias)).
-        bool reduced = precision != Precision.Fp32;
-        (string Name, IReadOnlyList<LayerTiming>? Timings)[] columns =
-        [
-            ("64 x 64 tiles", TimeLayersWith(GemmTileSize.Small)),
-            ("128 x 128 tiles", TimeLayersWith(GemmTileSize.Large)),
-            ("all direct", reduced ? null : TimeLayersWith(GemmTileSize.Auto, allDirect: true)),
-            ("async copies, 64 x 64", reduced ? TimeLayersWith(GemmTileSize.Small, staging: TensorCoreStaging.AsyncCopies) : null),
-            ("async copies, 128 x 128", reduced ? TimeLayersWith(GemmTileSize.Large, staging: TensorCoreStaging.AsyncCopies) : null),
-            ("unstaged, 64 x 64", reduced ? TimeLayersWith(GemmTileSize.Small, staging: TensorCoreStaging.Unstaged) : null),
-            ("unstaged, 128 x 128", reduced ? TimeLayersWith(GemmTileSize.Large, staging: TensorCoreStaging.Unstaged) : null),
-        ];
-        log.WriteLine($"gpu-check: timed {name}'s {timings.Count - 1} layers one by one at batch {batch} in {precision}");
-        table.AppendLine($"### Per layer: {name}, batch {batch}, {plan.Height} x {plan.Width}, {precision}, median (min) of {plan.Repetitions}, ms");
-        table.AppendLine();
-        table.AppendLine("The engine synchronizes after each layer, so the device idles between layers and the sum is a little above the whole call. " +
+        var engine = (GpuInferenceEngine)gpu;
+        var table = new LayerTable(model.Plan.Variant.Name, precision, batch, timings,
+            timings.Select(t => t.Layer is { } layer ? engine.DescribeKernel(layer, batch) : "").ToArray());
+        foreach (ComparisonEngine column in ComparisonEngine.All.Where(c => !c.Diagnostic && c.Runs(precision)))
+            table.Columns[column] = TimeLayersOn(column, model, precision, images, plan);
+        log.WriteLine($"gpu-check: timed {table.Model}'s {timings.Count - 1} layers one by one at batch {batch} in {precision}");
+        return table;
+    }
+
+    /// <summary>The model's layers one by one on a fresh engine made as <paramref name="column"/> says.</summary>
+    private static IReadOnlyList<LayerTiming> TimeLayersOn(ComparisonEngine column, CheckedModel model, Precision precision, float[] images, CheckPlan plan)
+    {
+        using InferenceEngine chosen = GpuEngine.Create(plan.Accelerator, model.Network, model.Weights, precision, column.Tiles, column.AllDirect, column.Staging);
+        return Timing.PerLayer(chosen, images, plan.WarmUp, plan.Repetitions);
+    }
+}
+
+/// <summary>An engine a per-layer table times the engine's layers on, a column each.</summary>
+/// <param name="Tiles">The GEMMs' tile size it fixes.</param>
+/// <param name="AllDirect">Whether it runs Winograd layers as direct implicit GEMMs too (FP32; the reduced precisions run every layer direct).</param>
+/// <param name="Staging">How its tensor-core kernel stages its operands (TF32 and FP16).</param>
+internal sealed record ComparisonEngine(string Name, GemmTileSize Tiles, bool AllDirect = false, TensorCoreStaging Staging = TensorCoreStaging.Registers)
+{
+    /// <summary>
+    /// In the order of the tables' columns. TF32 and FP16 take the tensor-core kernel staged by asynchronous copies, the
+    /// probe that stages nothing (unstaged: every step's barrier, fragment reads and mma on zeros, so its outputs are
+    /// ReLU(bias) and its time is what the kernel takes without moving its operands into shared memory), and the large
+    /// tiles as 4 warps of 64 x 64 (wide warps: a fragment read feeds 8 mma, where it feeds 4), staged each way.
+    /// </summary>
+    public static readonly IReadOnlyList<ComparisonEngine> All =
+    [
+        new("64 x 64 tiles", GemmTileSize.Small),
+        new("128 x 128 tiles", GemmTileSize.Large),
+        new("all direct", GemmTileSize.Auto, AllDirect: true),
+        new("async copies, 64 x 64", GemmTileSize.Small, Staging: TensorCoreStaging.AsyncCopies),
+        new("async copies, 128 x 128", GemmTileSize.Large, Staging: TensorCoreStaging.AsyncCopies),
+        new("unstaged, 64 x 64", GemmTileSize.Small, Staging: TensorCoreStaging.Unstaged),
+        new("unstaged, 128 x 128", GemmTileSize.Large, Staging: TensorCoreStaging.Unstaged),
+        new("wide warps, 128 x 128", GemmTileSize.LargeWideWarps),
+        new("wide warps, async copies", GemmTileSize.LargeWideWarps, Staging: TensorCoreStaging.AsyncCopies),
+        new("wide warps, unstaged", GemmTileSize.LargeWideWarps, Staging: TensorCoreStaging.Unstaged),
+    ];
+
+    /// <summary>
+    /// Whether only the check runs its kernels (the tensor-core kernel staging other than through registers, or with
+    /// wide warps): the check times these last (<see cref="FullCheck"/>).
+    /// </summary>
+    public bool Diagnostic => Staging != TensorCoreStaging.Registers || Tiles == GemmTileSize.LargeWideWarps;
+
+    /// <summary>
+    /// Whether a table in <paramref name="precision"/> has this column: all direct in FP32 only, the other stagings and
+    /// the wide warps (tensor-core kernels) in TF32 and FP16 only.
+    /// </summary>
+    public bool Runs(Precision precision) => precision == Precision.Fp32 ? !Diagnostic : !AllDirect;
+}
+
+/// <summary>One model's layers timed one by one at one batch in one precision: the engine's own kernels, and a column per comparison engine as the check gets to it.</summary>
+/// <param name="Kernels">The kernel the engine ran each layer with, as it describes it; empty for the head.</param>
+internal sealed class LayerTable(string model, Precision precision, int batch, IReadOnlyList<LayerTiming> timings, IReadOnlyList<string> kernels)
+{
+    public string Model { get; } = model;
+    public Precision Precision { get; } = precision;
+    public int Batch { get; } = batch;
+
+    /// <summary>The comparison engines' timings, as they come.</summary>
+    public Dictionary<ComparisonEngine, IReadOnlyList<LayerTiming>> Columns { get; } = [];
+
+    /// <summary>The comparison engines that failed, and how.</summary>
+    public Dictionary<ComparisonEngine, string> Failures { get; } = [];
+
+    public void Render(StringBuilder report, int height, int width, int repetitions)
+    {
+        bool reduced = Precision != Precision.Fp32;
+        ComparisonEngine[] columns = ComparisonEngine.All.ToArray();
+        report.AppendLine($"### Per layer: {Model}, batch {Batch}, {height} x {width}, {Precision}, median (min) of {repetitions}, ms");
+        report.AppendLine();
+        report.AppendLine("The engine synchronizes after each layer, so the device idles between layers and the sum is a little above the whole call. " +
             "The kernel is the one the engine ran, with its tiles: in TF32 and FP16 every layer but a stem-direct one runs the tensor-core implicit GEMM. " +
             "The last columns time the same layers on engines whose GEMMs always take 64 x 64 or 128 x 128 tiles (the engine picks per layer)" +
             (reduced
                 ? ", and with those tiles on engines whose tensor-core kernel stages its operands by asynchronous copies (cp.async) rather than through registers, " +
                   "and on engines whose tensor-core kernel stages nothing (unstaged: a probe that runs every step's barrier, fragment reads and mma on zeros, " +
-                  "so its outputs are ReLU(bias) and its time is what the kernel takes without moving its operands into shared memory)."
+                  "so its outputs are ReLU(bias) and its time is what the kernel takes without moving its operands into shared memory); " +
+                  "and with 128 x 128 tiles as 4 warps of 64 x 64 outputs (wide warps: 128 accumulators a thread, a fragment read feeding 8 mma where it feeds 4), " +
+                  "staged through registers, by asynchronous copies, and not at all. The check times those seven last, after every other table."
                 : ", and on one that runs every layer as a direct implicit GEMM, Winograd layers too (the weights step planned Winograd for the CPU)."));
-        table.AppendLine();
-        table.AppendLine($"| layer | channels | groups | stride | output | kernel | ms | TFLOP/s (as direct conv) | {string.Join(" | ", columns.Select(c => c.Name))} |");
-        table.AppendLine($"| --- | --- | ---: | ---: | --- | --- | ---: | ---: |{string.Concat(columns.Select(_ => " ---: |"))}");
-        var engine = (GpuInferenceEngine)gpu;
+        report.AppendLine();
+        report.AppendLine($"| layer | channels | groups | stride | output | kernel | ms | TFLOP/s (as direct conv) | {string.Join(" | ", columns.Select(c => c.Name))} |");
+        report.AppendLine($"| --- | --- | ---: | ---: | --- | --- | ---: | ---: |{string.Concat(columns.Select(_ => " ---: |"))}");
         double total = 0;
         for (int l = 0; l < timings.Count; l++)
         {
             LayerTiming timing = timings[l];
             total += timing.Time.MedianMs;
-            string otherEngines = string.Join(" | ", columns.Select(c => $"{c.Timings?[l].Time}"));
+            string otherEngines = string.Join(" | ", columns.Select(c => $"{(Columns.TryGetValue(c, out var other) ? other[l].Time : "")}"));
             if (timing.Layer is not { } layer)
             {
-                table.AppendLine($"| head (pool + linear) | | | | | | {timing.Time} | | {otherEngines} |");
+                report.AppendLine($"| head (pool + linear) | | | | | | {timing.Time} | | {otherEngines} |");
                 continue;
             }
-            double tflops = Timing.DirectConvolutionFlops(layer, batch) / (timing.Time.MedianMs * 1e-3) / 1e12;
-            table.AppendLine($"| {layer.Name} | {layer.InChannels} → {layer.OutChannels} | {layer.Groups} | {layer.Stride} | " +
-                $"{layer.OutHeight} x {layer.OutWidth} | {engine.DescribeKernel(layer, batch)} | {timing.Time} | {tflops:F2} | {otherEngines} |");
+            double tflops = Timing.DirectConvolutionFlops(layer, Batch) / (timing.Time.MedianMs * 1e-3) / 1e12;
+            report.AppendLine($"| {layer.Name} | {layer.InChannels} → {layer.OutChannels} | {layer.Groups} | {layer.Stride} | " +
+                $"{layer.OutHeight} x {layer.OutWidth} | {kernels[l]} | {timing.Time} | {tflops:F2} | {otherEngines} |");
         }
-        string otherTotals = string.Join(" | ", columns.Select(c => c.Timings?.Sum(t => t.Time.MedianMs).ToString("F2")));
-        table.AppendLine($"| sum of medians | | | | | | {total:F2} | | {otherTotals} |");
-        table.AppendLine();
-
-        IReadOnlyList<LayerTiming> TimeLayersWith(GemmTileSize tiles, bool allDirect = false, TensorCoreStaging staging = TensorCoreStaging.Registers)
-        {
-            using InferenceEngine chosen = GpuEngine.Create(plan.Accelerator, model.Network, model.Weights, precision, tiles, allDirect, staging);
-            return Timing.PerLayer(chosen, images, plan.WarmUp, plan.Repetitions);
-        }
+        string otherTotals = string.Join(" | ", columns.Select(c => Columns.TryGetValue(c, out var other) ? other.Sum(t => t.Time.MedianMs).ToString("F2") : ""));
+        report.AppendLine($"| sum of medians | | | | | | {total:F2} | | {otherTotals} |");
+        report.AppendLine();
+        foreach (ComparisonEngine column in columns.Where(Failures.ContainsKey))
+            report.AppendLine($"- {column.Name}: **failed**: {Failures[column]}");
+        if (Failures.Count > 0)
+            report.AppendLine();
     }
 }
 
@@ -362,7 +483,7 @@ internal sealed class ReportTables
     public StringBuilder Correctness { get; } = new();
     public StringBuilder FirstCalls { get; } = new();
     public StringBuilder Timings { get; } = new();
-    public StringBuilder Layers { get; } = new();
+    public List<LayerTable> LayerTables { get; } = [];
     public StringBuilder LayerBounds { get; } = new();
 
     /// <summary>The GPU's name, from the first engine made.</summary>
@@ -386,7 +507,8 @@ internal sealed class ReportTables
         report.AppendLine("A small batch: the float64 reference is plain scalar loops, about 12 G multiply-adds per B1 image at 224 x 224. The CPU engine computes in FP32. " +
             "The largest activation is the CPU engine's, with its layer: FP16 holds magnitudes up to 65504 and turns larger ones into infinity. " +
             "Tiles: the engine's choice per layer (at this batch, nearly always 64 x 64), or 128 x 128 forced for every GEMM, so the kernels the large batches time are checked too; " +
-            "in TF32 and FP16 also either size with the tensor-core kernel staging by asynchronous copies (cp.async), which the per-layer tables time.");
+            "in TF32 and FP16 also either size with the tensor-core kernel staging by asynchronous copies (cp.async), and 128 x 128 as 4 warps of 64 x 64, " +
+            "which the per-layer tables time; the check runs those last, after every other table (a fault in a kernel no GPU has run would end the CUDA context).");
         report.AppendLine();
         report.AppendLine("| model | precision | tiles | input | batch | GPU vs float64 | bound | CPU engine vs float64 | GPU vs CPU engine | largest activation | result |");
         report.AppendLine("| --- | --- | --- | --- | ---: | ---: | ---: | ---: | ---: | --- | --- |");
@@ -396,7 +518,7 @@ internal sealed class ReportTables
         {
             report.AppendLine("### Per-layer bound, TF32 and FP16: each output of a single synthetic layer against the float64 convolution of the same float32 values");
             report.AppendLine();
-            report.AppendLine("The bound is `Precision`'s, with B = (2^-10 + (K + 2) 2^-23) (Σ|w x| + |b|) and each output's own rounding as it is stored: (1 + 2^-11) B + 2^-11 (Σ|w x| + |b|) + 2^-137 in TF32; (1 + 2^-11) (B + 2^-24 Σ(|w| + |x|)) + 2^-11 (Σ|w x| + |b|) + 2^-25 in FP16. Batch 1, N(0, 1) input, direct weights; both tile sizes, staging through registers and by asynchronous copies.");
+            report.AppendLine("The bound is `Precision`'s, with B = (2^-10 + (K + 2) 2^-23) (Σ|w x| + |b|) and each output's own rounding as it is stored: (1 + 2^-11) B + 2^-11 (Σ|w x| + |b|) + 2^-137 in TF32; (1 + 2^-11) (B + 2^-24 Σ(|w| + |x|)) + 2^-11 (Σ|w x| + |b|) + 2^-25 in FP16. Batch 1, N(0, 1) input, direct weights; both tile sizes, staging through registers and (checked last) by asynchronous copies, and (last) 128 x 128 as 4 warps of 64 x 64.");
             report.AppendLine();
             report.AppendLine("| precision | layer | kernel | outputs | largest error / bound | outside | result |");
             report.AppendLine("| --- | --- | --- | ---: | ---: | ---: | --- |");
@@ -418,7 +540,8 @@ internal sealed class ReportTables
         report.AppendLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         report.Append(Timings);
         report.AppendLine();
-        report.Append(Layers);
+        foreach (LayerTable table in LayerTables)
+            table.Render(report, plan.Height, plan.Width, plan.Repetitions);
         return report.ToString();
     }
 }

@@ -25,15 +25,27 @@ internal static class LayerBoundCheck
     private const ulong Seed = 11;
     private static readonly ManifestSource Source = new("layer", "", "official", "training");
 
-    private static readonly (GemmTileSize Tiles, TensorCoreStaging Staging, string Name)[] Kernels =
+    /// <summary>Both tile sizes of the tensor-core kernel as the engine stages it, through registers, whichever the engine would pick for a layer.</summary>
+    public static readonly IReadOnlyList<(GemmTileSize Tiles, TensorCoreStaging Staging, string Name)> EngineKernels =
     [
         (GemmTileSize.Small, TensorCoreStaging.Registers, "64 x 64 tiles"),
         (GemmTileSize.Large, TensorCoreStaging.Registers, "128 x 128 tiles"),
-        (GemmTileSize.Small, TensorCoreStaging.AsyncCopies, "64 x 64 tiles, async copies"),
-        (GemmTileSize.Large, TensorCoreStaging.AsyncCopies, "128 x 128 tiles, async copies"),
     ];
 
-    public static bool Run(CheckPlan plan, Precision precision, StringBuilder table, TextWriter log)
+    /// <summary>
+    /// The tensor-core kernels only the check runs (<see cref="FullCheck"/> runs them last): both tile sizes staging by
+    /// asynchronous copies, and the large tiles as 4 warps of 64 x 64 staging through registers.
+    /// </summary>
+    public static readonly IReadOnlyList<(GemmTileSize Tiles, TensorCoreStaging Staging, string Name)> DiagnosticKernels =
+    [
+        (GemmTileSize.Small, TensorCoreStaging.AsyncCopies, "64 x 64 tiles, async copies"),
+        (GemmTileSize.Large, TensorCoreStaging.AsyncCopies, "128 x 128 tiles, async copies"),
+        (GemmTileSize.LargeWideWarps, TensorCoreStaging.Registers, "128 x 128 tiles, 4 warps of 64 x 64"),
+    ];
+
+    /// <summary>Each of the plan's layers in <paramref name="precision"/> on each of <paramref name="kernels"/>, a row of <paramref name="table"/> each.</summary>
+    public static bool Run(CheckPlan plan, Precision precision, IReadOnlyList<(GemmTileSize Tiles, TensorCoreStaging Staging, string Name)> kernels,
+        StringBuilder table, TextWriter log)
     {
         bool passed = true;
         foreach (BoundLayer shape in plan.BoundLayers)
@@ -52,9 +64,7 @@ internal static class LayerBoundCheck
             Activation sums = UnfusedReference.Convolve(input, Array.ConvertAll(oihw, w => (double)w), shape.OutChannels, 3, shape.Stride, shape.Groups);
             double[] bounds = TensorCoreBound.PerOutput(precision, input, oihw, bias, shape.OutChannels, shape.Groups, shape.Stride);
 
-            // Both tile sizes of the tensor-core kernel, whichever the engine would pick for this layer, each staging its
-            // operands both ways.
-            foreach ((GemmTileSize tiles, TensorCoreStaging staging, string name) in Kernels)
+            foreach ((GemmTileSize tiles, TensorCoreStaging staging, string name) in kernels)
             {
                 var actual = new float[layer.OutChannels * layer.OutHeight * layer.OutWidth];
                 using (InferenceEngine gpu = GpuEngine.Create(plan.Accelerator, layout, ModelWeights.FromArray(compiled.Blob), precision, tiles, staging: staging))
