@@ -97,7 +97,10 @@ public static class MmaFragmentKernels
     /// <summary>c_i: row groupID for i &lt; 2, else groupID + 8; column tig * 2 + (i &amp; 1).</summary>
     private static void StoreD(ArrayView<float> d, WarpAccumulators accumulators, int groupId, int threadInGroup)
     {
-        for (int i = 0; i < 4; i++)
-            d[(groupId + (i < 2 ? 0 : 8)) * Columns + threadInGroup * 2 + (i & 1)] = accumulators.Result<EmulatedTensorCores>(0, i);
+        TileResults sums = accumulators.Tile<EmulatedTensorCores>(0);
+        d[groupId * Columns + threadInGroup * 2] = sums.E0;
+        d[groupId * Columns + threadInGroup * 2 + 1] = sums.E1;
+        d[(groupId + 8) * Columns + threadInGroup * 2] = sums.E2;
+        d[(groupId + 8) * Columns + threadInGroup * 2 + 1] = sums.E3;
     }
 }

@@ -83,7 +83,7 @@ public sealed class PtxasTests : IDisposable
 
         Assert.True(report.SpillStoreBytes == 0 && report.SpillLoadBytes == 0, $"{kernel} on {architecture} spills: {report}.");
         // The tensor-core kernels copy their results (32 with small tiles, 64 with large, 128 with wide warps) out of the
-        // mma registers through ILGPU's out arguments, which ILGPU gives local memory: 4 bytes each, once per kernel.
+        // mma registers through ILGPU's output arguments (Output<float>), which ILGPU gives local memory: 4 bytes each, once per kernel.
         int results = kernel.Contains("wide warps", StringComparison.Ordinal) ? 128 : kernel.Contains("large tiles", StringComparison.Ordinal) ? 64 : 32;
         int allowedStack = kernel.StartsWith("implicit-gemm-mma", StringComparison.Ordinal) ? results * sizeof(float) : 0;
         Assert.True(report.StackFrameBytes <= allowedStack, $"{kernel} on {architecture} keeps a {report.StackFrameBytes}-byte stack frame; at most {allowedStack} expected.");

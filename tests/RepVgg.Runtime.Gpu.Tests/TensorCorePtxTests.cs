@@ -65,7 +65,7 @@ public sealed class TensorCorePtxTests
         int stagedBytes = (async ? 3 : 2) * (size / 16 * 64 + 4 * size) * 16;
         Assert.Equal(1, PtxCompilation.CountOf(ptx, ".shared .align"));
         Assert.Contains($".shared .align 16 .b8 __shared_alloca0[{stagedBytes}];", ptx);
-        // Local memory: only the 32, 64 or 128 results, each copied out of its register once (ILGPU's out arguments).
+        // Local memory: only the 32, 64 or 128 results, each copied out of its register once (ILGPU's output arguments).
         Assert.Equal(results, PtxCompilation.CountOf(ptx, "ld.local"));
         Assert.True(PtxCompilation.CountOf(ptx, "bar.sync") >= 1, "Each step starts at a barrier.");
         // A lane reads each W fragment whole, one 16-byte load for each of the warp's channel blocks in each of the

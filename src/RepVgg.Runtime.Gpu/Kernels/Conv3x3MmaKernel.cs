@@ -640,10 +640,11 @@ internal static class Conv3x3MmaKernel
         where TTarget : struct, ITensorCoreTarget
         where TLayout : struct, IActivationLayout
     {
-        ConvOutput.Store<TLayout>(output, bias, shape, group, channel, pixel, accumulators.Result<TTarget>(tile, 0));
-        ConvOutput.Store<TLayout>(output, bias, shape, group, channel, pixel + 1, accumulators.Result<TTarget>(tile, 1));
-        ConvOutput.Store<TLayout>(output, bias, shape, group, channel + 8, pixel, accumulators.Result<TTarget>(tile, 2));
-        ConvOutput.Store<TLayout>(output, bias, shape, group, channel + 8, pixel + 1, accumulators.Result<TTarget>(tile, 3));
+        TileResults sums = accumulators.Tile<TTarget>(tile);
+        ConvOutput.Store<TLayout>(output, bias, shape, group, channel, pixel, sums.E0);
+        ConvOutput.Store<TLayout>(output, bias, shape, group, channel, pixel + 1, sums.E1);
+        ConvOutput.Store<TLayout>(output, bias, shape, group, channel + 8, pixel, sums.E2);
+        ConvOutput.Store<TLayout>(output, bias, shape, group, channel + 8, pixel + 1, sums.E3);
     }
 }
 
