@@ -346,7 +346,7 @@ internal static class FullCheck
         double gpuVersusCpu = NetworkRun.RelativeL2(gpuLogits, model.CpuLogits);
         double bound = gpu.Precision == Precision.Fp32 ? Fp32Bound : ReducedBound;
         bool passed = gpuError <= bound;
-        log.WriteLine($"gpu-check: {name} {gpu.Precision} ({tiles} tiles) batch {model.Plan.CorrectnessBatch}: GPU vs float64 {gpuError:0.00e+00} " +
+        log.WriteLine($"gpu-check: {name} {gpu.Precision} ({tiles}) batch {model.Plan.CorrectnessBatch}: GPU vs float64 {gpuError:0.00e+00} " +
             $"({(passed ? "pass" : "FAIL")}, bound {bound:0e+00}), CPU engine vs float64 {cpuError:0.00e+00}, GPU vs CPU engine {gpuVersusCpu:0.00e+00}");
         table.AppendLine($"| {name} | {gpu.Precision} | {tiles} | {gpu.Network.InputHeight} x {gpu.Network.InputWidth} | {model.Plan.CorrectnessBatch} | " +
             $"{gpuError:0.00e+00} | {bound:0e+00} | {cpuError:0.00e+00} | {gpuVersusCpu:0.00e+00} | {model.Largest.Value:G4} ({model.Largest.Layer}) | {(passed ? "pass" : "**FAIL**")} |");
