@@ -60,8 +60,6 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private readonly GemmTilePolicy _tiles;
     // How the tensor-core GEMM with vector reads stages its operands (the scalar reads always through registers).
     private readonly TensorCoreStaging _staging;
-    // Whether the tensor-core GEMM's large tiles are 4 warps of 64 x 64 outputs (GemmTileSize.LargeWideWarps) rather than 8 of 64 x 32.
-    private readonly bool _wideWarps;
     // The stem, the pooling and the transposes, in the engine's activation layout: NCHW float32 in FP32, channels last in
     // TF32-rounded float32 in TF32 and in half precision in FP16.
     private readonly LayoutKernels _layout;
@@ -91,8 +89,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
         _tiles = new GemmTilePolicy(tiles, accelerator.NumMultiprocessors);
         _largestActivation = network.Layers.Aggregate((long)network.ImageLength,
             (largest, layer) => Math.Max(largest, (long)layer.OutChannels * layer.OutHeight * layer.OutWidth));
-        _wideWarps = tiles == GemmTileSize.LargeWideWarps;
-        (ImplicitGemm implicitGemm, _layout) = KernelsFor(accelerator, precision, staging, _wideWarps);
+        (ImplicitGemm implicitGemm, _layout) = KernelsFor(accelerator, precision, staging, _tiles.WideWarps);
         (Func<ConvKernel> loadGemm, _gemmConfig) = implicitGemm(large: false, vectorReads: true);
         _gemmConv = loadGemm();
         (Func<ConvKernel> loadLargeGemm, _largeGemmConfig) = implicitGemm(large: true, vectorReads: true);
@@ -304,7 +301,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
             LayerKernel.Stem => GpuKernels.StemDirect,
             var gemm when Precision == Precision.Fp32 => $"{GpuKernels.ImplicitGemm}, {TileName(gemm == LayerKernel.LargeGemm)}",
             var gemm => $"{GpuKernels.ImplicitGemmMma}, {StagingName(shape)}{TileName(gemm == LayerKernel.LargeGemm)}" +
-                (gemm == LayerKernel.LargeGemm && _wideWarps ? ", 4 warps of 64 x 64" : ""),
+                (gemm == LayerKernel.LargeGemm && _tiles.WideWarps ? ", 4 warps of 64 x 64" : ""),
         };
     }
 
