@@ -1,11 +1,8 @@
 using System;
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
-using System.Text.RegularExpressions;
 using System.Threading;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.Diagnostics;
 using RepVgg.Compiler.Manifest;
 using static System.FormattableString;
@@ -28,17 +25,6 @@ public sealed partial class RepVggGenerator
 
     /// <summary>Input height and width when the item does not give them: the ImageNet size RepVGG is trained at.</summary>
     private const int DefaultInputSize = 224;
-
-    // What the generated class declares besides its layer fields; a class of the same name would not compile (CS0542).
-    // GeneratorDiagnosticTests checks this list against the members of a compiled generated class.
-    private static readonly string[] s_memberNames =
-    [
-        "InputChannels", "InputHeight", "InputWidth", "ClassCount", "ResourceName", "WeightFloats",
-        "Head", "Network", "s_weights", "s_shared", "_engine", "_disposed", "Create", "Infer", "Dispose",
-        "Backend", "DeviceName", "Precision",
-    ];
-
-    private static readonly Regex s_layerFieldName = new("^Stage[0-9]+(Block[0-9]+)?$", RegexOptions.CultureInvariant);
 
     /// <summary>The model an AdditionalFiles item declares, or <see langword="null"/> when it has no <c>RepVggClassName</c>.</summary>
     internal static ModelRequest? ReadRequest(AdditionalText file, AnalyzerConfigOptionsProvider options, CancellationToken cancellationToken)
@@ -75,38 +61,29 @@ public sealed partial class RepVggGenerator
             : new ParseResult(BuildNetwork(request, manifest, inputHeight, inputWidth), default);
     }
 
+    // Analyzer config values arrive trimmed (the editorconfig the build writes cannot keep outer spaces), so a
+    // size written " 64 " is refused by the build's own check of the item, before this sees it.
     private static string Option(AnalyzerConfigOptions options, string key) =>
         options.TryGetValue(key, out string? value) ? value.Trim() : "";
 
     private static int ReadInputSize(ModelRequest request, string name, string value, List<DiagnosticInfo> diagnostics)
     {
         if (value.Length == 0) return DefaultInputSize;
-        if (int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out int size) && size > 0) return size;
+        if (ModelItemRules.TryParseInputSize(value, out int size)) return size;
         diagnostics.Add(Report(DiagnosticDescriptors.InvalidInputSize, request, request.ClassName, name, value));
         return 0;
     }
 
     private static void CheckClassName(ModelRequest request, List<DiagnosticInfo> diagnostics)
     {
-        string name = request.ClassName;
-        string? problem = IdentifierProblem(name)
-            ?? (s_memberNames.Contains(name) || s_layerFieldName.IsMatch(name) ? "the generated class has a member of that name" : null);
-        if (problem is not null)
-            diagnostics.Add(Report(DiagnosticDescriptors.InvalidName, request, "ClassName", name, problem));
+        if (ModelItemRules.ClassNameProblem(request.ClassName) is { } problem)
+            diagnostics.Add(Report(DiagnosticDescriptors.InvalidName, request, "ClassName", request.ClassName, problem));
     }
 
     private static void CheckNamespace(ModelRequest request, List<DiagnosticInfo> diagnostics)
     {
-        if (request.Namespace.Length == 0) return;
-        foreach (string part in request.Namespace.Split('.'))
-        {
-            string? problem = IdentifierProblem(part);
-            if (problem is null) continue;
-            diagnostics.Add(Report(
-                DiagnosticDescriptors.InvalidName, request, "Namespace", request.Namespace,
-                $"expected C# identifiers separated by '.'; '{part}': {problem}"));
-            return;
-        }
+        if (ModelItemRules.NamespaceProblem(request.Namespace) is { } problem)
+            diagnostics.Add(Report(DiagnosticDescriptors.InvalidName, request, "Namespace", request.Namespace, problem));
     }
 
     // Only the build knows the logical name it embedded the weights under; a guessed name would fail at run time.
@@ -127,13 +104,6 @@ public sealed partial class RepVggGenerator
         diagnostics.Add(Report(
             DiagnosticDescriptors.InputTooLarge, request, request.ClassName,
             Number(channels), Number(height), Number(width), Number(int.MaxValue)));
-    }
-
-    private static string? IdentifierProblem(string name)
-    {
-        if (!SyntaxFacts.IsValidIdentifier(name)) return "expected a C# identifier (a letter or '_', then letters, digits or '_')";
-        if (SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None) return "it is a C# keyword";
-        return null;
     }
 
     private static ModelManifest? ReadManifest(ModelRequest request, List<DiagnosticInfo> diagnostics)
