@@ -64,4 +64,22 @@ public sealed class SnapshotTests
         Assert.Contains("found no Net.g.cs", error.Diagnostic.Message);
         Assert.False(Directory.Exists(snapshot.Directory), "No snapshot may be written without the generated source.");
     }
+
+    [Fact]
+    public void RVG0043_when_the_snapshot_folder_cannot_be_written()
+    {
+        using var folder = new TemporaryFolder();
+        string generated = folder.File("Net.g.cs"), logits = folder.File("Net.logits.txt");
+        File.WriteAllText(generated, "// generated");
+        File.WriteAllText(logits, LogitsFingerprint.Format("Net", 3, 8, 8, [1f]));
+        // A file where the folder should be: what a read-only folder is to a build that does not run as root.
+        File.WriteAllText(folder.File("RepVggSnapshots"), "");
+        var snapshot = new ModelSnapshot(folder.File("RepVggSnapshots"), "Net");
+
+        var error = Assert.Throws<CompilationException>(() => snapshot.Check(generated, logits, accept: false));
+
+        Assert.Equal(DiagnosticIds.SnapshotNotWritten, error.Diagnostic.Id);
+        Assert.Equal(snapshot.Directory, error.Diagnostic.File);
+        Assert.StartsWith($"Cannot write the snapshot of Net to '{snapshot.Directory}': ", error.Diagnostic.Message);
+    }
 }
