@@ -6,7 +6,8 @@ namespace RepVgg.Checkpoints;
 /// <summary>
 /// Makes text from a file safe to print in a diagnostic: a checkpoint chooses its tensor names, keys,
 /// globals and headers, and a newline in one would start a line of its own in the build output (a fake
-/// compiler error), while a megabyte-long one would flood it.
+/// compiler error), while a megabyte-long one would flood it. Also linked into the build's MSBuild tasks
+/// (netstandard2.0), which quote a project's metadata the same way.
 /// </summary>
 public static class DiagnosticText
 {
@@ -22,10 +23,7 @@ public static class DiagnosticText
     /// </summary>
     public static string OneLine(string text, int maxLength = MaxMessageLength)
     {
-        bool clean = text.Length <= maxLength;
-        foreach (char c in text.AsSpan(0, Math.Min(text.Length, maxLength)))
-            clean &= !IsUnsafe(c);
-        if (clean)
+        if (text.Length <= maxLength && !HasUnsafeCharacter(text))
             return text;
 
         var line = new StringBuilder(Math.Min(text.Length, maxLength) + 32);
@@ -43,12 +41,25 @@ public static class DiagnosticText
             });
         }
         if (used < text.Length)
-            line.Append(CultureInfo.InvariantCulture, $"... ({text.Length - used} more characters)");
+            line.Append("... (").Append((text.Length - used).ToString(CultureInfo.InvariantCulture)).Append(" more characters)");
         return line.ToString();
     }
 
     /// <summary>A value from the file in single quotes, on one line and at most <see cref="MaxQuotedLength"/> characters long.</summary>
     public static string Quote(string text) => $"'{OneLine(text, MaxQuotedLength)}'";
+
+    /// <summary>
+    /// Whether <paramref name="text"/> holds a character that would break a line of output, a path or a command
+    /// line: see <see cref="IsUnsafe"/>.
+    /// </summary>
+    public static bool HasUnsafeCharacter(string text)
+    {
+        foreach (char c in text)
+        {
+            if (IsUnsafe(c)) return true;
+        }
+        return false;
+    }
 
     /// <summary>Control characters, and the Unicode line and paragraph separators that some consoles break lines at.</summary>
     private static bool IsUnsafe(char c) => char.IsControl(c) || c is '\u2028' or '\u2029' or '\u0085';

@@ -15,6 +15,12 @@ using RepVgg.Tooling.Synthetic;
 //   repvgg-compile synthesize <variant> <file.pth|file.safetensors> [--layout official|timm] [--deploy] [--seed <n>] [--uncalibrated]
 //   repvgg-compile probe --manifest <file> --blob <file> --class <name> -o <file> [--input-height <pixels>] [--input-width <pixels>]
 //   repvgg-compile snapshot --class <name> --generated <file.g.cs> --logits <file> --directory <folder> [--accept]
+//   repvgg-compile request <file.json>
+//
+// request is how the build runs it (RunRepVggCompile, src/RepVgg.Build.Tasks): one JSON object naming the command
+// (compile, probe or snapshot) and its values, written by the targets' PrepareRepVggModels, so no file name or
+// metadata value is ever part of a command line. After a compile request succeeds the step writes the request's
+// "stamp": the SHA-256 of the request's bytes and of the checkpoint it compiled, which the next build compares.
 //
 // probe and snapshot are the model snapshot of RepVgg.Snapshot.targets (Snapshot="true"): probe writes the
 // compiled network's logits for the probe image (LogitsFingerprint); snapshot compares the generated source and
@@ -42,7 +48,8 @@ internal static class ToolCommand
                 "synthesize" => Synthesize(new Arguments(args[1..])),
                 "probe" => Probe(new Arguments(args[1..])),
                 "snapshot" => CheckSnapshot(new Arguments(args[1..])),
-                _ => throw new UsageException($"Expected a command, compile, export-onnx, synthesize, probe or snapshot; found '{args.FirstOrDefault()}'."),
+                "request" => RunRequest(new Arguments(args[1..]).Positional(0, "request file")),
+                _ => throw new UsageException($"Expected a command, compile, export-onnx, synthesize, probe, snapshot or request; found '{args.FirstOrDefault()}'."),
             };
         }
         catch (CompilationException e)
@@ -71,23 +78,31 @@ internal static class ToolCommand
     private static int Compile(Arguments args)
     {
         string checkpoint = args.Positional(0, "checkpoint");
-        string blob = args.Required("--blob"), manifest = args.Required("--manifest");
-        if (args.Optional("--synthesize") is { } synthetic && !File.Exists(checkpoint))
-            WriteSynthetic(synthetic, checkpoint, deploy: false, timm: false, seed: SyntheticCheckpoint.DefaultSeed);
-        Commands.Compile(checkpoint, Options(args, checkpoint) with
-        {
-            Variant = args.Optional("--variant"),
-            InputHeight = InputSize(args.Optional("--input-height")),
-            InputWidth = InputSize(args.Optional("--input-width")),
-        }, blob, manifest, args.Optional("--onnx"));
+        Compile(checkpoint, args.Optional("--synthesize"), CompileOptions(checkpoint, args.Optional("--strides"), args.Optional("--state-dict-key"),
+            args.Optional("--variant"), args.Optional("--input-height"), args.Optional("--input-width")),
+            args.Required("--blob"), args.Required("--manifest"), args.Optional("--onnx"));
         return 0;
     }
 
-    /// <summary>What both commands take: the network's strides and the entry that holds its state dict.</summary>
-    private static CompileOptions Options(Arguments args, string checkpoint) => new()
+    private static CompiledModel Compile(string checkpoint, string? synthesize, CompileOptions options, string blob, string manifest, string? onnx)
     {
-        Strides = args.Optional("--strides") is { } strides ? CompileOptions.ParseStrides(strides, checkpoint) : null,
-        StateDictKey = args.Optional("--state-dict-key"),
+        if (synthesize is not null && !File.Exists(checkpoint))
+            WriteSynthetic(synthesize, checkpoint, deploy: false, timm: false, seed: SyntheticCheckpoint.DefaultSeed);
+        return Commands.Compile(checkpoint, options, blob, manifest, onnx);
+    }
+
+    /// <summary>What both commands take: the network's strides and the entry that holds its state dict.</summary>
+    private static CompileOptions Options(Arguments args, string checkpoint) =>
+        CompileOptions(checkpoint, args.Optional("--strides"), args.Optional("--state-dict-key"), variant: null, inputHeight: null, inputWidth: null);
+
+    /// <summary>The project's metadata for a checkpoint, from the text the command line or a request holds.</summary>
+    private static CompileOptions CompileOptions(string checkpoint, string? strides, string? stateDictKey, string? variant, string? inputHeight, string? inputWidth) => new()
+    {
+        Strides = strides is not null ? RepVgg.Compiler.CompileOptions.ParseStrides(strides, checkpoint) : null,
+        StateDictKey = stateDictKey,
+        Variant = variant,
+        InputHeight = InputSize(inputHeight),
+        InputWidth = InputSize(inputWidth),
     };
 
     /// <summary>
@@ -136,22 +151,26 @@ internal static class ToolCommand
         Console.WriteLine($"repvgg-compile: wrote {new FileInfo(path).Length / 1e6:F1} MB in {clock.Elapsed.TotalSeconds:F1} s");
     }
 
-    private static int Probe(Arguments args)
+    private static int Probe(Arguments args) =>
+        Probe(args.Required("--manifest"), args.Required("--blob"), args.Required("--class"),
+            args.Optional("-o") ?? throw new UsageException("Missing option -o <file>."), args.Optional("--input-height"), args.Optional("--input-width"));
+
+    private static int Probe(string manifestPath, string blobPath, string className, string output, string? inputHeight, string? inputWidth)
     {
-        string manifestPath = args.Required("--manifest"), blobPath = args.Required("--blob"), className = args.Required("--class");
-        string output = args.Optional("-o") ?? throw new UsageException("Missing option -o <file>.");
         ModelManifest manifest = ManifestJson.Parse(File.ReadAllText(manifestPath));
         float[] blob = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(blobPath)).ToArray();
-        int height = InputSize(args.Optional("--input-height")), width = InputSize(args.Optional("--input-width"));
-        File.WriteAllText(output, LogitsFingerprint.Compute(className, manifest, blob, height, width));
+        File.WriteAllText(output, LogitsFingerprint.Compute(className, manifest, blob, InputSize(inputHeight), InputSize(inputWidth)));
         return 0;
     }
 
-    private static int CheckSnapshot(Arguments args)
+    private static int CheckSnapshot(Arguments args) =>
+        CheckSnapshot(args.Required("--directory"), args.Required("--class"), args.Required("--generated"), args.Required("--logits"), args.Flag("--accept"));
+
+    private static int CheckSnapshot(string directory, string className, string generated, string logits, bool accept)
     {
-        var snapshot = new ModelSnapshot(args.Required("--directory"), args.Required("--class"));
+        var snapshot = new ModelSnapshot(directory, className);
         bool failed = false;
-        foreach (SnapshotComparison file in snapshot.Check(args.Required("--generated"), args.Required("--logits"), args.Flag("--accept")))
+        foreach (SnapshotComparison file in snapshot.Check(generated, logits, accept))
         {
             switch (file.Status)
             {
@@ -172,6 +191,34 @@ internal static class ToolCommand
         return failed ? 1 : 0;
     }
 
+    /// <summary>Runs a request the build wrote (<see cref="StepRequest"/>): a command and its values as data.</summary>
+    private static int RunRequest(string path)
+    {
+        byte[] bytes = File.ReadAllBytes(path);
+        var request = StepRequest.Parse(path, bytes);
+        switch (request.Command)
+        {
+            case "compile":
+                string checkpoint = request.Required("checkpoint");
+                CompiledModel model = Compile(checkpoint, request.Optional("synthesize"),
+                    CompileOptions(checkpoint, request.Optional("strides"), request.Optional("stateDictKey"), request.Optional("variant"),
+                        request.Optional("inputHeight"), request.Optional("inputWidth")),
+                    request.Required("blob"), request.Required("manifest"), request.Optional("onnx"));
+                // Last, once every output is in place: what they were compiled from, for the next build to compare.
+                if (request.Optional("stamp") is { } stamp)
+                    File.WriteAllText(stamp, $"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))} {model.Manifest.Source.Sha256}\n");
+                return 0;
+            case "probe":
+                return Probe(request.Required("manifest"), request.Required("blob"), request.Required("class"), request.Required("output"),
+                    request.Optional("inputHeight"), request.Optional("inputWidth"));
+            case "snapshot":
+                return CheckSnapshot(request.Required("directory"), request.Required("class"), request.Required("generated"), request.Required("logits"),
+                    request.Flag("accept"));
+            default:
+                throw new UsageException($"Request {path} asks for '{request.Command}'; expected compile, probe or snapshot.");
+        }
+    }
+
     /// <summary>The command line is wrong; the message says how.</summary>
     private sealed class UsageException(string message) : Exception(message);
 
@@ -186,6 +233,7 @@ internal static class ToolCommand
               repvgg-compile synthesize <variant> <file.pth|file.safetensors> [--layout official|timm] [--deploy] [--seed <n>] [--uncalibrated]
               repvgg-compile probe --manifest <file> --blob <file> --class <name> -o <file> [--input-height <pixels>] [--input-width <pixels>]
               repvgg-compile snapshot --class <name> --generated <file.g.cs> --logits <file> --directory <folder> [--accept]
+              repvgg-compile request <file.json>
             """);
         return 2;
     }

@@ -183,29 +183,9 @@ public sealed class BuildScenarioTests : IDisposable
             </Project>
             """);
 
-    /// <summary>
-    /// The PyTorch fixture's tensors, with the head's weights scaled by <paramref name="headScale"/> (another
-    /// network of the same shape), plus <paramref name="extraTensor"/>, one the network does not use.
-    /// </summary>
-    private static void WriteFixture(string path, float headScale = 1, string? extraTensor = null)
-    {
-        var tensors = new List<TensorToWrite>();
-        foreach (CheckpointTensor tensor in CheckpointReader.Read(PyTorchFixtures.OfficialPth).Values)
-        {
-            float scale = tensor.Name == "linear.weight" ? headScale : 1;
-            tensors.Add(tensor.DType == TensorDType.Int64
-                ? TensorToWrite.Int64Scalar(tensor.Name, 0)
-                : TensorToWrite.FromFloats(tensor.Name, tensor.Shape, tensor.ToDoubleArray().Select(v => (float)v * scale).ToArray()));
-        }
-        if (extraTensor is not null) tensors.Add(TensorToWrite.FromFloats(extraTensor, [4, 256], new float[4 * 256]));
-        PthWriter.Write(path, tensors);
-    }
+    private const string Configuration = ScenarioProject.Configuration;
 
-#if DEBUG
-    private const string Configuration = "Debug";
-#else
-    private const string Configuration = "Release";
-#endif
+    private static void WriteFixture(string path, float headScale = 1, string? extraTensor = null) => ScenarioProject.WriteFixture(path, headScale, extraTensor);
 
     private (int ExitCode, string Output) Build(params string[] arguments) =>
         DotnetCli.Run(_directory, ["build", "-c", Configuration, "-nodeReuse:false", "-clp:NoSummary", .. arguments]);

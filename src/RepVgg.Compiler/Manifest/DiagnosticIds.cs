@@ -58,6 +58,11 @@ public static class DiagnosticIds
     public const string WeightsStepFailed = "RVG0025";
     /// <summary>Warning (MSBuild targets): a design-time build (an IDE's) found a model not yet compiled; a build generates its class.</summary>
     public const string NotYetCompiled = "RVG0026";
+    /// <summary>
+    /// Error (MSBuild targets): a RepVggModel item's path or metadata holds a control character, or a value outside
+    /// its forms (ExportOnnx or Snapshot not true or false).
+    /// </summary>
+    public const string InvalidMetadata = "RVG0027";
     /// <summary>Error (repvgg verify): the input file is missing, or is not a whole number of float32 N x C x H x W images.</summary>
     public const string VerifyInputMismatch = "RVG0030";
     /// <summary>Error: the weights step cannot write its blob or manifest (a folder it cannot create, no permission, a full disk).</summary>
@@ -68,4 +73,6 @@ public static class DiagnosticIds
     public const string SnapshotLogitsDiffer = "RVG0041";
     /// <summary>Error (model snapshot): the generated source the snapshot compares was not emitted where the build expects it.</summary>
     public const string GeneratedSourceNotFound = "RVG0042";
+    /// <summary>Error (model snapshot): the snapshot folder or a snapshot file cannot be written (no permission, a full disk).</summary>
+    public const string SnapshotNotWritten = "RVG0043";
 }
