@@ -201,7 +201,8 @@ public sealed partial class RepVggGenerator
         source.Line("/// <remarks>");
         source.Line("/// Safe to call from any thread. Every caller shares the one instance, which runs one call at a time, so");
         source.Line("/// concurrent calls wait for one another; for parallel inference, give each thread its own instance from");
-        source.Line("/// <see cref=\"Create\"/>. The shared instance is never disposed.");
+        source.Line("/// <see cref=\"Create\"/>. The shared instance is never disposed. A NaN, an infinity or an overflowing value");
+        source.Line($"/// in the image makes the logits NaN on the CPU, as for <see cref=\"{BatchInferCref}\"/>.");
         source.Line("/// </remarks>");
         source.Line("public static float[] Infer(global::System.ReadOnlySpan<float> image)");
         source.OpenBlock();
@@ -241,6 +242,12 @@ public sealed partial class RepVggGenerator
         source.Line("/// weights and the CPU worker threads: one instance per thread runs in parallel. The logits do not depend on");
         source.Line("/// the thread or on what runs beside the call: bit for bit, they are those of the same call made alone.");
         source.Line("/// An <c>onLayer</c> callback must not wait for another thread's call on this instance: that call waits for it.");
+        source.Line("/// </para>");
+        source.Line("/// <para>");
+        source.Line("/// On the CPU, a NaN or infinity in an image, or a value large enough to overflow, makes every logit of that");
+        source.Line("/// image NaN; the other images' logits are unaffected. The GPU's ReLU turns NaN into 0, so there such an");
+        source.Line("/// image's logits may be finite. The images are not scanned for such values: a scan would cost a pass over the");
+        source.Line("/// input on every call, and could not foresee a finite value that overflows inside the network.");
         source.Line("/// </para>");
         source.Line("/// </remarks>");
         source.Line("public void Infer(global::System.ReadOnlySpan<float> images, global::System.Span<float> logits)");

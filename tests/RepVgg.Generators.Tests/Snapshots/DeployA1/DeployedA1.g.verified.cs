@@ -280,7 +280,8 @@ public sealed partial class DeployedA1 : global::System.IDisposable
     /// <remarks>
     /// Safe to call from any thread. Every caller shares the one instance, which runs one call at a time, so
     /// concurrent calls wait for one another; for parallel inference, give each thread its own instance from
-    /// <see cref="Create"/>. The shared instance is never disposed.
+    /// <see cref="Create"/>. The shared instance is never disposed. A NaN, an infinity or an overflowing value
+    /// in the image makes the logits NaN on the CPU, as for <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/>.
     /// </remarks>
     public static float[] Infer(global::System.ReadOnlySpan<float> image)
     {
@@ -314,6 +315,12 @@ public sealed partial class DeployedA1 : global::System.IDisposable
     /// weights and the CPU worker threads: one instance per thread runs in parallel. The logits do not depend on
     /// the thread or on what runs beside the call: bit for bit, they are those of the same call made alone.
     /// An <c>onLayer</c> callback must not wait for another thread's call on this instance: that call waits for it.
+    /// </para>
+    /// <para>
+    /// On the CPU, a NaN or infinity in an image, or a value large enough to overflow, makes every logit of that
+    /// image NaN; the other images' logits are unaffected. The GPU's ReLU turns NaN into 0, so there such an
+    /// image's logits may be finite. The images are not scanned for such values: a scan would cost a pass over the
+    /// input on every call, and could not foresee a finite value that overflows inside the network.
     /// </para>
     /// </remarks>
     public void Infer(global::System.ReadOnlySpan<float> images, global::System.Span<float> logits)
