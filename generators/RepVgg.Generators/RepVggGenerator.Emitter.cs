@@ -34,6 +34,7 @@ public sealed partial class RepVggGenerator
         WriteImageInfer(source, network);
         WriteBatchInfer(source, network);
         WriteCapturingInfer(source);
+        WriteRunLayers(source, network);
         WriteDispose(source);
         source.CloseBlock();
         return source.ToString();
@@ -167,10 +168,8 @@ public sealed partial class RepVggGenerator
             $"    () => global::RepVgg.ModelWeights.FromEmbeddedResource(typeof({className}).Assembly, ResourceName, WeightFloats));");
         Member(source, $"The instance <see cref=\"{ImageInferCref}\"/> runs on, created on first use.",
             $"private static readonly global::System.Lazy<{className}> s_shared = new(() => Create(global::RepVgg.Backend.Auto));");
-        Member(source, "Runs the layers; holds this instance's activation buffers.",
+        Member(source, "Runs the layers; holds this instance's activation buffers, and lets one call in at a time.",
             "private readonly global::RepVgg.InferenceEngine _engine;");
-        Member(source, "Set by <see cref=\"Dispose\"/>, so calls afterwards fail naming this class rather than its engine.",
-            "private bool _disposed;");
         Member(source, "Wraps an engine built for <see cref=\"Network\"/>.",
             "/// <param name=\"engine\">The engine; this instance owns it from now on.</param>",
             $"private {className}(global::RepVgg.InferenceEngine engine) => _engine = engine;");
@@ -198,10 +197,12 @@ public sealed partial class RepVggGenerator
         source.Line(Invariant($"/// <param name=\"image\">One {image} image, CHW: {floats} floats.</param>"));
         source.Line("/// <returns>The <see cref=\"ClassCount\"/> logits.</returns>");
         source.Line($"/// <exception cref=\"global::System.ArgumentException\"><paramref name=\"image\"/> is not {image} floats.</exception>");
+        source.Line("/// <exception cref=\"global::System.InvalidOperationException\">Called from inside an <c>onLayer</c> callback of a call running on the shared instance.</exception>");
         source.Line("/// <remarks>");
         source.Line("/// Safe to call from any thread. Every caller shares the one instance, which runs one call at a time, so");
         source.Line("/// concurrent calls wait for one another; for parallel inference, give each thread its own instance from");
-        source.Line("/// <see cref=\"Create\"/>. The shared instance is never disposed.");
+        source.Line("/// <see cref=\"Create\"/>. The shared instance is never disposed. A NaN, an infinity or an overflowing value");
+        source.Line($"/// in the image makes the logits NaN on the CPU, as for <see cref=\"{BatchInferCref}\"/>.");
         source.Line("/// </remarks>");
         source.Line("public static float[] Infer(global::System.ReadOnlySpan<float> image)");
         source.OpenBlock();
@@ -231,20 +232,28 @@ public sealed partial class RepVggGenerator
         source.Line("/// <exception cref=\"global::System.ObjectDisposedException\">");
         source.Line("/// This instance has been disposed: before this call, or while it waited for another call on this instance.");
         source.Line("/// </exception>");
+        source.Line("/// <exception cref=\"global::System.InvalidOperationException\">");
+        source.Line("/// Called from inside an <c>onLayer</c> callback of a call running on this instance; nothing was run.");
+        source.Line("/// </exception>");
         source.Line("/// <remarks>");
-        source.Line("/// Safe to call from any thread. Calls on one instance run one at a time (each holds the instance's lock for");
-        source.Line("/// its whole batch), so threads sharing an instance wait for one another. Instances share only the read-only");
+        source.Line("/// <para>");
+        source.Line("/// Safe to call from any thread. Calls on one instance run one at a time (each holds the instance for its");
+        source.Line("/// whole batch), so threads sharing an instance wait for one another. Instances share only the read-only");
         source.Line("/// weights and the CPU worker threads: one instance per thread runs in parallel. The logits do not depend on");
         source.Line("/// the thread or on what runs beside the call: bit for bit, they are those of the same call made alone.");
+        source.Line("/// An <c>onLayer</c> callback must not wait for another thread's call on this instance: that call waits for it.");
+        source.Line("/// </para>");
+        source.Line("/// <para>");
+        source.Line("/// On the CPU, a NaN or infinity in an image, or a value large enough to overflow, makes every logit of that");
+        source.Line("/// image NaN; the other images' logits are unaffected. The GPU's ReLU turns NaN into 0, so there such an");
+        source.Line("/// image's logits may be finite. The images are not scanned for such values: a scan would cost a pass over the");
+        source.Line("/// input on every call, and could not foresee a finite value that overflows inside the network.");
+        source.Line("/// </para>");
         source.Line("/// </remarks>");
         source.Line("public void Infer(global::System.ReadOnlySpan<float> images, global::System.Span<float> logits)");
         source.OpenBlock();
-        source.Line("// One engine holds one batch's activations at a time.");
-        source.Line("lock (_engine)");
-        source.OpenBlock();
-        source.Line("global::System.ObjectDisposedException.ThrowIf(_disposed, this);");
-        foreach (string line in InferSteps(network)) source.Line(line);
-        source.CloseBlock();
+        source.Line("using var call = _engine.BeginCall(this);");
+        source.Line("RunLayers(images, logits);");
         source.CloseBlock();
         source.Line();
     }
@@ -261,21 +270,32 @@ public sealed partial class RepVggGenerator
         source.Line("/// <param name=\"onLayer\">Called once per layer, in order, on this thread; the values are valid only during the call.</param>");
         source.Line("/// <exception cref=\"global::System.ArgumentException\">A length is wrong, as for the other overload.</exception>");
         source.Line("/// <exception cref=\"global::System.ObjectDisposedException\">This instance has been disposed.</exception>");
+        source.Line("/// <exception cref=\"global::System.InvalidOperationException\">");
+        source.Line("/// Called from inside an <c>onLayer</c> callback of a call running on this instance, or thrown by a nested");
+        source.Line("/// <c>Infer</c> inside <paramref name=\"onLayer\"/> that the callback let through.");
+        source.Line("/// </exception>");
+        source.Line("/// <remarks>");
+        source.Line("/// <paramref name=\"onLayer\"/> runs while this call holds the instance, so an <c>Infer</c> on this instance from");
+        source.Line("/// inside it is refused with <see cref=\"global::System.InvalidOperationException\"/> before it touches the");
+        source.Line("/// activations: use another instance (<see cref=\"Create\"/>) for a nested inference. If the callback catches");
+        source.Line("/// that exception, this call goes on and its logits are those of a call without the attempt; otherwise the");
+        source.Line("/// exception ends this call, without complete logits. The instance stays usable either way.");
+        source.Line("/// </remarks>");
         source.Line("public void Infer(global::System.ReadOnlySpan<float> images, global::System.Span<float> logits, global::RepVgg.LayerActivationHandler onLayer)");
         source.OpenBlock();
         source.Line("global::System.ArgumentNullException.ThrowIfNull(onLayer);");
-        source.Line("lock (_engine)");
-        source.OpenBlock();
-        source.Line("_engine.LayerObserver = onLayer;");
-        source.Line("try");
-        source.OpenBlock();
-        source.Line("Infer(images, logits);");
+        source.Line("using var call = _engine.BeginCall(this, onLayer);");
+        source.Line("RunLayers(images, logits);");
         source.CloseBlock();
-        source.Line("finally");
+        source.Line();
+    }
+
+    private static void WriteRunLayers(SourceWriter source, NetworkSpec network)
+    {
+        source.Line("/// <summary>The network, layer by layer, on this instance's engine; the caller's <c>BeginCall</c> holds the engine.</summary>");
+        source.Line("private void RunLayers(global::System.ReadOnlySpan<float> images, global::System.Span<float> logits)");
         source.OpenBlock();
-        source.Line("_engine.LayerObserver = null;");
-        source.CloseBlock();
-        source.CloseBlock();
+        foreach (string line in InferSteps(network)) source.Line(line);
         source.CloseBlock();
         source.Line();
     }
@@ -291,17 +311,12 @@ public sealed partial class RepVggGenerator
         source.Line("/// The call running when <c>Dispose</c> is called finishes with its logits. Calls waiting for this instance");
         source.Line("/// either run first, and finish normally, or throw <see cref=\"global::System.ObjectDisposedException\"/>");
         source.Line("/// without writing logits, as does every call made after <c>Dispose</c> returns. Other instances, and the");
-        source.Line($"/// one the static <see cref=\"{ImageInferCref}\"/> uses, are unaffected.");
+        source.Line($"/// one the static <see cref=\"{ImageInferCref}\"/> uses, are unaffected. From inside an <c>onLayer</c>");
+        source.Line("/// callback, <c>Dispose</c> returns at once and the buffers are released when the running call ends, since that");
+        source.Line("/// call still needs them. It neither throws there (Dispose is expected not to) nor waits (the call it would");
+        source.Line("/// wait for is its own caller).");
         source.Line("/// </remarks>");
-        source.Line("public void Dispose()");
-        source.OpenBlock();
-        source.Line("// The lock Infer holds: the engine is never disposed under a running batch.");
-        source.Line("lock (_engine)");
-        source.OpenBlock();
-        source.Line("_disposed = true;");
-        source.Line("_engine.Dispose();");
-        source.CloseBlock();
-        source.CloseBlock();
+        source.Line("public void Dispose() => _engine.Dispose();");
     }
 
     // One engine call per layer, a comment saying what it fused, the activation's shape after it; a blank line between stages.

@@ -4,14 +4,22 @@ namespace RepVgg;
 /// Runs a plain RepVGG network one layer at a time. A generated network class owns one engine
 /// and calls, in order: <see cref="BeginBatch"/>, <see cref="Conv3x3BiasRelu"/> once per layer,
 /// then <see cref="GlobalAveragePoolLinear"/>. The engine keeps the current activation between
-/// calls (it ping-pongs between preallocated buffers), so one engine serves one call at a time;
-/// callers serialise (the generated class locks).
+/// calls (it ping-pongs between preallocated buffers), so one engine serves one call at a time:
+/// the generated class brackets each call with <see cref="BeginCall"/>, which serialises callers and refuses
+/// a call nested inside a running one.
 /// </summary>
 public abstract class InferenceEngine : IDisposable
 {
     // The current call's batch size, and the NCHW copy a LayerObserver is shown (kept for the next layer and call).
     private int _batch;
     private float[]? _observed;
+
+    // Held from BeginCall to the end of that call, and by Dispose. Like a Monitor it is re-entrant on its
+    // thread, so holding it proves nothing about nesting: _callRunning, set only under it, does.
+    private readonly Lock _callLock = new();
+    private bool _callRunning;
+    // Dispose asked for by the running call's own thread (from inside its observer): done when the call ends.
+    private bool _disposeAfterCall;
 
     protected InferenceEngine(NetworkLayout network, ModelWeights weights)
     {
@@ -74,6 +82,75 @@ public abstract class InferenceEngine : IDisposable
 
     /// <summary>The device it runs on, e.g. the CPU's name and SIMD width, or the GPU's name.</summary>
     public abstract string DeviceName { get; }
+
+    /// <summary>
+    /// Starts one <c>Infer</c> call of <paramref name="owner"/> (the generated class that owns this engine): waits
+    /// until no other call runs on this engine, then holds it, with <paramref name="observer"/> as its
+    /// <see cref="LayerObserver"/>, until the returned <see cref="EngineCall"/> is disposed.
+    /// </summary>
+    /// <param name="owner">Named in the exceptions, so they speak of the class the caller used.</param>
+    /// <param name="observer">Shown every layer of this call; none after it.</param>
+    /// <exception cref="ObjectDisposedException">The engine was disposed, or <see cref="Dispose()"/> was called from inside the running call's observer.</exception>
+    /// <exception cref="InvalidOperationException">
+    /// A call is already running on this engine on this thread: this call was made from inside its observer. Running it
+    /// would overwrite the outer call's activations, so it is refused before it touches them; the outer call, if the
+    /// observer catches the exception, goes on unharmed.
+    /// </exception>
+    public EngineCall BeginCall(object owner, LayerActivationHandler? observer = null)
+    {
+        ArgumentNullException.ThrowIfNull(owner);
+        _callLock.Enter();
+        try
+        {
+            ObjectDisposedException.ThrowIf(IsDisposed || _disposeAfterCall, owner);
+            if (_callRunning)
+            {
+                string name = owner.GetType().Name;
+                throw new InvalidOperationException(
+                    $"{name}.Infer was called from inside this instance's onLayer callback, while the instance is running the call " +
+                    $"that invoked it (the static {name}.Infer runs on one shared instance). An instance runs one call at a time: " +
+                    $"use another instance ({name}.Create()) for a nested inference.");
+            }
+        }
+        catch
+        {
+            _callLock.Exit();
+            throw;
+        }
+        _callRunning = true;
+        LayerObserver = observer;
+        return new EngineCall(this);
+    }
+
+    /// <summary>Ends the call <see cref="BeginCall"/> started, doing a <see cref="Dispose()"/> asked for during it.</summary>
+    private void EndCall()
+    {
+        LayerObserver = null;
+        _callRunning = false;
+        try
+        {
+            if (_disposeAfterCall)
+                DisposeNow();
+        }
+        finally
+        {
+            _callLock.Exit();
+        }
+    }
+
+    /// <summary>
+    /// One call started by <see cref="BeginCall"/>; disposing it (once, by the <c>using</c> that holds it) ends the call
+    /// and lets the next caller in.
+    /// </summary>
+    public readonly ref struct EngineCall
+    {
+        private readonly InferenceEngine _engine;
+
+        internal EngineCall(InferenceEngine engine) => _engine = engine;
+
+        /// <summary>Ends the call.</summary>
+        public void Dispose() => _engine.EndCall();
+    }
 
     /// <summary>
     /// Checks the buffers of one <c>Infer</c> call and loads the images.
@@ -175,10 +252,24 @@ public abstract class InferenceEngine : IDisposable
     protected bool IsDisposed { get; private set; }
 
     /// <summary>
-    /// Releases the engine's buffers. Idempotent; afterwards every call that runs the network throws
+    /// Releases the engine's buffers once the call running on it (<see cref="BeginCall"/>) has ended: on another thread
+    /// it waits for that call; from inside the call's own observer it returns at once and the buffers are released
+    /// when the call ends, since the call still reads them. Idempotent; every call begun after it returns throws
     /// <see cref="ObjectDisposedException"/>.
     /// </summary>
     public void Dispose()
+    {
+        lock (_callLock)
+        {
+            // Held, with a call running: only that call's thread gets here (others wait at the lock).
+            if (_callRunning)
+                _disposeAfterCall = true;
+            else
+                DisposeNow();
+        }
+    }
+
+    private void DisposeNow()
     {
         if (IsDisposed)
             return;
@@ -187,7 +278,7 @@ public abstract class InferenceEngine : IDisposable
         GC.SuppressFinalize(this);
     }
 
-    /// <summary>Releases the backend's buffers; called once, by the first <see cref="Dispose()"/>.</summary>
+    /// <summary>Releases the backend's buffers; called once, by the first <see cref="Dispose()"/> (after any running call).</summary>
     protected virtual void Dispose(bool disposing)
     {
     }

@@ -7,10 +7,10 @@ using CompilerWeightsStep = compiler::RepVgg.Compiler.WeightsStep;
 namespace RepVgg.Generators.Tests;
 
 /// <summary>
-/// A generated class, compiled and loaded, over an engine that records how it is disposed: Dispose takes
-/// the lock Infer holds, so a running Infer never sees its engine disposed, and Infer afterwards throws.
-/// With the real CPU engine paused inside a call, Dispose and other callers are held at that lock
-/// deterministically, and the paused call still returns the single-threaded logits. Its Backend, DeviceName and
+/// A generated class, compiled and loaded, over an engine that records how it is disposed: a running Infer
+/// never sees its engine disposed, and Infer afterwards throws. With the real CPU engine paused inside a call,
+/// Dispose and other callers are held until it ends deterministically, and the paused call still returns the
+/// single-threaded logits; Dispose from inside the call's own onLayer releases the engine once the call ends. Its Backend, DeviceName and
 /// Precision are its engine's.
 /// </summary>
 public sealed class GeneratedDisposeTests
@@ -26,6 +26,8 @@ public sealed class GeneratedDisposeTests
             public void InferZeros() => Infer(new float[InputChannels * InputHeight * InputWidth], new float[ClassCount]);
 
             public void InferArrays(float[] images, float[] logits) => Infer(images, logits);
+
+            public void InferArrays(float[] images, float[] logits, global::RepVgg.LayerActivationHandler onLayer) => Infer(images, logits, onLayer);
 
             public string[] InferCapturing(float[] images, float[] logits)
             {
@@ -44,14 +46,28 @@ public sealed class GeneratedDisposeTests
         CompilerWeightsStep.Compile(PyTorchFixtures.OfficialPth, new() { InputHeight = 32, InputWidth = 32 }).Blob));
 
     [Fact]
-    public void Dispose_disposes_the_engine_inside_the_lock_Infer_takes()
+    public void Dispose_inside_onLayer_releases_the_engine_after_the_head_has_run()
     {
-        var engine = new RecordingEngine(Network());
+        NetworkLayout network = Network();
+        var engine = new PausingEngine(CpuEngine(), pauseBefore: network.Layers[0]); // never armed: it only records
         var tinyNet = (IDisposable)Call("WithEngine", null, engine);
+        float[] images = Images(seed: 5, network.ImageLength);
+        float[] expected = NaNs(network.Head.Classes), logits = NaNs(network.Head.Classes);
+        Call("InferArrays", tinyNet, images, expected);
+        var disposeCountsInCallback = new List<int>();
 
-        tinyNet.Dispose();
+        Call("InferArrays", tinyNet, images, logits, (LayerActivationHandler)(layer =>
+        {
+            if (layer.Name == network.Layers[0].Name) tinyNet.Dispose();
+            disposeCountsInCallback.Add(engine.DisposeCount);
+        }));
 
-        Assert.True(engine.LockHeldOnDispose);
+        Assert.Equal(Enumerable.Repeat(0, network.Layers.Count), disposeCountsInCallback);
+        Assert.Equal(1, engine.DisposeCount);
+        Assert.False(engine.DisposedDuringBatch, "The engine was disposed between BeginBatch and the head.");
+        AssertBitIdentical(expected, logits, "the call Dispose was called inside");
+        var afterwards = Assert.Throws<TargetInvocationException>(() => Call("InferArrays", tinyNet, images, NaNs(network.Head.Classes)));
+        Assert.IsType<ObjectDisposedException>(afterwards.InnerException);
     }
 
     [Theory]
@@ -252,7 +268,7 @@ public sealed class GeneratedDisposeTests
         (NetworkLayout)s_tinyNet.Value.GetField("Network", BindingFlags.NonPublic | BindingFlags.Static)!.GetValue(null)!;
 
     private static object Call(string method, object? target, params object[] arguments) =>
-        s_tinyNet.Value.GetMethod(method)!.Invoke(target, arguments)!;
+        s_tinyNet.Value.GetMethod(method, arguments.Select(argument => argument.GetType()).ToArray())!.Invoke(target, arguments)!;
 
     private static T Property<T>(object target, string name) => (T)s_tinyNet.Value.GetProperty(name)!.GetValue(target)!;
 
@@ -328,12 +344,10 @@ public sealed class GeneratedDisposeTests
         }
     }
 
-    /// <summary>Runs nothing; notes whether the disposing thread held the engine's lock, and reports <paramref name="precision"/>.</summary>
+    /// <summary>Runs nothing, and reports <paramref name="precision"/>.</summary>
     private sealed class RecordingEngine(NetworkLayout network, Precision precision = Precision.Fp32)
         : InferenceEngine(network, ModelWeights.FromArray(new float[1]))
     {
-        public bool? LockHeldOnDispose { get; private set; }
-
         public override Precision Precision => precision;
 
         public override int MaxBatch => 1;
@@ -351,7 +365,5 @@ public sealed class GeneratedDisposeTests
         public override void GlobalAveragePoolLinear(LinearHead head, Span<float> logits) { }
 
         public override void CopyActivation(Span<float> nchw) { }
-
-        protected override void Dispose(bool disposing) => LockHeldOnDispose = Monitor.IsEntered(this);
     }
 }

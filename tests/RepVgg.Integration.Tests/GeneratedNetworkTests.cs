@@ -42,6 +42,41 @@ public class GeneratedNetworkTests
         Assert.Equal(input.Top5[0], NumericAssert.TopK(logits, 0, input.Classes, 5));
     }
 
+    [Theory]
+    [InlineData(float.NaN)]
+    [InlineData(float.PositiveInfinity)]
+    [InlineData(float.NegativeInfinity)]
+    [InlineData(float.MaxValue)]
+    public void A_non_finite_or_overflowing_value_makes_that_images_logits_NaN_on_the_CPU_and_leaves_the_others(float value)
+    {
+        // The contract the generated Infer documents: the images are not scanned, and such a value spreads to every logit of its image only.
+        PyTorchFixtures.Input input = PyTorchFixtures.LoadInput("x64");
+        const int imageFloats = TinyOfficial.InputChannels * TinyOfficial.InputHeight * TinyOfficial.InputWidth, classes = TinyOfficial.ClassCount;
+        const int poisonedImage = 1;
+        using var net = TinyOfficial.Create(Backend.Cpu);
+        var clean = new float[input.Batch * classes];
+        net.Infer(input.Images, clean);
+        float[] images = input.Images.ToArray();
+        // One value of channel 1, near the middle of the image.
+        images[poisonedImage * imageFloats + TinyOfficial.InputHeight * TinyOfficial.InputWidth + 30 * TinyOfficial.InputWidth + 33] = value;
+        var logits = new float[clean.Length];
+
+        net.Infer(images, logits);
+
+        Assert.Equal(3, input.Batch);
+        for (int n = 0; n < input.Batch; n++)
+        {
+            for (int i = n * classes; i < (n + 1) * classes; i++)
+            {
+                if (n == poisonedImage)
+                    Assert.True(float.IsNaN(logits[i]), $"Image {n}, holding {value:R}: logit {i - n * classes} is {logits[i]:R}, not NaN.");
+                else
+                    Assert.True(BitConverter.SingleToInt32Bits(clean[i]) == BitConverter.SingleToInt32Bits(logits[i]),
+                        $"Image {n}, beside one holding {value:R}: logit {i - n * classes} is {logits[i]:R}; without that value it was {clean[i]:R}.");
+            }
+        }
+    }
+
     [Fact]
     public void Constants_describe_the_compiled_shapes()
     {

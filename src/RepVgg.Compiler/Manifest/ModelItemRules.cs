@@ -19,7 +19,7 @@ public static class ModelItemRules
     private static readonly string[] s_memberNames =
     [
         "InputChannels", "InputHeight", "InputWidth", "ClassCount", "ResourceName", "WeightFloats",
-        "Head", "Network", "s_weights", "s_shared", "_engine", "_disposed", "Create", "Infer", "Dispose",
+        "Head", "Network", "s_weights", "s_shared", "_engine", "Create", "Infer", "RunLayers", "Dispose",
         "Backend", "DeviceName", "Precision",
     ];
 

@@ -137,11 +137,8 @@ public sealed partial class TinyNet : global::System.IDisposable
     /// <summary>The instance <see cref="Infer(global::System.ReadOnlySpan{float})"/> runs on, created on first use.</summary>
     private static readonly global::System.Lazy<TinyNet> s_shared = new(() => Create(global::RepVgg.Backend.Auto));
 
-    /// <summary>Runs the layers; holds this instance's activation buffers.</summary>
+    /// <summary>Runs the layers; holds this instance's activation buffers, and lets one call in at a time.</summary>
     private readonly global::RepVgg.InferenceEngine _engine;
-
-    /// <summary>Set by <see cref="Dispose"/>, so calls afterwards fail naming this class rather than its engine.</summary>
-    private bool _disposed;
 
     /// <summary>Wraps an engine built for <see cref="Network"/>.</summary>
     /// <param name="engine">The engine; this instance owns it from now on.</param>
@@ -169,10 +166,12 @@ public sealed partial class TinyNet : global::System.IDisposable
     /// <param name="image">One 3 x 32 x 32 image, CHW: 3072 floats.</param>
     /// <returns>The <see cref="ClassCount"/> logits.</returns>
     /// <exception cref="global::System.ArgumentException"><paramref name="image"/> is not 3 x 32 x 32 floats.</exception>
+    /// <exception cref="global::System.InvalidOperationException">Called from inside an <c>onLayer</c> callback of a call running on the shared instance.</exception>
     /// <remarks>
     /// Safe to call from any thread. Every caller shares the one instance, which runs one call at a time, so
     /// concurrent calls wait for one another; for parallel inference, give each thread its own instance from
-    /// <see cref="Create"/>. The shared instance is never disposed.
+    /// <see cref="Create"/>. The shared instance is never disposed. A NaN, an infinity or an overflowing value
+    /// in the image makes the logits NaN on the CPU, as for <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/>.
     /// </remarks>
     public static float[] Infer(global::System.ReadOnlySpan<float> image)
     {
@@ -196,44 +195,28 @@ public sealed partial class TinyNet : global::System.IDisposable
     /// <exception cref="global::System.ObjectDisposedException">
     /// This instance has been disposed: before this call, or while it waited for another call on this instance.
     /// </exception>
+    /// <exception cref="global::System.InvalidOperationException">
+    /// Called from inside an <c>onLayer</c> callback of a call running on this instance; nothing was run.
+    /// </exception>
     /// <remarks>
-    /// Safe to call from any thread. Calls on one instance run one at a time (each holds the instance's lock for
-    /// its whole batch), so threads sharing an instance wait for one another. Instances share only the read-only
+    /// <para>
+    /// Safe to call from any thread. Calls on one instance run one at a time (each holds the instance for its
+    /// whole batch), so threads sharing an instance wait for one another. Instances share only the read-only
     /// weights and the CPU worker threads: one instance per thread runs in parallel. The logits do not depend on
     /// the thread or on what runs beside the call: bit for bit, they are those of the same call made alone.
+    /// An <c>onLayer</c> callback must not wait for another thread's call on this instance: that call waits for it.
+    /// </para>
+    /// <para>
+    /// On the CPU, a NaN or infinity in an image, or a value large enough to overflow, makes every logit of that
+    /// image NaN; the other images' logits are unaffected. The GPU's ReLU turns NaN into 0, so there such an
+    /// image's logits may be finite. The images are not scanned for such values: a scan would cost a pass over the
+    /// input on every call, and could not foresee a finite value that overflows inside the network.
+    /// </para>
     /// </remarks>
     public void Infer(global::System.ReadOnlySpan<float> images, global::System.Span<float> logits)
     {
-        // One engine holds one batch's activations at a time.
-        lock (_engine)
-        {
-            global::System.ObjectDisposedException.ThrowIf(_disposed, this);
-            _engine.BeginBatch(images, logits);             // (N, 3, 32, 32)
-
-            // stage0 (stem): 3 -> 16, stride 2; fused 3x3 + 1x1; direct
-            _engine.Conv3x3BiasRelu(Stage0);                // (N, 16, 16, 16)
-
-            // stage1.0: 16 -> 16, stride 2; fused 3x3 + 1x1; direct
-            _engine.Conv3x3BiasRelu(Stage1Block0);          // (N, 16, 8, 8)
-            // stage1.1: 16 -> 16, stride 1, groups 2; fused 3x3 + 1x1 + identity; Winograd F(2x2, 3x3)
-            _engine.Conv3x3BiasRelu(Stage1Block1);          // (N, 16, 8, 8)
-
-            // stage2.0: 16 -> 32, stride 2; fused 3x3 + 1x1; direct
-            _engine.Conv3x3BiasRelu(Stage2Block0);          // (N, 32, 4, 4)
-            // stage2.1: 32 -> 32, stride 1, groups 2; fused 3x3 + 1x1 + identity; direct
-            _engine.Conv3x3BiasRelu(Stage2Block1);          // (N, 32, 4, 4)
-
-            // stage3.0: 32 -> 64, stride 2; fused 3x3 + 1x1; direct
-            _engine.Conv3x3BiasRelu(Stage3Block0);          // (N, 64, 2, 2)
-            // stage3.1: 64 -> 64, stride 1; fused 3x3 + 1x1 + identity; direct
-            _engine.Conv3x3BiasRelu(Stage3Block1);          // (N, 64, 2, 2)
-
-            // stage4.0: 64 -> 256, stride 2; fused 3x3 + 1x1; direct
-            _engine.Conv3x3BiasRelu(Stage4Block0);          // (N, 256, 1, 1)
-
-            // linear: global average pool, then 256 -> 10 linear
-            _engine.GlobalAveragePoolLinear(Head, logits);  // (N, 256) -> (N, 10)
-        }
+        using var call = _engine.BeginCall(this);
+        RunLayers(images, logits);
     }
 
     /// <summary>
@@ -246,21 +229,52 @@ public sealed partial class TinyNet : global::System.IDisposable
     /// <param name="onLayer">Called once per layer, in order, on this thread; the values are valid only during the call.</param>
     /// <exception cref="global::System.ArgumentException">A length is wrong, as for the other overload.</exception>
     /// <exception cref="global::System.ObjectDisposedException">This instance has been disposed.</exception>
+    /// <exception cref="global::System.InvalidOperationException">
+    /// Called from inside an <c>onLayer</c> callback of a call running on this instance, or thrown by a nested
+    /// <c>Infer</c> inside <paramref name="onLayer"/> that the callback let through.
+    /// </exception>
+    /// <remarks>
+    /// <paramref name="onLayer"/> runs while this call holds the instance, so an <c>Infer</c> on this instance from
+    /// inside it is refused with <see cref="global::System.InvalidOperationException"/> before it touches the
+    /// activations: use another instance (<see cref="Create"/>) for a nested inference. If the callback catches
+    /// that exception, this call goes on and its logits are those of a call without the attempt; otherwise the
+    /// exception ends this call, without complete logits. The instance stays usable either way.
+    /// </remarks>
     public void Infer(global::System.ReadOnlySpan<float> images, global::System.Span<float> logits, global::RepVgg.LayerActivationHandler onLayer)
     {
         global::System.ArgumentNullException.ThrowIfNull(onLayer);
-        lock (_engine)
-        {
-            _engine.LayerObserver = onLayer;
-            try
-            {
-                Infer(images, logits);
-            }
-            finally
-            {
-                _engine.LayerObserver = null;
-            }
-        }
+        using var call = _engine.BeginCall(this, onLayer);
+        RunLayers(images, logits);
+    }
+
+    /// <summary>The network, layer by layer, on this instance's engine; the caller's <c>BeginCall</c> holds the engine.</summary>
+    private void RunLayers(global::System.ReadOnlySpan<float> images, global::System.Span<float> logits)
+    {
+        _engine.BeginBatch(images, logits);             // (N, 3, 32, 32)
+
+        // stage0 (stem): 3 -> 16, stride 2; fused 3x3 + 1x1; direct
+        _engine.Conv3x3BiasRelu(Stage0);                // (N, 16, 16, 16)
+
+        // stage1.0: 16 -> 16, stride 2; fused 3x3 + 1x1; direct
+        _engine.Conv3x3BiasRelu(Stage1Block0);          // (N, 16, 8, 8)
+        // stage1.1: 16 -> 16, stride 1, groups 2; fused 3x3 + 1x1 + identity; Winograd F(2x2, 3x3)
+        _engine.Conv3x3BiasRelu(Stage1Block1);          // (N, 16, 8, 8)
+
+        // stage2.0: 16 -> 32, stride 2; fused 3x3 + 1x1; direct
+        _engine.Conv3x3BiasRelu(Stage2Block0);          // (N, 32, 4, 4)
+        // stage2.1: 32 -> 32, stride 1, groups 2; fused 3x3 + 1x1 + identity; direct
+        _engine.Conv3x3BiasRelu(Stage2Block1);          // (N, 32, 4, 4)
+
+        // stage3.0: 32 -> 64, stride 2; fused 3x3 + 1x1; direct
+        _engine.Conv3x3BiasRelu(Stage3Block0);          // (N, 64, 2, 2)
+        // stage3.1: 64 -> 64, stride 1; fused 3x3 + 1x1 + identity; direct
+        _engine.Conv3x3BiasRelu(Stage3Block1);          // (N, 64, 2, 2)
+
+        // stage4.0: 64 -> 256, stride 2; fused 3x3 + 1x1; direct
+        _engine.Conv3x3BiasRelu(Stage4Block0);          // (N, 256, 1, 1)
+
+        // linear: global average pool, then 256 -> 10 linear
+        _engine.GlobalAveragePoolLinear(Head, logits);  // (N, 256) -> (N, 10)
     }
 
     /// <summary>
@@ -272,15 +286,10 @@ public sealed partial class TinyNet : global::System.IDisposable
     /// The call running when <c>Dispose</c> is called finishes with its logits. Calls waiting for this instance
     /// either run first, and finish normally, or throw <see cref="global::System.ObjectDisposedException"/>
     /// without writing logits, as does every call made after <c>Dispose</c> returns. Other instances, and the
-    /// one the static <see cref="Infer(global::System.ReadOnlySpan{float})"/> uses, are unaffected.
+    /// one the static <see cref="Infer(global::System.ReadOnlySpan{float})"/> uses, are unaffected. From inside an <c>onLayer</c>
+    /// callback, <c>Dispose</c> returns at once and the buffers are released when the running call ends, since that
+    /// call still needs them. It neither throws there (Dispose is expected not to) nor waits (the call it would
+    /// wait for is its own caller).
     /// </remarks>
-    public void Dispose()
-    {
-        // The lock Infer holds: the engine is never disposed under a running batch.
-        lock (_engine)
-        {
-            _disposed = true;
-            _engine.Dispose();
-        }
-    }
+    public void Dispose() => _engine.Dispose();
 }
