@@ -1,5 +1,6 @@
 using RepVgg.Compiler.Diagnostics;
 using RepVgg.Compiler.Manifest;
+using RepVgg.Compiler.Outputs;
 
 namespace RepVgg.Compiler.Snapshots;
 
@@ -71,7 +72,7 @@ public sealed record ModelSnapshot(string Directory, string ClassName)
         string current = File.ReadAllText(currentPath).ReplaceLineEndings("\n");
         if (!File.Exists(snapshotPath))
         {
-            File.WriteAllText(snapshotPath, current);
+            AtomicFile.WriteAllText(snapshotPath, current);
             return new(snapshotPath, currentPath, SnapshotStatus.Created, [], null);
         }
 
@@ -80,7 +81,7 @@ public sealed record ModelSnapshot(string Directory, string ClassName)
         if (compared == snapshot) return new(snapshotPath, currentPath, SnapshotStatus.Unchanged, [], null);
         if (accept)
         {
-            File.WriteAllText(snapshotPath, current);
+            AtomicFile.WriteAllText(snapshotPath, current);
             return new(snapshotPath, currentPath, SnapshotStatus.Accepted, [], null);
         }
 
