@@ -3,6 +3,7 @@ using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Diagnostics;
 using RepVgg.Compiler.Manifest;
+using RepVgg.Compiler.Outputs;
 using RepVgg.Compiler.Snapshots;
 using RepVgg.Tooling.Synthetic;
 
@@ -77,8 +78,9 @@ internal static class ToolCommand
         Commands.Compile(checkpoint, Options(args, checkpoint) with
         {
             Variant = args.Optional("--variant"),
-            InputHeight = InputSize(args.Optional("--input-height")),
-            InputWidth = InputSize(args.Optional("--input-width")),
+            // Null when not given: the compiler assumes 224 and warns for a custom network (RVG0028).
+            InputHeight = args.Optional("--input-height") is { } height ? InputSize(height) : null,
+            InputWidth = args.Optional("--input-width") is { } width ? InputSize(width) : null,
         }, blob, manifest, args.Optional("--onnx"));
         return 0;
     }
@@ -140,10 +142,11 @@ internal static class ToolCommand
     {
         string manifestPath = args.Required("--manifest"), blobPath = args.Required("--blob"), className = args.Required("--class");
         string output = args.Optional("-o") ?? throw new UsageException("Missing option -o <file>.");
+        OutputPaths.Check([new("--manifest", manifestPath), new("--blob", blobPath)], [new("-o", output)]);
         ModelManifest manifest = ManifestJson.Parse(File.ReadAllText(manifestPath));
         float[] blob = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(blobPath)).ToArray();
         int height = InputSize(args.Optional("--input-height")), width = InputSize(args.Optional("--input-width"));
-        File.WriteAllText(output, LogitsFingerprint.Compute(className, manifest, blob, height, width));
+        OutputFile.WriteText(output, "logits fingerprint", LogitsFingerprint.Compute(className, manifest, blob, height, width));
         return 0;
     }
 

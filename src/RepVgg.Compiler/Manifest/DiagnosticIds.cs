@@ -58,9 +58,13 @@ public static class DiagnosticIds
     public const string WeightsStepFailed = "RVG0025";
     /// <summary>Warning (MSBuild targets): a design-time build (an IDE's) found a model not yet compiled; a build generates its class.</summary>
     public const string NotYetCompiled = "RVG0026";
+    /// <summary>Warning: a custom network (no published variant) was compiled on RepVGG's strides or input size because nothing gave its own.</summary>
+    public const string AssumedDefaults = "RVG0028";
     /// <summary>Error (repvgg verify): the input file is missing, or is not a whole number of float32 N x C x H x W images.</summary>
     public const string VerifyInputMismatch = "RVG0030";
-    /// <summary>Error: the weights step cannot write its blob or manifest (a folder it cannot create, no permission, a full disk).</summary>
+    /// <summary>Error: an output path names one of the command's inputs or another of its outputs.</summary>
+    public const string OutputIsInput = "RVG0031";
+    /// <summary>Error: an output file cannot be written (a folder it cannot create or that is missing, no permission, a full disk, a folder at its path).</summary>
     public const string OutputNotWritten = "RVG0035";
     /// <summary>Error (model snapshot): the source generated for a model with Snapshot="true" differs from its committed snapshot.</summary>
     public const string SnapshotSourceDiffers = "RVG0040";
