@@ -3,6 +3,7 @@ using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Diagnostics;
 using RepVgg.Compiler.Manifest;
+using RepVgg.Compiler.Outputs;
 using RepVgg.Compiler.Snapshots;
 using RepVgg.Tooling.Synthetic;
 
@@ -84,12 +85,13 @@ internal static class ToolCommand
         return 0;
     }
 
-    private static CompiledModel Compile(string checkpoint, string? synthesize, CompileOptions options, string blob, string manifest, string? onnx)
-    {
-        if (synthesize is not null && !File.Exists(checkpoint))
-            WriteSynthetic(synthesize, checkpoint, deploy: false, timm: false, seed: SyntheticCheckpoint.DefaultSeed);
-        return Commands.Compile(checkpoint, options, blob, manifest, onnx);
-    }
+    /// <summary>Compiles, first writing a synthetic checkpoint of variant <paramref name="synthesize"/> when there is none.</summary>
+    private static CompiledModel Compile(string checkpoint, string? synthesize, CompileOptions options, string blob, string manifest, string? onnx) =>
+        Commands.Compile(checkpoint, options, blob, manifest, onnx, beforeReading: () =>
+        {
+            if (synthesize is not null && !File.Exists(checkpoint))
+                WriteSynthetic(synthesize, checkpoint, deploy: false, timm: false, seed: SyntheticCheckpoint.DefaultSeed);
+        });
 
     /// <summary>What both commands take: the network's strides and the entry that holds its state dict.</summary>
     private static CompileOptions Options(Arguments args, string checkpoint) =>
@@ -101,8 +103,9 @@ internal static class ToolCommand
         Strides = strides is not null ? RepVgg.Compiler.CompileOptions.ParseStrides(strides, checkpoint) : null,
         StateDictKey = stateDictKey,
         Variant = variant,
-        InputHeight = InputSize(inputHeight),
-        InputWidth = InputSize(inputWidth),
+        // Null when not given: the compiler assumes 224 and warns for a custom network (RVG0028).
+        InputHeight = inputHeight is not null ? InputSize(inputHeight) : null,
+        InputWidth = inputWidth is not null ? InputSize(inputWidth) : null,
     };
 
     /// <summary>
@@ -157,9 +160,10 @@ internal static class ToolCommand
 
     private static int Probe(string manifestPath, string blobPath, string className, string output, string? inputHeight, string? inputWidth)
     {
+        OutputPaths.Check([new("--manifest", manifestPath), new("--blob", blobPath)], [new("-o", output)]);
         ModelManifest manifest = ManifestJson.Parse(File.ReadAllText(manifestPath));
         float[] blob = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(blobPath)).ToArray();
-        File.WriteAllText(output, LogitsFingerprint.Compute(className, manifest, blob, InputSize(inputHeight), InputSize(inputWidth)));
+        OutputFile.WriteText(output, "logits fingerprint", LogitsFingerprint.Compute(className, manifest, blob, InputSize(inputHeight), InputSize(inputWidth)));
         return 0;
     }
 
@@ -206,7 +210,7 @@ internal static class ToolCommand
                     request.Required("blob"), request.Required("manifest"), request.Optional("onnx"));
                 // Last, once every output is in place: what they were compiled from, for the next build to compare.
                 if (request.Optional("stamp") is { } stamp)
-                    File.WriteAllText(stamp, $"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))} {model.Manifest.Source.Sha256}\n");
+                    OutputFile.WriteText(stamp, "stamp", $"{Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))} {model.Manifest.Source.Sha256}\n");
                 return 0;
             case "probe":
                 return Probe(request.Required("manifest"), request.Required("blob"), request.Required("class"), request.Required("output"),

@@ -10,11 +10,15 @@ public sealed record CompileOptions
     /// <summary>The published variant the checkpoint must be (<c>B1g4</c> or <c>RepVGG-B1g4</c>), or null for any.</summary>
     public string? Variant { get; init; }
 
-    /// <summary>Input height the layers' algorithms are chosen for (the network runs on that size; the choice only affects speed).</summary>
-    public int InputHeight { get; init; } = WeightsStep.DefaultInputSize;
+    /// <summary>
+    /// Input height the layers' algorithms are chosen for (the network runs on that size; the choice only affects
+    /// speed), or null when the project does not say: <see cref="WeightsStep.DefaultInputSize"/> is assumed, with a
+    /// warning (RVG0028) for a custom network.
+    /// </summary>
+    public int? InputHeight { get; init; }
 
-    /// <summary>Input width the layers' algorithms are chosen for.</summary>
-    public int InputWidth { get; init; } = WeightsStep.DefaultInputSize;
+    /// <summary>Input width the layers' algorithms are chosen for, or null for <see cref="WeightsStep.DefaultInputSize"/>, as <see cref="InputHeight"/>.</summary>
+    public int? InputWidth { get; init; }
 
     /// <summary>
     /// The stride of each stage's first block, stem first: one value per stage, each 1 or 2. A state dict

@@ -5,6 +5,7 @@ using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Diagnostics;
 using RepVgg.Compiler.Fusion;
 using RepVgg.Compiler.Manifest;
+using RepVgg.Compiler.Outputs;
 using RepVgg.Compiler.Planning;
 using RepVgg.Cpu;
 
@@ -116,6 +117,8 @@ public static class WeightsStep
         RepVggVariant? variant = RepVggVariant.Match(architecture);
         if (!string.IsNullOrWhiteSpace(options.Variant))
             CheckVariant(checkpointPath, options.Variant, variant, architecture);
+        if (variant is null && AssumedDefaults.Warning(checkpointPath, architecture, options) is { } assumed)
+            warnings.Add(assumed);
         byte[] checkpointHash;
         using (FileStream file = File.OpenRead(checkpointPath)) checkpointHash = SHA256.HashData(file);
         var source = new ManifestSource(Path.GetFileName(checkpointPath), Convert.ToHexStringLower(checkpointHash),
@@ -124,7 +127,7 @@ public static class WeightsStep
         {
             return Pack(architecture, i => { CollectBlockGarbage(); return reader.ReadBlock(i); }, reader.ReadHead,
                 () => ReadingCheckpoint(() => NetworkReader.Read(tensors, [], options.Strides)),
-                source, warnings, options.InputHeight, options.InputWidth, chooseAlgorithm: null, blockFused);
+                source, warnings, options.InputHeight ?? DefaultInputSize, options.InputWidth ?? DefaultInputSize, chooseAlgorithm: null, blockFused);
         }
         catch (CompilationException e) when (e.Diagnostic.File == source.File)
         {
@@ -277,32 +280,12 @@ public static class WeightsStep
         }
     }
 
-    /// <summary>Writes the blob (raw little-endian float32) and the manifest (JSON), replacing older ones.</summary>
+    /// <summary>Writes the blob (raw little-endian float32) and the manifest (JSON), each replacing an older one atomically.</summary>
     /// <exception cref="CompilationException">RVG0035 when a file or its folder cannot be written.</exception>
     public static void WriteOutputs(CompiledModel model, string blobPath, string manifestPath)
     {
-        Write(blobPath, "blob", path =>
-        {
-            using FileStream blob = File.Create(path);
-            blob.Write(MemoryMarshal.AsBytes(model.Blob.AsSpan()));
-        });
-        Write(manifestPath, "manifest", path => File.WriteAllText(path, ManifestJson.Write(model.Manifest)));
-    }
-
-    // A full disk, a folder without write permission or a file where a folder should be: the machine's
-    // problem, not the checkpoint's, so a diagnostic of its own rather than a bare exception.
-    private static void Write(string path, string what, Action<string> write)
-    {
-        try
-        {
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-            write(path);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CompilationException(CompilerDiagnostic.Error(DiagnosticIds.OutputNotWritten, path,
-                $"Cannot write the {what} '{path}': {e.Message} Expected a writable folder with room for it."), e);
-        }
+        OutputFile.Write(blobPath, "blob", blob => blob.Write(MemoryMarshal.AsBytes(model.Blob.AsSpan())));
+        OutputFile.WriteText(manifestPath, "manifest", ManifestJson.Write(model.Manifest));
     }
 
     private static CompilerDiagnostic ToDiagnostic(CheckpointException e) => CompilerDiagnostic.Error(e.Problem switch

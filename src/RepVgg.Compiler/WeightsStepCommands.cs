@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Diagnostics;
 using RepVgg.Compiler.Manifest;
 using RepVgg.Compiler.Onnx;
+using RepVgg.Compiler.Outputs;
 
 namespace RepVgg.Compiler;
 
@@ -19,9 +21,19 @@ public sealed class WeightsStepCommands(string toolName, TextWriter log, Action<
     /// Compiles <paramref name="checkpoint"/> and writes the blob and the manifest the build embeds, and the ONNX
     /// model too when <paramref name="onnxPath"/> is given.
     /// </summary>
-    /// <exception cref="CompilationException">Any error in the checkpoint or the options.</exception>
-    public CompiledModel Compile(string checkpoint, CompileOptions options, string blobPath, string manifestPath, string? onnxPath = null)
+    /// <param name="beforeReading">
+    /// Runs once the outputs are known not to be the checkpoint, before it is read: <c>Synthesize</c> writes a missing
+    /// checkpoint there.
+    /// </param>
+    /// <exception cref="CompilationException">
+    /// Any error in the checkpoint or the options; RVG0031, before anything is read, when an output is the checkpoint or another output.
+    /// </exception>
+    public CompiledModel Compile(string checkpoint, CompileOptions options, string blobPath, string manifestPath, string? onnxPath = null,
+        Action? beforeReading = null)
     {
+        OutputPaths.Check([new(CheckpointName, checkpoint)],
+            [new("--blob", blobPath), new("--manifest", manifestPath), new("--onnx", onnxPath)]);
+        beforeReading?.Invoke();
         var clock = Stopwatch.StartNew();
         if (File.Exists(checkpoint))
             log.WriteLine($"{toolName}: reading {Path.GetFileName(checkpoint)} ({new FileInfo(checkpoint).Length / 1e6:F1} MB)");
@@ -36,13 +48,17 @@ public sealed class WeightsStepCommands(string toolName, TextWriter log, Action<
     }
 
     /// <summary>Compiles <paramref name="checkpoint"/> and writes the fused network as an ONNX model (<see cref="OnnxExport"/>).</summary>
-    /// <exception cref="CompilationException">Any error in the checkpoint or the options.</exception>
+    /// <exception cref="CompilationException">Any error in the checkpoint or the options; RVG0031 when the output is the checkpoint.</exception>
     public CompiledModel ExportOnnx(string checkpoint, CompileOptions options, string onnxPath)
     {
+        OutputPaths.Check([new(CheckpointName, checkpoint)], [new("--output", onnxPath)]);
         CompiledModel model = CompileAndWarn(checkpoint, options);
         WriteOnnx(model, onnxPath);
         return model;
     }
+
+    /// <summary>How the output checks' messages name the checkpoint argument.</summary>
+    public const string CheckpointName = "the checkpoint";
 
     private CompiledModel CompileAndWarn(string checkpoint, CompileOptions options)
     {
@@ -54,7 +70,9 @@ public sealed class WeightsStepCommands(string toolName, TextWriter log, Action<
     private void WriteOnnx(CompiledModel model, string path)
     {
         var clock = Stopwatch.StartNew();
-        OnnxExport.Write(model.Network, path);
+        // Read before the file is opened, so a failure to read the checkpoint is not reported as one to write.
+        TrainedNetwork network = model.Network;
+        OutputFile.Write(path, "ONNX model", file => OnnxExport.Write(network, file));
         log.WriteLine($"{toolName}: wrote ONNX model {path} ({new FileInfo(path).Length / 1e6:F1} MB, opset {OnnxExport.OpsetVersion}) in {clock.Elapsed.TotalSeconds:F1} s");
     }
 }

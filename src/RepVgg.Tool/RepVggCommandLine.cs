@@ -5,6 +5,7 @@ using System.Runtime.InteropServices;
 using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Diagnostics;
+using RepVgg.Compiler.Outputs;
 using RepVgg.Tool.Fusing;
 using RepVgg.Tool.Inspection;
 using RepVgg.Tool.Verification;
@@ -38,6 +39,9 @@ public static class RepVggCommandLine
           3  verify: the fused network's relative L2 error exceeds --tolerance on some image
         """;
 
+    /// <summary>What a command's help says of them: the block above is the root help's alone.</summary>
+    private const string SeeExitCodes = "Exit codes: see repvgg --help.";
+
     /// <summary>Parses <paramref name="args"/> and runs the command, writing to <paramref name="output"/> and <paramref name="error"/>.</summary>
     /// <param name="args">The command line.</param>
     /// <param name="output">Standard output: results, JSON and diagnostics.</param>
@@ -52,9 +56,12 @@ public static class RepVggCommandLine
     {
         RootCommand root = Build(progress);
         ParseResult parsed = root.Parse(args);
-        int exitCode = parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
-        // System.CommandLine's parse-error action prints the errors and the help, and returns 1; 1 is a checkpoint's error here.
-        return parsed.Action is ParseErrorAction ? UsageError : exitCode;
+        // System.CommandLine's parse-error action prints the errors and the help to its Output: for a usage error
+        // (no command at all included) that is standard error, so standard output holds only results.
+        bool usageError = parsed.Action is ParseErrorAction;
+        int exitCode = parsed.Invoke(new InvocationConfiguration { Output = usageError ? error : output, Error = error, EnableDefaultExceptionHandler = false });
+        // The parse-error action returns 1, which is a checkpoint's error here.
+        return usageError ? UsageError : exitCode;
     }
 
     /// <summary>The commands, their arguments and options, and their help text.</summary>
@@ -92,12 +99,12 @@ public static class RepVggCommandLine
         HelpName = "entry",
     };
 
-    private static Option<int> InputSizeOption(string name, string description)
+    /// <summary>An input size, null when not given: the compiler then assumes 224 and warns for a custom network (RVG0028).</summary>
+    private static Option<int?> InputSizeOption(string name, string description)
     {
-        var option = new Option<int>(name)
+        var option = new Option<int?>(name)
         {
-            Description = description,
-            DefaultValueFactory = _ => WeightsStep.DefaultInputSize,
+            Description = $"{description} Default {WeightsStep.DefaultInputSize}, RepVGG's.",
             HelpName = "pixels",
         };
         option.Validators.Add(result =>
@@ -113,7 +120,7 @@ public static class RepVggCommandLine
     {
         Argument<string> checkpoint = CheckpointArgument();
         Option<string> strides = StridesOption(), stateDictKey = StateDictKeyOption();
-        Option<int> height = InputSizeOption("--input-height", "Input height in pixels for the output sizes and GFLOPs."),
+        Option<int?> height = InputSizeOption("--input-height", "Input height in pixels for the output sizes and GFLOPs."),
             width = InputSizeOption("--input-width", "Input width in pixels for the output sizes and GFLOPs.");
         var json = new Option<bool>("--json") { Description = "Write the report as one JSON object instead of a table." };
         var command = new Command("inspect", $"""
@@ -121,7 +128,7 @@ public static class RepVggCommandLine
             groups, the branches the checkpoint holds), its naming scheme, training or deploy time, the published
             variant it matches, parameter counts, GFLOPs of the fused network, element types and every diagnostic.
 
-            {ExitCodes}
+            {SeeExitCodes}
             """)
         {
             checkpoint, strides, stateDictKey, height, width, json,
@@ -170,7 +177,7 @@ public static class RepVggCommandLine
             the training-time model's eval logits. Folding is in float64, the file holds float32 (the values the build
             compiles). A deploy-time checkpoint is written again as it is, renamed if --naming says so.
 
-            {ExitCodes}
+            {SeeExitCodes}
             """)
         {
             checkpoint, outputFile, naming, strides, stateDictKey,
@@ -178,6 +185,7 @@ public static class RepVggCommandLine
         command.SetAction(parsed => Guarded(parsed, () =>
         {
             string path = parsed.GetRequiredValue(checkpoint), output = parsed.GetRequiredValue(outputFile);
+            OutputPaths.Check([new(WeightsStepCommands.CheckpointName, path)], [new("--output", output)]);
             var clock = Stopwatch.StartNew();
             CompiledModel model;
             using (ProgressDisplay.Step step = progress.Start("fusing"))
@@ -203,22 +211,29 @@ public static class RepVggCommandLine
             HelpName = "model.onnx",
             Required = true,
         };
+        Option<int?> height = InputSizeOption("--input-height", "Input height in pixels the network is meant for; the model's height stays symbolic."),
+            width = InputSizeOption("--input-width", "Input width in pixels the network is meant for; the model's width stays symbolic.");
         var command = new Command("export-onnx", $"""
-            Write the fused network as an ONNX model (IR 8, opset 13; input 'input', float32 (batch, 3, height, width),
-            all three symbolic; output 'logits'), exactly as the build's ExportOnnx option and `repvgg-compile export-onnx`
-            write it: one Conv and Relu per block, then GlobalAveragePool, Flatten and Gemm, the weights fused in float64
-            and rounded to float32 as for the embedded blob.
+            Write the fused network as an ONNX model (IR 8, opset 13; input 'input', float32 (batch, channels, height,
+            width), channels the checkpoint's and the other three symbolic; output 'logits'), exactly as the build's
+            ExportOnnx option and `repvgg-compile export-onnx` write it: one Conv and Relu per block, then
+            GlobalAveragePool, Flatten and Gemm, the weights fused in float64 and rounded to float32 as for the blob.
 
-            {ExitCodes}
+            {SeeExitCodes}
             """)
         {
-            checkpoint, outputFile, strides, stateDictKey,
+            checkpoint, outputFile, height, width, strides, stateDictKey,
         };
         command.SetAction(parsed => Guarded(parsed, () =>
         {
             string path = parsed.GetRequiredValue(checkpoint);
+            CompileOptions options = Options(parsed, path, strides, stateDictKey) with
+            {
+                InputHeight = parsed.GetValue(height),
+                InputWidth = parsed.GetValue(width),
+            };
             using ProgressDisplay.Step step = progress.Start("fusing");
-            Commands(parsed, step).ExportOnnx(path, Options(parsed, path, strides, stateDictKey), parsed.GetRequiredValue(outputFile));
+            Commands(parsed, step).ExportOnnx(path, options, parsed.GetRequiredValue(outputFile));
             return Success;
         }));
         return command;
@@ -231,7 +246,7 @@ public static class RepVggCommandLine
         var blob = new Option<string>("--blob") { Description = "The fused weights to write: raw little-endian float32, packed for the CPU kernels.", HelpName = "file", Required = true };
         var manifest = new Option<string>("--manifest") { Description = "The model manifest to write (JSON: layers, shapes, blob offsets, SHA-256), which the source generator reads.", HelpName = "file", Required = true };
         var variant = new Option<string>("--variant") { Description = "The published variant the checkpoint must be, e.g. B1g4 (RVG0013 when it is not).", HelpName = "name" };
-        Option<int> height = InputSizeOption("--input-height", "Input height in pixels the layers' algorithms are chosen for (the network runs at any size; this only affects speed)."),
+        Option<int?> height = InputSizeOption("--input-height", "Input height in pixels the layers' algorithms are chosen for (the network runs at any size; this only affects speed)."),
             width = InputSizeOption("--input-width", "Input width in pixels the layers' algorithms are chosen for.");
         var onnx = new Option<string>("--onnx") { Description = "Also write the fused network as an ONNX model, as export-onnx does.", HelpName = "model.onnx" };
         var command = new Command("compile", $"""
@@ -239,7 +254,7 @@ public static class RepVggCommandLine
             (float64, stored float32), choose each layer's algorithm, and write the packed blob and the manifest that a
             RepVggModel item embeds. The same code and the same files as `repvgg-compile compile`, which the build runs.
 
-            {ExitCodes}
+            {SeeExitCodes}
             """)
         {
             checkpoint, blob, manifest, variant, height, width, strides, stateDictKey, onnx,
@@ -270,7 +285,7 @@ public static class RepVggCommandLine
             HelpName = "images.f32",
             Required = true,
         };
-        Option<int> height = InputSizeOption("--input-height", "Height of the input images in pixels."),
+        Option<int?> height = InputSizeOption("--input-height", "Height of the input images in pixels."),
             width = InputSizeOption("--input-width", "Width of the input images in pixels.");
         var batch = new Option<int>("--batch")
         {
@@ -301,7 +316,7 @@ public static class RepVggCommandLine
             unfused float64 reference (every branch and BatchNorm as trained) on the same images, and print the error of
             the fused logits per image and overall: relative L2, max absolute error and top-1 agreement.
 
-            {ExitCodes}
+            {SeeExitCodes}
             """)
         {
             checkpoint, input, height, width, strides, stateDictKey, batch, tolerance, logitsFile, json,
@@ -309,20 +324,22 @@ public static class RepVggCommandLine
         command.SetAction(parsed => Guarded(parsed, () =>
         {
             string path = parsed.GetRequiredValue(checkpoint), inputPath = parsed.GetRequiredValue(input);
-            int h = parsed.GetValue(height), w = parsed.GetValue(width);
+            // The logits are written after the whole run: a path where they cannot go is refused before it.
+            var logitsOutput = new NamedPath("--output", parsed.GetValue(logitsFile));
+            OutputPaths.Check([new(WeightsStepCommands.CheckpointName, path), new("--input", inputPath)], [logitsOutput]);
+            OutputPaths.RequireFolder(logitsOutput);
+            int? givenHeight = parsed.GetValue(height), givenWidth = parsed.GetValue(width);
+            int h = givenHeight ?? WeightsStep.DefaultInputSize, w = givenWidth ?? WeightsStep.DefaultInputSize;
             // Compiled for the images' size, so each layer runs the algorithm a build for that size would choose.
-            CompileOptions options = Options(parsed, path, strides, stateDictKey) with { InputHeight = h, InputWidth = w };
+            CompileOptions options = Options(parsed, path, strides, stateDictKey) with { InputHeight = givenHeight, InputWidth = givenWidth };
             CompiledModel model;
             using (ProgressDisplay.Step step = progress.Start("fusing"))
                 model = WeightsStep.Compile(path, options, (done, total) => step.Report(done, total, "blocks"));
             float[] images = InputImages.Read(inputPath, model.Manifest.InputChannels, h, w);
             FusedNetworkCheck.Report report = FusedNetworkCheck.Run(model, path, inputPath, images, h, w,
                 parsed.GetValue(batch), parsed.GetValue(tolerance), progress, out float[] logits);
-            if (parsed.GetValue(logitsFile) is { } logitsPath)
-            {
-                using FileStream file = File.Create(logitsPath);
-                file.Write(MemoryMarshal.AsBytes(logits.AsSpan()));
-            }
+            if (logitsOutput.Path is { } logitsPath)
+                OutputFile.Write(logitsPath, "logits", file => file.Write(MemoryMarshal.AsBytes(logits.AsSpan())));
             TextWriter stdout = parsed.InvocationConfiguration.Output;
             if (parsed.GetValue(json)) stdout.WriteLine(VerificationOutput.Json(report));
             else VerificationOutput.WriteTable(report, stdout);

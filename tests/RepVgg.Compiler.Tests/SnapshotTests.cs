@@ -66,7 +66,7 @@ public sealed class SnapshotTests
     }
 
     [Fact]
-    public void RVG0043_when_the_snapshot_folder_cannot_be_written()
+    public void RVG0035_when_the_snapshot_folder_cannot_be_written()
     {
         using var folder = new TemporaryFolder();
         string generated = folder.File("Net.g.cs"), logits = folder.File("Net.logits.txt");
@@ -78,8 +78,8 @@ public sealed class SnapshotTests
 
         var error = Assert.Throws<CompilationException>(() => snapshot.Check(generated, logits, accept: false));
 
-        Assert.Equal(DiagnosticIds.SnapshotNotWritten, error.Diagnostic.Id);
-        Assert.Equal(snapshot.Directory, error.Diagnostic.File);
-        Assert.StartsWith($"Cannot write the snapshot of Net to '{snapshot.Directory}': ", error.Diagnostic.Message);
+        Assert.Equal(DiagnosticIds.OutputNotWritten, error.Diagnostic.Id);
+        Assert.Equal(snapshot.SourcePath, error.Diagnostic.File);
+        Assert.StartsWith($"Cannot write the snapshot '{snapshot.SourcePath}': ", error.Diagnostic.Message);
     }
 }

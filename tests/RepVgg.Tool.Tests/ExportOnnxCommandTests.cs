@@ -70,4 +70,15 @@ public class ExportOnnxCommandTests
         Assert.True(run.ExitCode == RepVggCommandLine.UsageError, run.ToString());
         Assert.Contains("--output", run.Error);
     }
+
+    [Fact]
+    public void Help_gives_the_input_as_the_checkpoints_channels()
+    {
+        ToolRun run = ToolRun.Of("export-onnx", "--help");
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("float32 (batch, channels, height,", run.Output);
+        Assert.Contains("channels the checkpoint's", run.Output);
+        Assert.DoesNotContain("(batch, 3,", run.Output);
+        Assert.Contains("--input-height", run.Output);
+    }
 }

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using RepVgg.Checkpoints;
+using RepVgg.Compiler.Architecture;
+using RepVgg.Tooling.Synthetic;
 
 namespace RepVgg.Tool.Tests;
 
@@ -81,7 +83,9 @@ public class InspectCommandTests
         long flops = IndependentCount(Fixture, 224, 224).Flops;
         Assert.Contains($"GFLOPs:        {flops / 1e9:F4} ", run.Output);
         Assert.Contains("naming:        official", run.Output);
-        Assert.Contains("diagnostics:   none", run.Output);
+        // The fixture is a custom network, inspected without strides or an input size: RepVGG's were assumed.
+        Assert.Contains("diagnostics:   1, below", run.Output);
+        Assert.Contains($"{Fixture} : warning RVG0028: ", run.Output);
     }
 
     [Fact]
@@ -132,19 +136,47 @@ public class InspectCommandTests
     {
         ToolRun run = ToolRun.Of(args);
         Assert.True(run.ExitCode == 2, run.ToString());
-        Assert.DoesNotMatch(@"RVG\d{4}", run.Output); // no checkpoint was read
-        Assert.NotEmpty(run.Error);                    // what it did not understand
+        Assert.Empty(run.Output);                   // no checkpoint was read, and the help is not a result
+        Assert.Contains("Usage:", run.Error);       // what it did not understand, and the help
     }
 
     [Fact]
-    public void Help_documents_the_exit_codes()
+    public void Without_arguments_the_help_goes_to_standard_error_with_exit_code_2()
     {
-        foreach (string[] args in new[] { new[] { "--help" }, ["inspect", "--help"], ["fuse", "--help"] })
+        ToolRun run = ToolRun.Of();
+        Assert.True(run.ExitCode == RepVggCommandLine.UsageError, run.ToString());
+        Assert.Empty(run.Output);
+        Assert.Contains("Required command was not provided.", run.Error);
+        Assert.Contains("2  a command line it does not understand", run.Error);
+    }
+
+    [Fact]
+    public void The_exit_codes_are_in_the_root_help_once_and_each_command_points_to_it()
+    {
+        ToolRun root = ToolRun.Of("--help");
+        Assert.True(root.ExitCode == 0, root.ToString());
+        Assert.Single(Regex.Matches(root.Output, "2  a command line it does not understand"));
+        foreach (string command in new[] { "inspect", "fuse", "export-onnx", "compile", "verify" })
         {
-            ToolRun run = ToolRun.Of(args);
+            ToolRun run = ToolRun.Of(command, "--help");
             Assert.True(run.ExitCode == 0, run.ToString());
-            Assert.Contains("Exit codes:", run.Output);
-            Assert.Contains("2  a command line it does not understand", run.Output);
+            Assert.Contains("Exit codes: see repvgg --help.", run.Output);
+            Assert.DoesNotContain("2  a command line it does not understand", run.Output);
         }
+    }
+
+    [Fact]
+    public void A_one_channel_checkpoint_has_1_input_channel()
+    {
+        using var folder = new TemporaryFolder();
+        string path = folder.File("gray.pth");
+        BlockShape[] shapes = [new(0, 0, 1, 8, 2, 1), new(1, 0, 8, 16, 2, 1)];
+        SyntheticCheckpoint.Write(path, SyntheticNetwork.Create(shapes, classes: 1, seed: 5, calibration: null), deploy: true);
+
+        ToolRun run = ToolRun.Of("inspect", path, "--strides", "2,2", "--input-height", "28", "--input-width", "28");
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        Assert.Contains("2 fused conv3x3 layers in 2 stages (the stem is stage 0), 1 input channel, 1 class\n", run.Output.ReplaceLineEndings("\n"));
+        Assert.Contains("float32 (6 tensors)", run.Output);
     }
 }

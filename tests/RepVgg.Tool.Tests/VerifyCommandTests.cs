@@ -146,4 +146,29 @@ public class VerifyCommandTests
         Assert.True(run.ExitCode == RepVggCommandLine.UsageError, run.ToString());
         Assert.Contains("--input", run.Error);
     }
+
+    [Fact]
+    public void An_output_in_a_missing_folder_is_refused_before_the_run()
+    {
+        using var folder = new TemporaryFolder();
+        string logits = Path.Combine(folder.Path, "missing", "logits.f32");
+
+        ToolRun run = ToolRun.Of(["verify", PyTorchFixtures.OfficialPth, "--input", InputFile("x64"), "--input-height", "64", "--input-width", "64", "-o", logits]);
+
+        Assert.True(run.ExitCode == RepVggCommandLine.DiagnosticError, run.ToString());
+        Assert.Contains($"{logits} : error RVG0035: --output '{logits}' is in the folder '{Path.GetDirectoryName(logits)}', which does not exist", run.Output);
+        Assert.DoesNotContain("image(s) of", run.Output); // nothing was run
+    }
+
+    [Fact]
+    public void An_output_that_is_a_folder_is_refused_saying_so()
+    {
+        using var folder = new TemporaryFolder();
+
+        ToolRun run = ToolRun.Of(["verify", PyTorchFixtures.OfficialPth, "--input", InputFile("x64"), "--input-height", "64", "--input-width", "64", "-o", folder.Path]);
+
+        Assert.True(run.ExitCode == RepVggCommandLine.DiagnosticError, run.ToString());
+        Assert.Contains($"{folder.Path} : error RVG0035: --output '{folder.Path}' is a folder; expected the path of a file to write.", run.Output);
+        Assert.DoesNotContain("Access", run.Output);
+    }
 }

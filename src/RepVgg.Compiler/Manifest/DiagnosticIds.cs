@@ -63,9 +63,13 @@ public static class DiagnosticIds
     /// its forms (ExportOnnx or Snapshot not true or false).
     /// </summary>
     public const string InvalidMetadata = "RVG0027";
+    /// <summary>Warning: a custom network (no published variant) was compiled on RepVGG's strides or input size because nothing gave its own.</summary>
+    public const string AssumedDefaults = "RVG0028";
     /// <summary>Error (repvgg verify): the input file is missing, or is not a whole number of float32 N x C x H x W images.</summary>
     public const string VerifyInputMismatch = "RVG0030";
-    /// <summary>Error: the weights step cannot write its blob or manifest (a folder it cannot create, no permission, a full disk).</summary>
+    /// <summary>Error: an output path names one of the command's inputs or another of its outputs.</summary>
+    public const string OutputIsInput = "RVG0031";
+    /// <summary>Error: an output file cannot be written (a folder it cannot create or that is missing, no permission, a full disk, a folder at its path).</summary>
     public const string OutputNotWritten = "RVG0035";
     /// <summary>Error (model snapshot): the source generated for a model with Snapshot="true" differs from its committed snapshot.</summary>
     public const string SnapshotSourceDiffers = "RVG0040";
@@ -73,6 +77,4 @@ public static class DiagnosticIds
     public const string SnapshotLogitsDiffer = "RVG0041";
     /// <summary>Error (model snapshot): the generated source the snapshot compares was not emitted where the build expects it.</summary>
     public const string GeneratedSourceNotFound = "RVG0042";
-    /// <summary>Error (model snapshot): the snapshot folder or a snapshot file cannot be written (no permission, a full disk).</summary>
-    public const string SnapshotNotWritten = "RVG0043";
 }

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Fusion;
+using RepVgg.Compiler.Outputs;
 using static RepVgg.Compiler.Onnx.OnnxSchema;
 
 namespace RepVgg.Compiler.Onnx;
@@ -43,13 +44,15 @@ public static class OnnxExport
     /// <summary>The symbolic dimension names of a size that is not fixed.</summary>
     public const string BatchDimension = "batch", HeightDimension = "height", WidthDimension = "width";
 
-    /// <summary>Writes the ONNX model of <paramref name="network"/> to <paramref name="path"/>, replacing it; creates its folder.</summary>
+    /// <summary>
+    /// Writes the ONNX model of <paramref name="network"/> to <paramref name="path"/>, replacing it atomically
+    /// (<see cref="AtomicFile"/>: a failed export leaves the previous model); creates its folder.
+    /// </summary>
     /// <inheritdoc cref="Write(TrainedNetwork, Stream, int?, int?)"/>
     public static void Write(TrainedNetwork network, string path, int? inputHeight = null, int? inputWidth = null)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 1 << 20);
-        Write(network, file, inputHeight, inputWidth);
+        AtomicFile.Write(path, file => Write(network, file, inputHeight, inputWidth));
     }
 
     /// <summary>Writes the ONNX model of <paramref name="network"/>, fused, to <paramref name="output"/>.</summary>

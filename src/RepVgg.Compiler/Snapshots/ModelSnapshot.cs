@@ -1,5 +1,6 @@
 using RepVgg.Compiler.Diagnostics;
 using RepVgg.Compiler.Manifest;
+using RepVgg.Compiler.Outputs;
 
 namespace RepVgg.Compiler.Snapshots;
 
@@ -53,7 +54,6 @@ public sealed record ModelSnapshot(string Directory, string ClassName)
             throw new CompilationException(CompilerDiagnostic.Error(DiagnosticIds.GeneratedSourceNotFound, generatedSourcePath,
                 $"The snapshot of {ClassName} needs the source the generator emitted, and found no {Path.GetFileName(generatedSourcePath)} " +
                 $"in {Path.GetDirectoryName(generatedSourcePath)}; a build with -t:Rebuild emits it again."));
-        Writing(Directory, () => System.IO.Directory.CreateDirectory(Directory));
         return
         [
             Compare(SourcePath, generatedSourcePath, DiagnosticIds.SnapshotSourceDiffers, accept, (_, current) => current,
@@ -71,7 +71,7 @@ public sealed record ModelSnapshot(string Directory, string ClassName)
         string current = File.ReadAllText(currentPath).ReplaceLineEndings("\n");
         if (!File.Exists(snapshotPath))
         {
-            Writing(snapshotPath, () => File.WriteAllText(snapshotPath, current));
+            OutputFile.WriteText(snapshotPath, "snapshot", current);
             return new(snapshotPath, currentPath, SnapshotStatus.Created, [], null);
         }
 
@@ -80,7 +80,7 @@ public sealed record ModelSnapshot(string Directory, string ClassName)
         if (compared == snapshot) return new(snapshotPath, currentPath, SnapshotStatus.Unchanged, [], null);
         if (accept)
         {
-            Writing(snapshotPath, () => File.WriteAllText(snapshotPath, current));
+            OutputFile.WriteText(snapshotPath, "snapshot", current);
             return new(snapshotPath, currentPath, SnapshotStatus.Accepted, [], null);
         }
 
@@ -88,23 +88,5 @@ public sealed record ModelSnapshot(string Directory, string ClassName)
             $"{difference} (diff above: - snapshot, + this build's {currentPath}). " +
             $"If the change is intended, accept it: dotnet build -p:{AcceptProperty}=true, or delete the snapshot and build; then commit the snapshot.");
         return new(snapshotPath, currentPath, SnapshotStatus.Differs, LineDiff.Render(snapshot, compared), error);
-    }
-
-    /// <summary>
-    /// Runs a write into the snapshot folder; a folder the build may not write (read-only, or a file in its place)
-    /// or a full disk is RVG0043 naming the path, not a stack trace.
-    /// </summary>
-    private void Writing(string path, Action write)
-    {
-        try
-        {
-            write();
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new CompilationException(CompilerDiagnostic.Error(DiagnosticIds.SnapshotNotWritten, path,
-                $"Cannot write the snapshot of {ClassName} to '{path}': {e.Message} Expected a writable {Directory} beside the project, " +
-                "or leave Snapshot unset on the RepVggModel item."), e);
-        }
     }
 }

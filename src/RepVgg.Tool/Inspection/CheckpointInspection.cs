@@ -75,7 +75,8 @@ public sealed record CheckpointInspection(
         ModelManifest manifest = model.Manifest;
 
         var layers = new List<Layer>();
-        int height = options.InputHeight, width = options.InputWidth;
+        int inputHeight = options.InputHeight ?? WeightsStep.DefaultInputSize, inputWidth = options.InputWidth ?? WeightsStep.DefaultInputSize;
+        int height = inputHeight, width = inputWidth;
         foreach (ManifestLayer layer in manifest.Layers)
         {
             // A 3x3 convolution with padding 1.
@@ -97,7 +98,7 @@ public sealed record CheckpointInspection(
             .ToArray();
 
         return new CheckpointInspection(path, manifest.Source.KeyLayout, manifest.Source.Kind,
-            manifest.Variant, manifest.InputChannels, options.InputHeight, options.InputWidth, layers, classifier,
+            manifest.Variant, manifest.InputChannels, inputHeight, inputWidth, layers, classifier,
             ParameterCount.Checkpoint(manifest), ParameterCount.Fused(manifest),
             layers.Sum(l => l.Flops) + classifier.Flops, elementTypes,
             [.. model.Warnings.Select(ToDiagnostic)]);

@@ -31,14 +31,18 @@ internal static class InspectionTable
             ("naming", inspection.Naming),
             ("kind", inspection.Kind == "deploy" ? "deploy (already fused)" : "training (branches fused by the compiler)"),
             ("variant", inspection.Variant),
-            ("layers", $"{inspection.Layers.Count} fused conv3x3 layers in {inspection.Layers.Select(l => l.Stage).Distinct().Count()} stages (the stem is stage 0), {inspection.InputChannels} input channels, {head.Classes} classes"),
+            ("layers", $"{inspection.Layers.Count} fused conv3x3 layers in {inspection.Layers.Select(l => l.Stage).Distinct().Count()} stages (the stem is stage 0), {Count(inspection.InputChannels, "input channel")}, {Count(head.Classes, "class", "classes")}"),
             ("parameters", $"{inspection.CheckpointParameters.ToString("N0", c)} as the checkpoint holds them, {inspection.FusedParameters.ToString("N0", c)} fused"),
             ("GFLOPs", $"{inspection.GFlops.ToString("F4", c)} (fused network, {inspection.InputHeight} x {inspection.InputWidth} input, a multiply-add counted as 2 FLOPs)"),
-            ("element types", string.Join(", ", inspection.ElementTypes.Select(e => $"{e.Name} ({e.Tensors} tensors)"))),
+            ("element types", string.Join(", ", inspection.ElementTypes.Select(e => $"{e.Name} ({Count(e.Tensors, "tensor")})"))),
             ("diagnostics", inspection.Diagnostics.Count == 0 ? "none" : $"{inspection.Diagnostics.Count}, below"),
         ];
         int labelWidth = summary.Max(s => s.Item1.Length) + 1;
         foreach ((string label, string value) in summary) output.WriteLine($"{(label + ":").PadRight(labelWidth)} {value}");
         foreach (CheckpointInspection.Diagnostic d in inspection.Diagnostics) output.WriteLine(d.Line);
     }
+
+    /// <summary>A count and its noun, singular for one: a grayscale checkpoint has "1 input channel".</summary>
+    private static string Count(int count, string singular, string? plural = null) =>
+        $"{count} {(count == 1 ? singular : plural ?? singular + "s")}";
 }

@@ -1,4 +1,5 @@
 using RepVgg.Checkpoints;
+using RepVgg.Compiler.Outputs;
 
 namespace RepVgg.Tooling.Writing;
 
@@ -57,7 +58,7 @@ public static class PthWriter
     /// Writes a checkpoint zip around a caller's <c>data.pkl</c> and storages, in the layout of
     /// <paramref name="format"/>; nothing is checked, so tests can write hostile or truncated files.
     /// </summary>
-    /// <param name="path">File to create or overwrite.</param>
+    /// <param name="path">File to create or replace, atomically (<see cref="AtomicFile"/>).</param>
     /// <param name="dataPkl">The pickle, e.g. from <see cref="PickleWriter"/>.</param>
     /// <param name="storages">Storage key (the entry name under <c>data/</c>) and bytes.</param>
     /// <param name="format">Zip layout generation.</param>
@@ -66,19 +67,22 @@ public static class PthWriter
     {
         // PyTorch 2.x names the archive folder after the file; 1.x always used "archive".
         string folder = format == PthFormat.Torch2 ? Path.GetFileNameWithoutExtension(path) : "archive";
-        using FileStream file = File.Create(path);
-        var zip = new StoredZipWriter(file, alignment: format == PthFormat.Torch2 ? 64 : 1);
-        zip.Add($"{folder}/data.pkl", dataPkl.Span);
-        if (format == PthFormat.Torch2)
+        // Atomically: a checkpoint cut short (a full disk, Ctrl-C) under the final name would fail every later build.
+        AtomicFile.Write(path, file =>
         {
-            zip.Add($"{folder}/.format_version", "1"u8);
-            zip.Add($"{folder}/.storage_alignment", "64"u8);
-            zip.Add($"{folder}/byteorder", "little"u8);
-        }
-        foreach (var (key, data) in storages)
-            zip.Add($"{folder}/data/{key}", data.Span);
-        zip.Add($"{folder}/version", "3\n"u8);
-        zip.Finish();
+            var zip = new StoredZipWriter(file, alignment: format == PthFormat.Torch2 ? 64 : 1);
+            zip.Add($"{folder}/data.pkl", dataPkl.Span);
+            if (format == PthFormat.Torch2)
+            {
+                zip.Add($"{folder}/.format_version", "1"u8);
+                zip.Add($"{folder}/.storage_alignment", "64"u8);
+                zip.Add($"{folder}/byteorder", "little"u8);
+            }
+            foreach (var (key, data) in storages)
+                zip.Add($"{folder}/data/{key}", data.Span);
+            zip.Add($"{folder}/version", "3\n"u8);
+            zip.Finish();
+        });
     }
 
     /// <summary>Fills the dict on top of the pickle stack the way CPython batches dict items.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using RepVgg.Checkpoints;
+using RepVgg.Compiler.Outputs;
 
 namespace RepVgg.Tooling.Writing;
 
@@ -11,7 +12,7 @@ namespace RepVgg.Tooling.Writing;
 public static class SafetensorsWriter
 {
     /// <summary>Writes <paramref name="tensors"/> in the given order, each with its <see cref="TensorToWrite.Data"/> exactly.</summary>
-    /// <param name="path">File to create or overwrite.</param>
+    /// <param name="path">File to create or replace, atomically (<see cref="AtomicFile"/>).</param>
     /// <param name="tensors">Tensors in file order.</param>
     /// <param name="metadata">String pairs for the optional <c>__metadata__</c> entry.</param>
     /// <exception cref="ArgumentException">A tensor's type is <see cref="TensorDType.Other"/>.</exception>
@@ -50,12 +51,15 @@ public static class SafetensorsWriter
         while (header.Length % 8 != 0)
             header.WriteByte((byte)' ');
 
-        using FileStream file = File.Create(path);
-        Span<byte> length = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
-        file.Write(length);
-        header.WriteTo(file);
-        foreach (TensorToWrite tensor in list)
-            file.Write(tensor.Data.Span);
+        // Atomically: a checkpoint cut short (a full disk, Ctrl-C) under the final name would fail every later build.
+        AtomicFile.Write(path, file =>
+        {
+            Span<byte> length = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+            file.Write(length);
+            header.WriteTo(file);
+            foreach (TensorToWrite tensor in list)
+                file.Write(tensor.Data.Span);
+        });
     }
 }

@@ -185,7 +185,7 @@ static string Summarise(Outcome outcome) => outcome.Exception switch
 };
 
 static string Describe(CompileOptions o) =>
-    $"StateDictKey={o.StateDictKey ?? "(default)"}, Strides={(o.Strides is null ? "(default)" : string.Join(",", o.Strides))}, Input={o.InputHeight}x{o.InputWidth}";
+    $"StateDictKey={o.StateDictKey ?? "(default)"}, Strides={(o.Strides is null ? "(default)" : string.Join(",", o.Strides))}, Input={o.InputHeight?.ToString() ?? "(default)"}x{o.InputWidth?.ToString() ?? "(default)"}";
 
 static string FindRepositoryRoot()
 {
