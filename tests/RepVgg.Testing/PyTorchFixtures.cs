@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace RepVgg.Testing;
 
 /// <summary>
-/// The checkpoint PyTorch wrote in ../shared/fixtures/pytorch (see its README): the same tiny
+/// The checkpoint PyTorch wrote, committed in tests/fixtures/pytorch (see its README): the same tiny
 /// RepVGG in three files, two input batches, and float64 logits computed by PyTorch.
 /// </summary>
 public static class PyTorchFixtures
@@ -12,8 +12,8 @@ public static class PyTorchFixtures
     /// <summary>The repository root: the folder holding Compiler.sln.</summary>
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
-    /// <summary>The fixtures folder beside the repository.</summary>
-    public static string Directory { get; } = Path.GetFullPath(Path.Combine(RepositoryRoot, "..", "shared", "fixtures", "pytorch"));
+    /// <summary>The fixtures folder in the repository.</summary>
+    public static string Directory { get; } = Path.Combine(RepositoryRoot, "tests", "fixtures", "pytorch");
 
     public static string OfficialPth => Path.Combine(Directory, "tiny_official_train.pth");
     public static string WrappedPth => Path.Combine(Directory, "tiny_official_train_wrapped.pth");

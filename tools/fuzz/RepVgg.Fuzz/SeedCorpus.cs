@@ -9,7 +9,7 @@ using RepVgg.Tooling.Writing;
 namespace RepVgg.Fuzz;
 
 /// <summary>
-/// The files every input is mutated from: PyTorch's own fixtures (../shared beside the repository), a tiny
+/// The files every input is mutated from: PyTorch's own fixtures (tests/fixtures/pytorch), a tiny
 /// network written by the project's writers in every layout they have, CPython's pickles zipped as
 /// checkpoints, and a legacy-format file. Everything here is deterministic, so an input is reproduced
 /// from the fuzzer's seed and its iteration alone.
@@ -25,7 +25,7 @@ internal static class SeedCorpus
         Directory.CreateDirectory(folder);
         var seeds = new List<Seed>();
 
-        string fixtures = Path.GetFullPath(Path.Combine(repositoryRoot, "..", "shared", "fixtures", "pytorch"));
+        string fixtures = Path.Combine(repositoryRoot, "tests", "fixtures", "pytorch");
         foreach (string name in new[] { "tiny_official_train.pth", "tiny_official_train_wrapped.pth", "tiny_timm_train.safetensors" })
         {
             string path = Path.Combine(fixtures, name);
