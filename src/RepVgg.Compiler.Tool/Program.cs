@@ -87,11 +87,10 @@ internal static class ToolCommand
 
     /// <summary>Compiles, first writing a synthetic checkpoint of variant <paramref name="synthesize"/> when there is none.</summary>
     private static CompiledModel Compile(string checkpoint, string? synthesize, CompileOptions options, string blob, string manifest, string? onnx) =>
-        Commands.Compile(checkpoint, options, blob, manifest, onnx, beforeReading: () =>
-        {
-            if (synthesize is not null && !File.Exists(checkpoint))
-                WriteSynthetic(synthesize, checkpoint, deploy: false, timm: false, seed: SyntheticCheckpoint.DefaultSeed);
-        });
+        Commands.Compile(checkpoint, options, blob, manifest, onnx, prepareCheckpoint: () =>
+            synthesize is not null && !File.Exists(checkpoint)
+                ? $"synthesized in {WriteSynthetic(synthesize, checkpoint, deploy: false, timm: false, seed: SyntheticCheckpoint.DefaultSeed).TotalSeconds:F1} s"
+                : null);
 
     /// <summary>What both commands take: the network's strides and the entry that holds its state dict.</summary>
     private static CompileOptions Options(Arguments args, string checkpoint) =>
@@ -131,27 +130,29 @@ internal static class ToolCommand
         string layout = args.Optional("--layout") ?? "official";
         if (layout is not ("official" or "timm")) throw new UsageException($"--layout must be official or timm; found '{layout}'.");
         ulong seed = args.Optional("--seed") is { } s ? ulong.Parse(s) : SyntheticCheckpoint.DefaultSeed;
-        WriteSynthetic(variant, path, args.Flag("--deploy"), layout == "timm", seed, calibrated: !args.Flag("--uncalibrated"));
+        bool calibrated = !args.Flag("--uncalibrated");
+        TimeSpan elapsed = WriteSynthetic(variant, path, args.Flag("--deploy"), layout == "timm", seed, calibrated);
+        Console.WriteLine($"repvgg-compile: wrote a synthetic {variant} checkpoint (deterministic weights, {(calibrated ? "calibrated" : "random")} BatchNorm) " +
+            $"at {path}: {new FileInfo(path).Length / 1e6:F1} MB in {elapsed.TotalSeconds:F1} s");
         return 0;
     }
 
     /// <summary>
-    /// Writes a deterministic checkpoint. <paramref name="calibrated"/> runs the network on synthetic images to
-    /// give it realistic BatchNorm statistics (minutes for the large variants); without it the statistics are
-    /// random, which is enough for sizes, memory and speed.
+    /// Writes a deterministic checkpoint and says how long it took. <paramref name="calibrated"/> runs the network on
+    /// synthetic images to give it realistic BatchNorm statistics (minutes for the large variants); without it the
+    /// statistics are random, which is enough for sizes, memory and speed.
     /// </summary>
-    private static void WriteSynthetic(string variantName, string path, bool deploy, bool timm, ulong seed, bool calibrated = true)
+    private static TimeSpan WriteSynthetic(string variantName, string path, bool deploy, bool timm, ulong seed, bool calibrated = true)
     {
         var variant = RepVggVariant.Find(variantName)
             ?? throw new UsageException($"Unknown variant '{variantName}'; expected one of {string.Join(", ", RepVggVariant.Published.Select(v => v.Name))}.");
         var clock = Stopwatch.StartNew();
         KeyLayout layout = timm ? KeyLayout.Timm : KeyLayout.Official;
-        Console.WriteLine($"repvgg-compile: making a synthetic {variant.Name} checkpoint (deterministic weights, {(calibrated ? "calibrated" : "random")} BatchNorm) at {path}");
         if (calibrated)
             SyntheticCheckpoint.Write(path, variant, seed, layout, deploy);
         else
             SyntheticCheckpoint.Write(path, SyntheticNetwork.Create(variant, seed, calibration: null, layout), deploy);
-        Console.WriteLine($"repvgg-compile: wrote {new FileInfo(path).Length / 1e6:F1} MB in {clock.Elapsed.TotalSeconds:F1} s");
+        return clock.Elapsed;
     }
 
     private static int Probe(Arguments args) =>
