@@ -9,6 +9,8 @@ using RepVgg.Tooling.Reference;
 
 // The network class was generated at build time from the checkpoint in Classify.csproj.
 Console.WriteLine($"RepVggA0: {RepVggA0.InputChannels} x {RepVggA0.InputHeight} x {RepVggA0.InputWidth} -> {RepVggA0.ClassCount} classes");
+Console.WriteLine("Its weights are synthetic (deterministic random values, which the build wrote because Classify.csproj says Synthesize=\"A0\"),");
+Console.WriteLine("so the classes below mean nothing: the fusion error at the end is the number to look at. samples/FashionMnist runs a trained network.");
 float[] image = TestImage.Create(RepVggA0.InputHeight, RepVggA0.InputWidth);
 
 // 1. Classify, with the shared default instance.

@@ -30,7 +30,7 @@ if (pytorch.PreprocessingMismatch(images) is string mismatch)
     return 1;
 }
 Console.WriteLine($"FashionRepVgg: {FashionRepVgg.InputChannels} x {FashionRepVgg.InputHeight} x {FashionRepVgg.InputWidth} -> {FashionRepVgg.ClassCount} classes; " +
-    $"{testSet.Count} test images");
+    $"{testSet.Count} test images; weights trained with PyTorch on Fashion-MNIST (model/, tools/train/fashion_mnist.py)");
 
 using FashionRepVgg network = FashionRepVgg.Create(Backend.Cpu);
 const int BatchSize = 256;

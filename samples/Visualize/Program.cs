@@ -38,7 +38,7 @@ pages.Add(Page.Bars(folder, $"{pages.Count:D2}-logits.png", "logits", logits));
 
 string index = Path.Combine(folder, "index.html");
 File.WriteAllText(index, Page.Index("RepVGG-A0, layer by layer", pages));
-Console.WriteLine($"activations: {pages.Count} figures and {index}");
+Console.WriteLine($"activations: {pages.Count} figures and {index} (RepVGG-A0 with synthetic, random weights: the activations show the network's shapes, not learned features)");
 
 namespace Visualize
 {
