@@ -13,6 +13,7 @@ public class PublicApiTests
         "RepVgg.Conv3x3Layer",            // a generated class's layer fields
         "RepVgg.ConvAlgorithm",           // each layer's algorithm, chosen by the weights step
         "RepVgg.InferenceEngine",         // what a generated class runs its calls on
+        "RepVgg.InferenceEngine+EngineCall", // one call, begun and ended by the generated class (BeginCall)
         "RepVgg.LayerActivation",         // what Infer's onLayer overload hands out
         "RepVgg.LayerActivationHandler",  // the onLayer callback
         "RepVgg.LinearHead",              // a generated class's head field

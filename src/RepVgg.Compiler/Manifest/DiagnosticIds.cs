@@ -58,10 +58,7 @@ public static class DiagnosticIds
     public const string WeightsStepFailed = "RVG0025";
     /// <summary>Warning (MSBuild targets): a design-time build (an IDE's) found a model not yet compiled; a build generates its class.</summary>
     public const string NotYetCompiled = "RVG0026";
-    /// <summary>
-    /// Error (MSBuild targets): a RepVggModel item's path or metadata holds a control character, or a value outside
-    /// its forms (ExportOnnx or Snapshot not true or false).
-    /// </summary>
+    /// <summary>Error (MSBuild targets): a RepVggModel item's path or metadata holds a control character, or ExportOnnx or Snapshot is not true or false.</summary>
     public const string InvalidMetadata = "RVG0027";
     /// <summary>Warning: a custom network (no published variant) was compiled on RepVGG's strides or input size because nothing gave its own.</summary>
     public const string AssumedDefaults = "RVG0028";
