@@ -8,7 +8,7 @@ namespace RepVgg.Checkpoints.Tests;
 /// <summary>
 /// Small files built to cost a reader much memory or time, or to make it say something wrong: each
 /// must end in a clear <see cref="CheckpointException"/> (or a correct read) within a fixed budget of
-/// time and allocated memory. The README's table of hostile inputs lists these.
+/// time and allocated memory. docs/hostile-files.md lists these.
 /// </summary>
 public sealed class HostileInputTests : IDisposable
 {

@@ -8,7 +8,7 @@ namespace RepVgg.Generators.Tests;
 /// <summary>
 /// Every diagnostic ID, whoever reports it, is listed once in code (<see cref="DiagnosticIds"/>), in the
 /// release files (DiagnosticReleases.Shipped.md and .Unshipped.md, in Roslyn's release-tracking format)
-/// and in the README's table, with one name and one severity everywhere; an ID is never reused.
+/// and in the table of docs/diagnostics.md, with one name and one severity everywhere; an ID is never reused.
 /// </summary>
 /// <remarks>
 /// Here rather than in the compiler's tests because the generator's descriptors (internal) state the
@@ -18,6 +18,9 @@ namespace RepVgg.Generators.Tests;
 public sealed partial class DiagnosticReleaseTests
 {
     private const string IdsSource = "src/RepVgg.Compiler/Manifest/DiagnosticIds.cs";
+
+    /// <summary>Where users read what each ID means.</summary>
+    private const string DiagnosticsPage = "docs/diagnostics.md";
     private static readonly string[] s_releaseFiles = ["DiagnosticReleases.Shipped.md", "DiagnosticReleases.Unshipped.md"];
     private static readonly string[] s_generatorReleaseFiles =
         ["generators/RepVgg.Generators/AnalyzerReleases.Shipped.md", "generators/RepVgg.Generators/AnalyzerReleases.Unshipped.md"];
@@ -105,22 +108,22 @@ public sealed partial class DiagnosticReleaseTests
     }
 
     [Fact]
-    public void Readme_table_lists_every_id_once_with_its_severity()
+    public void Diagnostics_page_lists_every_id_once_with_its_severity()
     {
         Dictionary<string, string> severities = CodeSeverities().ToDictionary(pair => s_code[pair.Key], pair => pair.Value.ToLowerInvariant());
-        List<(string Id, string Severity)> rows = ReadmeRow().Matches(RepositoryFiles.Read("README.md"))
+        List<(string Id, string Severity)> rows = DiagnosticsPageRow().Matches(RepositoryFiles.Read(DiagnosticsPage))
             .Select(match => (match.Groups["id"].Value, match.Groups["severity"].Value)).ToList();
         var problems = new List<string>();
 
         foreach ((string name, string id) in s_code)
         {
             int count = rows.Count(row => row.Id == id);
-            if (count != 1) problems.Add($"{id} ({name}) has {count} rows in the README's diagnostics table; expected one.");
+            if (count != 1) problems.Add($"{id} ({name}) has {count} rows in the diagnostics page's table; expected one.");
         }
         foreach ((string id, string severity) in rows)
         {
-            if (!severities.TryGetValue(id, out string? expected)) problems.Add($"The README lists {id}, which {IdsSource} does not define.");
-            else if (severity != expected) problems.Add($"The README says {id} is '{severity}'; the code says '{expected}'.");
+            if (!severities.TryGetValue(id, out string? expected)) problems.Add($"{DiagnosticsPage} lists {id}, which {IdsSource} does not define.");
+            else if (severity != expected) problems.Add($"{DiagnosticsPage} says {id} is '{severity}'; the code says '{expected}'.");
         }
 
         Assert.Empty(problems);
@@ -185,7 +188,7 @@ public sealed partial class DiagnosticReleaseTests
     private static partial Regex IdDeclaration();
 
     [GeneratedRegex(@"^\| (?<id>RVG[0-9]{4}) \| (?<severity>[a-z]+) \|", RegexOptions.Multiline)]
-    private static partial Regex ReadmeRow();
+    private static partial Regex DiagnosticsPageRow();
 
     [GeneratedRegex("""<(?<task>Error|Warning)\b[^>]*\bCode="(?<id>RVG[0-9]{4})"[^>]*>""")]
     private static partial Regex TargetTask();

@@ -4,10 +4,11 @@ using RepVgg.Compiler.Tests.PyTorch;
 namespace RepVgg.Integration.Tests;
 
 /// <summary>
-/// The packages as a user gets them: `dotnet pack` into a local folder feed, then a console project
-/// created outside the repository (so none of its Directory.Build files apply) that references the
-/// RepVgg package and lists the PyTorch fixture, and the repvgg tool installed from the same feed.
-/// Restores come only from the feed and this machine's NuGet cache, into a package folder of their own.
+/// The packages as a user gets them, by the README's own commands ("Add a model to your project"): packed into a
+/// folder feed, then projects created outside the repository (so none of its Directory.Build files apply) that
+/// reference the RepVgg package, and the repvgg tool installed from the same feed. Each runs with a home folder of
+/// its own, whose NuGet configuration has only the feed and this machine's NuGet cache as sources (nothing is
+/// downloaded), and restores into a package folder of its own (no earlier run's RepVgg 0.1.0 is ever reused).
 /// </summary>
 [Collection(DotnetBuildCollection.Name)]
 public sealed class PackageTests(PackageTests.LocalFeed feed) : IClassFixture<PackageTests.LocalFeed>
@@ -59,6 +60,28 @@ public sealed class PackageTests(PackageTests.LocalFeed feed) : IClassFixture<Pa
         NumericAssert.Close(input.Logits, packaged, 1e-5, "the packaged build's logits against PyTorch's float64");
     }
 
+    [Fact]
+    public void The_README_adds_a_model_to_a_new_project_as_written()
+    {
+        ReadmeSection readme = ReadmeSection.Read(AddAModel);
+        IReadOnlyList<string> shell = readme.Of("sh"), xml = readme.Of("xml"), csharp = readme.Of("csharp");
+        Assert.True(shell.Count == 3 && xml.Count == 1 && csharp.Count == 1,
+            $"README's '{AddAModel}' should hold the feed's commands, the project's, the item, Program.cs and the run; found {string.Join(", ", readme.Blocks.Select(b => b.Language))}.");
+        using var folder = new TemporaryFolder();
+
+        // The project's commands, anywhere outside the repository (they end in its folder, MyApp).
+        (int created, string createOutput) = feed.RunShell(folder.Path, shell[1], folder.File("packages"));
+        Assert.True(created == 0, createOutput);
+        string project = folder.File("MyApp");
+        string projectFile = Path.Combine(project, "MyApp.csproj");
+        File.WriteAllText(projectFile, File.ReadAllText(projectFile).Replace("</Project>", xml[0] + "</Project>"));
+        File.WriteAllText(Path.Combine(project, "Program.cs"), csharp[0]);
+
+        (int ran, string runOutput) = feed.RunShell(project, shell[2], folder.File("packages"));
+        Assert.True(ran == 0, runOutput);
+        Assert.Matches(@"class [0-9]+ of 1000", runOutput);
+    }
+
     [PyTorchFact]
     public void The_tool_installed_from_the_feed_fuses_a_checkpoint_that_PyTorch_loads_strictly()
     {
@@ -89,27 +112,60 @@ public sealed class PackageTests(PackageTests.LocalFeed feed) : IClassFixture<Pa
         Assert.True(result.RootElement.GetProperty("timm_same").GetBoolean(), "deploy-timm.pth does not hold deploy.pth's tensors under timm's names.");
     }
 
+    /// <summary>The README section whose commands these tests run.</summary>
+    private const string AddAModel = "## Add a model to your project";
+
     /// <summary>
-    /// Both packages packed once per test run into a temporary feed, with a version no earlier run
-    /// used, so no NuGet cache can hand back an older build of them.
+    /// Both packages packed once per test run, by the README's first block run from the repository: into
+    /// <c>~/repvgg-feed</c> of a home folder made for the run, whose NuGet configuration then names the feed.
     /// </summary>
     public sealed class LocalFeed : IDisposable
     {
         private readonly TemporaryFolder _folder = new();
 
-        public string Version { get; } = $"0.1.0-test.{DateTime.UtcNow:yyyyMMddHHmmss}";
+        /// <summary>The packages' version, from Directory.Build.props.</summary>
+        public string Version { get; }
 
-        public string Directory => _folder.File("feed");
+        /// <summary>The run's home folder: <c>~</c> in the README's commands.</summary>
+        public string Home => _folder.File("home");
+
+        public string Directory => Path.Combine(Home, "repvgg-feed");
 
         public LocalFeed()
         {
-            foreach (string project in new[] { "src/RepVgg.Package/RepVgg.Package.csproj", "src/RepVgg.Tool/RepVgg.Tool.csproj" })
-            {
-                (int exitCode, string output) = DotnetCli.Run(PyTorchFixtures.RepositoryRoot,
-                    "pack", project, "-c", "Release", "-o", Directory, $"-p:PackageVersion={Version}", "-nodeReuse:false");
-                if (exitCode != 0)
-                    throw new InvalidOperationException($"dotnet pack {project} failed:\n{output}");
-            }
+            // Only this machine's NuGet cache as a source, until the README adds the feed.
+            string config = Path.Combine(Home, ".nuget", "NuGet", "NuGet.Config");
+            System.IO.Directory.CreateDirectory(Path.GetDirectoryName(config)!);
+            File.WriteAllText(config, $"""
+                <?xml version="1.0" encoding="utf-8"?>
+                <configuration>
+                  <packageSources>
+                    <clear />
+                    <add key="machine-cache" value="{MachineCache}" />
+                  </packageSources>
+                </configuration>
+                """);
+            // The repository's own projects restore into the machine's cache as always.
+            (int exitCode, string output) = RunShell(PyTorchFixtures.RepositoryRoot, ReadmeSection.Read(AddAModel).Of("sh")[0], MachineCache);
+            if (exitCode != 0)
+                throw new InvalidOperationException($"The README's packing commands failed:\n{output}");
+            string package = System.IO.Directory.GetFiles(Directory, "RepVgg.*.nupkg").Select(Path.GetFileName).Single(name => !name!.StartsWith("RepVgg.Tool.", StringComparison.Ordinal))!;
+            Version = package["RepVgg.".Length..^".nupkg".Length];
+        }
+
+        private static string MachineCache => Environment.GetEnvironmentVariable("NUGET_PACKAGES")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+
+        /// <summary>Runs README shell commands with bash in <paramref name="folder"/>, with this run's home and <paramref name="packages"/> as NuGet's package folder.</summary>
+        public (int ExitCode, string Output) RunShell(string folder, string commands, string packages)
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("bash", ["-e", "-c", commands]) { WorkingDirectory = folder };
+            start.Environment["HOME"] = Home;
+            start.Environment["NUGET_PACKAGES"] = packages;
+            start.Environment["DOTNET_NOLOGO"] = "1";
+            start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+            (int exitCode, string output) = ChildProcess.Run(start);
+            return (exitCode, $"$ (in {folder}) {commands}\n{output}");
         }
 
         /// <summary>
@@ -118,8 +174,7 @@ public sealed class PackageTests(PackageTests.LocalFeed feed) : IClassFixture<Pa
         /// </summary>
         public string WriteNuGetConfig(string folder)
         {
-            string cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
-                ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+            string cache = MachineCache;
             string path = Path.Combine(folder, "nuget.config");
             File.WriteAllText(path, $"""
                 <?xml version="1.0" encoding="utf-8"?>
