@@ -4,7 +4,7 @@ using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 using static System.FormattableString;
 
 namespace RepVgg.Generators;

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Diagnostics;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 using RepVgg.Compiler.Outputs;
 using RepVgg.Compiler.Snapshots;
 using RepVgg.Tooling.Synthetic;

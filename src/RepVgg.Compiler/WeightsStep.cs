@@ -4,7 +4,7 @@ using RepVgg.Checkpoints;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Diagnostics;
 using RepVgg.Compiler.Fusion;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 using RepVgg.Compiler.Outputs;
 using RepVgg.Compiler.Planning;
 using RepVgg.Cpu;

@@ -1,5 +1,5 @@
 using RepVgg.Compiler.Architecture;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 using RepVgg.Tooling.Reference;
 using RepVgg.Tooling.Synthetic;
 using RepVgg.Cpu;

@@ -1,6 +1,6 @@
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Diagnostics;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 using RepVgg.Tooling.Synthetic;
 
 namespace RepVgg.Compiler.Tests;

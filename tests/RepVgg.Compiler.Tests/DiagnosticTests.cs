@@ -1,7 +1,7 @@
 using RepVgg.Checkpoints;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Diagnostics;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 using RepVgg.Tooling.Synthetic;
 using RepVgg.Tooling.Writing;
 

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 
 namespace RepVgg.Generators.Tests;
 

@@ -1,7 +1,7 @@
 using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Fusion;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 using RepVgg.Gpu;
 using RepVgg.Tooling.Synthetic;
 

@@ -1,5 +1,5 @@
 using System.Security.Cryptography;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 
 namespace RepVgg.Tool.Tests;
 

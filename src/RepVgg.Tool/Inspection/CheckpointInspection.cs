@@ -1,7 +1,7 @@
 using RepVgg.Checkpoints;
 using RepVgg.Compiler;
 using RepVgg.Compiler.Diagnostics;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 
 namespace RepVgg.Tool.Inspection;
 

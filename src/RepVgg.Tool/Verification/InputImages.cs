@@ -1,7 +1,7 @@
 using System.Runtime.InteropServices;
 using RepVgg.Compiler;
 using RepVgg.Compiler.Diagnostics;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 
 namespace RepVgg.Tool.Verification;
 

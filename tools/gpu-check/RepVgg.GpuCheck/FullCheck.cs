@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 using RepVgg.Gpu;
 using RepVgg.Gpu.Kernels;
 using RepVgg.Tooling.Reference;

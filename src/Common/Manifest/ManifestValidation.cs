@@ -1,7 +1,7 @@
 using System.Collections.Generic;
 using static System.FormattableString;
 
-namespace RepVgg.Compiler.Manifest;
+namespace RepVgg.Manifest;
 
 /// <summary>
 /// What a sound manifest must hold, checked in one place: the generator refuses a manifest that fails

@@ -1,4 +1,4 @@
-namespace RepVgg.Compiler.Manifest;
+namespace RepVgg.Manifest;
 
 /// <summary>
 /// What the weights step tells the source generator about one model: the plain network's

@@ -3,7 +3,7 @@ using System.Collections;
 using System.Collections.Generic;
 using System.Linq;
 
-namespace RepVgg.Compiler.Manifest;
+namespace RepVgg.Manifest;
 
 /// <summary>
 /// An immutable array compared by its elements, so records holding one have value equality

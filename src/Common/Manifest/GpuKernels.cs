@@ -1,4 +1,4 @@
-namespace RepVgg.Compiler.Manifest;
+namespace RepVgg.Manifest;
 
 /// <summary>
 /// Which kernel a layer runs on the GPU backend. Winograd layers run the GPU's Winograd kernels with the blob's

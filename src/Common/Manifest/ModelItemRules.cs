@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Linq;
 using System.Text.RegularExpressions;
 
-namespace RepVgg.Compiler.Manifest;
+namespace RepVgg.Manifest;
 
 /// <summary>
 /// What a <c>RepVggModel</c> item's metadata may hold. One implementation for both places that check it: the

@@ -1,6 +1,6 @@
 using System.Collections.Generic;
 
-namespace RepVgg.Compiler.Manifest;
+namespace RepVgg.Manifest;
 
 /// <summary>
 /// The height and width of one layer's input and output activations, for an input image of a given size.

@@ -1,4 +1,4 @@
-namespace RepVgg.Compiler.Manifest;
+namespace RepVgg.Manifest;
 
 /// <summary>
 /// Every diagnostic the weights step and the generator report. IDs are stable: never reuse or
