@@ -245,7 +245,7 @@ public static class RepVggCommandLine
         Option<string> strides = StridesOption(), stateDictKey = StateDictKeyOption();
         var blob = new Option<string>("--blob") { Description = "The fused weights to write: raw little-endian float32, packed for the CPU kernels.", HelpName = "file", Required = true };
         var manifest = new Option<string>("--manifest") { Description = "The model manifest to write (JSON: layers, shapes, blob offsets, SHA-256), which the source generator reads.", HelpName = "file", Required = true };
-        var variant = new Option<string>("--variant") { Description = "The published variant the checkpoint must be, e.g. B1g4 (RVG0013 when it is not).", HelpName = "name" };
+        var variant = new Option<string>("--variant") { Description = "The published variant the checkpoint must be, e.g. B1g4 (RVG0013 when it is not; RVG0032 for a name that is no published variant).", HelpName = "name" };
         Option<int?> height = InputSizeOption("--input-height", "Input height in pixels the layers' algorithms are chosen for (the network runs at any size; this only affects speed)."),
             width = InputSizeOption("--input-width", "Input width in pixels the layers' algorithms are chosen for.");
         var onnx = new Option<string>("--onnx") { Description = "Also write the fused network as an ONNX model, as export-onnx does.", HelpName = "model.onnx" };

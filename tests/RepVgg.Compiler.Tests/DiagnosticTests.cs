@@ -240,6 +240,14 @@ public sealed class DiagnosticTests : IDisposable
         Assert.Contains("found a custom RepVGG", d.Message);
     }
 
+    [Fact]
+    public void RVG0032_variant_that_is_no_published_one()
+    {
+        CompilerDiagnostic d = CompileFails(WritePth(Tensors()), DiagnosticIds.UnknownVariant, expectedVariant: "A9");
+
+        Assert.Contains("Variant 'A9' is not a published RepVGG variant; expected one of RepVGG-A0,", d.Message);
+    }
+
     [Theory]
     [InlineData("1,2,2", "Strides lists 3 values (1,2,2); this checkpoint has 2 stages")]
     [InlineData("1,3", "expected 1 or 2 for each stage")]

@@ -26,13 +26,13 @@ public static class DiagnosticIds
     public const string UnsupportedDType = "RVG0009";
     /// <summary>Error: the pickle names a global outside the state_dict allow-list.</summary>
     public const string ForbiddenPickleGlobal = "RVG0010";
-    /// <summary>Error: InputHeight or InputWidth is not a positive integer, or the input image is too large for an int.</summary>
+    /// <summary>Error: InputHeight or InputWidth is not a positive integer.</summary>
     public const string InvalidInputSize = "RVG0011";
     /// <summary>Warning: the checkpoint holds a tensor the network does not use.</summary>
     public const string UnusedTensor = "RVG0012";
     /// <summary>Error: the tensors are not the variant the project says they are.</summary>
     public const string VariantMismatch = "RVG0013";
-    /// <summary>Error: the generator cannot read a model manifest, or its item lacks metadata the build sets.</summary>
+    /// <summary>Error (generator): a model manifest cannot be read: not valid JSON, a field missing, or layers that do not chain.</summary>
     public const string ManifestUnreadable = "RVG0014";
     /// <summary>Error (generator): ClassName or Namespace is not a valid C# name, or clashes with a member of the generated class.</summary>
     public const string InvalidName = "RVG0015";
@@ -65,10 +65,16 @@ public static class DiagnosticIds
     public const string InvalidMetadata = "RVG0027";
     /// <summary>Warning: a custom network (no published variant) was compiled on RepVGG's strides or input size because nothing gave its own.</summary>
     public const string AssumedDefaults = "RVG0028";
+    /// <summary>Error (generator): an input image, InputChannels x InputHeight x InputWidth floats, has more floats than an int can count.</summary>
+    public const string InputTooLarge = "RVG0029";
     /// <summary>Error (repvgg verify): the input file is missing, or is not a whole number of float32 N x C x H x W images.</summary>
     public const string VerifyInputMismatch = "RVG0030";
     /// <summary>Error: an output path names one of the command's inputs or another of its outputs.</summary>
     public const string OutputIsInput = "RVG0031";
+    /// <summary>Error: the Variant metadata (or --variant) names no published RepVGG variant.</summary>
+    public const string UnknownVariant = "RVG0032";
+    /// <summary>Error (generator): a model's item lacks RepVggResourceName metadata, the logical name of its embedded weights, which the RepVgg targets set.</summary>
+    public const string MissingResourceName = "RVG0033";
     /// <summary>Error: an output file cannot be written (a folder it cannot create or that is missing, no permission, a full disk, a folder at its path).</summary>
     public const string OutputNotWritten = "RVG0035";
     /// <summary>Error (model snapshot): the source generated for a model with Snapshot="true" differs from its committed snapshot.</summary>
