@@ -2,8 +2,8 @@ using RepVgg.Checkpoints;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Diagnostics;
 using RepVgg.Manifest;
-using RepVgg.Tooling.Synthetic;
-using RepVgg.Tooling.Writing;
+using RepVgg.Compiler.Synthetic;
+using RepVgg.Compiler.Writing;
 
 namespace RepVgg.Compiler.Tests;
 

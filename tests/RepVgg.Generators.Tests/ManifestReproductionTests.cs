@@ -1,7 +1,7 @@
 extern alias compiler;
 
 using compiler::RepVgg.Compiler.Architecture;
-using compiler::RepVgg.Tooling.Synthetic;
+using compiler::RepVgg.Compiler.Synthetic;
 using CompilerManifest = compiler::RepVgg.Manifest.ModelManifest;
 using CompilerWeightsStep = compiler::RepVgg.Compiler.WeightsStep;
 

@@ -72,7 +72,7 @@ public sealed class PackageTests(PackageTests.LocalFeed feed) : IClassFixture<Pa
         string repvgg = Path.Combine(tools, "repvgg");
 
         // fuse_check.py (the tool's own PyTorch test) writes a training-time checkpoint and checks the fused ones.
-        string script = Path.Combine(PyTorchFixtures.RepositoryRoot, "tests", "RepVgg.Tool.Tests", "PyTorch", "fuse_check.py");
+        string script = Path.Combine(PyTorchFixtures.RepositoryRoot, "tests", "RepVgg.Cli.Tests", "PyTorch", "fuse_check.py");
         (int wrote, string writeOutput) = PyTorchEnvironment.Run(python, $"\"{script}\" write \"{folder.Path}\"");
         Assert.True(wrote == 0, writeOutput);
         string train = folder.File("train.pth");
@@ -103,7 +103,7 @@ public sealed class PackageTests(PackageTests.LocalFeed feed) : IClassFixture<Pa
 
         public LocalFeed()
         {
-            foreach (string project in new[] { "src/RepVgg.Package/RepVgg.Package.csproj", "src/RepVgg.Tool/RepVgg.Tool.csproj" })
+            foreach (string project in new[] { "src/RepVgg.Package/RepVgg.Package.csproj", "src/RepVgg.Cli/RepVgg.Cli.csproj" })
             {
                 (int exitCode, string output) = DotnetCli.Run(PyTorchFixtures.RepositoryRoot,
                     "pack", project, "-c", "Release", "-o", Directory, $"-p:PackageVersion={Version}", "-nodeReuse:false");

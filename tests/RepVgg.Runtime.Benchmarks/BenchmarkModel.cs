@@ -4,7 +4,7 @@ using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Manifest;
 using RepVgg.Compiler.Onnx;
-using RepVgg.Tooling.Synthetic;
+using RepVgg.Compiler.Synthetic;
 
 namespace RepVgg.Runtime.Benchmarks;
 

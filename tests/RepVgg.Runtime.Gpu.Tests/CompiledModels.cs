@@ -3,7 +3,7 @@ using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Fusion;
 using RepVgg.Manifest;
 using RepVgg.Gpu;
-using RepVgg.Tooling.Synthetic;
+using RepVgg.Compiler.Synthetic;
 
 namespace RepVgg.Runtime.Gpu.Tests;
 

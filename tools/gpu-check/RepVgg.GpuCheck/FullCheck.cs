@@ -6,8 +6,8 @@ using RepVgg.Compiler.Architecture;
 using RepVgg.Manifest;
 using RepVgg.Gpu;
 using RepVgg.Gpu.Kernels;
-using RepVgg.Tooling.Reference;
-using RepVgg.Tooling.Synthetic;
+using RepVgg.Compiler.Reference;
+using RepVgg.Compiler.Synthetic;
 
 namespace RepVgg.GpuCheck;
 

@@ -4,8 +4,9 @@ using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Fusion;
 using RepVgg.Manifest;
 using RepVgg.Gpu.Kernels;
-using RepVgg.Tooling.Reference;
-using RepVgg.Tooling.Synthetic;
+using RepVgg.Compiler.Reference;
+using RepVgg.Testing.Models;
+using RepVgg.Compiler.Synthetic;
 
 namespace RepVgg.GpuCheck;
 
