@@ -1,11 +1,11 @@
 using Microsoft.CodeAnalysis;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 
 namespace RepVgg.Generators;
 
 /// <summary>
 /// The diagnostics the generator reports. IDs come from <see cref="DiagnosticIds"/>, shared with
-/// the weights step; every one is listed in AnalyzerReleases.Unshipped.md.
+/// the weights step; one descriptor per ID, every one listed in AnalyzerReleases.Unshipped.md.
 /// </summary>
 internal static class DiagnosticDescriptors
 {
@@ -22,10 +22,10 @@ internal static class DiagnosticDescriptors
 
     /// <summary>
     /// {0}: the model's class name; {1}, {2}, {3}: <c>InputChannels</c>, <c>InputHeight</c>, <c>InputWidth</c>; {4}: the
-    /// largest int. Shares its ID with <see cref="InvalidInputSize"/>: both say the input size cannot be used.
+    /// largest int.
     /// </summary>
     public static readonly DiagnosticDescriptor InputTooLarge = new(
-        DiagnosticIds.InvalidInputSize,
+        DiagnosticIds.InputTooLarge,
         title: "RepVgg model input image is too large",
         messageFormat: "RepVgg model '{0}': an input image of {1} x {2} x {3} floats (InputChannels x InputHeight x InputWidth) does not fit in an int (at most {4} floats); use a smaller InputHeight or InputWidth",
         Category,
@@ -37,6 +37,15 @@ internal static class DiagnosticDescriptors
         DiagnosticIds.ManifestUnreadable,
         title: "RepVgg model manifest cannot be read",
         messageFormat: "Cannot read RepVgg model manifest '{0}': {1}",
+        Category,
+        DiagnosticSeverity.Error,
+        isEnabledByDefault: true);
+
+    /// <summary>{0}: the manifest's path.</summary>
+    public static readonly DiagnosticDescriptor MissingResourceName = new(
+        DiagnosticIds.MissingResourceName,
+        title: "RepVgg model item lacks RepVggResourceName metadata",
+        messageFormat: "RepVgg model manifest '{0}': the item lacks RepVggResourceName metadata (the logical name of the embedded weights); RepVggModel items get it from the RepVgg targets (build/RepVgg.Model.targets)",
         Category,
         DiagnosticSeverity.Error,
         isEnabledByDefault: true);

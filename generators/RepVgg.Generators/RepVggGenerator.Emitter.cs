@@ -2,7 +2,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
 using Microsoft.CodeAnalysis.CSharp;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 using static System.FormattableString;
 
 namespace RepVgg.Generators;

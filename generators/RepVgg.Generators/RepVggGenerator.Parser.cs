@@ -4,7 +4,7 @@ using System.Linq;
 using System.Threading;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 using static System.FormattableString;
 
 namespace RepVgg.Generators;
@@ -90,9 +90,7 @@ public sealed partial class RepVggGenerator
     private static void CheckResourceName(ModelRequest request, List<DiagnosticInfo> diagnostics)
     {
         if (request.ResourceName.Length > 0) return;
-        diagnostics.Add(Report(
-            DiagnosticDescriptors.ManifestUnreadable, request, request.FilePath,
-            "the item lacks RepVggResourceName metadata (the logical name of the embedded weights); RepVggModel items get it from the RepVgg targets (build/RepVgg.Model.targets)."));
+        diagnostics.Add(Report(DiagnosticDescriptors.MissingResourceName, request, request.FilePath));
     }
 
     // The generated class and the engine size an image, and a batch of them, in ints.

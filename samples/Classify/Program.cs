@@ -5,7 +5,7 @@ using Classify;
 using RepVgg;
 using RepVgg.Checkpoints;
 using RepVgg.Compiler.Architecture;
-using RepVgg.Tooling.Reference;
+using RepVgg.Compiler.Reference;
 
 // The network class was generated at build time from the checkpoint in Classify.csproj.
 Console.WriteLine($"RepVggA0: {RepVggA0.InputChannels} x {RepVggA0.InputHeight} x {RepVggA0.InputWidth} -> {RepVggA0.ClassCount} classes");

@@ -1,6 +1,6 @@
 using System.Globalization;
 using RepVgg.Compiler.Diagnostics;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 
 namespace RepVgg.Compiler;
 

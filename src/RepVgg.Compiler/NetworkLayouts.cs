@@ -1,4 +1,4 @@
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 using RepVgg.Compiler.Planning;
 
 namespace RepVgg.Compiler;

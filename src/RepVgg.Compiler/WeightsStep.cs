@@ -4,7 +4,7 @@ using RepVgg.Checkpoints;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Diagnostics;
 using RepVgg.Compiler.Fusion;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 using RepVgg.Compiler.Outputs;
 using RepVgg.Compiler.Planning;
 using RepVgg.Cpu;
@@ -301,7 +301,7 @@ public static class WeightsStep
     private static void CheckVariant(string path, string expected, RepVggVariant? found, TrainedNetwork network)
     {
         RepVggVariant want = RepVggVariant.Find(expected) ?? throw new CompilationException(CompilerDiagnostic.Error(
-            DiagnosticIds.VariantMismatch, path,
+            DiagnosticIds.UnknownVariant, path,
             $"Variant '{expected}' is not a published RepVGG variant; expected one of {string.Join(", ", RepVggVariant.Published.Select(v => v.Name))}."));
         if (found == want) return;
         string foundText = found?.Name ?? "a custom RepVGG";

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Diagnostics;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 using RepVgg.Compiler.Onnx;
 using RepVgg.Compiler.Outputs;
 

@@ -1,6 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 using RepVgg.Gpu.Kernels;
 using RepVgg.Gpu.TensorCores;
 using RepVgg.Gpu.Weights;

@@ -1,6 +1,6 @@
 using System.IO.Compression;
 using System.Text;
-using RepVgg.Tooling.Writing;
+using RepVgg.Compiler.Writing;
 
 namespace RepVgg.Checkpoints.Tests;
 

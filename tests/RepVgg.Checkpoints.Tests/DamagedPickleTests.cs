@@ -1,5 +1,5 @@
 using System.IO.Compression;
-using RepVgg.Tooling.Writing;
+using RepVgg.Compiler.Writing;
 
 namespace RepVgg.Checkpoints.Tests;
 

@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Diagnostics;
 using System.IO.Compression;
 using System.Text;
-using RepVgg.Tooling.Writing;
+using RepVgg.Compiler.Writing;
 
 namespace RepVgg.Checkpoints.Tests;
 

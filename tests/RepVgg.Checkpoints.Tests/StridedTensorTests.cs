@@ -1,4 +1,4 @@
-using RepVgg.Tooling.Writing;
+using RepVgg.Compiler.Writing;
 
 namespace RepVgg.Checkpoints.Tests;
 

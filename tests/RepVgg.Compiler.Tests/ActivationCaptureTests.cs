@@ -1,5 +1,5 @@
 using RepVgg.Compiler.Architecture;
-using RepVgg.Tooling.Reference;
+using RepVgg.Compiler.Reference;
 
 namespace RepVgg.Compiler.Tests;
 

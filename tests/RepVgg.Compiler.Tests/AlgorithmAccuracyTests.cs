@@ -1,7 +1,7 @@
 using RepVgg.Compiler.Architecture;
-using RepVgg.Compiler.Manifest;
-using RepVgg.Tooling.Reference;
-using RepVgg.Tooling.Synthetic;
+using RepVgg.Manifest;
+using RepVgg.Compiler.Reference;
+using RepVgg.Compiler.Synthetic;
 using RepVgg.Cpu;
 
 namespace RepVgg.Compiler.Tests;

@@ -1,7 +1,7 @@
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Diagnostics;
-using RepVgg.Compiler.Manifest;
-using RepVgg.Tooling.Synthetic;
+using RepVgg.Manifest;
+using RepVgg.Compiler.Synthetic;
 
 namespace RepVgg.Compiler.Tests;
 

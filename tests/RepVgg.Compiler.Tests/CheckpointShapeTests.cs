@@ -1,8 +1,8 @@
 using System.Runtime.InteropServices;
 using RepVgg.Checkpoints;
 using RepVgg.Compiler.Architecture;
-using RepVgg.Tooling.Synthetic;
-using RepVgg.Tooling.Writing;
+using RepVgg.Compiler.Synthetic;
+using RepVgg.Compiler.Writing;
 
 namespace RepVgg.Compiler.Tests;
 

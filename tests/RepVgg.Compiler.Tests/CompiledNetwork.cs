@@ -1,6 +1,6 @@
-using RepVgg.Compiler.Manifest;
-using RepVgg.Tooling.Reference;
-using RepVgg.Tooling.Synthetic;
+using RepVgg.Manifest;
+using RepVgg.Compiler.Reference;
+using RepVgg.Compiler.Synthetic;
 
 namespace RepVgg.Compiler.Tests;
 

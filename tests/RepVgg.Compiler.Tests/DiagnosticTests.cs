@@ -1,9 +1,9 @@
 using RepVgg.Checkpoints;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Diagnostics;
-using RepVgg.Compiler.Manifest;
-using RepVgg.Tooling.Synthetic;
-using RepVgg.Tooling.Writing;
+using RepVgg.Manifest;
+using RepVgg.Compiler.Synthetic;
+using RepVgg.Compiler.Writing;
 
 namespace RepVgg.Compiler.Tests;
 
@@ -238,6 +238,14 @@ public sealed class DiagnosticTests : IDisposable
 
         Assert.Contains("Expected RepVGG-A0", d.Message);
         Assert.Contains("found a custom RepVGG", d.Message);
+    }
+
+    [Fact]
+    public void RVG0032_variant_that_is_no_published_one()
+    {
+        CompilerDiagnostic d = CompileFails(WritePth(Tensors()), DiagnosticIds.UnknownVariant, expectedVariant: "A9");
+
+        Assert.Contains("Variant 'A9' is not a published RepVGG variant; expected one of RepVGG-A0,", d.Message);
     }
 
     [Theory]

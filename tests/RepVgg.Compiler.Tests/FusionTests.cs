@@ -1,7 +1,7 @@
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Fusion;
-using RepVgg.Tooling.Reference;
-using RepVgg.Tooling.Synthetic;
+using RepVgg.Compiler.Reference;
+using RepVgg.Compiler.Synthetic;
 
 namespace RepVgg.Compiler.Tests;
 

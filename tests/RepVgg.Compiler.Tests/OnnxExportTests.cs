@@ -1,7 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Onnx;
-using RepVgg.Tooling.Synthetic;
+using RepVgg.Compiler.Synthetic;
 
 namespace RepVgg.Compiler.Tests;
 

@@ -1,7 +1,7 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
 using Microsoft.CodeAnalysis;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 
 namespace RepVgg.Generators.Tests;
 
@@ -17,7 +17,7 @@ namespace RepVgg.Generators.Tests;
 /// </remarks>
 public sealed partial class DiagnosticReleaseTests
 {
-    private const string IdsSource = "src/RepVgg.Compiler/Manifest/DiagnosticIds.cs";
+    private const string IdsSource = "src/Common/Manifest/DiagnosticIds.cs";
 
     /// <summary>Where users read what each ID means.</summary>
     private const string DiagnosticsPage = "docs/diagnostics.md";
@@ -130,6 +130,15 @@ public sealed partial class DiagnosticReleaseTests
     }
 
     [Fact]
+    public void Each_id_the_generator_reports_has_one_descriptor()
+    {
+        // One condition per ID: a second condition gets its own ID, so a user can search for it and suppress it alone.
+        Assert.Empty(GeneratorDescriptors().GroupBy(descriptor => descriptor.Id).Where(id => id.Count() > 1)
+            .Select(id => $"{id.Key}: {string.Join("; ", id.Select(descriptor => descriptor.Title.ToString()))}"));
+        Assert.NotEmpty(GeneratorDescriptors());
+    }
+
+    [Fact]
     public void Generator_release_files_hold_the_repository_rows_of_the_ids_it_reports()
     {
         List<Rule> generator = ReadRules(s_generatorReleaseFiles);
@@ -139,7 +148,7 @@ public sealed partial class DiagnosticReleaseTests
         Assert.Equal(
             repository.Where(rule => rule.Line.Contains("(generator)", StringComparison.Ordinal)).Select(rule => (rule.Section, rule.Line)),
             generator.Select(rule => (rule.Section, rule.Line)));
-        Assert.Equal(GeneratorDescriptors().Select(descriptor => descriptor.Id).Distinct().Order(), generator.Select(rule => rule.Id).Order());
+        Assert.Equal(GeneratorDescriptors().Select(descriptor => descriptor.Id).Order(), generator.Select(rule => rule.Id).Order());
         Assert.All(GeneratorDescriptors(), descriptor => Assert.Equal(generator.Single(rule => rule.Id == descriptor.Id).Category, descriptor.Category));
     }
 
@@ -184,7 +193,8 @@ public sealed partial class DiagnosticReleaseTests
         return rules;
     }
 
-    [GeneratedRegex("""<summary>(?<severity>Error|Warning)\b[^<]*</summary>\s*public const string (?<name>\w+) = "RVG[0-9]{4}";""")]
+    // A summary may start on its own line (RVG0027's does): the severity is the first word after <summary> and any "///".
+    [GeneratedRegex("""<summary>\s*(?:///\s*)?(?<severity>Error|Warning)\b[^<]*</summary>\s*public const string (?<name>\w+) = "RVG[0-9]{4}";""")]
     private static partial Regex IdDeclaration();
 
     [GeneratedRegex(@"^\| (?<id>RVG[0-9]{4}) \| (?<severity>[a-z]+) \|", RegexOptions.Multiline)]

@@ -1,5 +1,5 @@
 using Microsoft.CodeAnalysis;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 
 namespace RepVgg.Generators.Tests;
 
@@ -22,13 +22,13 @@ public sealed class GeneratorDiagnosticTests
     [InlineData("32768", "32768")]
     [InlineData("1", "715827883")]           // One float past the limit: 2147483649.
     [InlineData("2147483647", "2147483647")] // Past a long too.
-    public void RVG0011_input_image_does_not_fit_in_an_int(string height, string width)
+    public void RVG0029_input_image_does_not_fit_in_an_int(string height, string width)
     {
         ModelItem model = TestModels.TinyFixture
             .WithMetadata(TestModels.MetadataKey("RepVggInputHeight"), height)
             .WithMetadata(TestModels.MetadataKey("RepVggInputWidth"), width);
 
-        AssertReportedOnly(model, DiagnosticIds.InvalidInputSize,
+        AssertReportedOnly(model, DiagnosticIds.InputTooLarge,
             $"RepVgg model 'TinyNet': an input image of 3 x {height} x {width} floats (InputChannels x InputHeight x InputWidth) " +
             "does not fit in an int (at most 2147483647 floats); use a smaller InputHeight or InputWidth");
     }
@@ -53,13 +53,13 @@ public sealed class GeneratorDiagnosticTests
     [Theory]
     [InlineData("")]
     [InlineData("  ")]
-    public void RVG0014_item_lacks_RepVggResourceName(string value)
+    public void RVG0033_item_lacks_RepVggResourceName(string value)
     {
         ModelItem model = TestModels.TinyFixture.WithMetadata(TestModels.MetadataKey("RepVggResourceName"), value);
 
-        AssertReportedOnly(model, DiagnosticIds.ManifestUnreadable,
-            $"Cannot read RepVgg model manifest '{model.Path}': the item lacks RepVggResourceName metadata (the logical name of the embedded weights); " +
-            "RepVggModel items get it from the RepVgg targets (build/RepVgg.Model.targets).");
+        AssertReportedOnly(model, DiagnosticIds.MissingResourceName,
+            $"RepVgg model manifest '{model.Path}': the item lacks RepVggResourceName metadata (the logical name of the embedded weights); " +
+            "RepVggModel items get it from the RepVgg targets (build/RepVgg.Model.targets)");
     }
 
     [Fact]

@@ -1,8 +1,8 @@
 extern alias compiler;
 
 using compiler::RepVgg.Compiler.Architecture;
-using compiler::RepVgg.Tooling.Synthetic;
-using CompilerManifest = compiler::RepVgg.Compiler.Manifest.ModelManifest;
+using compiler::RepVgg.Compiler.Synthetic;
+using CompilerManifest = compiler::RepVgg.Manifest.ModelManifest;
 using CompilerWeightsStep = compiler::RepVgg.Compiler.WeightsStep;
 
 namespace RepVgg.Generators.Tests;
@@ -43,5 +43,5 @@ public sealed class ManifestReproductionTests
     }
 
     /// <summary>The manifest as the weights step writes it to disk.</summary>
-    private static string Json(CompilerManifest manifest) => compiler::RepVgg.Compiler.Manifest.ManifestJson.Write(manifest);
+    private static string Json(CompilerManifest manifest) => compiler::RepVgg.Manifest.ManifestJson.Write(manifest);
 }

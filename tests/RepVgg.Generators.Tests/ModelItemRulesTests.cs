@@ -1,5 +1,5 @@
 using Microsoft.CodeAnalysis.CSharp;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 
 namespace RepVgg.Generators.Tests;
 

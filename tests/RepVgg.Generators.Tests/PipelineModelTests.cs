@@ -1,6 +1,6 @@
 using System.Reflection;
 using Microsoft.CodeAnalysis;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 
 namespace RepVgg.Generators.Tests;
 

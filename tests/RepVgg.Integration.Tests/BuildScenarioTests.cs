@@ -2,8 +2,8 @@ using Microsoft.ML.OnnxRuntime;
 using RepVgg.Checkpoints;
 using RepVgg.Compiler;
 using RepVgg.Compiler.Snapshots;
-using RepVgg.Tooling.Reference;
-using RepVgg.Tooling.Writing;
+using RepVgg.Compiler.Reference;
+using RepVgg.Compiler.Writing;
 
 namespace RepVgg.Integration.Tests;
 

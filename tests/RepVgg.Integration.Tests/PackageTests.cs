@@ -95,7 +95,7 @@ public sealed class PackageTests(PackageTests.LocalFeed feed) : IClassFixture<Pa
         string repvgg = Path.Combine(tools, "repvgg");
 
         // fuse_check.py (the tool's own PyTorch test) writes a training-time checkpoint and checks the fused ones.
-        string script = Path.Combine(PyTorchFixtures.RepositoryRoot, "tests", "RepVgg.Tool.Tests", "PyTorch", "fuse_check.py");
+        string script = Path.Combine(PyTorchFixtures.RepositoryRoot, "tests", "RepVgg.Cli.Tests", "PyTorch", "fuse_check.py");
         (int wrote, string writeOutput) = PyTorchEnvironment.Run(python, $"\"{script}\" write \"{folder.Path}\"");
         Assert.True(wrote == 0, writeOutput);
         string train = folder.File("train.pth");

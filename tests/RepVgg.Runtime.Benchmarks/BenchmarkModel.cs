@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Reflection;
 using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 using RepVgg.Compiler.Onnx;
-using RepVgg.Tooling.Synthetic;
+using RepVgg.Compiler.Synthetic;
 
 namespace RepVgg.Runtime.Benchmarks;
 

@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Runtime.InteropServices;
 using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 
 namespace RepVgg.Runtime.Benchmarks;
 

@@ -1,9 +1,9 @@
 using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Fusion;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 using RepVgg.Gpu;
-using RepVgg.Tooling.Synthetic;
+using RepVgg.Compiler.Synthetic;
 
 namespace RepVgg.Runtime.Gpu.Tests;
 

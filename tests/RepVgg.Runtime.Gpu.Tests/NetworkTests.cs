@@ -1,6 +1,6 @@
 using RepVgg.Compiler.Architecture;
 using RepVgg.Gpu;
-using RepVgg.Tooling.Reference;
+using RepVgg.Compiler.Reference;
 
 namespace RepVgg.Runtime.Gpu.Tests;
 

@@ -1,6 +1,7 @@
 using RepVgg.Gpu;
 using RepVgg.Gpu.Kernels;
-using RepVgg.Tooling.Reference;
+using RepVgg.Compiler.Reference;
+using RepVgg.Testing.Models;
 
 namespace RepVgg.Runtime.Gpu.Tests;
 

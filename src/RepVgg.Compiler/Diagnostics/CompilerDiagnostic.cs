@@ -10,7 +10,7 @@ public enum DiagnosticSeverity
 }
 
 /// <summary>
-/// One finding of the weights step, with a stable ID from <see cref="Manifest.DiagnosticIds"/>.
+/// One finding of the weights step, with a stable ID from <see cref="RepVgg.Manifest.DiagnosticIds"/>.
 /// </summary>
 /// <param name="Id">The stable ID, e.g. <c>RVG0004</c>.</param>
 /// <param name="Severity">Error or warning.</param>

@@ -1,5 +1,5 @@
 using System.Globalization;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 
 namespace RepVgg.Compiler.Snapshots;
 

@@ -1,6 +1,6 @@
 using ILGPU;
 using ILGPU.Runtime;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 
 namespace RepVgg.Gpu.Kernels;
 

@@ -1,5 +1,5 @@
 using RepVgg.Compiler.Diagnostics;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 using RepVgg.Testing;
 using Xunit.Sdk;
 

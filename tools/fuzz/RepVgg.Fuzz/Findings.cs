@@ -1,5 +1,5 @@
 using System.Text;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 using RepVgg.Checkpoints;
 using RepVgg.Compiler.Diagnostics;
 

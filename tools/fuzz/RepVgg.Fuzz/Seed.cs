@@ -1,5 +1,5 @@
 using RepVgg.Checkpoints;
-using RepVgg.Tooling.Writing;
+using RepVgg.Compiler.Writing;
 
 namespace RepVgg.Fuzz;
 

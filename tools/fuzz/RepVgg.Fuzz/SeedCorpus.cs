@@ -3,8 +3,8 @@ using System.IO.Compression;
 using System.Numerics;
 using RepVgg.Checkpoints;
 using RepVgg.Compiler.Architecture;
-using RepVgg.Tooling.Synthetic;
-using RepVgg.Tooling.Writing;
+using RepVgg.Compiler.Synthetic;
+using RepVgg.Compiler.Writing;
 
 namespace RepVgg.Fuzz;
 

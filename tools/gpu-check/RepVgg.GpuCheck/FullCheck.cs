@@ -3,11 +3,11 @@ using System.Runtime.InteropServices;
 using System.Text;
 using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 using RepVgg.Gpu;
 using RepVgg.Gpu.Kernels;
-using RepVgg.Tooling.Reference;
-using RepVgg.Tooling.Synthetic;
+using RepVgg.Compiler.Reference;
+using RepVgg.Compiler.Synthetic;
 
 namespace RepVgg.GpuCheck;
 

@@ -2,10 +2,11 @@ using System.Text;
 using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Fusion;
-using RepVgg.Compiler.Manifest;
+using RepVgg.Manifest;
 using RepVgg.Gpu.Kernels;
-using RepVgg.Tooling.Reference;
-using RepVgg.Tooling.Synthetic;
+using RepVgg.Compiler.Reference;
+using RepVgg.Testing.Models;
+using RepVgg.Compiler.Synthetic;
 
 namespace RepVgg.GpuCheck;
 

@@ -1,5 +1,5 @@
 using RepVgg.Compiler;
-using RepVgg.Tooling.Synthetic;
+using RepVgg.Compiler.Synthetic;
 
 namespace RepVgg.GpuCheck;
 

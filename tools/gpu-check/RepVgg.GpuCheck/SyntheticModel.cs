@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
-using RepVgg.Tooling.Synthetic;
+using RepVgg.Compiler.Synthetic;
 
 namespace RepVgg.GpuCheck;
 

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using RepVgg.Checkpoints;
-using RepVgg.Tooling.Writing;
+using RepVgg.Compiler.Writing;
 
 namespace RepVgg.Fuzz.Mutations;
 
