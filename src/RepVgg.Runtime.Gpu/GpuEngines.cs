@@ -22,8 +22,8 @@ public static class GpuEngines
 
     /// <summary>
     /// ILGPU's CPU accelerator, created on first use and kept: it simulates one SM of warps of 32 threads and groups of
-    /// up to 512 (the largest groups the kernels launch have 256; ILGPU's default CPU device allows 16). The tests and
-    /// <see cref="TryCreateCpuAccelerator"/> run on it.
+    /// up to 512 (the largest groups the kernels launch have 256; ILGPU's default CPU device allows 16). The GPU check's
+    /// CPU-accelerator engines run on it (<see cref="TryCreateCpuAcceleratorWith"/>); the tests make their own, one per test class.
     /// </summary>
     internal static Accelerator CpuAccelerator => s_cpu.Value;
 
@@ -67,13 +67,9 @@ public static class GpuEngines
 
     /// <summary>
     /// An engine whose kernels run on ILGPU's CPU accelerator: the CUDA path's kernels, about 40 times slower than
-    /// plain loops, for checking a machine or a bundle without a GPU (tools/gpu-check --accelerator cpu). Not a backend.
+    /// plain loops, for checking a machine or a bundle without a GPU (tools/gpu-check --accelerator cpu). Not a backend;
+    /// the kernels chosen as <see cref="TryCreateCudaWith"/> takes them (the GPU check's comparisons).
     /// </summary>
-    /// <returns>Null and an engine, or why there is no engine and a null one.</returns>
-    public static string? TryCreateCpuAccelerator(NetworkLayout network, ModelWeights weights, Precision precision, out InferenceEngine? engine) =>
-        TryCreateCpuAcceleratorWith(network, weights, precision, GemmTileSize.Auto, allDirect: false, TensorCoreStaging.Registers, out engine);
-
-    /// <summary><see cref="TryCreateCpuAccelerator"/> with the kernels chosen as <see cref="TryCreateCudaWith"/> takes them (the GPU check's comparisons).</summary>
     internal static string? TryCreateCpuAcceleratorWith(NetworkLayout network, ModelWeights weights, Precision precision, GemmTileSize tiles, bool allDirect,
         TensorCoreStaging staging, out InferenceEngine? engine)
     {

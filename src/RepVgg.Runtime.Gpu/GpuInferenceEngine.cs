@@ -225,7 +225,6 @@ public sealed class GpuInferenceEngine : InferenceEngine
                 : staging switch
                 {
                     TensorCoreStaging.AsyncCopies => TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads, AsyncCopies>(accelerator, large, wideWarps),
-                    TensorCoreStaging.Unstaged => TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads, NoCopies>(accelerator, large, wideWarps),
                     _ => TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads, RegisterCopies>(accelerator, large, wideWarps),
                 },
             LayoutKernels.Load<TLayout>(accelerator, channelsLast: true));
@@ -311,7 +310,6 @@ public sealed class GpuInferenceEngine : InferenceEngine
         UsesScalarReads(shape) ? "scalar reads, " : _staging switch
         {
             TensorCoreStaging.AsyncCopies => "async copies, ",
-            TensorCoreStaging.Unstaged => "unstaged (a probe), ",
             _ => "",
         };
 

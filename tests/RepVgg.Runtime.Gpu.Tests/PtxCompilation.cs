@@ -34,7 +34,7 @@ internal static class PtxCompilation
     /// <summary>
     /// The tensor-core conv kernel in <typeparamref name="TFormat"/>, reading channels as <typeparamref name="TReads"/>
     /// says, with the tiles of <paramref name="tiles"/> (small, large, or large as 4 wide warps), staging as
-    /// <paramref name="staging"/> says (through registers, by asynchronous copies, or not at all: the probe), as a CUDA
+    /// <paramref name="staging"/> says (through registers, or by asynchronous copies), as a CUDA
     /// accelerator loads it (PTX mma) with the activations the engine keeps for the format: TF32-rounded float32
     /// channels last in TF32, half precision in FP16.
     /// </summary>
@@ -50,7 +50,6 @@ internal static class PtxCompilation
             default(TFormat).ValuesPerWord == 1 ? typeof(NhwcTf32) : typeof(NhwcHalf<PtxTensorCores>), typeof(TReads), staging switch
             {
                 TensorCoreStaging.AsyncCopies => typeof(AsyncCopies),
-                TensorCoreStaging.Unstaged => typeof(NoCopies),
                 _ => typeof(RegisterCopies),
             });
 

@@ -38,8 +38,6 @@ public sealed class PtxasTests : IDisposable
         ["implicit-gemm-mma FP16 large tiles async copies"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(GemmTileSize.Large, staging: TensorCoreStaging.AsyncCopies), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
         ["implicit-gemm-mma TF32 wide warps"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(GemmTileSize.LargeWideWarps), Conv3x3MmaKernel.WideThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
         ["implicit-gemm-mma FP16 wide warps async copies"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(GemmTileSize.LargeWideWarps, TensorCoreStaging.AsyncCopies), Conv3x3MmaKernel.WideThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
-        ["implicit-gemm-mma TF32 unstaged"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(staging: TensorCoreStaging.Unstaged), Conv3x3MmaKernel.Threads, null),
-        ["implicit-gemm-mma FP16 large tiles unstaged"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(GemmTileSize.Large, staging: TensorCoreStaging.Unstaged), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
         ["implicit-gemm-mma TF32 scalar reads"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, ScalarReads>(), Conv3x3MmaKernel.Threads, null),
         ["implicit-gemm-mma FP16 scalar reads"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, ScalarReads>(), Conv3x3MmaKernel.Threads, null),
         ["implicit-gemm-mma TF32 large tiles scalar reads"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, ScalarReads>(GemmTileSize.Large), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeGroupsPerMultiprocessor),
@@ -103,8 +101,6 @@ public sealed class PtxasTests : IDisposable
     [InlineData("FP16 large tiles async copies", "HMMA.16816.F32")]
     [InlineData("TF32 wide warps", "HMMA.1688.F32.TF32")]
     [InlineData("FP16 wide warps async copies", "HMMA.16816.F32")]
-    [InlineData("TF32 unstaged", "HMMA.1688.F32.TF32")]
-    [InlineData("FP16 large tiles unstaged", "HMMA.16816.F32")]
     public void Tensor_core_kernel_runs_on_tensor_cores(string format, string instruction)
     {
         var (entry, threads, groups) = Kernels[$"implicit-gemm-mma {format}"];

@@ -86,34 +86,6 @@ public class TensorCoreConvTests
     }
 
     /// <summary>
-    /// The GPU check's probe (<see cref="TensorCoreStaging.Unstaged"/>) stages nothing and multiplies zeros: every output
-    /// is ReLU(bias) as the format stores it (within half a unit of its 11 bits, or of FP16's subnormal spacing, 2^-24),
-    /// whatever the input; a kernel that staged the input would give the convolution instead.
-    /// </summary>
-    [Theory]
-    [InlineData(Precision.Tf32, GemmTileSize.Small)]
-    [InlineData(Precision.Tf32, GemmTileSize.Large)]
-    [InlineData(Precision.Fp16, GemmTileSize.Small)]
-    [InlineData(Precision.Fp16, GemmTileSize.Large)]
-    [InlineData(Precision.Fp16, GemmTileSize.LargeWideWarps)]
-    internal void Unstaged_probe_outputs_the_rectified_bias_whatever_the_input(Precision precision, GemmTileSize tiles)
-    {
-        const int inChannels = 24, outChannels = 136, height = 13, width = 11;
-        var (layout, weights, _, bias) = CompiledModels.SingleLayer(inChannels, outChannels, 1, 1, height, width, ConvAlgorithm.Direct, seed: 3);
-        float[] images = CompiledModels.RandomFloats(inChannels * height * width, seed: 5);
-        var (kernel, actual) = RunLayer(layout, weights, precision, images, batch: 1, tiles, TensorCoreStaging.Unstaged);
-        Assert.Equal($"implicit-gemm-mma, unstaged (a probe), {TileName(tiles)}", kernel);
-
-        int plane = layout.Layers[0].OutHeight * layout.Layers[0].OutWidth;
-        Assert.Contains(bias, b => b > 0);
-        for (int i = 0; i < actual.Length; i++)
-        {
-            double expected = Math.Max(0, bias[i / plane]);
-            Assert.True(Math.Abs(actual[i] - expected) <= Math.ScaleB(expected, -11) + Math.ScaleB(1, -25),
-                $"{precision}, output {i} (channel {i / plane}): expected ReLU(bias) = {expected}, found {actual[i]}.");
-        }
-    }
-    /// <summary>
     /// The single layer of <paramref name="layout"/> on <paramref name="images"/>, through an engine in
     /// <paramref name="precision"/> on the CPU accelerator with the tiles and staging given: the kernel the engine names
     /// for it, and its output (NCHW, as <see cref="InferenceEngine.CopyActivation"/> hands it out).

@@ -108,27 +108,4 @@ public sealed class TensorCorePtxTests
         Assert.Equal(format == "FP16" ? results : 0, PtxCompilation.CountOf(ptx, "cvt.rn.f16.f32"));
         Assert.Equal(format == "TF32" ? results : 0, PtxCompilation.CountOf(ptx, "4294959104"));
     }
-
-    /// <summary>
-    /// The GPU check's probe (<see cref="NoCopies"/>) is the same kernel without its staging: every fragment read and mma
-    /// of a step, and its barrier, as the kernel that stages through registers has them, and no load of the operands
-    /// from global memory; it stores zeros into its two slices once.
-    /// </summary>
-    [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void Unstaged_probe_keeps_every_mma_and_fragment_read_and_loads_no_operand(bool largeTiles)
-    {
-        string ptx = CompileMmaKernel<Tf32Format<PtxTensorCores>>(largeTiles ? GemmTileSize.Large : GemmTileSize.Small, TensorCoreStaging.Unstaged);
-
-        int channelBlocks = largeTiles ? 4 : 2;
-        Assert.Equal(2 * channelBlocks * 4, PtxCompilation.CountOf(ptx, "mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32"));
-        Assert.Equal(channelBlocks * 2, PtxCompilation.CountOf(ptx, "ld.shared.v4.b32"));
-        Assert.Equal(4 * 2, PtxCompilation.CountOf(ptx, "ld.shared.v2.b32"));
-        Assert.True(PtxCompilation.CountOf(ptx, "bar.sync") >= 1, "Each step starts at a barrier.");
-        // Two W lanes and two X lines a thread, in each of the two slices; nothing loaded for them.
-        Assert.Equal(2 * 4, PtxCompilation.CountOf(ptx, "st.shared.v4.b32"));
-        Assert.DoesNotContain("ld.v4.b32", ptx);
-        Assert.DoesNotContain("cp.async", ptx);
-    }
 }

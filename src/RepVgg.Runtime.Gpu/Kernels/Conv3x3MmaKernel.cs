@@ -34,8 +34,7 @@ namespace RepVgg.Gpu.Kernels;
 /// step into the slice every warp finished reading before the barrier, and runs this step's mma while that is under way.
 /// <c>TCopies</c> says how (<see cref="IStagingCopies"/>): step s + 1, loaded into registers before the mma and stored
 /// into the other of 2 slices after them (<see cref="RegisterCopies"/>), or step s + 2, copied by <c>cp.async</c> into
-/// a ring of 3, which holds no registers and has two steps' mma to land in (<see cref="AsyncCopies"/>); or not at all
-/// (<see cref="NoCopies"/>, a probe that times the rest of the kernel).
+/// a ring of 3, which holds no registers and has two steps' mma to land in (<see cref="AsyncCopies"/>).
 /// </para>
 /// <para>
 /// W: a step's slice is the tile's channel blocks' two fragments each, copied as they lie in the layout, 16 bytes a
@@ -172,8 +171,6 @@ internal static class Conv3x3MmaKernel
         var format = default(TFormat);
         TensorCoreStaging kind = default(TCopies).Kind;
         bool async = kind == TensorCoreStaging.AsyncCopies;
-        // Whether the kernel stages its operands at all: not as NoCopies, the GPU check's probe.
-        bool copies = kind != TensorCoreStaging.Unstaged;
         int weightSliceLanes = size / MmaWeightLayout.BlockChannels * BlockLanesPerStep;
         int inputSliceLines = LinesPerStep * size;
         // A ring of slices: 2 through registers, 3 by asynchronous copies, which hold no registers for the step in flight.
@@ -214,15 +211,8 @@ internal static class Conv3x3MmaKernel
             staging.Copy(0, thread, inputStart + storeAt, staged);
             staging.Copy(1, weightSliceLanes + thread, inputStart + inputSliceLines + storeAt, staged);
         }
-        else if (copies)
-            staging.Load(0).Store(weightSlices, inputSlices, thread, threads, shares, storeAt);
         else
-        {
-            // NoCopies: both slices hold zeros for good, so every product is 0 and each output is ReLU(bias).
-            default(StagedWords).Store(weightSlices, inputSlices, thread, threads, shares, storeAt);
-            default(StagedWords).Store(weightSlices.SubView(weightSliceLanes, weightSliceLanes), inputSlices.SubView(inputSliceLines, inputSliceLines),
-                thread, threads, shares, storeAt);
-        }
+            staging.Load(0).Store(weightSlices, inputSlices, thread, threads, shares, storeAt);
 
         var accumulators = WarpAccumulators.Create<TTarget>();
         // The lanes of the warp's channel blocks' fragments in a slice, for the step's first word block, and the
@@ -252,7 +242,7 @@ internal static class Conv3x3MmaKernel
                 int fill = slice == 0 ? AsyncSlices - 1 : slice - 1;
                 staging.Copy(step + AsyncSlices - 1, fill * weightSliceLanes + thread, inputStart + fill * inputSliceLines + storeAt, staged);
             }
-            else if (copies)
+            else
                 next = staging.Load(step + 1);
             // Views from this lane's first fragment words of the slice, read at constant offsets (ViewExtensions.From).
             ArrayView<Words4> weightFragments = weightSlices.From(slice * weightSliceLanes + fragments);
@@ -260,7 +250,7 @@ internal static class Conv3x3MmaKernel
             MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, size, channelBlocks, pixelTiles, 0);
             MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, size, channelBlocks, pixelTiles, 1);
             slice = async ? (slice == AsyncSlices - 1 ? 0 : slice + 1) : 1 - slice;
-            if (!async && copies)
+            if (!async)
                 next.Store(weightSlices.SubView(slice * weightSliceLanes, weightSliceLanes), inputSlices.SubView(slice * inputSliceLines, inputSliceLines),
                     thread, threads, shares, storeAt);
         }
@@ -684,12 +674,6 @@ internal enum TensorCoreStaging
 
     /// <summary><see cref="AsyncCopies"/>, where a layer's groups read whole 16-byte lines (<see cref="VectorReads"/>, every RepVGG layer past the stem).</summary>
     AsyncCopies,
-
-    /// <summary>
-    /// <see cref="NoCopies"/>, where a layer's groups read whole 16-byte lines: a probe whose outputs are ReLU(bias),
-    /// for timing the kernel without its staging.
-    /// </summary>
-    Unstaged,
 }
 
 /// <summary>
@@ -724,17 +708,6 @@ internal readonly struct RegisterCopies : IStagingCopies
 internal readonly struct AsyncCopies : IStagingCopies
 {
     public TensorCoreStaging Kind => TensorCoreStaging.AsyncCopies;
-}
-
-/// <summary>
-/// A probe for the GPU check, not for inference: the kernel stages nothing. It zeros its two slices once and then runs
-/// every step's barrier, fragment reads and mma on them as <see cref="RegisterCopies"/> would, so each output is
-/// ReLU(bias) whatever the input, and its time is what the kernel takes without moving the operands into shared
-/// memory: the ceiling the staging leaves it.
-/// </summary>
-internal readonly struct NoCopies : IStagingCopies
-{
-    public TensorCoreStaging Kind => TensorCoreStaging.Unstaged;
 }
 
 /// <summary>Where a layer's input and weights start on the device: <see cref="AsyncCopies"/> reads from these addresses.</summary>
