@@ -1,16 +1,34 @@
+using ILGPU;
 using ILGPU.Runtime;
+using ILGPU.Runtime.CPU;
 using RepVgg.Gpu;
 
-// One CPU accelerator runs every test's kernels; its threads simulate a GPU's, so the tests run one at a time.
+// Each test class's CPU accelerator simulates a GPU's threads with OS threads, so the tests run one at a time.
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
 
 namespace RepVgg.Runtime.Gpu.Tests;
 
 /// <summary>
-/// ILGPU's CPU accelerator, shared by the tests: it runs the very kernels CUDA runs, each group's threads
-/// simulated with OS threads (<see cref="GpuEngines.CpuAccelerator"/>, the backend's own, up to 512 threads per group).
+/// ILGPU's CPU accelerator for one test class (an xunit class fixture): it runs the very kernels CUDA runs, each group's
+/// threads simulated with OS threads, on the backend's device (<see cref="GpuEngines.CpuDevice"/>, up to 512 threads per
+/// group). Its context is disposed with it when the class's tests are done, and with it the IR and code of every kernel
+/// the class compiled: one context for the whole run kept them all and took the test host past 15 GB.
 /// </summary>
-internal static class TestAccelerator
+public sealed class TestAccelerator : IDisposable
 {
-    public static Accelerator Cpu => GpuEngines.CpuAccelerator;
+    private readonly Context _context;
+
+    public TestAccelerator()
+    {
+        _context = Context.Create(builder => builder.CPU(GpuEngines.CpuDevice));
+        Cpu = _context.CreateCPUAccelerator(0);
+    }
+
+    public CPUAccelerator Cpu { get; }
+
+    public void Dispose()
+    {
+        Cpu.Dispose();
+        _context.Dispose();
+    }
 }

@@ -82,7 +82,7 @@ internal static class Conv3x3MmaKernel
     /// registers, which ptxas 11.8 meets without spilling (126 on sm_90 with the 64 accumulators, through registers or
     /// by asynchronous copies), and the wide one, with half the threads, to 256 (240 on sm_90 with its 128 accumulators).
     /// </summary>
-    public const int LargeGroupsPerMultiprocessor = 2;
+    public const int LargeResidentGroups = 2;
 
     private const int TileSize = GemmTilePolicy.SmallTileSize;
     private const int LargeTileSize = GemmTilePolicy.LargeTileSize;

@@ -28,7 +28,7 @@ internal enum GemmTileSize
 
 /// <summary>
 /// Chooses a GEMM launch's tile size. <see cref="GemmTileSize.Auto"/> takes the large tiles when their grid has at
-/// least <see cref="LargeGroupsPerMultiprocessor"/> groups per SM: every large-tile kernel is compiled for two resident
+/// least <see cref="MinLargeGroupsPerMultiprocessor"/> groups per SM: every large-tile kernel is compiled for two resident
 /// groups per SM (256 threads at up to 128 registers, in float32 and on tensor cores), so that is at
 /// least one full wave. Below it the small tiles' four times as many groups spread the work better. And it takes them
 /// only where they pad a conv group's output channels (the GEMM's rows) no more than the small tiles do: a 48-channel
@@ -46,7 +46,7 @@ internal enum GemmTileSize
 internal readonly record struct GemmTilePolicy(GemmTileSize Size, int Multiprocessors)
 {
     /// <summary>Large-tile groups per SM from which <see cref="GemmTileSize.Auto"/> takes the large tiles.</summary>
-    public const int LargeGroupsPerMultiprocessor = 2;
+    public const int MinLargeGroupsPerMultiprocessor = 2;
 
     /// <summary>Rows (output channels) and columns of a small tile, in every GEMM.</summary>
     public const int SmallTileSize = 64;
@@ -62,7 +62,7 @@ internal readonly record struct GemmTilePolicy(GemmTileSize Size, int Multiproce
     {
         GemmTileSize.Small => false,
         GemmTileSize.Large or GemmTileSize.LargeWideWarps => true,
-        _ => largeLaunch.GridDim.Size >= (long)LargeGroupsPerMultiprocessor * Multiprocessors && Padded(channels, LargeTileSize) == Padded(channels, SmallTileSize),
+        _ => largeLaunch.GridDim.Size >= (long)MinLargeGroupsPerMultiprocessor * Multiprocessors && Padded(channels, LargeTileSize) == Padded(channels, SmallTileSize),
     };
 
     /// <summary>Whether the tensor-core GEMM's large tiles are 4 warps of 64 x 64 outputs rather than 8 of 64 x 32.</summary>

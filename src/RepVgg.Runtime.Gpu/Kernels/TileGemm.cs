@@ -85,7 +85,7 @@ internal static class TileGemm
     /// Resident groups per SM the 128 x 128 tiles are compiled for: 2, which holds them to 128 registers a thread
     /// (<see cref="GroupedKernels"/>); the 64 x 64 tiles need fewer than 64 and are left to ptxas.
     /// </summary>
-    public const int LargeGroupsPerMultiprocessor = 2;
+    public const int LargeResidentGroups = 2;
 
     private const int ThreadColumns = 16;
 

@@ -1,7 +1,7 @@
 using RepVgg.Gpu.Kernels;
 using RepVgg.Gpu.TensorCores;
 
-namespace RepVgg.Runtime.Gpu.Tests;
+namespace RepVgg.Runtime.Gpu.Ptx.Tests;
 
 /// <summary>
 /// The tensor-core kernels as a CUDA GPU gets them (sm_80 PTX, <see cref="PtxTensorCores"/>): per staged step, the

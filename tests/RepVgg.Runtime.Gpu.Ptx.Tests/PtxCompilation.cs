@@ -7,7 +7,10 @@ using ILGPU.Runtime.Cuda;
 using RepVgg.Gpu.Kernels;
 using RepVgg.Gpu.TensorCores;
 
-namespace RepVgg.Runtime.Gpu.Tests;
+// ILGPU's PTX backend compiling a tensor-core kernel takes a core and gigabytes; one at a time on a 2-core machine.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace RepVgg.Runtime.Gpu.Ptx.Tests;
 
 /// <summary>
 /// Compiles a kernel with ILGPU's PTX backend for sm_80, as a CUDA accelerator does (no GPU is needed to compile),
