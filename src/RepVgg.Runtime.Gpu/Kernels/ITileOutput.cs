@@ -1,5 +1,3 @@
-using ILGPU;
-
 namespace RepVgg.Gpu.Kernels;
 
 /// <summary>

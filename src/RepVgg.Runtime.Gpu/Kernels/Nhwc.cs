@@ -1,7 +1,3 @@
-using ILGPU;
-using RepVgg.Gpu.TensorCores;
-using Half = ILGPU.Half;
-
 namespace RepVgg.Gpu.Kernels;
 
 /// <summary>

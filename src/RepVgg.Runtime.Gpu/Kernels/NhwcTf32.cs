@@ -1,6 +1,5 @@
 using ILGPU;
 using RepVgg.Gpu.TensorCores;
-using Half = ILGPU.Half;
 
 namespace RepVgg.Gpu.Kernels;
 

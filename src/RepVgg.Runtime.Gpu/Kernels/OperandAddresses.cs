@@ -1,8 +1,5 @@
 using ILGPU;
 using ILGPU.Runtime;
-using ILGPU.Runtime.Cuda;
-using RepVgg.Gpu.TensorCores;
-using RepVgg.Gpu.Weights;
 
 namespace RepVgg.Gpu.Kernels;
 

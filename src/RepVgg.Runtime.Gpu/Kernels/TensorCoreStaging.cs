@@ -1,9 +1,3 @@
-using ILGPU;
-using ILGPU.Runtime;
-using ILGPU.Runtime.Cuda;
-using RepVgg.Gpu.TensorCores;
-using RepVgg.Gpu.Weights;
-
 namespace RepVgg.Gpu.Kernels;
 
 /// <summary>Which <see cref="IStagingCopies"/> an engine's tensor-core kernel runs with: for the GPU check's comparison and tests.</summary>

@@ -1,9 +1,3 @@
-using ILGPU;
-using ILGPU.Runtime;
-using ILGPU.Runtime.Cuda;
-using RepVgg.Gpu.TensorCores;
-using RepVgg.Gpu.Weights;
-
 namespace RepVgg.Gpu.Kernels;
 
 /// <summary>

@@ -1,7 +1,3 @@
-using ILGPU;
-using Half = ILGPU.Half;
-using ILGPU.Runtime.Cuda;
-
 namespace RepVgg.Gpu.TensorCores;
 
 /// <summary>

@@ -1,5 +1,4 @@
 using ILGPU;
-using Half = ILGPU.Half;
 using ILGPU.Runtime.Cuda;
 
 namespace RepVgg.Gpu.TensorCores;

@@ -1,6 +1,3 @@
-using ILGPU;
-using ILGPU.Runtime.Cuda;
-
 namespace RepVgg.Gpu.TensorCores;
 
 /// <summary>A thread's four accumulators of one mma tile: elements 0 to 3 of <see cref="WarpAccumulators"/>' layout.</summary>
