@@ -59,12 +59,22 @@ internal static class PtxCompilation
     /// <summary>The PTX of <paramref name="entry"/>, for groups of at most <paramref name="threads"/> threads where the engine loads it so.</summary>
     public static string Compile(EntryPointDescription entry, int? threads = null, int? groupsPerMultiprocessor = null)
     {
-        using Context context = Context.Create(builder => builder.Default());
-        using var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_80), CudaArchitecture.SM_80,
-            CudaInstructionSet.ISA_70, nvvmAPI: null);
-        // As the engine loads it: GroupedKernels' bounds for an explicitly grouped kernel, none for an implicitly grouped one.
-        KernelSpecialization specialization = threads is { } groupThreads ? GroupedKernels.Bound(groupThreads, groupsPerMultiprocessor) : default;
-        return ((PTXCompiledKernel)backend.Compile(entry, specialization)).PTXAssembly;
+        string ptx;
+        using (Context context = Context.Create(builder => builder.Default()))
+        using (var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_80), CudaArchitecture.SM_80,
+            CudaInstructionSet.ISA_70, nvvmAPI: null))
+        {
+            // As the engine loads it: GroupedKernels' bounds for an explicitly grouped kernel, none for an implicitly grouped one.
+            KernelSpecialization specialization = threads is { } groupThreads ? GroupedKernels.Bound(groupThreads, groupsPerMultiprocessor) : default;
+            ptx = ((PTXCompiledKernel)backend.Compile(entry, specialization)).PTXAssembly;
+            context.ClearCache(ClearCacheMode.Everything);
+        }
+        // A tensor-core kernel's IR takes gigabytes; hand it back before the next compile rather than at the GC's pace,
+        // which let the test host's peak climb past 6 GB.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return ptx;
     }
 
     public static int CountOf(string text, string value)

@@ -33,10 +33,7 @@ public sealed class PtxasTests : IDisposable
         ["implicit-gemm-mma TF32 large tiles"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(GemmTileSize.Large), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeResidentGroups),
         ["implicit-gemm-mma FP16 large tiles"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(GemmTileSize.Large), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeResidentGroups),
         ["implicit-gemm-mma TF32 async copies"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(staging: TensorCoreStaging.AsyncCopies), Conv3x3MmaKernel.Threads, null),
-        ["implicit-gemm-mma FP16 async copies"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(staging: TensorCoreStaging.AsyncCopies), Conv3x3MmaKernel.Threads, null),
-        ["implicit-gemm-mma TF32 large tiles async copies"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(GemmTileSize.Large, staging: TensorCoreStaging.AsyncCopies), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeResidentGroups),
         ["implicit-gemm-mma FP16 large tiles async copies"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(GemmTileSize.Large, staging: TensorCoreStaging.AsyncCopies), Conv3x3MmaKernel.LargeThreads, Conv3x3MmaKernel.LargeResidentGroups),
-        ["implicit-gemm-mma TF32 wide warps"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, VectorReads>(GemmTileSize.LargeWideWarps), Conv3x3MmaKernel.WideThreads, Conv3x3MmaKernel.LargeResidentGroups),
         ["implicit-gemm-mma FP16 wide warps async copies"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, VectorReads>(GemmTileSize.LargeWideWarps, TensorCoreStaging.AsyncCopies), Conv3x3MmaKernel.WideThreads, Conv3x3MmaKernel.LargeResidentGroups),
         ["implicit-gemm-mma TF32 scalar reads"] = (() => PtxCompilation.TensorCoreKernel<Tf32Format<PtxTensorCores>, ScalarReads>(), Conv3x3MmaKernel.Threads, null),
         ["implicit-gemm-mma FP16 scalar reads"] = (() => PtxCompilation.TensorCoreKernel<Fp16Format<PtxTensorCores>, ScalarReads>(), Conv3x3MmaKernel.Threads, null),
@@ -96,10 +93,7 @@ public sealed class PtxasTests : IDisposable
     [InlineData("TF32 large tiles", "HMMA.1688.F32.TF32")]
     [InlineData("FP16 large tiles", "HMMA.16816.F32")]
     [InlineData("TF32 async copies", "HMMA.1688.F32.TF32")]
-    [InlineData("FP16 async copies", "HMMA.16816.F32")]
-    [InlineData("TF32 large tiles async copies", "HMMA.1688.F32.TF32")]
     [InlineData("FP16 large tiles async copies", "HMMA.16816.F32")]
-    [InlineData("TF32 wide warps", "HMMA.1688.F32.TF32")]
     [InlineData("FP16 wide warps async copies", "HMMA.16816.F32")]
     public void Tensor_core_kernel_runs_on_tensor_cores(string format, string instruction)
     {

@@ -5,23 +5,52 @@ using RepVgg.Tooling.Reference;
 namespace RepVgg.Runtime.Gpu.Tests;
 
 /// <summary>
-/// <see cref="TensorCoreConvCases"/> in TF32, on its own CPU accelerator: each precision's class compiles only its own
-/// format's kernels, and disposes of them before the next class runs.
+/// <see cref="TensorCoreConvCases.EngineShapes"/> (the engine's kernels) in TF32, on its own CPU accelerator: each class compiles
+/// only its own kernels, and disposes of them before the next class runs, which keeps the test host's memory bounded.
 /// </summary>
 public sealed class Tf32ConvTests(TestAccelerator device) : IClassFixture<TestAccelerator>
 {
     [Theory]
-    [MemberData(nameof(TensorCoreConvCases.Shapes), MemberType = typeof(TensorCoreConvCases))]
+    [MemberData(nameof(TensorCoreConvCases.EngineShapes), MemberType = typeof(TensorCoreConvCases))]
     public void Layer_is_within_the_stated_bound_of_the_float64_convolution(int inChannels, int outChannels, int groups, int stride, int height, int width,
         int batch, string tileSize, bool asyncCopies) =>
         TensorCoreConvCases.Check(device.Cpu, Precision.Tf32, inChannels, outChannels, groups, stride, height, width, batch, tileSize, asyncCopies);
 }
 
-/// <summary><see cref="TensorCoreConvCases"/> in FP16, on its own CPU accelerator.</summary>
+/// <summary>
+/// <see cref="TensorCoreConvCases.CandidateShapes"/> (the kernels only the GPU check selects) in TF32, on its own CPU accelerator: each class compiles
+/// only its own kernels, and disposes of them before the next class runs, which keeps the test host's memory bounded.
+/// </summary>
+public sealed class Tf32CandidateConvTests(TestAccelerator device) : IClassFixture<TestAccelerator>
+{
+    [Theory]
+    [MemberData(nameof(TensorCoreConvCases.CandidateShapes), MemberType = typeof(TensorCoreConvCases))]
+    public void Layer_is_within_the_stated_bound_of_the_float64_convolution(int inChannels, int outChannels, int groups, int stride, int height, int width,
+        int batch, string tileSize, bool asyncCopies) =>
+        TensorCoreConvCases.Check(device.Cpu, Precision.Tf32, inChannels, outChannels, groups, stride, height, width, batch, tileSize, asyncCopies);
+}
+
+/// <summary>
+/// <see cref="TensorCoreConvCases.EngineShapes"/> (the engine's kernels) in FP16, on its own CPU accelerator: each class compiles
+/// only its own kernels, and disposes of them before the next class runs, which keeps the test host's memory bounded.
+/// </summary>
 public sealed class Fp16ConvTests(TestAccelerator device) : IClassFixture<TestAccelerator>
 {
     [Theory]
-    [MemberData(nameof(TensorCoreConvCases.Shapes), MemberType = typeof(TensorCoreConvCases))]
+    [MemberData(nameof(TensorCoreConvCases.EngineShapes), MemberType = typeof(TensorCoreConvCases))]
+    public void Layer_is_within_the_stated_bound_of_the_float64_convolution(int inChannels, int outChannels, int groups, int stride, int height, int width,
+        int batch, string tileSize, bool asyncCopies) =>
+        TensorCoreConvCases.Check(device.Cpu, Precision.Fp16, inChannels, outChannels, groups, stride, height, width, batch, tileSize, asyncCopies);
+}
+
+/// <summary>
+/// <see cref="TensorCoreConvCases.CandidateShapes"/> (the kernels only the GPU check selects) in FP16, on its own CPU accelerator: each class compiles
+/// only its own kernels, and disposes of them before the next class runs, which keeps the test host's memory bounded.
+/// </summary>
+public sealed class Fp16CandidateConvTests(TestAccelerator device) : IClassFixture<TestAccelerator>
+{
+    [Theory]
+    [MemberData(nameof(TensorCoreConvCases.CandidateShapes), MemberType = typeof(TensorCoreConvCases))]
     public void Layer_is_within_the_stated_bound_of_the_float64_convolution(int inChannels, int outChannels, int groups, int stride, int height, int width,
         int batch, string tileSize, bool asyncCopies) =>
         TensorCoreConvCases.Check(device.Cpu, Precision.Fp16, inChannels, outChannels, groups, stride, height, width, batch, tileSize, asyncCopies);
@@ -48,18 +77,26 @@ public static class TensorCoreConvCases
     ];
 
     /// <summary>
-    /// The engine's kernels (small and large tiles, staged through registers) on every layer; the kernels only the GPU
-    /// check runs (asynchronous copies with either tile size, the large tiles as 4 wide warps staged either way) on the two
-    /// layers that prove them: groups with stride 2 over a batch of 3, and past one large tile both ways, each with its
-    /// channels read as vectors in both formats, which the asynchronous copies need. The tile size by its name: the enum
-    /// is the GPU backend's own, and theory data must be public.
+    /// The engine's kernels on every layer: small and large tiles, staged through registers. The tile size by its name:
+    /// the enum is the GPU backend's own, and theory data must be public.
     /// </summary>
-    public static TheoryData<int, int, int, int, int, int, int, string, bool> Shapes()
+    public static TheoryData<int, int, int, int, int, int, int, string, bool> EngineShapes()
     {
         var data = new TheoryData<int, int, int, int, int, int, int, string, bool>();
         foreach (var layer in Layers)
             foreach (GemmTileSize tiles in new[] { GemmTileSize.Small, GemmTileSize.Large })
                 data.Add(layer.In, layer.Out, layer.Groups, layer.Stride, layer.Height, layer.Width, layer.Batch, tiles.ToString(), false);
+        return data;
+    }
+
+    /// <summary>
+    /// The kernels only the GPU check selects (asynchronous copies with either tile size, the large tiles as 4 wide warps
+    /// staged either way) on the two layers that prove them: groups with stride 2 over a batch of 3, and past one large
+    /// tile both ways, each with its channels read as vectors in both formats, which the asynchronous copies need.
+    /// </summary>
+    public static TheoryData<int, int, int, int, int, int, int, string, bool> CandidateShapes()
+    {
+        var data = new TheoryData<int, int, int, int, int, int, int, string, bool>();
         foreach (var layer in Layers[^2..])
         {
             foreach (GemmTileSize tiles in new[] { GemmTileSize.Small, GemmTileSize.Large, GemmTileSize.LargeWideWarps })

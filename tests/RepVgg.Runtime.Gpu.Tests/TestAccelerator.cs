@@ -1,5 +1,5 @@
+using System.Runtime;
 using ILGPU;
-using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using RepVgg.Gpu;
 
@@ -11,24 +11,34 @@ namespace RepVgg.Runtime.Gpu.Tests;
 /// <summary>
 /// ILGPU's CPU accelerator for one test class (an xunit class fixture): it runs the very kernels CUDA runs, each group's
 /// threads simulated with OS threads, on the backend's device (<see cref="GpuEngines.CpuDevice"/>, up to 512 threads per
-/// group). Its context is disposed with it when the class's tests are done, and with it the IR and code of every kernel
-/// the class compiled: one context for the whole run kept them all and took the test host past 15 GB.
+/// group). When the class's tests are done its context's caches are cleared and it is disposed, and with it the IR and
+/// code of every kernel the class compiled: one context for the whole run kept them all and took the test host past 15 GB.
 /// </summary>
 public sealed class TestAccelerator : IDisposable
 {
-    private readonly Context _context;
+    // Dropped at Dispose: xunit may hold a fixture until the run ends, and it must not hold the context's caches with it.
+    private Context? _context;
+    private CPUAccelerator? _cpu;
 
     public TestAccelerator()
     {
         _context = Context.Create(builder => builder.CPU(GpuEngines.CpuDevice));
-        Cpu = _context.CreateCPUAccelerator(0);
+        _cpu = _context.CreateCPUAccelerator(0);
     }
 
-    public CPUAccelerator Cpu { get; }
+    public CPUAccelerator Cpu => _cpu ?? throw new ObjectDisposedException(nameof(TestAccelerator));
 
     public void Dispose()
     {
-        Cpu.Dispose();
-        _context.Dispose();
+        _cpu?.Dispose();
+        _context?.ClearCache(ClearCacheMode.Everything);
+        _context?.Dispose();
+        (_cpu, _context) = (null, null);
+        // Hand the class's IR and code back before the next class compiles its own: left to the GC's pace, two
+        // classes' kernels can be resident at once, which is the host's peak.
+        GCSettings.LargeObjectHeapCompactionMode = GCLargeObjectHeapCompactionMode.CompactOnce;
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
     }
 }

@@ -10,12 +10,17 @@ namespace RepVgg.Runtime.Gpu.Tests;
 public sealed class WinogradAccelerator : IDisposable
 {
     private readonly TestAccelerator _device = new();
+    private GpuWinogradConvolution? _convolution;
 
-    public WinogradAccelerator() => Convolution = new(_device.Cpu);
+    public WinogradAccelerator() => _convolution = new(_device.Cpu);
 
     public CPUAccelerator Accelerator => _device.Cpu;
 
-    internal GpuWinogradConvolution Convolution { get; }
+    internal GpuWinogradConvolution Convolution => _convolution ?? throw new ObjectDisposedException(nameof(WinogradAccelerator));
 
-    public void Dispose() => _device.Dispose();
+    public void Dispose()
+    {
+        _convolution = null;
+        _device.Dispose();
+    }
 }
