@@ -2,7 +2,6 @@ using ILGPU;
 using ILGPU.Runtime;
 using ILGPU.Runtime.CPU;
 using ILGPU.Runtime.Cuda;
-using RepVgg.Gpu.Kernels;
 
 namespace RepVgg.Gpu;
 
@@ -16,14 +15,17 @@ public static class GpuEngines
     // model's weights are uploaded once (DeviceWeights) and its kernels compiled once.
     private static readonly Lazy<(Accelerator? Accelerator, string? Unavailable)> s_cuda = new(FindCuda);
 
-    private static readonly Lazy<Accelerator> s_cpu = new(() =>
-        Context.Create(builder => builder.CPU(new CPUDevice(numThreadsPerWarp: 32, numWarpsPerMultiprocessor: 16, numMultiprocessors: 1)))
-            .CreateCPUAccelerator(0));
+    private static readonly Lazy<Accelerator> s_cpu = new(() => Context.Create(builder => builder.CPU(CpuDevice)).CreateCPUAccelerator(0));
 
     /// <summary>
-    /// ILGPU's CPU accelerator, created on first use and kept: it simulates one SM of warps of 32 threads and groups of
-    /// up to 512 (the largest groups the kernels launch have 256; ILGPU's default CPU device allows 16). The tests and
-    /// <see cref="TryCreateCpuAccelerator"/> run on it.
+    /// The CPU device the engine's kernels need: one SM of warps of 32 threads and groups of up to 512 (the largest groups
+    /// the kernels launch have 256; ILGPU's default CPU device allows 16). The tests make their accelerators from it.
+    /// </summary>
+    internal static CPUDevice CpuDevice => new(numThreadsPerWarp: 32, numWarpsPerMultiprocessor: 16, numMultiprocessors: 1);
+
+    /// <summary>
+    /// ILGPU's CPU accelerator on <see cref="CpuDevice"/>, created on first use and kept. The GPU check's
+    /// CPU-accelerator engines run on it (<see cref="TryCreateCpuAccelerator"/>); the tests make their own, one per test class.
     /// </summary>
     internal static Accelerator CpuAccelerator => s_cpu.Value;
 
@@ -32,17 +34,7 @@ public static class GpuEngines
     /// NVIDIA GPU, a GPU without the tensor cores <paramref name="precision"/> needs, or ILGPU failed); never throws for those.
     /// </summary>
     /// <returns>Null and an engine, or why there is no engine and a null one.</returns>
-    public static string? TryCreateCuda(NetworkLayout network, ModelWeights weights, Precision precision, out InferenceEngine? engine) =>
-        TryCreateCudaWith(network, weights, precision, GemmTileSize.Auto, allDirect: false, TensorCoreStaging.Registers, out engine);
-
-    /// <summary>
-    /// <see cref="TryCreateCuda"/> with the GEMMs' tiles fixed rather than chosen per layer, or every layer run as a
-    /// direct implicit GEMM (<paramref name="allDirect"/>, Winograd layers too), or the tensor-core kernel staging its
-    /// operands another way (<paramref name="staging"/>): for the GPU check's comparisons. Named apart, because the
-    /// runtime finds <see cref="TryCreateCuda"/> by name.
-    /// </summary>
-    internal static string? TryCreateCudaWith(NetworkLayout network, ModelWeights weights, Precision precision, GemmTileSize tiles, bool allDirect,
-        TensorCoreStaging staging, out InferenceEngine? engine)
+    public static string? TryCreateCuda(NetworkLayout network, ModelWeights weights, Precision precision, out InferenceEngine? engine)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(weights);
@@ -55,7 +47,7 @@ public static class GpuEngines
             return $"Precision.{precision} needs tensor cores of compute capability 8.0 (Ampere) or newer; {accelerator.Name} has {architecture}";
         try
         {
-            engine = Create(accelerator, network, weights, precision, tiles, allDirect, staging);
+            engine = Create(accelerator, network, weights, precision);
             return null;
         }
         catch (Exception e) when (e is not ArgumentException)
@@ -70,19 +62,14 @@ public static class GpuEngines
     /// plain loops, for checking a machine or a bundle without a GPU (tools/gpu-check --accelerator cpu). Not a backend.
     /// </summary>
     /// <returns>Null and an engine, or why there is no engine and a null one.</returns>
-    public static string? TryCreateCpuAccelerator(NetworkLayout network, ModelWeights weights, Precision precision, out InferenceEngine? engine) =>
-        TryCreateCpuAcceleratorWith(network, weights, precision, GemmTileSize.Auto, allDirect: false, TensorCoreStaging.Registers, out engine);
-
-    /// <summary><see cref="TryCreateCpuAccelerator"/> with the kernels chosen as <see cref="TryCreateCudaWith"/> takes them (the GPU check's comparisons).</summary>
-    internal static string? TryCreateCpuAcceleratorWith(NetworkLayout network, ModelWeights weights, Precision precision, GemmTileSize tiles, bool allDirect,
-        TensorCoreStaging staging, out InferenceEngine? engine)
+    internal static string? TryCreateCpuAccelerator(NetworkLayout network, ModelWeights weights, Precision precision, out InferenceEngine? engine)
     {
         ArgumentNullException.ThrowIfNull(network);
         ArgumentNullException.ThrowIfNull(weights);
         engine = null;
         try
         {
-            engine = Create(CpuAccelerator, network, weights, precision, tiles, allDirect, staging);
+            engine = Create(CpuAccelerator, network, weights, precision);
             return null;
         }
         catch (Exception e) when (e is not ArgumentException)
@@ -92,15 +79,11 @@ public static class GpuEngines
     }
 
     /// <summary>
-    /// An engine on <paramref name="accelerator"/>, which stays the caller's to dispose after the engine; its GEMMs'
-    /// tiles chosen per layer, or fixed by <paramref name="tiles"/>, its Winograd layers run as planned, or as direct
-    /// implicit GEMMs with <paramref name="allDirect"/>, and its tensor-core kernel staging as <paramref name="staging"/>
-    /// says (tests, the GPU check's comparisons).
+    /// An engine on <paramref name="accelerator"/>, which stays the caller's to dispose after the engine (the tests'
+    /// accelerators); its kernels chosen as <see cref="KernelOverrides.Current"/> says.
     /// </summary>
-    internal static GpuInferenceEngine Create(Accelerator accelerator, NetworkLayout network, ModelWeights weights,
-        Precision precision = Precision.Fp32, GemmTileSize tiles = GemmTileSize.Auto, bool allDirect = false,
-        TensorCoreStaging staging = TensorCoreStaging.Registers) =>
-        new(accelerator, network, weights, precision, tiles, allDirect, staging);
+    internal static GpuInferenceEngine Create(Accelerator accelerator, NetworkLayout network, ModelWeights weights, Precision precision = Precision.Fp32) =>
+        new(accelerator, network, weights, precision);
 
     private static (Accelerator?, string?) FindCuda()
     {

@@ -79,12 +79,13 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private int _batch;
     private (int Channels, int Height, int Width) _shape;
 
-    internal GpuInferenceEngine(Accelerator accelerator, NetworkLayout network, ModelWeights weights, Precision precision, GemmTileSize tiles, bool allDirect,
-        TensorCoreStaging staging)
+    /// <summary>An engine on <paramref name="accelerator"/>, its kernels chosen as <see cref="KernelOverrides.Current"/> says (none but in tests and the GPU check).</summary>
+    internal GpuInferenceEngine(Accelerator accelerator, NetworkLayout network, ModelWeights weights, Precision precision)
         : base(network, weights)
     {
         _accelerator = accelerator;
         Precision = precision;
+        (GemmTileSize tiles, bool allDirect, TensorCoreStaging staging) = KernelOverrides.Current;
         _staging = staging;
         _tiles = new GemmTilePolicy(tiles, accelerator.NumMultiprocessors);
         _largestActivation = network.Layers.Aggregate((long)network.ImageLength,
@@ -205,7 +206,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
         return precision switch
         {
             Precision.Fp32 => ((large, _) => large
-                    ? (() => Load(accelerator, Conv3x3GemmKernel.RunLarge, Conv3x3GemmKernel.Threads, TileGemm.LargeGroupsPerMultiprocessor), Conv3x3GemmKernel.LargeConfig)
+                    ? (() => Load(accelerator, Conv3x3GemmKernel.RunLarge, Conv3x3GemmKernel.Threads, TileGemm.LargeResidentGroups), Conv3x3GemmKernel.LargeConfig)
                     : (() => Load(accelerator, Conv3x3GemmKernel.Run, Conv3x3GemmKernel.Threads), Conv3x3GemmKernel.Config),
                 LayoutKernels.Load<Nchw>(accelerator, channelsLast: false)),
             Precision.Tf32 => ptx ? TensorCoreKernels<Tf32Format<PtxTensorCores>, PtxTensorCores, NhwcTf32>(accelerator, staging, wideWarps)
@@ -225,7 +226,6 @@ public sealed class GpuInferenceEngine : InferenceEngine
                 : staging switch
                 {
                     TensorCoreStaging.AsyncCopies => TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads, AsyncCopies>(accelerator, large, wideWarps),
-                    TensorCoreStaging.Unstaged => TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads, NoCopies>(accelerator, large, wideWarps),
                     _ => TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads, RegisterCopies>(accelerator, large, wideWarps),
                 },
             LayoutKernels.Load<TLayout>(accelerator, channelsLast: true));
@@ -240,9 +240,9 @@ public sealed class GpuInferenceEngine : InferenceEngine
         (large, wideWarps) switch
         {
             (true, true) => (() => LoadMma<TCopies>(accelerator, Conv3x3MmaKernel.RunWide<TFormat, TTarget, TLayout, TReads, TCopies>, Conv3x3MmaKernel.WideThreads,
-                Conv3x3MmaKernel.LargeGroupsPerMultiprocessor), Conv3x3MmaKernel.WideConfig),
+                Conv3x3MmaKernel.LargeResidentGroups), Conv3x3MmaKernel.WideConfig),
             (true, false) => (() => LoadMma<TCopies>(accelerator, Conv3x3MmaKernel.RunLarge<TFormat, TTarget, TLayout, TReads, TCopies>, Conv3x3MmaKernel.LargeThreads,
-                Conv3x3MmaKernel.LargeGroupsPerMultiprocessor), Conv3x3MmaKernel.LargeConfig),
+                Conv3x3MmaKernel.LargeResidentGroups), Conv3x3MmaKernel.LargeConfig),
             _ => (() => LoadMma<TCopies>(accelerator, Conv3x3MmaKernel.Run<TFormat, TTarget, TLayout, TReads, TCopies>, Conv3x3MmaKernel.Threads), Conv3x3MmaKernel.Config),
         };
 
@@ -311,7 +311,6 @@ public sealed class GpuInferenceEngine : InferenceEngine
         UsesScalarReads(shape) ? "scalar reads, " : _staging switch
         {
             TensorCoreStaging.AsyncCopies => "async copies, ",
-            TensorCoreStaging.Unstaged => "unstaged (a probe), ",
             _ => "",
         };
 

@@ -10,7 +10,7 @@ namespace RepVgg.Runtime.Gpu.Tests;
 /// float64 direct convolution, on shapes that cross every tile edge: channel counts that are not multiples of 128,
 /// 64 or 16, odd image sizes, stride 2, groups, batches of 1 and 3.
 /// </summary>
-public class Conv3x3KernelTests
+public class Conv3x3KernelTests(TestAccelerator device) : IClassFixture<TestAccelerator>
 {
     private static readonly (int In, int Out, int Groups, int Stride, int Height, int Width, int Batch)[] Layers =
     [
@@ -43,7 +43,7 @@ public class Conv3x3KernelTests
         var (layout, weights, oihw, bias) = CompiledModels.SingleLayer(inChannels, outChannels, groups, stride, height, width, ConvAlgorithm.Direct, seed: 3);
         Conv3x3Layer layer = layout.Layers[0];
         float[] images = CompiledModels.RandomFloats(batch * inChannels * height * width, seed: 5);
-        using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, tiles: largeTiles ? GemmTileSize.Large : GemmTileSize.Small);
+        using GpuInferenceEngine engine = TestEngines.Create(device.Cpu, layout, weights, Precision.Fp32, new(largeTiles ? GemmTileSize.Large : GemmTileSize.Small));
 
         engine.BeginBatch(images, new float[batch * layout.Head.Classes]);
         engine.Conv3x3BiasRelu(layer);
@@ -61,7 +61,7 @@ public class Conv3x3KernelTests
 /// The stem kernel in the layouts the reduced-precision engines keep, channels last in TF32-rounded float32 (TF32) and
 /// in half precision (FP16): it computes in float32, and its input and its outputs are rounded to the format.
 /// </summary>
-public class StemChannelsLastTests
+public class StemChannelsLastTests(TestAccelerator device) : IClassFixture<TestAccelerator>
 {
     public static TheoryData<Precision, int, int, int, int, int, int> Shapes()
     {
@@ -82,7 +82,7 @@ public class StemChannelsLastTests
         var (layout, weights, oihw, bias) = CompiledModels.SingleLayer(inChannels, outChannels, 1, stride, height, width, ConvAlgorithm.Direct, seed: 6);
         Conv3x3Layer layer = layout.Layers[0];
         float[] images = CompiledModels.RandomFloats(batch * inChannels * height * width, seed: 8);
-        using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, precision);
+        using GpuInferenceEngine engine = GpuEngines.Create(device.Cpu, layout, weights, precision);
         Assert.Equal("stem-direct", engine.DescribeKernel(layer, batch));
 
         engine.BeginBatch(images, new float[batch * layout.Head.Classes]);

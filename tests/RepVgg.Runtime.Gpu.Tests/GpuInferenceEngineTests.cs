@@ -6,7 +6,7 @@ using RepVgg.Gpu.Weights;
 namespace RepVgg.Runtime.Gpu.Tests;
 
 /// <summary>The engine's contract beyond the numbers: what it reports, its buffers, disposal, the shared weights, CUDA discovery.</summary>
-public class GpuInferenceEngineTests
+public class GpuInferenceEngineTests(TestAccelerator device) : IClassFixture<TestAccelerator>
 {
     private static readonly BlockShape[] Shapes = [new(0, 0, 3, 8, 2, 1), new(1, 0, 8, 12, 1, 1)];
 
@@ -68,10 +68,10 @@ public class GpuInferenceEngineTests
     public void Engine_reports_the_GPU_backend_and_the_accelerators_name()
     {
         var (layout, weights) = SmallNetwork();
-        using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights);
+        using GpuInferenceEngine engine = GpuEngines.Create(device.Cpu, layout, weights);
 
         Assert.Equal(Backend.Gpu, engine.Backend);
-        Assert.Equal(TestAccelerator.Cpu.Name, engine.DeviceName);
+        Assert.Equal(device.Cpu.Name, engine.DeviceName);
         Assert.Equal("CPUAccelerator", engine.DeviceName);
     }
 
@@ -85,12 +85,12 @@ public class GpuInferenceEngineTests
         Assert.Equal([ConvAlgorithm.Direct, ConvAlgorithm.Winograd2x2, ConvAlgorithm.Direct], layout.Layers.Select(layer => layer.Algorithm));
         string[] Describe(GpuInferenceEngine engine) => layout.Layers.Select(layer => engine.DescribeKernel(layer, batch: 2)).ToArray();
 
-        using (GpuInferenceEngine small = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, tiles: GemmTileSize.Small))
+        using (GpuInferenceEngine small = TestEngines.Create(device.Cpu, layout, weights, Precision.Fp32, new(GemmTileSize.Small)))
             Assert.Equal(Expected("64 x 64 tiles"), Describe(small));
-        using (GpuInferenceEngine large = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, tiles: GemmTileSize.Large))
+        using (GpuInferenceEngine large = TestEngines.Create(device.Cpu, layout, weights, Precision.Fp32, new(GemmTileSize.Large)))
             Assert.Equal(Expected("128 x 128 tiles"), Describe(large));
         // In a reduced precision Winograd layers run the tensor-core implicit GEMM too.
-        using (GpuInferenceEngine tf32 = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, Precision.Tf32, GemmTileSize.Large))
+        using (GpuInferenceEngine tf32 = TestEngines.Create(device.Cpu, layout, weights, Precision.Tf32, new(GemmTileSize.Large)))
             Assert.Equal(layout.Layers.Select(layer => layer.InChannels == 3 ? "stem-direct" : "implicit-gemm-mma, 128 x 128 tiles"), Describe(tf32));
 
         string[] Expected(string tiles) => layout.Layers.Select(layer => layer.InChannels == 3 ? "stem-direct"
@@ -101,7 +101,7 @@ public class GpuInferenceEngineTests
     public void A_larger_batch_grows_the_buffers_and_every_image_gets_the_logits_it_gets_alone()
     {
         var (layout, weights) = SmallNetwork();
-        using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights);
+        using GpuInferenceEngine engine = GpuEngines.Create(device.Cpu, layout, weights);
         float[] first = Infer(engine, layout, batch: 1, seed: 40);
 
         float[] batch = Infer(engine, layout, batch: 3, seed: 40);
@@ -119,7 +119,7 @@ public class GpuInferenceEngineTests
     public void MaxBatch_keeps_the_activation_buffers_int_indexable()
     {
         var (layout, weights) = SmallNetwork();
-        using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights);
+        using GpuInferenceEngine engine = GpuEngines.Create(device.Cpu, layout, weights);
 
         // The CPU accelerator reports unbounded memory, so the kernels' int indices are the bound.
         Assert.Equal(int.MaxValue / (12 * 5 * 4), engine.MaxBatch);
@@ -129,7 +129,7 @@ public class GpuInferenceEngineTests
     public void CopyActivation_gives_the_last_layers_NCHW_shape_and_refuses_another_length()
     {
         var (layout, weights) = SmallNetwork();
-        using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights);
+        using GpuInferenceEngine engine = GpuEngines.Create(device.Cpu, layout, weights);
         float[] images = CompiledModels.RandomFloats(2 * layout.ImageLength, seed: 41);
         engine.BeginBatch(images, new float[2 * layout.Head.Classes]);
 
@@ -149,7 +149,7 @@ public class GpuInferenceEngineTests
     public void Layer_out_of_order_is_refused_with_the_shapes()
     {
         var (layout, weights) = SmallNetwork();
-        using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights);
+        using GpuInferenceEngine engine = GpuEngines.Create(device.Cpu, layout, weights);
         engine.BeginBatch(CompiledModels.RandomFloats(layout.ImageLength, seed: 42), new float[layout.Head.Classes]);
 
         var error = Assert.Throws<InvalidOperationException>(() => engine.Conv3x3BiasRelu(layout.Layers[1]));
@@ -160,7 +160,7 @@ public class GpuInferenceEngineTests
     public void Every_call_after_Dispose_throws_ObjectDisposedException()
     {
         var (layout, weights) = SmallNetwork();
-        GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights);
+        GpuInferenceEngine engine = GpuEngines.Create(device.Cpu, layout, weights);
         float[] images = CompiledModels.RandomFloats(layout.ImageLength, seed: 43);
         var logits = new float[layout.Head.Classes];
         engine.BeginBatch(images, logits);
@@ -186,19 +186,19 @@ public class GpuInferenceEngineTests
             Layers = [layout.Layers[0] with { InHeight = 13, InWidth = 11 }, layout.Layers[1] with { InHeight = 7, InWidth = 6 }],
         };
 
-        GpuInferenceEngine first = GpuEngines.Create(TestAccelerator.Cpu, layout, weights);
-        GpuInferenceEngine second = GpuEngines.Create(TestAccelerator.Cpu, larger, weights);
-        Assert.True(DeviceWeights.IsUploaded(TestAccelerator.Cpu, weights));
+        GpuInferenceEngine first = GpuEngines.Create(device.Cpu, layout, weights);
+        GpuInferenceEngine second = GpuEngines.Create(device.Cpu, larger, weights);
+        Assert.True(DeviceWeights.IsUploaded(device.Cpu, weights));
         float[] expected = Infer(first, layout, batch: 1, seed: 44);
 
         first.Dispose();
-        Assert.True(DeviceWeights.IsUploaded(TestAccelerator.Cpu, weights));
+        Assert.True(DeviceWeights.IsUploaded(device.Cpu, weights));
         Infer(second, larger, batch: 1, seed: 45);
         second.Dispose();
-        Assert.False(DeviceWeights.IsUploaded(TestAccelerator.Cpu, weights));
+        Assert.False(DeviceWeights.IsUploaded(device.Cpu, weights));
 
         // A new engine uploads them again and computes the same logits.
-        using GpuInferenceEngine third = GpuEngines.Create(TestAccelerator.Cpu, layout, weights);
+        using GpuInferenceEngine third = GpuEngines.Create(device.Cpu, layout, weights);
         Assert.Equal(expected, Infer(third, layout, batch: 1, seed: 44));
     }
 
@@ -217,15 +217,15 @@ public class GpuInferenceEngineTests
 
         if (holds)
         {
-            using GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, changed, Precision.Fp16);
+            using GpuInferenceEngine engine = GpuEngines.Create(device.Cpu, layout, changed, Precision.Fp16);
             return;
         }
-        var error = Assert.Throws<ArgumentException>(() => GpuEngines.Create(TestAccelerator.Cpu, layout, changed, Precision.Fp16));
+        var error = Assert.Throws<ArgumentException>(() => GpuEngines.Create(device.Cpu, layout, changed, Precision.Fp16));
         Assert.Contains($"Layer {layer.Name}:", error.Message);
         Assert.Contains(weight.ToString("G9", System.Globalization.CultureInfo.InvariantCulture), error.Message);
         Assert.Contains("65504", error.Message);
-        Assert.False(DeviceWeights.IsUploaded(TestAccelerator.Cpu, changed));
+        Assert.False(DeviceWeights.IsUploaded(device.Cpu, changed));
         // TF32 holds it.
-        using GpuInferenceEngine tf32 = GpuEngines.Create(TestAccelerator.Cpu, layout, changed, Precision.Tf32);
+        using GpuInferenceEngine tf32 = GpuEngines.Create(device.Cpu, layout, changed, Precision.Tf32);
     }
 }

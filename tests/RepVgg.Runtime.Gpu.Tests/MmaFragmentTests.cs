@@ -12,7 +12,7 @@ namespace RepVgg.Runtime.Gpu.Tests;
 /// float64 product of the rounded inputs. The GPU runs the same fragments through <c>mma.sync</c>, so the kernel's
 /// fragment loads are right on the GPU exactly when they are right here.
 /// </summary>
-public class MmaFragmentTests
+public class MmaFragmentTests(TestAccelerator device) : IClassFixture<TestAccelerator>
 {
     private const int Rows = 16, Columns = MmaFragmentKernels.Columns;
 
@@ -25,7 +25,7 @@ public class MmaFragmentTests
         Func<float, double> round = depth == 8
             ? TensorCoreRoundingTests.Tf32Reference
             : value => (double)(System.Half)value;
-        Accelerator accelerator = TestAccelerator.Cpu;
+        Accelerator accelerator = device.Cpu;
         using var aBuffer = accelerator.Allocate1D(a);
         using var bBuffer = accelerator.Allocate1D(b);
         using var dBuffer = accelerator.Allocate1D<float>(Rows * Columns);

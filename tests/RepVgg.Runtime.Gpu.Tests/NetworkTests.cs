@@ -8,7 +8,7 @@ namespace RepVgg.Runtime.Gpu.Tests;
 /// Whole compiled networks through the engine, as a generated class runs them, against the unfused float64
 /// reference: logits within the project's float32 tolerance and the same top-1 class.
 /// </summary>
-public class NetworkTests
+public class NetworkTests(TestAccelerator device) : IClassFixture<TestAccelerator>
 {
     private const int Classes = 10;
 
@@ -78,7 +78,7 @@ public class NetworkTests
         NumericAssert.Close(reference, logits, ReducedPrecisionTolerance, $"{precision} logits at 16 x 16", [2, Classes]);
     }
 
-    private static void AssertMatchesReference(TrainedNetwork network, NetworkLayout layout, ModelWeights weights, int batch, bool allDirect = false)
+    private void AssertMatchesReference(TrainedNetwork network, NetworkLayout layout, ModelWeights weights, int batch, bool allDirect = false)
     {
         var (reference, logits) = Run(network, layout, weights, batch, Precision.Fp32, allDirect);
 
@@ -89,12 +89,12 @@ public class NetworkTests
     }
 
     /// <summary>The unfused float64 reference's logits and the engine's for the same random batch.</summary>
-    private static (double[] Reference, float[] Logits) Run(TrainedNetwork network, NetworkLayout layout, ModelWeights weights, int batch, Precision precision,
+    private (double[] Reference, float[] Logits) Run(TrainedNetwork network, NetworkLayout layout, ModelWeights weights, int batch, Precision precision,
         bool allDirect = false)
     {
         float[] images = CompiledModels.RandomFloats(batch * layout.ImageLength, seed: 9);
         var logits = new float[batch * Classes];
-        using (GpuInferenceEngine engine = GpuEngines.Create(TestAccelerator.Cpu, layout, weights, precision, allDirect: allDirect))
+        using (GpuInferenceEngine engine = TestEngines.Create(device.Cpu, layout, weights, precision, new(AllDirect: allDirect)))
         {
             if (allDirect)
                 Assert.All(layout.Layers, layer => Assert.DoesNotContain("Winograd", engine.DescribeKernel(layer, batch)));

@@ -4,12 +4,23 @@ using RepVgg.Gpu.Winograd;
 namespace RepVgg.Runtime.Gpu.Tests;
 
 /// <summary>
-/// The tests' shared CPU accelerator (<see cref="TestAccelerator"/>, up to 512 threads per group, which the GEMMs need;
+/// A class's CPU accelerator (<see cref="TestAccelerator"/>, up to 512 threads per group, which the GEMMs need;
 /// ILGPU's default CPU device allows 16) and one <see cref="GpuWinogradConvolution"/> on it: the kernels compile once.
 /// </summary>
-public sealed class WinogradAccelerator
+public sealed class WinogradAccelerator : IDisposable
 {
-    public CPUAccelerator Accelerator { get; } = (CPUAccelerator)TestAccelerator.Cpu;
+    private readonly TestAccelerator _device = new();
+    private GpuWinogradConvolution? _convolution;
 
-    internal GpuWinogradConvolution Convolution { get; } = new(TestAccelerator.Cpu);
+    public WinogradAccelerator() => _convolution = new(_device.Cpu);
+
+    public CPUAccelerator Accelerator => _device.Cpu;
+
+    internal GpuWinogradConvolution Convolution => _convolution ?? throw new ObjectDisposedException(nameof(WinogradAccelerator));
+
+    public void Dispose()
+    {
+        _convolution = null;
+        _device.Dispose();
+    }
 }

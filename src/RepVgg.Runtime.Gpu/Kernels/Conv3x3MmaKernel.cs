@@ -34,8 +34,7 @@ namespace RepVgg.Gpu.Kernels;
 /// step into the slice every warp finished reading before the barrier, and runs this step's mma while that is under way.
 /// <c>TCopies</c> says how (<see cref="IStagingCopies"/>): step s + 1, loaded into registers before the mma and stored
 /// into the other of 2 slices after them (<see cref="RegisterCopies"/>), or step s + 2, copied by <c>cp.async</c> into
-/// a ring of 3, which holds no registers and has two steps' mma to land in (<see cref="AsyncCopies"/>); or not at all
-/// (<see cref="NoCopies"/>, a probe that times the rest of the kernel).
+/// a ring of 3, which holds no registers and has two steps' mma to land in (<see cref="AsyncCopies"/>).
 /// </para>
 /// <para>
 /// W: a step's slice is the tile's channel blocks' two fragments each, copied as they lie in the layout, 16 bytes a
@@ -66,7 +65,7 @@ namespace RepVgg.Gpu.Kernels;
 /// consecutive channels (32 bytes). Stores past the edges are skipped, so no size needs padding.
 /// </para>
 /// </remarks>
-internal static class Conv3x3MmaKernel
+internal static partial class Conv3x3MmaKernel
 {
     /// <summary>Threads per group of <see cref="Run"/>: 4 warps, each computing 32 x 32 outputs (channels x pixels) of a 64 x 64 tile.</summary>
     public const int Threads = 128;
@@ -83,7 +82,7 @@ internal static class Conv3x3MmaKernel
     /// registers, which ptxas 11.8 meets without spilling (126 on sm_90 with the 64 accumulators, through registers or
     /// by asynchronous copies), and the wide one, with half the threads, to 256 (240 on sm_90 with its 128 accumulators).
     /// </summary>
-    public const int LargeGroupsPerMultiprocessor = 2;
+    public const int LargeResidentGroups = 2;
 
     private const int TileSize = GemmTilePolicy.SmallTileSize;
     private const int LargeTileSize = GemmTilePolicy.LargeTileSize;
@@ -172,8 +171,6 @@ internal static class Conv3x3MmaKernel
         var format = default(TFormat);
         TensorCoreStaging kind = default(TCopies).Kind;
         bool async = kind == TensorCoreStaging.AsyncCopies;
-        // Whether the kernel stages its operands at all: not as NoCopies, the GPU check's probe.
-        bool copies = kind != TensorCoreStaging.Unstaged;
         int weightSliceLanes = size / MmaWeightLayout.BlockChannels * BlockLanesPerStep;
         int inputSliceLines = LinesPerStep * size;
         // A ring of slices: 2 through registers, 3 by asynchronous copies, which hold no registers for the step in flight.
@@ -214,15 +211,8 @@ internal static class Conv3x3MmaKernel
             staging.Copy(0, thread, inputStart + storeAt, staged);
             staging.Copy(1, weightSliceLanes + thread, inputStart + inputSliceLines + storeAt, staged);
         }
-        else if (copies)
-            staging.Load(0).Store(weightSlices, inputSlices, thread, threads, shares, storeAt);
         else
-        {
-            // NoCopies: both slices hold zeros for good, so every product is 0 and each output is ReLU(bias).
-            default(StagedWords).Store(weightSlices, inputSlices, thread, threads, shares, storeAt);
-            default(StagedWords).Store(weightSlices.SubView(weightSliceLanes, weightSliceLanes), inputSlices.SubView(inputSliceLines, inputSliceLines),
-                thread, threads, shares, storeAt);
-        }
+            staging.Load(0).Store(weightSlices, inputSlices, thread, threads, shares, storeAt);
 
         var accumulators = WarpAccumulators.Create<TTarget>();
         // The lanes of the warp's channel blocks' fragments in a slice, for the step's first word block, and the
@@ -252,7 +242,7 @@ internal static class Conv3x3MmaKernel
                 int fill = slice == 0 ? AsyncSlices - 1 : slice - 1;
                 staging.Copy(step + AsyncSlices - 1, fill * weightSliceLanes + thread, inputStart + fill * inputSliceLines + storeAt, staged);
             }
-            else if (copies)
+            else
                 next = staging.Load(step + 1);
             // Views from this lane's first fragment words of the slice, read at constant offsets (ViewExtensions.From).
             ArrayView<Words4> weightFragments = weightSlices.From(slice * weightSliceLanes + fragments);
@@ -260,7 +250,7 @@ internal static class Conv3x3MmaKernel
             MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, size, channelBlocks, pixelTiles, 0);
             MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, size, channelBlocks, pixelTiles, 1);
             slice = async ? (slice == AsyncSlices - 1 ? 0 : slice + 1) : 1 - slice;
-            if (!async && copies)
+            if (!async)
                 next.Store(weightSlices.SubView(slice * weightSliceLanes, weightSliceLanes), inputSlices.SubView(slice * inputSliceLines, inputSliceLines),
                     thread, threads, shares, storeAt);
         }
@@ -281,276 +271,6 @@ internal static class Conv3x3MmaKernel
             StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, pixelTiles, 6, channel, pixel);
             StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, pixelTiles, 7, channel, pixel);
         }
-    }
-
-    /// <summary>
-    /// What a thread stages each step (2 or 4 shares, a constant): 16-byte lanes <c>thread</c>, <c>thread + threads</c>,
-    /// and so on, of the W slice, and one line of X at as many pixels of the tile, threads / 4 apart; a line is two pair
-    /// rows, 4 words, each word one TF32 value or two FP16 values.
-    /// </summary>
-    private readonly struct Staging<TFormat, TTarget, TLayout, TReads>
-        where TFormat : struct, ITensorCoreFormat
-        where TTarget : struct, ITensorCoreTarget
-        where TLayout : struct, IActivationLayout
-        where TReads : struct, IChannelReads
-    {
-        // The columns of X at the thread's pixels (the last two with 4 shares only).
-        private readonly InputGather<TLayout> _gather0, _gather1, _gather2, _gather3;
-        private readonly ArrayView<float> _input;
-        private readonly ArrayView<Words4> _inputLines;
-        private readonly ArrayView<Words4> _fragments;
-        private readonly OperandAddresses _addresses;
-        private readonly ConvShape _shape;
-        private readonly TapMajorK _k;
-        // The word block of the thread's line in a step (0 or 1), and the line's first channel in the word block.
-        private readonly int _block, _blockChannel;
-        private readonly int _lastStep;
-        // Where this thread's W lanes of step 0 lie in the layout; a step's are BlockLanesPerStep further on.
-        private readonly int _weightLane0, _weightLane1, _weightLane2, _weightLane3;
-        private readonly int _threads, _shares;
-
-        /// <param name="threads">The group's threads: a W slice has 2 or 4 times as many lanes, and the tile as many times as many pixels.</param>
-        /// <param name="shares">W lanes and X pixels the thread stages: 4 x tile pixels / <paramref name="threads"/>, 2 or 4.</param>
-        /// <param name="pixel">The first of the tile's pixels whose column of X the thread stages; the others are <paramref name="threads"/> / 4 apart.</param>
-        /// <param name="line">The thread's line of a step (0 to 3).</param>
-        public Staging(GemmTile tile, ArrayView<float> input, ArrayView<float> weights, OperandAddresses addresses, ConvShape shape, int thread, int threads,
-            int shares, int pixel, int line, int steps)
-        {
-            int valuesPerWord = default(TFormat).ValuesPerWord;
-            int pixelStride = threads / LinesPerStep;
-            _gather0 = tile.Gather<TLayout>(shape, pixel);
-            _gather1 = tile.Gather<TLayout>(shape, pixel + pixelStride);
-            _gather2 = shares == 4 ? tile.Gather<TLayout>(shape, pixel + 2 * pixelStride) : default;
-            _gather3 = shares == 4 ? tile.Gather<TLayout>(shape, pixel + 3 * pixelStride) : default;
-            _input = input;
-            _inputLines = input.Cast<Words4>();
-            _fragments = weights.Cast<Words4>();
-            _addresses = addresses;
-            _shape = shape;
-            _k = new TapMajorK(MmaWeightLayout.ChannelsPerTap(shape.InPerGroup, valuesPerWord));
-            _block = line / 2;
-            _blockChannel = line % 2 * default(TLayout).ValuesPerLine;
-            _lastStep = steps - 1;
-            int channelBlocks = MmaWeightLayout.ChannelBlocks(shape.OutPerGroup);
-            int firstBlock = tile.ConvGroup * channelBlocks;
-            int lastBlock = firstBlock + channelBlocks - 1;
-            int tileBlock = firstBlock + tile.FirstChannel / MmaWeightLayout.BlockChannels;
-            int stepLanes = steps * BlockLanesPerStep;
-            _weightLane0 = WeightLane(thread, tileBlock, lastBlock, stepLanes);
-            _weightLane1 = WeightLane(thread + threads, tileBlock, lastBlock, stepLanes);
-            _weightLane2 = shares == 4 ? WeightLane(thread + 2 * threads, tileBlock, lastBlock, stepLanes) : 0;
-            _weightLane3 = shares == 4 ? WeightLane(thread + 3 * threads, tileBlock, lastBlock, stepLanes) : 0;
-            _threads = threads;
-            _shares = shares;
-        }
-
-        /// <summary>Where lane <paramref name="lane"/> of a W slice lies in the layout at step 0; a block past M reads the group's last.</summary>
-        private static int WeightLane(int lane, int tileBlock, int lastBlock, int stepLanes)
-        {
-            int block = Math.Min(tileBlock + lane / BlockLanesPerStep, lastBlock);
-            return block * stepLanes + lane % BlockLanesPerStep;
-        }
-
-        /// <summary>
-        /// The tap and first channel of the thread's line in step <paramref name="step"/>: its word block lies at one tap,
-        /// found once for all its pixels, and the line is consecutive channels there.
-        /// </summary>
-        private (int Tap, int Channel) LineAt(int step)
-        {
-            int k = (step * MmaWeightLayout.BlocksPerStep + _block) * MmaWeightLayout.BlockWords * default(TFormat).ValuesPerWord;
-            int tap = _k.Tap(k);
-            return (tap, _k.Channel(k, tap) + _blockChannel);
-        }
-
-        /// <summary>Where the thread's line lies at the pixel of <paramref name="gather"/>.</summary>
-        private LineReads Reads(InputGather<TLayout> gather, (int Tap, int Channel) at) =>
-            new(gather.AtTap(_shape, at.Tap), at.Channel, _shape, default(TLayout).ValuesPerLine);
-
-        /// <summary>The step of the layout's W lanes a step stages: the last past it.</summary>
-        private int WeightStep(int step) => Math.Min(step, _lastStep) * BlockLanesPerStep;
-
-        /// <summary>The thread's share of step <paramref name="step"/>, into registers: X's words zero past K; W's lanes of the last step past it.</summary>
-        public StagedWords Load(int step)
-        {
-            int weightStep = WeightStep(step);
-            (int Tap, int Channel) at = LineAt(step);
-            Words4 weights0 = _fragments[_weightLane0 + weightStep], weights1 = _fragments[_weightLane1 + weightStep];
-            Words4 inputs0 = InputLine(Reads(_gather0, at)), inputs1 = InputLine(Reads(_gather1, at));
-            Words4 weights2 = default, weights3 = default, inputs2 = default, inputs3 = default;
-            if (_shares == 4)
-            {
-                (weights2, weights3) = (_fragments[_weightLane2 + weightStep], _fragments[_weightLane3 + weightStep]);
-                (inputs2, inputs3) = (InputLine(Reads(_gather2, at)), InputLine(Reads(_gather3, at)));
-            }
-            return new StagedWords(weights0, weights1, weights2, weights3, inputs0, inputs1, inputs2, inputs3);
-        }
-
-        /// <summary>
-        /// The thread's share of step <paramref name="step"/> (as <see cref="Load"/> reads it) copied into the kernel's
-        /// shared memory, <paramref name="staged"/>, by <see cref="AsyncCopies"/>: W lanes <paramref name="weightAt"/>,
-        /// + threads, and so on, X lines <paramref name="inputAt"/>, + threads / 4, and so on (its pixels), all counted in
-        /// 16-byte lines from its start. On CUDA the copies run on while the thread goes on; elsewhere they are made at once.
-        /// </summary>
-        public void Copy(int step, int weightAt, int inputAt, ArrayView<Words4> staged)
-        {
-            int weightStep = WeightStep(step);
-            int pixelStride = _threads / LinesPerStep;
-            CopyLine<TTarget>(staged, weightAt, _fragments, _addresses.Weights, _weightLane0 + weightStep, read: true, weights: true);
-            CopyLine<TTarget>(staged, weightAt + _threads, _fragments, _addresses.Weights, _weightLane1 + weightStep, read: true, weights: true);
-            (int Tap, int Channel) at = LineAt(step);
-            CopyInputLine(staged, inputAt, Reads(_gather0, at));
-            CopyInputLine(staged, inputAt + pixelStride, Reads(_gather1, at));
-            if (_shares == 4)
-            {
-                CopyLine<TTarget>(staged, weightAt + 2 * _threads, _fragments, _addresses.Weights, _weightLane2 + weightStep, read: true, weights: true);
-                CopyLine<TTarget>(staged, weightAt + 3 * _threads, _fragments, _addresses.Weights, _weightLane3 + weightStep, read: true, weights: true);
-                CopyInputLine(staged, inputAt + 2 * pixelStride, Reads(_gather2, at));
-                CopyInputLine(staged, inputAt + 3 * pixelStride, Reads(_gather3, at));
-            }
-            CommitCopies<TTarget>();
-        }
-
-        private void CopyInputLine(ArrayView<Words4> staged, int at, LineReads reads) =>
-            CopyLine<TTarget>(staged, at, _inputLines, _addresses.Input, reads.Line, reads.Present, weights: false);
-
-        /// <summary>
-        /// The thread's line (pair rows 2 line and 2 line + 1) at one pixel: one load with <see cref="VectorReads"/>, as
-        /// it lies; one per channel otherwise, each packed through the format.
-        /// </summary>
-        private Words4 InputLine(LineReads reads)
-        {
-            if (default(TReads).Vector)
-                return reads.Present ? _inputLines[reads.Line] : default;
-            int channel = reads.Channel;
-            TapWindow window = reads.Window;
-            if (default(TFormat).ValuesPerWord == 1)
-                return new Words4(Pack(window, channel), Pack(window, channel + 1), Pack(window, channel + 2), Pack(window, channel + 3));
-            return new Words4(PackTwo(window, channel), PackTwo(window, channel + 2), PackTwo(window, channel + 4), PackTwo(window, channel + 6));
-        }
-
-        /// <summary>A TF32 word: channel <paramref name="channel"/>, read alone and packed through the format.</summary>
-        private uint Pack(TapWindow window, int channel) => default(TFormat).Pack(Load(window, channel), 0f);
-
-        /// <summary>An FP16 word: channels <paramref name="channel"/> and + 1, read one at a time and packed through the format.</summary>
-        private uint PackTwo(TapWindow window, int channel) => default(TFormat).Pack(Load(window, channel), Load(window, channel + 1));
-
-        private float Load(TapWindow window, int channel) => InputGather<TLayout>.Load(_input, _shape, window, channel);
-    }
-
-    /// <summary>
-    /// Where a thread reads its line at one pixel: the tap window and the first channel (one value at a time), or, for
-    /// vector reads, the index of the 16-byte line (4 float32 or 8 half values) from that channel, when the line is
-    /// present: inside the image and within the group's channels (its padding per tap reads zeros). An absent line's
-    /// index is 0, so that no address is ever past the input (ILGPU's CPU accelerator checks views, and a kernel that
-    /// throws there leaves its group's other threads at a barrier for ever).
-    /// </summary>
-    private readonly struct LineReads
-    {
-        public readonly TapWindow Window;
-        public readonly int Channel, Line;
-        public readonly bool Present;
-
-        public LineReads(TapWindow window, int channel, ConvShape shape, int valuesPerLine)
-        {
-            Window = window;
-            Channel = channel;
-            Present = window.Inside && channel < shape.InPerGroup;
-            Line = Present ? (window.Offset + channel) / valuesPerLine : 0;
-        }
-    }
-
-    /// <summary>
-    /// A thread's staged share of a step, held in registers between its loads and its stores (named fields: an array would
-    /// live in local memory); the last two of each operand with 4 shares only.
-    /// </summary>
-    private readonly struct StagedWords(Words4 weights0, Words4 weights1, Words4 weights2, Words4 weights3,
-        Words4 inputs0, Words4 inputs1, Words4 inputs2, Words4 inputs3)
-    {
-        private readonly Words4 _weights0 = weights0, _weights1 = weights1, _weights2 = weights2, _weights3 = weights3;
-        private readonly Words4 _inputs0 = inputs0, _inputs1 = inputs1, _inputs2 = inputs2, _inputs3 = inputs3;
-
-        /// <summary>
-        /// Into a slice of both operands: W lanes <paramref name="thread"/>, + <paramref name="threads"/>, and so on, X lines
-        /// <paramref name="at"/> (the thread's line at its first pixel), + threads / 4, and so on (at its others).
-        /// </summary>
-        public void Store(ArrayView<Words4> weightSlice, ArrayView<Words4> inputSlice, int thread, int threads, int shares, int at)
-        {
-            // At constant offsets from one address each (threads and shares are the kernel's constants).
-            ArrayView<Words4> lanes = weightSlice.From(thread);
-            ArrayView<Words4> lines = inputSlice.From(at);
-            int pixelStride = threads / LinesPerStep;
-            lanes[0] = _weights0;
-            lanes[threads] = _weights1;
-            lines[0] = _inputs0;
-            lines[pixelStride] = _inputs1;
-            if (shares == 4)
-            {
-                lanes[2 * threads] = _weights2;
-                lanes[3 * threads] = _weights3;
-                lines[2 * pixelStride] = _inputs2;
-                lines[3 * pixelStride] = _inputs3;
-            }
-        }
-    }
-
-    /// <summary>
-    /// <see cref="AsyncCopies"/>: 16-byte line <paramref name="index"/> of <paramref name="source"/>, which starts at
-    /// <paramref name="address"/> on the device, or zeros unless <paramref name="read"/>, into line <paramref name="at"/> of
-    /// <paramref name="staged"/>, the kernel's only shared allocation (<c>__shared_alloca0</c> in ILGPU's PTX): with PTX,
-    /// a <c>cp.async</c> that reads 16 bytes or none and fills the rest with zeros; elsewhere, a load and a store.
-    /// Weights (<paramref name="weights"/>, a constant) bypass L1, as a group reads each of their lines once; the
-    /// activations go through it, as the windows of neighbouring pixels read the same input at other taps.
-    /// </summary>
-    private static void CopyLine<TTarget>(ArrayView<Words4> staged, int at, ArrayView<Words4> source, long address, int index, bool read, bool weights)
-        where TTarget : struct, ITensorCoreTarget
-    {
-        if (!default(TTarget).UsesPtx)
-        {
-            staged[at] = read ? source[index] : default;
-            return;
-        }
-        if (weights)
-            CudaAsm.Emit("{ .reg .u64 rvdst, rvsrc; mov.b64 rvdst, __shared_alloca0; cvt.s64.s32 rvsrc, %0; add.s64 rvdst, rvdst, rvsrc; cvta.to.global.u64 rvsrc, %1; cp.async.cg.shared.global [rvdst], [rvsrc], 16; }",
-                at * 16, address + index * 16L);
-        else
-            CudaAsm.Emit("{ .reg .u64 rvdst, rvsrc; mov.b64 rvdst, __shared_alloca0; cvt.s64.s32 rvsrc, %0; add.s64 rvdst, rvdst, rvsrc; cvta.to.global.u64 rvsrc, %1; cp.async.ca.shared.global [rvdst], [rvsrc], 16, %2; }",
-                at * 16, address + index * 16L, read ? 16 : 0);
-    }
-
-    /// <summary><see cref="AsyncCopies"/>: closes the thread's copies of a step into one group (PTX; nothing to do elsewhere).</summary>
-    private static void CommitCopies<TTarget>() where TTarget : struct, ITensorCoreTarget
-    {
-        if (default(TTarget).UsesPtx)
-            CudaAsm.Emit("cp.async.commit_group;");
-    }
-
-    /// <summary><see cref="AsyncCopies"/>: waits until all the thread's copies have landed (PTX; they have elsewhere).</summary>
-    private static void WaitForCopies<TTarget>() where TTarget : struct, ITensorCoreTarget
-    {
-        if (default(TTarget).UsesPtx)
-            CudaAsm.Emit("cp.async.wait_group 0;");
-    }
-
-    /// <summary>
-    /// <see cref="AsyncCopies"/>: waits until the thread's copies have landed but for the last step's it committed
-    /// (<see cref="AsyncSlices"/> - 2 = 1 group in flight; PTX, they have elsewhere). A barrier then makes the group's visible.
-    /// </summary>
-    private static void WaitForCopiesButOne<TTarget>() where TTarget : struct, ITensorCoreTarget
-    {
-        if (default(TTarget).UsesPtx)
-            CudaAsm.Emit("cp.async.wait_group 1;");
-    }
-
-    /// <summary>Four 32-bit words: a lane's A fragment (a0 to a3).</summary>
-    private readonly struct Words4(uint w0, uint w1, uint w2, uint w3)
-    {
-        public readonly uint W0 = w0, W1 = w1, W2 = w2, W3 = w3;
-    }
-
-    /// <summary>Two 32-bit words: word rows t and t + 4 of a word block at one pixel, a lane's B fragment (b0, b1).</summary>
-    private readonly struct Words2(uint w0, uint w1)
-    {
-        public readonly uint W0 = w0, W1 = w1;
     }
 
     /// <summary>
@@ -581,12 +301,6 @@ internal static class Conv3x3MmaKernel
             MultiplyChannelBlock(format, ref accumulators, a2, b, pixelTiles, 2);
             MultiplyChannelBlock(format, ref accumulators, a3, b, pixelTiles, 3);
         }
-    }
-
-    /// <summary>A lane's B fragments of a word block, one per pixel tile of its warp (the last 4 only with 64-pixel warp blocks).</summary>
-    private readonly struct PixelTileFragments(Words2 b0, Words2 b1, Words2 b2, Words2 b3, Words2 b4, Words2 b5, Words2 b6, Words2 b7)
-    {
-        public readonly Words2 B0 = b0, B1 = b1, B2 = b2, B3 = b3, B4 = b4, B5 = b5, B6 = b6, B7 = b7;
     }
 
     /// <summary>
@@ -646,101 +360,4 @@ internal static class Conv3x3MmaKernel
         ConvOutput.Store<TLayout>(output, bias, shape, group, channel + 8, pixel, sums.E2);
         ConvOutput.Store<TLayout>(output, bias, shape, group, channel + 8, pixel + 1, sums.E3);
     }
-}
-
-/// <summary>How <see cref="Conv3x3MmaKernel"/> reads the channels of a B fragment from the channels-last input.</summary>
-internal interface IChannelReads
-{
-    /// <summary>Whether one 8-byte (TF32) or 16-byte (FP16) load reads them all.</summary>
-    bool Vector { get; }
-}
-
-/// <summary>
-/// One 16-byte load per 4 float32 or 8 half channels: for groups of a multiple of that many input channels
-/// (<see cref="Of"/>), every RepVGG layer past the stem.
-/// </summary>
-internal readonly struct VectorReads : IChannelReads
-{
-    public bool Vector => true;
-
-    /// <summary>
-    /// Whether a layer's loads can be vectors: its groups' channels a multiple of a 16-byte line's
-    /// <paramref name="valuesPerLine"/> keep them aligned and whole within a group.
-    /// </summary>
-    public static bool Of(ConvShape shape, int valuesPerLine) => shape.InPerGroup % valuesPerLine == 0;
-}
-
-/// <summary>One load per channel: for any other group.</summary>
-internal readonly struct ScalarReads : IChannelReads
-{
-    public bool Vector => false;
-}
-
-/// <summary>Which <see cref="IStagingCopies"/> an engine's tensor-core kernel runs with: for the GPU check's comparison and tests.</summary>
-internal enum TensorCoreStaging
-{
-    /// <summary><see cref="RegisterCopies"/>: what the engine does.</summary>
-    Registers,
-
-    /// <summary><see cref="AsyncCopies"/>, where a layer's groups read whole 16-byte lines (<see cref="VectorReads"/>, every RepVGG layer past the stem).</summary>
-    AsyncCopies,
-
-    /// <summary>
-    /// <see cref="NoCopies"/>, where a layer's groups read whole 16-byte lines: a probe whose outputs are ReLU(bias),
-    /// for timing the kernel without its staging.
-    /// </summary>
-    Unstaged,
-}
-
-/// <summary>
-/// How <see cref="Conv3x3MmaKernel"/> moves a step's share of W and X from global into shared memory: through
-/// registers (<see cref="RegisterCopies"/>, the engine's default, which the H200 has run) or by asynchronous copies
-/// (<see cref="AsyncCopies"/>), timed against each other by the GPU check, or not at all (<see cref="NoCopies"/>, the
-/// check's probe). Each is its own kernel, which tests its <see cref="Kind"/>, a constant.
-/// </summary>
-internal interface IStagingCopies
-{
-    /// <summary>Which staging this is, as engines and the GPU check name it.</summary>
-    TensorCoreStaging Kind { get; }
-}
-
-/// <summary>
-/// A thread loads its share of the next step into registers before the step's mma and stores it into the other slice
-/// after them: the loads' latency hides behind the mma, at the price of the registers that hold them and of a load and a
-/// store instruction per 16 bytes.
-/// </summary>
-internal readonly struct RegisterCopies : IStagingCopies
-{
-    public TensorCoreStaging Kind => TensorCoreStaging.Registers;
-}
-
-/// <summary>
-/// A thread issues <c>cp.async</c> copies of its share of the next step straight into the other slice before the step's
-/// mma (sm_80 and newer, as the tensor-core kernels need anyway) and waits for them before the next barrier: no
-/// registers hold the share, and one instruction moves 16 bytes. The kernel takes the device addresses of its input
-/// and weights for them (<see cref="OperandAddresses"/>), as ILGPU gives a kernel no pointer it can hand to PTX. On
-/// ILGPU's CPU accelerator, the same copies are plain loads and stores into the same places.
-/// </summary>
-internal readonly struct AsyncCopies : IStagingCopies
-{
-    public TensorCoreStaging Kind => TensorCoreStaging.AsyncCopies;
-}
-
-/// <summary>
-/// A probe for the GPU check, not for inference: the kernel stages nothing. It zeros its two slices once and then runs
-/// every step's barrier, fragment reads and mma on them as <see cref="RegisterCopies"/> would, so each output is
-/// ReLU(bias) whatever the input, and its time is what the kernel takes without moving the operands into shared
-/// memory: the ceiling the staging leaves it.
-/// </summary>
-internal readonly struct NoCopies : IStagingCopies
-{
-    public TensorCoreStaging Kind => TensorCoreStaging.Unstaged;
-}
-
-/// <summary>Where a layer's input and weights start on the device: <see cref="AsyncCopies"/> reads from these addresses.</summary>
-internal readonly record struct OperandAddresses(long Input, long Weights)
-{
-    /// <summary>The addresses of the views a kernel call is given (host side).</summary>
-    public static OperandAddresses Of(ArrayView<float> input, ArrayView<float> weights) =>
-        new(input.LoadEffectiveAddressAsPtr().ToInt64(), weights.LoadEffectiveAddressAsPtr().ToInt64());
 }

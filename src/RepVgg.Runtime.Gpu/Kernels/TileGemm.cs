@@ -3,52 +3,6 @@ using ILGPU;
 namespace RepVgg.Gpu.Kernels;
 
 /// <summary>
-/// What a thread of <see cref="TileGemm"/> stages each step: its column of the tile's W (K x tile channels) and of its
-/// X (K x tile columns of N), rows k to k + 3 (k a multiple of 4); zero past K or past the edges of M and N.
-/// </summary>
-internal interface ITileOperands
-{
-    /// <summary>W[k to k + 3, this thread's column of M].</summary>
-    Line4 Weights(int k);
-
-    /// <summary>X[k to k + 3, this thread's column of N].</summary>
-    Line4 Inputs(int k);
-}
-
-/// <summary>
-/// Where a thread of <see cref="TileGemm"/> writes its results: four consecutive columns of one row of the tile, both
-/// counted from the tile's first; the output skips what lies past the edges of M and N.
-/// </summary>
-internal interface ITileOutput
-{
-    /// <summary>Tile row <paramref name="row"/>, columns <paramref name="column"/> to <paramref name="column"/> + 3.</summary>
-    void Store(int row, int column, Line4 sums);
-}
-
-/// <summary>
-/// A thread's register block in <see cref="TileGemm"/>, which fixes the tile: <see cref="RegisterBlock4x4"/> for
-/// 64 x 64 tiles, <see cref="RegisterBlock8x8"/> for 128 x 128. Implemented by structs whose properties are
-/// constants, which ILGPU folds into the kernel.
-/// </summary>
-internal interface IRegisterBlock
-{
-    /// <summary>Rows (output channels) and columns (of N) of the tile.</summary>
-    int Size { get; }
-
-    /// <summary>K per staged step.</summary>
-    int Depth { get; }
-
-    /// <summary>
-    /// Adds row <paramref name="k"/> of a staged step: <paramref name="weightRows"/> and <paramref name="inputRows"/> start at
-    /// the thread's first W line and first X line of row 0, <see cref="Size"/> / 4 lines a row.
-    /// </summary>
-    void MultiplyRow(ArrayView<Line4> weightRows, ArrayView<Line4> inputRows, int k);
-
-    /// <summary>Writes the block to <paramref name="output"/>, for the thread at (<paramref name="ty"/>, <paramref name="tx"/>) of 16 x 16.</summary>
-    void Store<TOutput>(in TOutput output, int ty, int tx) where TOutput : struct, ITileOutput;
-}
-
-/// <summary>
 /// The float32 GEMM core: a group of 256 threads (16 x 16) computes a square tile of <c>C = W^T X</c> (W is K x M and X
 /// is K x N, both with their rows contiguous), each thread a register block of <typeparamref name="TBlock"/>. The
 /// implicit-GEMM conv (<see cref="Conv3x3GemmKernel"/>) and the Winograd GEMM (<see cref="Winograd.WinogradGemmKernel"/>)
@@ -85,7 +39,7 @@ internal static class TileGemm
     /// Resident groups per SM the 128 x 128 tiles are compiled for: 2, which holds them to 128 registers a thread
     /// (<see cref="GroupedKernels"/>); the 64 x 64 tiles need fewer than 64 and are left to ptxas.
     /// </summary>
-    public const int LargeGroupsPerMultiprocessor = 2;
+    public const int LargeResidentGroups = 2;
 
     private const int ThreadColumns = 16;
 
@@ -180,79 +134,5 @@ internal static class TileGemm
             inputRows[2 * pass] = _inputs.A2;
             inputRows[3 * pass] = _inputs.A3;
         }
-    }
-}
-
-/// <summary>
-/// A thread's 4 x 4 register block: 64 x 64 tiles, 16 k a step. Row i is tile channel 4ty + i, its line columns 4tx to
-/// 4tx + 3 (named lines: an array would live in local memory).
-/// </summary>
-internal struct RegisterBlock4x4 : IRegisterBlock
-{
-    public Line4 Row0, Row1, Row2, Row3;
-
-    public readonly int Size => GemmTilePolicy.SmallTileSize;
-
-    public readonly int Depth => 16;
-
-    public void MultiplyRow(ArrayView<Line4> weightRows, ArrayView<Line4> inputRows, int k)
-    {
-        Line4 weights = weightRows[k * 16], inputs = inputRows[k * 16];
-        Row0 = Row0.MultiplyAdd(inputs, weights.A0);
-        Row1 = Row1.MultiplyAdd(inputs, weights.A1);
-        Row2 = Row2.MultiplyAdd(inputs, weights.A2);
-        Row3 = Row3.MultiplyAdd(inputs, weights.A3);
-    }
-
-    public readonly void Store<TOutput>(in TOutput output, int ty, int tx) where TOutput : struct, ITileOutput
-    {
-        int row = 4 * ty, column = 4 * tx;
-        output.Store(row, column, Row0);
-        output.Store(row + 1, column, Row1);
-        output.Store(row + 2, column, Row2);
-        output.Store(row + 3, column, Row3);
-    }
-}
-
-/// <summary>
-/// A thread's 8 x 8 register block: 128 x 128 tiles, 8 k a step. 16 lines of 4 named floats (an array would live in
-/// local memory): row i &lt; 4 is tile channel 4ty + i, row i &gt;= 4 is 64 + 4ty + i - 4; <c>Low</c> lines hold
-/// columns 4tx to 4tx + 3 and <c>High</c> lines 64 + 4tx to 64 + 4tx + 3.
-/// </summary>
-internal struct RegisterBlock8x8 : IRegisterBlock
-{
-    public Line4 Low0, Low1, Low2, Low3, Low4, Low5, Low6, Low7;
-    public Line4 High0, High1, High2, High3, High4, High5, High6, High7;
-
-    public readonly int Size => GemmTilePolicy.LargeTileSize;
-
-    public readonly int Depth => 8;
-
-    public void MultiplyRow(ArrayView<Line4> weightRows, ArrayView<Line4> inputRows, int k)
-    {
-        int offset = k * 32;
-        Line4 weightsLow = weightRows[offset], weightsHigh = weightRows[offset + 16];
-        Line4 inputsLow = inputRows[offset], inputsHigh = inputRows[offset + 16];
-        Low0 = Low0.MultiplyAdd(inputsLow, weightsLow.A0); High0 = High0.MultiplyAdd(inputsHigh, weightsLow.A0);
-        Low1 = Low1.MultiplyAdd(inputsLow, weightsLow.A1); High1 = High1.MultiplyAdd(inputsHigh, weightsLow.A1);
-        Low2 = Low2.MultiplyAdd(inputsLow, weightsLow.A2); High2 = High2.MultiplyAdd(inputsHigh, weightsLow.A2);
-        Low3 = Low3.MultiplyAdd(inputsLow, weightsLow.A3); High3 = High3.MultiplyAdd(inputsHigh, weightsLow.A3);
-        Low4 = Low4.MultiplyAdd(inputsLow, weightsHigh.A0); High4 = High4.MultiplyAdd(inputsHigh, weightsHigh.A0);
-        Low5 = Low5.MultiplyAdd(inputsLow, weightsHigh.A1); High5 = High5.MultiplyAdd(inputsHigh, weightsHigh.A1);
-        Low6 = Low6.MultiplyAdd(inputsLow, weightsHigh.A2); High6 = High6.MultiplyAdd(inputsHigh, weightsHigh.A2);
-        Low7 = Low7.MultiplyAdd(inputsLow, weightsHigh.A3); High7 = High7.MultiplyAdd(inputsHigh, weightsHigh.A3);
-    }
-
-    public readonly void Store<TOutput>(in TOutput output, int ty, int tx) where TOutput : struct, ITileOutput
-    {
-        int row = 4 * ty, low = 4 * tx, high = low + 64;
-        output.Store(row, low, Low0); output.Store(row, high, High0);
-        output.Store(row + 1, low, Low1); output.Store(row + 1, high, High1);
-        output.Store(row + 2, low, Low2); output.Store(row + 2, high, High2);
-        output.Store(row + 3, low, Low3); output.Store(row + 3, high, High3);
-        output.Store(row + 64, low, Low4); output.Store(row + 64, high, High4);
-        output.Store(row + 65, low, Low5); output.Store(row + 65, high, High5);
-        output.Store(row + 66, low, Low6); output.Store(row + 66, high, High6);
-        output.Store(row + 67, low, Low7); output.Store(row + 67, high, High7);
     }
 }

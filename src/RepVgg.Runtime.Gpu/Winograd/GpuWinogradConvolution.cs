@@ -53,7 +53,7 @@ internal sealed class GpuWinogradConvolution
         _multiply = accelerator.LoadGroupedKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape>(
             WinogradGemmKernel.Multiply, WinogradGemmKernel.Threads);
         _multiplyLarge = new(() => accelerator.LoadGroupedKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape>(
-            WinogradGemmKernel.MultiplyLarge, WinogradGemmKernel.Threads, TileGemm.LargeGroupsPerMultiprocessor));
+            WinogradGemmKernel.MultiplyLarge, WinogradGemmKernel.Threads, TileGemm.LargeResidentGroups));
         _transformOutput2x2 = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape>(
             WinogradTransformKernels.TransformOutput2x2);
         _transformOutput4x4 = accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, ArrayView<float>, WinogradShape>(

@@ -387,10 +387,8 @@ internal static class FullCheck
 internal sealed record ComparisonEngine(string Name, GemmTileSize Tiles, bool AllDirect = false, TensorCoreStaging Staging = TensorCoreStaging.Registers)
 {
     /// <summary>
-    /// In the order of the tables' columns. TF32 and FP16 take the tensor-core kernel staged by asynchronous copies, the
-    /// probe that stages nothing (unstaged: every step's barrier, fragment reads and mma on zeros, so its outputs are
-    /// ReLU(bias) and its time is what the kernel takes without moving its operands into shared memory), and the large
-    /// tiles as 4 warps of 64 x 64 (wide warps: a fragment read feeds 8 mma, where it feeds 4), staged each way.
+    /// In the order of the tables' columns. TF32 and FP16 take the tensor-core kernel staged by asynchronous copies,
+    /// and the large tiles as 4 warps of 64 x 64 (wide warps: a fragment read feeds 8 mma, where it feeds 4), staged each way.
     /// </summary>
     public static readonly IReadOnlyList<ComparisonEngine> All =
     [
@@ -399,11 +397,8 @@ internal sealed record ComparisonEngine(string Name, GemmTileSize Tiles, bool Al
         new("all direct", GemmTileSize.Auto, AllDirect: true),
         new("async copies, 64 x 64", GemmTileSize.Small, Staging: TensorCoreStaging.AsyncCopies),
         new("async copies, 128 x 128", GemmTileSize.Large, Staging: TensorCoreStaging.AsyncCopies),
-        new("unstaged, 64 x 64", GemmTileSize.Small, Staging: TensorCoreStaging.Unstaged),
-        new("unstaged, 128 x 128", GemmTileSize.Large, Staging: TensorCoreStaging.Unstaged),
         new("wide warps, 128 x 128", GemmTileSize.LargeWideWarps),
         new("wide warps, async copies", GemmTileSize.LargeWideWarps, Staging: TensorCoreStaging.AsyncCopies),
-        new("wide warps, unstaged", GemmTileSize.LargeWideWarps, Staging: TensorCoreStaging.Unstaged),
     ];
 
     /// <summary>
@@ -443,11 +438,9 @@ internal sealed class LayerTable(string model, Precision precision, int batch, I
             "The kernel is the one the engine ran, with its tiles: in TF32 and FP16 every layer but a stem-direct one runs the tensor-core implicit GEMM. " +
             "The last columns time the same layers on engines whose GEMMs always take 64 x 64 or 128 x 128 tiles (the engine picks per layer)" +
             (reduced
-                ? ", and with those tiles on engines whose tensor-core kernel stages its operands by asynchronous copies (cp.async) rather than through registers, " +
-                  "and on engines whose tensor-core kernel stages nothing (unstaged: a probe that runs every step's barrier, fragment reads and mma on zeros, " +
-                  "so its outputs are ReLU(bias) and its time is what the kernel takes without moving its operands into shared memory); " +
+                ? ", and with those tiles on engines whose tensor-core kernel stages its operands by asynchronous copies (cp.async) rather than through registers; " +
                   "and with 128 x 128 tiles as 4 warps of 64 x 64 outputs (wide warps: 128 accumulators a thread, a fragment read feeding 8 mma where it feeds 4), " +
-                  "staged through registers, by asynchronous copies, and not at all. The check times those seven last, after every other table."
+                  "staged through registers and by asynchronous copies. The check times those four last, after every other table."
                 : ", and on one that runs every layer as a direct implicit GEMM, Winograd layers too (the weights step planned Winograd for the CPU)."));
         report.AppendLine();
         report.AppendLine($"| layer | channels | groups | stride | output | kernel | ms | TFLOP/s (as direct conv) | {string.Join(" | ", columns.Select(c => c.Name))} |");

@@ -6,7 +6,12 @@ namespace RepVgg.GpuCheck;
 /// <summary>There is no GPU engine to check; the message says why (the runtime's reason, as a user would see it).</summary>
 internal sealed class GpuUnavailableException(string message) : Exception(message);
 
-/// <summary>Makes the GPU engine the check drives, on the accelerator asked for.</summary>
+/// <summary>
+/// Makes the GPU engine the check drives, on the accelerator asked for. What the check takes from the backend's
+/// internals: <see cref="KernelOverrides"/> (the comparison engines' tiles, algorithms and staging),
+/// <see cref="GpuEngines.TryCreateCpuAccelerator"/> (<c>--accelerator cpu</c>), and the engine's
+/// <c>DescribeKernel</c> (the per-layer tables' kernel column).
+/// </summary>
 internal static class GpuEngine
 {
     /// <summary>
@@ -19,10 +24,14 @@ internal static class GpuEngine
     public static InferenceEngine Create(GpuAccelerator accelerator, NetworkLayout network, ModelWeights weights, Precision precision,
         GemmTileSize tiles = GemmTileSize.Auto, bool allDirect = false, TensorCoreStaging staging = TensorCoreStaging.Registers)
     {
-        if (accelerator == GpuAccelerator.Cuda && (tiles != GemmTileSize.Auto || allDirect || staging != TensorCoreStaging.Registers))
+        var overrides = new KernelOverrides(tiles, allDirect, staging);
+        if (accelerator == GpuAccelerator.Cuda && overrides != KernelOverrides.None)
         {
-            string? reason = GpuEngines.TryCreateCudaWith(network, weights, precision, tiles, allDirect, staging, out InferenceEngine? chosen);
-            return chosen ?? throw new GpuUnavailableException(reason!);
+            using (KernelOverrides.Apply(overrides))
+            {
+                string? reason = GpuEngines.TryCreateCuda(network, weights, precision, out InferenceEngine? chosen);
+                return chosen ?? throw new GpuUnavailableException(reason!);
+            }
         }
         if (accelerator == GpuAccelerator.Cuda)
         {
@@ -36,7 +45,10 @@ internal static class GpuEngine
                 throw new GpuUnavailableException(e.Message);
             }
         }
-        string? unavailable = GpuEngines.TryCreateCpuAcceleratorWith(network, weights, precision, tiles, allDirect, staging, out InferenceEngine? engine);
-        return engine ?? throw new GpuUnavailableException($"ILGPU's CPU accelerator is not available: {unavailable}");
+        using (KernelOverrides.Apply(overrides))
+        {
+            string? unavailable = GpuEngines.TryCreateCpuAccelerator(network, weights, precision, out InferenceEngine? engine);
+            return engine ?? throw new GpuUnavailableException($"ILGPU's CPU accelerator is not available: {unavailable}");
+        }
     }
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
-namespace RepVgg.Runtime.Gpu.Tests;
+namespace RepVgg.Runtime.Gpu.Ptx.Tests;
 
 /// <summary>
 /// NVIDIA's PTX assembler, <c>ptxas</c>, which turns a kernel's PTX into machine code as the driver does when it loads a

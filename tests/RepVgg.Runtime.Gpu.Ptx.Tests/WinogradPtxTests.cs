@@ -3,7 +3,7 @@ using ILGPU;
 using ILGPU.Runtime;
 using RepVgg.Gpu.Winograd;
 
-namespace RepVgg.Runtime.Gpu.Tests;
+namespace RepVgg.Runtime.Gpu.Ptx.Tests;
 
 /// <summary>
 /// The Winograd kernels compiled by ILGPU's PTX backend for sm_80, as a CUDA accelerator compiles them (no GPU

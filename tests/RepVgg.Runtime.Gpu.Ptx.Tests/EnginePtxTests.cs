@@ -1,7 +1,7 @@
 using RepVgg.Gpu.Kernels;
 using RepVgg.Gpu.TensorCores;
 
-namespace RepVgg.Runtime.Gpu.Tests;
+namespace RepVgg.Runtime.Gpu.Ptx.Tests;
 
 /// <summary>
 /// The engine's own kernels as the GPU gets them (sm_80 PTX): the implicit GEMM keeps its 4 x 4 accumulators in

@@ -7,7 +7,10 @@ using ILGPU.Runtime.Cuda;
 using RepVgg.Gpu.Kernels;
 using RepVgg.Gpu.TensorCores;
 
-namespace RepVgg.Runtime.Gpu.Tests;
+// ILGPU's PTX backend compiling a tensor-core kernel takes a core and gigabytes; one at a time on a 2-core machine.
+[assembly: CollectionBehavior(DisableTestParallelization = true)]
+
+namespace RepVgg.Runtime.Gpu.Ptx.Tests;
 
 /// <summary>
 /// Compiles a kernel with ILGPU's PTX backend for sm_80, as a CUDA accelerator does (no GPU is needed to compile),
@@ -34,7 +37,7 @@ internal static class PtxCompilation
     /// <summary>
     /// The tensor-core conv kernel in <typeparamref name="TFormat"/>, reading channels as <typeparamref name="TReads"/>
     /// says, with the tiles of <paramref name="tiles"/> (small, large, or large as 4 wide warps), staging as
-    /// <paramref name="staging"/> says (through registers, by asynchronous copies, or not at all: the probe), as a CUDA
+    /// <paramref name="staging"/> says (through registers, or by asynchronous copies), as a CUDA
     /// accelerator loads it (PTX mma) with the activations the engine keeps for the format: TF32-rounded float32
     /// channels last in TF32, half precision in FP16.
     /// </summary>
@@ -50,19 +53,28 @@ internal static class PtxCompilation
             default(TFormat).ValuesPerWord == 1 ? typeof(NhwcTf32) : typeof(NhwcHalf<PtxTensorCores>), typeof(TReads), staging switch
             {
                 TensorCoreStaging.AsyncCopies => typeof(AsyncCopies),
-                TensorCoreStaging.Unstaged => typeof(NoCopies),
                 _ => typeof(RegisterCopies),
             });
 
     /// <summary>The PTX of <paramref name="entry"/>, for groups of at most <paramref name="threads"/> threads where the engine loads it so.</summary>
     public static string Compile(EntryPointDescription entry, int? threads = null, int? groupsPerMultiprocessor = null)
     {
-        using Context context = Context.Create(builder => builder.Default());
-        using var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_80), CudaArchitecture.SM_80,
-            CudaInstructionSet.ISA_70, nvvmAPI: null);
-        // As the engine loads it: GroupedKernels' bounds for an explicitly grouped kernel, none for an implicitly grouped one.
-        KernelSpecialization specialization = threads is { } groupThreads ? GroupedKernels.Bound(groupThreads, groupsPerMultiprocessor) : default;
-        return ((PTXCompiledKernel)backend.Compile(entry, specialization)).PTXAssembly;
+        string ptx;
+        using (Context context = Context.Create(builder => builder.Default()))
+        using (var backend = new PTXBackend(context, new CudaCapabilityContext(CudaArchitecture.SM_80), CudaArchitecture.SM_80,
+            CudaInstructionSet.ISA_70, nvvmAPI: null))
+        {
+            // As the engine loads it: GroupedKernels' bounds for an explicitly grouped kernel, none for an implicitly grouped one.
+            KernelSpecialization specialization = threads is { } groupThreads ? GroupedKernels.Bound(groupThreads, groupsPerMultiprocessor) : default;
+            ptx = ((PTXCompiledKernel)backend.Compile(entry, specialization)).PTXAssembly;
+            context.ClearCache(ClearCacheMode.Everything);
+        }
+        // A tensor-core kernel's IR takes gigabytes; hand it back before the next compile rather than at the GC's pace,
+        // which let the test host's peak climb past 6 GB.
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+        return ptx;
     }
 
     public static int CountOf(string text, string value)
