@@ -108,13 +108,12 @@ internal static class ToolCommand
     };
 
     /// <summary>
-    /// The input size layers are planned for. A value that is not a positive integer plans for RepVGG's 224:
-    /// the generator reports it (RVG0011), once, where the project can see it.
+    /// The input size layers are planned for, read by the rule the build's item check and the generator apply
+    /// (<see cref="ModelItemRules.TryParseInputSize"/>). From the build a value always passes it; one given by hand
+    /// that does not plans for RepVGG's 224, and the generator reports it (RVG0011).
     /// </summary>
     private static int InputSize(string? value) =>
-        int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int size) && size > 0
-            ? size
-            : WeightsStep.DefaultInputSize;
+        value is not null && ModelItemRules.TryParseInputSize(value, out int size) ? size : WeightsStep.DefaultInputSize;
 
     private static int ExportOnnx(Arguments args)
     {

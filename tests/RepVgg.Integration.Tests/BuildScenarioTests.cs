@@ -14,19 +14,15 @@ namespace RepVgg.Integration.Tests;
 [Collection(DotnetBuildCollection.Name)]
 public sealed class BuildScenarioTests : IDisposable
 {
-    // Inside the repository (under this project's ignored bin/), so the scenario project picks up
-    // Directory.Build.props and Directory.Build.targets as any project here does.
-    private readonly string _directory = Path.Combine(AppContext.BaseDirectory, "scenarios", Guid.NewGuid().ToString("N"));
+    private readonly ScenarioProject _project = new();
 
-    public BuildScenarioTests() => Directory.CreateDirectory(_directory);
-
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _project.Dispose();
 
     [Fact]
     public void A_hostile_pickle_fails_the_build_with_RVG0010_naming_the_file_and_global()
     {
         byte[] pickle = new PickleWriter().Proto().Global("os", "system").Mark().Value("touch pwned").Tuple().Reduce().Stop().ToArray();
-        string checkpoint = Path.Combine(_directory, "hostile.pth");
+        string checkpoint = Path.Combine(_project.Directory, "hostile.pth");
         PthWriter.WriteArchive(checkpoint, pickle, []);
         WriteProject("hostile.pth");
 
@@ -37,13 +33,13 @@ public sealed class BuildScenarioTests : IDisposable
         Assert.Contains("os.system", output);
         // Then the targets' own error, which says how to rerun the step by hand.
         Assert.Contains("error RVG0025: The RepVgg weights step could not compile this checkpoint (exit code 1); to rerun it:", output);
-        Assert.False(File.Exists(Path.Combine(_directory, "pwned")));
+        Assert.False(File.Exists(Path.Combine(_project.Directory, "pwned")));
     }
 
     [Fact]
     public void Unused_tensors_warn_and_the_weights_step_reruns_only_when_the_checkpoint_changes()
     {
-        string checkpoint = Path.Combine(_directory, "model.pth");
+        string checkpoint = Path.Combine(_project.Directory, "model.pth");
         WriteFixture(checkpoint, extraTensor: "stage4.0.attn.fc.weight");
         WriteProject("model.pth");
 
@@ -68,17 +64,17 @@ public sealed class BuildScenarioTests : IDisposable
         Assert.True(fourth == 0, fourthOutput);
         Assert.Contains("repvgg-compile: model.pth", fourthOutput);
         // Snapshots are opt-in: without Snapshot="true" nothing is written beside the project.
-        Assert.False(Directory.Exists(Path.Combine(_directory, "RepVggSnapshots")));
+        Assert.False(Directory.Exists(Path.Combine(_project.Directory, "RepVggSnapshots")));
     }
 
     [Fact]
     public void A_snapshot_is_written_kept_and_fails_the_build_when_the_checkpoint_changes_until_accepted()
     {
-        string checkpoint = Path.Combine(_directory, "model.pth");
+        string checkpoint = Path.Combine(_project.Directory, "model.pth");
         WriteFixture(checkpoint);
         WriteProject("model.pth", extraMetadata: "InputHeight=\"32\" InputWidth=\"32\" Snapshot=\"true\"");
-        string source = Path.Combine(_directory, "RepVggSnapshots", "ScenarioNet.g.cs");
-        string logits = Path.Combine(_directory, "RepVggSnapshots", "ScenarioNet.logits.txt");
+        string source = Path.Combine(_project.Directory, "RepVggSnapshots", "ScenarioNet.g.cs");
+        string logits = Path.Combine(_project.Directory, "RepVggSnapshots", "ScenarioNet.logits.txt");
 
         // 1. The first build writes both snapshots: the class as generated, and logits that agree with the
         //    unfused float64 reference on the probe image.
@@ -90,7 +86,7 @@ public sealed class BuildScenarioTests : IDisposable
         NumericAssert.Close(ReferenceLogits(checkpoint), LogitsFingerprint.Parse(File.ReadAllText(logits)), NumericAssert.Float32Tolerance, "snapshot logits");
 
         // 2. Unchanged: a snapshot touched (as a checkout does) is compared again, and agrees.
-        string stamp = Path.Combine(_directory, "obj", Configuration, "net10.0", "RepVgg", "ScenarioNet.snapshot.stamp");
+        string stamp = Path.Combine(_project.Directory, "obj", Configuration, "net10.0", "RepVgg", "ScenarioNet.snapshot.stamp");
         DateTime firstCheck = File.GetLastWriteTimeUtc(stamp);
         File.SetLastWriteTimeUtc(logits, DateTime.UtcNow);
         (int second, string secondOutput) = Build();
@@ -114,7 +110,7 @@ public sealed class BuildScenarioTests : IDisposable
         // 4. Accepted: the snapshots now hold the new network, and the build after that passes as it is.
         (int fourth, string fourthOutput) = Build("-p:RepVggAcceptSnapshots=true");
         Assert.True(fourth == 0, fourthOutput);
-        Assert.Contains($"accepted {Path.Combine(_directory, "obj")}", fourthOutput);
+        Assert.Contains($"accepted {Path.Combine(_project.Directory, "obj")}", fourthOutput);
         NumericAssert.Close(ReferenceLogits(checkpoint), LogitsFingerprint.Parse(File.ReadAllText(logits)), NumericAssert.Float32Tolerance, "accepted logits");
         // 5. Nothing changed since: the check does not run at all.
         DateTime acceptedCheck = File.GetLastWriteTimeUtc(stamp);
@@ -144,7 +140,7 @@ public sealed class BuildScenarioTests : IDisposable
     [Fact]
     public void Two_models_with_one_ClassName_fail_the_build_with_RVG0024()
     {
-        File.WriteAllText(Path.Combine(_directory, "Scenario.csproj"), $"""
+        File.WriteAllText(Path.Combine(_project.Directory, "Scenario.csproj"), $"""
             <Project Sdk="Microsoft.NET.Sdk">
               <ItemGroup>
                 <RepVggModel Include="{PyTorchFixtures.OfficialPth}" ClassName="Net" />
@@ -163,7 +159,7 @@ public sealed class BuildScenarioTests : IDisposable
     public void ExportOnnx_writes_the_model_beside_the_build_output_and_again_when_it_is_deleted()
     {
         WriteProject(PyTorchFixtures.OfficialPth, extraMetadata: "ExportOnnx=\"true\"");
-        string onnx = Path.Combine(_directory, "bin", Configuration, "net10.0", "ScenarioNet.onnx");
+        string onnx = Path.Combine(_project.Directory, "bin", Configuration, "net10.0", "ScenarioNet.onnx");
 
         (int first, string firstOutput) = Build();
         Assert.True(first == 0, firstOutput);
@@ -182,18 +178,15 @@ public sealed class BuildScenarioTests : IDisposable
     }
 
     private void WriteProject(string checkpoint, string? className = "ScenarioNet", string extraMetadata = "") =>
-        File.WriteAllText(Path.Combine(_directory, "Scenario.csproj"), $"""
-            <Project Sdk="Microsoft.NET.Sdk">
+        _project.WriteProject($"""
               <ItemGroup>
                 <RepVggModel Include="{checkpoint}" {(className is null ? "" : $"ClassName=\"{className}\"")} {extraMetadata} />
               </ItemGroup>
-            </Project>
             """);
 
     private const string Configuration = ScenarioProject.Configuration;
 
     private static void WriteFixture(string path, float headScale = 1, string? extraTensor = null) => ScenarioProject.WriteFixture(path, headScale, extraTensor);
 
-    private (int ExitCode, string Output) Build(params string[] arguments) =>
-        DotnetCli.Run(_directory, ["build", "-c", Configuration, "-nodeReuse:false", "-clp:NoSummary", .. arguments]);
+    private (int ExitCode, string Output) Build(params string[] arguments) => _project.Build(arguments);
 }
