@@ -58,8 +58,8 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private readonly Func<ConvShape, int, KernelConfig> _gemmConfig, _largeGemmConfig;
     private readonly Lazy<ConvKernel> _largeGemmConv, _scalarGemmConv, _largeScalarGemmConv;
     private readonly GemmTilePolicy _tiles;
-    // How the tensor-core GEMM with vector reads stages its operands (the scalar reads always through registers).
-    private readonly TensorCoreStaging _staging;
+    // The tensor-core GEMM with vector reads from outside the product, if a test or the GPU check supplied one.
+    private readonly ITensorCoreGemmSource? _vectorReadsGemm;
     // The stem, the pooling and the transposes, in the engine's activation layout: NCHW float32 in FP32, channels last in
     // TF32-rounded float32 in TF32 and in half precision in FP16.
     private readonly LayoutKernels _layout;
@@ -85,12 +85,11 @@ public sealed class GpuInferenceEngine : InferenceEngine
     {
         _accelerator = accelerator;
         Precision = precision;
-        (GemmTileSize tiles, bool allDirect, TensorCoreStaging staging) = KernelOverrides.Current;
-        _staging = staging;
+        (GemmTileSize tiles, bool allDirect, _vectorReadsGemm) = KernelOverrides.Current;
         _tiles = new GemmTilePolicy(tiles, accelerator.NumMultiprocessors);
         _largestActivation = network.Layers.Aggregate((long)network.ImageLength,
             (largest, layer) => Math.Max(largest, (long)layer.OutChannels * layer.OutHeight * layer.OutWidth));
-        (ImplicitGemm implicitGemm, _layout) = KernelsFor(accelerator, precision, staging, _tiles.WideWarps);
+        (ImplicitGemm implicitGemm, _layout) = KernelsFor(accelerator, precision, _vectorReadsGemm);
         (Func<ConvKernel> loadGemm, _gemmConfig) = implicitGemm(large: false, vectorReads: true);
         _gemmConv = loadGemm();
         (Func<ConvKernel> loadLargeGemm, _largeGemmConfig) = implicitGemm(large: true, vectorReads: true);
@@ -200,7 +199,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
     /// GEMM on NCHW float32; the tensor-core GEMM of the format on channels last, TF32-rounded float32 in TF32 and half
     /// precision in FP16, with PTX mma on CUDA and emulated mma elsewhere (ILGPU's CPU accelerator).
     /// </summary>
-    private static (ImplicitGemm Gemm, LayoutKernels Layout) KernelsFor(Accelerator accelerator, Precision precision, TensorCoreStaging staging, bool wideWarps)
+    private static (ImplicitGemm Gemm, LayoutKernels Layout) KernelsFor(Accelerator accelerator, Precision precision, ITensorCoreGemmSource? vectorReadsGemm)
     {
         bool ptx = accelerator.AcceleratorType == AcceleratorType.Cuda;
         return precision switch
@@ -209,60 +208,49 @@ public sealed class GpuInferenceEngine : InferenceEngine
                     ? (() => Load(accelerator, Conv3x3GemmKernel.RunLarge, Conv3x3GemmKernel.Threads, TileGemm.LargeResidentGroups), Conv3x3GemmKernel.LargeConfig)
                     : (() => Load(accelerator, Conv3x3GemmKernel.Run, Conv3x3GemmKernel.Threads), Conv3x3GemmKernel.Config),
                 LayoutKernels.Load<Nchw>(accelerator, channelsLast: false)),
-            Precision.Tf32 => ptx ? TensorCoreKernels<Tf32Format<PtxTensorCores>, PtxTensorCores, NhwcTf32>(accelerator, staging, wideWarps)
-                : TensorCoreKernels<Tf32Format<EmulatedTensorCores>, EmulatedTensorCores, NhwcTf32>(accelerator, staging, wideWarps),
-            Precision.Fp16 => ptx ? TensorCoreKernels<Fp16Format<PtxTensorCores>, PtxTensorCores, NhwcHalf<PtxTensorCores>>(accelerator, staging, wideWarps)
-                : TensorCoreKernels<Fp16Format<EmulatedTensorCores>, EmulatedTensorCores, NhwcHalf<EmulatedTensorCores>>(accelerator, staging, wideWarps),
+            Precision.Tf32 => ptx ? TensorCoreKernels<Tf32Format<PtxTensorCores>, PtxTensorCores, NhwcTf32>(accelerator, vectorReadsGemm)
+                : TensorCoreKernels<Tf32Format<EmulatedTensorCores>, EmulatedTensorCores, NhwcTf32>(accelerator, vectorReadsGemm),
+            Precision.Fp16 => ptx ? TensorCoreKernels<Fp16Format<PtxTensorCores>, PtxTensorCores, NhwcHalf<PtxTensorCores>>(accelerator, vectorReadsGemm)
+                : TensorCoreKernels<Fp16Format<EmulatedTensorCores>, EmulatedTensorCores, NhwcHalf<EmulatedTensorCores>>(accelerator, vectorReadsGemm),
             _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "Unknown precision."),
         };
     }
 
-    private static (ImplicitGemm Gemm, LayoutKernels Layout) TensorCoreKernels<TFormat, TTarget, TLayout>(Accelerator accelerator, TensorCoreStaging staging,
-        bool wideWarps)
+    private static (ImplicitGemm Gemm, LayoutKernels Layout) TensorCoreKernels<TFormat, TTarget, TLayout>(Accelerator accelerator,
+        ITensorCoreGemmSource? vectorReadsGemm)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget
         where TLayout : struct, IActivationLayout =>
-        ((large, vectorReads) => !vectorReads ? TensorCoreGemm<TFormat, TTarget, TLayout, ScalarReads, RegisterCopies>(accelerator, large, wideWarps)
-                : staging switch
-                {
-                    TensorCoreStaging.AsyncCopies => TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads, AsyncCopies>(accelerator, large, wideWarps),
-                    _ => TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads, RegisterCopies>(accelerator, large, wideWarps),
-                },
+        ((large, vectorReads) => vectorReads && vectorReadsGemm is not null
+                ? vectorReadsGemm.Gemm<TFormat, TTarget, TLayout>(accelerator, large)
+                : vectorReads ? TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads, RegisterCopies>(accelerator, large)
+                : TensorCoreGemm<TFormat, TTarget, TLayout, ScalarReads, RegisterCopies>(accelerator, large),
             LayoutKernels.Load<TLayout>(accelerator, channelsLast: true));
 
-    private static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) TensorCoreGemm<TFormat, TTarget, TLayout, TReads, TCopies>(Accelerator accelerator,
-        bool large, bool wideWarps)
+    /// <summary>
+    /// The tensor-core kernel staging as <typeparamref name="TCopies"/> says (the engine's: <see cref="RegisterCopies"/>)
+    /// with small or <paramref name="large"/> tiles, as a loader and its launch; each call hands the kernel the device
+    /// addresses of its input and weights, for a staging that copies by address.
+    /// </summary>
+    internal static (Func<ConvKernel> Load, Func<ConvShape, int, KernelConfig> Config) TensorCoreGemm<TFormat, TTarget, TLayout, TReads, TCopies>(
+        Accelerator accelerator, bool large)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget
         where TLayout : struct, IActivationLayout
         where TReads : struct, IChannelReads
-        where TCopies : struct, IStagingCopies =>
-        (large, wideWarps) switch
+        where TCopies : struct, IStagingCopies
+    {
+        var (kernel, threads, residentGroups, config) = Conv3x3MmaKernel.Entry<TFormat, TTarget, TLayout, TReads, TCopies>(large);
+        return (() =>
         {
-            (true, true) => (() => LoadMma<TCopies>(accelerator, Conv3x3MmaKernel.RunWide<TFormat, TTarget, TLayout, TReads, TCopies>, Conv3x3MmaKernel.WideThreads,
-                Conv3x3MmaKernel.LargeResidentGroups), Conv3x3MmaKernel.WideConfig),
-            (true, false) => (() => LoadMma<TCopies>(accelerator, Conv3x3MmaKernel.RunLarge<TFormat, TTarget, TLayout, TReads, TCopies>, Conv3x3MmaKernel.LargeThreads,
-                Conv3x3MmaKernel.LargeResidentGroups), Conv3x3MmaKernel.LargeConfig),
-            _ => (() => LoadMma<TCopies>(accelerator, Conv3x3MmaKernel.Run<TFormat, TTarget, TLayout, TReads, TCopies>, Conv3x3MmaKernel.Threads), Conv3x3MmaKernel.Config),
-        };
+            var loaded = accelerator.LoadGroupedKernel(kernel, threads, residentGroups);
+            return (stream, launch, input, weights, bias, output, shape) => loaded(stream, launch, input, weights, bias, output, shape, OperandAddresses.Of(input, weights));
+        }, config);
+    }
 
     private static ConvKernel Load(Accelerator accelerator, Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> kernel, int threads,
         int? groupsPerMultiprocessor = null) =>
         accelerator.LoadGroupedKernel(kernel, threads, groupsPerMultiprocessor);
-
-    /// <summary>
-    /// A tensor-core kernel as a <see cref="ConvKernel"/>: with <see cref="AsyncCopies"/> each call hands it the device
-    /// addresses of its input and weights; staging through registers, which never reads them, it gets none.
-    /// </summary>
-    private static ConvKernel LoadMma<TCopies>(Accelerator accelerator,
-        Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape, OperandAddresses> kernel, int threads, int? groupsPerMultiprocessor = null)
-        where TCopies : struct, IStagingCopies
-    {
-        var loaded = accelerator.LoadGroupedKernel(kernel, threads, groupsPerMultiprocessor);
-        if (default(TCopies).Kind != TensorCoreStaging.AsyncCopies)
-            return (stream, config, input, weights, bias, output, shape) => loaded(stream, config, input, weights, bias, output, shape, default);
-        return (stream, config, input, weights, bias, output, shape) => loaded(stream, config, input, weights, bias, output, shape, OperandAddresses.Of(input, weights));
-    }
 
     /// <summary>Whether a tensor-core layer reads its input channels one by one: its groups' channels are not a multiple of a 16-byte line's values.</summary>
     private bool UsesScalarReads(ConvShape shape) => Precision != Precision.Fp32 && !VectorReads.Of(shape, _layout.ValuesPerLine);
@@ -300,19 +288,14 @@ public sealed class GpuInferenceEngine : InferenceEngine
             LayerKernel.Winograd => $"{layer.Algorithm}, {TileName(GpuWinogradConvolution.UsesLargeTiles(layer, batch, _tiles))}",
             LayerKernel.Stem => GpuKernels.StemDirect,
             var gemm when Precision == Precision.Fp32 => $"{GpuKernels.ImplicitGemm}, {TileName(gemm == LayerKernel.LargeGemm)}",
-            var gemm => $"{GpuKernels.ImplicitGemmMma}, {StagingName(shape)}{TileName(gemm == LayerKernel.LargeGemm)}" +
-                (gemm == LayerKernel.LargeGemm && _tiles.WideWarps ? ", 4 warps of 64 x 64" : ""),
+            var gemm => $"{GpuKernels.ImplicitGemmMma}, {ReadsName(shape)}{TileName(gemm == LayerKernel.LargeGemm)}",
         };
     }
 
     private static string TileName(bool large) => large ? "128 x 128 tiles" : "64 x 64 tiles";
 
-    private string StagingName(ConvShape shape) =>
-        UsesScalarReads(shape) ? "scalar reads, " : _staging switch
-        {
-            TensorCoreStaging.AsyncCopies => "async copies, ",
-            _ => "",
-        };
+    private string ReadsName(ConvShape shape) =>
+        UsesScalarReads(shape) ? "scalar reads, " : _vectorReadsGemm is { } gemm ? $"{gemm.Name}, " : "";
 
     /// <summary>Floats of Winograd workspace a batch needs: the largest Winograd layer's (one layer runs at a time); none in a reduced precision.</summary>
     private long WorkspaceFloats(int batch) =>

@@ -7,13 +7,16 @@ namespace RepVgg.Gpu;
 /// comparisons (tools/gpu-check, which sees the backend's internals). An engine created while a scope from
 /// <see cref="Apply"/> is open on the creating code's async flow takes its overrides; every other engine takes
 /// <see cref="None"/>: its GEMM tiles chosen per layer (<see cref="GemmTilePolicy"/>), the weights step's algorithm plan,
-/// and the tensor-core kernel staging through registers. Ambient rather than a parameter, so that the factories, the
+/// and its own tensor-core kernels. Ambient rather than a parameter, so that the factories, the
 /// engine's constructor and the kernels it loads have one signature, the one inference uses.
 /// </summary>
 /// <param name="Tiles">The GEMMs' tile size: <see cref="GemmTileSize.Auto"/> (per layer) or fixed.</param>
 /// <param name="AllDirect">Every layer as a direct implicit GEMM, Winograd layers too (on their untransformed weights).</param>
-/// <param name="Staging">How the tensor-core kernel stages its operands where its layer's channels are read as vectors.</param>
-internal sealed record KernelOverrides(GemmTileSize Tiles = GemmTileSize.Auto, bool AllDirect = false, TensorCoreStaging Staging = TensorCoreStaging.Registers)
+/// <param name="VectorReadsGemm">
+/// The tensor-core GEMM for layers whose channels are read as vectors, in place of the engine's (a GPU check candidate);
+/// null for the engine's.
+/// </param>
+internal sealed record KernelOverrides(GemmTileSize Tiles = GemmTileSize.Auto, bool AllDirect = false, ITensorCoreGemmSource? VectorReadsGemm = null)
 {
     private static readonly AsyncLocal<KernelOverrides?> s_current = new();
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Reflection;
 using ILGPU;
 using ILGPU.Backends.EntryPoints;
@@ -6,9 +7,6 @@ using ILGPU.Runtime;
 using ILGPU.Runtime.Cuda;
 using RepVgg.Gpu.Kernels;
 using RepVgg.Gpu.TensorCores;
-
-// ILGPU's PTX backend compiling a tensor-core kernel takes a core and gigabytes; one at a time on a 2-core machine.
-[assembly: CollectionBehavior(DisableTestParallelization = true)]
 
 namespace RepVgg.Runtime.Gpu.Ptx.Tests;
 
@@ -35,26 +33,28 @@ internal static class PtxCompilation
         EntryPointDescription.FromImplicitlyGroupedKernel(Kernel(type, name, typeArguments));
 
     /// <summary>
-    /// The tensor-core conv kernel in <typeparamref name="TFormat"/>, reading channels as <typeparamref name="TReads"/>
-    /// says, with the tiles of <paramref name="tiles"/> (small, large, or large as 4 wide warps), staging as
-    /// <paramref name="staging"/> says (through registers, or by asynchronous copies), as a CUDA
-    /// accelerator loads it (PTX mma) with the activations the engine keeps for the format: TF32-rounded float32
-    /// channels last in TF32, half precision in FP16.
+    /// The engine's tensor-core conv kernel in <typeparamref name="TFormat"/>, reading channels as <typeparamref name="TReads"/>
+    /// says, with small (64 x 64) or <paramref name="large"/> (128 x 128) tiles, as a CUDA accelerator loads it (PTX mma)
+    /// with the activations the engine keeps for the format: TF32-rounded float32 channels last in TF32, half precision in FP16.
     /// </summary>
-    public static EntryPointDescription TensorCoreKernel<TFormat, TReads>(GemmTileSize tiles = GemmTileSize.Small, TensorCoreStaging staging = TensorCoreStaging.Registers)
+    public static EntryPointDescription TensorCoreKernel<TFormat, TReads>(bool large = false)
         where TFormat : struct, ITensorCoreFormat
         where TReads : struct, IChannelReads =>
-        Explicit(typeof(Conv3x3MmaKernel), tiles switch
-            {
-                GemmTileSize.Large => nameof(Conv3x3MmaKernel.RunLarge),
-                GemmTileSize.LargeWideWarps => nameof(Conv3x3MmaKernel.RunWide),
-                _ => nameof(Conv3x3MmaKernel.Run),
-            }, typeof(TFormat), typeof(PtxTensorCores),
-            default(TFormat).ValuesPerWord == 1 ? typeof(NhwcTf32) : typeof(NhwcHalf<PtxTensorCores>), typeof(TReads), staging switch
-            {
-                TensorCoreStaging.AsyncCopies => typeof(AsyncCopies),
-                _ => typeof(RegisterCopies),
-            });
+        Explicit(typeof(Conv3x3MmaKernel), large ? nameof(Conv3x3MmaKernel.RunLarge) : nameof(Conv3x3MmaKernel.Run), typeof(TFormat), typeof(PtxTensorCores),
+            default(TFormat).ValuesPerWord == 1 ? typeof(NhwcTf32) : typeof(NhwcHalf<PtxTensorCores>), typeof(TReads), typeof(RegisterCopies));
+
+    /// <summary>
+    /// The PTX of the engine's kernel <paramref name="kernel"/> (<see cref="EngineKernels.All"/>), with the bounds the engine
+    /// loads it with: compiled once per test run, however many tests read it (a tensor-core kernel takes ILGPU tens of seconds).
+    /// </summary>
+    public static string Of(string kernel) =>
+        CompiledPtx.GetOrAdd(kernel, name => new Lazy<string>(() =>
+        {
+            var (entry, threads, groups) = EngineKernels.All[name];
+            return Compile(entry(), threads, groups);
+        })).Value;
+
+    private static readonly ConcurrentDictionary<string, Lazy<string>> CompiledPtx = new();
 
     /// <summary>The PTX of <paramref name="entry"/>, for groups of at most <paramref name="threads"/> threads where the engine loads it so.</summary>
     public static string Compile(EntryPointDescription entry, int? threads = null, int? groupsPerMultiprocessor = null)

@@ -21,7 +21,6 @@ public class GemmTilePolicyTests
     [InlineData(GemmTileSize.Auto, 1568, 192, false)] // 192 fill three small tiles, 75% of two large ones
     [InlineData(GemmTileSize.Small, 100_000, 128, false)]
     [InlineData(GemmTileSize.Large, 1, 48, true)]
-    [InlineData(GemmTileSize.LargeWideWarps, 1, 48, true)]
     internal void Large_tiles_from_two_groups_per_SM_where_they_pad_no_more(GemmTileSize size, int groups, int channels, bool large) =>
         Assert.Equal(large, new GemmTilePolicy(size, Multiprocessors: 132).UsesLarge(Launch(groups), channels));
 }

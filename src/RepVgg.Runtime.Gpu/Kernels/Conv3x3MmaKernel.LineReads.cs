@@ -9,7 +9,7 @@ internal static partial class Conv3x3MmaKernel
     /// index is 0, so that no address is ever past the input (ILGPU's CPU accelerator checks views, and a kernel that
     /// throws there leaves its group's other threads at a barrier for ever).
     /// </summary>
-    private readonly struct LineReads
+    internal readonly struct LineReads
     {
         public readonly TapWindow Window;
         public readonly int Channel, Line;

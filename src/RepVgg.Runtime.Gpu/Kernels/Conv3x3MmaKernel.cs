@@ -23,18 +23,15 @@ namespace RepVgg.Gpu.Kernels;
 /// for layers whose grid of large tiles fills the device (<see cref="GemmTilePolicy"/>), a group of 256 threads
 /// (8 warps) a 128 x 128 tile (<see cref="RunLarge"/>), each warp a 64 x 32 block as 4 x 4 mma tiles (64 registers a
 /// thread). A lane reads each of its fragments once per word block and uses an A fragment for 4 mma and a B fragment
-/// for 2 or 4, so the wider warp block reads 1.5 shared-memory wavefronts per mma where the 32 x 32 one reads 2. A
-/// third kernel, which only the GPU check and the tests run (<see cref="RunWide"/>), computes the 128 x 128 tile with a
-/// group of 128 threads (4 warps), each warp a 64 x 64 block as 4 x 8 mma tiles (128 registers a thread): an A
-/// fragment feeds 8 mma and a B fragment 4, 1 wavefront per mma, and each thread stages twice as much. The
+/// for 2 or 4, so the wider warp block reads 1.5 shared-memory wavefronts per mma where the 32 x 32 one reads 2. The
 /// group walks K one step at a time: it stages 16 rows of 32-bit words of W (k x tile channels) and of X (k x tile
 /// pixels) in shared memory, each word one TF32 value or two FP16 values (16 or 32 k a step), then each warp runs
-/// 2 or 4 x 8 mma, each on 8 word rows.
+/// 2 x 8 or 2 x 16 mma, each on 8 word rows.
 /// The slices form a ring and each step starts at one barrier: past it, a thread starts staging its share of a later
-/// step into the slice every warp finished reading before the barrier, and runs this step's mma while that is under way.
-/// <c>TCopies</c> says how (<see cref="IStagingCopies"/>): step s + 1, loaded into registers before the mma and stored
-/// into the other of 2 slices after them (<see cref="RegisterCopies"/>), or step s + 2, copied by <c>cp.async</c> into
-/// a ring of 3, which holds no registers and has two steps' mma to land in (<see cref="AsyncCopies"/>).
+/// step into a slice every warp finished reading before the barrier, and runs this step's mma while that is under way.
+/// <c>TCopies</c> says how (<see cref="IStagingCopies"/>): the engine's <see cref="RegisterCopies"/> loads step s + 1
+/// into registers before the mma and stores it into the other of 2 slices after them; a staging from outside the
+/// product (the GPU check's candidates) may hold more slices and copy otherwise.
 /// </para>
 /// <para>
 /// W: a step's slice is the tile's channel blocks' two fragments each, copied as they lie in the layout, 16 bytes a
@@ -73,14 +70,10 @@ internal static partial class Conv3x3MmaKernel
     /// <summary>Threads per group of <see cref="RunLarge"/>: 8 warps, each computing 64 x 32 outputs of a 128 x 128 tile.</summary>
     public const int LargeThreads = 256;
 
-    /// <summary>Threads per group of <see cref="RunWide"/>: 4 warps, each computing 64 x 64 outputs of a 128 x 128 tile.</summary>
-    public const int WideThreads = 128;
-
     /// <summary>
-    /// Resident groups per SM <see cref="RunLarge"/> and <see cref="RunWide"/> are compiled for (<see cref="GroupedKernels"/>):
-    /// 2, so that one group can issue while the other's warps wait at their barrier. It holds the large kernel to 128
-    /// registers, which ptxas 11.8 meets without spilling (126 on sm_90 with the 64 accumulators, through registers or
-    /// by asynchronous copies), and the wide one, with half the threads, to 256 (240 on sm_90 with its 128 accumulators).
+    /// Resident groups per SM <see cref="RunLarge"/> is compiled for (<see cref="GroupedKernels"/>): 2, so that one group
+    /// can issue while the other's warps wait at their barrier. It holds the kernel to 128 registers, which ptxas 11.8
+    /// meets without spilling (126 on sm_90 with the 64 accumulators).
     /// </summary>
     public const int LargeResidentGroups = 2;
 
@@ -96,13 +89,13 @@ internal static partial class Conv3x3MmaKernel
     /// <summary>Staged input lines per step: a line is two pair rows at one pixel, 16 bytes.</summary>
     private const int LinesPerStep = PairRows / 2;
 
-    /// <summary>
-    /// Slices of the ring <see cref="AsyncCopies"/> stage into: 3, so that a step's copies have two steps' mma to land
-    /// in. With 128 x 128 tiles that is 48 KB of shared memory, the most a group may declare statically.
-    /// </summary>
-    private const int AsyncSlices = 3;
-
     private const int WarpSize = 32;
+
+    /// <summary>Pixels of a warp's block: 4 mma tiles of 8.</summary>
+    private const int WarpPixels = 32;
+
+    /// <summary>mma tiles along a warp block's pixels.</summary>
+    private const int PixelTiles = WarpPixels / 8;
 
     /// <summary>16-byte lanes of one channel block's fragments in a step: its two word blocks, 32 lanes each.</summary>
     private const int BlockLanesPerStep = MmaWeightLayout.BlocksPerStep * WarpSize;
@@ -113,8 +106,21 @@ internal static partial class Conv3x3MmaKernel
     /// <summary>The launch of <see cref="RunLarge"/>: one group per (pixel tile, channel tile, conv group).</summary>
     public static KernelConfig LargeConfig(ConvShape shape, int groups) => GemmTile.Config(shape, groups, LargeThreads, LargeTileSize);
 
-    /// <summary>The launch of <see cref="RunWide"/>: one group per (pixel tile, channel tile, conv group).</summary>
-    public static KernelConfig WideConfig(ConvShape shape, int groups) => GemmTile.Config(shape, groups, WideThreads, LargeTileSize);
+    /// <summary>
+    /// The entry point of the tile size (<see cref="RunLarge"/> with <paramref name="large"/> tiles, else <see cref="Run"/>),
+    /// with its threads per group, the resident groups per SM it is compiled for (null: no bound) and its launch: what a
+    /// loader needs, for the engine's staging or another.
+    /// </summary>
+    public static (Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape, OperandAddresses> Kernel, int Threads,
+        int? ResidentGroups, Func<ConvShape, int, KernelConfig> Config) Entry<TFormat, TTarget, TLayout, TReads, TCopies>(bool large)
+        where TFormat : struct, ITensorCoreFormat
+        where TTarget : struct, ITensorCoreTarget
+        where TLayout : struct, IActivationLayout
+        where TReads : struct, IChannelReads
+        where TCopies : struct, IStagingCopies =>
+        large
+            ? (RunLarge<TFormat, TTarget, TLayout, TReads, TCopies>, LargeThreads, LargeResidentGroups, LargeConfig)
+            : (Run<TFormat, TTarget, TLayout, TReads, TCopies>, Threads, null, Config);
 
     /// <summary>The layer with 64 x 64 tiles, launched with <see cref="Config"/>.</summary>
     /// <param name="input">N x InHeight x InWidth x InChannels.</param>
@@ -122,7 +128,10 @@ internal static partial class Conv3x3MmaKernel
     /// <param name="bias">OutChannels.</param>
     /// <param name="output">N x OutHeight x OutWidth x OutChannels.</param>
     /// <param name="shape">The layer's shapes for this batch.</param>
-    /// <param name="addresses">Where <paramref name="input"/> and <paramref name="weights"/> start on the device, for <see cref="AsyncCopies"/>.</param>
+    /// <param name="addresses">
+    /// Where <paramref name="input"/> and <paramref name="weights"/> start on the device, for a staging that copies by
+    /// address (<see cref="IStagingCopies"/>); the engine's <see cref="RegisterCopies"/> never reads them.
+    /// </param>
     public static void Run<TFormat, TTarget, TLayout, TReads, TCopies>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output,
         ConvShape shape, OperandAddresses addresses)
         where TFormat : struct, ITensorCoreFormat
@@ -130,7 +139,7 @@ internal static partial class Conv3x3MmaKernel
         where TLayout : struct, IActivationLayout
         where TReads : struct, IChannelReads
         where TCopies : struct, IStagingCopies =>
-        Multiply<TFormat, TTarget, TLayout, TReads, TCopies>(input, weights, bias, output, shape, addresses, TileSize, Threads, warpChannels: 32, warpPixels: 32);
+        Multiply<TFormat, TTarget, TLayout, TReads, TCopies>(input, weights, bias, output, shape, addresses, TileSize, Threads, warpChannels: 32);
 
     /// <summary>The layer with 128 x 128 tiles, launched with <see cref="LargeConfig"/>; parameters as <see cref="Run"/>'s.</summary>
     public static void RunLarge<TFormat, TTarget, TLayout, TReads, TCopies>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output,
@@ -140,28 +149,15 @@ internal static partial class Conv3x3MmaKernel
         where TLayout : struct, IActivationLayout
         where TReads : struct, IChannelReads
         where TCopies : struct, IStagingCopies =>
-        Multiply<TFormat, TTarget, TLayout, TReads, TCopies>(input, weights, bias, output, shape, addresses, LargeTileSize, LargeThreads, warpChannels: 64, warpPixels: 32);
-
-    /// <summary>
-    /// The layer with 128 x 128 tiles as 4 warps of 64 x 64 outputs (128 accumulators a thread), launched with
-    /// <see cref="WideConfig"/>; parameters as <see cref="Run"/>'s.
-    /// </summary>
-    public static void RunWide<TFormat, TTarget, TLayout, TReads, TCopies>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output,
-        ConvShape shape, OperandAddresses addresses)
-        where TFormat : struct, ITensorCoreFormat
-        where TTarget : struct, ITensorCoreTarget
-        where TLayout : struct, IActivationLayout
-        where TReads : struct, IChannelReads
-        where TCopies : struct, IStagingCopies =>
-        Multiply<TFormat, TTarget, TLayout, TReads, TCopies>(input, weights, bias, output, shape, addresses, LargeTileSize, WideThreads, warpChannels: 64, warpPixels: 64);
+        Multiply<TFormat, TTarget, TLayout, TReads, TCopies>(input, weights, bias, output, shape, addresses, LargeTileSize, LargeThreads, warpChannels: 64);
 
     /// <summary>
     /// The kernel body for a square tile of <paramref name="size"/> channels and pixels computed by <paramref name="threads"/>
-    /// threads (twice its pixels, or as many), each warp <paramref name="warpChannels"/> channels by <paramref name="warpPixels"/>
-    /// pixels: constants of the entry point, which ILGPU folds once it inlines this, the shared-memory sizes too.
+    /// threads (twice its pixels), each warp <paramref name="warpChannels"/> channels by <see cref="WarpPixels"/> pixels:
+    /// constants of the entry point, which ILGPU folds once it inlines this, the shared-memory sizes too.
     /// </summary>
     private static void Multiply<TFormat, TTarget, TLayout, TReads, TCopies>(ArrayView<float> input, ArrayView<float> weights, ArrayView<float> bias, ArrayView<float> output,
-        ConvShape shape, OperandAddresses addresses, int size, int threads, int warpChannels, int warpPixels)
+        ConvShape shape, OperandAddresses addresses, int size, int threads, int warpChannels)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget
         where TLayout : struct, IActivationLayout
@@ -169,57 +165,39 @@ internal static partial class Conv3x3MmaKernel
         where TCopies : struct, IStagingCopies
     {
         var format = default(TFormat);
-        TensorCoreStaging kind = default(TCopies).Kind;
-        bool async = kind == TensorCoreStaging.AsyncCopies;
         int weightSliceLanes = size / MmaWeightLayout.BlockChannels * BlockLanesPerStep;
         int inputSliceLines = LinesPerStep * size;
-        // A ring of slices: 2 through registers, 3 by asynchronous copies, which hold no registers for the step in flight.
-        int slices = async ? AsyncSlices : 2;
-        // One allocation, the kernel's only one on CUDA, which AsyncCopies' PTX names (CopyLine): W's slices, then X's.
-        ArrayView<Words4> staged = SharedMemory.Allocate<Words4>(slices * (weightSliceLanes + inputSliceLines));
-        int inputStart = slices * weightSliceLanes;
-        ArrayView<Words4> weightSlices = staged.SubView(0, inputStart); // [slice][channel block][word block][lane]
-        ArrayView<Words4> inputSlices = staged.SubView(inputStart, slices * inputSliceLines); // [slice][line][pixel]: pair rows 2 line, 2 line + 1
+        // One allocation, the kernel's only one on CUDA (a staging's PTX may name it, __shared_alloca0): the ring's W slices, then its X slices.
+        ArrayView<Words4> staged = SharedMemory.Allocate<Words4>(TCopies.Slices * (weightSliceLanes + inputSliceLines));
 
         int thread = Group.IdxX;
         var tile = new GemmTile(shape, thread, size);
         int steps = MmaWeightLayout.Steps(shape.InPerGroup, format.ValuesPerWord);
 
-        // This thread's place in its warp's block (warpChannels x warpPixels) and in the mma fragments.
+        // This thread's place in its warp's block (warpChannels x WarpPixels) and in the mma fragments.
         int warp = thread / WarpSize;
         int lane = thread % WarpSize;
-        int warpsPerRow = size / warpPixels;
+        int warpsPerRow = size / WarpPixels;
         int warpChannel = warp / warpsPerRow * warpChannels;
-        int warpPixel = warp % warpsPerRow * warpPixels;
+        int warpPixel = warp % warpsPerRow * WarpPixels;
         int channelBlocks = warpChannels / MmaWeightLayout.BlockChannels;
-        int pixelTiles = warpPixels / 8;
         int fragmentRow = lane / 4;
         int fragmentWord = lane % 4;
 
-        // The line of a step's 4 this thread stages, at two pixels of the tile, half a tile apart (at four, a quarter
-        // apart, where the group has as many threads as the tile has pixels): the four threads of a pixel are neighbours
-        // in their warp, so that together they read its channels as one run.
+        // The line of a step's 4 this thread stages, at two pixels of the tile, half a tile apart: the four threads of a
+        // pixel are neighbours in their warp, so that together they read its channels as one run.
         int stagedLine = thread % LinesPerStep;
         int stagedPixel = thread / LinesPerStep;
-        // W lanes and X lines a thread stages each step: 2, or 4 where the group has as many threads as the tile has pixels.
-        int shares = LinesPerStep * size / threads;
-        var staging = new Staging<TFormat, TTarget, TLayout, TReads>(tile, input, weights, addresses, shape, thread, threads, shares, stagedPixel, stagedLine, steps);
-        int storeAt = stagedLine * size + stagedPixel;
-        if (async)
-        {
-            // Every slice but the last is filled ahead: steps 0 and 1.
-            staging.Copy(0, thread, inputStart + storeAt, staged);
-            staging.Copy(1, weightSliceLanes + thread, inputStart + inputSliceLines + storeAt, staged);
-        }
-        else
-            staging.Load(0).Store(weightSlices, inputSlices, thread, threads, shares, storeAt);
+        var staging = new Staging<TFormat, TTarget, TLayout, TReads>(tile, input, weights, shape, thread, threads, stagedPixel, stagedLine, steps);
+        var ring = new StagingRing(staged, TCopies.Slices, weightSliceLanes, inputSliceLines, thread, threads, stagedLine * size + stagedPixel);
+        var copies = default(TCopies);
+        copies.Prologue(staging, ring, addresses);
 
         var accumulators = WarpAccumulators.Create<TTarget>();
         // The lanes of the warp's channel blocks' fragments in a slice, for the step's first word block, and the
         // pair of this lane's B fragments in the first pixel tile: pixel g of line t / 2, its pair row t % 2.
         int fragments = warpChannel / MmaWeightLayout.BlockChannels * BlockLanesPerStep + lane;
         int fragmentPairs = (fragmentWord / 2 * size + warpPixel + fragmentRow) * 2 + fragmentWord % 2;
-        ArrayView<Words2> inputPairs = inputSlices.Cast<Words2>();
         // Where this thread's first output lies: made before the loop, so that only these live through it.
         int channel = tile.FirstChannel + warpChannel + fragmentRow;
         int pixel = tile.FirstPixel + warpPixel + 2 * fragmentWord;
@@ -227,126 +205,91 @@ internal static partial class Conv3x3MmaKernel
         int slice = 0;
         for (int step = 0; step < steps; step++)
         {
-            // This step's slice is whole once every thread's share of it has landed (with 3 slices, the copies of the next
-            // step may still be under way); and every warp is done with the slice this step's staging overwrites, which
-            // it read in the previous step.
-            if (async)
-                WaitForCopiesButOne<TTarget>();
+            // This step's slice is whole once every thread's share of it has landed; and every warp is done with the
+            // slice this step's staging overwrites, which it read in the previous step.
+            copies.AwaitStep<TTarget>();
             Group.Barrier();
-            // The share of a later step (zeros past K, and the last step again after it) is in flight while this step's
-            // mma run: step s + 2 copied into the slice before this one (AsyncCopies), or step s + 1 loaded into registers
-            // now and stored into the other slice after them.
-            StagedWords next = default;
-            if (async)
-            {
-                int fill = slice == 0 ? AsyncSlices - 1 : slice - 1;
-                staging.Copy(step + AsyncSlices - 1, fill * weightSliceLanes + thread, inputStart + fill * inputSliceLines + storeAt, staged);
-            }
-            else
-                next = staging.Load(step + 1);
+            // The share of a later step (zeros past K, and the last step again after it) is under way while this step's mma run.
+            copies.Begin(staging, ring, step, slice);
             // Views from this lane's first fragment words of the slice, read at constant offsets (ViewExtensions.From).
-            ArrayView<Words4> weightFragments = weightSlices.From(slice * weightSliceLanes + fragments);
-            ArrayView<Words2> inputFragments = inputPairs.From(slice * inputSliceLines * 2 + fragmentPairs);
-            MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, size, channelBlocks, pixelTiles, 0);
-            MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, size, channelBlocks, pixelTiles, 1);
-            slice = async ? (slice == AsyncSlices - 1 ? 0 : slice + 1) : 1 - slice;
-            if (!async)
-                next.Store(weightSlices.SubView(slice * weightSliceLanes, weightSliceLanes), inputSlices.SubView(slice * inputSliceLines, inputSliceLines),
-                    thread, threads, shares, storeAt);
+            ArrayView<Words4> weightFragments = ring.WeightSlice(slice).From(fragments);
+            ArrayView<Words2> inputFragments = ring.InputSlice(slice).Cast<Words2>().From(fragmentPairs);
+            MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, size, channelBlocks, 0);
+            MultiplyWordBlock(format, ref accumulators, weightFragments, inputFragments, size, channelBlocks, 1);
+            slice = slice == TCopies.Slices - 1 ? 0 : slice + 1;
+            copies.End(ring, slice);
         }
-        // No copy may still be landing in this group's shared memory when it exits.
-        if (async)
-            WaitForCopies<TTarget>();
+        copies.Finish<TTarget>();
 
         // One call per pixel tile, and in it one per mma tile, so that each names its accumulator registers with constants
-        // (ILGPU does not unroll a loop over them, and a run-time tile index would need a 128-way switch).
-        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, pixelTiles, 0, channel, pixel);
-        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, pixelTiles, 1, channel, pixel);
-        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, pixelTiles, 2, channel, pixel);
-        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, pixelTiles, 3, channel, pixel);
-        if (pixelTiles == 8)
-        {
-            StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, pixelTiles, 4, channel, pixel);
-            StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, pixelTiles, 5, channel, pixel);
-            StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, pixelTiles, 6, channel, pixel);
-            StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, pixelTiles, 7, channel, pixel);
-        }
+        // (ILGPU does not unroll a loop over them, and a run-time tile index would need a 64-way switch).
+        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, 0, channel, pixel);
+        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, 1, channel, pixel);
+        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, 2, channel, pixel);
+        StorePixelTile<TTarget, TLayout>(output, bias, shape, group, accumulators, channelBlocks, 3, channel, pixel);
     }
 
     /// <summary>
-    /// The warp's <paramref name="channelBlocks"/> x <paramref name="pixelTiles"/> mma (2 or 4 by 4 or 8, constants) on
-    /// word block <paramref name="block"/> of the staged step: A fragments of its channel blocks from
-    /// <paramref name="weights"/> (lane-major, <see cref="BlockLanesPerStep"/> lanes a channel block), B fragments of its
-    /// pixel tiles from <paramref name="inputs"/> (pair row t of the block, words t and t + 4 at once, pixel g and g + 8,
-    /// + 16, and so on; a word block is 2 lines of <paramref name="size"/> pixels, each 2 pairs). Called with a constant
-    /// block, so every index is a constant.
+    /// The warp's <paramref name="channelBlocks"/> x 4 mma (2 or 4, a constant) on word block <paramref name="block"/>
+    /// of the staged step: A fragments of its channel blocks from <paramref name="weights"/> (lane-major,
+    /// <see cref="BlockLanesPerStep"/> lanes a channel block), B fragments of its pixel tiles from <paramref name="inputs"/>
+    /// (pair row t of the block, words t and t + 4 at once, pixel g, g + 8, g + 16 and g + 24; a word block is 2 lines of
+    /// <paramref name="size"/> pixels, each 2 pairs). Called with a constant block, so every index is a constant.
     /// </summary>
     private static void MultiplyWordBlock<TFormat>(TFormat format, ref WarpAccumulators accumulators, ArrayView<Words4> weights, ArrayView<Words2> inputs,
-        int size, int channelBlocks, int pixelTiles, int block)
+        int size, int channelBlocks, int block)
         where TFormat : struct, ITensorCoreFormat
     {
         int row = block * 4 * size;
-        Words2 b0 = inputs[row], b1 = inputs[row + 16], b2 = inputs[row + 32], b3 = inputs[row + 48];
-        Words2 b4 = default, b5 = default, b6 = default, b7 = default;
-        if (pixelTiles == 8)
-            (b4, b5, b6, b7) = (inputs[row + 64], inputs[row + 80], inputs[row + 96], inputs[row + 112]);
-        var b = new PixelTileFragments(b0, b1, b2, b3, b4, b5, b6, b7);
+        var b = new PixelTileFragments(inputs[row], inputs[row + 16], inputs[row + 32], inputs[row + 48]);
         int lanes = block * WarpSize;
         Words4 a0 = weights[lanes], a1 = weights[BlockLanesPerStep + lanes];
-        MultiplyChannelBlock(format, ref accumulators, a0, b, pixelTiles, 0);
-        MultiplyChannelBlock(format, ref accumulators, a1, b, pixelTiles, 1);
+        MultiplyChannelBlock(format, ref accumulators, a0, b, 0);
+        MultiplyChannelBlock(format, ref accumulators, a1, b, 1);
         if (channelBlocks == 4)
         {
             Words4 a2 = weights[2 * BlockLanesPerStep + lanes], a3 = weights[3 * BlockLanesPerStep + lanes];
-            MultiplyChannelBlock(format, ref accumulators, a2, b, pixelTiles, 2);
-            MultiplyChannelBlock(format, ref accumulators, a3, b, pixelTiles, 3);
+            MultiplyChannelBlock(format, ref accumulators, a2, b, 2);
+            MultiplyChannelBlock(format, ref accumulators, a3, b, 3);
         }
     }
 
     /// <summary>
-    /// The <paramref name="pixelTiles"/> mma of channel block <paramref name="channelBlock"/> (constants): its A fragment
-    /// <paramref name="a"/> by each pixel tile's B fragment, into mma tiles <c>channelBlock x pixelTiles + j</c>.
+    /// The 4 mma of channel block <paramref name="channelBlock"/> (a constant): its A fragment <paramref name="a"/> by
+    /// each pixel tile's B fragment, into mma tiles <c>4 channelBlock + j</c>.
     /// </summary>
-    private static void MultiplyChannelBlock<TFormat>(TFormat format, ref WarpAccumulators accumulators, Words4 a, in PixelTileFragments b, int pixelTiles,
-        int channelBlock)
+    private static void MultiplyChannelBlock<TFormat>(TFormat format, ref WarpAccumulators accumulators, Words4 a, in PixelTileFragments b, int channelBlock)
         where TFormat : struct, ITensorCoreFormat
     {
-        int tile = channelBlock * pixelTiles;
+        int tile = channelBlock * PixelTiles;
         format.MultiplyAccumulate(ref accumulators, tile, a.W0, a.W1, a.W2, a.W3, b.B0.W0, b.B0.W1);
         format.MultiplyAccumulate(ref accumulators, tile + 1, a.W0, a.W1, a.W2, a.W3, b.B1.W0, b.B1.W1);
         format.MultiplyAccumulate(ref accumulators, tile + 2, a.W0, a.W1, a.W2, a.W3, b.B2.W0, b.B2.W1);
         format.MultiplyAccumulate(ref accumulators, tile + 3, a.W0, a.W1, a.W2, a.W3, b.B3.W0, b.B3.W1);
-        if (pixelTiles == 8)
-        {
-            format.MultiplyAccumulate(ref accumulators, tile + 4, a.W0, a.W1, a.W2, a.W3, b.B4.W0, b.B4.W1);
-            format.MultiplyAccumulate(ref accumulators, tile + 5, a.W0, a.W1, a.W2, a.W3, b.B5.W0, b.B5.W1);
-            format.MultiplyAccumulate(ref accumulators, tile + 6, a.W0, a.W1, a.W2, a.W3, b.B6.W0, b.B6.W1);
-            format.MultiplyAccumulate(ref accumulators, tile + 7, a.W0, a.W1, a.W2, a.W3, b.B7.W0, b.B7.W1);
-        }
     }
 
     /// <summary>
-    /// Writes this thread's outputs of pixel tile <paramref name="pixelTile"/> (mma tiles i x <paramref name="pixelTiles"/> + j
-    /// of the <paramref name="channelBlocks"/> channel blocks i): pixels 8j + 2 x fragment word (+ 1) of the warp's block;
+    /// Writes this thread's outputs of pixel tile <paramref name="pixelTile"/> (mma tiles 4i + j of the
+    /// <paramref name="channelBlocks"/> channel blocks i): pixels 8j + 2 x fragment word (+ 1) of the warp's block;
     /// <paramref name="channel"/> and <paramref name="pixel"/> are those of tile 0.
     /// </summary>
     private static void StorePixelTile<TTarget, TLayout>(ArrayView<float> output, ArrayView<float> bias, ConvShape shape, int group,
-        in WarpAccumulators accumulators, int channelBlocks, int pixelTiles, int pixelTile, int channel, int pixel)
+        in WarpAccumulators accumulators, int channelBlocks, int pixelTile, int channel, int pixel)
         where TTarget : struct, ITensorCoreTarget
         where TLayout : struct, IActivationLayout
     {
         int tilePixel = pixel + pixelTile * 8;
         StoreTile<TTarget, TLayout>(output, bias, shape, group, accumulators, pixelTile, channel, tilePixel);
-        StoreTile<TTarget, TLayout>(output, bias, shape, group, accumulators, pixelTiles + pixelTile, channel + 16, tilePixel);
+        StoreTile<TTarget, TLayout>(output, bias, shape, group, accumulators, PixelTiles + pixelTile, channel + 16, tilePixel);
         if (channelBlocks == 4)
         {
-            StoreTile<TTarget, TLayout>(output, bias, shape, group, accumulators, 2 * pixelTiles + pixelTile, channel + 32, tilePixel);
-            StoreTile<TTarget, TLayout>(output, bias, shape, group, accumulators, 3 * pixelTiles + pixelTile, channel + 48, tilePixel);
+            StoreTile<TTarget, TLayout>(output, bias, shape, group, accumulators, 2 * PixelTiles + pixelTile, channel + 32, tilePixel);
+            StoreTile<TTarget, TLayout>(output, bias, shape, group, accumulators, 3 * PixelTiles + pixelTile, channel + 48, tilePixel);
         }
     }
 
     /// <summary>
-    /// Writes this thread's four outputs of mma tile <paramref name="tile"/> (i * 4 + j): channels
+    /// Writes this thread's four outputs of mma tile <paramref name="tile"/> (4i + j): channels
     /// <paramref name="channel"/> (+ 8), pixels <paramref name="pixel"/> (+ 1).
     /// </summary>
     private static void StoreTile<TTarget, TLayout>(ArrayView<float> output, ArrayView<float> bias, ConvShape shape, int group,

@@ -41,12 +41,9 @@ internal readonly record struct GemmTilePolicy(GemmTileSize Size, int Multiproce
     public bool UsesLarge(KernelConfig largeLaunch, int channels) => Size switch
     {
         GemmTileSize.Small => false,
-        GemmTileSize.Large or GemmTileSize.LargeWideWarps => true,
+        GemmTileSize.Large => true,
         _ => largeLaunch.GridDim.Size >= (long)MinLargeGroupsPerMultiprocessor * Multiprocessors && Padded(channels, LargeTileSize) == Padded(channels, SmallTileSize),
     };
-
-    /// <summary>Whether the tensor-core GEMM's large tiles are 4 warps of 64 x 64 outputs rather than 8 of 64 x 32.</summary>
-    public bool WideWarps => Size == GemmTileSize.LargeWideWarps;
 
     /// <summary><paramref name="channels"/> rounded up to whole tiles of <paramref name="size"/> rows.</summary>
     private static int Padded(int channels, int size) => (channels + size - 1) / size * size;

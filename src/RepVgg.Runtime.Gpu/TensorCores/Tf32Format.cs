@@ -45,22 +45,6 @@ internal readonly struct Tf32Format<TTarget> : ITensorCoreFormat
             case 13: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc52, rvacc53, rvacc54, rvacc55}, {%0, %1, %2, %3}, {%4, %5}, {rvacc52, rvacc53, rvacc54, rvacc55};", a0, a1, a2, a3, b0, b1); break;
             case 14: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc56, rvacc57, rvacc58, rvacc59}, {%0, %1, %2, %3}, {%4, %5}, {rvacc56, rvacc57, rvacc58, rvacc59};", a0, a1, a2, a3, b0, b1); break;
             case 15: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc60, rvacc61, rvacc62, rvacc63}, {%0, %1, %2, %3}, {%4, %5}, {rvacc60, rvacc61, rvacc62, rvacc63};", a0, a1, a2, a3, b0, b1); break;
-            case 16: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc64, rvacc65, rvacc66, rvacc67}, {%0, %1, %2, %3}, {%4, %5}, {rvacc64, rvacc65, rvacc66, rvacc67};", a0, a1, a2, a3, b0, b1); break;
-            case 17: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc68, rvacc69, rvacc70, rvacc71}, {%0, %1, %2, %3}, {%4, %5}, {rvacc68, rvacc69, rvacc70, rvacc71};", a0, a1, a2, a3, b0, b1); break;
-            case 18: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc72, rvacc73, rvacc74, rvacc75}, {%0, %1, %2, %3}, {%4, %5}, {rvacc72, rvacc73, rvacc74, rvacc75};", a0, a1, a2, a3, b0, b1); break;
-            case 19: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc76, rvacc77, rvacc78, rvacc79}, {%0, %1, %2, %3}, {%4, %5}, {rvacc76, rvacc77, rvacc78, rvacc79};", a0, a1, a2, a3, b0, b1); break;
-            case 20: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc80, rvacc81, rvacc82, rvacc83}, {%0, %1, %2, %3}, {%4, %5}, {rvacc80, rvacc81, rvacc82, rvacc83};", a0, a1, a2, a3, b0, b1); break;
-            case 21: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc84, rvacc85, rvacc86, rvacc87}, {%0, %1, %2, %3}, {%4, %5}, {rvacc84, rvacc85, rvacc86, rvacc87};", a0, a1, a2, a3, b0, b1); break;
-            case 22: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc88, rvacc89, rvacc90, rvacc91}, {%0, %1, %2, %3}, {%4, %5}, {rvacc88, rvacc89, rvacc90, rvacc91};", a0, a1, a2, a3, b0, b1); break;
-            case 23: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc92, rvacc93, rvacc94, rvacc95}, {%0, %1, %2, %3}, {%4, %5}, {rvacc92, rvacc93, rvacc94, rvacc95};", a0, a1, a2, a3, b0, b1); break;
-            case 24: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc96, rvacc97, rvacc98, rvacc99}, {%0, %1, %2, %3}, {%4, %5}, {rvacc96, rvacc97, rvacc98, rvacc99};", a0, a1, a2, a3, b0, b1); break;
-            case 25: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc100, rvacc101, rvacc102, rvacc103}, {%0, %1, %2, %3}, {%4, %5}, {rvacc100, rvacc101, rvacc102, rvacc103};", a0, a1, a2, a3, b0, b1); break;
-            case 26: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc104, rvacc105, rvacc106, rvacc107}, {%0, %1, %2, %3}, {%4, %5}, {rvacc104, rvacc105, rvacc106, rvacc107};", a0, a1, a2, a3, b0, b1); break;
-            case 27: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc108, rvacc109, rvacc110, rvacc111}, {%0, %1, %2, %3}, {%4, %5}, {rvacc108, rvacc109, rvacc110, rvacc111};", a0, a1, a2, a3, b0, b1); break;
-            case 28: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc112, rvacc113, rvacc114, rvacc115}, {%0, %1, %2, %3}, {%4, %5}, {rvacc112, rvacc113, rvacc114, rvacc115};", a0, a1, a2, a3, b0, b1); break;
-            case 29: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc116, rvacc117, rvacc118, rvacc119}, {%0, %1, %2, %3}, {%4, %5}, {rvacc116, rvacc117, rvacc118, rvacc119};", a0, a1, a2, a3, b0, b1); break;
-            case 30: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc120, rvacc121, rvacc122, rvacc123}, {%0, %1, %2, %3}, {%4, %5}, {rvacc120, rvacc121, rvacc122, rvacc123};", a0, a1, a2, a3, b0, b1); break;
-            case 31: CudaAsm.Emit("mma.sync.aligned.m16n8k8.row.col.f32.tf32.tf32.f32 {rvacc124, rvacc125, rvacc126, rvacc127}, {%0, %1, %2, %3}, {%4, %5}, {rvacc124, rvacc125, rvacc126, rvacc127};", a0, a1, a2, a3, b0, b1); break;
         }
     }
 }

@@ -4,16 +4,16 @@ using ILGPU.Runtime.Cuda;
 namespace RepVgg.Gpu.TensorCores;
 
 /// <summary>
-/// One thread's share of a warp's block of float32 accumulators, 32 or 64 channels by 32 or 64 pixels: 16 x 8 mma
-/// tiles (two or four of channels by p = four or eight of pixels, up to 32 tiles), four values each, in the layout of
-/// <c>mma.sync.aligned.m16n8k*</c>'s C and D fragments. Tile <c>i * p + j</c> covers channels <c>16i</c> to
+/// One thread's share of a warp's block of float32 accumulators, 32 or 64 channels by 32 pixels: 16 x 8 mma
+/// tiles (two or four of channels by four of pixels, up to 16 tiles), four values each, in the layout of
+/// <c>mma.sync.aligned.m16n8k*</c>'s C and D fragments. Tile <c>4i + j</c> covers channels <c>16i</c> to
 /// <c>16i + 15</c> and pixels <c>8j</c> to <c>8j + 7</c> of the block; element e of a thread (lane = 4 group + t) is
 /// channel <c>16i + group + 8 (e / 2)</c>, pixel <c>8j + 2t + e % 2</c>. A kernel names only the tiles of its block:
 /// PTX registers it never names cost nothing.
 /// </summary>
 /// <remarks>
 /// <para>
-/// With <see cref="PtxTensorCores"/> the accumulators are PTX registers <c>rvacc0</c> to <c>rvacc127</c> that <see cref="Create"/> declares
+/// With <see cref="PtxTensorCores"/> the accumulators are PTX registers <c>rvacc0</c> to <c>rvacc63</c> that <see cref="Create"/> declares
 /// in the kernel's body and every <c>mma.sync</c> names directly: ILGPU passes <c>out</c>/<c>ref</c> arguments of
 /// inline PTX through local memory, which made mma loops about 6 times slower. Only <see cref="Tile"/> copies
 /// them out, once per output. ILGPU needs each PTX string to be a literal where it is passed, hence the spelled-out cases.
@@ -35,7 +35,7 @@ internal struct WarpAccumulators
     // Emulation: where the lanes of each warp trade their fragments (shared memory); empty with PTX.
     private ArrayView<uint> _exchange;
 
-    private float _c0, _c1, _c2, _c3, _c4, _c5, _c6, _c7, _c8, _c9, _c10, _c11, _c12, _c13, _c14, _c15, _c16, _c17, _c18, _c19, _c20, _c21, _c22, _c23, _c24, _c25, _c26, _c27, _c28, _c29, _c30, _c31, _c32, _c33, _c34, _c35, _c36, _c37, _c38, _c39, _c40, _c41, _c42, _c43, _c44, _c45, _c46, _c47, _c48, _c49, _c50, _c51, _c52, _c53, _c54, _c55, _c56, _c57, _c58, _c59, _c60, _c61, _c62, _c63, _c64, _c65, _c66, _c67, _c68, _c69, _c70, _c71, _c72, _c73, _c74, _c75, _c76, _c77, _c78, _c79, _c80, _c81, _c82, _c83, _c84, _c85, _c86, _c87, _c88, _c89, _c90, _c91, _c92, _c93, _c94, _c95, _c96, _c97, _c98, _c99, _c100, _c101, _c102, _c103, _c104, _c105, _c106, _c107, _c108, _c109, _c110, _c111, _c112, _c113, _c114, _c115, _c116, _c117, _c118, _c119, _c120, _c121, _c122, _c123, _c124, _c125, _c126, _c127;
+    private float _c0, _c1, _c2, _c3, _c4, _c5, _c6, _c7, _c8, _c9, _c10, _c11, _c12, _c13, _c14, _c15, _c16, _c17, _c18, _c19, _c20, _c21, _c22, _c23, _c24, _c25, _c26, _c27, _c28, _c29, _c30, _c31, _c32, _c33, _c34, _c35, _c36, _c37, _c38, _c39, _c40, _c41, _c42, _c43, _c44, _c45, _c46, _c47, _c48, _c49, _c50, _c51, _c52, _c53, _c54, _c55, _c56, _c57, _c58, _c59, _c60, _c61, _c62, _c63;
 
     /// <summary>
     /// The zeroed accumulators; with PTX, their registers declared and zeroed; emulated, with the shared memory the lanes
@@ -45,14 +45,14 @@ internal struct WarpAccumulators
     {
         if (!default(TTarget).UsesPtx)
             return new WarpAccumulators { _exchange = SharedMemory.Allocate<uint>(MaxWarps * WarpSize * FragmentWords) };
-        CudaAsm.Emit(".reg .f32 rvacc<128>; mov.f32 rvacc0, 0f00000000; mov.f32 rvacc1, 0f00000000; mov.f32 rvacc2, 0f00000000; mov.f32 rvacc3, 0f00000000; mov.f32 rvacc4, 0f00000000; mov.f32 rvacc5, 0f00000000; mov.f32 rvacc6, 0f00000000; mov.f32 rvacc7, 0f00000000; mov.f32 rvacc8, 0f00000000; mov.f32 rvacc9, 0f00000000; mov.f32 rvacc10, 0f00000000; mov.f32 rvacc11, 0f00000000; mov.f32 rvacc12, 0f00000000; mov.f32 rvacc13, 0f00000000; mov.f32 rvacc14, 0f00000000; mov.f32 rvacc15, 0f00000000; mov.f32 rvacc16, 0f00000000; mov.f32 rvacc17, 0f00000000; mov.f32 rvacc18, 0f00000000; mov.f32 rvacc19, 0f00000000; mov.f32 rvacc20, 0f00000000; mov.f32 rvacc21, 0f00000000; mov.f32 rvacc22, 0f00000000; mov.f32 rvacc23, 0f00000000; mov.f32 rvacc24, 0f00000000; mov.f32 rvacc25, 0f00000000; mov.f32 rvacc26, 0f00000000; mov.f32 rvacc27, 0f00000000; mov.f32 rvacc28, 0f00000000; mov.f32 rvacc29, 0f00000000; mov.f32 rvacc30, 0f00000000; mov.f32 rvacc31, 0f00000000; mov.f32 rvacc32, 0f00000000; mov.f32 rvacc33, 0f00000000; mov.f32 rvacc34, 0f00000000; mov.f32 rvacc35, 0f00000000; mov.f32 rvacc36, 0f00000000; mov.f32 rvacc37, 0f00000000; mov.f32 rvacc38, 0f00000000; mov.f32 rvacc39, 0f00000000; mov.f32 rvacc40, 0f00000000; mov.f32 rvacc41, 0f00000000; mov.f32 rvacc42, 0f00000000; mov.f32 rvacc43, 0f00000000; mov.f32 rvacc44, 0f00000000; mov.f32 rvacc45, 0f00000000; mov.f32 rvacc46, 0f00000000; mov.f32 rvacc47, 0f00000000; mov.f32 rvacc48, 0f00000000; mov.f32 rvacc49, 0f00000000; mov.f32 rvacc50, 0f00000000; mov.f32 rvacc51, 0f00000000; mov.f32 rvacc52, 0f00000000; mov.f32 rvacc53, 0f00000000; mov.f32 rvacc54, 0f00000000; mov.f32 rvacc55, 0f00000000; mov.f32 rvacc56, 0f00000000; mov.f32 rvacc57, 0f00000000; mov.f32 rvacc58, 0f00000000; mov.f32 rvacc59, 0f00000000; mov.f32 rvacc60, 0f00000000; mov.f32 rvacc61, 0f00000000; mov.f32 rvacc62, 0f00000000; mov.f32 rvacc63, 0f00000000; mov.f32 rvacc64, 0f00000000; mov.f32 rvacc65, 0f00000000; mov.f32 rvacc66, 0f00000000; mov.f32 rvacc67, 0f00000000; mov.f32 rvacc68, 0f00000000; mov.f32 rvacc69, 0f00000000; mov.f32 rvacc70, 0f00000000; mov.f32 rvacc71, 0f00000000; mov.f32 rvacc72, 0f00000000; mov.f32 rvacc73, 0f00000000; mov.f32 rvacc74, 0f00000000; mov.f32 rvacc75, 0f00000000; mov.f32 rvacc76, 0f00000000; mov.f32 rvacc77, 0f00000000; mov.f32 rvacc78, 0f00000000; mov.f32 rvacc79, 0f00000000; mov.f32 rvacc80, 0f00000000; mov.f32 rvacc81, 0f00000000; mov.f32 rvacc82, 0f00000000; mov.f32 rvacc83, 0f00000000; mov.f32 rvacc84, 0f00000000; mov.f32 rvacc85, 0f00000000; mov.f32 rvacc86, 0f00000000; mov.f32 rvacc87, 0f00000000; mov.f32 rvacc88, 0f00000000; mov.f32 rvacc89, 0f00000000; mov.f32 rvacc90, 0f00000000; mov.f32 rvacc91, 0f00000000; mov.f32 rvacc92, 0f00000000; mov.f32 rvacc93, 0f00000000; mov.f32 rvacc94, 0f00000000; mov.f32 rvacc95, 0f00000000; mov.f32 rvacc96, 0f00000000; mov.f32 rvacc97, 0f00000000; mov.f32 rvacc98, 0f00000000; mov.f32 rvacc99, 0f00000000; mov.f32 rvacc100, 0f00000000; mov.f32 rvacc101, 0f00000000; mov.f32 rvacc102, 0f00000000; mov.f32 rvacc103, 0f00000000; mov.f32 rvacc104, 0f00000000; mov.f32 rvacc105, 0f00000000; mov.f32 rvacc106, 0f00000000; mov.f32 rvacc107, 0f00000000; mov.f32 rvacc108, 0f00000000; mov.f32 rvacc109, 0f00000000; mov.f32 rvacc110, 0f00000000; mov.f32 rvacc111, 0f00000000; mov.f32 rvacc112, 0f00000000; mov.f32 rvacc113, 0f00000000; mov.f32 rvacc114, 0f00000000; mov.f32 rvacc115, 0f00000000; mov.f32 rvacc116, 0f00000000; mov.f32 rvacc117, 0f00000000; mov.f32 rvacc118, 0f00000000; mov.f32 rvacc119, 0f00000000; mov.f32 rvacc120, 0f00000000; mov.f32 rvacc121, 0f00000000; mov.f32 rvacc122, 0f00000000; mov.f32 rvacc123, 0f00000000; mov.f32 rvacc124, 0f00000000; mov.f32 rvacc125, 0f00000000; mov.f32 rvacc126, 0f00000000; mov.f32 rvacc127, 0f00000000;");
+        CudaAsm.Emit(".reg .f32 rvacc<64>; mov.f32 rvacc0, 0f00000000; mov.f32 rvacc1, 0f00000000; mov.f32 rvacc2, 0f00000000; mov.f32 rvacc3, 0f00000000; mov.f32 rvacc4, 0f00000000; mov.f32 rvacc5, 0f00000000; mov.f32 rvacc6, 0f00000000; mov.f32 rvacc7, 0f00000000; mov.f32 rvacc8, 0f00000000; mov.f32 rvacc9, 0f00000000; mov.f32 rvacc10, 0f00000000; mov.f32 rvacc11, 0f00000000; mov.f32 rvacc12, 0f00000000; mov.f32 rvacc13, 0f00000000; mov.f32 rvacc14, 0f00000000; mov.f32 rvacc15, 0f00000000; mov.f32 rvacc16, 0f00000000; mov.f32 rvacc17, 0f00000000; mov.f32 rvacc18, 0f00000000; mov.f32 rvacc19, 0f00000000; mov.f32 rvacc20, 0f00000000; mov.f32 rvacc21, 0f00000000; mov.f32 rvacc22, 0f00000000; mov.f32 rvacc23, 0f00000000; mov.f32 rvacc24, 0f00000000; mov.f32 rvacc25, 0f00000000; mov.f32 rvacc26, 0f00000000; mov.f32 rvacc27, 0f00000000; mov.f32 rvacc28, 0f00000000; mov.f32 rvacc29, 0f00000000; mov.f32 rvacc30, 0f00000000; mov.f32 rvacc31, 0f00000000; mov.f32 rvacc32, 0f00000000; mov.f32 rvacc33, 0f00000000; mov.f32 rvacc34, 0f00000000; mov.f32 rvacc35, 0f00000000; mov.f32 rvacc36, 0f00000000; mov.f32 rvacc37, 0f00000000; mov.f32 rvacc38, 0f00000000; mov.f32 rvacc39, 0f00000000; mov.f32 rvacc40, 0f00000000; mov.f32 rvacc41, 0f00000000; mov.f32 rvacc42, 0f00000000; mov.f32 rvacc43, 0f00000000; mov.f32 rvacc44, 0f00000000; mov.f32 rvacc45, 0f00000000; mov.f32 rvacc46, 0f00000000; mov.f32 rvacc47, 0f00000000; mov.f32 rvacc48, 0f00000000; mov.f32 rvacc49, 0f00000000; mov.f32 rvacc50, 0f00000000; mov.f32 rvacc51, 0f00000000; mov.f32 rvacc52, 0f00000000; mov.f32 rvacc53, 0f00000000; mov.f32 rvacc54, 0f00000000; mov.f32 rvacc55, 0f00000000; mov.f32 rvacc56, 0f00000000; mov.f32 rvacc57, 0f00000000; mov.f32 rvacc58, 0f00000000; mov.f32 rvacc59, 0f00000000; mov.f32 rvacc60, 0f00000000; mov.f32 rvacc61, 0f00000000; mov.f32 rvacc62, 0f00000000; mov.f32 rvacc63, 0f00000000;");
         return default;
     }
 
     /// <summary>
     /// The four elements of tile <paramref name="tile"/> (a constant where a kernel calls it). One switch per tile rather
     /// than per element: ILGPU inlines the switch at every call before it folds the constant away, and 128 calls of a
-    /// 128-way switch took the compiler past 20 GB.
+    /// 128-way switch (when there were 128 accumulators) took the compiler past 20 GB.
     /// </summary>
     public readonly TileResults Tile<TTarget>(int tile) where TTarget : struct, ITensorCoreTarget
     {
@@ -77,22 +77,6 @@ internal struct WarpAccumulators
                 case 13: CudaAsm.EmitRef("mov.f32 %0, rvacc52; mov.f32 %1, rvacc53; mov.f32 %2, rvacc54; mov.f32 %3, rvacc55;", ref e0, ref e1, ref e2, ref e3); break;
                 case 14: CudaAsm.EmitRef("mov.f32 %0, rvacc56; mov.f32 %1, rvacc57; mov.f32 %2, rvacc58; mov.f32 %3, rvacc59;", ref e0, ref e1, ref e2, ref e3); break;
                 case 15: CudaAsm.EmitRef("mov.f32 %0, rvacc60; mov.f32 %1, rvacc61; mov.f32 %2, rvacc62; mov.f32 %3, rvacc63;", ref e0, ref e1, ref e2, ref e3); break;
-                case 16: CudaAsm.EmitRef("mov.f32 %0, rvacc64; mov.f32 %1, rvacc65; mov.f32 %2, rvacc66; mov.f32 %3, rvacc67;", ref e0, ref e1, ref e2, ref e3); break;
-                case 17: CudaAsm.EmitRef("mov.f32 %0, rvacc68; mov.f32 %1, rvacc69; mov.f32 %2, rvacc70; mov.f32 %3, rvacc71;", ref e0, ref e1, ref e2, ref e3); break;
-                case 18: CudaAsm.EmitRef("mov.f32 %0, rvacc72; mov.f32 %1, rvacc73; mov.f32 %2, rvacc74; mov.f32 %3, rvacc75;", ref e0, ref e1, ref e2, ref e3); break;
-                case 19: CudaAsm.EmitRef("mov.f32 %0, rvacc76; mov.f32 %1, rvacc77; mov.f32 %2, rvacc78; mov.f32 %3, rvacc79;", ref e0, ref e1, ref e2, ref e3); break;
-                case 20: CudaAsm.EmitRef("mov.f32 %0, rvacc80; mov.f32 %1, rvacc81; mov.f32 %2, rvacc82; mov.f32 %3, rvacc83;", ref e0, ref e1, ref e2, ref e3); break;
-                case 21: CudaAsm.EmitRef("mov.f32 %0, rvacc84; mov.f32 %1, rvacc85; mov.f32 %2, rvacc86; mov.f32 %3, rvacc87;", ref e0, ref e1, ref e2, ref e3); break;
-                case 22: CudaAsm.EmitRef("mov.f32 %0, rvacc88; mov.f32 %1, rvacc89; mov.f32 %2, rvacc90; mov.f32 %3, rvacc91;", ref e0, ref e1, ref e2, ref e3); break;
-                case 23: CudaAsm.EmitRef("mov.f32 %0, rvacc92; mov.f32 %1, rvacc93; mov.f32 %2, rvacc94; mov.f32 %3, rvacc95;", ref e0, ref e1, ref e2, ref e3); break;
-                case 24: CudaAsm.EmitRef("mov.f32 %0, rvacc96; mov.f32 %1, rvacc97; mov.f32 %2, rvacc98; mov.f32 %3, rvacc99;", ref e0, ref e1, ref e2, ref e3); break;
-                case 25: CudaAsm.EmitRef("mov.f32 %0, rvacc100; mov.f32 %1, rvacc101; mov.f32 %2, rvacc102; mov.f32 %3, rvacc103;", ref e0, ref e1, ref e2, ref e3); break;
-                case 26: CudaAsm.EmitRef("mov.f32 %0, rvacc104; mov.f32 %1, rvacc105; mov.f32 %2, rvacc106; mov.f32 %3, rvacc107;", ref e0, ref e1, ref e2, ref e3); break;
-                case 27: CudaAsm.EmitRef("mov.f32 %0, rvacc108; mov.f32 %1, rvacc109; mov.f32 %2, rvacc110; mov.f32 %3, rvacc111;", ref e0, ref e1, ref e2, ref e3); break;
-                case 28: CudaAsm.EmitRef("mov.f32 %0, rvacc112; mov.f32 %1, rvacc113; mov.f32 %2, rvacc114; mov.f32 %3, rvacc115;", ref e0, ref e1, ref e2, ref e3); break;
-                case 29: CudaAsm.EmitRef("mov.f32 %0, rvacc116; mov.f32 %1, rvacc117; mov.f32 %2, rvacc118; mov.f32 %3, rvacc119;", ref e0, ref e1, ref e2, ref e3); break;
-                case 30: CudaAsm.EmitRef("mov.f32 %0, rvacc120; mov.f32 %1, rvacc121; mov.f32 %2, rvacc122; mov.f32 %3, rvacc123;", ref e0, ref e1, ref e2, ref e3); break;
-                case 31: CudaAsm.EmitRef("mov.f32 %0, rvacc124; mov.f32 %1, rvacc125; mov.f32 %2, rvacc126; mov.f32 %3, rvacc127;", ref e0, ref e1, ref e2, ref e3); break;
             }
             return new(e0.Value, e1.Value, e2.Value, e3.Value);
         }
@@ -114,22 +98,6 @@ internal struct WarpAccumulators
             13 => new(_c52, _c53, _c54, _c55),
             14 => new(_c56, _c57, _c58, _c59),
             15 => new(_c60, _c61, _c62, _c63),
-            16 => new(_c64, _c65, _c66, _c67),
-            17 => new(_c68, _c69, _c70, _c71),
-            18 => new(_c72, _c73, _c74, _c75),
-            19 => new(_c76, _c77, _c78, _c79),
-            20 => new(_c80, _c81, _c82, _c83),
-            21 => new(_c84, _c85, _c86, _c87),
-            22 => new(_c88, _c89, _c90, _c91),
-            23 => new(_c92, _c93, _c94, _c95),
-            24 => new(_c96, _c97, _c98, _c99),
-            25 => new(_c100, _c101, _c102, _c103),
-            26 => new(_c104, _c105, _c106, _c107),
-            27 => new(_c108, _c109, _c110, _c111),
-            28 => new(_c112, _c113, _c114, _c115),
-            29 => new(_c116, _c117, _c118, _c119),
-            30 => new(_c120, _c121, _c122, _c123),
-            31 => new(_c124, _c125, _c126, _c127),
             _ => default,
         };
     }
@@ -190,22 +158,6 @@ internal struct WarpAccumulators
             case 13: (_c52, _c53, _c54, _c55) = (d0, d1, d2, d3); break;
             case 14: (_c56, _c57, _c58, _c59) = (d0, d1, d2, d3); break;
             case 15: (_c60, _c61, _c62, _c63) = (d0, d1, d2, d3); break;
-            case 16: (_c64, _c65, _c66, _c67) = (d0, d1, d2, d3); break;
-            case 17: (_c68, _c69, _c70, _c71) = (d0, d1, d2, d3); break;
-            case 18: (_c72, _c73, _c74, _c75) = (d0, d1, d2, d3); break;
-            case 19: (_c76, _c77, _c78, _c79) = (d0, d1, d2, d3); break;
-            case 20: (_c80, _c81, _c82, _c83) = (d0, d1, d2, d3); break;
-            case 21: (_c84, _c85, _c86, _c87) = (d0, d1, d2, d3); break;
-            case 22: (_c88, _c89, _c90, _c91) = (d0, d1, d2, d3); break;
-            case 23: (_c92, _c93, _c94, _c95) = (d0, d1, d2, d3); break;
-            case 24: (_c96, _c97, _c98, _c99) = (d0, d1, d2, d3); break;
-            case 25: (_c100, _c101, _c102, _c103) = (d0, d1, d2, d3); break;
-            case 26: (_c104, _c105, _c106, _c107) = (d0, d1, d2, d3); break;
-            case 27: (_c108, _c109, _c110, _c111) = (d0, d1, d2, d3); break;
-            case 28: (_c112, _c113, _c114, _c115) = (d0, d1, d2, d3); break;
-            case 29: (_c116, _c117, _c118, _c119) = (d0, d1, d2, d3); break;
-            case 30: (_c120, _c121, _c122, _c123) = (d0, d1, d2, d3); break;
-            case 31: (_c124, _c125, _c126, _c127) = (d0, d1, d2, d3); break;
         }
     }
 }

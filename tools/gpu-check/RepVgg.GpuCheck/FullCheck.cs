@@ -8,6 +8,7 @@ using RepVgg.Gpu;
 using RepVgg.Gpu.Kernels;
 using RepVgg.Compiler.Reference;
 using RepVgg.Compiler.Synthetic;
+using RepVgg.GpuCheck.Candidates;
 
 namespace RepVgg.GpuCheck;
 
@@ -167,7 +168,7 @@ internal static class FullCheck
     private static string Describe(Exception e) => $"{e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}";
 
     /// <summary>The per-layer bound on the device (<see cref="LayerBoundCheck"/>); a failure to run is reported like a precision's.</summary>
-    private static bool CheckLayerBound(CheckPlan plan, Precision precision, IReadOnlyList<(GemmTileSize, TensorCoreStaging, string)> kernels,
+    private static bool CheckLayerBound(CheckPlan plan, Precision precision, IReadOnlyList<(GemmTileSize, ITensorCoreGemmSource?, string)> kernels,
         ReportTables report, TextWriter log)
     {
         try
@@ -246,11 +247,11 @@ internal static class FullCheck
     {
         string name = model.Plan.Variant.Name;
         bool passed = true;
-        foreach ((GemmTileSize tiles, TensorCoreStaging staging, string kernel) in LayerBoundCheck.DiagnosticKernels)
+        foreach ((GemmTileSize tiles, ITensorCoreGemmSource? candidate, string kernel) in LayerBoundCheck.DiagnosticKernels)
         {
             try
             {
-                using InferenceEngine diagnostic = GpuEngine.Create(plan.Accelerator, model.Network, model.Weights, precision, tiles, staging: staging);
+                using InferenceEngine diagnostic = GpuEngine.Create(plan.Accelerator, model.Network, model.Weights, precision, tiles, candidate: candidate);
                 passed &= CheckCorrectness(model, diagnostic, kernel, report.Correctness, log);
             }
             catch (Exception e)
@@ -375,7 +376,7 @@ internal static class FullCheck
     /// <summary>The model's layers one by one on a fresh engine made as <paramref name="column"/> says.</summary>
     private static IReadOnlyList<LayerTiming> TimeLayersOn(ComparisonEngine column, CheckedModel model, Precision precision, float[] images, CheckPlan plan)
     {
-        using InferenceEngine chosen = GpuEngine.Create(plan.Accelerator, model.Network, model.Weights, precision, column.Tiles, column.AllDirect, column.Staging);
+        using InferenceEngine chosen = GpuEngine.Create(plan.Accelerator, model.Network, model.Weights, precision, column.Tiles, column.AllDirect, column.Candidate);
         return Timing.PerLayer(chosen, images, plan.WarmUp, plan.Repetitions);
     }
 }
@@ -383,33 +384,25 @@ internal static class FullCheck
 /// <summary>An engine a per-layer table times the engine's layers on, a column each.</summary>
 /// <param name="Tiles">The GEMMs' tile size it fixes.</param>
 /// <param name="AllDirect">Whether it runs Winograd layers as direct implicit GEMMs too (FP32; the reduced precisions run every layer direct).</param>
-/// <param name="Staging">How its tensor-core kernel stages its operands (TF32 and FP16).</param>
-internal sealed record ComparisonEngine(string Name, GemmTileSize Tiles, bool AllDirect = false, TensorCoreStaging Staging = TensorCoreStaging.Registers)
+/// <param name="Candidate">A candidate tensor-core kernel in place of the engine's (TF32 and FP16; Candidates/).</param>
+internal sealed record ComparisonEngine(string Name, GemmTileSize Tiles, bool AllDirect = false, ITensorCoreGemmSource? Candidate = null)
 {
-    /// <summary>
-    /// In the order of the tables' columns. TF32 and FP16 take the tensor-core kernel staged by asynchronous copies,
-    /// and the large tiles as 4 warps of 64 x 64 (wide warps: a fragment read feeds 8 mma, where it feeds 4), staged each way.
-    /// </summary>
+    /// <summary>In the order of the tables' columns. TF32 and FP16 take the tensor-core kernel staged by asynchronous copies.</summary>
     public static readonly IReadOnlyList<ComparisonEngine> All =
     [
         new("64 x 64 tiles", GemmTileSize.Small),
         new("128 x 128 tiles", GemmTileSize.Large),
         new("all direct", GemmTileSize.Auto, AllDirect: true),
-        new("async copies, 64 x 64", GemmTileSize.Small, Staging: TensorCoreStaging.AsyncCopies),
-        new("async copies, 128 x 128", GemmTileSize.Large, Staging: TensorCoreStaging.AsyncCopies),
-        new("wide warps, 128 x 128", GemmTileSize.LargeWideWarps),
-        new("wide warps, async copies", GemmTileSize.LargeWideWarps, Staging: TensorCoreStaging.AsyncCopies),
+        new("async copies, 64 x 64", GemmTileSize.Small, Candidate: AsyncCopiesGemm.Instance),
+        new("async copies, 128 x 128", GemmTileSize.Large, Candidate: AsyncCopiesGemm.Instance),
     ];
 
-    /// <summary>
-    /// Whether only the check runs its kernels (the tensor-core kernel staging other than through registers, or with
-    /// wide warps): the check times these last (<see cref="FullCheck"/>).
-    /// </summary>
-    public bool Diagnostic => Staging != TensorCoreStaging.Registers || Tiles == GemmTileSize.LargeWideWarps;
+    /// <summary>Whether it runs a candidate kernel, which only the check runs: the check times these last (<see cref="FullCheck"/>).</summary>
+    public bool Diagnostic => Candidate is not null;
 
     /// <summary>
-    /// Whether a table in <paramref name="precision"/> has this column: all direct in FP32 only, the other stagings and
-    /// the wide warps (tensor-core kernels) in TF32 and FP16 only.
+    /// Whether a table in <paramref name="precision"/> has this column: all direct in FP32 only, the candidates
+    /// (tensor-core kernels) in TF32 and FP16 only.
     /// </summary>
     public bool Runs(Precision precision) => precision == Precision.Fp32 ? !Diagnostic : !AllDirect;
 }
@@ -438,9 +431,8 @@ internal sealed class LayerTable(string model, Precision precision, int batch, I
             "The kernel is the one the engine ran, with its tiles: in TF32 and FP16 every layer but a stem-direct one runs the tensor-core implicit GEMM. " +
             "The last columns time the same layers on engines whose GEMMs always take 64 x 64 or 128 x 128 tiles (the engine picks per layer)" +
             (reduced
-                ? ", and with those tiles on engines whose tensor-core kernel stages its operands by asynchronous copies (cp.async) rather than through registers; " +
-                  "and with 128 x 128 tiles as 4 warps of 64 x 64 outputs (wide warps: 128 accumulators a thread, a fragment read feeding 8 mma where it feeds 4), " +
-                  "staged through registers and by asynchronous copies. The check times those four last, after every other table."
+                ? ", and with those tiles on engines whose tensor-core kernel is the check's candidate that stages its operands by asynchronous copies (cp.async) " +
+                  "rather than through registers. The check times those two last, after every other table."
                 : ", and on one that runs every layer as a direct implicit GEMM, Winograd layers too (the weights step planned Winograd for the CPU)."));
         report.AppendLine();
         report.AppendLine($"| layer | channels | groups | stride | output | kernel | ms | TFLOP/s (as direct conv) | {string.Join(" | ", columns.Select(c => c.Name))} |");

@@ -8,7 +8,7 @@ internal sealed class GpuUnavailableException(string message) : Exception(messag
 
 /// <summary>
 /// Makes the GPU engine the check drives, on the accelerator asked for. What the check takes from the backend's
-/// internals: <see cref="KernelOverrides"/> (the comparison engines' tiles, algorithms and staging),
+/// internals: <see cref="KernelOverrides"/> (the comparison engines' tiles, algorithms and candidate kernels),
 /// <see cref="GpuEngines.TryCreateCpuAccelerator"/> (<c>--accelerator cpu</c>), and the engine's
 /// <c>DescribeKernel</c> (the per-layer tables' kernel column).
 /// </summary>
@@ -16,15 +16,15 @@ internal static class GpuEngine
 {
     /// <summary>
     /// The engine a generated class gets, or with <paramref name="tiles"/> fixing the GEMMs' tile size, or with
-    /// <paramref name="allDirect"/> running Winograd layers as direct implicit GEMMs, or with the tensor-core kernel
-    /// staging its operands as <paramref name="staging"/> says (for the comparisons; the engine otherwise picks the tiles
-    /// per layer, runs the weights step's plan and stages through registers).
+    /// <paramref name="allDirect"/> running Winograd layers as direct implicit GEMMs, or with a <paramref name="candidate"/>
+    /// tensor-core kernel in place of the engine's (for the comparisons; the engine otherwise picks the tiles per layer,
+    /// runs the weights step's plan and its own kernels).
     /// </summary>
     /// <exception cref="GpuUnavailableException">No engine on <paramref name="accelerator"/>.</exception>
     public static InferenceEngine Create(GpuAccelerator accelerator, NetworkLayout network, ModelWeights weights, Precision precision,
-        GemmTileSize tiles = GemmTileSize.Auto, bool allDirect = false, TensorCoreStaging staging = TensorCoreStaging.Registers)
+        GemmTileSize tiles = GemmTileSize.Auto, bool allDirect = false, ITensorCoreGemmSource? candidate = null)
     {
-        var overrides = new KernelOverrides(tiles, allDirect, staging);
+        var overrides = new KernelOverrides(tiles, allDirect, candidate);
         if (accelerator == GpuAccelerator.Cuda && overrides != KernelOverrides.None)
         {
             using (KernelOverrides.Apply(overrides))

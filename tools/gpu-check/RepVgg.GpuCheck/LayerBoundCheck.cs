@@ -3,10 +3,12 @@ using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Fusion;
 using RepVgg.Manifest;
+using RepVgg.Gpu;
 using RepVgg.Gpu.Kernels;
 using RepVgg.Compiler.Reference;
 using RepVgg.Testing.Models;
 using RepVgg.Compiler.Synthetic;
+using RepVgg.GpuCheck.Candidates;
 
 namespace RepVgg.GpuCheck;
 
@@ -26,26 +28,25 @@ internal static class LayerBoundCheck
     private const ulong Seed = 11;
     private static readonly ManifestSource Source = new("layer", "", "official", "training");
 
-    /// <summary>Both tile sizes of the tensor-core kernel as the engine stages it, through registers, whichever the engine would pick for a layer.</summary>
-    public static readonly IReadOnlyList<(GemmTileSize Tiles, TensorCoreStaging Staging, string Name)> EngineKernels =
+    /// <summary>Both tile sizes of the engine's tensor-core kernel, whichever the engine would pick for a layer.</summary>
+    public static readonly IReadOnlyList<(GemmTileSize Tiles, ITensorCoreGemmSource? Candidate, string Name)> EngineKernels =
     [
-        (GemmTileSize.Small, TensorCoreStaging.Registers, "64 x 64 tiles"),
-        (GemmTileSize.Large, TensorCoreStaging.Registers, "128 x 128 tiles"),
+        (GemmTileSize.Small, null, "64 x 64 tiles"),
+        (GemmTileSize.Large, null, "128 x 128 tiles"),
     ];
 
     /// <summary>
-    /// The tensor-core kernels only the check runs (<see cref="FullCheck"/> runs them last): both tile sizes staging by
-    /// asynchronous copies, and the large tiles as 4 warps of 64 x 64 staging through registers.
+    /// The candidate tensor-core kernels (Candidates/, outside the product), which <see cref="FullCheck"/> runs last:
+    /// both tile sizes staging by asynchronous copies.
     /// </summary>
-    public static readonly IReadOnlyList<(GemmTileSize Tiles, TensorCoreStaging Staging, string Name)> DiagnosticKernels =
+    public static readonly IReadOnlyList<(GemmTileSize Tiles, ITensorCoreGemmSource? Candidate, string Name)> DiagnosticKernels =
     [
-        (GemmTileSize.Small, TensorCoreStaging.AsyncCopies, "64 x 64 tiles, async copies"),
-        (GemmTileSize.Large, TensorCoreStaging.AsyncCopies, "128 x 128 tiles, async copies"),
-        (GemmTileSize.LargeWideWarps, TensorCoreStaging.Registers, "128 x 128 tiles, 4 warps of 64 x 64"),
+        (GemmTileSize.Small, AsyncCopiesGemm.Instance, "64 x 64 tiles, async copies"),
+        (GemmTileSize.Large, AsyncCopiesGemm.Instance, "128 x 128 tiles, async copies"),
     ];
 
     /// <summary>Each of the plan's layers in <paramref name="precision"/> on each of <paramref name="kernels"/>, a row of <paramref name="table"/> each.</summary>
-    public static bool Run(CheckPlan plan, Precision precision, IReadOnlyList<(GemmTileSize Tiles, TensorCoreStaging Staging, string Name)> kernels,
+    public static bool Run(CheckPlan plan, Precision precision, IReadOnlyList<(GemmTileSize Tiles, ITensorCoreGemmSource? Candidate, string Name)> kernels,
         StringBuilder table, TextWriter log)
     {
         bool passed = true;
@@ -65,10 +66,10 @@ internal static class LayerBoundCheck
             Activation sums = UnfusedReference.Convolve(input, Array.ConvertAll(oihw, w => (double)w), shape.OutChannels, 3, shape.Stride, shape.Groups);
             double[] bounds = TensorCoreBound.PerOutput(precision, input, oihw, bias, shape.OutChannels, shape.Groups, shape.Stride);
 
-            foreach ((GemmTileSize tiles, TensorCoreStaging staging, string name) in kernels)
+            foreach ((GemmTileSize tiles, ITensorCoreGemmSource? candidate, string name) in kernels)
             {
                 var actual = new float[layer.OutChannels * layer.OutHeight * layer.OutWidth];
-                using (InferenceEngine gpu = GpuEngine.Create(plan.Accelerator, layout, ModelWeights.FromArray(compiled.Blob), precision, tiles, staging: staging))
+                using (InferenceEngine gpu = GpuEngine.Create(plan.Accelerator, layout, ModelWeights.FromArray(compiled.Blob), precision, tiles, candidate: candidate))
                 {
                     gpu.BeginBatch(images, new float[layout.Head.Classes]);
                     gpu.Conv3x3BiasRelu(layer);
