@@ -163,9 +163,12 @@ public sealed partial class RepVggGenerator
     private static void WriteConstruction(SourceWriter source, NetworkSpec network)
     {
         string className = network.ClassName;
-        Member(source, "The fused weights: mapped from the embedded resource on first use, shared by every instance.",
+        bool compact = network.Blob.Layout == ManifestBlobLayouts.Compact;
+        Member(source, compact
+                ? "The fused weights: mapped from the embedded resource on first use, shared by every instance; compact (each layer's weights once), so the first instance's Create transforms the Winograd layers' weights, once per process."
+                : "The fused weights: mapped from the embedded resource on first use, shared by every instance; prepacked (each layer in its algorithm's layout), so Create computes nothing.",
             "private static readonly global::System.Lazy<global::RepVgg.ModelWeights> s_weights = new(",
-            $"    () => global::RepVgg.ModelWeights.FromEmbeddedResource(typeof({className}).Assembly, ResourceName, WeightFloats));");
+            $"    () => global::RepVgg.ModelWeights.FromEmbeddedResource(typeof({className}).Assembly, ResourceName, WeightFloats, global::RepVgg.WeightsLayout.{(compact ? "Compact" : "Prepacked")}));");
         Member(source, $"The instance <see cref=\"{ImageInferCref}\"/> runs on, created on first use.",
             $"private static readonly global::System.Lazy<{className}> s_shared = new(() => Create(global::RepVgg.Backend.Auto));");
         Member(source, "Runs the layers; holds this instance's activation buffers, and lets one call in at a time.",

@@ -62,7 +62,7 @@ public sealed class PrepareRepVggModels : Microsoft.Build.Utilities.Task
 
     /// <summary>The metadata the targets read, each checked for control characters.</summary>
     private static readonly string[] s_metadataNames =
-        ["ClassName", "Namespace", "InputHeight", "InputWidth", "Variant", "Synthesize", "ExportOnnx", "Strides", "StateDictKey", "Snapshot"];
+        ["ClassName", "Namespace", "InputHeight", "InputWidth", "Variant", "Synthesize", "ExportOnnx", "Strides", "StateDictKey", "Snapshot", "WeightsLayout"];
 
     /// <inheritdoc/>
     public override bool Execute()
@@ -108,6 +108,9 @@ public sealed class PrepareRepVggModels : Microsoft.Build.Utilities.Task
             if (value.Length > 0 && !ModelItemRules.TryParseInputSize(value, out _))
                 return (DiagnosticIds.InvalidInputSize, $"{item}: {name} {DiagnosticText.Quote(value)} is not a positive integer; expected digits only, e.g. {name}=\"224\".");
         }
+        string layout = model.Item.GetMetadata("WeightsLayout");
+        if (layout.Length > 0 && !ModelItemRules.IsWeightsLayout(layout))
+            return (DiagnosticIds.InvalidMetadata, $"{item}: WeightsLayout {DiagnosticText.Quote(layout)} is not a blob layout; expected WeightsLayout=\"Compact\" (the default) or \"Prepacked\".");
         foreach (string name in new[] { "ExportOnnx", "Snapshot" })
         {
             string value = model.Item.GetMetadata(name);
@@ -177,6 +180,7 @@ public sealed class PrepareRepVggModels : Microsoft.Build.Utilities.Task
             .Add("inputWidth", model.Item.GetMetadata("InputWidth"))
             .Add("strides", model.Item.GetMetadata("Strides"))
             .Add("stateDictKey", model.Item.GetMetadata("StateDictKey"))
+            .Add("weightsLayout", model.Item.GetMetadata("WeightsLayout"))
             .Add("compiler", compiler)
             .ToString();
         TextFile.WriteIfChanged(request, requestText);

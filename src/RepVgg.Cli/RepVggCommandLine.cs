@@ -249,6 +249,11 @@ public static class RepVggCommandLine
         Option<int?> height = InputSizeOption("--input-height", "Input height in pixels the layers' algorithms are chosen for (the network runs at any size; this only affects speed)."),
             width = InputSizeOption("--input-width", "Input width in pixels the layers' algorithms are chosen for.");
         var onnx = new Option<string>("--onnx") { Description = "Also write the fused network as an ONNX model, as export-onnx does.", HelpName = "model.onnx" };
+        var layout = new Option<WeightsLayout>("--weights-layout")
+        {
+            Description = "How the blob holds each layer's weights: Compact (once, in the direct layout; Winograd layers transformed at Create) or Prepacked (in each layer's algorithm's layout, about 3 times the size).",
+            DefaultValueFactory = _ => WeightsLayout.Compact,
+        };
         var command = new Command("compile", $"""
             Run the build's weights step: read the checkpoint, fold every block's branches into one 3x3 conv with bias
             (float64, stored float32), choose each layer's algorithm, and write the packed blob and the manifest that a
@@ -257,7 +262,7 @@ public static class RepVggCommandLine
             {SeeExitCodes}
             """)
         {
-            checkpoint, blob, manifest, variant, height, width, strides, stateDictKey, onnx,
+            checkpoint, blob, manifest, variant, height, width, strides, stateDictKey, layout, onnx,
         };
         command.SetAction(parsed => Guarded(parsed, () =>
         {
@@ -267,6 +272,7 @@ public static class RepVggCommandLine
                 Variant = parsed.GetValue(variant),
                 InputHeight = parsed.GetValue(height),
                 InputWidth = parsed.GetValue(width),
+                WeightsLayout = parsed.GetValue(layout),
             };
             using ProgressDisplay.Step step = progress.Start("fusing");
             Commands(parsed, step).Compile(path, options, parsed.GetRequiredValue(blob), parsed.GetRequiredValue(manifest), parsed.GetValue(onnx));

@@ -28,6 +28,12 @@ public sealed record CompileOptions
     public IReadOnlyList<int>? Strides { get; init; }
 
     /// <summary>
+    /// How the blob holds the conv layers' weights: compact (each layer's fused weights once; Winograd layers transformed
+    /// at <c>Create</c>), the default, or prepacked (each in its algorithm's layout, about 3 times the size).
+    /// </summary>
+    public WeightsLayout WeightsLayout { get; init; } = WeightsLayout.Compact;
+
+    /// <summary>
     /// The top-level entry of a PyTorch checkpoint that holds the state dict (<c>state_dict_ema</c>), or null
     /// for <c>state_dict</c>, else <c>model</c>, else the top level.
     /// </summary>

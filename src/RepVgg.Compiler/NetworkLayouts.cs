@@ -35,7 +35,7 @@ public static class NetworkLayouts
     public static float[] Infer(ModelManifest manifest, float[] blob, ReadOnlySpan<float> images, int height, int width, Backend backend = Backend.Cpu)
     {
         NetworkLayout layout = FromManifest(manifest, height, width);
-        using InferenceEngine engine = InferenceEngine.Create(backend, layout, ModelWeights.FromArray(blob));
+        using InferenceEngine engine = InferenceEngine.Create(backend, layout, ModelWeights.FromArray(blob, WeightsStep.LayoutOf(manifest.Blob)));
         var logits = new float[images.Length / layout.ImageLength * layout.Head.Classes];
         Infer(engine, images, logits);
         return logits;

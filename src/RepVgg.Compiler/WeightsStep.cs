@@ -34,6 +34,12 @@ public sealed class CompiledModel
     /// <summary>The fused weights, packed; the manifest's offsets point into it.</summary>
     public float[] Blob { get; }
 
+    /// <summary>How <see cref="Blob"/> holds the conv layers' weights, as its manifest names it.</summary>
+    public WeightsLayout Layout => WeightsStep.LayoutOf(Manifest.Blob);
+
+    /// <summary>The blob as the engines read it (pinned, not copied).</summary>
+    public ModelWeights ToModelWeights() => ModelWeights.FromArray(Blob, Layout);
+
     /// <summary>Warnings found on the way (skipped Python objects, an EMA copy not chosen, unused tensors).</summary>
     public IReadOnlyList<CompilerDiagnostic> Warnings { get; }
 
@@ -50,16 +56,23 @@ public sealed class CompiledModel
 /// The weights step of the build: checkpoint in, fused and packed blob plus manifest out. Reads
 /// the file, infers the architecture, folds every block's branches into one conv3x3 with bias in
 /// float64, rounds to float32, chooses each layer's algorithm (<see cref="ConvAlgorithmChoice"/>)
-/// and packs each layer for it: as it is for direct convolution, Winograd-transformed (in float64,
-/// then rounded) otherwise.
+/// and packs each layer: in the direct layout (<see cref="Conv3x3Packing"/>) in a compact blob, the
+/// default; in a prepacked one, for its algorithm: as it is for direct convolution, Winograd-transformed
+/// (in float64, then rounded, <see cref="WinogradPacking"/>) otherwise.
 /// </summary>
 public static class WeightsStep
 {
-    /// <summary>
-    /// Name of the blob's packing: each layer in the layout of its algorithm, <c>cpu-oc16-v1</c>
-    /// (<see cref="Conv3x3Packing"/>) or <c>winograd-f4x4-oc16-v1</c> (<see cref="WinogradPacking"/>).
-    /// </summary>
-    public const string BlobLayout = "cpu-v2";
+    /// <summary>The manifest's name of a blob layout (<see cref="ManifestBlobLayouts"/>).</summary>
+    public static string ManifestName(WeightsLayout layout) => layout == WeightsLayout.Compact ? ManifestBlobLayouts.Compact : ManifestBlobLayouts.Prepacked;
+
+    /// <summary>The layout a manifest's blob is in.</summary>
+    /// <exception cref="ArgumentException">The manifest names another layout.</exception>
+    public static WeightsLayout LayoutOf(ManifestBlob blob) => blob.Layout switch
+    {
+        ManifestBlobLayouts.Compact => WeightsLayout.Compact,
+        ManifestBlobLayouts.Prepacked => WeightsLayout.Prepacked,
+        _ => throw new ArgumentException($"The manifest's blob layout is \"{blob.Layout}\"; expected \"{ManifestBlobLayouts.Compact}\" or \"{ManifestBlobLayouts.Prepacked}\".", nameof(blob)),
+    };
 
     /// <summary>Every tensor in the blob starts at a multiple of 16 floats (64 bytes, a cache line and a Vector512).</summary>
     public const int BlobAlignment = 16;
@@ -127,7 +140,7 @@ public static class WeightsStep
         {
             return Pack(architecture, i => { CollectBlockGarbage(); return reader.ReadBlock(i); }, reader.ReadHead,
                 () => ReadingCheckpoint(() => NetworkReader.Read(tensors, [], options.Strides)),
-                source, warnings, options.InputHeight ?? DefaultInputSize, options.InputWidth ?? DefaultInputSize, chooseAlgorithm: null, blockFused);
+                source, warnings, options.InputHeight ?? DefaultInputSize, options.InputWidth ?? DefaultInputSize, options.WeightsLayout, chooseAlgorithm: null, blockFused);
         }
         catch (CompilationException e) when (e.Diagnostic.File == source.File)
         {
@@ -184,9 +197,11 @@ public static class WeightsStep
     /// <see cref="ConvAlgorithmChoice.Choose"/>: tests and measurements run every algorithm on every shape.
     /// It must return <see cref="ConvAlgorithm.Direct"/> for stride 2.
     /// </param>
+    /// <param name="layout">How the blob holds the conv layers' weights.</param>
     public static CompiledModel Pack(TrainedNetwork network, ManifestSource source, IReadOnlyList<CompilerDiagnostic> warnings,
-        int inputHeight = DefaultInputSize, int inputWidth = DefaultInputSize, Func<RepVggBlock, int, int, ConvAlgorithm>? chooseAlgorithm = null) =>
-        Pack(network, i => network.Blocks[i], () => network.Head, () => network, source, warnings, inputHeight, inputWidth, chooseAlgorithm, blockFused: null);
+        int inputHeight = DefaultInputSize, int inputWidth = DefaultInputSize, Func<RepVggBlock, int, int, ConvAlgorithm>? chooseAlgorithm = null,
+        WeightsLayout layout = WeightsLayout.Compact) =>
+        Pack(network, i => network.Blocks[i], () => network.Head, () => network, source, warnings, inputHeight, inputWidth, layout, chooseAlgorithm, blockFused: null);
 
     /// <summary>
     /// Plans the blob from <paramref name="network"/>'s shapes, then fuses and packs one block at a time as
@@ -194,13 +209,13 @@ public static class WeightsStep
     /// </summary>
     private static CompiledModel Pack(TrainedNetwork network, Func<int, RepVggBlock> readBlock, Func<LinearClassifier> readHead,
         Func<TrainedNetwork> wholeNetwork, ManifestSource source, IReadOnlyList<CompilerDiagnostic> warnings,
-        int inputHeight, int inputWidth, Func<RepVggBlock, int, int, ConvAlgorithm>? chooseAlgorithm, Action<int, int>? blockFused)
+        int inputHeight, int inputWidth, WeightsLayout layout, Func<RepVggBlock, int, int, ConvAlgorithm>? chooseAlgorithm, Action<int, int>? blockFused)
     {
         chooseAlgorithm ??= (block, height, width) =>
             ConvAlgorithmChoice.Choose(block.InChannels, block.OutChannels, block.Groups, block.Stride, height, width);
         // Where each layer's packed weight and bias go, first, so the blob is allocated once: a RepVGG-B3 blob is ~1.5 GB.
         long length = 0;
-        var slots = new List<(ConvAlgorithm Algorithm, long Weight, int WeightLength, long Bias, int BiasLength)>();
+        var slots = new List<(ConvAlgorithm Algorithm, ConvAlgorithm Stored, long Weight, int WeightLength, long Bias, int BiasLength)>();
         int height = inputHeight, width = inputWidth;
         foreach (RepVggBlock block in network.Blocks)
         {
@@ -209,11 +224,12 @@ public static class WeightsStep
                 throw new ArgumentException($"Block {block.Name} has stride {block.Stride}; only Direct runs at stride 2, not {algorithm}.", nameof(chooseAlgorithm));
             LayerShape shape = LayerShape.Of(height, width, block.Stride);
             (height, width) = (shape.OutHeight, shape.OutWidth);
-            int weightLength = Conv3x3Packing.PackedWeightLength(algorithm, block.InChannels, block.OutChannels, block.Groups);
+            ConvAlgorithm stored = layout == WeightsLayout.Compact ? ConvAlgorithm.Direct : algorithm;
+            int weightLength = Conv3x3Packing.PackedWeightLength(stored, block.InChannels, block.OutChannels, block.Groups);
             int biasLength = Conv3x3Packing.PackedBiasLength(block.OutChannels);
             long weight = length, bias = Align(weight + weightLength);
             length = Align(bias + biasLength);
-            slots.Add((algorithm, weight, weightLength, bias, biasLength));
+            slots.Add((algorithm, stored, weight, weightLength, bias, biasLength));
         }
         LinearClassifier head = network.Head;
         long headWeight = length, headBias = Align(headWeight + (long)head.Classes * head.Features);
@@ -225,12 +241,12 @@ public static class WeightsStep
         {
             RepVggBlock block = readBlock(i);
             FusedConv fused = BatchNormFolding.Fuse(block);
-            var (algorithm, weight, weightLength, bias, biasLength) = slots[i];
+            var (algorithm, stored, weight, weightLength, bias, biasLength) = slots[i];
             // The fused network is the float32 one a deploy checkpoint holds; Winograd transforms those
             // weights exactly (in float64), so every file shape of one network gives one blob.
             float[] fusedWeight = Float32.Round(fused.Weight), fusedBias = Float32.Round(fused.Bias);
             RequireFloat32(fusedWeight, fusedBias, source, $"Block '{block.Name}' ({string.Join(" + ", block.BranchNames)}, fused)");
-            Conv3x3Packing.PackWeights(algorithm, fusedWeight, block.InChannels, block.OutChannels, block.Groups,
+            Conv3x3Packing.PackWeights(stored, fusedWeight, block.InChannels, block.OutChannels, block.Groups,
                 blob.AsSpan((int)weight, weightLength));
             Conv3x3Packing.PackBias(fusedBias, blob.AsSpan((int)bias, biasLength));
             layers.Add(new ManifestLayer(block.Name, block.Stage, block.Index, block.InChannels, block.OutChannels,
@@ -246,7 +262,7 @@ public static class WeightsStep
         string blobHash = Convert.ToHexStringLower(SHA256.HashData(MemoryMarshal.AsBytes(blob.AsSpan())));
         string variant = RepVggVariant.Match(network)?.Name ?? "custom";
         var manifest = new ModelManifest(ModelManifest.CurrentFormat, source, variant, network.InputChannels,
-            new ManifestBlob(length, blobHash, BlobLayout), new EquatableArray<ManifestLayer>(layers),
+            new ManifestBlob(length, blobHash, ManifestName(layout)), new EquatableArray<ManifestLayer>(layers),
             new ManifestHead(head.Name, head.Features, head.Classes, headWeight, headBias));
         RequireSoundManifest(manifest, source);
         return new CompiledModel(manifest, blob, wholeNetwork, warnings);

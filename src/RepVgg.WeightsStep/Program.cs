@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RepVgg;
 using RepVgg.Compiler;
 using RepVgg.Compiler.Architecture;
 using RepVgg.Compiler.Diagnostics;
@@ -11,7 +12,7 @@ using RepVgg.Compiler.Synthetic;
 //
 //   repvgg-compile compile <checkpoint> --blob <file> --manifest <file> [--variant <name>] [--synthesize <variant>]
 //                          [--input-height <pixels>] [--input-width <pixels>] [--strides <s,s,...>]
-//                          [--state-dict-key <entry>] [--onnx <file>]
+//                          [--state-dict-key <entry>] [--weights-layout Compact|Prepacked] [--onnx <file>]
 //   repvgg-compile export-onnx <checkpoint> -o <file.onnx> [--strides <s,s,...>] [--state-dict-key <entry>]
 //   repvgg-compile synthesize <variant> <file.pth|file.safetensors> [--layout official|timm] [--deploy] [--seed <n>] [--uncalibrated]
 //   repvgg-compile probe --manifest <file> --blob <file> --class <name> -o <file> [--input-height <pixels>] [--input-width <pixels>]
@@ -80,7 +81,7 @@ internal static class ToolCommand
     {
         string checkpoint = args.Positional(0, "checkpoint");
         Compile(checkpoint, args.Optional("--synthesize"), CompileOptions(checkpoint, args.Optional("--strides"), args.Optional("--state-dict-key"),
-            args.Optional("--variant"), args.Optional("--input-height"), args.Optional("--input-width")),
+            args.Optional("--variant"), args.Optional("--input-height"), args.Optional("--input-width"), args.Optional("--weights-layout")),
             args.Required("--blob"), args.Required("--manifest"), args.Optional("--onnx"));
         return 0;
     }
@@ -94,11 +95,14 @@ internal static class ToolCommand
 
     /// <summary>What both commands take: the network's strides and the entry that holds its state dict.</summary>
     private static CompileOptions Options(Arguments args, string checkpoint) =>
-        CompileOptions(checkpoint, args.Optional("--strides"), args.Optional("--state-dict-key"), variant: null, inputHeight: null, inputWidth: null);
+        CompileOptions(checkpoint, args.Optional("--strides"), args.Optional("--state-dict-key"), variant: null, inputHeight: null, inputWidth: null,
+            weightsLayout: null);
 
     /// <summary>The project's metadata for a checkpoint, from the text the command line or a request holds.</summary>
-    private static CompileOptions CompileOptions(string checkpoint, string? strides, string? stateDictKey, string? variant, string? inputHeight, string? inputWidth) => new()
+    private static CompileOptions CompileOptions(string checkpoint, string? strides, string? stateDictKey, string? variant, string? inputHeight, string? inputWidth,
+        string? weightsLayout) => new()
     {
+        WeightsLayout = WeightsLayoutOf(weightsLayout),
         Strides = strides is not null ? RepVgg.Compiler.CompileOptions.ParseStrides(strides, checkpoint) : null,
         StateDictKey = stateDictKey,
         Variant = variant,
@@ -106,6 +110,13 @@ internal static class ToolCommand
         InputHeight = inputHeight is not null ? InputSize(inputHeight) : null,
         InputWidth = inputWidth is not null ? InputSize(inputWidth) : null,
     };
+
+    /// <summary>The blob layout (<see cref="ModelItemRules.IsWeightsLayout"/>, any case): compact when not given.</summary>
+    /// <exception cref="UsageException">The value names no layout (the build checks the metadata before it runs the step).</exception>
+    private static WeightsLayout WeightsLayoutOf(string? value) =>
+        value is null ? WeightsLayout.Compact
+        : ModelItemRules.IsWeightsLayout(value) ? Enum.Parse<WeightsLayout>(value, ignoreCase: true)
+        : throw new UsageException($"--weights-layout is '{value}'; expected Compact or Prepacked.");
 
     /// <summary>
     /// The input size layers are planned for, read by the rule the build's item check and the generator apply
@@ -206,7 +217,7 @@ internal static class ToolCommand
                 string checkpoint = request.Required("checkpoint");
                 CompiledModel model = Compile(checkpoint, request.Optional("synthesize"),
                     CompileOptions(checkpoint, request.Optional("strides"), request.Optional("stateDictKey"), request.Optional("variant"),
-                        request.Optional("inputHeight"), request.Optional("inputWidth")),
+                        request.Optional("inputHeight"), request.Optional("inputWidth"), request.Optional("weightsLayout")),
                     request.Required("blob"), request.Required("manifest"), request.Optional("onnx"));
                 // Last, once every output is in place: what they were compiled from, for the next build to compare.
                 if (request.Optional("stamp") is { } stamp)
@@ -232,7 +243,7 @@ internal static class ToolCommand
             usage:
               repvgg-compile compile <checkpoint> --blob <file> --manifest <file> [--variant <name>] [--synthesize <variant>]
                                      [--input-height <pixels>] [--input-width <pixels>] [--strides <s,s,...>]
-                                     [--state-dict-key <entry>] [--onnx <file>]
+                                     [--state-dict-key <entry>] [--weights-layout Compact|Prepacked] [--onnx <file>]
               repvgg-compile export-onnx <checkpoint> -o <file.onnx> [--strides <s,s,...>] [--state-dict-key <entry>]
               repvgg-compile synthesize <variant> <file.pth|file.safetensors> [--layout official|timm] [--deploy] [--seed <n>] [--uncalibrated]
               repvgg-compile probe --manifest <file> --blob <file> --class <name> -o <file> [--input-height <pixels>] [--input-width <pixels>]

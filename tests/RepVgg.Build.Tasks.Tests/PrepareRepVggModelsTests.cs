@@ -58,6 +58,7 @@ public sealed class PrepareRepVggModelsTests : IDisposable
     [InlineData("InputWidth", "+64", "RVG0011", "InputWidth '+64' is not a positive integer")]
     [InlineData("StateDictKey", "state\u001b[31m", "RVG0027", "StateDictKey 'state\\u001b[31m' holds a control character")]
     [InlineData("ExportOnnx", "yes", "RVG0027", "ExportOnnx 'yes' is not a yes or no; expected ExportOnnx=\"true\" or \"false\"")]
+    [InlineData("WeightsLayout", "Winograd", "RVG0027", "WeightsLayout 'Winograd' is not a blob layout; expected WeightsLayout=\"Compact\" (the default) or \"Prepacked\"")]
     public void An_invalid_item_is_one_error_naming_the_item_and_the_value_and_nothing_is_written(string metadata, string value, string code, string message)
     {
         string checkpoint = Checkpoint();

@@ -19,7 +19,7 @@ public sealed class ActivationCaptureTests
         NetworkLayout layout = NetworkLayouts.FromManifest(model.Manifest, height, width);
         float[] images = CompiledNetwork.RandomImages(batch, height, width, seed: 5);
         var shown = new List<(string Name, int[] Shape, float[] Values)>();
-        using InferenceEngine engine = InferenceEngine.Create(Backend.Cpu, layout, ModelWeights.FromArray(model.Blob));
+        using InferenceEngine engine = InferenceEngine.Create(Backend.Cpu, layout, model.ToModelWeights());
         engine.LayerObserver = layer => shown.Add((layer.Name, [layer.Batch, layer.Channels, layer.Height, layer.Width], layer.Values.ToArray()));
 
         var logits = new float[batch * layout.Head.Classes];
@@ -45,7 +45,7 @@ public sealed class ActivationCaptureTests
         NetworkLayout layout = NetworkLayouts.FromManifest(model.Manifest, 32, 32);
         float[] images = CompiledNetwork.RandomImages(1, 32, 32, seed: 6);
         var logits = new float[layout.Head.Classes];
-        using InferenceEngine engine = InferenceEngine.Create(Backend.Cpu, layout, ModelWeights.FromArray(model.Blob));
+        using InferenceEngine engine = InferenceEngine.Create(Backend.Cpu, layout, model.ToModelWeights());
         void Infer()
         {
             engine.BeginBatch(images, logits);

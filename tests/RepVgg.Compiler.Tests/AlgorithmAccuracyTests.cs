@@ -49,7 +49,7 @@ public class AlgorithmAccuracyTests
             });
         float[] image = CompiledNetwork.RandomImages(1, height, width, seed: 11);
         NetworkLayout layout = NetworkLayouts.FromManifest(model.Manifest, height, width);
-        using var engine = (CpuInferenceEngine)InferenceEngine.Create(Backend.Cpu, layout, ModelWeights.FromArray(model.Blob));
+        using var engine = (CpuInferenceEngine)InferenceEngine.Create(Backend.Cpu, layout, model.ToModelWeights());
         var logits = new float[layout.Head.Classes];
         engine.BeginBatch(image, logits);
 

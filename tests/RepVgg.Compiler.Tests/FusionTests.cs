@@ -71,6 +71,12 @@ public class FusionTests
 
         Assert.Equal("RepVGG-A0", model.Manifest.Variant);
         NumericAssert.Close(CompiledNetwork.Reference(model, images, 224, 224), logits, 1e-5, "RepVGG-A0 at 224 x 224");
+        // The default, compact blob holds each fused weight once: at most 1.05 times the fused float32 values (issue #25),
+        // its padding to 16-channel blocks and 64-byte alignment aside; the Winograd layers' transforms are made at Create.
+        Assert.Equal(WeightsLayout.Compact, model.Layout);
+        long fused = model.Network.Blocks.Sum(block => (long)block.OutChannels * (block.InChannels / block.Groups) * 9 + block.OutChannels)
+            + (long)model.Network.Head.Classes * (model.Network.Head.Features + 1);
+        Assert.True(model.Blob.Length <= 1.05 * fused, $"the blob holds {model.Blob.Length} floats for {fused} fused values ({(double)model.Blob.Length / fused:F3} x).");
     }
 
     [Fact]

@@ -36,6 +36,7 @@ public sealed class ManifestValidationTests
 
     public static TheoryData<string, string> BrokenManifests() => new()
     {
+        { "an unknown blob layout", "At $.blob.layout: expected \"compact-v1\" or \"cpu-v2\", found \"cpu-v1\"." },
         { "no input channels", "At $.inputChannels: expected a positive channel count, found 0." },
         { "no layers", "At $.layers: expected at least one layer, found none." },
         { "layers that do not chain", "At $.layers[3] (stage2.0): expected 16 input channels (the output of $.layers[2] (stage1.1)), found 32." },
@@ -49,11 +50,11 @@ public sealed class ManifestValidationTests
         { "no branches", "At $.layers[4] (stage2.1): expected the branches fused into the layer, found none." },
         { "winograd at stride 2", "At $.layers[1] (stage1.0): expected algorithm \"direct\", or \"winograd-f2x2\" or \"winograd-f4x4\" at stride 1; found \"winograd-f2x2\" at stride 2." },
         { "an unknown algorithm", "At $.layers[2] (stage1.1): expected algorithm \"direct\", or \"winograd-f2x2\" or \"winograd-f4x4\" at stride 1; found \"fft\" at stride 1." },
-        { "a weight offset past the blob", "At $.layers[7] (stage4.0): expected a weightOffset inside the 221872-float blob, found 221872." },
-        { "a negative bias offset", "At $.layers[0] (stage0): expected a biasOffset inside the 221872-float blob, found -1." },
+        { "a weight offset past the blob", "At $.layers[7] (stage4.0): expected a weightOffset inside the 220080-float blob, found 220080." },
+        { "a negative bias offset", "At $.layers[0] (stage0): expected a biasOffset inside the 220080-float blob, found -1." },
         { "a head that does not take the last layer's channels", "At $.head (linear): expected 256 features (the output of $.layers[7] (stage4.0)), found 64." },
         { "a head with no classes", "At $.head (linear): expected a positive class count, found 0." },
-        { "a head bias past the blob", "At $.head (linear): expected a biasOffset inside the 221872-float blob, found 300000." },
+        { "a head bias past the blob", "At $.head (linear): expected a biasOffset inside the 220080-float blob, found 300000." },
     };
 
     [Theory]
@@ -116,6 +117,7 @@ public sealed class ManifestValidationTests
 
     private static ModelManifest Break(ModelManifest tiny, string broken) => broken switch
     {
+        "an unknown blob layout" => tiny with { Blob = tiny.Blob with { Layout = "cpu-v1" } },
         "no input channels" => tiny with { InputChannels = 0 },
         "no layers" => tiny with { Layers = new EquatableArray<ManifestLayer>([]) },
         "layers that do not chain" => WithLayer(tiny, 3, layer => layer with { InChannels = 32 }),

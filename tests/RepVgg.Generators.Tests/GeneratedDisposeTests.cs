@@ -42,8 +42,8 @@ public sealed class GeneratedDisposeTests
 
     // The fused weights of the fixture TinyNet was generated from, as the weights step packs and embeds them;
     // shared by every engine, as a generated class shares its embedded blob.
-    private static readonly Lazy<ModelWeights> s_weights = new(() => ModelWeights.FromArray(
-        CompilerWeightsStep.Compile(PyTorchFixtures.OfficialPth, new() { InputHeight = 32, InputWidth = 32 }).Blob));
+    private static readonly Lazy<ModelWeights> s_weights = new(() =>
+        CompilerWeightsStep.Compile(PyTorchFixtures.OfficialPth, new() { InputHeight = 32, InputWidth = 32 }).ToModelWeights());
 
     [Fact]
     public void Dispose_inside_onLayer_releases_the_engine_after_the_head_has_run()
@@ -346,7 +346,7 @@ public sealed class GeneratedDisposeTests
 
     /// <summary>Runs nothing, and reports <paramref name="precision"/>.</summary>
     private sealed class RecordingEngine(NetworkLayout network, Precision precision = Precision.Fp32)
-        : InferenceEngine(network, ModelWeights.FromArray(new float[1]))
+        : InferenceEngine(network, ModelWeights.FromArray(new float[1], WeightsLayout.Compact))
     {
         public override Precision Precision => precision;
 

@@ -26,20 +26,22 @@ public sealed class ManifestReproductionTests
             ["TinyNet"] = Json(CompilerWeightsStep.Compile(PyTorchFixtures.OfficialPth, new() { InputHeight = 32, InputWidth = 32 }).Manifest),
             ["RepVggA0"] = Synthetic(RepVggVariant.A0, KeyLayout.Official, deploy: false, "RepVGG-A0-train.pth", 224, 224),
             ["RepVggB1g4"] = Synthetic(RepVggVariant.B1g4, KeyLayout.Official, deploy: false, "RepVGG-B1g4-train.pth", 224, 224),
-            ["DeployedA1"] = Synthetic(RepVggVariant.A1, KeyLayout.Timm, deploy: true, "repvgg_a1-deploy.safetensors", 160, 128),
+            // The one prepacked blob (WeightsLayout="Prepacked"), so the generator's code for each layout has a snapshot.
+            ["DeployedA1"] = Synthetic(RepVggVariant.A1, KeyLayout.Timm, deploy: true, "repvgg_a1-deploy.safetensors", 160, 128, WeightsLayout.Prepacked),
         };
 
         Snapshot.Verify(Folder, written, accept: Environment.GetEnvironmentVariable(Snapshot.AcceptVariable) == "1", ".json");
     }
 
     /// <summary>Writes a synthetic <paramref name="variant"/> checkpoint and compiles it with the weights step for the item's input size.</summary>
-    private static string Synthetic(RepVggVariant variant, KeyLayout layout, bool deploy, string fileName, int inputHeight, int inputWidth)
+    private static string Synthetic(RepVggVariant variant, KeyLayout layout, bool deploy, string fileName, int inputHeight, int inputWidth,
+        WeightsLayout weightsLayout = WeightsLayout.Compact)
     {
         using var folder = new TemporaryFolder();
         string path = folder.File(fileName);
         TrainedNetwork network = SyntheticNetwork.Create(variant, seed: 1, calibration: null, layout);
         SyntheticCheckpoint.Write(path, network, deploy);
-        return Json(CompilerWeightsStep.Compile(path, new() { InputHeight = inputHeight, InputWidth = inputWidth }).Manifest);
+        return Json(CompilerWeightsStep.Compile(path, new() { InputHeight = inputHeight, InputWidth = inputWidth, WeightsLayout = weightsLayout }).Manifest);
     }
 
     /// <summary>The manifest as the weights step writes it to disk.</summary>

@@ -21,22 +21,22 @@ internal sealed record BenchmarkModel(RepVggVariant Variant, ModelManifest Manif
     /// <summary>The input size every benchmark here runs at.</summary>
     public const int Height = 224, Width = 224;
 
-    private static readonly Dictionary<string, BenchmarkModel> Loaded = [];
+    private static readonly Dictionary<(string, WeightsLayout), BenchmarkModel> Loaded = [];
 
     /// <summary>Where the synthetic checkpoints and exports are cached: the project's obj/weights/, set by the build.</summary>
     private static string WeightsDirectory { get; } =
         typeof(BenchmarkModel).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepVggWeightsDirectory").Value!;
 
     /// <summary>
-    /// The compiled <paramref name="variantName"/> (<c>A0</c>, <c>B1</c>), once per process: the
-    /// in-process benchmarks' setups share it. The first run writes the checkpoint (the same
+    /// The compiled <paramref name="variantName"/> (<c>A0</c>, <c>B1</c>), its blob in <paramref name="layout"/>, once per
+    /// process: the in-process benchmarks' setups share it. The first run writes the checkpoint (the same
     /// deterministic synthetic one the build's <c>Synthesize</c> writes) and the ONNX export.
     /// </summary>
-    public static BenchmarkModel Load(string variantName)
+    public static BenchmarkModel Load(string variantName, WeightsLayout layout = WeightsLayout.Compact)
     {
         lock (Loaded)
         {
-            if (Loaded.TryGetValue(variantName, out BenchmarkModel? loaded)) return loaded;
+            if (Loaded.TryGetValue((variantName, layout), out BenchmarkModel? loaded)) return loaded;
             RepVggVariant variant = RepVggVariant.Find(variantName) ?? throw new ArgumentException($"Unknown variant {variantName}.", nameof(variantName));
             string checkpoint = Path.Combine(WeightsDirectory, $"{variant.Name}-train.pth");
             string onnx = Path.Combine(WeightsDirectory, $"{variant.Name}.onnx");
@@ -46,21 +46,25 @@ internal sealed record BenchmarkModel(RepVggVariant Variant, ModelManifest Manif
                 Console.WriteLine($"// Writing a synthetic {variant.Name} checkpoint at {checkpoint} (once; calibrating BatchNorm takes a while)");
                 SyntheticCheckpoint.Write(checkpoint, variant, SyntheticCheckpoint.DefaultSeed, KeyLayout.Official, deploy: false);
             }
-            CompiledModel model = WeightsStep.Compile(checkpoint, new CompileOptions { Variant = variant.Name });
-            WeightsStep.WriteOutputs(model, BlobPath(variant.Name), ManifestPath(variant.Name));
+            CompiledModel model = WeightsStep.Compile(checkpoint, new CompileOptions { Variant = variant.Name, WeightsLayout = layout });
+            if (layout == WeightsLayout.Compact)
+                WeightsStep.WriteOutputs(model, BlobPath(variant.Name), ManifestPath(variant.Name));
             if (!File.Exists(onnx) || File.GetLastWriteTimeUtc(onnx) < File.GetLastWriteTimeUtc(checkpoint))
                 OnnxExport.Write(model.Network, onnx, Height, Width);
             Console.WriteLine($"// {variant.Name}: compiled and exported in {clock.Elapsed.TotalSeconds:F1} s");
             // Only the fused results are kept: the float64 training-time network is several times the blob.
-            return Loaded[variantName] = new BenchmarkModel(variant, model.Manifest, model.Blob, onnx);
+            return Loaded[(variantName, layout)] = new BenchmarkModel(variant, model.Manifest, model.Blob, onnx);
         }
     }
 
-    /// <summary>Where <see cref="Load"/> leaves the compiled blob of <paramref name="variant"/>, as the build would embed it.</summary>
+    /// <summary>Where <see cref="Load"/> leaves the compiled (compact) blob of <paramref name="variant"/>, as the build would embed it.</summary>
     public static string BlobPath(string variant) => Path.Combine(WeightsDirectory, $"{variant}.weights.bin");
 
     /// <summary>Where <see cref="Load"/> leaves the compiled manifest of <paramref name="variant"/>.</summary>
     public static string ManifestPath(string variant) => Path.Combine(WeightsDirectory, $"{variant}.repvgg.json");
+
+    /// <summary>The blob as the engines read it.</summary>
+    public ModelWeights Weights() => ModelWeights.FromArray(Blob, WeightsStep.LayoutOf(Manifest.Blob));
 
     /// <summary>The runtime layout at <see cref="Height"/> x <see cref="Width"/>.</summary>
     public NetworkLayout Layout => NetworkLayouts.FromManifest(Manifest, Height, Width);

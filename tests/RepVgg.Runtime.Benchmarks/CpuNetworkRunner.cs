@@ -8,7 +8,7 @@ internal sealed class CpuNetworkRunner : IDisposable
     public CpuNetworkRunner(BenchmarkModel model, float[] images, float[] logits)
     {
         Layout = model.Layout;
-        Engine = InferenceEngine.Create(Backend.Cpu, Layout, ModelWeights.FromArray(model.Blob));
+        Engine = InferenceEngine.Create(Backend.Cpu, Layout, model.Weights());
         (_images, _logits) = (images, logits);
     }
 

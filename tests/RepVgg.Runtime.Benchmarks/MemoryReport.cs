@@ -41,7 +41,7 @@ internal static class MemoryReport
         using (FileStream file = File.OpenRead(BenchmarkModel.BlobPath(variant)))
             file.ReadExactly(MemoryMarshal.AsBytes(blob.AsSpan()));
         NetworkLayout layout = NetworkLayouts.FromManifest(manifest, BenchmarkModel.Height, BenchmarkModel.Width);
-        using InferenceEngine engine = InferenceEngine.Create(Backend.Cpu, layout, ModelWeights.FromArray(blob));
+        using InferenceEngine engine = InferenceEngine.Create(Backend.Cpu, layout, ModelWeights.FromArray(blob, WeightsStep.LayoutOf(manifest.Blob)));
         var images = new float[layout.ImageLength];
         var logits = new float[layout.Head.Classes];
         engine.BeginBatch(images, logits);

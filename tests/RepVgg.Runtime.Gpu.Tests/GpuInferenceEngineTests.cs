@@ -212,7 +212,7 @@ public class GpuInferenceEngineTests(TestAccelerator device) : IClassFixture<Tes
         Conv3x3Layer layer = layout.Layers[1]; // the tensor-core layer (the stem runs in float32)
         float[] blob = weights.Slice(0, checked((int)weights.Length)).ToArray();
         blob[layer.WeightOffset + 5] = weight;
-        ModelWeights changed = ModelWeights.FromArray(blob);
+        ModelWeights changed = ModelWeights.FromArray(blob, weights.Layout);
         Assert.Contains(weight, PackedWeightsReader.ReadOihw(layer, changed));
 
         if (holds)

@@ -23,11 +23,16 @@ public class NetworkTests(TestAccelerator device) : IClassFixture<TestAccelerato
         new(2, 1, 48, 48, 1, 4),
     ];
 
-    [Fact]
-    public void Planned_network_with_winograd_layers_matches_the_float64_reference()
+    /// <summary>
+    /// At 32 x 32 the weights step plans Winograd for the 8 x 8 stride-1 layers, which the engine runs with its Winograd
+    /// kernels: on weights transformed at Create from a compact blob, or as a prepacked blob holds them.
+    /// </summary>
+    [Theory]
+    [InlineData(WeightsLayout.Compact)]
+    [InlineData(WeightsLayout.Prepacked)]
+    public void Planned_network_with_winograd_layers_matches_the_float64_reference(WeightsLayout blobLayout)
     {
-        // At 32 x 32 the weights step plans Winograd for the 8 x 8 stride-1 layers, which the engine runs with its Winograd kernels.
-        var (network, layout, weights) = CompiledModels.Compile(Shapes, Classes, 32, 32, seed: 21, calibration: new(1, 32, 32));
+        var (network, layout, weights) = CompiledModels.Compile(Shapes, Classes, 32, 32, seed: 21, calibration: new(1, 32, 32), layout: blobLayout);
         Assert.Contains(layout.Layers, layer => layer.Algorithm != ConvAlgorithm.Direct);
 
         AssertMatchesReference(network, layout, weights, batch: 2);

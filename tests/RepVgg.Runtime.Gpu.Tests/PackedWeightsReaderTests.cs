@@ -36,15 +36,25 @@ public class PackedWeightsReaderTests
         { ConvAlgorithm.Winograd4x4, 24, 24, 3 },
     };
 
+    /// <summary>A compact blob holds a Winograd layer in the direct layout: it reads back exactly.</summary>
+    [Theory]
+    [MemberData(nameof(WinogradShapes))]
+    public void Winograd_layer_of_a_compact_blob_unpacks_to_its_weights_exactly(ConvAlgorithm algorithm, int inChannels, int outChannels, int groups)
+    {
+        var (layout, weights, oihw, _) = CompiledModels.SingleLayer(inChannels, outChannels, groups, 1, 6, 6, algorithm, seed: 4, WeightsLayout.Compact);
+
+        Assert.Equal(oihw, PackedWeightsReader.ReadOihw(layout.Layers[0], weights));
+    }
+
     [Theory]
     [MemberData(nameof(WinogradShapes))]
     public void Winograd_layout_untransforms_to_the_weights_it_was_packed_from(ConvAlgorithm algorithm, int inChannels, int outChannels, int groups)
     {
-        var (layout, weights, oihw, _) = CompiledModels.SingleLayer(inChannels, outChannels, groups, 1, 6, 6, algorithm, seed: 4);
+        var (layout, weights, oihw, _) = CompiledModels.SingleLayer(inChannels, outChannels, groups, 1, 6, 6, algorithm, seed: 4, WeightsLayout.Prepacked);
 
         float[] actual = PackedWeightsReader.ReadOihw(layout.Layers[0], weights);
 
-        // The blob holds G g G^T rounded to float32; a few roundings of the largest weight is what comes back.
+        // A prepacked blob holds G g G^T rounded to float32; a few roundings of the largest weight is what comes back.
         float largest = oihw.Max(MathF.Abs);
         Assert.Equal(oihw.Length, actual.Length);
         for (int i = 0; i < oihw.Length; i++)

@@ -20,7 +20,7 @@ public sealed class BusyWorkerPoolTests
         var network = TestNetwork.Create(5, 3, 30, 29,
             [new(16, 1, 2), new(32, 1, 1, ConvAlgorithm.Winograd4x4), new(32, 2, 1, ConvAlgorithm.Winograd2x2), new(48, 1, 2)], classes: 10);
         // One blob for every engine, as a generated class shares its embedded weights.
-        ModelWeights weights = ModelWeights.FromArray(network.Blob);
+        ModelWeights weights = ModelWeights.FromArray(network.Blob, WeightsLayout.Prepacked);
         float[] images = network.Images(2, seed: 4);
         using InferenceEngine shared = InferenceEngine.Create(Backend.Cpu, network.Layout, weights);
         float[] expected = Infer(shared, network.Layout, images); // on the idle pool

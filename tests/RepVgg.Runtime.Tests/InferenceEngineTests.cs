@@ -15,7 +15,7 @@ public class InferenceEngineTests
         new LinearHead(1_600_000, 1, WeightOffset: 0, BiasOffset: 0));
 
     private static CpuInferenceEngine CreateEngine(NetworkLayout? layout = null, float[]? blob = null) =>
-        (CpuInferenceEngine)InferenceEngine.Create(Backend.Cpu, layout ?? Network.Layout, ModelWeights.FromArray(blob ?? Network.Blob));
+        (CpuInferenceEngine)InferenceEngine.Create(Backend.Cpu, layout ?? Network.Layout, ModelWeights.FromArray(blob ?? Network.Blob, WeightsLayout.Prepacked));
 
     [Theory]
     [InlineData(0)]
@@ -150,10 +150,10 @@ public class InferenceEngineTests
     {
         // This test project does not reference RepVgg.Runtime.Gpu, as a trimmed app that never asks for the GPU would not.
         var error = Assert.Throws<NotSupportedException>(() =>
-            InferenceEngine.Create(Backend.Gpu, Network.Layout, ModelWeights.FromArray(Network.Blob)));
+            InferenceEngine.Create(Backend.Gpu, Network.Layout, ModelWeights.FromArray(Network.Blob, WeightsLayout.Prepacked)));
         Assert.Contains("the RepVgg.Runtime.Gpu assembly is not part of this app", error.Message);
 
-        using InferenceEngine auto = InferenceEngine.Create(Backend.Auto, Network.Layout, ModelWeights.FromArray(Network.Blob));
+        using InferenceEngine auto = InferenceEngine.Create(Backend.Auto, Network.Layout, ModelWeights.FromArray(Network.Blob, WeightsLayout.Prepacked));
         Assert.Equal(Backend.Cpu, auto.Backend);
     }
 
@@ -163,7 +163,7 @@ public class InferenceEngineTests
     public void Cpu_with_a_reduced_precision_is_refused_naming_the_precision_and_what_to_use(Precision precision)
     {
         var error = Assert.Throws<NotSupportedException>(() =>
-            InferenceEngine.Create(Backend.Cpu, Network.Layout, ModelWeights.FromArray(Network.Blob), precision));
+            InferenceEngine.Create(Backend.Cpu, Network.Layout, ModelWeights.FromArray(Network.Blob, WeightsLayout.Prepacked), precision));
 
         Assert.StartsWith($"Precision.{precision} runs on a GPU's tensor cores; the CPU backend computes in float32.", error.Message);
         Assert.Contains("Backend.Gpu", error.Message);
@@ -174,8 +174,8 @@ public class InferenceEngineTests
     [Fact]
     public void Cpu_in_Fp32_and_Auto_in_a_reduced_precision_without_a_GPU_are_CPU_engines_in_Fp32()
     {
-        using InferenceEngine cpu = InferenceEngine.Create(Backend.Cpu, Network.Layout, ModelWeights.FromArray(Network.Blob), Precision.Fp32);
-        using InferenceEngine auto = InferenceEngine.Create(Backend.Auto, Network.Layout, ModelWeights.FromArray(Network.Blob), Precision.Tf32);
+        using InferenceEngine cpu = InferenceEngine.Create(Backend.Cpu, Network.Layout, ModelWeights.FromArray(Network.Blob, WeightsLayout.Prepacked), Precision.Fp32);
+        using InferenceEngine auto = InferenceEngine.Create(Backend.Auto, Network.Layout, ModelWeights.FromArray(Network.Blob, WeightsLayout.Prepacked), Precision.Tf32);
 
         Assert.Equal((Backend.Cpu, Precision.Fp32), (cpu.Backend, cpu.Precision));
         // Auto falls back to the CPU, which computes in float32, and the engine says so rather than echo the request.
@@ -189,7 +189,7 @@ public class InferenceEngineTests
     public void An_undefined_precision_is_out_of_range(Backend backend)
     {
         var error = Assert.Throws<ArgumentOutOfRangeException>(() =>
-            InferenceEngine.Create(backend, Network.Layout, ModelWeights.FromArray(Network.Blob), (Precision)3));
+            InferenceEngine.Create(backend, Network.Layout, ModelWeights.FromArray(Network.Blob, WeightsLayout.Prepacked), (Precision)3));
 
         Assert.Equal("precision", error.ParamName);
         Assert.Equal((Precision)3, error.ActualValue);

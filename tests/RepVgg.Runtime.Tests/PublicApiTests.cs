@@ -20,6 +20,7 @@ public class PublicApiTests
         "RepVgg.ModelWeights",            // the blob mapped from the embedded resource
         "RepVgg.NetworkLayout",           // a generated class's network field
         "RepVgg.Precision",               // Create(Backend, Precision) of every generated class
+        "RepVgg.WeightsLayout",           // how the embedded blob holds the weights, which a generated class names
     ];
 
     [Fact]

@@ -12,10 +12,11 @@ internal readonly record struct LayerSpec(int OutChannels, int Groups, int Strid
 /// </summary>
 internal sealed class TestNetwork
 {
-    private TestNetwork(NetworkLayout layout, float[] blob, float[][] layerWeights, float[][] layerBiases, float[] headWeight, float[] headBias)
+    private TestNetwork(NetworkLayout layout, float[] blob, WeightsLayout blobLayout, float[][] layerWeights, float[][] layerBiases, float[] headWeight, float[] headBias)
     {
         Layout = layout;
         Blob = blob;
+        BlobLayout = blobLayout;
         LayerWeights = layerWeights;
         LayerBiases = layerBiases;
         HeadWeight = headWeight;
@@ -27,6 +28,9 @@ internal sealed class TestNetwork
     /// <summary>The packed blob; it starts with one unused float so the engine reads every tensor unaligned.</summary>
     public float[] Blob { get; }
 
+    /// <summary>How <see cref="Blob"/> holds the layers' weights.</summary>
+    public WeightsLayout BlobLayout { get; }
+
     /// <summary>Per layer, (OutChannels, InChannels / Groups, 3, 3).</summary>
     public float[][] LayerWeights { get; }
 
@@ -37,8 +41,12 @@ internal sealed class TestNetwork
 
     public float[] HeadBias { get; }
 
-    /// <summary>Builds a network on a C x H x W input with <paramref name="layers"/> and a head of <paramref name="classes"/>.</summary>
-    public static TestNetwork Create(int seed, int inChannels, int height, int width, IReadOnlyList<LayerSpec> layers, int classes)
+    /// <summary>
+    /// Builds a network on a C x H x W input with <paramref name="layers"/> and a head of <paramref name="classes"/>,
+    /// its blob in <paramref name="blobLayout"/>.
+    /// </summary>
+    public static TestNetwork Create(int seed, int inChannels, int height, int width, IReadOnlyList<LayerSpec> layers, int classes,
+        WeightsLayout blobLayout = WeightsLayout.Prepacked)
     {
         var random = new Random(seed);
         (int inputHeight, int inputWidth) = (height, width);
@@ -55,7 +63,7 @@ internal sealed class TestNetwork
             weights[i] = Uniform(random, spec.OutChannels * (channels / spec.Groups) * 9, scale * MathF.Sqrt(3));
             biases[i] = Uniform(random, spec.OutChannels, 0.1f);
 
-            float[] packedWeights = Pack(weights[i], channels, spec);
+            float[] packedWeights = Pack(weights[i], channels, spec, blobLayout);
             var packedBias = new float[Conv3x3Packing.PackedBiasLength(spec.OutChannels)];
             Conv3x3Packing.PackBias(biases[i], packedBias);
 
@@ -74,21 +82,22 @@ internal sealed class TestNetwork
         blob.AddRange(headBias);
 
         var layout = new NetworkLayout(inChannels, inputHeight, inputWidth, descriptions, head);
-        return new TestNetwork(layout, blob.ToArray(), weights, biases, headWeight, headBias);
+        return new TestNetwork(layout, blob.ToArray(), blobLayout, weights, biases, headWeight, headBias);
     }
 
-    /// <summary>The weights in the layout of the layer's algorithm, as the weights step packs them.</summary>
-    private static float[] Pack(float[] weights, int inChannels, LayerSpec spec)
+    /// <summary>The weights as the weights step packs them: in the layout of the layer's algorithm, or direct in a compact blob.</summary>
+    private static float[] Pack(float[] weights, int inChannels, LayerSpec spec, WeightsLayout blobLayout)
     {
-        var packed = new float[Conv3x3Packing.PackedWeightLength(spec.Algorithm, inChannels, spec.OutChannels, spec.Groups)];
-        Conv3x3Packing.PackWeights(spec.Algorithm, weights, inChannels, spec.OutChannels, spec.Groups, packed);
+        ConvAlgorithm stored = blobLayout == WeightsLayout.Compact ? ConvAlgorithm.Direct : spec.Algorithm;
+        var packed = new float[Conv3x3Packing.PackedWeightLength(stored, inChannels, spec.OutChannels, spec.Groups)];
+        Conv3x3Packing.PackWeights(stored, weights, inChannels, spec.OutChannels, spec.Groups, packed);
         return packed;
     }
 
     /// <summary>The CPU engine over this network's blob, running the kernel of <paramref name="width"/>.</summary>
     public CpuInferenceEngine CreateEngine(VectorWidth width)
     {
-        var engine = (CpuInferenceEngine)InferenceEngine.Create(Backend.Cpu, Layout, ModelWeights.FromArray(Blob));
+        var engine = (CpuInferenceEngine)InferenceEngine.Create(Backend.Cpu, Layout, ModelWeights.FromArray(Blob, BlobLayout));
         engine.KernelWidth = width;
         return engine;
     }

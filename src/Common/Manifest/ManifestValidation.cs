@@ -60,11 +60,13 @@ public static class ManifestValidation
     /// The first structural problem: the layers must chain (each takes the channels the one before gives,
     /// in stage and block order), every layer must be one the kernels run (positive channels, stride 1 or 2,
     /// groups dividing both channel counts, an algorithm valid at its stride), the head must take the last
-    /// layer's channels, and every offset must lie inside the blob. <see langword="null"/> when there is none.
+    /// layer's channels, the blob's layout must be a known one, and every offset must lie inside the blob. <see langword="null"/> when there is none.
     /// </summary>
     public static string? FindStructureProblem(ModelManifest manifest)
     {
         long floats = manifest.Blob.Floats;
+        if (manifest.Blob.Layout != ManifestBlobLayouts.Compact && manifest.Blob.Layout != ManifestBlobLayouts.Prepacked)
+            return Invariant($"At $.blob.layout: expected \"{ManifestBlobLayouts.Compact}\" or \"{ManifestBlobLayouts.Prepacked}\", found \"{manifest.Blob.Layout}\".");
         if (manifest.InputChannels <= 0)
             return Invariant($"At $.inputChannels: expected a positive channel count, found {manifest.InputChannels}.");
         if (manifest.Layers.Count == 0)

@@ -63,6 +63,13 @@ public static class ModelItemRules
     public static bool TryParseInputSize(string value, out int size) =>
         int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out size) && size > 0;
 
+    /// <summary>The values of the <c>WeightsLayout</c> metadata, as the runtime's <c>WeightsLayout</c> names them; any case.</summary>
+    public static readonly string[] WeightsLayouts = ["Compact", "Prepacked"];
+
+    /// <summary>Whether <paramref name="value"/> names a blob layout (<see cref="WeightsLayouts"/>, in any case).</summary>
+    public static bool IsWeightsLayout(string value) =>
+        Array.Exists(WeightsLayouts, layout => string.Equals(layout, value, StringComparison.OrdinalIgnoreCase));
+
     private static string? IdentifierProblem(string name)
     {
         if (name.Length == 0 || !IsIdentifierStart(name[0]) || !name.Skip(1).All(IsIdentifierPart))

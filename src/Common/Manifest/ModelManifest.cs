@@ -35,7 +35,7 @@ public sealed record ManifestSource(string File, string Sha256, string KeyLayout
 /// <summary>The fused weight blob: raw little-endian float32.</summary>
 /// <param name="Floats">Length in floats.</param>
 /// <param name="Sha256">SHA-256 of the blob, lower-case hex.</param>
-/// <param name="Layout">Name of the packing the offsets refer to, e.g. <c>cpu-v2</c>.</param>
+/// <param name="Layout">Name of the packing the offsets refer to, one of <see cref="ManifestBlobLayouts"/>.</param>
 public sealed record ManifestBlob(long Floats, string Sha256, string Layout);
 
 /// <summary>One fused conv3x3 + bias + ReLU layer.</summary>
@@ -47,7 +47,7 @@ public sealed record ManifestBlob(long Floats, string Sha256, string Layout);
 /// <param name="Stride">1 or 2.</param>
 /// <param name="Groups">Convolution groups.</param>
 /// <param name="Branches">What was fused into this layer: <c>3x3</c>, <c>1x1</c>, <c>identity</c>; or <c>reparam</c> for an already-fused block.</param>
-/// <param name="Algorithm">How the layer is computed, one of <see cref="ManifestAlgorithms"/>; its weights are packed for it.</param>
+/// <param name="Algorithm">How the layer is computed, one of <see cref="ManifestAlgorithms"/>; a prepacked blob holds its weights packed for it.</param>
 /// <param name="WeightOffset">Offset of the packed weights in the blob, in floats.</param>
 /// <param name="BiasOffset">Offset of the bias in the blob, in floats.</param>
 public sealed record ManifestLayer(
@@ -65,6 +65,16 @@ public static class ManifestAlgorithms
 
     /// <summary>Winograd F(4x4, 3x3), stride 1 only; weights transformed, layout <c>winograd-f4x4-oc16-v1</c>.</summary>
     public const string Winograd4x4 = "winograd-f4x4";
+}
+
+/// <summary>The blob layouts a manifest names (<see cref="ManifestBlob.Layout"/>): the item metadata <c>WeightsLayout</c>.</summary>
+public static class ManifestBlobLayouts
+{
+    /// <summary>Every conv layer in the direct layout (<c>cpu-oc16-v1</c>) whatever its algorithm: <c>WeightsLayout="Compact"</c>, the default.</summary>
+    public const string Compact = "compact-v1";
+
+    /// <summary>Every conv layer in the layout of its algorithm, Winograd layers transformed: <c>WeightsLayout="Prepacked"</c>.</summary>
+    public const string Prepacked = "cpu-v2";
 }
 
 /// <summary>The classifier after global average pooling.</summary>

@@ -35,7 +35,7 @@ internal static class FusedNetworkCheck
         var reference = new double[count * classes];
         using (ProgressDisplay.Step step = progress.Start("fused float32 network"))
         using (InferenceEngine engine = InferenceEngine.Create(Backend.Cpu, NetworkLayouts.FromManifest(model.Manifest, height, width),
-            ModelWeights.FromArray(model.Blob)))
+            model.ToModelWeights()))
         {
             for (int first = 0; first < count; first += batch)
             {

@@ -183,8 +183,9 @@ internal sealed class DeviceWeights
     };
 
     /// <summary>
-    /// Writes a layer's weights in its kernel's layout to <paramref name="target"/>: the blob's Winograd-transformed
-    /// weights relaid for the Winograd GEMM (<see cref="GpuWinogradWeights"/>), or the weights read back as OIHW
+    /// Writes a layer's weights in its kernel's layout to <paramref name="target"/>: the Winograd-transformed weights (the
+    /// blob's, or for a compact blob those transformed at Create, <see cref="PlannedWeights"/>) relaid for the Winograd
+    /// GEMM (<see cref="GpuWinogradWeights"/>), or the weights read back as OIHW
     /// (untransformed, for a Winograd layer run as a direct one) and laid out for the stem kernel
     /// (<see cref="StemWeightLayout"/>) or the float32 implicit GEMM (<see cref="TapQuadWeightLayout"/>), or rounded and
     /// packed for the tensor-core kernel (<see cref="MmaWeightLayout"/>).
@@ -194,9 +195,8 @@ internal sealed class DeviceWeights
         switch (LayoutOf(layer, form))
         {
             case LayerLayout.Winograd:
-                int packedLength = Conv3x3Packing.PackedWeightLength(layer.Algorithm, layer.InChannels, layer.OutChannels, layer.Groups);
                 var relaid = new float[GpuWinogradWeights.Length(layer)];
-                GpuWinogradWeights.Repack(weights.Slice(layer.WeightOffset, packedLength), layer, relaid);
+                GpuWinogradWeights.Repack(PlannedWeights.Of(weights).Of(layer), layer, relaid);
                 target.CopyFromCPU(stream, relaid);
                 break;
             case LayerLayout.Stem:

@@ -6,18 +6,20 @@ namespace RepVgg.Gpu.Weights;
 /// <summary>
 /// Reads a layer's fused weights back out of the blob, which holds them in the CPU kernels' layouts, as
 /// PyTorch's OIHW (outChannels, inChannels / groups, 3, 3): the inverse of <see cref="Conv3x3Packing.PackWeights(ReadOnlySpan{float}, int, int, int, Span{float})"/>,
-/// or, for a Winograd layer, of its weight transform (the tensor-core kernels run every layer as a direct one).
+/// or, for a Winograd layer of a prepacked blob, of its weight transform (the tensor-core kernels run every layer as a
+/// direct one). A compact blob holds every layer in the direct layout.
 /// </summary>
 internal static class PackedWeightsReader
 {
     /// <summary>
-    /// The OIHW weights of <paramref name="layer"/>: the packed ones exactly for a direct layer; for a Winograd layer,
-    /// recovered from the transformed ones to within a few float32 roundings (<see cref="UntransformWinograd"/>).
+    /// The OIHW weights of <paramref name="layer"/>: exactly, where the blob holds them in the direct layout; for a
+    /// prepacked blob's Winograd layer, recovered from the transformed ones to within a few float32 roundings
+    /// (<see cref="UntransformWinograd"/>).
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The layer's weights lie outside the blob.</exception>
     public static float[] ReadOihw(Conv3x3Layer layer, ModelWeights weights)
     {
-        if (layer.Algorithm.IsWinograd())
+        if (weights.StoredAlgorithm(layer).IsWinograd())
             return UntransformWinograd(layer, weights);
         int length = Conv3x3Packing.PackedWeightLength(layer.InChannels, layer.OutChannels, layer.Groups);
         return UnpackDirect(weights.Slice(layer.WeightOffset, length), layer.InChannels, layer.OutChannels, layer.Groups);

@@ -1,12 +1,15 @@
-using System.Runtime.Intrinsics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace RepVgg.Cpu;
 
 /// <summary>
 /// Runs a network on the CPU: SIMD kernels over activations in <see cref="ChannelBlockedLayout"/>,
 /// ping-ponging between two buffers, each layer by its <see cref="ConvAlgorithm"/> (direct, or
-/// Winograd through a workspace), with weights read in place from the blob, on the process's
+/// Winograd through a workspace), with weights read in place from the blob or, for a compact blob's Winograd
+/// layers, transformed once per process (<see cref="PlannedWeights"/>), on the process's
 /// <see cref="WorkerPool"/>.
 /// </summary>
 internal sealed unsafe class CpuInferenceEngine : InferenceEngine
@@ -25,6 +28,8 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
     private readonly DirectConvolution _direct = new();
     private readonly WinogradConvolution _winograd = new();
     private readonly LinearClassifierWork _classifier = new();
+    // Where each layer's algorithm reads its weights: the blob, or (a compact blob's Winograd layers) their transform.
+    private readonly PlannedWeights _planned;
     // Whether inputs are loaded as planes (few channels, a direct first layer), and whether the current activation is one.
     private readonly bool _planarInput;
     private bool _currentIsPlanar;
@@ -43,6 +48,8 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
         _planarInput = network.InputChannels <= PaddedPlanarLayout.MaxChannels
             && network.Layers.Count > 0 && network.Layers[0].Algorithm == ConvAlgorithm.Direct;
         KernelWidth = VectorWidths.Widest;
+        _planned = PlannedWeights.Of(weights);
+        _planned.Prepare(network);
     }
 
     /// <summary>
@@ -165,15 +172,16 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
             throw new InvalidOperationException(
                 $"Layer {layer.Name} expects an input of N x {inputLayout}; the current activation is {_batch} x {_layout}.");
 
-        // Slice checks that the packed weights and bias lie inside the blob; the kernels then read them in place.
+        // The weights in the algorithm's layout, checked to lie inside the blob where they are read in place, and the bias
+        // checked likewise; the kernels then read them.
         bool winograd = layer.Algorithm != ConvAlgorithm.Direct;
-        Weights.Slice(layer.WeightOffset, Conv3x3Packing.PackedWeightLength(layer.Algorithm, layer.InChannels, layer.OutChannels, layer.Groups));
+        float* weights = (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(_planned.Of(layer)));
         Weights.Slice(layer.BiasOffset, Conv3x3Packing.PackedBiasLength(layer.OutChannels));
 
         ChannelBlockedLayout output = OutputLayout(layer);
         ActivationBuffer target = _buffers[1 - _current];
         target.EnsureCapacity(_batch * output.ImageFloats);
-        float* input = _buffers[_current].Data, weights = Weights.Data + layer.WeightOffset, bias = Weights.Data + layer.BiasOffset;
+        float* input = _buffers[_current].Data, bias = Weights.Data + layer.BiasOffset;
         if (winograd)
         {
             if (_currentIsPlanar)

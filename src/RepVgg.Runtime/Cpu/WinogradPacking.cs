@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace RepVgg.Cpu;
 
 /// <summary>
@@ -71,6 +73,61 @@ internal static class WinogradPacking
             }
         }
     }
+
+    /// <summary>
+    /// Rows <paramref name="firstRow"/> to <paramref name="firstRow"/> + <paramref name="rows"/> - 1 of a layer's
+    /// Winograd packing, from its direct packing (<see cref="Conv3x3Packing"/>): the floats <see cref="PackWeights"/>
+    /// writes from the same fused weights, bit for bit, since each lane's kernel goes through the same float64
+    /// operations in the same order, 4 lanes to a vector.
+    /// </summary>
+    /// <remarks>
+    /// A row is one (output block, input channel of its range): in the direct layout 9 taps x 16 lanes from
+    /// <c>row x 144</c>, in the Winograd one 16 lanes at each point, from <c>point x pointFloats + row x 16</c>, the
+    /// rows of every block following one another in both.
+    /// </remarks>
+    /// <param name="direct">The layer's direct packing, <see cref="Conv3x3Packing.PackedWeightLength(int, int, int)"/> floats.</param>
+    /// <param name="packed">The layer's Winograd packing, <see cref="PackedWeightLength"/> floats (9 / points of it per point).</param>
+    internal static unsafe void TransformPackedRows(ConvAlgorithm algorithm, float* direct, float* packed, int pointFloats, int firstRow, int rows)
+    {
+        double[,] g = algorithm == ConvAlgorithm.Winograd2x2 ? Winograd2x2.G : Winograd4x4.G;
+        int n = g.GetLength(0);
+        // G, and G g per 4 lanes (n x 3 entries of 4 quarters); at most F(4x4)'s 6 x 3.
+        Span<double> gs = stackalloc double[n * 3];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < 3; j++)
+                gs[i * 3 + j] = g[i, j];
+        Span<Vector256<double>> gg = stackalloc Vector256<double>[n * 3];
+        for (int row = firstRow; row < firstRow + rows; row++)
+        {
+            float* taps = direct + (long)row * Conv3x3Packing.FloatsPerInputChannel;
+            float* rowOut = packed + (long)row * Conv3x3Packing.BlockLanes;
+            for (int quarter = 0; quarter < Conv3x3Packing.BlockLanes; quarter += Vector256<double>.Count)
+            {
+                // G g: n x 3, as TransformKernel's (g[i, 0] k[j] + g[i, 1] k[3 + j]) + g[i, 2] k[6 + j].
+                for (int j = 0; j < 3; j++)
+                {
+                    Vector256<double> k0 = Widen(taps + j * Conv3x3Packing.BlockLanes + quarter);
+                    Vector256<double> k1 = Widen(taps + (3 + j) * Conv3x3Packing.BlockLanes + quarter);
+                    Vector256<double> k2 = Widen(taps + (6 + j) * Conv3x3Packing.BlockLanes + quarter);
+                    for (int i = 0; i < n; i++)
+                        gg[i * 3 + j] = Vector256.Create(gs[i * 3]) * k0 + Vector256.Create(gs[i * 3 + 1]) * k1 + Vector256.Create(gs[i * 3 + 2]) * k2;
+                }
+                // (G g) G^T: point (i, j) = (gg[i, 0] g[j, 0] + gg[i, 1] g[j, 1]) + gg[i, 2] g[j, 2], rounded to float32.
+                for (int i = 0; i < n; i++)
+                    for (int j = 0; j < n; j++)
+                    {
+                        Vector256<double> point = gg[i * 3] * Vector256.Create(gs[j * 3]) + gg[i * 3 + 1] * Vector256.Create(gs[j * 3 + 1])
+                            + gg[i * 3 + 2] * Vector256.Create(gs[j * 3 + 2]);
+                        float* target = rowOut + (long)(i * n + j) * pointFloats + quarter;
+                        for (int lane = 0; lane < Vector256<double>.Count; lane++)
+                            target[lane] = (float)point.GetElement(lane);
+                    }
+            }
+        }
+    }
+
+    /// <summary>Four floats from <paramref name="source"/> as doubles.</summary>
+    private static unsafe Vector256<double> Widen(float* source) => Vector256.Create((double)source[0], source[1], source[2], source[3]);
 
     /// <summary>Transformed points per tile: 16 for F(2x2, 3x3), 36 for F(4x4, 3x3).</summary>
     /// <exception cref="ArgumentException">The algorithm is not a Winograd one.</exception>

@@ -29,7 +29,7 @@ internal static class CheckpointComparison
         int batch = images.Length / network.ImageLength;
         log.WriteLine($"gpu-check: {job.Checkpoint} ({compiled.Manifest.Variant}, {network.Layers.Count} layers, {network.Head.Classes} classes) " +
             $"on {batch} x {network.InputChannels} x {job.Height} x {job.Width} from {job.Input}");
-        ModelWeights weights = ModelWeights.FromArray(compiled.Blob);
+        ModelWeights weights = compiled.ToModelWeights();
 
         float[]? gpuLogits = null, cpuLogits = null;
         // The CPU first: its logits are written even where there turns out to be no GPU.

@@ -188,7 +188,7 @@ internal static class FullCheck
     {
         CompiledModel compiled = SyntheticModel.Compile(model.Variant, plan.Height, plan.Width, plan.CalibrationImages, workFolder, log);
         NetworkLayout network = NetworkLayouts.FromManifest(compiled.Manifest, plan.Height, plan.Width);
-        ModelWeights weights = ModelWeights.FromArray(compiled.Blob);
+        ModelWeights weights = compiled.ToModelWeights();
         int batch = model.CorrectnessBatch;
         float[] images = Images(network, batch);
         using InferenceEngine cpu = InferenceEngine.Create(Backend.Cpu, network, weights);
@@ -326,7 +326,7 @@ internal static class FullCheck
         CompiledModel compiled = WeightsStep.Pack(probe, new ManifestSource("probe", "", "official", "training"), [], size, size);
         NetworkLayout network = NetworkLayouts.FromManifest(compiled.Manifest, size, size);
         long start = Stopwatch.GetTimestamp();
-        using InferenceEngine engine = GpuEngine.Create(accelerator, network, ModelWeights.FromArray(compiled.Blob), Precision.Fp32);
+        using InferenceEngine engine = GpuEngine.Create(accelerator, network, compiled.ToModelWeights(), Precision.Fp32);
         double createMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
         NetworkRun.Infer(engine, Images(network, 1));
         double firstMs = Stopwatch.GetElapsedTime(start).TotalMilliseconds - createMs;

@@ -69,7 +69,7 @@ internal static class LayerBoundCheck
             foreach ((GemmTileSize tiles, ITensorCoreGemmSource? candidate, string name) in kernels)
             {
                 var actual = new float[layer.OutChannels * layer.OutHeight * layer.OutWidth];
-                using (InferenceEngine gpu = GpuEngine.Create(plan.Accelerator, layout, ModelWeights.FromArray(compiled.Blob), precision, tiles, candidate: candidate))
+                using (InferenceEngine gpu = GpuEngine.Create(plan.Accelerator, layout, compiled.ToModelWeights(), precision, tiles, candidate: candidate))
                 {
                     gpu.BeginBatch(images, new float[layout.Head.Classes]);
                     gpu.Conv3x3BiasRelu(layer);

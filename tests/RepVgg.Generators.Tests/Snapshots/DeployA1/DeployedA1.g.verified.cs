@@ -240,9 +240,9 @@ public sealed partial class DeployedA1 : global::System.IDisposable
         },
         Head);
 
-    /// <summary>The fused weights: mapped from the embedded resource on first use, shared by every instance.</summary>
+    /// <summary>The fused weights: mapped from the embedded resource on first use, shared by every instance; prepacked (each layer in its algorithm's layout), so Create computes nothing.</summary>
     private static readonly global::System.Lazy<global::RepVgg.ModelWeights> s_weights = new(
-        () => global::RepVgg.ModelWeights.FromEmbeddedResource(typeof(DeployedA1).Assembly, ResourceName, WeightFloats));
+        () => global::RepVgg.ModelWeights.FromEmbeddedResource(typeof(DeployedA1).Assembly, ResourceName, WeightFloats, global::RepVgg.WeightsLayout.Prepacked));
 
     /// <summary>The instance <see cref="Infer(global::System.ReadOnlySpan{float})"/> runs on, created on first use.</summary>
     private static readonly global::System.Lazy<DeployedA1> s_shared = new(() => Create(global::RepVgg.Backend.Auto));

@@ -7,7 +7,7 @@
 // Variant:    RepVGG-A0
 // Key layout: official
 // Kind:       training checkpoint; each block's branches (3x3, 1x1, identity) fused at build time
-// Weights:    22057360 floats in layout cpu-v2, SHA-256 064b74fd380f764d740a582f4b619feba683309d8e243ba802dd8943d21ae908,
+// Weights:    8309392 floats in layout compact-v1, SHA-256 269f3277193e81a799bdfd20c89bbdc388bc65855c7f0d5bb373ae38e1711a79,
 //             embedded resource "RepVgg.RepVggA0.weights.bin"
 #nullable enable
 
@@ -73,8 +73,8 @@ public sealed partial class RepVggA0 : global::System.IDisposable
     /// <summary>Logical name of the embedded resource that holds the fused weights.</summary>
     private const string ResourceName = "RepVgg.RepVggA0.weights.bin";
 
-    /// <summary>Length of the fused weight blob, in floats (packed layout <c>cpu-v2</c>).</summary>
-    private const long WeightFloats = 22057360;
+    /// <summary>Length of the fused weight blob, in floats (packed layout <c>compact-v1</c>).</summary>
+    private const long WeightFloats = 8309392;
 
     /// <summary><c>stage0</c> (stem): 3 -> 48, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage0 = new( // (N, 3, 224, 224) -> (N, 48, 112, 112)
@@ -91,126 +91,126 @@ public sealed partial class RepVggA0 : global::System.IDisposable
     /// <summary><c>stage1.1</c>: 48 -> 48, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage1Block1 = new( // (N, 48, 56, 56) -> (N, 48, 56, 56)
         Name: "stage1.1", InChannels: 48, OutChannels: 48, Groups: 1, Stride: 1,
-        InHeight: 56, InWidth: 56, WeightOffset: 22128, BiasOffset: 105072,
+        InHeight: 56, InWidth: 56, WeightOffset: 22128, BiasOffset: 42864,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage2.0</c>: 48 -> 96, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block0 = new( // (N, 48, 56, 56) -> (N, 96, 28, 28)
         Name: "stage2.0", InChannels: 48, OutChannels: 96, Groups: 1, Stride: 2,
-        InHeight: 56, InWidth: 56, WeightOffset: 105120, BiasOffset: 146592,
+        InHeight: 56, InWidth: 56, WeightOffset: 42912, BiasOffset: 84384,
         Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
     /// <summary><c>stage2.1</c>: 96 -> 96, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block1 = new( // (N, 96, 28, 28) -> (N, 96, 28, 28)
         Name: "stage2.1", InChannels: 96, OutChannels: 96, Groups: 1, Stride: 1,
-        InHeight: 28, InWidth: 28, WeightOffset: 146688, BiasOffset: 478464,
+        InHeight: 28, InWidth: 28, WeightOffset: 84480, BiasOffset: 167424,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage2.2</c>: 96 -> 96, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block2 = new( // (N, 96, 28, 28) -> (N, 96, 28, 28)
         Name: "stage2.2", InChannels: 96, OutChannels: 96, Groups: 1, Stride: 1,
-        InHeight: 28, InWidth: 28, WeightOffset: 478560, BiasOffset: 810336,
+        InHeight: 28, InWidth: 28, WeightOffset: 167520, BiasOffset: 250464,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage2.3</c>: 96 -> 96, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block3 = new( // (N, 96, 28, 28) -> (N, 96, 28, 28)
         Name: "stage2.3", InChannels: 96, OutChannels: 96, Groups: 1, Stride: 1,
-        InHeight: 28, InWidth: 28, WeightOffset: 810432, BiasOffset: 1142208,
+        InHeight: 28, InWidth: 28, WeightOffset: 250560, BiasOffset: 333504,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.0</c>: 96 -> 192, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block0 = new( // (N, 96, 28, 28) -> (N, 192, 14, 14)
         Name: "stage3.0", InChannels: 96, OutChannels: 192, Groups: 1, Stride: 2,
-        InHeight: 28, InWidth: 28, WeightOffset: 1142304, BiasOffset: 1308192,
+        InHeight: 28, InWidth: 28, WeightOffset: 333600, BiasOffset: 499488,
         Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
     /// <summary><c>stage3.1</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block1 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.1", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 1308384, BiasOffset: 2635488,
+        InHeight: 14, InWidth: 14, WeightOffset: 499680, BiasOffset: 831456,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.2</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block2 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.2", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 2635680, BiasOffset: 3962784,
+        InHeight: 14, InWidth: 14, WeightOffset: 831648, BiasOffset: 1163424,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.3</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block3 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.3", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 3962976, BiasOffset: 5290080,
+        InHeight: 14, InWidth: 14, WeightOffset: 1163616, BiasOffset: 1495392,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.4</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block4 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.4", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 5290272, BiasOffset: 6617376,
+        InHeight: 14, InWidth: 14, WeightOffset: 1495584, BiasOffset: 1827360,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.5</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block5 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.5", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 6617568, BiasOffset: 7944672,
+        InHeight: 14, InWidth: 14, WeightOffset: 1827552, BiasOffset: 2159328,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.6</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block6 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.6", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 7944864, BiasOffset: 9271968,
+        InHeight: 14, InWidth: 14, WeightOffset: 2159520, BiasOffset: 2491296,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.7</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block7 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.7", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 9272160, BiasOffset: 10599264,
+        InHeight: 14, InWidth: 14, WeightOffset: 2491488, BiasOffset: 2823264,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.8</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block8 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.8", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 10599456, BiasOffset: 11926560,
+        InHeight: 14, InWidth: 14, WeightOffset: 2823456, BiasOffset: 3155232,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.9</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block9 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.9", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 11926752, BiasOffset: 13253856,
+        InHeight: 14, InWidth: 14, WeightOffset: 3155424, BiasOffset: 3487200,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.10</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block10 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.10", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 13254048, BiasOffset: 14581152,
+        InHeight: 14, InWidth: 14, WeightOffset: 3487392, BiasOffset: 3819168,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.11</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block11 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.11", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 14581344, BiasOffset: 15908448,
+        InHeight: 14, InWidth: 14, WeightOffset: 3819360, BiasOffset: 4151136,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.12</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block12 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.12", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 15908640, BiasOffset: 17235744,
+        InHeight: 14, InWidth: 14, WeightOffset: 4151328, BiasOffset: 4483104,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.13</c>: 192 -> 192, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block13 = new( // (N, 192, 14, 14) -> (N, 192, 14, 14)
         Name: "stage3.13", InChannels: 192, OutChannels: 192, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 17235936, BiasOffset: 18563040,
+        InHeight: 14, InWidth: 14, WeightOffset: 4483296, BiasOffset: 4815072,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage4.0</c>: 192 -> 1280, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage4Block0 = new( // (N, 192, 14, 14) -> (N, 1280, 7, 7)
         Name: "stage4.0", InChannels: 192, OutChannels: 1280, Groups: 1, Stride: 2,
-        InHeight: 14, InWidth: 14, WeightOffset: 18563232, BiasOffset: 20775072,
+        InHeight: 14, InWidth: 14, WeightOffset: 4815264, BiasOffset: 7027104,
         Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
     /// <summary><c>linear</c>: global average pooling, then the 1280 -> 1000 linear classifier.</summary>
     private static readonly global::RepVgg.LinearHead Head = new( // (N, 1280, 7, 7) -> (N, 1280) -> (N, 1000)
-        Features: 1280, Classes: 1000, WeightOffset: 20776352, BiasOffset: 22056352);
+        Features: 1280, Classes: 1000, WeightOffset: 7028384, BiasOffset: 8308384);
 
     /// <summary>The network <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> runs: its input, the layers in order, the head.</summary>
     private static readonly global::RepVgg.NetworkLayout Network = new(
@@ -242,9 +242,9 @@ public sealed partial class RepVggA0 : global::System.IDisposable
         },
         Head);
 
-    /// <summary>The fused weights: mapped from the embedded resource on first use, shared by every instance.</summary>
+    /// <summary>The fused weights: mapped from the embedded resource on first use, shared by every instance; compact (each layer's weights once), so the first instance's Create transforms the Winograd layers' weights, once per process.</summary>
     private static readonly global::System.Lazy<global::RepVgg.ModelWeights> s_weights = new(
-        () => global::RepVgg.ModelWeights.FromEmbeddedResource(typeof(RepVggA0).Assembly, ResourceName, WeightFloats));
+        () => global::RepVgg.ModelWeights.FromEmbeddedResource(typeof(RepVggA0).Assembly, ResourceName, WeightFloats, global::RepVgg.WeightsLayout.Compact));
 
     /// <summary>The instance <see cref="Infer(global::System.ReadOnlySpan{float})"/> runs on, created on first use.</summary>
     private static readonly global::System.Lazy<RepVggA0> s_shared = new(() => Create(global::RepVgg.Backend.Auto));

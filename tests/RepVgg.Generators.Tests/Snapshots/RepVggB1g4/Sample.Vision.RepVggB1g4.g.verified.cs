@@ -7,7 +7,7 @@
 // Variant:    RepVGG-B1g4
 // Key layout: official
 // Kind:       training checkpoint; each block's branches (3x3, 1x1, identity) fused at build time
-// Weights:    105356016 floats in layout cpu-v2, SHA-256 d80b11c06b89832382a1408ede27463fb9811e2726ea045958cecc89d1de3f50,
+// Weights:    36125424 floats in layout compact-v1, SHA-256 3d18836c31470297fa1306323fcb12f3ca87c87307e1a2e795073e90b8bfb3c2,
 //             embedded resource "RepVgg.RepVggB1g4.weights.bin"
 #nullable enable
 
@@ -79,8 +79,8 @@ public sealed partial class RepVggB1g4 : global::System.IDisposable
     /// <summary>Logical name of the embedded resource that holds the fused weights.</summary>
     private const string ResourceName = "RepVgg.RepVggB1g4.weights.bin";
 
-    /// <summary>Length of the fused weight blob, in floats (packed layout <c>cpu-v2</c>).</summary>
-    private const long WeightFloats = 105356016;
+    /// <summary>Length of the fused weight blob, in floats (packed layout <c>compact-v1</c>).</summary>
+    private const long WeightFloats = 36125424;
 
     /// <summary><c>stage0</c> (stem): 3 -> 64, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage0 = new( // (N, 3, 224, 224) -> (N, 64, 112, 112)
@@ -97,162 +97,162 @@ public sealed partial class RepVggB1g4 : global::System.IDisposable
     /// <summary><c>stage1.1</c>: 128 -> 128, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage1Block1 = new( // (N, 128, 56, 56) -> (N, 128, 56, 56)
         Name: "stage1.1", InChannels: 128, OutChannels: 128, Groups: 4, Stride: 1,
-        InHeight: 56, InWidth: 56, WeightOffset: 75648, BiasOffset: 223104,
+        InHeight: 56, InWidth: 56, WeightOffset: 75648, BiasOffset: 112512,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage1.2</c>: 128 -> 128, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage1Block2 = new( // (N, 128, 56, 56) -> (N, 128, 56, 56)
         Name: "stage1.2", InChannels: 128, OutChannels: 128, Groups: 1, Stride: 1,
-        InHeight: 56, InWidth: 56, WeightOffset: 223232, BiasOffset: 813056,
+        InHeight: 56, InWidth: 56, WeightOffset: 112640, BiasOffset: 260096,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage1.3</c>: 128 -> 128, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage1Block3 = new( // (N, 128, 56, 56) -> (N, 128, 56, 56)
         Name: "stage1.3", InChannels: 128, OutChannels: 128, Groups: 4, Stride: 1,
-        InHeight: 56, InWidth: 56, WeightOffset: 813184, BiasOffset: 960640,
+        InHeight: 56, InWidth: 56, WeightOffset: 260224, BiasOffset: 297088,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage2.0</c>: 128 -> 256, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block0 = new( // (N, 128, 56, 56) -> (N, 256, 28, 28)
         Name: "stage2.0", InChannels: 128, OutChannels: 256, Groups: 1, Stride: 2,
-        InHeight: 56, InWidth: 56, WeightOffset: 960768, BiasOffset: 1255680,
+        InHeight: 56, InWidth: 56, WeightOffset: 297216, BiasOffset: 592128,
         Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
     /// <summary><c>stage2.1</c>: 256 -> 256, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block1 = new( // (N, 256, 28, 28) -> (N, 256, 28, 28)
         Name: "stage2.1", InChannels: 256, OutChannels: 256, Groups: 4, Stride: 1,
-        InHeight: 28, InWidth: 28, WeightOffset: 1255936, BiasOffset: 1845760,
+        InHeight: 28, InWidth: 28, WeightOffset: 592384, BiasOffset: 739840,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage2.2</c>: 256 -> 256, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block2 = new( // (N, 256, 28, 28) -> (N, 256, 28, 28)
         Name: "stage2.2", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 28, InWidth: 28, WeightOffset: 1846016, BiasOffset: 4205312,
+        InHeight: 28, InWidth: 28, WeightOffset: 740096, BiasOffset: 1329920,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage2.3</c>: 256 -> 256, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block3 = new( // (N, 256, 28, 28) -> (N, 256, 28, 28)
         Name: "stage2.3", InChannels: 256, OutChannels: 256, Groups: 4, Stride: 1,
-        InHeight: 28, InWidth: 28, WeightOffset: 4205568, BiasOffset: 4795392,
+        InHeight: 28, InWidth: 28, WeightOffset: 1330176, BiasOffset: 1477632,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage2.4</c>: 256 -> 256, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block4 = new( // (N, 256, 28, 28) -> (N, 256, 28, 28)
         Name: "stage2.4", InChannels: 256, OutChannels: 256, Groups: 1, Stride: 1,
-        InHeight: 28, InWidth: 28, WeightOffset: 4795648, BiasOffset: 7154944,
+        InHeight: 28, InWidth: 28, WeightOffset: 1477888, BiasOffset: 2067712,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage2.5</c>: 256 -> 256, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block5 = new( // (N, 256, 28, 28) -> (N, 256, 28, 28)
         Name: "stage2.5", InChannels: 256, OutChannels: 256, Groups: 4, Stride: 1,
-        InHeight: 28, InWidth: 28, WeightOffset: 7155200, BiasOffset: 7745024,
+        InHeight: 28, InWidth: 28, WeightOffset: 2067968, BiasOffset: 2215424,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.0</c>: 256 -> 512, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block0 = new( // (N, 256, 28, 28) -> (N, 512, 14, 14)
         Name: "stage3.0", InChannels: 256, OutChannels: 512, Groups: 1, Stride: 2,
-        InHeight: 28, InWidth: 28, WeightOffset: 7745280, BiasOffset: 8924928,
+        InHeight: 28, InWidth: 28, WeightOffset: 2215680, BiasOffset: 3395328,
         Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
     /// <summary><c>stage3.1</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block1 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.1", InChannels: 512, OutChannels: 512, Groups: 4, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 8925440, BiasOffset: 11284736,
+        InHeight: 14, InWidth: 14, WeightOffset: 3395840, BiasOffset: 3985664,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.2</c>: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block2 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.2", InChannels: 512, OutChannels: 512, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 11285248, BiasOffset: 20722432,
+        InHeight: 14, InWidth: 14, WeightOffset: 3986176, BiasOffset: 6345472,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.3</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block3 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.3", InChannels: 512, OutChannels: 512, Groups: 4, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 20722944, BiasOffset: 23082240,
+        InHeight: 14, InWidth: 14, WeightOffset: 6345984, BiasOffset: 6935808,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.4</c>: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block4 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.4", InChannels: 512, OutChannels: 512, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 23082752, BiasOffset: 32519936,
+        InHeight: 14, InWidth: 14, WeightOffset: 6936320, BiasOffset: 9295616,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.5</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block5 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.5", InChannels: 512, OutChannels: 512, Groups: 4, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 32520448, BiasOffset: 34879744,
+        InHeight: 14, InWidth: 14, WeightOffset: 9296128, BiasOffset: 9885952,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.6</c>: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block6 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.6", InChannels: 512, OutChannels: 512, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 34880256, BiasOffset: 44317440,
+        InHeight: 14, InWidth: 14, WeightOffset: 9886464, BiasOffset: 12245760,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.7</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block7 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.7", InChannels: 512, OutChannels: 512, Groups: 4, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 44317952, BiasOffset: 46677248,
+        InHeight: 14, InWidth: 14, WeightOffset: 12246272, BiasOffset: 12836096,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.8</c>: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block8 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.8", InChannels: 512, OutChannels: 512, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 46677760, BiasOffset: 56114944,
+        InHeight: 14, InWidth: 14, WeightOffset: 12836608, BiasOffset: 15195904,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.9</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block9 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.9", InChannels: 512, OutChannels: 512, Groups: 4, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 56115456, BiasOffset: 58474752,
+        InHeight: 14, InWidth: 14, WeightOffset: 15196416, BiasOffset: 15786240,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.10</c>: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block10 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.10", InChannels: 512, OutChannels: 512, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 58475264, BiasOffset: 67912448,
+        InHeight: 14, InWidth: 14, WeightOffset: 15786752, BiasOffset: 18146048,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.11</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block11 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.11", InChannels: 512, OutChannels: 512, Groups: 4, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 67912960, BiasOffset: 70272256,
+        InHeight: 14, InWidth: 14, WeightOffset: 18146560, BiasOffset: 18736384,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.12</c>: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block12 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.12", InChannels: 512, OutChannels: 512, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 70272768, BiasOffset: 79709952,
+        InHeight: 14, InWidth: 14, WeightOffset: 18736896, BiasOffset: 21096192,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.13</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block13 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.13", InChannels: 512, OutChannels: 512, Groups: 4, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 79710464, BiasOffset: 82069760,
+        InHeight: 14, InWidth: 14, WeightOffset: 21096704, BiasOffset: 21686528,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.14</c>: 512 -> 512, stride 1; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block14 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.14", InChannels: 512, OutChannels: 512, Groups: 1, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 82070272, BiasOffset: 91507456,
+        InHeight: 14, InWidth: 14, WeightOffset: 21687040, BiasOffset: 24046336,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage3.15</c>: 512 -> 512, stride 1, groups 4; fused 3x3 + 1x1 + identity; Winograd F(4x4, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block15 = new( // (N, 512, 14, 14) -> (N, 512, 14, 14)
         Name: "stage3.15", InChannels: 512, OutChannels: 512, Groups: 4, Stride: 1,
-        InHeight: 14, InWidth: 14, WeightOffset: 91507968, BiasOffset: 93867264,
+        InHeight: 14, InWidth: 14, WeightOffset: 24046848, BiasOffset: 24636672,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd4x4);
 
     /// <summary><c>stage4.0</c>: 512 -> 2048, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage4Block0 = new( // (N, 512, 14, 14) -> (N, 2048, 7, 7)
         Name: "stage4.0", InChannels: 512, OutChannels: 2048, Groups: 1, Stride: 2,
-        InHeight: 14, InWidth: 14, WeightOffset: 93867776, BiasOffset: 103304960,
+        InHeight: 14, InWidth: 14, WeightOffset: 24637184, BiasOffset: 34074368,
         Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
     /// <summary><c>linear</c>: global average pooling, then the 2048 -> 1000 linear classifier.</summary>
     private static readonly global::RepVgg.LinearHead Head = new( // (N, 2048, 7, 7) -> (N, 2048) -> (N, 1000)
-        Features: 2048, Classes: 1000, WeightOffset: 103307008, BiasOffset: 105355008);
+        Features: 2048, Classes: 1000, WeightOffset: 34076416, BiasOffset: 36124416);
 
     /// <summary>The network <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> runs: its input, the layers in order, the head.</summary>
     private static readonly global::RepVgg.NetworkLayout Network = new(
@@ -290,9 +290,9 @@ public sealed partial class RepVggB1g4 : global::System.IDisposable
         },
         Head);
 
-    /// <summary>The fused weights: mapped from the embedded resource on first use, shared by every instance.</summary>
+    /// <summary>The fused weights: mapped from the embedded resource on first use, shared by every instance; compact (each layer's weights once), so the first instance's Create transforms the Winograd layers' weights, once per process.</summary>
     private static readonly global::System.Lazy<global::RepVgg.ModelWeights> s_weights = new(
-        () => global::RepVgg.ModelWeights.FromEmbeddedResource(typeof(RepVggB1g4).Assembly, ResourceName, WeightFloats));
+        () => global::RepVgg.ModelWeights.FromEmbeddedResource(typeof(RepVggB1g4).Assembly, ResourceName, WeightFloats, global::RepVgg.WeightsLayout.Compact));
 
     /// <summary>The instance <see cref="Infer(global::System.ReadOnlySpan{float})"/> runs on, created on first use.</summary>
     private static readonly global::System.Lazy<RepVggB1g4> s_shared = new(() => Create(global::RepVgg.Backend.Auto));

@@ -7,7 +7,7 @@
 // Variant:    custom
 // Key layout: official
 // Kind:       training checkpoint; each block's branches (3x3, 1x1, identity) fused at build time
-// Weights:    221872 floats in layout cpu-v2, SHA-256 c588c9ab2cd323d9cf2b15ea2277bde73f629c636f4076dbfc439839578af67c,
+// Weights:    220080 floats in layout compact-v1, SHA-256 aee7a2df9cb80437efb1c2adcb2fb44fcf99f5cd0644379578e21a490a2f9f79,
 //             embedded resource "RepVgg.TinyNet.weights.bin"
 #nullable enable
 
@@ -59,8 +59,8 @@ public sealed partial class TinyNet : global::System.IDisposable
     /// <summary>Logical name of the embedded resource that holds the fused weights.</summary>
     private const string ResourceName = "RepVgg.TinyNet.weights.bin";
 
-    /// <summary>Length of the fused weight blob, in floats (packed layout <c>cpu-v2</c>).</summary>
-    private const long WeightFloats = 221872;
+    /// <summary>Length of the fused weight blob, in floats (packed layout <c>compact-v1</c>).</summary>
+    private const long WeightFloats = 220080;
 
     /// <summary><c>stage0</c> (stem): 3 -> 16, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage0 = new( // (N, 3, 32, 32) -> (N, 16, 16, 16)
@@ -77,42 +77,42 @@ public sealed partial class TinyNet : global::System.IDisposable
     /// <summary><c>stage1.1</c>: 16 -> 16, stride 1, groups 2; fused 3x3 + 1x1 + identity; Winograd F(2x2, 3x3).</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage1Block1 = new( // (N, 16, 8, 8) -> (N, 16, 8, 8)
         Name: "stage1.1", InChannels: 16, OutChannels: 16, Groups: 2, Stride: 1,
-        InHeight: 8, InWidth: 8, WeightOffset: 2768, BiasOffset: 6864,
+        InHeight: 8, InWidth: 8, WeightOffset: 2768, BiasOffset: 5072,
         Algorithm: global::RepVgg.ConvAlgorithm.Winograd2x2);
 
     /// <summary><c>stage2.0</c>: 16 -> 32, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block0 = new( // (N, 16, 8, 8) -> (N, 32, 4, 4)
         Name: "stage2.0", InChannels: 16, OutChannels: 32, Groups: 1, Stride: 2,
-        InHeight: 8, InWidth: 8, WeightOffset: 6880, BiasOffset: 11488,
+        InHeight: 8, InWidth: 8, WeightOffset: 5088, BiasOffset: 9696,
         Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
     /// <summary><c>stage2.1</c>: 32 -> 32, stride 1, groups 2; fused 3x3 + 1x1 + identity; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage2Block1 = new( // (N, 32, 4, 4) -> (N, 32, 4, 4)
         Name: "stage2.1", InChannels: 32, OutChannels: 32, Groups: 2, Stride: 1,
-        InHeight: 4, InWidth: 4, WeightOffset: 11520, BiasOffset: 16128,
+        InHeight: 4, InWidth: 4, WeightOffset: 9728, BiasOffset: 14336,
         Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
     /// <summary><c>stage3.0</c>: 32 -> 64, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block0 = new( // (N, 32, 4, 4) -> (N, 64, 2, 2)
         Name: "stage3.0", InChannels: 32, OutChannels: 64, Groups: 1, Stride: 2,
-        InHeight: 4, InWidth: 4, WeightOffset: 16160, BiasOffset: 34592,
+        InHeight: 4, InWidth: 4, WeightOffset: 14368, BiasOffset: 32800,
         Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
     /// <summary><c>stage3.1</c>: 64 -> 64, stride 1; fused 3x3 + 1x1 + identity; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage3Block1 = new( // (N, 64, 2, 2) -> (N, 64, 2, 2)
         Name: "stage3.1", InChannels: 64, OutChannels: 64, Groups: 1, Stride: 1,
-        InHeight: 2, InWidth: 2, WeightOffset: 34656, BiasOffset: 71520,
+        InHeight: 2, InWidth: 2, WeightOffset: 32864, BiasOffset: 69728,
         Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
     /// <summary><c>stage4.0</c>: 64 -> 256, stride 2; fused 3x3 + 1x1; direct.</summary>
     private static readonly global::RepVgg.Conv3x3Layer Stage4Block0 = new( // (N, 64, 2, 2) -> (N, 256, 1, 1)
         Name: "stage4.0", InChannels: 64, OutChannels: 256, Groups: 1, Stride: 2,
-        InHeight: 2, InWidth: 2, WeightOffset: 71584, BiasOffset: 219040,
+        InHeight: 2, InWidth: 2, WeightOffset: 69792, BiasOffset: 217248,
         Algorithm: global::RepVgg.ConvAlgorithm.Direct);
 
     /// <summary><c>linear</c>: global average pooling, then the 256 -> 10 linear classifier.</summary>
     private static readonly global::RepVgg.LinearHead Head = new( // (N, 256, 1, 1) -> (N, 256) -> (N, 10)
-        Features: 256, Classes: 10, WeightOffset: 219296, BiasOffset: 221856);
+        Features: 256, Classes: 10, WeightOffset: 217504, BiasOffset: 220064);
 
     /// <summary>The network <see cref="Infer(global::System.ReadOnlySpan{float}, global::System.Span{float})"/> runs: its input, the layers in order, the head.</summary>
     private static readonly global::RepVgg.NetworkLayout Network = new(
@@ -130,9 +130,9 @@ public sealed partial class TinyNet : global::System.IDisposable
         },
         Head);
 
-    /// <summary>The fused weights: mapped from the embedded resource on first use, shared by every instance.</summary>
+    /// <summary>The fused weights: mapped from the embedded resource on first use, shared by every instance; compact (each layer's weights once), so the first instance's Create transforms the Winograd layers' weights, once per process.</summary>
     private static readonly global::System.Lazy<global::RepVgg.ModelWeights> s_weights = new(
-        () => global::RepVgg.ModelWeights.FromEmbeddedResource(typeof(TinyNet).Assembly, ResourceName, WeightFloats));
+        () => global::RepVgg.ModelWeights.FromEmbeddedResource(typeof(TinyNet).Assembly, ResourceName, WeightFloats, global::RepVgg.WeightsLayout.Compact));
 
     /// <summary>The instance <see cref="Infer(global::System.ReadOnlySpan{float})"/> runs on, created on first use.</summary>
     private static readonly global::System.Lazy<TinyNet> s_shared = new(() => Create(global::RepVgg.Backend.Auto));

@@ -1,0 +1,57 @@
+using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+
+namespace RepVgg.Runtime.Benchmarks;
+
+/// <summary>
+/// What an application pays before its first result on the CPU: <c>Create</c> on a blob no engine in the process has
+/// read yet (a compact blob's Winograd layers are transformed then, once per process and blob), and
+/// <c>Create</c> followed by the first <c>Infer</c> at batch 1 (whose activation buffers are allocated then), for each
+/// blob layout. The steady-state <c>Infer</c> is <see cref="CpuVersusOnnxRuntime"/>'s. Each invocation wraps the blob in
+/// a new <see cref="ModelWeights"/>, so no invocation finds an earlier one's transforms.
+/// </summary>
+[Config(typeof(Configuration))]
+public class EngineCreation
+{
+    private BenchmarkModel? _model;
+    private float[] _image = [], _logits = [];
+
+    /// <summary>The published variant.</summary>
+    [Params("A0", "B1")]
+    public string Model { get; set; } = "A0";
+
+    /// <summary>How the blob holds the weights.</summary>
+    [Params(WeightsLayout.Compact, WeightsLayout.Prepacked)]
+    public WeightsLayout Layout { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        _model = BenchmarkModel.Load(Model, Layout);
+        _image = _model.Images(1);
+        _logits = new float[_model.Manifest.Head.Classes];
+    }
+
+    [Benchmark(Description = "Create")]
+    public void Create()
+    {
+        using InferenceEngine engine = InferenceEngine.Create(Backend.Cpu, _model!.Layout, _model.Weights());
+    }
+
+    [Benchmark(Description = "Create + first Infer")]
+    public void CreateAndFirstInfer()
+    {
+        NetworkLayout layout = _model!.Layout;
+        using InferenceEngine engine = InferenceEngine.Create(Backend.Cpu, layout, _model.Weights());
+        engine.BeginBatch(_image, _logits);
+        foreach (Conv3x3Layer layer in layout.Layers)
+            engine.Conv3x3BiasRelu(layer);
+        engine.GlobalAveragePoolLinear(layout.Head, _logits);
+    }
+
+    /// <summary>Rows grouped by model and layout.</summary>
+    private sealed class Configuration : ManualConfig
+    {
+        public Configuration() => AddLogicalGroupRules(BenchmarkLogicalGroupRule.ByParams);
+    }
+}
