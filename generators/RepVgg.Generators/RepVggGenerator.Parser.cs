@@ -20,6 +20,7 @@ public sealed partial class RepVggGenerator
         public const string InputHeight = "build_metadata.AdditionalFiles.RepVggInputHeight";
         public const string InputWidth = "build_metadata.AdditionalFiles.RepVggInputWidth";
         public const string ResourceName = "build_metadata.AdditionalFiles.RepVggResourceName";
+        public const string Embed = "build_metadata.AdditionalFiles.RepVggEmbed";
         public const string RootNamespace = "build_property.RootNamespace";
     }
 
@@ -41,7 +42,8 @@ public sealed partial class RepVggGenerator
             ns.Length > 0 ? ns : Option(options.GlobalOptions, OptionKeys.RootNamespace),
             Option(metadata, OptionKeys.InputHeight),
             Option(metadata, OptionKeys.InputWidth),
-            Option(metadata, OptionKeys.ResourceName));
+            Option(metadata, OptionKeys.ResourceName),
+            Option(metadata, OptionKeys.Embed));
     }
 
     /// <summary>Validates the metadata and the manifest, and works out every layer's shape.</summary>
@@ -136,7 +138,8 @@ public sealed partial class RepVggGenerator
 
         return new NetworkSpec(
             request.Namespace, request.ClassName, request.ResourceName, manifest.Source, manifest.Variant,
-            manifest.InputChannels, inputHeight, inputWidth, manifest.Blob, new EquatableArray<LayerSpec>(layers), manifest.Head);
+            manifest.InputChannels, inputHeight, inputWidth, manifest.Blob, new EquatableArray<LayerSpec>(layers), manifest.Head,
+            Embedded: !string.Equals(request.Embed, "false", StringComparison.OrdinalIgnoreCase));
     }
 
     /// <summary><c>Stage0</c> for the stem, <c>Stage{s}Block{b}</c> for the rest.</summary>

@@ -62,7 +62,7 @@ public sealed class PrepareRepVggModels : Microsoft.Build.Utilities.Task
 
     /// <summary>The metadata the targets read, each checked for control characters.</summary>
     private static readonly string[] s_metadataNames =
-        ["ClassName", "Namespace", "InputHeight", "InputWidth", "Variant", "Synthesize", "ExportOnnx", "Strides", "StateDictKey", "Snapshot", "WeightsLayout"];
+        ["ClassName", "Namespace", "InputHeight", "InputWidth", "Variant", "Synthesize", "ExportOnnx", "Strides", "StateDictKey", "Snapshot", "WeightsLayout", "Embed"];
 
     /// <inheritdoc/>
     public override bool Execute()
@@ -111,7 +111,7 @@ public sealed class PrepareRepVggModels : Microsoft.Build.Utilities.Task
         string layout = model.Item.GetMetadata("WeightsLayout");
         if (layout.Length > 0 && !ModelItemRules.IsWeightsLayout(layout))
             return (DiagnosticIds.InvalidMetadata, $"{item}: WeightsLayout {DiagnosticText.Quote(layout)} is not a blob layout; expected WeightsLayout=\"Compact\" (the default) or \"Prepacked\".");
-        foreach (string name in new[] { "ExportOnnx", "Snapshot" })
+        foreach (string name in new[] { "ExportOnnx", "Snapshot", "Embed" })
         {
             string value = model.Item.GetMetadata(name);
             if (value.Length > 0 && !IsBoolean(value))

@@ -27,10 +27,10 @@ internal static class TestModels
 
     /// <summary>
     /// An already-deployed RepVGG-A1 (timm names, <c>reparam</c> blocks): global namespace (no RootNamespace),
-    /// non-square input.
+    /// non-square input, its weights prepacked and beside the assembly (<c>Embed="false"</c>).
     /// </summary>
     public static ModelItem DeployA1 { get; } = Item(
-        "DeployedA1", "", inputHeight: "160", inputWidth: "128");
+        "DeployedA1", "", inputHeight: "160", inputWidth: "128").WithMetadata(MetadataKey("RepVggEmbed"), "false");
 
     /// <summary>Every model above.</summary>
     public static IEnumerable<object[]> All =>

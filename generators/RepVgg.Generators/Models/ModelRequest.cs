@@ -8,6 +8,7 @@ namespace RepVgg.Generators;
 /// <param name="InputHeight">Input height as written (<c>RepVggInputHeight</c>); empty for the default.</param>
 /// <param name="InputWidth">Input width as written (<c>RepVggInputWidth</c>); empty for the default.</param>
 /// <param name="ResourceName">Logical name of the embedded weight blob (<c>RepVggResourceName</c>); empty when the item lacks it.</param>
+/// <param name="Embed">The item's <c>Embed</c> metadata as written (<c>RepVggEmbed</c>): <c>false</c> puts the blob beside the assembly.</param>
 internal sealed record ModelRequest(
     string FilePath,
     string? ManifestText,
@@ -15,4 +16,5 @@ internal sealed record ModelRequest(
     string Namespace,
     string InputHeight,
     string InputWidth,
-    string ResourceName);
+    string ResourceName,
+    string Embed = "");

@@ -14,6 +14,7 @@ namespace RepVgg.Generators;
 /// <param name="Blob">The fused weight blob.</param>
 /// <param name="Layers">The fused layers, in order.</param>
 /// <param name="Head">The classifier.</param>
+/// <param name="Embedded">Whether the blob is embedded, or (<c>Embed="false"</c>) a file of the resource's name beside the assembly.</param>
 internal sealed record NetworkSpec(
     string Namespace,
     string ClassName,
@@ -25,7 +26,8 @@ internal sealed record NetworkSpec(
     int InputWidth,
     ManifestBlob Blob,
     EquatableArray<LayerSpec> Layers,
-    ManifestHead Head)
+    ManifestHead Head,
+    bool Embedded = true)
 {
     /// <summary>The generated file's name: <c>Namespace.ClassName.g.cs</c>.</summary>
     public string HintName => Namespace.Length == 0 ? $"{ClassName}.g.cs" : $"{Namespace}.{ClassName}.g.cs";

@@ -58,7 +58,7 @@ public static class DiagnosticIds
     public const string WeightsStepFailed = "RVG0025";
     /// <summary>Warning (MSBuild targets): a design-time build (an IDE's) found a model not yet compiled; a build generates its class.</summary>
     public const string NotYetCompiled = "RVG0026";
-    /// <summary>Error (MSBuild targets): a RepVggModel item's path or metadata holds a control character, or ExportOnnx or Snapshot is not true or false.</summary>
+    /// <summary>Error (MSBuild targets): a RepVggModel item's path or metadata holds a control character, or ExportOnnx, Snapshot or Embed is not true or false, or WeightsLayout names no layout.</summary>
     public const string InvalidMetadata = "RVG0027";
     /// <summary>Warning: a custom network (no published variant) was compiled on RepVGG's strides or input size because nothing gave its own.</summary>
     public const string AssumedDefaults = "RVG0028";
@@ -72,6 +72,8 @@ public static class DiagnosticIds
     public const string UnknownVariant = "RVG0032";
     /// <summary>Error (generator): a model's item lacks RepVggResourceName metadata, the logical name of its embedded weights, which the RepVgg targets set.</summary>
     public const string MissingResourceName = "RVG0033";
+    /// <summary>Error (MSBuild targets): the weights a project's models would embed add up past the limit one assembly holds safely.</summary>
+    public const string EmbeddedWeightsTooLarge = "RVG0034";
     /// <summary>Error: an output file cannot be written (a folder it cannot create or that is missing, no permission, a full disk, a folder at its path).</summary>
     public const string OutputNotWritten = "RVG0035";
     /// <summary>Error (model snapshot): the source generated for a model with Snapshot="true" differs from its committed snapshot.</summary>
