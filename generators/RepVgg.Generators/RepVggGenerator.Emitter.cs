@@ -54,7 +54,7 @@ public sealed partial class RepVggGenerator
         source.Line(Invariant($"// Weights:    {network.Blob.Floats} floats in layout {network.Blob.Layout}, SHA-256 {network.Blob.Sha256},"));
         source.Line(network.Embedded
             ? $"//             embedded resource {Literal(network.ResourceName)}"
-            : $"//             file {Literal(network.ResourceName)} beside the application (Embed=\"false\")");
+            : $"//             file {Literal(network.ResourceName)} beside the assembly (Embed=\"false\")");
         source.Line("#nullable enable");
         source.Line();
     }
@@ -169,14 +169,14 @@ public sealed partial class RepVggGenerator
         string layout = $"global::RepVgg.WeightsLayout.{(compact ? "Compact" : "Prepacked")}";
         string from = network.Embedded
             ? "mapped from the embedded resource on first use"
-            : "mapped on first use from the file of the resource's name beside the application (Embed=\"false\"), checked against its length and SHA-256";
+            : "mapped on first use from the file of the resource's name beside the assembly (Embed=\"false\"), checked against its length and SHA-256";
         Member(source, compact
                 ? $"The fused weights: {from}, shared by every instance; compact (each layer's weights once), so the first instance's Create transforms the Winograd layers' weights, once per process."
                 : $"The fused weights: {from}, shared by every instance; prepacked (each layer in its algorithm's layout), so Create computes nothing.",
             "private static readonly global::System.Lazy<global::RepVgg.ModelWeights> s_weights = new(",
             network.Embedded
                 ? $"    () => global::RepVgg.ModelWeights.FromEmbeddedResource(typeof({className}).Assembly, ResourceName, WeightFloats, {layout}));"
-                : $"    () => global::RepVgg.ModelWeights.FromFile(global::System.IO.Path.Combine(global::System.AppContext.BaseDirectory, ResourceName), WeightFloats, {Literal(network.Blob.Sha256)}, {layout}));");
+                : $"    () => global::RepVgg.ModelWeights.FromFileBeside(typeof({className}).Assembly, ResourceName, WeightFloats, {Literal(network.Blob.Sha256)}, {layout}));");
         Member(source, $"The instance <see cref=\"{ImageInferCref}\"/> runs on, created on first use.",
             $"private static readonly global::System.Lazy<{className}> s_shared = new(() => Create(global::RepVgg.Backend.Auto));");
         Member(source, "Runs the layers; holds this instance's activation buffers, and lets one call in at a time.",

@@ -69,6 +69,20 @@ public sealed unsafe class ModelWeights
     }
 
     /// <summary>
+    /// Maps the blob file <paramref name="fileName"/> that the build copied beside <paramref name="assembly"/>
+    /// (<c>Embed="false"</c>), as <see cref="FromFile"/> does: in the assembly's folder, which is also a plug-in's, or in
+    /// the application's base folder when the assembly has no file of its own (a single-file application).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">There is no such file.</exception>
+    /// <exception cref="InvalidDataException">The file has another length or another SHA-256.</exception>
+    public static ModelWeights FromFileBeside(Assembly assembly, string fileName, long expectedFloats, string expectedSha256, WeightsLayout layout)
+    {
+        ArgumentNullException.ThrowIfNull(assembly);
+        string? folder = Path.GetDirectoryName(assembly.Location);
+        return FromFile(Path.Combine(string.IsNullOrEmpty(folder) ? AppContext.BaseDirectory : folder, fileName), expectedFloats, expectedSha256, layout);
+    }
+
+    /// <summary>
     /// Maps the blob file <paramref name="path"/> (a model built with <c>Embed="false"</c>, whose weights the build copies
     /// beside the assembly), read-only and without copying it, after checking it is the blob the class was generated
     /// for: <paramref name="expectedFloats"/> floats whose SHA-256 is <paramref name="expectedSha256"/>.

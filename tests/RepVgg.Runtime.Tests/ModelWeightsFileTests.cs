@@ -35,6 +35,28 @@ public sealed class ModelWeightsFileTests : IDisposable
     }
 
     [Fact]
+    public void The_file_beside_an_assembly_is_found_in_the_assemblys_folder()
+    {
+        var (path, values, sha256) = Blob(10);
+        string folder = Path.GetDirectoryName(typeof(ModelWeightsFileTests).Assembly.Location)!;
+        string name = $"RepVgg.Beside{Guid.NewGuid():N}.weights.bin";
+        File.Copy(path, Path.Combine(folder, name));
+        try
+        {
+            ModelWeights weights = ModelWeights.FromFileBeside(typeof(ModelWeightsFileTests).Assembly, name, values.Length, sha256, WeightsLayout.Prepacked);
+
+            Assert.Equal(values, weights.Slice(0, values.Length).ToArray());
+            var missing = Assert.Throws<FileNotFoundException>(() =>
+                ModelWeights.FromFileBeside(typeof(ModelWeightsFileTests).Assembly, "RepVgg.Absent.weights.bin", values.Length, sha256, WeightsLayout.Prepacked));
+            Assert.Equal(Path.Combine(folder, "RepVgg.Absent.weights.bin"), missing.FileName);
+        }
+        finally
+        {
+            File.Delete(Path.Combine(folder, name));
+        }
+    }
+
+    [Fact]
     public void A_missing_file_names_its_path_and_what_was_expected()
     {
         string path = _folder.File("RepVgg.Missing.weights.bin");

@@ -8,7 +8,7 @@
 // Key layout: timm
 // Kind:       deploy checkpoint; blocks already fused (re-parameterized), packed as they are
 // Weights:    20191344 floats in layout cpu-v2, SHA-256 01ae2d30fe359b289080b8a6dfccf0fe383f93b8cb20e705812e2202034f7310,
-//             file "RepVgg.DeployedA1.weights.bin" beside the application (Embed="false")
+//             file "RepVgg.DeployedA1.weights.bin" beside the assembly (Embed="false")
 #nullable enable
 
 /// <summary>
@@ -240,9 +240,9 @@ public sealed partial class DeployedA1 : global::System.IDisposable
         },
         Head);
 
-    /// <summary>The fused weights: mapped on first use from the file of the resource's name beside the application (Embed="false"), checked against its length and SHA-256, shared by every instance; prepacked (each layer in its algorithm's layout), so Create computes nothing.</summary>
+    /// <summary>The fused weights: mapped on first use from the file of the resource's name beside the assembly (Embed="false"), checked against its length and SHA-256, shared by every instance; prepacked (each layer in its algorithm's layout), so Create computes nothing.</summary>
     private static readonly global::System.Lazy<global::RepVgg.ModelWeights> s_weights = new(
-        () => global::RepVgg.ModelWeights.FromFile(global::System.IO.Path.Combine(global::System.AppContext.BaseDirectory, ResourceName), WeightFloats, "01ae2d30fe359b289080b8a6dfccf0fe383f93b8cb20e705812e2202034f7310", global::RepVgg.WeightsLayout.Prepacked));
+        () => global::RepVgg.ModelWeights.FromFileBeside(typeof(DeployedA1).Assembly, ResourceName, WeightFloats, "01ae2d30fe359b289080b8a6dfccf0fe383f93b8cb20e705812e2202034f7310", global::RepVgg.WeightsLayout.Prepacked));
 
     /// <summary>The instance <see cref="Infer(global::System.ReadOnlySpan{float})"/> runs on, created on first use.</summary>
     private static readonly global::System.Lazy<DeployedA1> s_shared = new(() => Create(global::RepVgg.Backend.Auto));
