@@ -155,7 +155,9 @@ public sealed class PrepareRepVggModels : Microsoft.Build.Utilities.Task
         Set(prepared, "ClassName", model.ClassName);
         Set(prepared, "ManifestPath", manifest);
         Set(prepared, "BlobPath", blob);
-        Set(prepared, "ResourceName", $"RepVgg.{model.ClassName}.weights.bin");
+        // Qualified by the namespace: with Embed="false" it names the file beside the assembly, which the classes of two
+        // referenced projects must not share when they have one name.
+        Set(prepared, "ResourceName", model.Namespace.Length > 0 ? $"RepVgg.{model.Namespace}.{model.ClassName}.weights.bin" : $"RepVgg.{model.ClassName}.weights.bin");
         Set(prepared, "OnnxPath", onnx ?? "");
         Set(prepared, "RequestPath", request);
         Set(prepared, "CompiledStampPath", stamp);

@@ -126,7 +126,7 @@ public sealed class PrepareRepVggModelsTests : IDisposable
         ITaskItem model = Assert.Single(task.PreparedModels);
         Assert.Equal(Intermediate + "Net.repvgg.json", model.GetMetadata("ManifestPath"));
         Assert.Equal(Intermediate + "Net.weights.bin", model.GetMetadata("BlobPath"));
-        Assert.Equal("RepVgg.Net.weights.bin", model.GetMetadata("ResourceName"));
+        Assert.Equal("RepVgg.Scenario.Net.weights.bin", model.GetMetadata("ResourceName"));
         Assert.Equal(_folder.File("bin/Net.onnx"), model.GetMetadata("OnnxPath"));
         Assert.Equal("true", model.GetMetadata("Stale"));
         using var request = System.Text.Json.JsonDocument.Parse(File.ReadAllText(model.GetMetadata("RequestPath")));

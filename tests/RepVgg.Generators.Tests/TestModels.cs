@@ -51,7 +51,10 @@ internal static class TestModels
     /// <summary>Analyzer-config key of the item metadata <paramref name="name"/> (<c>RepVggClassName</c>, ...).</summary>
     public static string MetadataKey(string name) => "build_metadata.AdditionalFiles." + name;
 
-    /// <summary>An item as Directory.Build.targets writes it: the resource name always follows its convention.</summary>
+    /// <summary>
+    /// An item as Directory.Build.targets writes it, but for the resource name, which is the targets' form for the global
+    /// namespace (they qualify it by the class's namespace): the generator uses whatever name it is given.
+    /// </summary>
     private static ModelItem Item(string className, string ns, string inputHeight, string inputWidth)
     {
         string manifestText = File.ReadAllText(Path.Combine(ManifestReproductionTests.Folder, className + ".verified.json")).ReplaceLineEndings("\n");

@@ -10,7 +10,7 @@ namespace RepVgg.Integration.Tests;
 [Collection(DotnetBuildCollection.Name)]
 public sealed class WeightsBesideTests : IDisposable
 {
-    private const string WeightsFile = "RepVgg.ScenarioNet.weights.bin";
+    private const string WeightsFile = "RepVgg.Scenario.ScenarioNet.weights.bin";
     private readonly ScenarioProject _project = new();
 
     public void Dispose() => _project.Dispose();
