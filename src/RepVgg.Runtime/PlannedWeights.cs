@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using RepVgg.Cpu;
@@ -18,9 +19,11 @@ internal sealed unsafe class PlannedWeights
     private static readonly ConditionalWeakTable<ModelWeights, PlannedWeights> s_byBlob = new();
 
     private readonly ModelWeights _weights;
+    // Held while transforming, so that one engine's Create computes a layer and another waits for it.
     private readonly Lock _lock = new();
-    // A compact blob's Winograd layers by their weight offset and algorithm: their packing, in pinned arrays.
-    private readonly Dictionary<(long Offset, ConvAlgorithm Algorithm), float[]> _transformed = [];
+    // A compact blob's Winograd layers by their weight offset and algorithm: their packing, in pinned arrays. Written under
+    // _lock once a transform is complete; read without it, on every inference.
+    private readonly ConcurrentDictionary<(long Offset, ConvAlgorithm Algorithm), float[]> _transformed = [];
 
     private PlannedWeights(ModelWeights weights) => _weights = weights;
 
@@ -43,15 +46,13 @@ internal sealed unsafe class PlannedWeights
         int length = Conv3x3Packing.PackedWeightLength(layer.Algorithm, layer.InChannels, layer.OutChannels, layer.Groups);
         if (!NeedsTransform(layer))
             return _weights.Slice(layer.WeightOffset, length);
-        // Every inference reads its layers here: the lookup allocates nothing.
-        lock (_lock)
+        // Every inference reads its layers here: the lookup takes no lock and allocates nothing.
+        if (!_transformed.TryGetValue((layer.WeightOffset, layer.Algorithm), out float[]? packed))
         {
-            if (_transformed.TryGetValue((layer.WeightOffset, layer.Algorithm), out float[]? packed))
-                return packed;
+            Transform([layer]);
+            packed = _transformed[(layer.WeightOffset, layer.Algorithm)];
         }
-        Transform([layer]);
-        lock (_lock)
-            return _transformed[(layer.WeightOffset, layer.Algorithm)];
+        return packed;
     }
 
     /// <summary>Whether a layer's algorithm reads another layout than the blob holds it in.</summary>
@@ -63,19 +64,23 @@ internal sealed unsafe class PlannedWeights
         lock (_lock)
         {
             var work = new TransformWork();
+            var done = new Dictionary<(long, ConvAlgorithm), float[]>();
             foreach (Conv3x3Layer layer in layers)
             {
-                if (!NeedsTransform(layer) || _transformed.ContainsKey((layer.WeightOffset, layer.Algorithm)))
+                if (!NeedsTransform(layer) || _transformed.ContainsKey((layer.WeightOffset, layer.Algorithm)) || done.ContainsKey((layer.WeightOffset, layer.Algorithm)))
                     continue;
                 int directLength = Conv3x3Packing.PackedWeightLength(layer.InChannels, layer.OutChannels, layer.Groups);
                 ReadOnlySpan<float> direct = _weights.Slice(layer.WeightOffset, directLength); // checked to lie inside the blob
                 float[] packed = GC.AllocateUninitializedArray<float>(
                     WinogradPacking.PackedWeightLength(layer.Algorithm, layer.InChannels, layer.OutChannels, layer.Groups), pinned: true);
-                _transformed.Add((layer.WeightOffset, layer.Algorithm), packed);
+                done.Add((layer.WeightOffset, layer.Algorithm), packed);
                 work.Add(layer.Algorithm, (float*)Unsafe.AsPointer(ref MemoryMarshal.GetReference(direct)),
                     (float*)Unsafe.AsPointer(ref MemoryMarshal.GetArrayDataReference(packed)), directLength / 9, directLength / Conv3x3Packing.FloatsPerInputChannel);
             }
             WorkerPool.Shared.Run(work, work.Count);
+            // Published only now, so that a lock-free reader never sees a packing still being written.
+            foreach (var (key, packed) in done)
+                _transformed[key] = packed;
         }
     }
 
