@@ -224,7 +224,7 @@ public static class WeightsStep
                 throw new ArgumentException($"Block {block.Name} has stride {block.Stride}; only Direct runs at stride 2, not {algorithm}.", nameof(chooseAlgorithm));
             LayerShape shape = LayerShape.Of(height, width, block.Stride);
             (height, width) = (shape.OutHeight, shape.OutWidth);
-            ConvAlgorithm stored = layout == WeightsLayout.Compact ? ConvAlgorithm.Direct : algorithm;
+            ConvAlgorithm stored = Conv3x3Packing.StoredAlgorithm(layout, algorithm);
             int weightLength = Conv3x3Packing.PackedWeightLength(stored, block.InChannels, block.OutChannels, block.Groups);
             int biasLength = Conv3x3Packing.PackedBiasLength(block.OutChannels);
             long weight = length, bias = Align(weight + weightLength);

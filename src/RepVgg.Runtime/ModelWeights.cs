@@ -31,7 +31,7 @@ public sealed unsafe class ModelWeights
     /// The layout the blob holds <paramref name="layer"/>'s weights in, named by the algorithm that reads it: the
     /// layer's own when prepacked, the direct layout in a compact blob.
     /// </summary>
-    internal ConvAlgorithm StoredAlgorithm(Conv3x3Layer layer) => Layout == WeightsLayout.Compact ? ConvAlgorithm.Direct : layer.Algorithm;
+    internal ConvAlgorithm StoredAlgorithm(Conv3x3Layer layer) => Cpu.Conv3x3Packing.StoredAlgorithm(Layout, layer.Algorithm);
 
     /// <summary>First float of the blob. Valid as long as this object is alive.</summary>
     public float* Data { get; }

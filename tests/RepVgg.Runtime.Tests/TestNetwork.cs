@@ -88,7 +88,7 @@ internal sealed class TestNetwork
     /// <summary>The weights as the weights step packs them: in the layout of the layer's algorithm, or direct in a compact blob.</summary>
     private static float[] Pack(float[] weights, int inChannels, LayerSpec spec, WeightsLayout blobLayout)
     {
-        ConvAlgorithm stored = blobLayout == WeightsLayout.Compact ? ConvAlgorithm.Direct : spec.Algorithm;
+        ConvAlgorithm stored = Conv3x3Packing.StoredAlgorithm(blobLayout, spec.Algorithm);
         var packed = new float[Conv3x3Packing.PackedWeightLength(stored, inChannels, spec.OutChannels, spec.Groups)];
         Conv3x3Packing.PackWeights(stored, weights, inChannels, spec.OutChannels, spec.Groups, packed);
         return packed;

@@ -88,6 +88,14 @@ internal static class Conv3x3Packing
     }
 
     /// <summary>
+    /// The layout a blob in <paramref name="layout"/> holds the weights of a layer computed by <paramref name="algorithm"/>
+    /// in, named by the algorithm that reads it: the direct one in a compact blob, the layer's own when prepacked. The
+    /// weights step packs by it and the engines read by it.
+    /// </summary>
+    internal static ConvAlgorithm StoredAlgorithm(WeightsLayout layout, ConvAlgorithm algorithm) =>
+        layout == WeightsLayout.Compact ? ConvAlgorithm.Direct : algorithm;
+
+    /// <summary>
     /// Floats of packed weights for a layer computed by <paramref name="algorithm"/>: this layout for direct
     /// convolution, <see cref="WinogradPacking"/>'s for Winograd.
     /// </summary>
