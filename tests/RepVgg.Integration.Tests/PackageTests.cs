@@ -61,6 +61,68 @@ public sealed class PackageTests(PackageTests.LocalFeed feed) : IClassFixture<Pa
     }
 
     [Fact]
+    public void A_library_packed_with_its_weights_beside_it_runs_in_the_application_that_references_it()
+    {
+        using var folder = new TemporaryFolder();
+        string library = Directory.CreateDirectory(folder.File("Models")).FullName;
+        string application = Directory.CreateDirectory(folder.File("App")).FullName;
+        string libraryFeed = Directory.CreateDirectory(folder.File("library-feed")).FullName;
+        feed.WriteNuGetConfig(folder.Path, libraryFeed);
+        File.Copy(PyTorchFixtures.OfficialPth, Path.Combine(library, "model.pth"));
+        File.WriteAllText(Path.Combine(library, "Models.csproj"), $"""
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <TargetFramework>net10.0</TargetFramework>
+                <Version>1.0.0</Version>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="RepVgg" Version="{feed.Version}" />
+                <RepVggModel Include="model.pth" ClassName="Tiny" InputHeight="64" InputWidth="64" Embed="false" />
+              </ItemGroup>
+            </Project>
+            """);
+        // Built, then packed as a CI would: without building again.
+        (int builtLibrary, string libraryOutput) = DotnetCli.Run(library, "build", "-c", "Release", "-nodeReuse:false");
+        Assert.True(builtLibrary == 0, libraryOutput);
+        (int packed, string packOutput) = DotnetCli.Run(library, "pack", "-c", "Release", "-nodeReuse:false", "--no-build", "-o", libraryFeed);
+        Assert.True(packed == 0, packOutput);
+
+        File.WriteAllText(Path.Combine(application, "App.csproj"), """
+            <Project Sdk="Microsoft.NET.Sdk">
+              <PropertyGroup>
+                <OutputType>Exe</OutputType>
+                <TargetFramework>net10.0</TargetFramework>
+                <ImplicitUsings>enable</ImplicitUsings>
+              </PropertyGroup>
+              <ItemGroup>
+                <PackageReference Include="Models" Version="1.0.0" />
+              </ItemGroup>
+            </Project>
+            """);
+        // Reads N x 3 x 64 x 64 float32 images from the first argument, writes N x 10 float32 logits to the second.
+        File.WriteAllText(Path.Combine(application, "Program.cs"), """
+            using System.Runtime.InteropServices;
+            float[] images = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(args[0])).ToArray();
+            float[] logits = new float[images.Length / (Models.Tiny.InputChannels * Models.Tiny.InputHeight * Models.Tiny.InputWidth) * Models.Tiny.ClassCount];
+            using (var net = Models.Tiny.Create()) net.Infer(images, logits);
+            File.WriteAllBytes(args[1], MemoryMarshal.AsBytes(logits.AsSpan()).ToArray());
+            """);
+        (int built, string buildOutput) = DotnetCli.Run(application, "build", "-c", "Release", "-nodeReuse:false");
+        Assert.True(built == 0, buildOutput);
+        string output = Path.Combine(application, "bin", "Release", "net10.0");
+        Assert.True(File.Exists(Path.Combine(output, "RepVgg.Models.Tiny.weights.bin")), buildOutput);
+
+        PyTorchFixtures.Input input = PyTorchFixtures.LoadInput("x64");
+        string images = folder.File("images.f32"), logitsFile = folder.File("logits.f32");
+        File.WriteAllBytes(images, MemoryMarshal.AsBytes(input.Images.AsSpan()).ToArray());
+        (int ran, string runOutput) = DotnetCli.Run(application, Path.Combine(output, "App.dll"), images, logitsFile);
+        Assert.True(ran == 0, runOutput);
+        var inRepository = new float[input.Batch * TinyOfficial.ClassCount];
+        using (var net = TinyOfficial.Create(Backend.Cpu)) net.Infer(input.Images, inRepository);
+        Assert.Equal(inRepository, MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(logitsFile)).ToArray());
+    }
+
+    [Fact]
     public void The_README_adds_a_model_to_a_new_project_as_written()
     {
         ReadmeSection readme = ReadmeSection.Read(AddAModel);
@@ -169,10 +231,10 @@ public sealed class PackageTests(PackageTests.LocalFeed feed) : IClassFixture<Pa
         }
 
         /// <summary>
-        /// A nuget.config in <paramref name="folder"/>: the feed, and this machine's NuGet cache for
+        /// A nuget.config in <paramref name="folder"/>: the feed (and <paramref name="moreFeeds"/>), and this machine's NuGet cache for
         /// the packages' own dependencies (nothing is downloaded), restored into a folder of its own.
         /// </summary>
-        public string WriteNuGetConfig(string folder)
+        public string WriteNuGetConfig(string folder, params string[] moreFeeds)
         {
             string cache = MachineCache;
             string path = Path.Combine(folder, "nuget.config");
@@ -182,6 +244,7 @@ public sealed class PackageTests(PackageTests.LocalFeed feed) : IClassFixture<Pa
                   <packageSources>
                     <clear />
                     <add key="feed" value="{Directory}" />
+                    {string.Concat(moreFeeds.Select((feed, i) => $"<add key=\"feed{i + 2}\" value=\"{feed}\" />"))}
                     <add key="machine-cache" value="{cache}" />
                   </packageSources>
                   <config>
