@@ -73,6 +73,8 @@ public sealed partial class RepVggGenerator
         source.Line($"/// The {Xml(network.Variant)} network compiled from <c>{Xml(network.Source.File)}</c>.");
         source.Line(Invariant($"/// {network.Layers.Count} layers, each a fused 3x3 convolution with bias and ReLU, then global average pooling"));
         source.Line(Invariant($"/// and a {head.Features} -> {head.Classes} linear classifier: {ImageShape(network)} images (CHW) in, {head.Classes} logits per image out."));
+        if (network.Layers.Any(spec => spec.Layer.Squeeze is not null))
+            source.Line("/// Layers with squeeze-and-excitation scale each channel by a gate computed from the channel means of their output, before or after the ReLU as the layer table says.");
         source.Line("/// </summary>");
         source.Line("/// <remarks>");
         source.Line("/// <para>");
@@ -93,23 +95,31 @@ public sealed partial class RepVggGenerator
 
     private static IEnumerable<string> LayerTable(NetworkSpec network)
     {
-        var rows = new List<string[]> { new[] { "stage", "block", "layer", "Cin", "->", "Cout", "stride", "groups", "CPU algorithm", "GPU kernel", "fused branches" } };
+        // A network with squeeze-and-excitation gets a column for it: its reduced width and whether it comes before the ReLU.
+        bool squeezes = network.Layers.Any(spec => spec.Layer.Squeeze is not null);
+        var header = new List<string> { "stage", "block", "layer", "Cin", "->", "Cout", "stride", "groups", "CPU algorithm", "GPU kernel", "fused branches" };
+        if (squeezes) header.Add("squeeze-excitation");
+        var rows = new List<string[]> { header.ToArray() };
         foreach (LayerSpec spec in network.Layers)
         {
             ManifestLayer layer = spec.Layer;
-            rows.Add(new[]
+            var row = new List<string>
             {
                 Number(layer.Stage), Number(layer.Block), Xml(layer.Name), Number(layer.InChannels), "->", Number(layer.OutChannels),
                 Number(layer.Stride), Number(layer.Groups), Xml(layer.Algorithm), Xml(GpuKernel(layer)),
                 Xml(string.Join(" + ", layer.Branches)),
-            });
+            };
+            if (squeezes) row.Add(layer.Squeeze is { } squeeze ? SqueezeCell(layer, squeeze) : "");
+            rows.Add(row.ToArray());
         }
         ManifestHead head = network.Head;
-        rows.Add(new[] { "head", "", Xml(head.Name), Number(head.Features), "->", Number(head.Classes), "", "", "", "", "global average pool + linear" });
+        var headRow = new List<string> { "head", "", Xml(head.Name), Number(head.Features), "->", Number(head.Classes), "", "", "", "", "global average pool + linear" };
+        if (squeezes) headRow.Add("");
+        rows.Add(headRow.ToArray());
 
-        // Text columns (layer, algorithm, kernel, fused branches) are left-aligned, numbers right-aligned.
-        bool[] leftAligned = [false, false, true, false, false, false, false, false, true, true, true];
-        int[] widths = Enumerable.Range(0, leftAligned.Length).Select(column => rows.Max(row => row[column].Length)).ToArray();
+        // Text columns (layer, algorithm, kernel, fused branches, squeeze-excitation) are left-aligned, numbers right-aligned.
+        bool[] leftAligned = [false, false, true, false, false, false, false, false, true, true, true, true];
+        int[] widths = Enumerable.Range(0, header.Count).Select(column => rows.Max(row => row[column].Length)).ToArray();
         return rows.Select(row => string.Join("  ", row.Select((cell, column) =>
             leftAligned[column] ? cell.PadRight(widths[column]) : cell.PadLeft(widths[column]))).TrimEnd());
     }
@@ -131,14 +141,35 @@ public sealed partial class RepVggGenerator
         foreach (LayerSpec spec in network.Layers)
         {
             ManifestLayer layer = spec.Layer;
-            Member(source, $"<c>{Xml(layer.Name)}</c>{StemNote(layer)}: {Xml(LayerSummary(layer))}.",
+            var lines = new List<string>
+            {
                 $"private static readonly global::RepVgg.Conv3x3Layer {spec.FieldName} = new( " +
                     $"// {Shape(layer.InChannels, spec.Shape.InHeight, spec.Shape.InWidth)} -> {Shape(layer.OutChannels, spec.Shape.OutHeight, spec.Shape.OutWidth)}",
                 Invariant($"    Name: {Literal(layer.Name)}, InChannels: {layer.InChannels}, OutChannels: {layer.OutChannels}, Groups: {layer.Groups}, Stride: {layer.Stride},"),
                 Invariant($"    InHeight: {spec.Shape.InHeight}, InWidth: {spec.Shape.InWidth}, WeightOffset: {layer.WeightOffset}, BiasOffset: {layer.BiasOffset},"),
-                $"    Algorithm: global::RepVgg.ConvAlgorithm.{AlgorithmMember(layer.Algorithm)});");
+            };
+            string algorithm = $"    Algorithm: global::RepVgg.ConvAlgorithm.{AlgorithmMember(layer.Algorithm)}";
+            if (layer.Squeeze is { } unit)
+            {
+                lines.Add(algorithm + ",");
+                lines.Add($"    Squeeze: new global::RepVgg.SqueezeExcitationUnit(global::RepVgg.SqueezePlacement.{PlacementMember(unit.Placement)}, InternalChannels: {Number(unit.InternalChannels)},");
+                lines.Add(Invariant($"        DownWeightOffset: {unit.DownWeightOffset}, DownBiasOffset: {unit.DownBiasOffset}, UpWeightOffset: {unit.UpWeightOffset}, UpBiasOffset: {unit.UpBiasOffset}));"));
+            }
+            else
+            {
+                lines.Add(algorithm + ");");
+            }
+            Member(source, $"<c>{Xml(layer.Name)}</c>{StemNote(layer)}: {Xml(LayerSummary(layer))}.", lines.ToArray());
         }
     }
+
+    /// <summary>The <c>RepVgg.SqueezePlacement</c> member for a manifest placement the parser has validated.</summary>
+    private static string PlacementMember(string placement) =>
+        placement == ManifestSqueezePlacements.BeforeRelu ? "BeforeRelu" : "AfterRelu";
+
+    /// <summary>E.g. <c>160 -> 10, before ReLU</c>.</summary>
+    private static string SqueezeCell(ManifestLayer layer, ManifestSqueeze squeeze) =>
+        Invariant($"{layer.OutChannels} -> {squeeze.InternalChannels}, {(squeeze.Placement == ManifestSqueezePlacements.BeforeRelu ? "before" : "after")} ReLU");
 
     private static void WriteHeadAndNetwork(SourceWriter source, NetworkSpec network)
     {
@@ -398,7 +429,10 @@ public sealed partial class RepVggGenerator
         string fused = layer.Branches.Count == 1 && layer.Branches[0] == "reparam"
             ? "already fused in the checkpoint (reparam)"
             : "fused " + string.Join(" + ", layer.Branches);
-        return Invariant($"{layer.InChannels} -> {layer.OutChannels}, stride {layer.Stride}{groups}; {fused}; {AlgorithmDescription(layer.Algorithm)}");
+        string squeeze = layer.Squeeze is { } unit
+            ? Invariant($"; squeeze-and-excitation {layer.OutChannels} -> {unit.InternalChannels} -> {layer.OutChannels} {(unit.Placement == ManifestSqueezePlacements.BeforeRelu ? "before" : "after")} the ReLU")
+            : "";
+        return Invariant($"{layer.InChannels} -> {layer.OutChannels}, stride {layer.Stride}{groups}; {fused}; {AlgorithmDescription(layer.Algorithm)}{squeeze}");
     }
 
     private static string ImageShape(NetworkSpec network) =>

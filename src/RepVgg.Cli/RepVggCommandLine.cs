@@ -168,13 +168,14 @@ public static class RepVggCommandLine
         var naming = new Option<string>("--naming")
         {
             Description = "Tensor names to write: official (stage1.0.rbr_reparam.weight, linear.weight) or timm " +
-                "(stages.0.0.reparam_conv.weight, head.fc.weight). Default: the checkpoint's own.",
+                "(stages.0.0.reparam_conv.weight, head.fc.weight). Default: the checkpoint's own (RepVGGplus's too: stage1.blocks.0.rbr_reparam.weight).",
         };
         naming.AcceptOnlyFromAmong(KeyLayout.Official.Name, KeyLayout.Timm.Name);
         var command = new Command("fuse", $"""
             Fold every block's branches (3x3 conv + BN, 1x1 conv + BN, identity BN) into one 3x3 conv with bias, as the
             official repository's convert.py does: the output loads with strict=True into the deploy-mode model and gives
-            the training-time model's eval logits. Folding is in float64, the file holds float32 (the values the build
+            the training-time model's eval logits. Squeeze-and-excitation units are carried over unchanged, and
+            RepVGGplus's auxiliary classifiers dropped. Folding is in float64, the file holds float32 (the values the build
             compiles). A deploy-time checkpoint is written again as it is, renamed if --naming says so.
 
             {SeeExitCodes}
@@ -192,7 +193,12 @@ public static class RepVggCommandLine
                 model = WeightsStep.Compile(path, Options(parsed, path, strides, stateDictKey), (done, total) => step.Report(done, total, "blocks"));
             TextWriter stdout = parsed.InvocationConfiguration.Output;
             foreach (CompilerDiagnostic warning in model.Warnings) stdout.WriteLine(warning.ToMSBuildLine());
-            KeyLayout layout = (parsed.GetValue(naming) ?? model.Manifest.Source.KeyLayout) == KeyLayout.Timm.Name ? KeyLayout.Timm : KeyLayout.Official;
+            KeyLayout layout = parsed.GetValue(naming) switch
+            {
+                null => model.Network.Layout,
+                var name when name == KeyLayout.Timm.Name => KeyLayout.Timm,
+                _ => KeyLayout.Official,
+            };
             DeployCheckpoint.Write(output, DeployCheckpoint.Tensors(model.Network, layout));
             stdout.WriteLine($"repvgg: {path} ({model.Manifest.Variant}, {model.Manifest.Source.Kind}-time, {model.Manifest.Source.KeyLayout} names) -> " +
                 $"{output} ({model.Manifest.Layers.Count} fused layers, {layout.Name} names, {new FileInfo(output).Length / 1e6:F1} MB) in {clock.Elapsed.TotalSeconds:F1} s");

@@ -19,7 +19,7 @@ public static class NetworkLayouts
         foreach (ManifestLayer layer in manifest.Layers)
         {
             var conv = new Conv3x3Layer(layer.Name, layer.InChannels, layer.OutChannels, layer.Groups, layer.Stride,
-                height, width, layer.WeightOffset, layer.BiasOffset, ConvAlgorithmChoice.FromManifestName(layer.Algorithm));
+                height, width, layer.WeightOffset, layer.BiasOffset, ConvAlgorithmChoice.FromManifestName(layer.Algorithm), SqueezeOf(layer.Squeeze));
             layers.Add(conv);
             (height, width) = (conv.OutHeight, conv.OutWidth);
         }
@@ -27,6 +27,11 @@ public static class NetworkLayouts
         return new NetworkLayout(manifest.InputChannels, layers[0].InHeight, layers[0].InWidth, layers,
             new LinearHead(head.Features, head.Classes, head.WeightOffset, head.BiasOffset));
     }
+
+    /// <summary>The runtime's view of a manifest layer's squeeze-and-excitation, or null for none.</summary>
+    public static SqueezeExcitationUnit? SqueezeOf(ManifestSqueeze? squeeze) => squeeze is null ? null : new(
+        squeeze.Placement == ManifestSqueezePlacements.BeforeRelu ? SqueezePlacement.BeforeRelu : SqueezePlacement.AfterRelu,
+        squeeze.InternalChannels, squeeze.DownWeightOffset, squeeze.DownBiasOffset, squeeze.UpWeightOffset, squeeze.UpBiasOffset);
 
     /// <summary>
     /// Logits (N, Classes) of the compiled float32 network for an NCHW batch of <paramref name="height"/> x

@@ -132,6 +132,12 @@ public static class WeightsStep
             CheckVariant(checkpointPath, options.Variant, variant, architecture);
         if (variant is null && AssumedDefaults.Warning(checkpointPath, architecture, options) is { } assumed)
             warnings.Add(assumed);
+        int inputHeight = options.InputHeight ?? DefaultInputSize, inputWidth = options.InputWidth ?? DefaultInputSize;
+        if (inputHeight != inputWidth && architecture.Blocks.FirstOrDefault(block => block.Squeeze is not null) is { } squeezed)
+            warnings.Add(CompilerDiagnostic.Warning(DiagnosticIds.NonSquareSqueezePooling, checkpointPath,
+                $"The network's blocks have squeeze-and-excitation (the first: '{squeezed.Squeeze!.Name}'), and the input is {inputHeight} x {inputWidth}, not square. " +
+                "The official SEBlock pools with avg_pool2d(x, kernel_size=x.size(3)), a window as wide as the input, which covers the whole map only when it is square " +
+                "(on other shapes it pools part of the map, or fails); the compiled network pools each channel's whole map, as timm's squeeze-and-excitation does."));
         byte[] checkpointHash;
         using (FileStream file = File.OpenRead(checkpointPath)) checkpointHash = SHA256.HashData(file);
         var source = new ManifestSource(Path.GetFileName(checkpointPath), Convert.ToHexStringLower(checkpointHash),
@@ -140,7 +146,7 @@ public static class WeightsStep
         {
             return Pack(architecture, i => { CollectBlockGarbage(); return reader.ReadBlock(i); }, reader.ReadHead,
                 () => ReadingCheckpoint(() => NetworkReader.Read(tensors, [], options.Strides)),
-                source, warnings, options.InputHeight ?? DefaultInputSize, options.InputWidth ?? DefaultInputSize, options.WeightsLayout, chooseAlgorithm: null, blockFused);
+                source, warnings, inputHeight, inputWidth, options.WeightsLayout, chooseAlgorithm: null, blockFused);
         }
         catch (CompilationException e) when (e.Diagnostic.File == source.File)
         {
@@ -215,7 +221,7 @@ public static class WeightsStep
             ConvAlgorithmChoice.Choose(block.InChannels, block.OutChannels, block.Groups, block.Stride, height, width);
         // Where each layer's packed weight and bias go, first, so the blob is allocated once: a RepVGG-B3 blob is ~1.5 GB.
         long length = 0;
-        var slots = new List<(ConvAlgorithm Algorithm, ConvAlgorithm Stored, long Weight, int WeightLength, long Bias, int BiasLength)>();
+        var slots = new List<(ConvAlgorithm Algorithm, ConvAlgorithm Stored, long Weight, int WeightLength, long Bias, int BiasLength, ManifestSqueeze? Squeeze)>();
         int height = inputHeight, width = inputWidth;
         foreach (RepVggBlock block in network.Blocks)
         {
@@ -229,7 +235,16 @@ public static class WeightsStep
             int biasLength = Conv3x3Packing.PackedBiasLength(block.OutChannels);
             long weight = length, bias = Align(weight + weightLength);
             length = Align(bias + biasLength);
-            slots.Add((algorithm, stored, weight, weightLength, bias, biasLength));
+            ManifestSqueeze? squeeze = null;
+            if (block.Squeeze is { } unit)
+            {
+                // The squeeze-and-excitation's two 1x1 convs as they are, in float32: down, its bias, up, its bias.
+                long down = length, downBias = Align(down + (long)unit.InternalChannels * unit.Channels);
+                long up = Align(downBias + unit.InternalChannels), upBias = Align(up + (long)unit.Channels * unit.InternalChannels);
+                length = Align(upBias + unit.Channels);
+                squeeze = new ManifestSqueeze(SqueezePlacementName(unit.Placement), unit.InternalChannels, down, downBias, up, upBias);
+            }
+            slots.Add((algorithm, stored, weight, weightLength, bias, biasLength, squeeze));
         }
         LinearClassifier head = network.Head;
         long headWeight = length, headBias = Align(headWeight + (long)head.Classes * head.Features);
@@ -241,7 +256,7 @@ public static class WeightsStep
         {
             RepVggBlock block = readBlock(i);
             FusedConv fused = BatchNormFolding.Fuse(block);
-            var (algorithm, stored, weight, weightLength, bias, biasLength) = slots[i];
+            var (algorithm, stored, weight, weightLength, bias, biasLength, squeeze) = slots[i];
             // The fused network is the float32 one a deploy checkpoint holds; Winograd transforms those
             // weights exactly (in float64), so every file shape of one network gives one blob.
             float[] fusedWeight = Float32.Round(fused.Weight), fusedBias = Float32.Round(fused.Bias);
@@ -249,8 +264,22 @@ public static class WeightsStep
             Conv3x3Packing.PackWeights(stored, fusedWeight, block.InChannels, block.OutChannels, block.Groups,
                 blob.AsSpan((int)weight, weightLength));
             Conv3x3Packing.PackBias(fusedBias, blob.AsSpan((int)bias, biasLength));
+            if (squeeze is not null)
+            {
+                SqueezeExcitation unit = block.Squeeze!;
+                foreach ((double[] values, long offset, string part) in new[]
+                {
+                    (unit.DownWeight, squeeze.DownWeightOffset, "down weight"), (unit.DownBias, squeeze.DownBiasOffset, "down bias"),
+                    (unit.UpWeight, squeeze.UpWeightOffset, "up weight"), (unit.UpBias, squeeze.UpBiasOffset, "up bias"),
+                })
+                {
+                    float[] rounded = Float32.Round(values);
+                    RequireFloat32(rounded, [], source, $"The squeeze-and-excitation '{unit.Name}''s {part}");
+                    rounded.CopyTo(blob.AsSpan((int)offset));
+                }
+            }
             layers.Add(new ManifestLayer(block.Name, block.Stage, block.Index, block.InChannels, block.OutChannels,
-                block.Stride, block.Groups, new EquatableArray<string>(block.BranchNames), ConvAlgorithmChoice.ManifestName(algorithm), weight, bias));
+                block.Stride, block.Groups, new EquatableArray<string>(block.BranchNames), ConvAlgorithmChoice.ManifestName(algorithm), weight, bias, squeeze));
             blockFused?.Invoke(i + 1, network.Blocks.Count);
         }
         LinearClassifier classifier = readHead();
@@ -267,6 +296,10 @@ public static class WeightsStep
         RequireSoundManifest(manifest, source);
         return new CompiledModel(manifest, blob, wholeNetwork, warnings);
     }
+
+    /// <summary>The manifest's name of a squeeze-and-excitation's placement (<see cref="ManifestSqueezePlacements"/>).</summary>
+    public static string SqueezePlacementName(SqueezePlacement placement) =>
+        placement == SqueezePlacement.BeforeRelu ? ManifestSqueezePlacements.BeforeRelu : ManifestSqueezePlacements.AfterRelu;
 
     /// <summary>
     /// Checks the manifest with the generator's own rules before it is written: a network the reader

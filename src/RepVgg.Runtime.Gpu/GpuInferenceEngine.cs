@@ -9,6 +9,9 @@ using ConvKernel = System.Action<ILGPU.Runtime.AcceleratorStream, ILGPU.KernelCo
     ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, RepVgg.Gpu.Kernels.ConvShape>;
 // One thread per value, over an activation of (channels, plane): the pooling and the transposes.
 using PlaneKernel = System.Action<ILGPU.Runtime.AcceleratorStream, ILGPU.Index1D, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, int, int>;
+using ScaleKernel = System.Action<ILGPU.Runtime.AcceleratorStream, ILGPU.Index1D, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, int, int, int>;
+using DenseLaunch = System.Action<ILGPU.Runtime.AcceleratorStream, ILGPU.KernelConfig, ILGPU.ArrayView<float>, ILGPU.ArrayView<float>,
+    ILGPU.ArrayView<float>, ILGPU.ArrayView<float>, int>;
 
 namespace RepVgg.Gpu;
 
@@ -65,14 +68,19 @@ public sealed class GpuInferenceEngine : InferenceEngine
     private readonly LayoutKernels _layout;
     // The Winograd layers' three kernels; null when the network has none.
     private readonly GpuWinogradConvolution? _winograd;
-    private readonly Action<AcceleratorStream, KernelConfig, ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int> _head;
+    private readonly DenseLaunch _head;
+    // The squeeze-and-excitation's two products (down with ReLU, up with sigmoid); null when the network has none.
+    private readonly (DenseLaunch Down, DenseLaunch Up)? _squeeze;
+    // The widest squeeze-and-excitation: its channels and its reduced width (0 without one).
+    private readonly (int Channels, int Internal) _widestSqueeze;
 
     // Floats of the largest activation of one image: the input or any layer's output.
     private readonly long _largestActivation;
 
     // The activation buffers (each capacity x _largestActivation floats), the Winograd layers' workspace (transformed
-    // tiles and their products, for the largest such layer), and the pooled features and logits (capacity rows).
-    private MemoryBuffer1D<float, Stride1D.Dense>? _current, _next, _workspace, _pooled, _logits;
+    // tiles and their products, for the largest such layer), the pooled features and logits (capacity rows), and the
+    // squeeze-and-excitation's channel means, reduced values and gates (capacity rows of the widest).
+    private MemoryBuffer1D<float, Stride1D.Dense>? _current, _next, _workspace, _pooled, _logits, _squeezeMeans, _squeezeHidden, _squeezeGates;
     private int _capacity;
 
     // The batch of the current call and the shape (C, H, W) of the activation in _current.
@@ -89,7 +97,8 @@ public sealed class GpuInferenceEngine : InferenceEngine
         _tiles = new GemmTilePolicy(tiles, accelerator.NumMultiprocessors);
         _largestActivation = network.Layers.Aggregate((long)network.ImageLength,
             (largest, layer) => Math.Max(largest, (long)layer.OutChannels * layer.OutHeight * layer.OutWidth));
-        (ImplicitGemm implicitGemm, _layout) = KernelsFor(accelerator, precision, _vectorReadsGemm);
+        bool squeezes = network.Layers.Any(layer => layer.Squeeze is not null);
+        (ImplicitGemm implicitGemm, _layout) = KernelsFor(accelerator, precision, _vectorReadsGemm, squeezes);
         (Func<ConvKernel> loadGemm, _gemmConfig) = implicitGemm(large: false, vectorReads: true);
         _gemmConv = loadGemm();
         (Func<ConvKernel> loadLargeGemm, _largeGemmConfig) = implicitGemm(large: true, vectorReads: true);
@@ -98,8 +107,13 @@ public sealed class GpuInferenceEngine : InferenceEngine
         _largeScalarGemmConv = new(implicitGemm(large: true, vectorReads: false).Load);
         _winograd = precision == Precision.Fp32 && !allDirect && network.Layers.Any(layer => layer.Algorithm.IsWinograd())
             ? new GpuWinogradConvolution(accelerator) : null;
-        _head = accelerator.LoadGroupedKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(
-            LinearHeadKernel.Run, LinearHeadKernel.Threads);
+        _head = LoadDense<DenseKernel.Identity>(accelerator);
+        if (squeezes)
+        {
+            _squeeze = (LoadDense<DenseKernel.Relu>(accelerator), LoadDense<DenseKernel.Sigmoid>(accelerator));
+            _widestSqueeze = (network.Layers.Where(l => l.Squeeze is not null).Max(l => l.OutChannels),
+                network.Layers.Where(l => l.Squeeze is not null).Max(l => l.Squeeze!.InternalChannels));
+        }
         _weights = DeviceWeights.Acquire(accelerator, network, weights, precision switch
         {
             Precision.Tf32 => ConvWeightForm.Tf32Fragments,
@@ -137,7 +151,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
     public override long BufferBytes(int batch)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batch);
-        long perImage = 2 * _largestActivation + Network.Head.Features + Network.Head.Classes;
+        long perImage = 2 * _largestActivation + Network.Head.Features + Network.Head.Classes + 2 * _widestSqueeze.Channels + _widestSqueeze.Internal;
         return (perImage * batch + WorkspaceFloats(batch)) * sizeof(float);
     }
 
@@ -186,6 +200,20 @@ public sealed class GpuInferenceEngine : InferenceEngine
         }
         (_current, _next) = (_next, _current);
         _shape = (layer.OutChannels, layer.OutHeight, layer.OutWidth);
+        if (layer.Squeeze is { } squeeze)
+            SqueezeExcite(layer, squeeze);
+    }
+
+    /// <summary>The layer's squeeze-and-excitation on the current activation, in place (<see cref="SqueezeExcitationKernel"/>).</summary>
+    private void SqueezeExcite(Conv3x3Layer layer, SqueezeExcitationUnit squeeze)
+    {
+        var (down, downBias, up, upBias) = _weights.Squeeze(layer);
+        int channels = layer.OutChannels, plane = layer.OutHeight * layer.OutWidth;
+        ArrayView<float> means = _squeezeMeans!.View, hidden = _squeezeHidden!.View, gates = _squeezeGates!.View;
+        _layout.Pool(_stream, _batch * channels, _current!.View, means, channels, plane);
+        _squeeze!.Value.Down(_stream, DenseKernel.Config(squeeze.InternalChannels, _batch), means, down, downBias, hidden, channels);
+        _squeeze.Value.Up(_stream, DenseKernel.Config(channels, _batch), hidden, up, upBias, gates, squeeze.InternalChannels);
+        _layout.Scale!(_stream, _batch * channels * plane, _current.View, gates, channels, plane, squeeze.Placement == SqueezePlacement.BeforeRelu ? 1 : 0);
     }
 
     /// <summary>
@@ -199,7 +227,8 @@ public sealed class GpuInferenceEngine : InferenceEngine
     /// GEMM on NCHW float32; the tensor-core GEMM of the format on channels last, TF32-rounded float32 in TF32 and half
     /// precision in FP16, with PTX mma on CUDA and emulated mma elsewhere (ILGPU's CPU accelerator).
     /// </summary>
-    private static (ImplicitGemm Gemm, LayoutKernels Layout) KernelsFor(Accelerator accelerator, Precision precision, ITensorCoreGemmSource? vectorReadsGemm)
+    private static (ImplicitGemm Gemm, LayoutKernels Layout) KernelsFor(Accelerator accelerator, Precision precision, ITensorCoreGemmSource? vectorReadsGemm,
+        bool squeezes)
     {
         bool ptx = accelerator.AcceleratorType == AcceleratorType.Cuda;
         return precision switch
@@ -207,17 +236,17 @@ public sealed class GpuInferenceEngine : InferenceEngine
             Precision.Fp32 => ((large, _) => large
                     ? (() => Load(accelerator, Conv3x3GemmKernel.RunLarge, Conv3x3GemmKernel.Threads, TileGemm.LargeResidentGroups), Conv3x3GemmKernel.LargeConfig)
                     : (() => Load(accelerator, Conv3x3GemmKernel.Run, Conv3x3GemmKernel.Threads), Conv3x3GemmKernel.Config),
-                LayoutKernels.Load<Nchw>(accelerator, channelsLast: false)),
-            Precision.Tf32 => ptx ? TensorCoreKernels<Tf32Format<PtxTensorCores>, PtxTensorCores, NhwcTf32>(accelerator, vectorReadsGemm)
-                : TensorCoreKernels<Tf32Format<EmulatedTensorCores>, EmulatedTensorCores, NhwcTf32>(accelerator, vectorReadsGemm),
-            Precision.Fp16 => ptx ? TensorCoreKernels<Fp16Format<PtxTensorCores>, PtxTensorCores, NhwcHalf<PtxTensorCores>>(accelerator, vectorReadsGemm)
-                : TensorCoreKernels<Fp16Format<EmulatedTensorCores>, EmulatedTensorCores, NhwcHalf<EmulatedTensorCores>>(accelerator, vectorReadsGemm),
+                LayoutKernels.Load<Nchw>(accelerator, channelsLast: false, squeezes)),
+            Precision.Tf32 => ptx ? TensorCoreKernels<Tf32Format<PtxTensorCores>, PtxTensorCores, NhwcTf32>(accelerator, vectorReadsGemm, squeezes)
+                : TensorCoreKernels<Tf32Format<EmulatedTensorCores>, EmulatedTensorCores, NhwcTf32>(accelerator, vectorReadsGemm, squeezes),
+            Precision.Fp16 => ptx ? TensorCoreKernels<Fp16Format<PtxTensorCores>, PtxTensorCores, NhwcHalf<PtxTensorCores>>(accelerator, vectorReadsGemm, squeezes)
+                : TensorCoreKernels<Fp16Format<EmulatedTensorCores>, EmulatedTensorCores, NhwcHalf<EmulatedTensorCores>>(accelerator, vectorReadsGemm, squeezes),
             _ => throw new ArgumentOutOfRangeException(nameof(precision), precision, "Unknown precision."),
         };
     }
 
     private static (ImplicitGemm Gemm, LayoutKernels Layout) TensorCoreKernels<TFormat, TTarget, TLayout>(Accelerator accelerator,
-        ITensorCoreGemmSource? vectorReadsGemm)
+        ITensorCoreGemmSource? vectorReadsGemm, bool squeezes)
         where TFormat : struct, ITensorCoreFormat
         where TTarget : struct, ITensorCoreTarget
         where TLayout : struct, IActivationLayout =>
@@ -225,7 +254,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
                 ? vectorReadsGemm.Gemm<TFormat, TTarget, TLayout>(accelerator, large)
                 : vectorReads ? TensorCoreGemm<TFormat, TTarget, TLayout, VectorReads, RegisterCopies>(accelerator, large)
                 : TensorCoreGemm<TFormat, TTarget, TLayout, ScalarReads, RegisterCopies>(accelerator, large),
-            LayoutKernels.Load<TLayout>(accelerator, channelsLast: true));
+            LayoutKernels.Load<TLayout>(accelerator, channelsLast: true, squeezes));
 
     /// <summary>
     /// The tensor-core kernel staging as <typeparamref name="TCopies"/> says (the engine's: <see cref="RegisterCopies"/>)
@@ -247,6 +276,10 @@ public sealed class GpuInferenceEngine : InferenceEngine
             return (stream, launch, input, weights, bias, output, shape) => loaded(stream, launch, input, weights, bias, output, shape, OperandAddresses.Of(input, weights));
         }, config);
     }
+
+    /// <summary>The <see cref="DenseKernel"/> with <typeparamref name="TGate"/>, compiled.</summary>
+    private static DenseLaunch LoadDense<TGate>(Accelerator accelerator) where TGate : struct, DenseKernel.IGate =>
+        accelerator.LoadGroupedKernel<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, int>(DenseKernel.Run<TGate>, DenseKernel.Threads);
 
     private static ConvKernel Load(Accelerator accelerator, Action<ArrayView<float>, ArrayView<float>, ArrayView<float>, ArrayView<float>, ConvShape> kernel, int threads,
         int? groupsPerMultiprocessor = null) =>
@@ -312,7 +345,7 @@ public sealed class GpuInferenceEngine : InferenceEngine
             throw new ArgumentException($"Expected {_batch} x {head.Classes} = {_batch * head.Classes} logits; found {logits.Length}.", nameof(logits));
         int features = _batch * head.Features;
         _layout.Pool(_stream, features, _current!.View, _pooled!.View, _shape.Channels, _shape.Height * _shape.Width);
-        _head(_stream, LinearHeadKernel.Config(head.Classes, _batch), _pooled.View, _weights.HeadWeight, _weights.HeadBias, _logits!.View, head.Features);
+        _head(_stream, DenseKernel.Config(head.Classes, _batch), _pooled.View, _weights.HeadWeight, _weights.HeadBias, _logits!.View, head.Features);
         _logits.View.SubView(0, logits.Length).CopyToCPU(_stream, logits);
     }
 
@@ -364,15 +397,22 @@ public sealed class GpuInferenceEngine : InferenceEngine
             _workspace = _accelerator.Allocate1D<float>(WorkspaceFloats(batch));
         _pooled = _accelerator.Allocate1D<float>((long)batch * Network.Head.Features);
         _logits = _accelerator.Allocate1D<float>((long)batch * Network.Head.Classes);
+        if (_squeeze is not null)
+        {
+            _squeezeMeans = _accelerator.Allocate1D<float>((long)batch * _widestSqueeze.Channels);
+            _squeezeHidden = _accelerator.Allocate1D<float>((long)batch * _widestSqueeze.Internal);
+            _squeezeGates = _accelerator.Allocate1D<float>((long)batch * _widestSqueeze.Channels);
+        }
         _capacity = batch;
     }
 
     private void FreeBuffers()
     {
         _stream.Synchronize();
-        foreach (MemoryBuffer? buffer in new MemoryBuffer?[] { _current, _next, _workspace, _pooled, _logits })
+        foreach (MemoryBuffer? buffer in new MemoryBuffer?[] { _current, _next, _workspace, _pooled, _logits, _squeezeMeans, _squeezeHidden, _squeezeGates })
             buffer?.Dispose();
         (_current, _next, _workspace, _pooled, _logits, _capacity) = (null, null, null, null, null, 0);
+        (_squeezeMeans, _squeezeHidden, _squeezeGates) = (null, null, null);
     }
 
     /// <inheritdoc/>
@@ -386,15 +426,18 @@ public sealed class GpuInferenceEngine : InferenceEngine
 
     /// <summary>
     /// The kernels that read or write activations other than the GEMMs, in the engine's layout (<see cref="IActivationLayout"/>):
-    /// the stem, the pooling, and for channels last the transposes from and to the API's NCHW float32.
+    /// the stem, the pooling, for channels last the transposes from and to the API's NCHW float32, and for a network with
+    /// squeeze-and-excitation its scaling.
     /// </summary>
-    private sealed record LayoutKernels(ConvKernel Stem, PlaneKernel Pool, PlaneKernel? ToChannelsLast, PlaneKernel? ToChannelsFirst, int ValuesPerLine)
+    private sealed record LayoutKernels(ConvKernel Stem, PlaneKernel Pool, PlaneKernel? ToChannelsLast, PlaneKernel? ToChannelsFirst, ScaleKernel? Scale,
+        int ValuesPerLine)
     {
-        public static LayoutKernels Load<TLayout>(Accelerator accelerator, bool channelsLast) where TLayout : struct, IActivationLayout => new(
+        public static LayoutKernels Load<TLayout>(Accelerator accelerator, bool channelsLast, bool squeezes) where TLayout : struct, IActivationLayout => new(
             GpuInferenceEngine.Load(accelerator, StemConv3x3Kernel.Run<TLayout>, StemConv3x3Kernel.Threads),
             accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(GlobalAveragePoolKernel.Run<TLayout>),
             channelsLast ? accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(ActivationTransposeKernel.ToChannelsLast<TLayout>) : null,
             channelsLast ? accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int>(ActivationTransposeKernel.ToChannelsFirst<TLayout>) : null,
+            squeezes ? accelerator.LoadAutoGroupedKernel<Index1D, ArrayView<float>, ArrayView<float>, int, int, int>(SqueezeExcitationKernel.Scale<TLayout>) : null,
             default(TLayout).ValuesPerLine);
     }
 }

@@ -1,7 +1,8 @@
 namespace RepVgg;
 
 /// <summary>
-/// One fused RepVGG block: conv3x3 (padding 1) + bias + ReLU. Weight and bias offsets are in
+/// One fused RepVGG block: conv3x3 (padding 1) + bias + ReLU, with a squeeze-and-excitation before or after the
+/// ReLU in the SE networks. Weight and bias offsets are in
 /// floats from the start of the model's weight blob; the weights are stored in the packed layout
 /// of the layer's <see cref="Algorithm"/>, the bias padded to a multiple of 16.
 /// </summary>
@@ -15,9 +16,11 @@ namespace RepVgg;
 /// <param name="WeightOffset">Offset of the packed weights, in floats.</param>
 /// <param name="BiasOffset">Offset of the bias, in floats.</param>
 /// <param name="Algorithm">How the layer is computed, which decides its weights' layout.</param>
+/// <param name="Squeeze">The squeeze-and-excitation that scales the layer's output, if it has one.</param>
 public sealed record Conv3x3Layer(
     string Name, int InChannels, int OutChannels, int Groups, int Stride,
-    int InHeight, int InWidth, long WeightOffset, long BiasOffset, ConvAlgorithm Algorithm = ConvAlgorithm.Direct)
+    int InHeight, int InWidth, long WeightOffset, long BiasOffset, ConvAlgorithm Algorithm = ConvAlgorithm.Direct,
+    SqueezeExcitationUnit? Squeeze = null)
 {
     /// <summary>Output height for padding 1: <c>(InHeight - 1) / Stride + 1</c>.</summary>
     public int OutHeight => (InHeight - 1) / Stride + 1;

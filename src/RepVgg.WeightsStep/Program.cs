@@ -157,7 +157,9 @@ internal static class ToolCommand
         var variant = RepVggVariant.Find(variantName)
             ?? throw new UsageException($"Unknown variant '{variantName}'; expected one of {string.Join(", ", RepVggVariant.Published.Select(v => v.Name))}.");
         var clock = Stopwatch.StartNew();
-        KeyLayout layout = timm ? KeyLayout.Timm : KeyLayout.Official;
+        if (timm && variant.Squeeze is (SqueezePlacement.AfterRelu, _))
+            throw new UsageException($"timm names no squeeze-and-excitation after the ReLU, which {variant.Name} has; write it with official names.");
+        KeyLayout layout = timm ? KeyLayout.Timm : variant.OfficialLayout;
         if (calibrated)
             SyntheticCheckpoint.Write(path, variant, seed, layout, deploy);
         else

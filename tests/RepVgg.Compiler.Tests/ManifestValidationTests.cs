@@ -30,7 +30,7 @@ public sealed class ManifestValidationTests
     public void The_checked_in_manifests_are_all_there()
     {
         // An empty folder would make the theory above pass by running nothing.
-        Assert.Equal(["DeployedA1.verified.json", "RepVggA0.verified.json", "RepVggB1g4.verified.json", "TinyNet.verified.json"],
+        Assert.Equal(["DeployedA1.verified.json", "RepVggA0.verified.json", "RepVggB1g4.verified.json", "SmallPlus.verified.json", "TinyNet.verified.json"],
             ManifestFiles());
     }
 
@@ -55,6 +55,9 @@ public sealed class ManifestValidationTests
         { "a head that does not take the last layer's channels", "At $.head (linear): expected 256 features (the output of $.layers[7] (stage4.0)), found 64." },
         { "a head with no classes", "At $.head (linear): expected a positive class count, found 0." },
         { "a head bias past the blob", "At $.head (linear): expected a biasOffset inside the 220080-float blob, found 300000." },
+        { "a squeeze with an unknown placement", "At $.layers[0] (stage0).squeeze: expected placement \"before-relu\" or \"after-relu\", found \"between\"." },
+        { "a squeeze of no channels", "At $.layers[0] (stage0).squeeze: expected a positive internal channel count, found 0." },
+        { "a squeeze whose up weight runs past the blob", "At $.layers[0] (stage0).squeeze: expected upWeightOffset to place its 32 floats inside the 220080-float blob, found 220070." },
     };
 
     [Theory]
@@ -136,6 +139,10 @@ public sealed class ManifestValidationTests
         "a head that does not take the last layer's channels" => tiny with { Head = tiny.Head with { Features = 64 } },
         "a head with no classes" => tiny with { Head = tiny.Head with { Classes = 0 } },
         "a head bias past the blob" => tiny with { Head = tiny.Head with { BiasOffset = 300_000 } },
+        // The stem's 16 channels squeezed to 2: a unit whose tensors lie at the blob's start, all but the one broken.
+        "a squeeze with an unknown placement" => WithLayer(tiny, 0, layer => layer with { Squeeze = new("between", 2, 0, 16, 32, 48) }),
+        "a squeeze of no channels" => WithLayer(tiny, 0, layer => layer with { Squeeze = new(ManifestSqueezePlacements.BeforeRelu, 0, 0, 16, 32, 48) }),
+        "a squeeze whose up weight runs past the blob" => WithLayer(tiny, 0, layer => layer with { Squeeze = new(ManifestSqueezePlacements.AfterRelu, 2, 0, 16, 220_070, 48) }),
         _ => throw new ArgumentException(broken),
     };
 

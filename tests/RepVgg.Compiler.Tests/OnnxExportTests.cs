@@ -58,6 +58,30 @@ public class OnnxExportTests
         }
     }
 
+    [Theory]
+    [InlineData(SqueezePlacement.BeforeRelu, 16)]
+    [InlineData(SqueezePlacement.AfterRelu, 4)]
+    public void Squeeze_and_excitation_network_in_ONNX_Runtime_matches_the_reference_at_square_and_other_sizes(SqueezePlacement placement, int reduction)
+    {
+        // GroupedStrided's shape with a squeeze-and-excitation on every block: GlobalAveragePool, two 1x1 Convs, Sigmoid, Mul.
+        var squeezed = GroupedStrided with { Squeeze = (placement, reduction) };
+        CompiledModel model = WeightsStep.Pack(SyntheticNetwork.Create(squeezed, seed: 12, new(2, 16, 16)),
+            new("synthetic.pth", "", KeyLayout.Official.Name, "training"), []);
+        using InferenceSession session = OnnxSession(model.Network);
+
+        foreach ((int height, int width) in new[] { (32, 32), (33, 47) })
+        {
+            float[] images = CompiledNetwork.RandomImages(2, height, width, seed: 7);
+
+            float[] logits = Run(session, images, 2, height, width);
+
+            NumericAssert.Close(CompiledNetwork.Reference(model, images, height, width), logits, NumericAssert.Float32Tolerance,
+                $"ONNX Runtime against the unfused float64 reference, {placement} at {height} x {width}", [2, squeezed.Classes]);
+            NumericAssert.Close(CompiledNetwork.Infer(model, images, height, width), logits, [2, squeezed.Classes],
+                $"ONNX Runtime against the compiled network, {placement} at {height} x {width}");
+        }
+    }
+
     [Fact]
     public void Model_declares_IR_8_and_symbolic_batch_height_and_width()
     {

@@ -54,6 +54,16 @@ public class VariantTests
     }
 
     [Fact]
+    public void A_squeeze_and_excitation_network_with_its_units_moved_past_the_ReLU_is_custom()
+    {
+        List<BlockShape> blocks = RepVggVariant.D2se.Blocks().ToList();
+        blocks[5] = blocks[5] with { Squeeze = blocks[5].Squeeze!.Value with { Placement = SqueezePlacement.AfterRelu } };
+
+        Assert.Null(RepVggVariant.Match(Skeleton(blocks)));
+        Assert.Null(RepVggVariant.Match(Skeleton(RepVggVariant.D2se.Blocks().Select(b => b with { Squeeze = null }))));
+    }
+
+    [Fact]
     public void A_variant_with_one_block_changed_is_custom()
     {
         List<BlockShape> blocks = RepVggVariant.B1g4.Blocks().ToList();
@@ -65,7 +75,8 @@ public class VariantTests
     /// <summary>A network of these shapes without weights: all <see cref="RepVggVariant.Match"/> looks at.</summary>
     private static TrainedNetwork Skeleton(IEnumerable<BlockShape> shapes)
     {
-        var blocks = shapes.Select(s => new RepVggBlock($"{s.Stage}.{s.Index}", s.Stage, s.Index, s.In, s.Out, s.Stride, s.Groups, null, null, null, null)).ToList();
+        var blocks = shapes.Select(s => new RepVggBlock($"{s.Stage}.{s.Index}", s.Stage, s.Index, s.In, s.Out, s.Stride, s.Groups, null, null, null, null,
+            s.Squeeze is { } squeeze ? new SqueezeExcitation($"{s.Stage}.{s.Index}.se", squeeze.Placement, s.Out, squeeze.InternalChannels, [], [], [], []) : null)).ToList();
         return new TrainedNetwork(KeyLayout.Official, blocks, new LinearClassifier("linear", blocks[^1].OutChannels, 1000, [], []));
     }
 }

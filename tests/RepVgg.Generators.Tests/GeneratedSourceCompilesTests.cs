@@ -23,13 +23,13 @@ public sealed class GeneratedSourceCompilesTests
     public void All_models_compile_together_with_one_file_each()
     {
         GeneratorDriver driver = GeneratorHarness.CreateDriver(
-            [TestModels.TinyFixture, TestModels.RepVggA0, TestModels.RepVggB1g4, TestModels.DeployA1], TestModels.RootNamespace);
+            [TestModels.TinyFixture, TestModels.RepVggA0, TestModels.RepVggB1g4, TestModels.DeployA1, TestModels.SmallPlus], TestModels.RootNamespace);
 
         driver = driver.RunGeneratorsAndUpdateCompilation(
             GeneratorHarness.CreateCompilation(GeneratorHarness.UnrelatedSource), out Compilation output, out _);
 
         Assert.Equal(
-            ["Fixtures.Models.TinyNet.g.cs", "Sample.App.DeployedA1.g.cs", "Sample.App.RepVggA0.g.cs", "Sample.Vision.RepVggB1g4.g.cs"],
+            ["Fixtures.Models.TinyNet.g.cs", "Sample.App.DeployedA1.g.cs", "Sample.App.RepVggA0.g.cs", "Sample.Vision.RepVggB1g4.g.cs", "Sample.Vision.SmallPlus.g.cs"],
             driver.GetRunResult().GeneratedTrees.Select(tree => Path.GetFileName(tree.FilePath)).Order(StringComparer.Ordinal));
         Assert.Empty(output.GetDiagnostics().Where(diagnostic => diagnostic.Severity >= DiagnosticSeverity.Warning).Select(diagnostic => diagnostic.ToString()));
     }

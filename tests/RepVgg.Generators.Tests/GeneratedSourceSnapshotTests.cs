@@ -15,4 +15,7 @@ public sealed class GeneratedSourceSnapshotTests
     [Fact]
     public void DeployA1() => Snapshot.Verify(GeneratorHarness.Run(TestModels.DeployA1));
 
+    [Fact]
+    public void SmallPlus() => Snapshot.Verify(GeneratorHarness.Run(TestModels.SmallPlus));
+
 }

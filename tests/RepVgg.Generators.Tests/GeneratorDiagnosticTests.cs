@@ -88,10 +88,10 @@ public sealed class GeneratorDiagnosticTests
     {
         ModelItem model = TestModels.TinyFixture with
         {
-            ManifestText = TestModels.TinyFixture.ManifestText.Replace("\"format\": 2,", "\"format\": 1,"),
+            ManifestText = TestModels.TinyFixture.ManifestText.Replace("\"format\": 3,", "\"format\": 2,"),
         };
 
-        AssertReportedOnly(model, DiagnosticIds.ManifestUnreadable, "At $.format (line 2, column 13): expected manifest format 2, found format 1.");
+        AssertReportedOnly(model, DiagnosticIds.ManifestUnreadable, "At $.format (line 2, column 13): expected manifest format 3, found format 2.");
     }
 
     [Fact]

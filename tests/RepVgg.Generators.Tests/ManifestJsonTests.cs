@@ -16,7 +16,7 @@ public sealed class ManifestJsonTests
 
     private const string OneLayerJson = """
         {
-          "format": 2,
+          "format": 3,
           "source": {
             "file": "net.pth",
             "sha256": "ab12",
@@ -74,6 +74,19 @@ public sealed class ManifestJsonTests
     }
 
     [Fact]
+    public void A_layers_squeeze_and_excitation_is_written_and_read_back_and_absent_where_it_has_none()
+    {
+        var squeeze = new ManifestSqueeze(ManifestSqueezePlacements.BeforeRelu, 2, 256, 272, 288, 304);
+        ModelManifest squeezed = s_oneLayer with { Layers = new EquatableArray<ManifestLayer>([s_oneLayer.Layers[0] with { Squeeze = squeeze }]) };
+
+        string json = ManifestJson.Write(squeezed);
+
+        Assert.Contains("\"squeeze\": {\n        \"placement\": \"before-relu\",\n        \"internalChannels\": 2,", json);
+        Assert.Equal(squeezed, ManifestJson.Parse(json));
+        Assert.DoesNotContain("squeeze", ManifestJson.Write(s_oneLayer));
+    }
+
+    [Fact]
     public void Write_then_Parse_gives_an_equal_manifest()
     {
         ModelManifest tricky = s_oneLayer with { Variant = "quote \" backslash \\ tab \t unicode \u00e9 nul \u0000" };
@@ -88,7 +101,7 @@ public sealed class ManifestJsonTests
             {"head":{"biasOffset":248,"weightOffset":232,"classes":2,"features":8,"name":"linear"},"comment":[null,true,false,1.5e3,{}],
              "layers":[{"biasOffset":216,"weightOffset":0,"branches":["3x3","\u0031x1"],"algorithm":"direct","groups":1,"stride":2,"outChannels":8,
              "inChannels":3,"block":0,"stage":0,"name":"stage0"}],"blob":{"layout":"cpu-v2","sha256":"cd34","floats":500},
-             "inputChannels":3,"variant":"custom","source":{"kind":"training","keyLayout":"official","sha256":"ab12","file":"net\/.pth"},"format":2}
+             "inputChannels":3,"variant":"custom","source":{"kind":"training","keyLayout":"official","sha256":"ab12","file":"net\/.pth"},"format":3}
             """;
 
         ModelManifest manifest = ManifestJson.Parse(json);
@@ -130,8 +143,8 @@ public sealed class ManifestJsonTests
     [InlineData("{\"format\": \"1\"}", "At $.format (line 1, column 12): expected an integer, found the string \"1\".")]
     [InlineData("{\"format\": 1.0}", "At $.format (line 1, column 12): expected an integer, found the number 1.0.")]
     [InlineData("{\"format\": 3000000000}", "At $.format (line 1, column 12): expected an integer from -2147483648 to 2147483647, found the number 3000000000.")]
-    [InlineData("{\"format\": 1}", "At $.format (line 1, column 12): expected manifest format 2, found format 1.")]
-    [InlineData("{\"format\": 2}", "At $ (line 1, column 1): expected property \"source\", found only \"format\".")]
+    [InlineData("{\"format\": 1}", "At $.format (line 1, column 12): expected manifest format 3, found format 1.")]
+    [InlineData("{\"format\": 3}", "At $ (line 1, column 1): expected property \"source\", found only \"format\".")]
     public void Parse_rejects_wrong_shapes_saying_what_was_expected_and_found(string json, string message)
     {
         FormatException error = Assert.Throws<FormatException>(() => ManifestJson.Parse(json));

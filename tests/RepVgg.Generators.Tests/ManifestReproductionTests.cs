@@ -28,10 +28,16 @@ public sealed class ManifestReproductionTests
             ["RepVggB1g4"] = Synthetic(RepVggVariant.B1g4, KeyLayout.Official, deploy: false, "RepVGG-B1g4-train.pth", 224, 224),
             // The one prepacked blob (WeightsLayout="Prepacked"), so the generator's code for each layout has a snapshot.
             ["DeployedA1"] = Synthetic(RepVggVariant.A1, KeyLayout.Timm, deploy: true, "repvgg_a1-deploy.safetensors", 160, 128, WeightsLayout.Prepacked),
+            // A squeeze-and-excitation network in RepVGGplus's layout (its stage 3 in two halves), at small widths.
+            ["SmallPlus"] = Synthetic(SmallPlus, KeyLayout.RepVggPlus(new Dictionary<int, int> { [3] = 2 }), deploy: false, "small-plus-train.pth", 64, 64),
         };
 
         Snapshot.Verify(Folder, written, accept: Environment.GetEnvironmentVariable(Snapshot.AcceptVariable) == "1", ".json");
     }
+
+    /// <summary>RepVGGplus-L2pse's structure (post-ReLU squeeze-and-excitation, a quarter of the channels) at a tenth of its widths and depths.</summary>
+    private static readonly RepVggVariant SmallPlus = new("small-plus", 16, [1, 2, 4, 1], [16, 32, 32, 64], 1, Classes: 10,
+        Squeeze: (SqueezePlacement.AfterRelu, 4));
 
     /// <summary>Writes a synthetic <paramref name="variant"/> checkpoint and compiles it with the weights step for the item's input size.</summary>
     private static string Synthetic(RepVggVariant variant, KeyLayout layout, bool deploy, string fileName, int inputHeight, int inputWidth,

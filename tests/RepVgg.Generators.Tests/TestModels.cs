@@ -3,7 +3,7 @@ using System.Collections.Immutable;
 namespace RepVgg.Generators.Tests;
 
 /// <summary>
-/// The generator's inputs, in one place: four models' manifests, checked in under <c>Manifests/</c> (so the
+/// The generator's inputs, in one place: five models' manifests, checked in under <c>Manifests/</c> (so the
 /// generator tests are fast and fail only when the emitter changes), and their item metadata.
 /// <see cref="ManifestReproductionTests"/> shows the weights step writes exactly these manifests from the
 /// PyTorch fixture and from synthetic checkpoints of published shapes.
@@ -32,10 +32,17 @@ internal static class TestModels
     public static ModelItem DeployA1 { get; } = Item(
         "DeployedA1", "", inputHeight: "160", inputWidth: "128").WithMetadata(MetadataKey("RepVggEmbed"), "false");
 
+    /// <summary>
+    /// A small network with squeeze-and-excitation after every block's ReLU, in RepVGGplus's layout (stage 3 split into
+    /// <c>stage3_first</c> and <c>stage3_second</c>).
+    /// </summary>
+    public static ModelItem SmallPlus { get; } = Item(
+        "SmallPlus", "Sample.Vision", inputHeight: "64", inputWidth: "64");
+
     /// <summary>Every model above.</summary>
     public static IEnumerable<object[]> All =>
     [
-        [nameof(TinyFixture)], [nameof(RepVggA0)], [nameof(RepVggB1g4)], [nameof(DeployA1)],
+        [nameof(TinyFixture)], [nameof(RepVggA0)], [nameof(RepVggB1g4)], [nameof(DeployA1)], [nameof(SmallPlus)],
     ];
 
     /// <summary>The model <paramref name="name"/> (a property name above), for theories.</summary>
@@ -45,6 +52,7 @@ internal static class TestModels
         nameof(RepVggA0) => RepVggA0,
         nameof(RepVggB1g4) => RepVggB1g4,
         nameof(DeployA1) => DeployA1,
+        nameof(SmallPlus) => SmallPlus,
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "No such test model."),
     };
 

@@ -165,6 +165,11 @@ public sealed class PackageTests(PackageTests.LocalFeed feed) : IClassFixture<Pa
         Assert.True(fused == 0, fuseOutput);
         (int fusedTimm, string timmOutput) = DotnetCli.RunProgram(folder.Path, repvgg, "fuse", train, "-o", folder.File("deploy-timm.pth"), "--naming", "timm");
         Assert.True(fusedTimm == 0, timmOutput);
+        foreach (string squeezed in new[] { "d2se", "plus" })
+        {
+            (int fusedSqueezed, string squeezedOutput) = DotnetCli.RunProgram(folder.Path, repvgg, "fuse", folder.File($"{squeezed}-train.pth"), "-o", folder.File($"{squeezed}-deploy.pth"));
+            Assert.True(fusedSqueezed == 0, squeezedOutput);
+        }
 
         (int checkedExit, string checkOutput) = PyTorchEnvironment.Run(python, $"\"{script}\" check \"{folder.Path}\"");
         Assert.True(checkedExit == 0, checkOutput);
@@ -172,6 +177,8 @@ public sealed class PackageTests(PackageTests.LocalFeed feed) : IClassFixture<Pa
         double relativeL2 = result.RootElement.GetProperty("relative_l2").GetDouble();
         Assert.True(relativeL2 <= 1e-5, $"The installed tool's deploy.pth gives logits {relativeL2:E3} (relative L2) from the training-time model's.");
         Assert.True(result.RootElement.GetProperty("timm_same").GetBoolean(), "deploy-timm.pth does not hold deploy.pth's tensors under timm's names.");
+        foreach (System.Text.Json.JsonProperty squeezed in result.RootElement.GetProperty("squeezed").EnumerateObject())
+            Assert.True(squeezed.Value.GetProperty("relative_l2").GetDouble() <= 1e-5, $"The installed tool's {squeezed.Name}-deploy.pth: {squeezed.Value}.");
     }
 
     /// <summary>The README section whose commands these tests run.</summary>

@@ -44,7 +44,7 @@ internal sealed record BenchmarkModel(RepVggVariant Variant, ModelManifest Manif
             if (!File.Exists(checkpoint))
             {
                 Console.WriteLine($"// Writing a synthetic {variant.Name} checkpoint at {checkpoint} (once; calibrating BatchNorm takes a while)");
-                SyntheticCheckpoint.Write(checkpoint, variant, SyntheticCheckpoint.DefaultSeed, KeyLayout.Official, deploy: false);
+                SyntheticCheckpoint.Write(checkpoint, variant, SyntheticCheckpoint.DefaultSeed, variant.OfficialLayout, deploy: false);
             }
             CompiledModel model = WeightsStep.Compile(checkpoint, new CompileOptions { Variant = variant.Name, WeightsLayout = layout });
             if (layout == WeightsLayout.Compact)

@@ -17,8 +17,8 @@ public class CpuVersusOnnxRuntime
     private CpuNetworkRunner? _ours;
     private OnnxRuntimeRunner? _onnxRuntime;
 
-    /// <summary>The published variant: A0 (2.72 GFLOP per image) or B1 (23.63).</summary>
-    [Params("A0", "B1")]
+    /// <summary>The published variant: A0 (2.72 GFLOP per image), B1 (23.63) or D2se (65.65, with squeeze-and-excitation).</summary>
+    [Params("A0", "B1", "D2se")]
     public string Model { get; set; } = "A0";
 
     /// <summary>Images per call.</summary>

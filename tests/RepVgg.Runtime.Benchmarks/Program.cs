@@ -2,7 +2,8 @@ using BenchmarkDotNet.Running;
 using RepVgg.Runtime.Benchmarks;
 
 // dotnet run -c Release --project tests/RepVgg.Runtime.Benchmarks -- --filter '*'   BenchmarkDotNet, every benchmark
-// dotnet run -c Release --project tests/RepVgg.Runtime.Benchmarks -- --layers       per-layer times, ours and ORT's, to docs/cpu-layers-a0.md
+// dotnet run -c Release --project tests/RepVgg.Runtime.Benchmarks -- --layers [A0]  per-layer times, ours and ORT's, to docs/cpu-layers-a0.md
+//                                                                      (--layers D2se: with each squeeze-and-excitation's cost, to docs/cpu-layers-d2se.md)
 // dotnet run -c Release --project tests/RepVgg.Runtime.Benchmarks -- --memory A0    peak memory of one batch-1 inference against its budget
 
 // A table means little without the machine: the CPU and which kernel width ran.
@@ -14,10 +15,14 @@ if (memory >= 0)
 if (args is ["--measure-memory", string measured])
     return MemoryReport.Measure(measured);
 
-if (args.Contains("--layers"))
+int layers = Array.IndexOf(args, "--layers");
+if (layers >= 0)
 {
+    string model = layers + 1 < args.Length && !args[layers + 1].StartsWith("--", StringComparison.Ordinal) ? args[layers + 1] : "A0";
     int output = Array.IndexOf(args, "--output");
-    return LayerTimings.Run(output >= 0 && output + 1 < args.Length ? args[output + 1] : Path.Combine(RepositoryRoot(), "docs", "cpu-layers-a0.md"));
+    return LayerTimings.Run(model, output >= 0 && output + 1 < args.Length
+        ? args[output + 1]
+        : Path.Combine(RepositoryRoot(), "docs", $"cpu-layers-{model.ToLowerInvariant()}.md"));
 }
 // In-process always: a job given on the command line (--job short) then runs in-process too, instead of
 // beside an attribute's in-process job as a second, out-of-process one that rebuilds this project.

@@ -42,6 +42,11 @@ internal static class EngineKernels
         ["to channels first"] = (() => PtxCompilation.Implicit(typeof(ActivationTransposeKernel), nameof(ActivationTransposeKernel.ToChannelsFirst), typeof(NhwcTf32)), null, null),
         ["to channels last half"] = (() => PtxCompilation.Implicit(typeof(ActivationTransposeKernel), nameof(ActivationTransposeKernel.ToChannelsLast), typeof(NhwcHalf<PtxTensorCores>)), null, null),
         ["to channels first half"] = (() => PtxCompilation.Implicit(typeof(ActivationTransposeKernel), nameof(ActivationTransposeKernel.ToChannelsFirst), typeof(NhwcHalf<PtxTensorCores>)), null, null),
-        ["linear head"] = (() => PtxCompilation.Explicit(typeof(LinearHeadKernel), nameof(LinearHeadKernel.Run)), LinearHeadKernel.Config(10, 1).GroupDim.Size, null),
+        ["linear head"] = (() => PtxCompilation.Explicit(typeof(DenseKernel), nameof(DenseKernel.Run), typeof(DenseKernel.Identity)), DenseKernel.Threads, null),
+        ["squeeze-excitation down"] = (() => PtxCompilation.Explicit(typeof(DenseKernel), nameof(DenseKernel.Run), typeof(DenseKernel.Relu)), DenseKernel.Threads, null),
+        ["squeeze-excitation up"] = (() => PtxCompilation.Explicit(typeof(DenseKernel), nameof(DenseKernel.Run), typeof(DenseKernel.Sigmoid)), DenseKernel.Threads, null),
+        ["squeeze-excitation scale"] = (() => PtxCompilation.Implicit(typeof(SqueezeExcitationKernel), nameof(SqueezeExcitationKernel.Scale), typeof(Nchw)), null, null),
+        ["squeeze-excitation scale channels last"] = (() => PtxCompilation.Implicit(typeof(SqueezeExcitationKernel), nameof(SqueezeExcitationKernel.Scale), typeof(NhwcTf32)), null, null),
+        ["squeeze-excitation scale channels last half"] = (() => PtxCompilation.Implicit(typeof(SqueezeExcitationKernel), nameof(SqueezeExcitationKernel.Scale), typeof(NhwcHalf<PtxTensorCores>)), null, null),
     };
 }

@@ -83,6 +83,46 @@ public class NetworkTests(TestAccelerator device) : IClassFixture<TestAccelerato
         NumericAssert.Close(reference, logits, ReducedPrecisionTolerance, $"{precision} logits at 16 x 16", [2, Classes]);
     }
 
+    /// <summary>
+    /// <see cref="Shapes"/> with a squeeze-and-excitation on every block (issue #26), before the ReLU with a sixteenth of the
+    /// channels as in RepVGG-D2se, or after it with a quarter as in RepVGGplus-L2pse.
+    /// </summary>
+    private static BlockShape[] Squeezed(SqueezePlacement placement, int reduction) =>
+        Shapes.Select(shape => shape with { Squeeze = new SqueezeShape(placement, shape.Out / reduction) }).ToArray();
+
+    [Theory]
+    [InlineData(SqueezePlacement.BeforeRelu, 16)]
+    [InlineData(SqueezePlacement.AfterRelu, 4)]
+    public void Squeeze_and_excitation_network_with_every_kernel_matches_the_float64_reference(SqueezePlacement placement, int reduction)
+    {
+        // The stem kernel, the implicit GEMM and both Winograd algorithms, each leaving the ReLU to a unit before it.
+        int stride1Layers = 0;
+        var (network, layout, weights) = CompiledModels.Compile(Squeezed(placement, reduction), Classes, 19, 23, seed: 23,
+            (block, _, _) => block.Stride != 1 ? ConvAlgorithm.Direct : (stride1Layers++ % 3) switch
+            {
+                0 => ConvAlgorithm.Winograd2x2,
+                1 => ConvAlgorithm.Winograd4x4,
+                _ => ConvAlgorithm.Direct,
+            },
+            calibration: new(1, 19, 23));
+        Assert.All(layout.Layers, layer => Assert.Equal(placement, layer.Squeeze!.Placement));
+
+        AssertMatchesReference(network, layout, weights, batch: 2);
+    }
+
+    [Theory]
+    [InlineData(Precision.Tf32)]
+    [InlineData(Precision.Fp16)]
+    public void Squeeze_and_excitation_network_in_reduced_precision_keeps_its_logits_within_tolerance(Precision precision)
+    {
+        var (network, layout, weights) = CompiledModels.Compile(Squeezed(SqueezePlacement.BeforeRelu, 16), Classes, 16, 16, seed: 24,
+            calibration: new(1, 16, 16));
+
+        var (reference, logits) = Run(network, layout, weights, batch: 2, precision);
+
+        NumericAssert.Close(reference, logits, ReducedPrecisionTolerance, $"{precision} logits of the squeeze-and-excitation network at 16 x 16", [2, Classes]);
+    }
+
     private void AssertMatchesReference(TrainedNetwork network, NetworkLayout layout, ModelWeights weights, int batch, bool allDirect = false)
     {
         var (reference, logits) = Run(network, layout, weights, batch, Precision.Fp32, allDirect);

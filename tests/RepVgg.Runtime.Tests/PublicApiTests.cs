@@ -20,6 +20,8 @@ public class PublicApiTests
         "RepVgg.ModelWeights",            // the blob mapped from the embedded resource
         "RepVgg.NetworkLayout",           // a generated class's network field
         "RepVgg.Precision",               // Create(Backend, Precision) of every generated class
+        "RepVgg.SqueezeExcitationUnit",   // a layer field's squeeze-and-excitation (D2se, RepVGGplus)
+        "RepVgg.SqueezePlacement",        // whether it comes before or after the layer's ReLU
         "RepVgg.WeightsLayout",           // how the embedded blob holds the weights, which a generated class names
     ];
 

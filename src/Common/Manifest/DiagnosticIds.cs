@@ -76,6 +76,10 @@ public static class DiagnosticIds
     public const string EmbeddedWeightsTooLarge = "RVG0034";
     /// <summary>Error: an output file cannot be written (a folder it cannot create or that is missing, no permission, a full disk, a folder at its path).</summary>
     public const string OutputNotWritten = "RVG0035";
+    /// <summary>Warning: a RepVGGplus training checkpoint holds auxiliary classifiers, which inference drops.</summary>
+    public const string AuxiliaryClassifiersDropped = "RVG0036";
+    /// <summary>Warning: a network with squeeze-and-excitation is compiled for a non-square input, where the official pooling window is not the whole map.</summary>
+    public const string NonSquareSqueezePooling = "RVG0037";
     /// <summary>Error (model snapshot): the source generated for a model with Snapshot="true" differs from its committed snapshot.</summary>
     public const string SnapshotSourceDiffers = "RVG0040";
     /// <summary>Error (model snapshot): the compiled network's logits for the probe image differ from its committed snapshot.</summary>

@@ -75,7 +75,16 @@ public static class ManifestJson
         new EquatableArray<string>(layer.Property("branches").AsArray().Select(branch => branch.AsString())),
         layer.Property("algorithm").AsString(),
         layer.Property("weightOffset").AsInt64(),
-        layer.Property("biasOffset").AsInt64());
+        layer.Property("biasOffset").AsInt64(),
+        layer.OptionalProperty("squeeze") is { } squeeze ? ReadSqueeze(squeeze) : null);
+
+    private static ManifestSqueeze ReadSqueeze(JsonValue squeeze) => new(
+        squeeze.Property("placement").AsString(),
+        squeeze.Property("internalChannels").AsInt32(),
+        squeeze.Property("downWeightOffset").AsInt64(),
+        squeeze.Property("downBiasOffset").AsInt64(),
+        squeeze.Property("upWeightOffset").AsInt64(),
+        squeeze.Property("upBiasOffset").AsInt64());
 
     private static ManifestHead ReadHead(JsonValue head) => new(
         head.Property("name").AsString(),
@@ -105,18 +114,31 @@ public static class ManifestJson
             ("weightOffset", JsonValue.Number(manifest.Head.WeightOffset)),
             ("biasOffset", JsonValue.Number(manifest.Head.BiasOffset)))));
 
-    private static JsonValue ToJson(ManifestLayer layer) => JsonValue.Object(
-        ("name", JsonValue.String(layer.Name)),
-        ("stage", JsonValue.Number(layer.Stage)),
-        ("block", JsonValue.Number(layer.Block)),
-        ("inChannels", JsonValue.Number(layer.InChannels)),
-        ("outChannels", JsonValue.Number(layer.OutChannels)),
-        ("stride", JsonValue.Number(layer.Stride)),
-        ("groups", JsonValue.Number(layer.Groups)),
-        ("branches", JsonValue.Array(layer.Branches.Select(JsonValue.String))),
-        ("algorithm", JsonValue.String(layer.Algorithm)),
-        ("weightOffset", JsonValue.Number(layer.WeightOffset)),
-        ("biasOffset", JsonValue.Number(layer.BiasOffset)));
+    private static JsonValue ToJson(ManifestLayer layer) => JsonValue.Object(LayerMembers(layer).ToArray());
+
+    /// <summary>A layer's members; <c>squeeze</c> only for a layer that has one.</summary>
+    private static IEnumerable<(string Name, JsonValue Value)> LayerMembers(ManifestLayer layer)
+    {
+        yield return ("name", JsonValue.String(layer.Name));
+        yield return ("stage", JsonValue.Number(layer.Stage));
+        yield return ("block", JsonValue.Number(layer.Block));
+        yield return ("inChannels", JsonValue.Number(layer.InChannels));
+        yield return ("outChannels", JsonValue.Number(layer.OutChannels));
+        yield return ("stride", JsonValue.Number(layer.Stride));
+        yield return ("groups", JsonValue.Number(layer.Groups));
+        yield return ("branches", JsonValue.Array(layer.Branches.Select(JsonValue.String)));
+        yield return ("algorithm", JsonValue.String(layer.Algorithm));
+        yield return ("weightOffset", JsonValue.Number(layer.WeightOffset));
+        yield return ("biasOffset", JsonValue.Number(layer.BiasOffset));
+        if (layer.Squeeze is { } squeeze)
+            yield return ("squeeze", JsonValue.Object(
+                ("placement", JsonValue.String(squeeze.Placement)),
+                ("internalChannels", JsonValue.Number(squeeze.InternalChannels)),
+                ("downWeightOffset", JsonValue.Number(squeeze.DownWeightOffset)),
+                ("downBiasOffset", JsonValue.Number(squeeze.DownBiasOffset)),
+                ("upWeightOffset", JsonValue.Number(squeeze.UpWeightOffset)),
+                ("upBiasOffset", JsonValue.Number(squeeze.UpBiasOffset))));
+    }
 
     private static void WriteValue(StringBuilder json, JsonValue value, int indent)
     {
@@ -245,6 +267,17 @@ public static class ManifestJson
                 ? "an empty object"
                 : "only " + string.Join(", ", Members.Select(member => "\"" + member.Key + "\""));
             throw Error($"property \"{name}\"", found);
+        }
+
+        /// <summary>The member <paramref name="name"/> of this object, or null when it has none.</summary>
+        public JsonValue? OptionalProperty(string name)
+        {
+            if (Kind != JsonKind.Object) throw Error("an object", Describe());
+            foreach (KeyValuePair<string, JsonValue> member in Members)
+            {
+                if (member.Key == name) return member.Value;
+            }
+            return null;
         }
 
         public IReadOnlyList<JsonValue> AsArray() => Kind == JsonKind.Array ? Items : throw Error("an array", Describe());

@@ -59,8 +59,9 @@ public static class ManifestValidation
     /// <summary>
     /// The first structural problem: the layers must chain (each takes the channels the one before gives,
     /// in stage and block order), every layer must be one the kernels run (positive channels, stride 1 or 2,
-    /// groups dividing both channel counts, an algorithm valid at its stride), the head must take the last
-    /// layer's channels, the blob's layout must be a known one, and every offset must lie inside the blob. <see langword="null"/> when there is none.
+    /// groups dividing both channel counts, an algorithm valid at its stride, a squeeze-and-excitation with a known
+    /// placement and whole tensors in the blob), the head must take the last layer's channels, the blob's layout must
+    /// be a known one, and every offset must lie inside the blob. <see langword="null"/> when there is none.
     /// </summary>
     public static string? FindStructureProblem(ModelManifest manifest)
     {
@@ -99,6 +100,8 @@ public static class ManifestValidation
             string? offsetProblem = OffsetProblem(where, "weightOffset", layer.WeightOffset, floats)
                 ?? OffsetProblem(where, "biasOffset", layer.BiasOffset, floats);
             if (offsetProblem is not null) return offsetProblem;
+            if (layer.Squeeze is { } squeeze && SqueezeProblem(where, squeeze, layer.OutChannels, floats) is { } squeezeProblem)
+                return squeezeProblem;
 
             channels = layer.OutChannels;
             channelSource = where;
@@ -115,6 +118,25 @@ public static class ManifestValidation
         return OffsetProblem(headWhere, "weightOffset", head.WeightOffset, floats)
             ?? OffsetProblem(headWhere, "biasOffset", head.BiasOffset, floats);
     }
+
+    private static string? SqueezeProblem(string where, ManifestSqueeze squeeze, int channels, long floats)
+    {
+        where += ".squeeze";
+        if (squeeze.Placement != ManifestSqueezePlacements.BeforeRelu && squeeze.Placement != ManifestSqueezePlacements.AfterRelu)
+            return Invariant($"At {where}: expected placement \"{ManifestSqueezePlacements.BeforeRelu}\" or \"{ManifestSqueezePlacements.AfterRelu}\", found \"{squeeze.Placement}\".");
+        if (squeeze.InternalChannels <= 0)
+            return Invariant($"At {where}: expected a positive internal channel count, found {squeeze.InternalChannels}.");
+        // Each tensor must lie wholly inside the blob: the engines read them without further checks.
+        return TensorProblem(where, "downWeightOffset", squeeze.DownWeightOffset, (long)squeeze.InternalChannels * channels, floats)
+            ?? TensorProblem(where, "downBiasOffset", squeeze.DownBiasOffset, squeeze.InternalChannels, floats)
+            ?? TensorProblem(where, "upWeightOffset", squeeze.UpWeightOffset, (long)channels * squeeze.InternalChannels, floats)
+            ?? TensorProblem(where, "upBiasOffset", squeeze.UpBiasOffset, channels, floats);
+    }
+
+    private static string? TensorProblem(string where, string name, long offset, long length, long floats) =>
+        offset >= 0 && offset <= floats - length
+            ? null
+            : Invariant($"At {where}: expected {name} to place its {length} floats inside the {floats}-float blob, found {offset}.");
 
     private static string? OffsetProblem(string where, string name, long offset, long floats) =>
         offset >= 0 && offset < floats

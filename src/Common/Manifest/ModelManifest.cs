@@ -10,7 +10,7 @@ namespace RepVgg.Manifest;
 /// <param name="Variant">The published variant the tensors match (<c>RepVGG-B1g4</c>), or <c>custom</c>.</param>
 /// <param name="InputChannels">Channels of the input image (3).</param>
 /// <param name="Blob">The fused weight blob.</param>
-/// <param name="Layers">The fused conv3x3 + bias + ReLU layers, in order.</param>
+/// <param name="Layers">The fused conv3x3 + bias + ReLU layers (some with a squeeze-and-excitation), in order.</param>
 /// <param name="Head">Global average pooling and the linear classifier.</param>
 public sealed record ModelManifest(
     int Format,
@@ -21,8 +21,11 @@ public sealed record ModelManifest(
     EquatableArray<ManifestLayer> Layers,
     ManifestHead Head)
 {
-    /// <summary>The format this version writes and reads.</summary>
-    public const int CurrentFormat = 2;
+    /// <summary>
+    /// The format this version writes and reads. Format 3 added each layer's optional squeeze-and-excitation, which a
+    /// format 2 reader would silently ignore.
+    /// </summary>
+    public const int CurrentFormat = 3;
 }
 
 /// <summary>The checkpoint a manifest was made from.</summary>
@@ -50,9 +53,30 @@ public sealed record ManifestBlob(long Floats, string Sha256, string Layout);
 /// <param name="Algorithm">How the layer is computed, one of <see cref="ManifestAlgorithms"/>; a prepacked blob holds its weights packed for it.</param>
 /// <param name="WeightOffset">Offset of the packed weights in the blob, in floats.</param>
 /// <param name="BiasOffset">Offset of the bias in the blob, in floats.</param>
+/// <param name="Squeeze">The squeeze-and-excitation on the layer's output, or null (<c>squeeze</c> absent in the JSON).</param>
 public sealed record ManifestLayer(
     string Name, int Stage, int Block, int InChannels, int OutChannels, int Stride, int Groups,
-    EquatableArray<string> Branches, string Algorithm, long WeightOffset, long BiasOffset);
+    EquatableArray<string> Branches, string Algorithm, long WeightOffset, long BiasOffset, ManifestSqueeze? Squeeze = null);
+
+/// <summary>A layer's squeeze-and-excitation: where it sits, its reduced width, and its four float32 tensors in the blob.</summary>
+/// <param name="Placement">One of <see cref="ManifestSqueezePlacements"/>.</param>
+/// <param name="InternalChannels">The reduced width.</param>
+/// <param name="DownWeightOffset">Offset of the (InternalChannels, OutChannels) row-major down weight, in floats.</param>
+/// <param name="DownBiasOffset">Offset of the down bias (InternalChannels), in floats.</param>
+/// <param name="UpWeightOffset">Offset of the (OutChannels, InternalChannels) row-major up weight, in floats.</param>
+/// <param name="UpBiasOffset">Offset of the up bias (OutChannels), in floats.</param>
+public sealed record ManifestSqueeze(
+    string Placement, int InternalChannels, long DownWeightOffset, long DownBiasOffset, long UpWeightOffset, long UpBiasOffset);
+
+/// <summary>Where a squeeze-and-excitation sits, as a manifest names it.</summary>
+public static class ManifestSqueezePlacements
+{
+    /// <summary>On the conv's output, before the ReLU (RepVGG-D2se).</summary>
+    public const string BeforeRelu = "before-relu";
+
+    /// <summary>After the ReLU (RepVGGplus-L2pse).</summary>
+    public const string AfterRelu = "after-relu";
+}
 
 /// <summary>The algorithms a manifest layer may name.</summary>
 public static class ManifestAlgorithms

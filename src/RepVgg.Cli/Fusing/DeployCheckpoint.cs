@@ -8,8 +8,9 @@ namespace RepVgg.Cli.Fusing;
 
 /// <summary>
 /// A deploy-time state dict, what the official repository's <c>convert.py</c> saves: each block one
-/// conv3x3 with bias (<c>stage1.0.rbr_reparam.weight</c>, timm's <c>stages.0.0.reparam_conv.weight</c>),
-/// then the classifier. The values are the weights step's: each block folded in float64 by
+/// conv3x3 with bias (<c>stage1.0.rbr_reparam.weight</c>, timm's <c>stages.0.0.reparam_conv.weight</c>) beside its
+/// squeeze-and-excitation, if any, then the classifier; RepVGGplus's auxiliary classifiers are dropped, as
+/// <c>switch_repvggplus_to_deploy</c> drops them. The values are the weights step's: each block folded in float64 by
 /// <see cref="BatchNormFolding"/>, then rounded to float32, so compiling the written file gives the
 /// blob the training-time checkpoint gives.
 /// </summary>
@@ -24,6 +25,19 @@ internal static class DeployCheckpoint
         {
             FusedConv fused = BatchNormFolding.Fuse(block);
             string prefix = naming.BlockPrefix(block.Stage, block.Index);
+            // A squeeze-and-excitation is carried over as it is, listed first as the official modules declare it first.
+            if (block.Squeeze is { } squeeze)
+            {
+                SqueezeModule module = naming.Squeezes.FirstOrDefault(m => m.Placement == squeeze.Placement)
+                    ?? throw new ArgumentException(
+                        $"Block '{block.Name}' has a squeeze-and-excitation after its ReLU, which {naming.Name} names have no module for; write it with the checkpoint's own names.",
+                        nameof(naming));
+                string unit = $"{prefix}.{module.Module}";
+                yield return TensorToWrite.FromFloats($"{unit}.{module.Down}.weight", [squeeze.InternalChannels, squeeze.Channels, 1, 1], Float32.Round(squeeze.DownWeight));
+                yield return TensorToWrite.FromFloats($"{unit}.{module.Down}.bias", [squeeze.InternalChannels], Float32.Round(squeeze.DownBias));
+                yield return TensorToWrite.FromFloats($"{unit}.{module.Up}.weight", [squeeze.Channels, squeeze.InternalChannels, 1, 1], Float32.Round(squeeze.UpWeight));
+                yield return TensorToWrite.FromFloats($"{unit}.{module.Up}.bias", [squeeze.Channels], Float32.Round(squeeze.UpBias));
+            }
             yield return TensorToWrite.FromFloats(naming.ReparamWeight(prefix),
                 [fused.OutChannels, fused.InChannels / fused.Groups, 3, 3], Float32.Round(fused.Weight));
             yield return TensorToWrite.FromFloats(naming.ReparamBias(prefix), [fused.OutChannels], Float32.Round(fused.Bias));

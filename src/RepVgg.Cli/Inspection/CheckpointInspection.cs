@@ -12,9 +12,9 @@ namespace RepVgg.Cli.Inspection;
 /// and the build never disagree about a file.
 /// </summary>
 /// <param name="File">The checkpoint as given on the command line.</param>
-/// <param name="Naming"><c>official</c> or <c>timm</c>.</param>
+/// <param name="Naming"><c>official</c>, <c>repvggplus</c> or <c>timm</c>.</param>
 /// <param name="Kind"><c>training</c> (branches to fuse) or <c>deploy</c> (already fused).</param>
-/// <param name="Variant">The published variant (<c>RepVGG-A0</c>) or <c>custom</c>.</param>
+/// <param name="Variant">The published variant (<c>RepVGG-A0</c>, <c>RepVGG-D2se</c>, <c>RepVGGplus-L2pse</c>) or <c>custom</c>.</param>
 /// <param name="InputChannels">Channels of the input image.</param>
 /// <param name="InputHeight">Input height the GFLOPs and output sizes are computed for.</param>
 /// <param name="InputWidth">Input width the GFLOPs and output sizes are computed for.</param>
@@ -45,9 +45,18 @@ public sealed record CheckpointInspection(
     /// <param name="Branches">What the checkpoint holds for it: <c>3x3</c>, <c>1x1</c>, <c>identity</c>, or <c>reparam</c>.</param>
     /// <param name="OutputHeight">Output height at the inspected input size.</param>
     /// <param name="OutputWidth">Output width at the inspected input size.</param>
-    /// <param name="Flops">2 x OutChannels x (InChannels / Groups) x 9 x OutputHeight x OutputWidth: multiply-adds only (no bias, no ReLU).</param>
+    /// <param name="Squeeze">Its squeeze-and-excitation, or null.</param>
+    /// <param name="Flops">
+    /// 2 x OutChannels x (InChannels / Groups) x 9 x OutputHeight x OutputWidth, plus a squeeze-and-excitation's two
+    /// products (4 x OutChannels x InternalChannels): multiply-adds only (no bias, no ReLU, no pooling or scaling).
+    /// </param>
     public sealed record Layer(int Stage, int Block, string Name, int InChannels, int OutChannels, int Stride, int Groups,
-        IReadOnlyList<string> Branches, int OutputHeight, int OutputWidth, long Flops);
+        IReadOnlyList<string> Branches, Squeeze? Squeeze, int OutputHeight, int OutputWidth, long Flops);
+
+    /// <summary>A layer's squeeze-and-excitation.</summary>
+    /// <param name="Placement"><c>before-relu</c> (RepVGG-D2se) or <c>after-relu</c> (RepVGGplus-L2pse).</param>
+    /// <param name="InternalChannels">Its reduced width.</param>
+    public sealed record Squeeze(string Placement, int InternalChannels);
 
     /// <summary>The linear classifier.</summary>
     /// <param name="Name"><c>linear</c> or <c>head.fc</c>.</param>
@@ -81,9 +90,10 @@ public sealed record CheckpointInspection(
         {
             // A 3x3 convolution with padding 1.
             (height, width) = ((height - 1) / layer.Stride + 1, (width - 1) / layer.Stride + 1);
-            long flops = 2L * layer.OutChannels * (layer.InChannels / layer.Groups) * 9 * height * width;
+            long flops = 2L * layer.OutChannels * (layer.InChannels / layer.Groups) * 9 * height * width
+                + 4L * layer.OutChannels * (layer.Squeeze?.InternalChannels ?? 0);
             layers.Add(new Layer(layer.Stage, layer.Block, layer.Name, layer.InChannels, layer.OutChannels, layer.Stride, layer.Groups,
-                [.. layer.Branches], height, width, flops));
+                [.. layer.Branches], layer.Squeeze is { } squeeze ? new Squeeze(squeeze.Placement, squeeze.InternalChannels) : null, height, width, flops));
         }
         ManifestHead head = manifest.Head;
         var classifier = new Classifier(head.Name, head.Features, head.Classes, 2L * head.Features * head.Classes);

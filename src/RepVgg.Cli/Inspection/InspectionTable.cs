@@ -8,17 +8,23 @@ internal static class InspectionTable
     public static void Write(CheckpointInspection inspection, TextWriter output)
     {
         CultureInfo c = CultureInfo.InvariantCulture;
-        string[] header = ["stage", "block", "name", "in -> out", "stride", "groups", "branches", $"output ({inspection.InputHeight}x{inspection.InputWidth} in)", "MFLOPs"];
-        List<string[]> rows = [.. inspection.Layers.Select(l => new[]
-        {
+        // A network with squeeze-and-excitation gets a column for it after the branches.
+        bool squeezes = inspection.Layers.Any(l => l.Squeeze is not null);
+        string[] header = ["stage", "block", "name", "in -> out", "stride", "groups", "branches", .. squeezes ? new[] { "squeeze-excitation" } : [],
+            $"output ({inspection.InputHeight}x{inspection.InputWidth} in)", "MFLOPs"];
+        List<string[]> rows = [.. inspection.Layers.Select(l => (string[])
+        [
             l.Stage.ToString(c), l.Block.ToString(c), l.Name, $"{l.InChannels} -> {l.OutChannels}", l.Stride.ToString(c),
-            l.Groups.ToString(c), string.Join(" + ", l.Branches), $"{l.OutputHeight} x {l.OutputWidth}", (l.Flops / 1e6).ToString("F1", c),
-        })];
+            l.Groups.ToString(c), string.Join(" + ", l.Branches),
+            .. squeezes ? new[] { l.Squeeze is { } se ? $"{l.OutChannels} -> {se.InternalChannels}, {se.Placement.Replace('-', ' ')}" : "" } : [],
+            $"{l.OutputHeight} x {l.OutputWidth}", (l.Flops / 1e6).ToString("F1", c),
+        ])];
         CheckpointInspection.Classifier head = inspection.Head;
-        rows.Add(["head", "", head.Name, $"{head.Features} -> {head.Classes}", "", "", "linear (after global average pooling)", $"{head.Classes}", (head.Flops / 1e6).ToString("F1", c)]);
+        rows.Add(["head", "", head.Name, $"{head.Features} -> {head.Classes}", "", "", "linear (after global average pooling)", .. squeezes ? new[] { "" } : [],
+            $"{head.Classes}", (head.Flops / 1e6).ToString("F1", c)]);
 
         int[] widths = [.. header.Select((h, i) => Math.Max(h.Length, rows.Max(r => r[i].Length)))];
-        bool[] rightAligned = [true, true, false, false, true, true, false, false, true];
+        bool[] rightAligned = [true, true, false, false, true, true, false, .. squeezes ? new[] { false } : [], false, true];
         string Format(string[] cells) => string.Join("  ", cells.Select((cell, i) => rightAligned[i] ? cell.PadLeft(widths[i]) : cell.PadRight(widths[i]))).TrimEnd();
         output.WriteLine(Format(header));
         output.WriteLine(string.Join("  ", widths.Select(w => new string('-', w))));

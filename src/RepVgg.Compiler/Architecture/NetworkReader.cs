@@ -69,11 +69,20 @@ public sealed class NetworkReader
     public static NetworkReader Open(StateDict tensors, ICollection<CompilerDiagnostic> warnings, IReadOnlyList<int>? strides = null)
     {
         KeyLayout layout = KeyLayout.Detect(tensors.Keys) ?? throw Fail(tensors.SourcePath, DiagnosticIds.UnknownKeyLayout,
-            $"Expected RepVGG tensor names, official ('stage0.rbr_dense.conv.weight', 'stage1.0.rbr_1x1.conv.weight', 'linear.weight') " +
-            $"or timm ('stem.conv_kxk.conv.weight', 'stages.0.0.conv_1x1.conv.weight', 'head.fc.weight'); found {Sample(tensors.Keys)}.");
+            $"Expected RepVGG tensor names, official ('stage0.rbr_dense.conv.weight', 'stage1.0.rbr_1x1.conv.weight', 'linear.weight'), " +
+            $"RepVGGplus ('stage1.blocks.0.rbr_dense.conv.weight') or timm ('stem.conv_kxk.conv.weight', 'stages.0.0.conv_1x1.conv.weight', 'head.fc.weight'); found {Sample(tensors.Keys)}.");
         var reader = new NetworkReader(tensors, layout, strides);
         reader.Architecture = reader.ReadArchitecture();
-        string[] unused = tensors.Keys.Where(k => !reader._used.Contains(k)).ToArray();
+        // RepVGGplus's training checkpoints hold auxiliary classifiers that inference drops: one warning names them all.
+        string[] auxiliary = tensors.Keys.Select(KeyLayout.AuxiliaryClassifier).OfType<string>().Distinct().ToArray();
+        if (auxiliary.Length > 0)
+        {
+            int count = tensors.Keys.Count(k => KeyLayout.AuxiliaryClassifier(k) is not null);
+            warnings.Add(CompilerDiagnostic.Warning(DiagnosticIds.AuxiliaryClassifiersDropped, tensors.SourcePath,
+                $"The checkpoint holds {auxiliary.Length} auxiliary classifier{(auxiliary.Length == 1 ? "" : "s")} ({string.Join(", ", auxiliary.Select(a => $"'{a}.*'"))}, {count} tensors), " +
+                "which RepVGGplus trains with and inference drops (switch_repvggplus_to_deploy deletes them); the network is compiled without them."));
+        }
+        string[] unused = tensors.Keys.Where(k => !reader._used.Contains(k) && KeyLayout.AuxiliaryClassifier(k) is null).ToArray();
         foreach (string key in unused.Take(UnusedTensorsNamed))
         {
             warnings.Add(CompilerDiagnostic.Warning(DiagnosticIds.UnusedTensor, tensors.SourcePath,
@@ -166,7 +175,7 @@ public sealed class NetworkReader
             var (weight, outChannels, groups, inferredIn) = ReadConvWeight(reparam, 3, inChannels);
             double[] bias = ReadVector(_layout.ReparamBias(prefix), outChannels);
             return new RepVggBlock(prefix, stage, index, inferredIn, outChannels, stride, groups, null, null, null,
-                new FusedConv(inferredIn, outChannels, groups, weight, bias));
+                new FusedConv(inferredIn, outChannels, groups, weight, bias), ReadSqueeze(prefix, outChannels));
         }
 
         string denseWeight = KeyLayout.ConvWeight(prefix, _layout.Dense);
@@ -202,7 +211,34 @@ public sealed class NetworkReader
                     $"Block '{prefix}' has an identity branch ('{identityPrefix}.*'), which needs as many input as output channels; found {inCh} in, {outCh} out.");
             identity = ReadBatchNorm(identityPrefix, outCh);
         }
-        return new RepVggBlock(prefix, stage, index, inCh, outCh, stride, g, dense, pointwise, identity, null);
+        return new RepVggBlock(prefix, stage, index, inCh, outCh, stride, g, dense, pointwise, identity, null, ReadSqueeze(prefix, outCh));
+    }
+
+    /// <summary>
+    /// The block's squeeze-and-excitation, whichever of the layout's modules it holds (its placement follows from the
+    /// module's name, its reduced width from the down conv's shape), or null for none.
+    /// </summary>
+    private SqueezeExcitation? ReadSqueeze(string block, int channels)
+    {
+        SqueezeModule[] present = _layout.Squeezes.Where(squeeze => HasModule($"{block}.{squeeze.Module}")).ToArray();
+        if (present.Length > 1)
+            throw Fail(DiagnosticIds.ShapeMismatch,
+                $"Block '{block}' holds {string.Join(" and ", present.Select(p => $"'{block}.{p.Module}.*'"))}; expected at most one squeeze-and-excitation per block.");
+        if (present is not [SqueezeModule module])
+            return null;
+        string prefix = $"{block}.{module.Module}";
+        string downKey = $"{prefix}.{module.Down}.weight", upKey = $"{prefix}.{module.Up}.weight";
+        CheckpointTensor down = Require(downKey);
+        if (down.Shape is not [> 0 and var internalChannels, var downIn, 1, 1] || downIn != channels)
+            throw Fail(DiagnosticIds.ShapeMismatch,
+                $"Tensor '{downKey}' has shape {Shape(down.Shape)}; expected (internal, {channels}, 1, 1): a 1x1 conv from the block's {channels} output channels to the squeeze-and-excitation's reduced width.");
+        CheckpointTensor up = Require(upKey);
+        if (up.Shape is not [var upOut, var upIn, 1, 1] || upOut != channels || upIn != internalChannels)
+            throw Fail(DiagnosticIds.ShapeMismatch,
+                $"Tensor '{upKey}' has shape {Shape(up.Shape)}; expected ({channels}, {internalChannels}, 1, 1) to undo '{downKey}' {Shape(down.Shape)}.");
+        return new SqueezeExcitation(prefix, module.Placement, channels, internalChannels,
+            ReadValues(down), ReadVector($"{prefix}.{module.Down}.bias", internalChannels),
+            ReadValues(up), ReadVector($"{prefix}.{module.Up}.bias", channels));
     }
 
     private LinearClassifier ReadHead(int features)

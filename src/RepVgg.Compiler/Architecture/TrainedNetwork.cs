@@ -29,9 +29,31 @@ public sealed record ConvBatchNorm(double[] Weight, int KernelSize, BatchNorm No
 public sealed record FusedConv(int InChannels, int OutChannels, int Groups, double[] Weight, double[] Bias);
 
 /// <summary>
+/// A squeeze-and-excitation unit (official <c>se_block.SEBlock</c>): the channel means of the block's output, a 1x1
+/// conv with bias down to <paramref name="InternalChannels"/>, ReLU, a 1x1 conv with bias back up, sigmoid, and the
+/// output scaled per channel by the result.
+/// </summary>
+/// <param name="Name">Key prefix in the checkpoint: <c>stage1.0.se</c>, <c>stage1.blocks.0.post_se</c>, <c>stages.0.0.attn</c>.</param>
+/// <param name="Placement">Before the block's ReLU (RepVGG-D2se) or after it (RepVGGplus-L2pse).</param>
+/// <param name="Channels">The block's output channels.</param>
+/// <param name="InternalChannels">The reduced width.</param>
+/// <param name="DownWeight">(InternalChannels, Channels), row-major.</param>
+/// <param name="DownBias">(InternalChannels).</param>
+/// <param name="UpWeight">(Channels, InternalChannels), row-major.</param>
+/// <param name="UpBias">(Channels).</param>
+public sealed record SqueezeExcitation(
+    string Name, SqueezePlacement Placement, int Channels, int InternalChannels,
+    double[] DownWeight, double[] DownBias, double[] UpWeight, double[] UpBias)
+{
+    /// <summary>What it computes, without its weights.</summary>
+    public SqueezeShape Shape => new(Placement, InternalChannels);
+}
+
+/// <summary>
 /// One RepVGG block as the checkpoint holds it: either training-time branches (a 3x3 conv+BN,
 /// optionally a 1x1 conv+BN and an identity BN), or an already fused conv (deploy-time).
-/// The output is ReLU of the sum of the branches.
+/// The output is ReLU of the sum of the branches, scaled by a squeeze-and-excitation before or after the ReLU in the
+/// SE networks.
 /// </summary>
 /// <param name="Name">Key prefix in the checkpoint: <c>stage1.0</c>, <c>stages.0.0</c>, <c>stem</c>.</param>
 /// <param name="Stage">0 for the stem, 1.. for the stages.</param>
@@ -44,12 +66,13 @@ public sealed record FusedConv(int InChannels, int OutChannels, int Groups, doub
 /// <param name="Pointwise">The 1x1 conv + BN branch (training-time), if present.</param>
 /// <param name="Identity">The identity BN branch (training-time, stride 1 and In == Out), if present.</param>
 /// <param name="Deployed">The fused conv of a deploy-time checkpoint; the branches are then null.</param>
+/// <param name="Squeeze">The block's squeeze-and-excitation, if it has one; deploy-time blocks keep theirs.</param>
 public sealed record RepVggBlock(
     string Name, int Stage, int Index, int InChannels, int OutChannels, int Stride, int Groups,
-    ConvBatchNorm? Dense, ConvBatchNorm? Pointwise, BatchNorm? Identity, FusedConv? Deployed)
+    ConvBatchNorm? Dense, ConvBatchNorm? Pointwise, BatchNorm? Identity, FusedConv? Deployed, SqueezeExcitation? Squeeze = null)
 {
     /// <summary>Where the block sits and what it computes, without its weights.</summary>
-    public BlockShape Shape => new(Stage, Index, InChannels, OutChannels, Stride, Groups);
+    public BlockShape Shape => new(Stage, Index, InChannels, OutChannels, Stride, Groups, Squeeze?.Shape);
 
     /// <summary>The branches this block holds, as the manifest names them: <c>3x3</c>, <c>1x1</c>, <c>identity</c>, or <c>reparam</c>.</summary>
     public IReadOnlyList<string> BranchNames =>

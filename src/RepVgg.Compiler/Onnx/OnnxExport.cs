@@ -15,7 +15,9 @@ namespace RepVgg.Compiler.Onnx;
 /// <para>
 /// The graph is the plain network the generated class runs: per block a <c>Conv</c> (3x3, pads 1,
 /// the block's stride and groups; weight (Out, In / Groups, 3, 3) and bias initializers) named
-/// after the block (<c>stage1.0</c>), then a <c>Relu</c> (<c>stage1.0.relu</c>); then
+/// after the block (<c>stage1.0</c>), then a <c>Relu</c> (<c>stage1.0.relu</c>), with a squeeze-and-excitation
+/// before or after it where the block has one (<c>GlobalAveragePool</c>, 1x1 <c>Conv</c>, <c>Relu</c>, 1x1
+/// <c>Conv</c>, <c>Sigmoid</c>, <c>Mul</c>, named after the unit, <c>stage1.0.se</c>); then
 /// <c>GlobalAveragePool</c>, <c>Flatten</c> and a <c>Gemm</c> (transB = 1) with the classifier's
 /// (Classes, Features) weight and bias. Weights are fused with <see cref="BatchNormFolding"/> in
 /// float64 and rounded to float32 exactly as the weights step rounds them for the blob.
@@ -121,6 +123,13 @@ public static class OnnxExport
         {
             shapes.Add(new TensorShape(WeightName(block.Name), [block.OutChannels, block.InChannels / block.Groups, 3, 3]));
             shapes.Add(new TensorShape(BiasName(block.Name), [block.OutChannels]));
+            if (block.Squeeze is { } squeeze)
+            {
+                shapes.Add(new TensorShape(WeightName(DownName(squeeze)), [squeeze.InternalChannels, squeeze.Channels, 1, 1]));
+                shapes.Add(new TensorShape(BiasName(DownName(squeeze)), [squeeze.InternalChannels]));
+                shapes.Add(new TensorShape(WeightName(UpName(squeeze)), [squeeze.Channels, squeeze.InternalChannels, 1, 1]));
+                shapes.Add(new TensorShape(BiasName(UpName(squeeze)), [squeeze.Channels]));
+            }
         }
         LinearClassifier head = network.Head;
         shapes.Add(new TensorShape(WeightName(head.Name), [head.Classes, head.Features]));
@@ -136,6 +145,13 @@ public static class OnnxExport
             FusedConv fused = BatchNormFolding.Fuse(block);
             yield return Float32.Round(fused.Weight);
             yield return Float32.Round(fused.Bias);
+            if (block.Squeeze is { } squeeze)
+            {
+                yield return Float32.Round(squeeze.DownWeight);
+                yield return Float32.Round(squeeze.DownBias);
+                yield return Float32.Round(squeeze.UpWeight);
+                yield return Float32.Round(squeeze.UpBias);
+            }
         }
         yield return Float32.Round(network.Head.Weight);
         yield return Float32.Round(network.Head.Bias);
@@ -156,7 +172,22 @@ public static class OnnxExport
                 .Message(Node.Attribute, Ints("strides", block.Stride, block.Stride))
                 .Message(Node.Attribute, Ints("dilations", 1, 1))
                 .Message(Node.Attribute, Int("group", block.Groups)));
-            graph.Message(Graph.Node, NodeOf("Relu", $"{block.Name}.relu", [conv], relu, null));
+            switch (block.Squeeze)
+            {
+                case null:
+                    graph.Message(Graph.Node, NodeOf("Relu", $"{block.Name}.relu", [conv], relu, null));
+                    break;
+                case { Placement: SqueezePlacement.BeforeRelu } before:
+                    string scaled = AddSqueeze(graph, before, conv);
+                    graph.Message(Graph.Node, NodeOf("Relu", $"{block.Name}.relu", [scaled], relu, null));
+                    break;
+                case var after:
+                    string rectified = $"{block.Name}.relu";
+                    graph.Message(Graph.Node, NodeOf("Relu", rectified, [conv], rectified, null));
+                    graph.Message(Graph.Node, NodeOf("Mul", $"{after.Name}.scale", [rectified, AddGate(graph, after, rectified)], relu,
+                        "the ReLU's output scaled per channel by its gate"));
+                    break;
+            }
             x = relu;
         }
         LinearClassifier head = network.Head;
@@ -173,6 +204,39 @@ public static class OnnxExport
         graph.Message(Graph.Output, ValueInfo(OutputName, Dim(BatchDimension), Dim(head.Classes)));
         return graph;
     }
+
+    /// <summary>
+    /// A squeeze-and-excitation before the ReLU on <paramref name="input"/>: the input scaled per channel by its gate
+    /// (<see cref="AddGate"/>). Returns the scaled tensor's name.
+    /// </summary>
+    private static string AddSqueeze(ProtobufWriter graph, SqueezeExcitation squeeze, string input)
+    {
+        string scaled = $"{squeeze.Name}.output";
+        graph.Message(Graph.Node, NodeOf("Mul", $"{squeeze.Name}.scale", [input, AddGate(graph, squeeze, input)], scaled,
+            "the conv's output scaled per channel by its gate"));
+        return scaled;
+    }
+
+    /// <summary>
+    /// The gate of a squeeze-and-excitation on <paramref name="input"/>, (batch, C, 1, 1): GlobalAveragePool (the whole
+    /// map, as the compiled network pools), the down 1x1 Conv, Relu, the up 1x1 Conv, Sigmoid. Returns its name.
+    /// </summary>
+    private static string AddGate(ProtobufWriter graph, SqueezeExcitation squeeze, string input)
+    {
+        string pooled = $"{squeeze.Name}.pooled", down = DownName(squeeze), up = UpName(squeeze), gate = $"{squeeze.Name}.gate";
+        graph.Message(Graph.Node, NodeOf("GlobalAveragePool", $"{squeeze.Name}.pool", [input], pooled, $"(batch, {squeeze.Channels}, 1, 1)"));
+        graph.Message(Graph.Node, NodeOf("Conv", down, [pooled, WeightName(down), BiasName(down)], down, $"{squeeze.Channels} -> {squeeze.InternalChannels}")
+            .Message(Node.Attribute, Ints("kernel_shape", 1, 1)));
+        graph.Message(Graph.Node, NodeOf("Relu", $"{down}.relu", [down], $"{down}.relu", null));
+        graph.Message(Graph.Node, NodeOf("Conv", up, [$"{down}.relu", WeightName(up), BiasName(up)], up, $"{squeeze.InternalChannels} -> {squeeze.Channels}")
+            .Message(Node.Attribute, Ints("kernel_shape", 1, 1)));
+        graph.Message(Graph.Node, NodeOf("Sigmoid", gate, [up], gate, null));
+        return gate;
+    }
+
+    private static string DownName(SqueezeExcitation squeeze) => $"{squeeze.Name}.down";
+
+    private static string UpName(SqueezeExcitation squeeze) => $"{squeeze.Name}.up";
 
     private static string WeightName(string layer) => $"{layer}.weight";
 

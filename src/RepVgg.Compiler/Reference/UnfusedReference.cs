@@ -4,8 +4,8 @@ namespace RepVgg.Compiler.Reference;
 
 /// <summary>
 /// The RepVGG network exactly as it was trained, evaluated in float64 with plain loops: every
-/// block is ReLU(BN(conv3x3(x)) + BN(conv1x1(x)) + BN(x)), then global average pooling and the
-/// linear head. It shares nothing with the fused path or the kernels, which is what makes it a
+/// block is ReLU(BN(conv3x3(x)) + BN(conv1x1(x)) + BN(x)), with its squeeze-and-excitation before or after the ReLU
+/// where it has one, then global average pooling and the linear head. It shares nothing with the fused path or the kernels, which is what makes it a
 /// reference: tests compare the fused float32 network against it.
 /// </summary>
 public static class UnfusedReference
@@ -33,8 +33,42 @@ public static class UnfusedReference
             if (block.Pointwise is { } pointwise) Add(sum, BranchOutput(pointwise, x, block.Stride, block.Groups));
             if (block.Identity is { } identity) Add(sum, Normalize(identity, x));
         }
+        if (block.Squeeze is { Placement: SqueezePlacement.BeforeRelu } before) SqueezeExcite(before, sum);
         for (int i = 0; i < sum.Data.Length; i++) sum.Data[i] = Math.Max(sum.Data[i], 0);
+        if (block.Squeeze is { Placement: SqueezePlacement.AfterRelu } after) SqueezeExcite(after, sum);
         return sum;
+    }
+
+    /// <summary>
+    /// Scales each channel of <paramref name="x"/> in place by <c>sigmoid(up(relu(down(mean))))</c> of the image's channel
+    /// means over the whole map.
+    /// </summary>
+    public static void SqueezeExcite(SqueezeExcitation unit, Activation x)
+    {
+        var mean = new double[x.Channels];
+        var hidden = new double[unit.InternalChannels];
+        for (int n = 0; n < x.Batch; n++)
+        {
+            for (int c = 0; c < x.Channels; c++)
+            {
+                double total = 0;
+                for (int p = 0, plane = x.Plane(n, c); p < x.PlaneLength; p++) total += x.Data[plane + p];
+                mean[c] = total / x.PlaneLength;
+            }
+            for (int h = 0; h < unit.InternalChannels; h++)
+            {
+                double acc = unit.DownBias[h];
+                for (int c = 0; c < x.Channels; c++) acc += unit.DownWeight[h * x.Channels + c] * mean[c];
+                hidden[h] = Math.Max(acc, 0);
+            }
+            for (int c = 0; c < x.Channels; c++)
+            {
+                double acc = unit.UpBias[c];
+                for (int h = 0; h < unit.InternalChannels; h++) acc += unit.UpWeight[c * unit.InternalChannels + h] * hidden[h];
+                double scale = 1 / (1 + Math.Exp(-acc));
+                for (int p = 0, plane = x.Plane(n, c); p < x.PlaneLength; p++) x.Data[plane + p] *= scale;
+            }
+        }
     }
 
     /// <summary>BN(conv(x)) of one branch.</summary>

@@ -60,6 +60,17 @@ public static class SyntheticCheckpoint
             tensors.Add(TensorToWrite.Int64Scalar($"{prefix}.num_batches_tracked", 1000));
         }
 
+        void AddSqueeze(string block, SqueezeExcitation unit)
+        {
+            SqueezeModule module = names.Squeezes.FirstOrDefault(m => m.Placement == unit.Placement)
+                ?? throw new ArgumentException($"{names.Name} names no squeeze-and-excitation {unit.Placement}.", nameof(network));
+            string prefix = $"{block}.{module.Module}";
+            Add($"{prefix}.{module.Down}.weight", unit.DownWeight, unit.InternalChannels, unit.Channels, 1, 1);
+            Add($"{prefix}.{module.Down}.bias", unit.DownBias, unit.InternalChannels);
+            Add($"{prefix}.{module.Up}.weight", unit.UpWeight, unit.Channels, unit.InternalChannels, 1, 1);
+            Add($"{prefix}.{module.Up}.bias", unit.UpBias, unit.Channels);
+        }
+
         foreach (RepVggBlock checkpointBlock in network.Blocks)
         {
             RepVggBlock block = checkpointBlock with { Name = names.BlockPrefix(checkpointBlock.Stage, checkpointBlock.Index) };
@@ -69,6 +80,7 @@ public static class SyntheticCheckpoint
                 FusedConv fused = BatchNormFolding.Fuse(block);
                 Add(names.ReparamWeight(block.Name), fused.Weight, block.OutChannels, perGroup, 3, 3);
                 Add(names.ReparamBias(block.Name), fused.Bias, block.OutChannels);
+                if (block.Squeeze is { } deployedSqueeze) AddSqueeze(block.Name, deployedSqueeze);
                 continue;
             }
             if (block.Identity is { } identity) AddNorm($"{block.Name}.{names.Identity}", identity);
@@ -79,10 +91,38 @@ public static class SyntheticCheckpoint
                 Add(KeyLayout.ConvWeight(block.Name, names.Pointwise), pointwise.Weight, block.OutChannels, perGroup, 1, 1);
                 AddNorm(KeyLayout.ConvNorm(block.Name, names.Pointwise), pointwise.Norm);
             }
+            if (block.Squeeze is { } squeeze) AddSqueeze(block.Name, squeeze);
         }
         Add($"{names.Head}.weight", network.Head.Weight, network.Head.Classes, network.Head.Features);
         Add($"{names.Head}.bias", network.Head.Bias, network.Head.Classes);
+        if (names.Name == KeyLayout.RepVggPlusName && !deploy && !network.IsDeployed)
+            AddAuxiliaryClassifiers(network, tensors);
         return tensors;
     }
 
+    /// <summary>
+    /// RepVGGplus's auxiliary classifiers, as its training checkpoints hold them after stage 1, stage 2 and the first
+    /// half of stage 3 (<c>stage1_aux.0.conv</c>: conv3x3 stride 2 + BN + ReLU, then pooling and <c>stage1_aux.3</c>, a
+    /// linear layer), with deterministic values: no network output depends on them.
+    /// </summary>
+    private static void AddAuxiliaryClassifiers(TrainedNetwork network, List<TensorToWrite> tensors)
+    {
+        var random = new DeterministicRandom(DefaultSeed);
+        int classes = network.Head.Classes;
+        var heads = new List<(string Prefix, RepVggBlock After)>();
+        foreach (int stage in new[] { 1, 2 })
+            if (network.Blocks.LastOrDefault(b => b.Stage == stage) is { } last) heads.Add(($"stage{stage}_aux", last));
+        if (network.Blocks.LastOrDefault(b => b.Name.StartsWith("stage3_first.", StringComparison.Ordinal)) is { } firstHalf)
+            heads.Add(("stage3_first_aux", firstHalf));
+        foreach ((string prefix, RepVggBlock after) in heads)
+        {
+            int c = after.OutChannels;
+            tensors.Add(TensorToWrite.FromFloats($"{prefix}.0.conv.weight", [c, c, 3, 3], Float32.Round(random.Normals(c * c * 9, Math.Sqrt(2.0 / (c * 9))))));
+            foreach ((string part, double value) in new[] { ("weight", 1.0), ("bias", 0.0), ("running_mean", 0.0), ("running_var", 1.0) })
+                tensors.Add(TensorToWrite.FromFloats($"{prefix}.0.bn.{part}", [c], Enumerable.Repeat((float)value, c).ToArray()));
+            tensors.Add(TensorToWrite.Int64Scalar($"{prefix}.0.bn.num_batches_tracked", 1000));
+            tensors.Add(TensorToWrite.FromFloats($"{prefix}.3.weight", [classes, c], Float32.Round(random.Normals(classes * c, 1.0 / Math.Sqrt(c)))));
+            tensors.Add(TensorToWrite.FromFloats($"{prefix}.3.bias", [classes], new float[classes]));
+        }
+    }
 }

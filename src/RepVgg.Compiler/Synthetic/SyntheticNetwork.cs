@@ -32,7 +32,7 @@ public static class SyntheticNetwork
         var random = new DeterministicRandom(seed);
         var blocks = new List<RepVggBlock>();
         Activation? x = calibration is null ? null : RandomImages(random, calibration);
-        foreach (var (stage, index, inCh, outCh, stride, groups) in shapes)
+        foreach (var (stage, index, inCh, outCh, stride, groups, squeezeShape) in shapes)
         {
             int perGroup = inCh / groups;
             var dense = new ConvBatchNorm(random.Normals(outCh * perGroup * 9, Math.Sqrt(2.0 / (perGroup * 9))), 3, RandomNorm(random, outCh));
@@ -44,7 +44,9 @@ public static class SyntheticNetwork
                 pointwise = pointwise with { Norm = Calibrated(pointwise.Norm, UnfusedReference.Convolve(x, pointwise.Weight, outCh, 1, stride, groups)) };
                 if (identity is not null) identity = Calibrated(identity, x);
             }
-            var block = new RepVggBlock(layout.BlockPrefix(stage, index), stage, index, inCh, outCh, stride, groups, dense, pointwise, identity, null);
+            string name = layout.BlockPrefix(stage, index);
+            SqueezeExcitation? squeeze = squeezeShape is { } shape ? RandomSqueeze(random, layout, name, outCh, shape) : null;
+            var block = new RepVggBlock(name, stage, index, inCh, outCh, stride, groups, dense, pointwise, identity, null, squeeze);
             blocks.Add(block);
             if (x is not null) x = UnfusedReference.Block(block, x);
         }
@@ -84,6 +86,21 @@ public static class SyntheticNetwork
             }
         }
         return images;
+    }
+
+    /// <summary>
+    /// A squeeze-and-excitation under <paramref name="layout"/>'s name for its placement, with He-normal weights, so
+    /// its gates spread over (0, 1) rather than sit at one value.
+    /// </summary>
+    /// <exception cref="ArgumentException">The layout names no squeeze-and-excitation at that placement (timm's after the ReLU).</exception>
+    private static SqueezeExcitation RandomSqueeze(DeterministicRandom random, KeyLayout layout, string block, int channels, SqueezeShape shape)
+    {
+        SqueezeModule module = layout.Squeezes.FirstOrDefault(m => m.Placement == shape.Placement)
+            ?? throw new ArgumentException($"{layout.Name} names no squeeze-and-excitation {shape.Placement}.", nameof(layout));
+        int inner = shape.InternalChannels;
+        return new SqueezeExcitation($"{block}.{module.Module}", shape.Placement, channels, inner,
+            random.Normals(inner * channels, Math.Sqrt(2.0 / channels)), random.Normals(inner, 0.1),
+            random.Normals(channels * inner, Math.Sqrt(2.0 / inner)), random.Normals(channels, 0.5));
     }
 
     private static BatchNorm RandomNorm(DeterministicRandom random, int channels)

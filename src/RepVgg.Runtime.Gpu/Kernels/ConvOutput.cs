@@ -2,7 +2,7 @@ using ILGPU;
 
 namespace RepVgg.Gpu.Kernels;
 
-/// <summary>The implicit-GEMM kernels' last step: outputs of the GEMM, with bias and ReLU, into the output.</summary>
+/// <summary>The implicit-GEMM kernels' last step: outputs of the GEMM, with bias and ReLU (<see cref="ConvShape.ReluFloor"/>), into the output.</summary>
 internal static class ConvOutput
 {
     /// <summary>
@@ -23,8 +23,8 @@ internal static class ConvOutput
         int channel = group * shape.OutPerGroup + channelInGroup;
         float value = sum + bias[channel];
         // ReLU in a local: as an argument of the store, ILGPU branches to two stores (the float32 kernels' SASS grew by
-        // 40 and 160 instructions).
-        float relu = value > 0f ? value : 0f;
+        // 40 and 160 instructions). Its floor is 0, or minus infinity where a squeeze-and-excitation applies it.
+        float relu = value > shape.ReluFloor ? value : shape.ReluFloor;
         layout.Store(output, at + channel * layout.ChannelStride(shape.OutHeight, shape.OutWidth), relu);
     }
 }

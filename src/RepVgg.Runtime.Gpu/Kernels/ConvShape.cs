@@ -19,7 +19,15 @@ internal readonly struct ConvShape
         InPerGroup = layer.InChannels / layer.Groups;
         OutPerGroup = layer.OutChannels / layer.Groups;
         Pixels = batch * layer.OutHeight * layer.OutWidth;
+        ReluFloor = ReluFloorOf(layer);
     }
+
+    /// <summary>
+    /// What the output is clamped from below to: 0, ReLU; or minus infinity, none, for a layer whose squeeze-and-excitation
+    /// comes before its ReLU (and applies it).
+    /// </summary>
+    public static float ReluFloorOf(Conv3x3Layer layer) =>
+        layer.Squeeze is { Placement: SqueezePlacement.BeforeRelu } ? float.NegativeInfinity : 0f;
 
     public int InChannels { get; }
     public int InHeight { get; }
@@ -31,6 +39,9 @@ internal readonly struct ConvShape
     public int InPerGroup { get; }
     public int OutPerGroup { get; }
     public int Pixels { get; }
+
+    /// <summary>The epilogue's <c>max(value, ReluFloor)</c>: <see cref="ReluFloorOf"/>.</summary>
+    public float ReluFloor { get; }
 
     /// <summary>The GEMM's K: input channels of a group x 9 taps.</summary>
     public int Reduction => InPerGroup * 9;

@@ -118,7 +118,8 @@ internal static class StemConv3x3Kernel
         if (channelStride == 1 && shape.OutChannels % 4 == 0)
         {
             default(TLayout).StoreFour(output, at + channel0, new Line4(
-                Relu(sums.A0 + bias[channel0]), Relu(sums.A1 + bias[channel0 + 1]), Relu(sums.A2 + bias[channel0 + 2]), Relu(sums.A3 + bias[channel0 + 3])));
+                Relu(sums.A0 + bias[channel0], shape), Relu(sums.A1 + bias[channel0 + 1], shape),
+                Relu(sums.A2 + bias[channel0 + 2], shape), Relu(sums.A3 + bias[channel0 + 3], shape)));
             return;
         }
         Store<TLayout>(output, bias, shape, at, channelStride, channel0, sums.A0);
@@ -133,8 +134,9 @@ internal static class StemConv3x3Kernel
     {
         if (channel >= shape.OutChannels)
             return;
-        default(TLayout).Store(output, at + channel * channelStride, Relu(sum + bias[channel]));
+        default(TLayout).Store(output, at + channel * channelStride, Relu(sum + bias[channel], shape));
     }
 
-    private static float Relu(float value) => value > 0f ? value : 0f;
+    /// <summary>ReLU, or nothing where a squeeze-and-excitation applies it (<see cref="ConvShape.ReluFloor"/>).</summary>
+    private static float Relu(float value, ConvShape shape) => value > shape.ReluFloor ? value : shape.ReluFloor;
 }

@@ -29,8 +29,8 @@ internal enum ConvWeightForm
 
 /// <summary>
 /// A model's fused weights on one device, in the kernels' layouts (<see cref="ConvWeightForm"/>): each conv layer's
-/// weights, starting on a 16-byte boundary, and bias (OutChannels, unpadded), then the head's weight and bias, in one
-/// buffer. Uploaded once per (accelerator, <see cref="ModelWeights"/>, form) and shared by every engine built on
+/// weights, starting on a 16-byte boundary, bias (OutChannels, unpadded) and squeeze-and-excitation tensors, then the
+/// head's weight and bias, in one buffer. Uploaded once per (accelerator, <see cref="ModelWeights"/>, form) and shared by every engine built on
 /// them: <see cref="Acquire"/> counts the engines, <see cref="Release"/> frees the buffer after the last.
 /// </summary>
 internal sealed class DeviceWeights
@@ -43,14 +43,15 @@ internal sealed class DeviceWeights
 
     private readonly (Accelerator Accelerator, ModelWeights Weights, ConvWeightForm Form) _key;
     private readonly MemoryBuffer1D<float, Stride1D.Dense> _buffer;
-    // Per conv layer, by its weight offset in the blob (the same for every input size): its shape and where it is on the device.
-    private readonly Dictionary<long, (Conv3x3Layer Layer, long Weights, long Bias)> _layers;
+    // Per conv layer, by its weight offset in the blob (the same for every input size): its shape and where it is on the
+    // device: weights, bias, and its squeeze-and-excitation's four tensors after the bias (none when Squeeze is Bias).
+    private readonly Dictionary<long, (Conv3x3Layer Layer, long Weights, long Bias, long Squeeze)> _layers;
     private readonly LinearHead _head;
     private readonly long _headWeights;
     private int _engines;
 
     private DeviceWeights((Accelerator, ModelWeights, ConvWeightForm) key, MemoryBuffer1D<float, Stride1D.Dense> buffer,
-        Dictionary<long, (Conv3x3Layer, long, long)> layers, LinearHead head, long headWeights)
+        Dictionary<long, (Conv3x3Layer, long, long, long)> layers, LinearHead head, long headWeights)
     {
         _key = key;
         _buffer = buffer;
@@ -105,8 +106,21 @@ internal sealed class DeviceWeights
     /// <summary>The layer's weights in its kernel's layout (<see cref="ConvWeightForm"/>), as floats or the bits of 32-bit words.</summary>
     public ArrayView<float> ConvWeights(Conv3x3Layer layer)
     {
-        var (_, start, bias) = _layers[layer.WeightOffset];
+        var (_, start, bias, _) = _layers[layer.WeightOffset];
         return _buffer.View.SubView(start, bias - start);
+    }
+
+    /// <summary>
+    /// The layer's squeeze-and-excitation tensors as the blob holds them: the down weight (InternalChannels x OutChannels,
+    /// row-major), its bias, the up weight (OutChannels x InternalChannels) and its bias.
+    /// </summary>
+    public (ArrayView<float> Down, ArrayView<float> DownBias, ArrayView<float> Up, ArrayView<float> UpBias) Squeeze(Conv3x3Layer layer)
+    {
+        long start = _layers[layer.WeightOffset].Squeeze;
+        int channels = layer.OutChannels, inner = layer.Squeeze!.InternalChannels;
+        long matrix = (long)channels * inner;
+        return (_buffer.View.SubView(start, matrix), _buffer.View.SubView(start + matrix, inner),
+            _buffer.View.SubView(start + matrix + inner, matrix), _buffer.View.SubView(start + 2 * matrix + inner, channels));
     }
 
     /// <summary>The layer's bias, OutChannels floats.</summary>
@@ -121,7 +135,7 @@ internal sealed class DeviceWeights
     private static DeviceWeights Upload(Accelerator accelerator, NetworkLayout network, ModelWeights weights, ConvWeightForm form)
     {
         accelerator.Bind();
-        var layers = new Dictionary<long, (Conv3x3Layer, long, long)>();
+        var layers = new Dictionary<long, (Conv3x3Layer, long, long, long)>();
         long length = 0;
         foreach (Conv3x3Layer layer in network.Layers)
         {
@@ -134,8 +148,8 @@ internal sealed class DeviceWeights
                 LayerLayout.TapQuads => TapQuadWeightLayout.Length(layer),
                 _ => (long)layer.OutChannels * (layer.InChannels / layer.Groups) * 9,
             };
-            layers[layer.WeightOffset] = (layer, length, length + weightLength);
-            length += weightLength + layer.OutChannels;
+            layers[layer.WeightOffset] = (layer, length, length + weightLength, length + weightLength + layer.OutChannels);
+            length += weightLength + layer.OutChannels + SqueezeFloats(layer);
         }
         long headWeights = length;
         length += ((long)network.Head.Features + 1) * network.Head.Classes;
@@ -148,9 +162,22 @@ internal sealed class DeviceWeights
             // Layer by layer, so the host holds one layer's rearranged copy at a time (a RepVGG-B3 blob is ~0.5 GB).
             foreach (Conv3x3Layer layer in network.Layers)
             {
-                var (_, start, bias) = layers[layer.WeightOffset];
+                var (_, start, bias, squeeze) = layers[layer.WeightOffset];
                 UploadKernelWeights(buffer.View.SubView(start, bias - start), stream, layer, weights, form);
                 buffer.View.SubView(bias, layer.OutChannels).CopyFromCPU(stream, weights.Slice(layer.BiasOffset, layer.OutChannels));
+                if (layer.Squeeze is { } unit)
+                {
+                    int matrix = checked(layer.OutChannels * unit.InternalChannels);
+                    foreach ((long offset, int floats) in new[]
+                    {
+                        (unit.DownWeightOffset, matrix), (unit.DownBiasOffset, unit.InternalChannels),
+                        (unit.UpWeightOffset, matrix), (unit.UpBiasOffset, layer.OutChannels),
+                    })
+                    {
+                        buffer.View.SubView(squeeze, floats).CopyFromCPU(stream, weights.Slice(offset, floats));
+                        squeeze += floats;
+                    }
+                }
             }
             LinearHead head = network.Head;
             int headWeightLength = checked(head.Classes * head.Features);
@@ -164,6 +191,10 @@ internal sealed class DeviceWeights
         }
         return new DeviceWeights((accelerator, weights, form), buffer, layers, network.Head, headWeights);
     }
+
+    /// <summary>Floats of a layer's squeeze-and-excitation tensors: two matrices and two biases, or none.</summary>
+    private static long SqueezeFloats(Conv3x3Layer layer) =>
+        layer.Squeeze is { } unit ? 2L * layer.OutChannels * unit.InternalChannels + unit.InternalChannels + layer.OutChannels : 0;
 
     /// <summary>The layouts a layer's weights can take on the device.</summary>
     private enum LayerLayout { Stem, TapQuads, Winograd, Tf32Fragments, Fp16Fragments }
@@ -248,5 +279,5 @@ internal sealed class DeviceWeights
     }
 
     private static bool SameWeights(Conv3x3Layer a, Conv3x3Layer b) =>
-        (a.InChannels, a.OutChannels, a.Groups, a.BiasOffset, a.Algorithm) == (b.InChannels, b.OutChannels, b.Groups, b.BiasOffset, b.Algorithm);
+        (a.InChannels, a.OutChannels, a.Groups, a.BiasOffset, a.Algorithm, a.Squeeze) == (b.InChannels, b.OutChannels, b.Groups, b.BiasOffset, b.Algorithm, b.Squeeze);
 }

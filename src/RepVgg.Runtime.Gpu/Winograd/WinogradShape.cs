@@ -40,8 +40,12 @@ internal readonly struct WinogradShape
     /// <summary>Transformed points per tile, (m + 2)^2.</summary>
     public readonly int Points;
 
+    /// <summary>The output transform's <c>max(value, ReluFloor)</c>: <see cref="Kernels.ConvShape.ReluFloorOf"/>.</summary>
+    public readonly float ReluFloor;
+
     public WinogradShape(Conv3x3Layer layer, int batch, int tileSize, int points)
     {
+        ReluFloor = Kernels.ConvShape.ReluFloorOf(layer);
         InChannels = layer.InChannels;
         OutChannels = layer.OutChannels;
         Groups = layer.Groups;

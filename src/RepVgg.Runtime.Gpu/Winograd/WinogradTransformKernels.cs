@@ -245,10 +245,13 @@ internal static class WinogradTransformKernels
         StoreRelu(output, plane, y, x + 3, row.A3 + channelBias, shape);
     }
 
-    /// <summary>ReLU(<paramref name="value"/>) at output pixel (y, x), unless that is past the image's bottom or right edge.</summary>
+    /// <summary>
+    /// ReLU(<paramref name="value"/>) (or the value, where a squeeze-and-excitation applies the ReLU) at output pixel
+    /// (y, x), unless that is past the image's bottom or right edge.
+    /// </summary>
     private static void StoreRelu(ArrayView<float> output, int plane, int y, int x, float value, WinogradShape shape)
     {
         if (y < shape.Height && x < shape.Width)
-            output[plane + y * shape.Width + x] = value > 0f ? value : 0f;
+            output[plane + y * shape.Width + x] = value > shape.ReluFloor ? value : shape.ReluFloor;
     }
 }

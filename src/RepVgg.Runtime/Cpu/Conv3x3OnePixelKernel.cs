@@ -40,7 +40,7 @@ internal readonly unsafe struct Conv3x3OnePixelKernel<TLanes> : IConv3x3TileKern
             }
         }
 
-        if (row.Finish)
+        if (row.Relu)
             sum.StoreRelu(output);
         else
             sum.Store(output);

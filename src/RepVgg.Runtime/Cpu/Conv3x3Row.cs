@@ -51,6 +51,10 @@ internal readonly unsafe struct Conv3x3Row
     /// </summary>
     public bool Accumulate { get; init; }
 
-    /// <summary>Whether this call completes the sums: ReLU is applied when storing. Otherwise partial sums are stored.</summary>
-    public bool Finish { get; init; }
+    /// <summary>
+    /// Whether ReLU is applied when storing: this call completes the sums of a layer whose output is ReLU'd (not one
+    /// whose squeeze-and-excitation comes before its ReLU). Otherwise the sums are stored as they are: partial sums,
+    /// or such a layer's output.
+    /// </summary>
+    public bool Relu { get; init; }
 }

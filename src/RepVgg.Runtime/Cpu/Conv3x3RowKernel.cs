@@ -26,7 +26,7 @@ internal static class Conv3x3RowKernel
 {
     /// <summary>
     /// Computes every pixel of <paramref name="row"/>: <c>ReLU(conv + bias)</c>, or the partial sums of its input
-    /// channels (<see cref="Conv3x3Row.Accumulate"/>, <see cref="Conv3x3Row.Finish"/>).
+    /// channels (<see cref="Conv3x3Row.Accumulate"/>, <see cref="Conv3x3Row.Relu"/>).
     /// </summary>
     public static void ConvolveRow<TKernel, TStride, TInput>(in Conv3x3Row row)
         where TKernel : struct, IConv3x3TileKernel

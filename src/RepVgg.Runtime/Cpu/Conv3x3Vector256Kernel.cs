@@ -84,7 +84,7 @@ internal readonly unsafe struct Conv3x3Vector256Kernel : IConv3x3TileKernel
             }
         }
 
-        bool relu = row.Finish;
+        bool relu = row.Relu;
         Store(low0, high0, output, relu);
         Store(low1, high1, output + Lanes, relu);
         Store(low2, high2, output + 2 * Lanes, relu);
@@ -119,7 +119,7 @@ internal readonly unsafe struct Conv3x3Vector256Kernel : IConv3x3TileKernel
             }
         }
 
-        Store(low, high, output, row.Finish);
+        Store(low, high, output, row.Relu);
     }
 
     /// <summary>Stores 16 sums, after ReLU when <paramref name="relu"/>.</summary>

@@ -69,7 +69,7 @@ internal readonly unsafe struct Conv3x3Vector512Kernel : IConv3x3TileKernel
             }
         }
 
-        bool relu = row.Finish;
+        bool relu = row.Relu;
         Store(sum0, output, relu);
         Store(sum1, output + Lanes, relu);
         Store(sum2, output + 2 * Lanes, relu);
@@ -100,7 +100,7 @@ internal readonly unsafe struct Conv3x3Vector512Kernel : IConv3x3TileKernel
             }
         }
 
-        Store(sum, output, row.Finish);
+        Store(sum, output, row.Relu);
     }
 
     /// <summary>Stores 16 sums, after ReLU when <paramref name="relu"/>.</summary>

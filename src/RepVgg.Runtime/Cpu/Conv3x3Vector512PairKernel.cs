@@ -87,7 +87,7 @@ internal readonly unsafe struct Conv3x3Vector512PairKernel : IConv3x3TileKernel
             }
         }
 
-        bool relu = row.Finish;
+        bool relu = row.Relu;
         Store(a0, outputA, relu); Store(b0, outputB, relu);
         Store(a1, outputA + Lanes, relu); Store(b1, outputB + Lanes, relu);
         Store(a2, outputA + 2 * Lanes, relu); Store(b2, outputB + 2 * Lanes, relu);
@@ -121,7 +121,7 @@ internal readonly unsafe struct Conv3x3Vector512PairKernel : IConv3x3TileKernel
         OutputChannelBlockFloats = row.OutputChannelBlockFloats,
         BlockWeightFloats = row.BlockWeightFloats,
         Accumulate = row.Accumulate,
-        Finish = row.Finish,
+        Relu = row.Relu,
     };
 
     private static void Store(Vector512<float> sum, float* output, bool relu) => Conv3x3Vector512Kernel.Store(sum, output, relu);

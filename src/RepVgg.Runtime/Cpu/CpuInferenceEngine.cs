@@ -28,6 +28,7 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
     private readonly DirectConvolution _direct = new();
     private readonly WinogradConvolution _winograd = new();
     private readonly LinearClassifierWork _classifier = new();
+    private readonly SqueezeExcitationWork _squeeze = new();
     // Where each layer's algorithm reads its weights: the blob, or (a compact blob's Winograd layers) their transform.
     private readonly PlannedWeights _planned;
     // Whether inputs are loaded as planes (few channels, a direct first layer), and whether the current activation is one.
@@ -182,17 +183,29 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
         ActivationBuffer target = _buffers[1 - _current];
         target.EnsureCapacity(_batch * output.ImageFloats);
         float* input = _buffers[_current].Data, bias = Weights.Data + layer.BiasOffset;
+        // A squeeze-and-excitation before the ReLU pools the conv's output as it is: the ReLU comes with its scaling.
+        bool relu = layer.Squeeze is not { Placement: SqueezePlacement.BeforeRelu };
         if (winograd)
         {
             if (_currentIsPlanar)
                 throw new InvalidOperationException(
                     $"Layer {layer.Name} is a {layer.Algorithm} layer on the network's input, which this engine loads as planes for a direct first layer.");
             _workspace.EnsureCapacity(WinogradConvolution.WorkspaceFloats(layer, _batch, KernelWidth));
-            _winograd.Run(Pool, input, target.Data, weights, bias, _workspace.Data, layer, _batch, KernelWidth);
+            _winograd.Run(Pool, input, target.Data, weights, bias, _workspace.Data, layer, _batch, KernelWidth, relu);
         }
         else
         {
-            _direct.Run(Pool, input, _currentIsPlanar, target.Data, weights, bias, layer, _batch, KernelWidth);
+            _direct.Run(Pool, input, _currentIsPlanar, target.Data, weights, bias, layer, _batch, KernelWidth, relu);
+        }
+        if (layer.Squeeze is { } squeeze)
+        {
+            // Its four tensors, checked to lie inside the blob, where the passes read them.
+            int channels = layer.OutChannels, inner = squeeze.InternalChannels;
+            Weights.Slice(squeeze.DownWeightOffset, inner * channels);
+            Weights.Slice(squeeze.DownBiasOffset, inner);
+            Weights.Slice(squeeze.UpWeightOffset, channels * inner);
+            Weights.Slice(squeeze.UpBiasOffset, channels);
+            _squeeze.Run(Pool, target.Data, output, _batch, Weights.Data, squeeze);
         }
         _current = 1 - _current;
         _currentIsPlanar = false;

@@ -3,7 +3,7 @@ using System.Runtime.Intrinsics.X86;
 namespace RepVgg.Cpu;
 
 /// <summary>
-/// A conv3x3 + bias + ReLU layer by direct convolution over a batch, split into work items of
+/// A conv3x3 + bias (+ ReLU) layer by direct convolution over a batch, split into work items of
 /// (image, row band, span of one or two blocks of 16 output channels) that the <see cref="WorkerPool"/>
 /// runs in parallel.
 /// One instance per engine, reused for every layer, so a layer allocates nothing.
@@ -37,6 +37,7 @@ internal sealed unsafe class DirectConvolution : IParallelWork
     private ChannelBlockedLayout _outputLayout;
     private Conv3x3Layer _layer = null!;
     private VectorWidth _width;
+    private bool _relu;
     private readonly OutputBlockSpans _spans = new();
     private int _rowsPerBand;
     private int _bands;
@@ -45,11 +46,13 @@ internal sealed unsafe class DirectConvolution : IParallelWork
     /// Runs <paramref name="layer"/> on <paramref name="batch"/> images from <paramref name="input"/> (in
     /// <see cref="ChannelBlockedLayout"/>, or <see cref="PaddedPlanarLayout"/> when <paramref name="planarInput"/>)
     /// into <paramref name="output"/> (<see cref="ChannelBlockedLayout"/>), reading the packed weights and
-    /// bias (<see cref="Conv3x3Packing"/>) at <paramref name="weights"/> and <paramref name="bias"/>.
+    /// bias (<see cref="Conv3x3Packing"/>) at <paramref name="weights"/> and <paramref name="bias"/>; ReLU'd when
+    /// <paramref name="relu"/>.
     /// </summary>
     public void Run(WorkerPool pool, float* input, bool planarInput, float* output, float* weights, float* bias,
-        Conv3x3Layer layer, int batch, VectorWidth width)
+        Conv3x3Layer layer, int batch, VectorWidth width, bool relu)
     {
+        _relu = relu;
         _planarInput = planarInput;
         if (planarInput)
         {
@@ -166,7 +169,7 @@ internal sealed unsafe class DirectConvolution : IParallelWork
                     OutputWidth = _layer.OutWidth,
                     OutputChannelBlockFloats = _outputLayout.ChannelBlockFloats,
                     Accumulate = first > 0,
-                    Finish = first + count == inputChannelCount,
+                    Relu = _relu && first + count == inputChannelCount,
                 };
                 Conv3x3RowKernel.ConvolveRow<TKernel, TStride, TInput>(row);
             }

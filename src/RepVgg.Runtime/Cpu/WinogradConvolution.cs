@@ -46,6 +46,7 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
     private float* _bias;
     private float* _workspace;
     private Conv3x3Layer _layer = null!;
+    private bool _relu;
     private VectorWidth _width;
     private int _tileSize;
     private ChannelBlockedLayout _inputLayout;
@@ -74,11 +75,12 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
     /// Runs <paramref name="layer"/> (stride 1) on <paramref name="batch"/> images from <paramref name="input"/> into
     /// <paramref name="output"/> (both <see cref="ChannelBlockedLayout"/>), reading the transformed weights
     /// (<see cref="WinogradPacking"/>) and the bias at <paramref name="weights"/> and <paramref name="bias"/>, using
-    /// <see cref="WorkspaceFloats"/> floats at <paramref name="workspace"/>.
+    /// <see cref="WorkspaceFloats"/> floats at <paramref name="workspace"/>; ReLU'd when <paramref name="relu"/>.
     /// </summary>
     public void Run(WorkerPool pool, float* input, float* output, float* weights, float* bias, float* workspace,
-        Conv3x3Layer layer, int batch, VectorWidth width)
+        Conv3x3Layer layer, int batch, VectorWidth width, bool relu)
     {
+        _relu = relu;
         _input = input;
         _output = output;
         _weights = weights;
@@ -219,7 +221,7 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
                 float* output = _output + image * _outputLayout.ImageFloats + _outputLayout.Offset(block, top + 1, left + 1);
                 TTransform.TransformOutput<TLanes>(products + b * blockProductFloats + (tile - firstTile) * Lanes, productPointFloats,
                     _bias + block * Lanes, output, _outputLayout.RowFloats,
-                    Math.Min(_tileSize, _layer.OutHeight - top), Math.Min(_tileSize, _layer.OutWidth - left));
+                    Math.Min(_tileSize, _layer.OutHeight - top), Math.Min(_tileSize, _layer.OutWidth - left), _relu);
             }
         }
     }

@@ -55,7 +55,8 @@ internal unsafe interface IWinogradTransform
     /// <param name="rowFloats">Floats between output rows.</param>
     /// <param name="rows">Output rows to store, 1 to m (fewer at the bottom edge).</param>
     /// <param name="columns">Output columns to store, 1 to m (fewer at the right edge).</param>
-    static abstract void TransformOutput<TLanes>(float* products, long pointStride, float* bias, float* output, long rowFloats, int rows, int columns)
+    /// <param name="relu">Whether ReLU is applied: not for a layer whose squeeze-and-excitation comes before it.</param>
+    static abstract void TransformOutput<TLanes>(float* products, long pointStride, float* bias, float* output, long rowFloats, int rows, int columns, bool relu)
         where TLanes : struct, ILanes<TLanes>;
 }
 
@@ -144,7 +145,7 @@ internal readonly unsafe struct Winograd4x4 : IWinogradTransform
 
     /// <inheritdoc/>
     [SkipLocalsInit]
-    public static void TransformOutput<TLanes>(float* products, long pointStride, float* bias, float* output, long rowFloats, int rows, int columns)
+    public static void TransformOutput<TLanes>(float* products, long pointStride, float* bias, float* output, long rowFloats, int rows, int columns, bool relu)
         where TLanes : struct, ILanes<TLanes>
     {
         // A^T M A: down each of the 6 columns into `partial` (4 x 6), then along each of its 4 rows.
@@ -174,10 +175,10 @@ internal readonly unsafe struct Winograd4x4 : IWinogradTransform
                     TLanes.Load(source + 3 * Lanes), TLanes.Load(source + 4 * Lanes), TLanes.Load(source + 5 * Lanes),
                     out TLanes x0, out TLanes x1, out TLanes x2, out TLanes x3);
                 float* target = output + y * rowFloats + lane;
-                TLanes.Store(TLanes.Relu(x0 + laneBias), target);
-                if (columns > 1) TLanes.Store(TLanes.Relu(x1 + laneBias), target + Lanes);
-                if (columns > 2) TLanes.Store(TLanes.Relu(x2 + laneBias), target + 2 * Lanes);
-                if (columns > 3) TLanes.Store(TLanes.Relu(x3 + laneBias), target + 3 * Lanes);
+                TLanes.Store(WinogradActivation.Activate(relu, x0 + laneBias), target);
+                if (columns > 1) TLanes.Store(WinogradActivation.Activate(relu, x1 + laneBias), target + Lanes);
+                if (columns > 2) TLanes.Store(WinogradActivation.Activate(relu, x2 + laneBias), target + 2 * Lanes);
+                if (columns > 3) TLanes.Store(WinogradActivation.Activate(relu, x3 + laneBias), target + 3 * Lanes);
             }
         }
     }
@@ -277,7 +278,7 @@ internal readonly unsafe struct Winograd2x2 : IWinogradTransform
 
     /// <inheritdoc/>
     [SkipLocalsInit]
-    public static void TransformOutput<TLanes>(float* products, long pointStride, float* bias, float* output, long rowFloats, int rows, int columns)
+    public static void TransformOutput<TLanes>(float* products, long pointStride, float* bias, float* output, long rowFloats, int rows, int columns, bool relu)
         where TLanes : struct, ILanes<TLanes>
     {
         for (int lane = 0; lane < Lanes; lane += TLanes.Count)
@@ -293,12 +294,12 @@ internal readonly unsafe struct Winograd2x2 : IWinogradTransform
             // (A^T M) A, plus the bias.
             TLanes laneBias = TLanes.Load(bias + lane);
             float* target = output + lane;
-            TLanes.Store(TLanes.Relu(laneBias + top0 + top1 + top2), target);
-            if (columns > 1) TLanes.Store(TLanes.Relu(laneBias + top1 - top2 - top3), target + Lanes);
+            TLanes.Store(WinogradActivation.Activate(relu, laneBias + top0 + top1 + top2), target);
+            if (columns > 1) TLanes.Store(WinogradActivation.Activate(relu, laneBias + top1 - top2 - top3), target + Lanes);
             if (rows > 1)
             {
-                TLanes.Store(TLanes.Relu(laneBias + bottom0 + bottom1 + bottom2), target + rowFloats);
-                if (columns > 1) TLanes.Store(TLanes.Relu(laneBias + bottom1 - bottom2 - bottom3), target + rowFloats + Lanes);
+                TLanes.Store(WinogradActivation.Activate(relu, laneBias + bottom0 + bottom1 + bottom2), target + rowFloats);
+                if (columns > 1) TLanes.Store(WinogradActivation.Activate(relu, laneBias + bottom1 - bottom2 - bottom3), target + rowFloats + Lanes);
             }
         }
     }
@@ -315,4 +316,12 @@ internal readonly unsafe struct Winograd2x2 : IWinogradTransform
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static TLanes Bottom<TLanes>(float* column, long down) where TLanes : struct, ILanes<TLanes> =>
         TLanes.Load(column + down) - TLanes.Load(column + 2 * down) - TLanes.Load(column + 3 * down);
+}
+
+/// <summary>The output transforms' last step.</summary>
+internal static class WinogradActivation
+{
+    /// <summary>ReLU of <paramref name="value"/> when <paramref name="relu"/>, else the value.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static TLanes Activate<TLanes>(bool relu, TLanes value) where TLanes : struct, ILanes<TLanes> => relu ? TLanes.Relu(value) : value;
 }

@@ -28,6 +28,12 @@ public class FusePyTorchTests
         Assert.True(timm.ExitCode == 0, timm.ToString());
         ToolRun inspect = ToolRun.Of("inspect", train, "--json");
         Assert.True(inspect.ExitCode == 0, inspect.ToString());
+        // The squeeze-and-excitation networks: D2se's units carried over, RepVGGplus's too with its auxiliary heads dropped.
+        foreach (string squeezed in new[] { "d2se", "plus" })
+        {
+            ToolRun fused = ToolRun.Of("fuse", folder.File($"{squeezed}-train.pth"), "-o", folder.File($"{squeezed}-deploy.pth"));
+            Assert.True(fused.ExitCode == 0, fused.ToString());
+        }
 
         using JsonDocument result = JsonDocument.Parse(Python(python, "check", folder.Path).Trim().Split('\n')[^1]);
         JsonElement r = result.RootElement;
@@ -35,6 +41,12 @@ public class FusePyTorchTests
         Assert.True(relativeL2 <= 1e-5 && r.GetProperty("logits_norm").GetDouble() > 0,
             $"Deploy-mode logits differ from the training-time model's: relative L2 {relativeL2:E3}, max abs {r.GetProperty("max_abs").GetDouble():E3}.");
         Assert.True(r.GetProperty("timm_same").GetBoolean(), "deploy-timm.pth does not hold deploy.pth's tensors under timm's names.");
+        foreach (JsonProperty squeezed in r.GetProperty("squeezed").EnumerateObject())
+        {
+            double error = squeezed.Value.GetProperty("relative_l2").GetDouble();
+            Assert.True(error <= 1e-5 && squeezed.Value.GetProperty("logits_norm").GetDouble() > 0,
+                $"{squeezed.Name}-deploy.pth's logits differ from the training-time model's: relative L2 {error:E3}.");
+        }
 
         // The parameter counts inspect reports are PyTorch's.
         using JsonDocument inspection = JsonDocument.Parse(inspect.Output);

@@ -15,7 +15,11 @@ public sealed class PyTorchCheckpointTests(PyTorchCheckpoints checkpoints) : ICl
     /// <summary>Cases write_checkpoints.py writes that compile; see its named_cases for how each is saved.</summary>
     public static TheoryData<string> CompilingCases => new(
         "official-train", "timm-train", "timm-train-ema", "bare", "model-wrapped", "half", "bfloat16",
-        "non-contiguous", "shared-storage", "legacy", "official-deploy", "timm-deploy", "stride1-stem");
+        "non-contiguous", "shared-storage", "legacy", "official-deploy", "timm-deploy", "stride1-stem",
+        // Squeeze-and-excitation (issue #26): RepVGG-D2se's before the ReLU, official and timm names, and RepVGGplus-L2pse's
+        // after it in its split-stage layout with auxiliary classifiers; non-square inputs pool the whole map.
+        "d2se-train", "d2se-deploy", "d2se-timm-train", "d2se-timm-deploy", "d2se-nonsquare", "d2se-full-width",
+        "plus-train", "plus-deploy", "plus-nonsquare");
 
     [PyTorchTheory]
     [MemberData(nameof(CompilingCases))]

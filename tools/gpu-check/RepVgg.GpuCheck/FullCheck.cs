@@ -33,7 +33,8 @@ internal sealed record CheckPlan(GpuAccelerator Accelerator, int Height, int Wid
     int? LargestBatch)
 {
     /// <summary>
-    /// CUDA: issue #6's table (A0 and B1 at 224 x 224, batch 1, 8 and 64, median of 30, B1's layers at batch 64), and
+    /// CUDA: issue #6's table (A0 and B1 at 224 x 224, batch 1, 8 and 64, median of 30, B1's layers at batch 64), issue
+    /// #26's RepVGG-D2se (its squeeze-and-excitation on every layer; its layers at batch 8), and
     /// at last batch 256, the largest the issue asks the engine to run (no anchor there), in
     /// FP32, TF32 and FP16, and A0's layers at batch 64 too (the one float32 case the first H200 run found slower than
     /// cuDNN, whose 48- and 192-channel layers the tile policy treats differently since). CPU accelerator: the same
@@ -44,7 +45,11 @@ internal sealed record CheckPlan(GpuAccelerator Accelerator, int Height, int Wid
     public static CheckPlan For(GpuAccelerator accelerator) => accelerator switch
     {
         GpuAccelerator.Cuda => new(accelerator, 224, 224, CalibrationImages: 2,
-            [new(RepVggVariant.A0, CorrectnessBatch: 2, PerLayerBatch: 64), new(RepVggVariant.B1, CorrectnessBatch: 1, PerLayerBatch: 64)],
+            [
+                new(RepVggVariant.A0, CorrectnessBatch: 2, PerLayerBatch: 64), new(RepVggVariant.B1, CorrectnessBatch: 1, PerLayerBatch: 64),
+                // Issue #26: the squeeze-and-excitation network, whose every layer adds pooling, two small products and a scaling pass.
+                new(RepVggVariant.D2se, CorrectnessBatch: 1, PerLayerBatch: 8),
+            ],
             AllPrecisions, Batches: [1, 8, 64], WarmUp: 3, Repetitions: 30,
             // RepVGG-B1's stride-1 layers of stages 1 to 3 and its stride-2 stage 4, at 224 x 224.
             BoundLayers: [new(128, 128, 1, 1, 56), new(256, 256, 1, 1, 28), new(512, 512, 1, 1, 14), new(512, 2048, 2, 1, 14)],
