@@ -179,4 +179,32 @@ public class InspectCommandTests
         Assert.Contains("2 fused conv3x3 layers in 2 stages (the stem is stage 0), 1 input channel, 1 class\n", run.Output.ReplaceLineEndings("\n"));
         Assert.Contains("float32 (6 tensors)", run.Output);
     }
+
+    [Fact]
+    public void A_RepVGGplus_checkpoint_shows_each_layers_squeeze_excitation_counts_its_parameters_and_names_the_auxiliary_heads()
+    {
+        using var folder = new TemporaryFolder();
+        string path = folder.File("plus.pth");
+        // RepVGGplus's layout (stage 3 split in halves of one block) with a unit after each ReLU, a quarter of the channels.
+        var plus = new RepVggVariant("plus", 16, [1, 1, 2, 1], [16, 32, 32, 64], 1, Classes: 10, Squeeze: (SqueezePlacement.AfterRelu, 4));
+        SyntheticCheckpoint.Write(path, SyntheticNetwork.Create(plus, seed: 5, calibration: null, KeyLayout.RepVggPlus(new Dictionary<int, int> { [3] = 1 })), deploy: false);
+
+        ToolRun table = ToolRun.Of("inspect", path, "--strides", "2,2,2,2,2", "--input-height", "32", "--input-width", "32");
+        ToolRun json = ToolRun.Of("inspect", path, "--strides", "2,2,2,2,2", "--input-height", "32", "--input-width", "32", "--json");
+
+        Assert.True(table.ExitCode == 0, table.ToString());
+        Assert.Matches(@"stage3_second\.blocks\.0\s+32 -> 32\s+1\s+1\s+3x3 \+ 1x1 \+ identity\s+32 -> 8, after relu", table.Output);
+        Assert.Contains("naming:", table.Output);
+        Assert.Contains("repvggplus", table.Output);
+        Assert.Contains("RVG0036", table.Output);
+        using JsonDocument document = JsonDocument.Parse(json.Output);
+        JsonElement root = document.RootElement;
+        JsonElement stem = root.GetProperty("layers")[0];
+        Assert.Equal(("after-relu", 4), (stem.GetProperty("squeeze").GetProperty("placement").GetString(), stem.GetProperty("squeeze").GetProperty("internalChannels").GetInt32()));
+        // PyTorch's count of the deploy model, by hand from the shapes: per block the fused conv with its bias and the unit's two
+        // 1x1 convs with theirs (C -> C/4 -> C), then the classifier.
+        long[] outs = [16, 16, 32, 32, 32, 64], ins = [3, 16, 16, 32, 32, 32];
+        long expected = Enumerable.Range(0, 6).Sum(i => outs[i] * ins[i] * 9 + outs[i] + 2 * outs[i] * (outs[i] / 4) + outs[i] / 4 + outs[i]) + 64 * 10 + 10;
+        Assert.Equal(expected, root.GetProperty("fusedParameters").GetInt64());
+    }
 }
