@@ -1,4 +1,5 @@
 using RepVgg.Compiler.Architecture;
+using RepVgg.Cpu;
 using RepVgg.Compiler.Diagnostics;
 using RepVgg.Compiler.Synthetic;
 using RepVgg.Manifest;
@@ -64,6 +65,29 @@ public class SqueezeExcitationTests
             float[] logits = CompiledNetwork.Infer(model, images, 26, 30);
 
             NumericAssert.Close(CompiledNetwork.Reference(model, images, 26, 30), logits, 1e-5, $"{architecture}, {algorithm}");
+        }
+    }
+
+    [Fact]
+    public void Every_kernel_width_sums_its_output_for_the_units_and_matches_the_reference()
+    {
+        // The convs sum their own output for the units, per work item: single blocks below Vector512, pairs at it; batch 3,
+        // so Winograd's tile groups cross images.
+        foreach (string architecture in new[] { "before-relu-16", "after-relu-grouped" })
+        {
+            TrainedNetwork network = SyntheticNetwork.Create(Architectures[architecture], seed: 9, new(2, 16, 16));
+            CompiledModel model = WeightsStep.Pack(network, Source(network), [], 21, 27);
+            float[] images = CompiledNetwork.RandomImages(3, 21, 27, seed: 6);
+            double[] reference = CompiledNetwork.Reference(model, images, 21, 27);
+            NetworkLayout layout = NetworkLayouts.FromManifest(model.Manifest, 21, 27);
+            foreach (VectorWidth width in Enum.GetValues<VectorWidth>())
+            {
+                using var engine = (CpuInferenceEngine)InferenceEngine.Create(Backend.Cpu, layout, model.ToModelWeights());
+                engine.KernelWidth = width;
+                var logits = new float[3 * network.Head.Classes];
+                NetworkLayouts.Infer(engine, images, logits);
+                NumericAssert.Close(reference, logits, 1e-5, $"{architecture}, {width} kernels");
+            }
         }
     }
 

@@ -191,11 +191,15 @@ internal sealed unsafe class CpuInferenceEngine : InferenceEngine
                 throw new InvalidOperationException(
                     $"Layer {layer.Name} is a {layer.Algorithm} layer on the network's input, which this engine loads as planes for a direct first layer.");
             _workspace.EnsureCapacity(WinogradConvolution.WorkspaceFloats(layer, _batch, KernelWidth));
-            _winograd.Run(Pool, input, target.Data, weights, bias, _workspace.Data, layer, _batch, KernelWidth, relu);
+            _winograd.Run(Pool, input, target.Data, weights, bias, _workspace.Data, layer, _batch, KernelWidth, relu, sumChannels: layer.Squeeze is not null);
+            if (layer.Squeeze is not null)
+                _winograd.SumChannels(_squeeze.ChannelTotals(output, _batch));
         }
         else
         {
-            _direct.Run(Pool, input, _currentIsPlanar, target.Data, weights, bias, layer, _batch, KernelWidth, relu);
+            _direct.Run(Pool, input, _currentIsPlanar, target.Data, weights, bias, layer, _batch, KernelWidth, relu, sumChannels: layer.Squeeze is not null);
+            if (layer.Squeeze is not null)
+                _direct.SumChannels(_squeeze.ChannelTotals(output, _batch));
         }
         if (layer.Squeeze is { } squeeze)
         {

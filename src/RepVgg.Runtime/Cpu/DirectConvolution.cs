@@ -38,6 +38,10 @@ internal sealed unsafe class DirectConvolution : IParallelWork
     private Conv3x3Layer _layer = null!;
     private VectorWidth _width;
     private bool _relu;
+    // With sumChannels, each item's sums of its output rows, per block of its span (SumChannels adds them up).
+    private bool _sumChannels;
+    private float[] _sums = [];
+    private int _batch;
     private readonly OutputBlockSpans _spans = new();
     private int _rowsPerBand;
     private int _bands;
@@ -47,12 +51,15 @@ internal sealed unsafe class DirectConvolution : IParallelWork
     /// <see cref="ChannelBlockedLayout"/>, or <see cref="PaddedPlanarLayout"/> when <paramref name="planarInput"/>)
     /// into <paramref name="output"/> (<see cref="ChannelBlockedLayout"/>), reading the packed weights and
     /// bias (<see cref="Conv3x3Packing"/>) at <paramref name="weights"/> and <paramref name="bias"/>; ReLU'd when
-    /// <paramref name="relu"/>.
+    /// <paramref name="relu"/>. With <paramref name="sumChannels"/>, each item also sums the rows it wrote, for
+    /// <see cref="SumChannels"/>.
     /// </summary>
     public void Run(WorkerPool pool, float* input, bool planarInput, float* output, float* weights, float* bias,
-        Conv3x3Layer layer, int batch, VectorWidth width, bool relu)
+        Conv3x3Layer layer, int batch, VectorWidth width, bool relu, bool sumChannels = false)
     {
         _relu = relu;
+        _sumChannels = sumChannels;
+        _batch = batch;
         _planarInput = planarInput;
         if (planarInput)
         {
@@ -80,7 +87,28 @@ internal sealed unsafe class DirectConvolution : IParallelWork
         _bands = (rows + _rowsPerBand - 1) / _rowsPerBand;
 
         _outputLayout.ClearBorders(output, batch);
+        if (sumChannels && _sums.Length < otherItems * _bands * 2 * Lanes)
+            _sums = GC.AllocateUninitializedArray<float>(otherItems * _bands * 2 * Lanes, pinned: true);
         pool.Run(this, otherItems * _bands);
+    }
+
+    /// <summary>
+    /// The last layer's per-channel sums over its whole output (batch x blocks x 16, zero past the channels), from the
+    /// items' sums: the layer must have run with <c>sumChannels</c>.
+    /// </summary>
+    public void SumChannels(Span<double> totals)
+    {
+        totals.Clear();
+        int blocks = _outputLayout.ChannelBlocks;
+        fixed (float* sums = _sums)
+        {
+            for (int item = 0; item < _batch * _spans.Count * _bands; item++)
+            {
+                int span = item % _spans.Count, image = item / _spans.Count / _bands;
+                for (int b = 0; b < _spans.Blocks(span); b++)
+                    ChannelSums.Accumulate(sums + ((long)item * 2 + b) * Lanes, totals.Slice((image * blocks + _spans.First(span) + b) * Lanes, Lanes));
+            }
+        }
     }
 
     /// <inheritdoc/>
@@ -172,6 +200,18 @@ internal sealed unsafe class DirectConvolution : IParallelWork
                     Relu = _relu && first + count == inputChannelCount,
                 };
                 Conv3x3RowKernel.ConvolveRow<TKernel, TStride, TInput>(row);
+            }
+        }
+        if (!_sumChannels)
+            return;
+        // The rows just written, while they are still in cache.
+        fixed (float* sums = _sums)
+        {
+            for (int b = 0; b < blocks; b++)
+            {
+                float* slot = sums + ((long)item * 2 + b) * Lanes;
+                new Span<float>(slot, Lanes).Clear();
+                ChannelSums.Add(outputImage + _outputLayout.Offset(block + b, firstRow + 1, 1), _outputLayout.RowFloats, rows, _layer.OutWidth, slot);
             }
         }
     }

@@ -5,31 +5,40 @@ namespace RepVgg.Cpu;
 
 /// <summary>
 /// A layer's squeeze-and-excitation on its output in <see cref="ChannelBlockedLayout"/>, in place, for every image of a
-/// batch: each channel's mean over the whole map (one pass), then per image <c>s = sigmoid(Wu relu(Wd mean + bd) + bu)</c>,
-/// then one more pass that scales each channel by its <c>s</c>, applying the layer's ReLU first when the unit comes
-/// before it (<c>relu(z s) = relu(z) s</c>, as <c>s &gt; 0</c>). The passes run on the <see cref="WorkerPool"/> by
-/// (image, channel block). One instance per engine, reused.
+/// batch: from each channel's sum over the whole map, which the conv took of its own output while it was in cache
+/// (<see cref="ChannelSums"/>), per image <c>s = sigmoid(Wu relu(Wd mean + bd) + bu)</c>, then one pass that scales each
+/// channel by its <c>s</c>, applying the layer's ReLU first when the unit comes before it (<c>relu(z s) = relu(z) s</c>,
+/// as <c>s &gt; 0</c>). The products run on the <see cref="WorkerPool"/> by image, the scaling by (image, channel
+/// block). One instance per engine, reused.
 /// </summary>
 internal sealed unsafe class SqueezeExcitationWork : IParallelWork
 {
     private const int Lanes = ChannelBlockedLayout.Lanes;
 
-    private enum Pass { Pool, Excite, Scale }
-
-    private Pass _pass;
     private float* _data;
     private float* _blob;
     private ChannelBlockedLayout _layout;
     private SqueezeExcitationUnit _unit = null!;
-    // Per image, one float per lane of every channel block: the means, then the scales (zero past the channels, which
-    // keeps the padding lanes zero).
+    private bool _exciting;
+    // Per image, one value per lane of every channel block: the sums the conv took, then the means, then the scales
+    // (zero past the channels, which keeps the padding lanes zero).
+    private double[] _totals = [];
     private float[] _means = [];
     private float[] _scales = [];
     private float[] _hidden = [];
 
+    /// <summary>Where the conv puts its output's per-channel sums (batch x blocks x 16) before <see cref="Run"/>.</summary>
+    public Span<double> ChannelTotals(ChannelBlockedLayout layout, int batch)
+    {
+        int length = batch * layout.ChannelBlocks * Lanes;
+        if (_totals.Length < length)
+            _totals = new double[length];
+        return _totals.AsSpan(0, length);
+    }
+
     /// <summary>
     /// Applies <paramref name="unit"/> to the <paramref name="batch"/> images at <paramref name="data"/> (<paramref name="layout"/>),
-    /// reading its weights from <paramref name="blob"/>.
+    /// whose per-channel sums are in <see cref="ChannelTotals"/>, reading its weights from <paramref name="blob"/>.
     /// </summary>
     public void Run(WorkerPool pool, float* data, ChannelBlockedLayout layout, int batch, float* blob, SqueezeExcitationUnit unit)
     {
@@ -45,49 +54,23 @@ internal sealed unsafe class SqueezeExcitationWork : IParallelWork
         }
         if (_hidden.Length < batch * unit.InternalChannels)
             _hidden = new float[batch * unit.InternalChannels];
-        int items = batch * layout.ChannelBlocks;
-        _pass = Pass.Pool;
-        pool.Run(this, items);
-        _pass = Pass.Excite;
+        double pixels = (double)layout.Height * layout.Width;
+        for (int i = 0; i < batch * laneFloats; i++)
+            _means[i] = (float)(_totals[i] / pixels);
+        // The images' small products side by side (one image runs on the calling thread), then the scaling.
+        _exciting = true;
         pool.Run(this, batch);
-        _pass = Pass.Scale;
-        pool.Run(this, items);
+        _exciting = false;
+        pool.Run(this, batch * layout.ChannelBlocks);
     }
 
     /// <inheritdoc/>
     public void Run(int item)
     {
-        switch (_pass)
-        {
-            case Pass.Pool: Pool(item / _layout.ChannelBlocks, item % _layout.ChannelBlocks); break;
-            case Pass.Excite: Excite(item); break;
-            default: Scale(item / _layout.ChannelBlocks, item % _layout.ChannelBlocks); break;
-        }
-    }
-
-    /// <summary>The means of one channel block of one image: each row summed in float32, the rows in float64.</summary>
-    private void Pool(int image, int block)
-    {
-        float* start = _data + image * _layout.ImageFloats + _layout.Offset(block, 1, 1);
-        Vector512<double> low = Vector512<double>.Zero, high = Vector512<double>.Zero;
-        for (int y = 0; y < _layout.Height; y++)
-        {
-            float* pixel = start + y * _layout.RowFloats;
-            Vector512<float> row = Vector512<float>.Zero;
-            for (int x = 0; x < _layout.Width; x++, pixel += Lanes)
-                row += Vector512.Load(pixel);
-            low += Vector512.WidenLower(row);
-            high += Vector512.WidenUpper(row);
-        }
-        double pixels = (double)_layout.Height * _layout.Width;
-        Vector256<float> lowMeans = Vector512.Narrow(low / pixels, Vector512<double>.Zero).GetLower();
-        Vector256<float> highMeans = Vector512.Narrow(high / pixels, Vector512<double>.Zero).GetLower();
-        int at = (image * _layout.ChannelBlocks + block) * Lanes;
-        fixed (float* means = &_means[at])
-        {
-            lowMeans.Store(means);
-            highMeans.Store(means + Lanes / 2);
-        }
+        if (_exciting)
+            Excite(item);
+        else
+            Scale(item / _layout.ChannelBlocks, item % _layout.ChannelBlocks);
     }
 
     /// <summary>One image's scales from its means: the two 1x1 convs and the sigmoid.</summary>
@@ -111,16 +94,17 @@ internal sealed unsafe class SqueezeExcitationWork : IParallelWork
     private void Scale(int image, int block)
     {
         float* start = _data + image * _layout.ImageFloats + _layout.Offset(block, 1, 1);
-        Vector512<float> scale = Vector512.Create(_scales.AsSpan((image * _layout.ChannelBlocks + block) * Lanes, Lanes));
-        bool relu = _unit.Placement == SqueezePlacement.BeforeRelu;
+        ReadOnlySpan<float> scales = _scales.AsSpan((image * _layout.ChannelBlocks + block) * Lanes, Lanes);
+        Vector256<float> low = Vector256.Create(scales[..(Lanes / 2)]), high = Vector256.Create(scales[(Lanes / 2)..]);
+        // relu(z) s, or (z s after a ReLU) just z s: a floor of 0, or of minus infinity.
+        Vector256<float> floor = Vector256.Create(_unit.Placement == SqueezePlacement.BeforeRelu ? 0f : float.NegativeInfinity);
         for (int y = 0; y < _layout.Height; y++)
         {
             float* pixel = start + y * _layout.RowFloats;
             for (int x = 0; x < _layout.Width; x++, pixel += Lanes)
             {
-                Vector512<float> value = Vector512.Load(pixel);
-                if (relu) value = Vector512.Max(value, Vector512<float>.Zero);
-                (value * scale).Store(pixel);
+                (Vector256.Max(Vector256.Load(pixel), floor) * low).Store(pixel);
+                (Vector256.Max(Vector256.Load(pixel + Lanes / 2), floor) * high).Store(pixel + Lanes / 2);
             }
         }
     }

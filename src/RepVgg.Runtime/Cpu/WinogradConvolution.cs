@@ -47,6 +47,11 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
     private float* _workspace;
     private Conv3x3Layer _layer = null!;
     private bool _relu;
+    // With sumChannels, each item's sums of the tiles it wrote, per image it touches (at most _imagesPerItem, from the
+    // image of its first tile) and block of its span (SumChannels adds them up).
+    private bool _sumChannels;
+    private float[] _sums = [];
+    private int _imagesPerItem;
     private VectorWidth _width;
     private int _tileSize;
     private ChannelBlockedLayout _inputLayout;
@@ -75,12 +80,14 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
     /// Runs <paramref name="layer"/> (stride 1) on <paramref name="batch"/> images from <paramref name="input"/> into
     /// <paramref name="output"/> (both <see cref="ChannelBlockedLayout"/>), reading the transformed weights
     /// (<see cref="WinogradPacking"/>) and the bias at <paramref name="weights"/> and <paramref name="bias"/>, using
-    /// <see cref="WorkspaceFloats"/> floats at <paramref name="workspace"/>; ReLU'd when <paramref name="relu"/>.
+    /// <see cref="WorkspaceFloats"/> floats at <paramref name="workspace"/>; ReLU'd when <paramref name="relu"/>. With
+    /// <paramref name="sumChannels"/>, each item also sums the tiles it wrote, for <see cref="SumChannels"/>.
     /// </summary>
     public void Run(WorkerPool pool, float* input, float* output, float* weights, float* bias, float* workspace,
-        Conv3x3Layer layer, int batch, VectorWidth width, bool relu)
+        Conv3x3Layer layer, int batch, VectorWidth width, bool relu, bool sumChannels = false)
     {
         _relu = relu;
+        _sumChannels = sumChannels;
         _input = input;
         _output = output;
         _weights = weights;
@@ -108,8 +115,39 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
         pool.Run(this, batch * _tilesY * _inputLayout.ChannelBlocks);
         _transforming = false;
         _outputLayout.ClearBorders(output, batch);
+        // A group of tiles spans at most this many images: (groupTiles - 1) / tilesPerImage + 2.
+        _imagesPerItem = Math.Min(batch, (_groupTiles - 1) / (_tilesY * _tilesX) + 2);
+        long slots = (long)_spans.Count * _groups * _imagesPerItem * 2 * Lanes;
+        if (sumChannels && _sums.Length < slots)
+            _sums = GC.AllocateUninitializedArray<float>(checked((int)slots), pinned: true);
         pool.Run(this, _spans.Count * _groups);
     }
+
+    /// <summary>
+    /// The last layer's per-channel sums over its whole output (batch x blocks x 16, zero past the channels), from the
+    /// items' sums: the layer must have run with <c>sumChannels</c>.
+    /// </summary>
+    public void SumChannels(Span<double> totals)
+    {
+        totals.Clear();
+        int blocks = _outputLayout.ChannelBlocks, tilesPerImage = _tilesY * _tilesX;
+        fixed (float* sums = _sums)
+        {
+            for (int item = 0; item < _spans.Count * _groups; item++)
+            {
+                int span = item % _spans.Count;
+                int firstTile = item / _spans.Count * _groupTiles, lastTile = Math.Min(firstTile + _groupTiles, _tiles);
+                int firstImage = firstTile / tilesPerImage, lastImage = (lastTile - 1) / tilesPerImage;
+                for (int image = firstImage; image <= lastImage; image++)
+                    for (int b = 0; b < _spans.Blocks(span); b++)
+                        ChannelSums.Accumulate(sums + SumSlot(item, image - firstImage, b),
+                            totals.Slice((image * blocks + _spans.First(span) + b) * Lanes, Lanes));
+            }
+        }
+    }
+
+    /// <summary>Where item <paramref name="item"/> sums block <paramref name="b"/> of its span for the <paramref name="imageInItem"/>-th image it touches.</summary>
+    private long SumSlot(int item, int imageInItem, int b) => (((long)item * _imagesPerItem + imageInItem) * 2 + b) * Lanes;
 
     /// <inheritdoc/>
     public void Run(int item)
@@ -211,17 +249,26 @@ internal sealed unsafe class WinogradConvolution : IParallelWork
 
         int tilesPerImage = _tilesY * _tilesX;
         int lastTile = Math.Min(firstTile + groupTiles, _tiles);
-        for (int b = 0; b < blocks; b++)
+        int firstImage = firstTile / tilesPerImage;
+        fixed (float* sums = _sums)
         {
-            int block = firstBlock + b;
-            for (int tile = firstTile; tile < lastTile; tile++)
+            if (_sumChannels)
+                new Span<float>(sums + SumSlot(item, 0, 0), _imagesPerItem * 2 * Lanes).Clear();
+            for (int b = 0; b < blocks; b++)
             {
-                int image = tile / tilesPerImage, tileRow = tile % tilesPerImage / _tilesX, tileColumn = tile % _tilesX;
-                int top = tileRow * _tileSize, left = tileColumn * _tileSize;
-                float* output = _output + image * _outputLayout.ImageFloats + _outputLayout.Offset(block, top + 1, left + 1);
-                TTransform.TransformOutput<TLanes>(products + b * blockProductFloats + (tile - firstTile) * Lanes, productPointFloats,
-                    _bias + block * Lanes, output, _outputLayout.RowFloats,
-                    Math.Min(_tileSize, _layer.OutHeight - top), Math.Min(_tileSize, _layer.OutWidth - left), _relu);
+                int block = firstBlock + b;
+                for (int tile = firstTile; tile < lastTile; tile++)
+                {
+                    int image = tile / tilesPerImage, tileRow = tile % tilesPerImage / _tilesX, tileColumn = tile % _tilesX;
+                    int top = tileRow * _tileSize, left = tileColumn * _tileSize;
+                    int rows = Math.Min(_tileSize, _layer.OutHeight - top), columns = Math.Min(_tileSize, _layer.OutWidth - left);
+                    float* output = _output + image * _outputLayout.ImageFloats + _outputLayout.Offset(block, top + 1, left + 1);
+                    TTransform.TransformOutput<TLanes>(products + b * blockProductFloats + (tile - firstTile) * Lanes, productPointFloats,
+                        _bias + block * Lanes, output, _outputLayout.RowFloats, rows, columns, _relu);
+                    // The tile just written, while it is still in cache.
+                    if (_sumChannels)
+                        ChannelSums.Add(output, _outputLayout.RowFloats, rows, columns, sums + SumSlot(item, image - firstImage, b));
+                }
             }
         }
     }
