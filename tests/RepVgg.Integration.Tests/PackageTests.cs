@@ -33,14 +33,7 @@ public sealed class PackageTests(PackageTests.LocalFeed feed) : IClassFixture<Pa
               </ItemGroup>
             </Project>
             """);
-        // Reads N x 3 x 64 x 64 float32 images from the first argument, writes N x 10 float32 logits to the second.
-        File.WriteAllText(Path.Combine(project, "Program.cs"), """
-            using System.Runtime.InteropServices;
-            float[] images = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(args[0])).ToArray();
-            float[] logits = new float[images.Length / (Consumer.Tiny.InputChannels * Consumer.Tiny.InputHeight * Consumer.Tiny.InputWidth) * Consumer.Tiny.ClassCount];
-            using (var net = Consumer.Tiny.Create()) net.Infer(images, logits);
-            File.WriteAllBytes(args[1], MemoryMarshal.AsBytes(logits.AsSpan()).ToArray());
-            """);
+        File.WriteAllText(Path.Combine(project, "Program.cs"), LogitsProgram("Consumer.Tiny"));
 
         (int built, string buildOutput) = DotnetCli.Run(project, "build", "-c", "Release", "-nodeReuse:false");
         Assert.True(built == 0, buildOutput);
@@ -99,14 +92,7 @@ public sealed class PackageTests(PackageTests.LocalFeed feed) : IClassFixture<Pa
               </ItemGroup>
             </Project>
             """);
-        // Reads N x 3 x 64 x 64 float32 images from the first argument, writes N x 10 float32 logits to the second.
-        File.WriteAllText(Path.Combine(application, "Program.cs"), """
-            using System.Runtime.InteropServices;
-            float[] images = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(args[0])).ToArray();
-            float[] logits = new float[images.Length / (Models.Tiny.InputChannels * Models.Tiny.InputHeight * Models.Tiny.InputWidth) * Models.Tiny.ClassCount];
-            using (var net = Models.Tiny.Create()) net.Infer(images, logits);
-            File.WriteAllBytes(args[1], MemoryMarshal.AsBytes(logits.AsSpan()).ToArray());
-            """);
+        File.WriteAllText(Path.Combine(application, "Program.cs"), LogitsProgram("Models.Tiny"));
         (int built, string buildOutput) = DotnetCli.Run(application, "build", "-c", "Release", "-nodeReuse:false");
         Assert.True(built == 0, buildOutput);
         string output = Path.Combine(application, "bin", "Release", "net10.0");
@@ -180,6 +166,18 @@ public sealed class PackageTests(PackageTests.LocalFeed feed) : IClassFixture<Pa
         foreach (System.Text.Json.JsonProperty squeezed in result.RootElement.GetProperty("squeezed").EnumerateObject())
             Assert.True(squeezed.Value.GetProperty("relative_l2").GetDouble() <= 1e-5, $"The installed tool's {squeezed.Name}-deploy.pth: {squeezed.Value}.");
     }
+
+    /// <summary>
+    /// A Program.cs that reads N x C x H x W float32 images from its first argument and writes the N x ClassCount float32
+    /// logits of the generated class <paramref name="network"/> (namespace-qualified) to its second.
+    /// </summary>
+    private static string LogitsProgram(string network) => $$"""
+        using System.Runtime.InteropServices;
+        float[] images = MemoryMarshal.Cast<byte, float>(File.ReadAllBytes(args[0])).ToArray();
+        float[] logits = new float[images.Length / ({{network}}.InputChannels * {{network}}.InputHeight * {{network}}.InputWidth) * {{network}}.ClassCount];
+        using (var net = {{network}}.Create()) net.Infer(images, logits);
+        File.WriteAllBytes(args[1], MemoryMarshal.AsBytes(logits.AsSpan()).ToArray());
+        """;
 
     /// <summary>The README section whose commands these tests run.</summary>
     private const string AddAModel = "## Add a model to your project";
