@@ -28,15 +28,8 @@ internal static class DeployCheckpoint
             // A squeeze-and-excitation is carried over as it is, listed first as the official modules declare it first.
             if (block.Squeeze is { } squeeze)
             {
-                SqueezeModule module = naming.Squeezes.FirstOrDefault(m => m.Placement == squeeze.Placement)
-                    ?? throw new ArgumentException(
-                        $"Block '{block.Name}' has a squeeze-and-excitation after its ReLU, which {naming.Name} names have no module for; write it with the checkpoint's own names.",
-                        nameof(naming));
-                string unit = $"{prefix}.{module.Module}";
-                yield return TensorToWrite.FromFloats($"{unit}.{module.Down}.weight", [squeeze.InternalChannels, squeeze.Channels, 1, 1], Float32.Round(squeeze.DownWeight));
-                yield return TensorToWrite.FromFloats($"{unit}.{module.Down}.bias", [squeeze.InternalChannels], Float32.Round(squeeze.DownBias));
-                yield return TensorToWrite.FromFloats($"{unit}.{module.Up}.weight", [squeeze.Channels, squeeze.InternalChannels, 1, 1], Float32.Round(squeeze.UpWeight));
-                yield return TensorToWrite.FromFloats($"{unit}.{module.Up}.bias", [squeeze.Channels], Float32.Round(squeeze.UpBias));
+                foreach (TensorToWrite tensor in SqueezeTensors.Of(naming, prefix, squeeze))
+                    yield return tensor;
             }
             yield return TensorToWrite.FromFloats(naming.ReparamWeight(prefix),
                 [fused.OutChannels, fused.InChannels / fused.Groups, 3, 3], Float32.Round(fused.Weight));

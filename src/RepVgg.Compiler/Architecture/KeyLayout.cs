@@ -92,6 +92,13 @@ public sealed partial class KeyLayout
     /// <summary>The squeeze-and-excitation modules a block may hold under these names, each with its placement.</summary>
     public IReadOnlyList<SqueezeModule> Squeezes { get; }
 
+    /// <summary>The module this layout names a squeeze-and-excitation at <paramref name="placement"/> with, in block <paramref name="block"/>.</summary>
+    /// <exception cref="ArgumentException">The layout has none there: timm's names have no module after the ReLU.</exception>
+    public SqueezeModule SqueezeModuleFor(SqueezePlacement placement, string block) =>
+        Squeezes.FirstOrDefault(module => module.Placement == placement) ?? throw new ArgumentException(
+            $"Block '{block}' has a squeeze-and-excitation {(placement == SqueezePlacement.BeforeRelu ? "before" : "after")} its ReLU, which {Name} names have no module for; write it with the checkpoint's own names.",
+            nameof(placement));
+
     /// <summary>
     /// Key prefix of a block: the stem for stage 0, else <c>stage{s}.{i}</c>, <c>stage{s}.blocks.{i}</c> (RepVGGplus, whose
     /// split stages count their second half on from the first) or <c>stages.{s-1}.{i}</c>.

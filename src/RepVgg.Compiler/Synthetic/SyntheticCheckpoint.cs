@@ -60,17 +60,6 @@ public static class SyntheticCheckpoint
             tensors.Add(TensorToWrite.Int64Scalar($"{prefix}.num_batches_tracked", 1000));
         }
 
-        void AddSqueeze(string block, SqueezeExcitation unit)
-        {
-            SqueezeModule module = names.Squeezes.FirstOrDefault(m => m.Placement == unit.Placement)
-                ?? throw new ArgumentException($"{names.Name} names no squeeze-and-excitation {unit.Placement}.", nameof(network));
-            string prefix = $"{block}.{module.Module}";
-            Add($"{prefix}.{module.Down}.weight", unit.DownWeight, unit.InternalChannels, unit.Channels, 1, 1);
-            Add($"{prefix}.{module.Down}.bias", unit.DownBias, unit.InternalChannels);
-            Add($"{prefix}.{module.Up}.weight", unit.UpWeight, unit.Channels, unit.InternalChannels, 1, 1);
-            Add($"{prefix}.{module.Up}.bias", unit.UpBias, unit.Channels);
-        }
-
         foreach (RepVggBlock checkpointBlock in network.Blocks)
         {
             RepVggBlock block = checkpointBlock with { Name = names.BlockPrefix(checkpointBlock.Stage, checkpointBlock.Index) };
@@ -80,7 +69,7 @@ public static class SyntheticCheckpoint
                 FusedConv fused = BatchNormFolding.Fuse(block);
                 Add(names.ReparamWeight(block.Name), fused.Weight, block.OutChannels, perGroup, 3, 3);
                 Add(names.ReparamBias(block.Name), fused.Bias, block.OutChannels);
-                if (block.Squeeze is { } deployedSqueeze) AddSqueeze(block.Name, deployedSqueeze);
+                if (block.Squeeze is { } deployedSqueeze) tensors.AddRange(SqueezeTensors.Of(names, block.Name, deployedSqueeze));
                 continue;
             }
             if (block.Identity is { } identity) AddNorm($"{block.Name}.{names.Identity}", identity);
@@ -91,7 +80,7 @@ public static class SyntheticCheckpoint
                 Add(KeyLayout.ConvWeight(block.Name, names.Pointwise), pointwise.Weight, block.OutChannels, perGroup, 1, 1);
                 AddNorm(KeyLayout.ConvNorm(block.Name, names.Pointwise), pointwise.Norm);
             }
-            if (block.Squeeze is { } squeeze) AddSqueeze(block.Name, squeeze);
+            if (block.Squeeze is { } squeeze) tensors.AddRange(SqueezeTensors.Of(names, block.Name, squeeze));
         }
         Add($"{names.Head}.weight", network.Head.Weight, network.Head.Classes, network.Head.Features);
         Add($"{names.Head}.bias", network.Head.Bias, network.Head.Classes);

@@ -95,8 +95,7 @@ public static class SyntheticNetwork
     /// <exception cref="ArgumentException">The layout names no squeeze-and-excitation at that placement (timm's after the ReLU).</exception>
     private static SqueezeExcitation RandomSqueeze(DeterministicRandom random, KeyLayout layout, string block, int channels, SqueezeShape shape)
     {
-        SqueezeModule module = layout.Squeezes.FirstOrDefault(m => m.Placement == shape.Placement)
-            ?? throw new ArgumentException($"{layout.Name} names no squeeze-and-excitation {shape.Placement}.", nameof(layout));
+        SqueezeModule module = layout.SqueezeModuleFor(shape.Placement, block);
         int inner = shape.InternalChannels;
         return new SqueezeExcitation($"{block}.{module.Module}", shape.Placement, channels, inner,
             random.Normals(inner * channels, Math.Sqrt(2.0 / channels)), random.Normals(inner, 0.1),
