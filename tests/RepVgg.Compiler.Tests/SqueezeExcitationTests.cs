@@ -2,6 +2,7 @@ using RepVgg.Compiler.Architecture;
 using RepVgg.Cpu;
 using RepVgg.Compiler.Diagnostics;
 using RepVgg.Compiler.Synthetic;
+using RepVgg.Compiler.Writing;
 using RepVgg.Manifest;
 using RepVgg.Testing;
 
@@ -137,6 +138,29 @@ public class SqueezeExcitationTests
 
         float[] images = CompiledNetwork.RandomImages(2, 32, 32, seed: 4);
         NumericAssert.Close(CompiledNetwork.Reference(model, images, 32, 32), CompiledNetwork.Infer(model, images, 32, 32), 1e-5, "RepVGGplus layout");
+    }
+
+    [Theory]
+    [InlineData("official", false)]
+    [InlineData("timm", true)]
+    public void A_safetensors_file_reads_its_units_under_the_official_and_timms_names(string names, bool deploy)
+    {
+        // D2se's units before the ReLU, at small widths: `stageN.M.se.down` or timm's `stages.N.M.attn.fc1`.
+        var se = new RepVggVariant("se", 16, [1, 2, 2, 1], [16, 32, 32, 64], 1, Classes: 10, Squeeze: (SqueezePlacement.BeforeRelu, 8));
+        KeyLayout layout = names == "timm" ? KeyLayout.Timm : KeyLayout.Official;
+        TrainedNetwork network = SyntheticNetwork.Create(se, seed: 6, new(2, 32, 32), layout);
+        using var folder = new TemporaryFolder();
+        string path = folder.File("se.safetensors");
+        SafetensorsWriter.Write(path, SyntheticCheckpoint.ToTensors(network, deploy));
+
+        CompiledModel model = WeightsStep.Compile(path, new CompileOptions { InputHeight = 32, InputWidth = 32, Strides = [2, 2, 2, 2, 2] });
+
+        Assert.Equal(layout.Name, model.Manifest.Source.KeyLayout);
+        Assert.All(model.Manifest.Layers, layer => Assert.Equal((ManifestSqueezePlacements.BeforeRelu, layer.OutChannels / 8),
+            (layer.Squeeze!.Placement, layer.Squeeze.InternalChannels)));
+        Assert.Empty(model.Warnings);
+        float[] images = CompiledNetwork.RandomImages(2, 32, 32, seed: 4);
+        NumericAssert.Close(CompiledNetwork.Reference(model, images, 32, 32), CompiledNetwork.Infer(model, images, 32, 32), 1e-5, $"{names} safetensors");
     }
 
     [Fact]

@@ -11,7 +11,7 @@ namespace RepVgg.Integration.Tests;
 /// Real <c>dotnet build</c> runs of a small project that lists a RepVggModel: the diagnostics and
 /// the incrementality a user sees. Slow (each build takes seconds), so few and to the point.
 /// </summary>
-[Collection(DotnetBuildCollection.Name)]
+[Collection(ScenarioBuildCollection.Name)]
 public sealed class BuildScenarioTests : IDisposable
 {
     private readonly ScenarioProject _project = new();

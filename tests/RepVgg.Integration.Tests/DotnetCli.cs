@@ -22,3 +22,13 @@ public sealed class DotnetBuildCollection
 {
     public const string Name = "dotnet builds";
 }
+
+/// <summary>
+/// The tests whose builds write only their own <see cref="ScenarioProject"/> folder (<see cref="ScenarioProject.Build"/>
+/// does not build the repository's projects) run one at a time beside <see cref="DotnetBuildCollection"/>'s.
+/// </summary>
+[CollectionDefinition(Name)]
+public sealed class ScenarioBuildCollection
+{
+    public const string Name = "scenario builds";
+}

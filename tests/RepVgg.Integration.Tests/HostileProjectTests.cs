@@ -5,7 +5,7 @@ namespace RepVgg.Integration.Tests;
 /// compiler's command line (issue #23). Each case here ran a shell command, dropped a model, wrote a user's file
 /// or added a source file to csc before the targets checked items and stopped using a shell.
 /// </summary>
-[Collection(DotnetBuildCollection.Name)]
+[Collection(ScenarioBuildCollection.Name)]
 public sealed class HostileProjectTests : IDisposable
 {
     private readonly ScenarioProject _project = new();

@@ -8,7 +8,7 @@ namespace RepVgg.Integration.Tests;
 /// stamp), any metadata, the path the item resolves to or a symbolic link's target (issue #23 found each of these
 /// keeping the old network's weights).
 /// </summary>
-[Collection(DotnetBuildCollection.Name)]
+[Collection(ScenarioBuildCollection.Name)]
 public sealed class IncrementalByContentTests : IDisposable
 {
     private readonly ScenarioProject _project = new();
