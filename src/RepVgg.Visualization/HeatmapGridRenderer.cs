@@ -97,6 +97,9 @@ internal static class HeatmapGridRenderer
         }
         plot.Add.ColorBar(heatmap);
         if (title.Length > 0) plot.Title(title, size: 14);
+        // A matrix's cells are square, as imshow draws them: a 28 x 35 map is wider than tall whatever the panel's shape.
+        // A vector (rank 1) fills its panel instead, or its single row would be a sliver.
+        if (tensor.Rank >= 2 && SquareCellPadding(rect, rows, columns, title.Length > 0) is { } padding) plot.Layout.Fixed(padding);
         plot.Axes.Margins(0, 0);
         plot.Axes.SetLimits(heatmap.GetAxisLimits());
         // The cells are drawn with row 0 at the top either way (the PNG tests check that by
@@ -110,6 +113,20 @@ internal static class HeatmapGridRenderer
 
         PixelRect data = plot.RenderManager.LastRender.DataRect;
         return new HeatmapPanel(title, rows, columns, data.Left, data.Top, data.Right, data.Bottom);
+    }
+
+    /// <summary>
+    /// The padding around a panel's cells that leaves room for the tick labels, the colorbar and the title and gives each
+    /// cell as many pixels across as down, centred in what is left; null when the panel is too small for that room.
+    /// </summary>
+    private static PixelPadding? SquareCellPadding(PixelRect rect, int rows, int columns, bool titled)
+    {
+        float left = 45, right = 95, bottom = 25, top = titled ? 30 : 10;
+        float width = rect.Width - left - right, height = rect.Height - top - bottom;
+        if (width <= 0 || height <= 0) return null;
+        float cell = Math.Min(width / columns, height / rows);
+        float spareX = width - (cell * columns), spareY = height - (cell * rows);
+        return new PixelPadding(left + (spareX / 2), right + (spareX / 2), bottom + (spareY / 2), top + (spareY / 2));
     }
 
     private static void DrawTitle(SKCanvas canvas, string title, int width)

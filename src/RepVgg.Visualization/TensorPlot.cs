@@ -11,7 +11,8 @@ namespace RepVgg.Visualization;
 /// <item>Rank 1 is drawn as 1 x n, rank 2 as one heatmap, rank 3 (C, H, W) as ceil(sqrt(C))
 /// columns of panels titled <c>{i}-channel</c>, rank 4 (N, C, H, W) as one such block per image
 /// with panels titled <c>{j}-Image {i}-channel</c>. The figure title is the shape,
-/// <c>Array shape: (2, 28, 35)</c>, and every panel has a colorbar.</item>
+/// <c>Array shape: (2, 28, 35)</c>, and every panel has a colorbar. A matrix's cells are square, as imshow
+/// draws them (a 28 x 35 map is wider than tall whatever the figure's size); a vector fills its panel.</item>
 /// <item>NaN and infinite cells are drawn grey and written as <c>nan</c>, <c>inf</c>, <c>-inf</c>.</item>
 /// <item>Image-style arrays, (H, W, C) and (H, W, C, N), are read with
 /// <see cref="TensorLayout.ChannelsLast"/>; the shape printed is the reordered one.</item>

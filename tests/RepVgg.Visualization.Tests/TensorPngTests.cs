@@ -102,6 +102,27 @@ public sealed class TensorPngTests : IDisposable
         }
     }
 
+    [Theory]
+    [InlineData(new[] { 28, 35 }, 1200, 600)]  // wider than tall, in a wide figure
+    [InlineData(new[] { 28, 35 }, 600, 1200)]  // wider than tall, in a tall figure
+    [InlineData(new[] { 40, 10 }, 1000, 1000)] // tall and narrow
+    [InlineData(new[] { 3, 28, 35 }, 1000, 1000)]
+    public void Cells_are_square_whatever_the_shapes_of_the_map_and_the_figure(int[] shape, int width, int height)
+    {
+        int rows = shape[^2], columns = shape[^1];
+        var values = new float[shape.Aggregate(1, (a, b) => a * b)];
+        for (int i = 0; i < values.Length; i++) values[i] = i % 7;
+
+        TensorFigure figure = TensorPlot.SavePng(values, shape, _folder.File("square.png"), new TensorPlotOptions { Width = width, Height = height });
+
+        Assert.All(figure.Panels, panel =>
+        {
+            float across = (panel.Right - panel.Left) / columns, down = (panel.Bottom - panel.Top) / rows;
+            Assert.InRange(across / down, 0.97, 1.03);
+            Assert.True(across >= 4, $"cells of {across} pixels: the panel should fill its room in one direction");
+        });
+    }
+
     [Fact]
     public void A_vector_is_drawn_as_one_row()
     {
