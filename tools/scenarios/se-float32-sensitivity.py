@@ -16,21 +16,11 @@ widths). Not part of CI; docs/measured.md gives what it found.
 import copy, math, os, sys
 import torch, torch.nn as nn
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "tests", "RepVgg.Compiler.Tests", "PyTorch"))
-from write_checkpoints import RepVGG, Block, SEBlock
+from write_checkpoints import RepVGG, Block, SEBlock, photo_like_images
 torch.set_num_threads(2)
 R = int(sys.argv[2]) if len(sys.argv) > 2 else 64
 mode = sys.argv[1]
-def photos(n, g):
-    y, x = torch.meshgrid(torch.arange(R*1.0), torch.arange(R*1.0), indexing="ij")
-    out = torch.empty(n, 3, R, R, dtype=torch.float64)
-    for i in range(n):
-        for c in range(3):
-            u = lambda a, b: a + (b - a) * torch.rand(1, generator=g, dtype=torch.float64).item()
-            p = u(-1.5, 1.5) + 0.3 * torch.randn(R, R, generator=g, dtype=torch.float64)
-            for _ in range(3):
-                p += u(0.2, 0.6) * torch.cos(u(0, 3*math.pi/R) * y + u(0, 3*math.pi/R) * x + u(0, 2*math.pi))
-            out[i, c] = p
-    return out
+photos = lambda n, g: photo_like_images(n, R, g, torch.float64)
 arch = {"in_channels": 3, "widths": [64, 160, 320, 640, 2560], "depths": [8, 14, 24, 1], "strides": [2]*5,
         "groups": {}, "classes": 1000, "height": R, "width": R, "se": {"placement": "pre", "reduction": 16}, "layout": "official"}
 if "narrow" in mode: arch["widths"] = [32, 40, 80, 160, 320]

@@ -69,7 +69,7 @@ for variant in D2se L2pse; do
 import os, sys, torch
 repo, variant, checkpoint, name = sys.argv[1:]
 sys.path.insert(0, os.path.join(repo, "tests", "RepVgg.Compiler.Tests", "PyTorch"))
-from write_checkpoints import RepVGG
+from write_checkpoints import RepVGG, photo_like_images
 # The official create_RepVGG_D2se and create_RepVGGplus_L2pse: depths 8, 14, 24, 1; widths 2.5, 2.5, 2.5, 5.
 arch = {"in_channels": 3, "widths": [64, 160, 320, 640, 2560], "depths": [8, 14, 24, 1], "strides": [2, 2, 2, 2, 2],
         "groups": {}, "classes": 1000, "height": 320, "width": 320,
@@ -82,16 +82,7 @@ model.double().eval()
 # Images like the synthetic calibration's (SyntheticNetwork.RandomImages): per channel an offset, three smooth waves
 # and fine noise, as normalised photos are. The BatchNorm statistics were calibrated on such images; on white noise
 # the deep synthetic networks' activations grow to 1e11 and their logits hang on float32 rounding.
-generator = torch.Generator().manual_seed(5)
-y, x = torch.meshgrid(torch.arange(320.0), torch.arange(320.0), indexing="ij")
-images = torch.empty(2, 3, 320, 320)
-for n in range(2):
-    for c in range(3):
-        u = lambda low, high: low + (high - low) * torch.rand(1, generator=generator).item()
-        plane = u(-1.5, 1.5) + 0.3 * torch.randn(320, 320, generator=generator)
-        for _ in range(3):
-            plane += u(0.2, 0.6) * torch.cos(u(0, 3 * 3.14159 / 320) * y + u(0, 3 * 3.14159 / 320) * x + u(0, 2 * 3.14159))
-        images[n, c] = plane
+images = photo_like_images(2, 320, torch.Generator().manual_seed(5))
 images.numpy().astype("<f4").tofile(f"{name}.images.f32")
 with torch.no_grad():
     # PyTorch's own float32 forward, beside its float64 one: how much float32 rounding alone moves these logits.

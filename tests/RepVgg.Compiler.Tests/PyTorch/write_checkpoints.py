@@ -252,6 +252,21 @@ def training_loss(outputs):
     return sum((0.1 if name.endswith("_aux") else 1) * y.square().mean() for name, y in outputs.items())
 
 
+def photo_like_images(count, size, generator, dtype=torch.float32):
+    """Square images like the C# synthesizer's calibration batch (SyntheticNetwork.RandomImages): per channel an offset,
+    three smooth waves and fine noise, as normalised photos are; `dtype` is that of every draw and of the result."""
+    y, x = torch.meshgrid(torch.arange(size, dtype=dtype), torch.arange(size, dtype=dtype), indexing="ij")
+    images = torch.empty(count, 3, size, size, dtype=dtype)
+    for n in range(count):
+        for c in range(3):
+            u = lambda low, high: low + (high - low) * torch.rand(1, generator=generator, dtype=dtype).item()
+            plane = u(-1.5, 1.5) + 0.3 * torch.randn(size, size, generator=generator, dtype=dtype)
+            for _ in range(3):
+                plane += u(0.2, 0.6) * torch.cos(u(0, 3 * 3.14159 / size) * y + u(0, 3 * 3.14159 / size) * x + u(0, 2 * 3.14159))
+            images[n, c] = plane
+    return images
+
+
 def reference_logits(arch, state_dict, deploy, images):
     """PyTorch's float64 forward of exactly the values a checkpoint holds (half and bfloat16 included)."""
     model = RepVGG(arch)
